@@ -1,0 +1,70 @@
+// Storage ports: what activities need from persistence, as interfaces.
+// `db/` implements them on PostgreSQL (real server or embedded PGlite); tests may use in-memory versions.
+import type { Candidate, Channel, Decision, EpochMs, NotificationEvent, Outcome } from './types';
+
+export type Platform = 'ios' | 'android' | 'web';
+
+/** A place a notification can be delivered to. Push tokens are secrets: never log them whole. */
+export type Endpoint =
+  | { channel: 'push'; platform: Platform; token: string }
+  | { channel: 'email'; address: string }
+  | { channel: 'sms'; phone: string };
+
+export interface DeviceRecord {
+  userId: string;
+  platform: Platform;
+  token: string;
+  active: boolean;
+  lastError?: string;
+  deactivatedAt?: EpochMs;
+}
+
+export interface DecisionStore {
+  /** Appends one row per candidate outcome. Idempotent on (userId, candidateId). */
+  recordDecisions(userId: string, decisions: Decision[]): Promise<void>;
+}
+
+export type LedgerStatus = 'pending' | 'sent' | 'failed_permanent' | 'failed_retryable';
+
+export interface LedgerEntry {
+  notificationId: string;
+  /** Stable key of the endpoint, e.g. `push:ios:<sha256 of token>`; never the raw token. */
+  endpointKey: string;
+  channel: Channel;
+  status: LedgerStatus;
+  providerMessageId?: string;
+  error?: string;
+  updatedAt: EpochMs;
+}
+
+export interface DeliveryLedger {
+  /**
+   * Claims (notificationId, endpointKey) before sending. Returns the existing entry when one exists
+   * (so a retry can see it already succeeded), or null when this call created a fresh `pending` entry.
+   */
+  claim(entry: Omit<LedgerEntry, 'status' | 'updatedAt'>, now: EpochMs): Promise<LedgerEntry | null>;
+  markOutcome(
+    notificationId: string,
+    endpointKey: string,
+    outcome: Pick<LedgerEntry, 'status' | 'providerMessageId' | 'error'>,
+    now: EpochMs,
+  ): Promise<void>;
+  list(notificationId: string): Promise<LedgerEntry[]>;
+}
+
+export interface EndpointDirectory {
+  /** Active endpoints of a user on one channel. */
+  activeEndpoints(userId: string, channel: Channel): Promise<Endpoint[]>;
+  /** Deactivates a push token at once after a permanent provider error (an uninstall signal). */
+  deactivateToken(token: string, reason: string, at: EpochMs): Promise<void>;
+}
+
+export interface NotificationEventStore {
+  recordNotificationEvent(userId: string, event: NotificationEvent): Promise<void>;
+}
+
+/** What a delivered or suppressed notification looked like, for the outbox and the decision log. */
+export interface DeliveryReport {
+  candidate: Pick<Candidate, 'id' | 'category'>;
+  outcome: Outcome;
+}

@@ -1,0 +1,139 @@
+// The shared vocabulary of Tact. Pure types: imported by workflow code (Temporal sandbox),
+// activities, the API and tests alike. No I/O and no runtime dependencies here.
+
+/** Milliseconds since the Unix epoch. All times in domain code are passed in, never read from a clock. */
+export type EpochMs = number;
+
+export const CATEGORIES = ['security', 'account', 'social', 'content', 'reminder', 'marketing'] as const;
+export type Category = (typeof CATEGORIES)[number];
+
+export const PRIORITY_CLASSES = ['critical', 'transactional', 'normal', 'promotional'] as const;
+export type PriorityClass = (typeof PRIORITY_CLASSES)[number];
+
+export const CHANNELS = ['push', 'email', 'sms'] as const;
+export type Channel = (typeof CHANNELS)[number];
+
+export type CandidateSource = 'event' | 'journey' | 'campaign' | 'schedule';
+
+/** A proposed notification (PRODUCT.md §1). */
+export interface Candidate {
+  id: string;
+  userId: string;
+  category: Category;
+  template: string;
+  variables: Record<string, string | number | boolean | null>;
+  deepLink?: string;
+  createdAt: EpochMs;
+  expiresAt: EpochMs;
+  notBefore?: EpochMs;
+  dedupeKey?: string;
+  /** 0..1 */
+  businessValue: number;
+  source: CandidateSource;
+}
+
+export interface CategoryPolicy {
+  priorityClass: PriorityClass;
+  /** Ordered channel preference. */
+  channels: Channel[];
+  /** Rolling 7-day cap; null means uncapped. */
+  weeklyCap: number | null;
+  ttlMs: number;
+  /** Sensitive content gets lock-screen-safe text. */
+  sensitive: boolean;
+  /** Collapsible categories replace an older undelivered push of the same category on the device. */
+  collapsible: boolean;
+}
+
+/** Minutes after local midnight, 0..1439. */
+export type MinuteOfDay = number;
+
+export interface QuietHours {
+  /** Start of the quiet window, local time. */
+  start: MinuteOfDay;
+  /** End of the quiet window, local time; may be earlier than start (crosses midnight). */
+  end: MinuteOfDay;
+}
+
+export interface Preferences {
+  globalOptOut: boolean;
+  optedOutCategories: Category[];
+  optedOutChannels: Channel[];
+  /** null: the deployment default quiet hours. */
+  quietHours: QuietHours | null;
+  /** The user opted in to delivery during the night. */
+  nightDelivery: boolean;
+  privacyMode: boolean;
+}
+
+export interface UserProfile {
+  /** IANA time zone, e.g. "Europe/Paris". */
+  timeZone: string;
+  /** BCP 47 locale, e.g. "pt-BR". */
+  locale: string;
+}
+
+/** One delivered (counted) notification, kept for caps, cooldown and adaptive rules. */
+export interface SendRecord {
+  candidateId: string;
+  category: Category;
+  channel: Channel;
+  at: EpochMs;
+  /** Set when the user opened it. */
+  openedAt?: EpochMs;
+}
+
+export const SUPPRESSION_REASONS = [
+  'opted_out',
+  'duplicate',
+  'expired',
+  'low_score',
+  'daily_cap',
+  'category_cap',
+  'no_channel',
+  'delivery_failed',
+  'template_error',
+] as const;
+export type SuppressionReason = (typeof SUPPRESSION_REASONS)[number];
+
+/** Every candidate ends in exactly one outcome (PRODUCT.md §4). */
+export type Outcome =
+  | { kind: 'sent'; channel: Channel; at: EpochMs }
+  | { kind: 'suppressed'; reason: SuppressionReason; at: EpochMs; detail?: string };
+
+export interface Decision {
+  candidateId: string;
+  category: Category;
+  outcome: Outcome;
+}
+
+/** What the scoring activity returns per candidate. */
+export interface Score {
+  candidateId: string;
+  /** Predicted open probability × business value, minus penalties; 0..1. */
+  expectedValue: number;
+  /** Predicted best send time within the next 24 h. */
+  bestSendAt: EpochMs;
+}
+
+/** A user event sent by a backend service (POST /v1/events). `id` is client-supplied and idempotent. */
+export interface UserEvent {
+  id: string;
+  userId: string;
+  type: string;
+  occurredAt: EpochMs;
+  properties: Record<string, string | number | boolean | null>;
+}
+
+export const NOTIFICATION_EVENT_TYPES = ['delivered', 'opened', 'engaged', 'converted'] as const;
+export type NotificationEventType = (typeof NOTIFICATION_EVENT_TYPES)[number];
+
+/** A receipt or engagement event for a sent notification (POST /v1/notifications/{id}/events). */
+export interface NotificationEvent {
+  notificationId: string;
+  type: NotificationEventType;
+  at: EpochMs;
+}
+
+/** Engagement counts by local hour of week (0 = Monday 00:00 local), 168 entries, time-decayed. */
+export type HourOfWeekCounts = number[];
