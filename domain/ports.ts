@@ -68,3 +68,32 @@ export interface DeliveryReport {
   candidate: Pick<Candidate, 'id' | 'category'>;
   outcome: Outcome;
 }
+
+/**
+ * One message the dry-run outbox recorded instead of sending (no provider credentials for that channel).
+ * Always labelled `dryRun: true`; the destination is redacted (never a raw token, full address or number).
+ */
+export interface OutboxEntry {
+  id: string;
+  dryRun: true;
+  notificationId: string;
+  userId: string;
+  channel: Channel;
+  /** Same key as the delivery ledger's `endpointKey`. */
+  endpointKey: string;
+  /** Human-readable, redacted destination, e.g. `ios:3f9a…`, `j***@example.com`, `+33******78`. */
+  destination: string;
+  title: string;
+  body: string;
+  subject?: string;
+  html?: string;
+  data?: Record<string, string>;
+  createdAt: EpochMs;
+}
+
+export interface OutboxStore {
+  /** Idempotent on `id`. */
+  record(entry: OutboxEntry): Promise<void>;
+  /** Newest first. */
+  list(filter: { userId?: string; limit: number }): Promise<OutboxEntry[]>;
+}

@@ -1,0 +1,20 @@
+// Real delivery: FCM, APNs, SMTP email, Twilio-shaped SMS, and a dry-run outbox for unconfigured channels.
+export { createDeliverNotification, DELIVERY_RETRYABLE, MALFORMED_PAYLOAD } from './deliver';
+export type { DeliveryDeps, DeliveryLog } from './deliver';
+export { providersFromEnv, describeProviders, unsubscribeConfigFromEnv, DeliveryConfigError } from './config';
+export type { Env } from './config';
+export {
+  signUnsubscribeToken,
+  verifyUnsubscribeToken,
+  unsubscribeUrl,
+  UNSUBSCRIBE_TOKEN_LIFETIME_MS,
+} from './unsubscribe';
+export type { UnsubscribeClaims, UnsubscribeVerification } from './unsubscribe';
+export type { UnsubscribeConfig } from './content';
+export { endpointKey, redactedDestination } from './endpoint-identity';
+export { DRY_RUN_PREFIX } from './providers/dry-run-outbox';
+export { ApnsProvider } from './providers/apns';
+export { FcmProvider } from './providers/fcm';
+export { SmtpEmailProvider } from './providers/smtp';
+export { TwilioSmsProvider } from './providers/twilio-sms';
+export type * from './types';

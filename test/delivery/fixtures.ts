@@ -1,0 +1,54 @@
+// Shared test data for delivery tests.
+import type { Candidate, Category, Preferences, UserProfile } from '../../domain/types';
+import type { PushMessage } from '../../activities/delivery/types';
+
+export const NOW = Date.UTC(2025, 5, 2, 12, 0, 0);
+
+export function candidate(overrides: Partial<Candidate> & { category?: Category } = {}): Candidate {
+  return {
+    id: 'cand-0001',
+    userId: 'user-42',
+    category: 'social',
+    template: 'friend_joined',
+    variables: { friend: 'Ada' },
+    deepLink: 'tact-demo://friends/ada',
+    createdAt: NOW - 60_000,
+    expiresAt: NOW + 12 * 3600_000,
+    businessValue: 0.5,
+    source: 'event',
+    ...overrides,
+  };
+}
+
+export const PROFILE: UserProfile = { timeZone: 'Europe/Paris', locale: 'en' };
+
+export const PREFERENCES: Preferences = {
+  globalOptOut: false,
+  optedOutCategories: [],
+  optedOutChannels: [],
+  quietHours: null,
+  nightDelivery: false,
+  privacyMode: false,
+};
+
+export function pushMessage(overrides: Partial<PushMessage> = {}): PushMessage {
+  return {
+    notificationId: 'cand-0001',
+    category: 'content',
+    content: { title: 'New article', body: 'Read what Ada wrote', data: { nid: 'cand-0001', category: 'content' } },
+    urgency: 'normal',
+    expiresAt: NOW + 2 * 3600_000,
+    ttlMs: 2 * 3600_000,
+    collapseKey: 'content',
+    replaceTag: 'content',
+    threadId: 'content',
+    locale: 'en',
+    direction: 'ltr',
+    ...overrides,
+  };
+}
+
+/** 64 hex characters, like an APNs device token. */
+export function apnsToken(n: number): string {
+  return n.toString(16).padStart(2, '0').repeat(32);
+}

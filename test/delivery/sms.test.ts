@@ -1,0 +1,92 @@
+// Wire-level tests of the Twilio-shaped SMS provider against a local HTTP endpoint.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TwilioSmsProvider } from '../../activities/delivery/providers/twilio-sms';
+import { SMS_REPLIES, startFakeSms, type FakeSms } from './servers/sms';
+
+let sms: FakeSms;
+let provider: TwilioSmsProvider;
+
+beforeAll(async () => {
+  sms = await startFakeSms();
+  provider = new TwilioSmsProvider({
+    baseUrl: `${sms.baseUrl}/`,
+    accountSid: sms.accountSid,
+    authToken: sms.authToken,
+    sender: { kind: 'from', number: '+15005550006' },
+  });
+});
+
+afterAll(async () => {
+  await sms.close();
+});
+
+describe('Twilio-shaped SMS provider on the wire', () => {
+  it('posts a form with To, From and Body using basic auth', async () => {
+    const result = await provider.send(
+      { channel: 'sms', phone: '+33612345678' },
+      { notificationId: 'n1', text: 'Code: 123456' },
+    );
+    expect(result).toMatchObject({ kind: 'ok', providerMessageId: expect.stringMatching(/^SM[0-9a-f]{32}$/) });
+    const request = sms.requests.at(-1)!;
+    expect(request.headers['content-type']).toBe('application/x-www-form-urlencoded');
+    expect(request.headers.authorization).toBe(
+      `Basic ${Buffer.from(`${sms.accountSid}:${sms.authToken}`).toString('base64')}`,
+    );
+    expect(request.form).toEqual({ To: '+33612345678', Body: 'Code: 123456', From: '+15005550006' });
+  });
+
+  it('uses MessagingServiceSid when configured', async () => {
+    const viaService = new TwilioSmsProvider({
+      baseUrl: sms.baseUrl,
+      accountSid: sms.accountSid,
+      authToken: sms.authToken,
+      sender: { kind: 'messaging_service', sid: 'MG0123' },
+    });
+    await viaService.send({ channel: 'sms', phone: '+33600000001' }, { notificationId: 'n1', text: 'hi' });
+    expect(sms.requests.at(-1)!.form).toEqual({ To: '+33600000001', Body: 'hi', MessagingServiceSid: 'MG0123' });
+  });
+
+  it.each([
+    [
+      'invalid number (21211)',
+      SMS_REPLIES.invalidNumber,
+      { kind: 'permanent', code: '400 21211', tokenInvalid: false },
+    ],
+    ['unsubscribed (21610)', SMS_REPLIES.unsubscribed, { kind: 'permanent', code: '400 21610', tokenInvalid: false }],
+    ['body too long (21617)', SMS_REPLIES.bodyTooLong, { kind: 'malformed', code: '400 21617', payloadBytes: 2 }],
+    ['429', SMS_REPLIES.tooManyRequests, { kind: 'retryable', code: '429 20429' }],
+    ['500', SMS_REPLIES.serverError, { kind: 'retryable', code: '500 20500' }],
+  ])('classifies %s by status and Twilio error code', async (_label, reply, expected) => {
+    const phone = `+3361111${String(sms.requests.length).padStart(4, '0')}`;
+    sms.script(phone, reply);
+    expect(await provider.send({ channel: 'sms', phone }, { notificationId: 'n1', text: 'hi' })).toEqual(expected);
+  });
+
+  it('reports wrong credentials as a permanent configuration error', async () => {
+    const wrong = new TwilioSmsProvider({
+      baseUrl: sms.baseUrl,
+      accountSid: sms.accountSid,
+      authToken: 'wrong',
+      sender: { kind: 'from', number: '+1' },
+    });
+    expect(await wrong.send({ channel: 'sms', phone: '+33600000002' }, { notificationId: 'n1', text: 'hi' })).toEqual({
+      kind: 'permanent',
+      code: '401 20003',
+      tokenInvalid: false,
+    });
+  });
+
+  it('classifies an unreachable endpoint as retryable', async () => {
+    const offline = new TwilioSmsProvider({
+      baseUrl: 'http://127.0.0.1:1',
+      accountSid: 'AC1',
+      authToken: 't',
+      sender: { kind: 'from', number: '+1' },
+    });
+    expect(
+      await offline.send({ channel: 'sms', phone: '+33600000003' }, { notificationId: 'n1', text: 'hi' }),
+    ).toMatchObject({
+      kind: 'retryable',
+    });
+  });
+});
