@@ -1,0 +1,100 @@
+// The planner's cost per re-plan with 10 and 100 pending candidates (µs per plan() call, plan() calls per second).
+// Run alone with `npx tsx bench/planner.ts`; bench/run.ts calls run().
+import { performance } from 'node:perf_hooks';
+import { DEFAULT_POLICY } from '../domain/config';
+import { plan } from '../domain/planner';
+import type { PlannerState } from '../domain/planner';
+import { CATEGORIES } from '../domain/types';
+import type { Candidate, Score, SendRecord } from '../domain/types';
+
+const HOUR = 3_600_000;
+const NOW = Date.UTC(2024, 9, 26, 14); // Saturday 16:00 in Paris, the day before clocks go back
+
+/** A deterministic pseudo-random sequence, so every run measures the same work. */
+function lcg(seed: number): () => number {
+  let s = seed;
+  return () => {
+    s = (s * 1_664_525 + 1_013_904_223) % 4_294_967_296;
+    return s / 4_294_967_296;
+  };
+}
+
+function workload(pendingCount: number): { state: PlannerState; scores: Record<string, Score> } {
+  const random = lcg(pendingCount);
+  const pending: Candidate[] = [];
+  const scores: Record<string, Score> = {};
+  for (let i = 0; i < pendingCount; i++) {
+    // Mostly normal/promotional candidates, as a real queue would be; no critical (they short-circuit the auction).
+    const category = CATEGORIES[1 + Math.floor(random() * (CATEGORIES.length - 1))]!;
+    const createdAt = NOW - Math.floor(random() * 6 * HOUR);
+    const id = `bench-${i}`;
+    pending.push({
+      id,
+      userId: 'bench-user',
+      category,
+      template: `${category}.bench`,
+      variables: {},
+      createdAt,
+      expiresAt: createdAt + DEFAULT_POLICY.categories[category].ttlMs,
+      businessValue: random(),
+      source: 'event',
+    });
+    scores[id] = { candidateId: id, expectedValue: random() * 0.5, bestSendAt: NOW + Math.floor(random() * 20 * HOUR) };
+  }
+  const sends: SendRecord[] = [
+    { candidateId: 's1', category: 'social', channel: 'push', at: NOW - 30 * HOUR, openedAt: NOW - 29 * HOUR },
+    { candidateId: 's2', category: 'content', channel: 'push', at: NOW - 9 * HOUR },
+    { candidateId: 's3', category: 'marketing', channel: 'email', at: NOW - 3 * HOUR },
+  ];
+  const state: PlannerState = {
+    profile: { timeZone: 'Europe/Paris', locale: 'fr-FR' },
+    preferences: {
+      globalOptOut: false,
+      optedOutCategories: [],
+      optedOutChannels: [],
+      quietHours: null,
+      nightDelivery: false,
+      privacyMode: false,
+    },
+    pending,
+    sends,
+    userSince: NOW - 90 * 24 * HOUR,
+    lastEngagementAt: NOW - 2 * HOUR,
+  };
+  return { state, scores };
+}
+
+function measure(pendingCount: number): { usPerPlan: number; plansPerSecond: number; action: string } {
+  const { state, scores } = workload(pendingCount);
+  // Re-plans happen at different instants (each signal, each timer); vary `now` like the workflow would.
+  const at = (i: number) => NOW + (i % 240) * 60_000;
+  for (let i = 0; i < 200; i++) plan(state, scores, at(i)); // warm-up (JIT, formatter cache)
+  const iterations = pendingCount >= 100 ? 2_000 : 10_000;
+  const start = performance.now();
+  let last = plan(state, scores, NOW);
+  for (let i = 0; i < iterations; i++) last = plan(state, scores, at(i));
+  const elapsedMs = performance.now() - start;
+  const usPerPlan = (elapsedMs * 1000) / iterations;
+  return { usPerPlan, plansPerSecond: 1e6 / usPerPlan, action: last.action.kind };
+}
+
+export async function run(): Promise<void> {
+  console.log('planner: cost per re-plan (plan() with scored pending candidates, Europe/Paris, DST weekend)');
+  for (const pendingCount of [10, 100]) {
+    const { usPerPlan, plansPerSecond } = measure(pendingCount);
+    console.log(
+      `  ${String(pendingCount).padStart(3)} pending: ${usPerPlan.toFixed(1).padStart(8)} µs/plan  ${Math.round(
+        plansPerSecond,
+      )
+        .toLocaleString('en-US')
+        .padStart(9)} plans/s`,
+    );
+  }
+}
+
+if (require.main === module) {
+  run().catch((error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  });
+}

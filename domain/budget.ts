@@ -1,0 +1,98 @@
+// The attention budget (PRODUCT.md §3): daily cap per local calendar day, adaptive caps, rolling 7-day
+// category caps and cooldown, computed from the user's recent sends.
+import { DEFAULT_POLICY, WEEK_MS, categoryPolicy, isBudgeted } from './config';
+import type { PolicyConfig } from './config';
+import { isKnownCategory } from './eligibility';
+import { startOfLocalDay } from './time';
+import type { EpochMs, SendRecord, UserProfile } from './types';
+
+/** What the budget rules need to know about a user. */
+export interface BudgetState {
+  profile: UserProfile;
+  sends: SendRecord[];
+  lastEngagementAt?: EpochMs;
+  userSince: EpochMs;
+}
+
+function isBudgetedSend(send: SendRecord, config: PolicyConfig): boolean {
+  return isKnownCategory(send.category) && isBudgeted(categoryPolicy(config, send.category).priorityClass);
+}
+
+/** Non-critical sends start (and obey) the cooldown. */
+export function isNonCriticalSend(send: SendRecord, config: PolicyConfig): boolean {
+  return !isKnownCategory(send.category) || categoryPolicy(config, send.category).priorityClass !== 'critical';
+}
+
+/** Adaptive caps (PRODUCT.md §3); a user can be both a low responder and dormant, and then both apply. */
+export interface Responsiveness {
+  /** No open among the last `lowResponderWindow` sends. */
+  lowResponder: boolean;
+  /** The daily cap that applies (the low-responder cap when lower). */
+  dailyCap: number;
+  /** Set when the user has not engaged for `dormantAfterMs`. */
+  dormant: { weeklyCap: number; minBusinessValue: number; since: EpochMs } | null;
+}
+
+export function responsiveness(
+  state: BudgetState,
+  now: EpochMs,
+  config: PolicyConfig = DEFAULT_POLICY,
+): Responsiveness {
+  const lastEngaged = Math.max(state.lastEngagementAt ?? state.userSince, state.userSince);
+  const dormant =
+    now - lastEngaged >= config.dormantAfterMs
+      ? {
+          weeklyCap: config.dormantWeeklyCap,
+          minBusinessValue: config.dormantMinBusinessValue,
+          since: lastEngaged + config.dormantAfterMs,
+        }
+      : null;
+  const window = config.lowResponderWindow;
+  const recent = [...state.sends].sort((a, b) => a.at - b.at).slice(-window);
+  const lowResponder = window > 0 && recent.length >= window && recent.every((s) => s.openedAt === undefined);
+  return {
+    lowResponder,
+    dailyCap: lowResponder ? Math.min(config.lowResponderDailyCap, config.dailyCap) : config.dailyCap,
+    dormant,
+  };
+}
+
+/** Normal/promotional notifications the user may still get in the current local day (adaptive caps included). */
+export function budgetLeftToday(state: BudgetState, now: EpochMs, config: PolicyConfig = DEFAULT_POLICY): number {
+  const status = responsiveness(state, now, config);
+  const dayStart = startOfLocalDay(now, state.profile.timeZone);
+  const budgeted = state.sends.filter((s) => s.at <= now && isBudgetedSend(s, config));
+  const sentToday = budgeted.filter((s) => s.at >= dayStart).length;
+  let left = status.dailyCap - sentToday;
+  if (status.dormant !== null) {
+    left = Math.min(left, status.dormant.weeklyCap - budgeted.filter((s) => s.at > now - WEEK_MS).length);
+  }
+  return Math.max(0, left);
+}
+
+/** The end of the current cooldown, or null when a non-critical notification may go now. */
+export function cooldownUntil(state: BudgetState, now: EpochMs, config: PolicyConfig = DEFAULT_POLICY): EpochMs | null {
+  const last = lastNonCriticalSendAt(state.sends, config);
+  if (last === null) return null;
+  const until = last + config.cooldownMs;
+  return until > now ? until : null;
+}
+
+export function lastNonCriticalSendAt(sends: SendRecord[], config: PolicyConfig): EpochMs | null {
+  let last: EpochMs | null = null;
+  for (const send of sends) {
+    if (isNonCriticalSend(send, config) && (last === null || send.at > last)) last = send.at;
+  }
+  return last;
+}
+
+/**
+ * Keeps only the sends a rule can still look at: the last 7 days (category and dormant caps, which also cover
+ * the local day and the cooldown) and the last `lowResponderWindow` sends whatever their age. Oldest first.
+ */
+export function pruneSends(sends: SendRecord[], now: EpochMs, config: PolicyConfig = DEFAULT_POLICY): SendRecord[] {
+  const ordered = [...sends].sort((a, b) => a.at - b.at);
+  const keepFrom = Math.max(0, ordered.length - config.lowResponderWindow);
+  const horizon = Math.max(WEEK_MS, config.cooldownMs);
+  return ordered.filter((send, i) => i >= keepFrom || send.at > now - horizon);
+}

@@ -1,0 +1,187 @@
+// Policy defaults (PRODUCT.md §2–§4). Every number is configurable per deployment through withOverrides.
+import { CATEGORIES, CHANNELS, PRIORITY_CLASSES } from './types';
+import type { Category, CategoryPolicy, PriorityClass, QuietHours } from './types';
+import { DAY_MS, HOUR_MS, MINUTE_MS } from './time';
+
+export interface PolicyConfig {
+  categories: Record<Category, CategoryPolicy>;
+  /** Normal/promotional notifications per local calendar day. */
+  dailyCap: number;
+  /** Daily cap for low responders. */
+  lowResponderDailyCap: number;
+  /** A user with no open among their last this-many sends is a low responder. */
+  lowResponderWindow: number;
+  /** No engagement for this long → dormant. */
+  dormantAfterMs: number;
+  /** Dormant users only get candidates at least this valuable. */
+  dormantMinBusinessValue: number;
+  /** Normal/promotional sends per rolling 7 days for dormant users. */
+  dormantWeeklyCap: number;
+  /** Minimum gap between two non-critical notifications. */
+  cooldownMs: number;
+  defaultQuietHours: QuietHours;
+  /** Normal/promotional candidates whose expected value is below this are held (and dropped `low_score` at expiry). */
+  scoreFloor: number;
+  /** How long a dedupeKey is remembered after admission. */
+  dedupeWindowMs: number;
+}
+
+export type DeepPartial<T> = T extends readonly unknown[]
+  ? T
+  : T extends object
+    ? { [K in keyof T]?: DeepPartial<T[K]> }
+    : T;
+
+export const WEEK_MS = 7 * DAY_MS;
+
+export const DEFAULT_POLICY: PolicyConfig = {
+  categories: {
+    security: {
+      priorityClass: 'critical',
+      channels: ['sms', 'push', 'email'],
+      weeklyCap: null,
+      ttlMs: 15 * MINUTE_MS,
+      sensitive: true,
+      collapsible: false,
+    },
+    account: {
+      priorityClass: 'transactional',
+      channels: ['push', 'email'],
+      weeklyCap: null,
+      ttlMs: DAY_MS,
+      sensitive: true,
+      collapsible: false,
+    },
+    social: {
+      priorityClass: 'normal',
+      channels: ['push'],
+      weeklyCap: 7,
+      ttlMs: 12 * HOUR_MS,
+      sensitive: false,
+      collapsible: true,
+    },
+    content: {
+      priorityClass: 'normal',
+      channels: ['push'],
+      weeklyCap: 5,
+      ttlMs: 2 * DAY_MS,
+      sensitive: false,
+      collapsible: true,
+    },
+    reminder: {
+      priorityClass: 'normal',
+      channels: ['push'],
+      weeklyCap: 4,
+      ttlMs: DAY_MS,
+      sensitive: false,
+      collapsible: true,
+    },
+    marketing: {
+      priorityClass: 'promotional',
+      channels: ['email', 'push'],
+      weeklyCap: 2,
+      ttlMs: 3 * DAY_MS,
+      sensitive: false,
+      collapsible: true,
+    },
+  },
+  dailyCap: 3,
+  lowResponderDailyCap: 1,
+  lowResponderWindow: 10,
+  dormantAfterMs: 30 * DAY_MS,
+  dormantMinBusinessValue: 0.8,
+  dormantWeeklyCap: 1,
+  cooldownMs: 4 * HOUR_MS,
+  defaultQuietHours: { start: 22 * 60, end: 7 * 60 },
+  scoreFloor: 0.02,
+  dedupeWindowMs: DAY_MS,
+};
+
+/** Critical and transactional notifications are urgent: sent as soon as the rules allow, no send-time optimization. */
+export function isUrgent(priorityClass: PriorityClass): boolean {
+  return priorityClass === 'critical' || priorityClass === 'transactional';
+}
+
+/** Normal and promotional notifications count against the daily, category, adaptive caps and the score floor. */
+export function isBudgeted(priorityClass: PriorityClass): boolean {
+  return priorityClass === 'normal' || priorityClass === 'promotional';
+}
+
+export function categoryPolicy(config: PolicyConfig, category: Category): CategoryPolicy {
+  const policy = config.categories[category];
+  if (policy === undefined) throw new RangeError(`Unknown category "${category}"`);
+  return policy;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function deepMerge(base: unknown, override: unknown): unknown {
+  if (override === undefined) return base;
+  if (!isPlainObject(base) || !isPlainObject(override)) return override;
+  const merged: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(override)) merged[key] = deepMerge(base[key], value);
+  return merged;
+}
+
+/** Deep-merges overrides (arrays replace, they do not concatenate) and validates the result. */
+export function withOverrides(base: PolicyConfig, overrides: DeepPartial<PolicyConfig>): PolicyConfig {
+  const merged = deepMerge(base, overrides) as PolicyConfig;
+  const problems = policyProblems(merged);
+  if (problems.length > 0) throw new RangeError(`Invalid policy config: ${problems.join('; ')}`);
+  return merged;
+}
+
+function isCount(n: unknown): boolean {
+  return typeof n === 'number' && Number.isInteger(n) && n >= 0;
+}
+
+function isDuration(n: unknown): boolean {
+  return typeof n === 'number' && Number.isFinite(n) && n >= 0;
+}
+
+function isMinuteOfDay(n: unknown): boolean {
+  return typeof n === 'number' && Number.isInteger(n) && n >= 0 && n < 24 * 60;
+}
+
+/** Everything wrong with a config, as human-readable strings (empty when valid). */
+export function policyProblems(config: PolicyConfig): string[] {
+  const problems: string[] = [];
+  for (const category of CATEGORIES) {
+    const policy = config.categories?.[category];
+    if (policy === undefined) {
+      problems.push(`categories.${category} is missing`);
+      continue;
+    }
+    if (!PRIORITY_CLASSES.includes(policy.priorityClass)) {
+      problems.push(`categories.${category}.priorityClass must be one of ${PRIORITY_CLASSES.join(', ')}`);
+    }
+    if (!Array.isArray(policy.channels) || policy.channels.some((c) => !CHANNELS.includes(c))) {
+      problems.push(`categories.${category}.channels must list channels from ${CHANNELS.join(', ')}`);
+    } else if (new Set(policy.channels).size !== policy.channels.length) {
+      problems.push(`categories.${category}.channels has duplicates`);
+    }
+    if (policy.weeklyCap !== null && !isCount(policy.weeklyCap)) {
+      problems.push(`categories.${category}.weeklyCap must be null or a non-negative integer`);
+    }
+    if (!isDuration(policy.ttlMs) || policy.ttlMs === 0) {
+      problems.push(`categories.${category}.ttlMs must be a positive duration`);
+    }
+  }
+  for (const key of ['dailyCap', 'lowResponderDailyCap', 'lowResponderWindow', 'dormantWeeklyCap'] as const) {
+    if (!isCount(config[key])) problems.push(`${key} must be a non-negative integer`);
+  }
+  for (const key of ['dormantAfterMs', 'cooldownMs', 'dedupeWindowMs'] as const) {
+    if (!isDuration(config[key])) problems.push(`${key} must be a non-negative duration in ms`);
+  }
+  for (const key of ['dormantMinBusinessValue', 'scoreFloor'] as const) {
+    const v = config[key];
+    if (typeof v !== 'number' || !(v >= 0 && v <= 1)) problems.push(`${key} must be in 0..1`);
+  }
+  const quiet = config.defaultQuietHours;
+  if (!isMinuteOfDay(quiet?.start) || !isMinuteOfDay(quiet?.end)) {
+    problems.push('defaultQuietHours.start/end must be integer minutes of day in 0..1439');
+  }
+  return problems;
+}

@@ -1,0 +1,67 @@
+// The heuristic prior for a candidate's expected value (PRODUCT.md §4 step 2); a trained model replaces it
+// later. Expected value = predicted open probability × business value, minus recency and fatigue penalties.
+import { DEFAULT_POLICY, categoryPolicy, isUrgent } from './config';
+import type { PolicyConfig } from './config';
+import { bestSendTime } from './send-time';
+import { DAY_MS, HOUR_MS } from './time';
+import type { Candidate, EpochMs, HourOfWeekCounts, PriorityClass, Score, SendRecord } from './types';
+
+/** Typical open rates by class before anything is known about the user. */
+export const BASE_OPEN_RATE: Record<PriorityClass, number> = {
+  critical: 0.5,
+  transactional: 0.35,
+  normal: 0.12,
+  promotional: 0.06,
+};
+/** How many sends the base rate is worth when blended with the user's own last-10 open rate. */
+const BASE_RATE_WEIGHT = 4;
+/** The penalty for a recent send of the same category decays with this time constant. */
+const RECENCY_HOURS = 12;
+const RECENCY_MAX_PENALTY = 0.5;
+const FATIGUE_PER_SEND = 0.1;
+const FATIGUE_MAX_PENALTY = 0.5;
+
+export interface ScoringContext {
+  now: EpochMs;
+  timeZone: string;
+  hourOfWeek: HourOfWeekCounts;
+  recentSends: SendRecord[];
+  /** Opened notifications among the user's last 10 sends. */
+  opensLast10: number;
+}
+
+function clamp(x: number, lo: number, hi: number): number {
+  return Math.min(hi, Math.max(lo, x));
+}
+
+export function heuristicScore(
+  candidate: Candidate,
+  ctx: ScoringContext,
+  config: PolicyConfig = DEFAULT_POLICY,
+): Score {
+  const { priorityClass } = categoryPolicy(config, candidate.category);
+  const horizon = clamp(candidate.expiresAt - ctx.now, 1, DAY_MS);
+  const best = bestSendTime(ctx.hourOfWeek, ctx.now, ctx.timeZone, horizon);
+  const urgent = isUrgent(priorityClass);
+  // Urgent classes go now, so their open chance is judged at now; others at their best time.
+  const lift = urgent ? bestSendTime(ctx.hourOfWeek, ctx.now, ctx.timeZone, 1).propensity : best.propensity;
+
+  const base = BASE_OPEN_RATE[priorityClass];
+  const sendsSeen = Math.min(10, ctx.recentSends.length);
+  const opens = clamp(ctx.opensLast10, 0, sendsSeen);
+  const openRate = (opens + BASE_RATE_WEIGHT * base) / (sendsSeen + BASE_RATE_WEIGHT);
+  const pOpen = clamp(openRate * Math.sqrt(clamp(lift, 0.25, 4)), 0, 1);
+  const value = pOpen * clamp(candidate.businessValue, 0, 1);
+
+  const past = ctx.recentSends.filter((s) => s.at <= ctx.now);
+  const lastSame = past.filter((s) => s.category === candidate.category).reduce((m, s) => Math.max(m, s.at), -Infinity);
+  const recency = RECENCY_MAX_PENALTY * Math.exp(-(ctx.now - lastSame) / (RECENCY_HOURS * HOUR_MS));
+  const sentLastDay = past.filter((s) => s.at > ctx.now - DAY_MS).length;
+  const fatigue = Math.min(FATIGUE_MAX_PENALTY, FATIGUE_PER_SEND * sentLastDay);
+
+  return {
+    candidateId: candidate.id,
+    expectedValue: clamp(value * (1 - recency) - value * fatigue, 0, 1),
+    bestSendAt: urgent ? ctx.now : best.at,
+  };
+}

@@ -1,0 +1,95 @@
+// Send-time optimization (PRODUCT.md §5): engagement counted by local hour of week with time decay, smoothed
+// toward the population's pattern, so a new user gets a sensible time and an active user gets theirs.
+import { DAY_MS, HOUR_MS, MINUTE_MS, hourOfWeek, localParts } from './time';
+import type { EpochMs, HourOfWeekCounts } from './types';
+
+export const HOURS_PER_WEEK = 168;
+export const DEFAULT_HALF_LIFE_DAYS = 14;
+/** How many engagements the population prior is worth: a user needs about this many to outweigh it. */
+export const PRIOR_STRENGTH = 8;
+
+function bump(hour: number, peak: number, width: number): number {
+  return Math.exp(-((hour - peak) ** 2) / (2 * width * width));
+}
+
+/** Relative activity of an average user at a local hour: morning, lunch and evening peaks, quiet nights. */
+function populationActivity(weekday: number, hour: number): number {
+  const weekend = weekday >= 5;
+  const h = hour + 0.5;
+  const morning = weekend ? bump(h, 10, 1.5) * 0.8 : bump(h, 8, 1) * 0.9;
+  const lunch = weekend ? bump(h, 13.5, 2) * 0.9 : bump(h, 12.5, 1) * 0.8;
+  const evening = bump(h, 20.5, 1.8) * 1.3;
+  return 0.03 + morning + lunch + evening;
+}
+
+/** The population's engagement by local hour of week (Monday 00:00 = 0), normalized to sum 1. */
+export function populationHourOfWeek(): HourOfWeekCounts {
+  const raw = Array.from({ length: HOURS_PER_WEEK }, (_, i) => populationActivity(Math.floor(i / 24), i % 24));
+  const total = raw.reduce((sum, v) => sum + v, 0);
+  return raw.map((v) => v / total);
+}
+
+export const POPULATION_HOUR_OF_WEEK: HourOfWeekCounts = populationHourOfWeek();
+
+function normalizedCounts(counts: HourOfWeekCounts): HourOfWeekCounts {
+  return counts.length === HOURS_PER_WEEK && counts.every((c) => Number.isFinite(c) && c >= 0)
+    ? counts
+    : new Array<number>(HOURS_PER_WEEK).fill(0);
+}
+
+/**
+ * Adds one engagement at `at`. Counts decay with the given half-life from `lastUpdatedAt` (when the counts were
+ * last brought up to date) to `at`; an engagement older than `lastUpdatedAt` is added already decayed.
+ * Returns a new array; the caller keeps max(lastUpdatedAt, at) as the new lastUpdatedAt.
+ */
+export function recordEngagement(
+  counts: HourOfWeekCounts,
+  at: EpochMs,
+  tz: string,
+  halfLifeDays: number = DEFAULT_HALF_LIFE_DAYS,
+  lastUpdatedAt?: EpochMs,
+): HourOfWeekCounts {
+  if (!(halfLifeDays > 0)) throw new RangeError(`halfLifeDays must be positive, got ${halfLifeDays}`);
+  const halfLifeMs = halfLifeDays * DAY_MS;
+  const base = normalizedCounts(counts);
+  const elapsed = lastUpdatedAt === undefined ? 0 : at - lastUpdatedAt;
+  const decay = elapsed > 0 ? 0.5 ** (elapsed / halfLifeMs) : 1;
+  const weight = elapsed < 0 ? 0.5 ** (-elapsed / halfLifeMs) : 1;
+  const updated = base.map((c) => c * decay);
+  updated[hourOfWeek(at, tz)]! += weight;
+  return updated;
+}
+
+/** The smoothed share of weekly engagement per hour of week (sums to 1). */
+export function smoothedPropensity(counts: HourOfWeekCounts): number[] {
+  const own = normalizedCounts(counts);
+  const total = own.reduce((sum, c) => sum + c, 0);
+  return own.map((c, h) => (c + PRIOR_STRENGTH * POPULATION_HOUR_OF_WEEK[h]!) / (total + PRIOR_STRENGTH));
+}
+
+/** The start of the next local hour after `at` (30- and 45-minute offsets included). */
+function nextLocalHour(at: EpochMs, tz: string): EpochMs {
+  const { minute } = localParts(at, tz);
+  return at - (((at % MINUTE_MS) + MINUTE_MS) % MINUTE_MS) - minute * MINUTE_MS + HOUR_MS;
+}
+
+/**
+ * The best time to send within [now, now + horizon): the start of the local hour with the highest smoothed
+ * propensity (or now, when the current hour is best; ties go to the earliest). `propensity` is the lift over an
+ * average hour of the week: 1 = average, 2 = twice as likely as average.
+ */
+export function bestSendTime(
+  counts: HourOfWeekCounts,
+  now: EpochMs,
+  tz: string,
+  horizonMs: number = DAY_MS,
+): { at: EpochMs; propensity: number } {
+  const propensity = smoothedPropensity(counts);
+  const lift = (at: EpochMs): number => propensity[hourOfWeek(at, tz)]! * HOURS_PER_WEEK;
+  let best = { at: now, propensity: lift(now) };
+  for (let at = nextLocalHour(now, tz); at < now + horizonMs; at = nextLocalHour(at, tz)) {
+    const candidate = lift(at);
+    if (candidate > best.propensity) best = { at, propensity: candidate };
+  }
+  return best;
+}

@@ -1,0 +1,199 @@
+// Local-time arithmetic in IANA time zones through Intl, DST-correct, with no library and no clock.
+// Every function takes the instant it reasons about as an argument.
+import type { EpochMs, MinuteOfDay } from './types';
+
+export const MINUTE_MS = 60_000;
+export const HOUR_MS = 60 * MINUTE_MS;
+export const DAY_MS = 24 * HOUR_MS;
+
+export interface LocalParts {
+  year: number;
+  /** 1..12 */
+  month: number;
+  /** 1..31 */
+  day: number;
+  /** 0..23 */
+  hour: number;
+  /** 0..59 */
+  minute: number;
+  /** 0 = Monday … 6 = Sunday */
+  weekday: number;
+  /** hour * 60 + minute */
+  minuteOfDay: MinuteOfDay;
+}
+
+// Building a DateTimeFormat costs tens of µs; the planner asks for the same few zones over and over.
+// The cache is bounded so a stream of distinct zones cannot grow it without limit.
+const FORMATTER_CACHE_LIMIT = 64;
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatterFor(timeZone: string): Intl.DateTimeFormat {
+  let formatter = formatters.get(timeZone);
+  if (formatter === undefined) {
+    formatter = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+    });
+    if (formatters.size >= FORMATTER_CACHE_LIMIT) formatters.clear();
+    formatters.set(timeZone, formatter);
+  }
+  return formatter;
+}
+
+export function isValidTimeZone(tz: string): boolean {
+  if (typeof tz !== 'string' || tz.length === 0) return false;
+  try {
+    formatterFor(tz);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The UTC offset at `at` as Intl reports it (offsets are whole seconds, so the ms part of `at` is dropped). */
+function intlOffsetMs(at: EpochMs, timeZone: string): number {
+  const fields = { year: 0, month: 0, day: 0, hour: 0, minute: 0, second: 0 };
+  for (const part of formatterFor(timeZone).formatToParts(at)) {
+    if (part.type in fields) fields[part.type as keyof typeof fields] = Number(part.value);
+  }
+  const { year, month, day, hour, minute, second } = fields;
+  const wholeSecond = at - (((at % 1000) + 1000) % 1000);
+  return Date.UTC(year, month - 1, day, hour, minute, second) - wholeSecond;
+}
+
+// Offsets change only at instants on a 15-minute UTC grid (every zone's offset is a multiple of 15 minutes and
+// clocks change on whole local minutes), so the offset is constant within each 15-minute bucket. Caching per
+// bucket turns most lookups into a Map hit instead of an Intl call; a bucket whose two ends disagree (historic
+// local-mean-time offsets) is never cached. Bounded, and a pure cache: results are identical with or without it.
+const BUCKET_MS = 15 * 60_000;
+const OFFSET_CACHE_LIMIT = 2048;
+const offsetCache = new Map<string, number>();
+
+/** UTC offset of `timeZone` at instant `at`, in ms (Paris in summer: +7_200_000). */
+export function offsetMs(at: EpochMs, timeZone: string): number {
+  if (!Number.isFinite(at)) throw new RangeError(`Not a finite instant: ${String(at)}`);
+  const bucket = Math.floor(at / BUCKET_MS);
+  const key = `${timeZone}|${bucket}`;
+  const cached = offsetCache.get(key);
+  if (cached !== undefined) return cached;
+  const first = intlOffsetMs(bucket * BUCKET_MS, timeZone);
+  const last = intlOffsetMs((bucket + 1) * BUCKET_MS - 1, timeZone);
+  if (first !== last) return intlOffsetMs(at, timeZone);
+  if (offsetCache.size >= OFFSET_CACHE_LIMIT) offsetCache.clear();
+  offsetCache.set(key, first);
+  return first;
+}
+
+/** Wall-clock date of `at` in `timeZone`, and the wall time encoded as a UTC epoch value. */
+function wallClock(at: EpochMs, timeZone: string): { year: number; month: number; day: number; wallMs: number } {
+  const wallMs = at + offsetMs(at, timeZone);
+  const wall = new Date(wallMs);
+  return { year: wall.getUTCFullYear(), month: wall.getUTCMonth() + 1, day: wall.getUTCDate(), wallMs };
+}
+
+export function localParts(at: EpochMs, timeZone: string): LocalParts {
+  const { year, month, day, wallMs } = wallClock(at, timeZone);
+  const wall = new Date(wallMs);
+  const hour = wall.getUTCHours();
+  const minute = wall.getUTCMinutes();
+  return { year, month, day, hour, minute, weekday: (wall.getUTCDay() + 6) % 7, minuteOfDay: hour * 60 + minute };
+}
+
+/** 0..167, Monday 00:00 local = 0. */
+export function hourOfWeek(at: EpochMs, timeZone: string): number {
+  const parts = localParts(at, timeZone);
+  return parts.weekday * 24 + parts.hour;
+}
+
+/**
+ * The instants whose local wall clock in `timeZone` reads `wallMs` (a wall time encoded as if it were UTC).
+ * One instant normally, two in a DST overlap (ascending), none in a DST gap.
+ */
+function instantsAtWall(wallMs: number, timeZone: string): EpochMs[] {
+  const offsets = new Set([offsetMs(wallMs - DAY_MS, timeZone), offsetMs(wallMs + DAY_MS, timeZone)]);
+  const found: EpochMs[] = [];
+  for (const offset of offsets) {
+    const at = wallMs - offset;
+    if (offsetMs(at, timeZone) === offset) found.push(at);
+  }
+  return found.sort((a, b) => a - b);
+}
+
+/** The instant the offset changes, found by bisection between an instant before and one after it. */
+function transitionBetween(before: EpochMs, after: EpochMs, timeZone: string): EpochMs {
+  const offsetBefore = offsetMs(before, timeZone);
+  let lo = before;
+  let hi = after;
+  while (hi - lo > 1000) {
+    const mid = lo + Math.floor((hi - lo) / 2);
+    if (offsetMs(mid, timeZone) === offsetBefore) lo = mid;
+    else hi = mid;
+  }
+  // Transitions fall on whole seconds; hi is the first second with the new offset.
+  return hi - (hi % 1000);
+}
+
+/**
+ * The instants a local wall time maps to: one normally, both (ascending) in a DST overlap, and in a DST gap
+ * the first instant after the gap (02:30 in a 02:00→03:00 gap → the instant the clock shows 03:00).
+ */
+function resolveWall(wallMs: number, timeZone: string): EpochMs[] {
+  const found = instantsAtWall(wallMs, timeZone);
+  if (found.length > 0) return found;
+  const offsetBefore = offsetMs(wallMs - DAY_MS, timeZone);
+  const offsetAfter = offsetMs(wallMs + DAY_MS, timeZone);
+  return [transitionBetween(wallMs - offsetAfter, wallMs - offsetBefore, timeZone)];
+}
+
+function wallOfDate(year: number, month: number, day: number, minuteOfDay: number): number {
+  return Date.UTC(year, month - 1, day) + minuteOfDay * MINUTE_MS;
+}
+
+/** The first instant of the local calendar day containing `at` (DST-correct: days last 23, 24 or 25 h). */
+export function startOfLocalDay(at: EpochMs, timeZone: string): EpochMs {
+  const { year, month, day } = wallClock(at, timeZone);
+  return resolveWall(wallOfDate(year, month, day, 0), timeZone)[0]!;
+}
+
+/** The first instant of the local calendar day after the one containing `at`. */
+export function startOfNextLocalDay(at: EpochMs, timeZone: string): EpochMs {
+  const { year, month, day } = wallClock(at, timeZone);
+  return resolveWall(wallOfDate(year, month, day + 1, 0), timeZone)[0]!;
+}
+
+/**
+ * The first instant strictly after `after` at which the local clock reads `minuteOfDay`.
+ * In a DST overlap the wall time occurs twice and either occurrence can be the answer; on a day where the
+ * wall time falls in a DST gap the answer is the first instant after the gap.
+ */
+export function nextLocalTime(after: EpochMs, timeZone: string, minuteOfDay: MinuteOfDay): EpochMs {
+  if (!Number.isInteger(minuteOfDay) || minuteOfDay < 0 || minuteOfDay >= 24 * 60) {
+    throw new RangeError(`minuteOfDay must be an integer in 0..1439, got ${minuteOfDay}`);
+  }
+  const { year, month, day } = wallClock(after, timeZone);
+  for (let dayOffset = -1; dayOffset <= 2; dayOffset++) {
+    for (const at of resolveWall(wallOfDate(year, month, day + dayOffset, minuteOfDay), timeZone)) {
+      if (at > after) return at;
+    }
+  }
+  // Unreachable for real zones (offsets move by at most a day); fail loudly rather than loop.
+  throw new Error(`No local ${minuteOfDay} min after ${after} in ${timeZone}`);
+}
+
+/** "07:00" */
+export function formatMinuteOfDay(minuteOfDay: MinuteOfDay): string {
+  const h = Math.floor(minuteOfDay / 60);
+  const m = minuteOfDay % 60;
+  return `${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}`;
+}
+
+/** "07:00 Europe/Paris" — the local time of an instant, for human-readable reasons. */
+export function formatLocalTime(at: EpochMs, timeZone: string): string {
+  return `${formatMinuteOfDay(localParts(at, timeZone).minuteOfDay)} ${timeZone}`;
+}

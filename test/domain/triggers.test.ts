@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_POLICY, withOverrides } from '../../domain/config';
+import { DEFAULT_TRIGGERS, candidatesFromEvent } from '../../domain/triggers';
+import type { TriggerRule } from '../../domain/triggers';
+import type { UserEvent } from '../../domain/types';
+
+const NOW = Date.UTC(2024, 5, 3, 10);
+const event = (type: string, properties: UserEvent['properties'] = {}, occurredAt = NOW): UserEvent => ({
+  id: 'evt-1',
+  userId: 'u-1',
+  type,
+  occurredAt,
+  properties,
+});
+
+describe('candidatesFromEvent', () => {
+  it('maps every default event type to a candidate of its category', () => {
+    const expected: Record<string, string> = {
+      password_reset: 'security',
+      login_new_device: 'security',
+      payment_failed: 'account',
+      friend_joined: 'social',
+      new_content: 'content',
+      streak_at_risk: 'reminder',
+      promo_available: 'marketing',
+    };
+    for (const [type, category] of Object.entries(expected)) {
+      const [c, ...rest] = candidatesFromEvent(event(type), DEFAULT_TRIGGERS, NOW);
+      expect(rest).toEqual([]);
+      expect(c).toMatchObject({ category, userId: 'u-1', source: 'event', createdAt: NOW });
+    }
+  });
+
+  it('derives the id from the event id and rule index, and the expiry from the category TTL', () => {
+    const [c] = candidatesFromEvent(
+      event('friend_joined', { friendId: 42, friendName: 'Ana', email: 'x@y' }),
+      DEFAULT_TRIGGERS,
+      NOW,
+    );
+    const index = DEFAULT_TRIGGERS.findIndex((r) => r.eventType === 'friend_joined');
+    expect(c).toMatchObject({
+      id: `evt-1:${index}`,
+      template: 'social.friend_joined',
+      variables: { friendName: 'Ana' },
+      dedupeKey: 'social.friend_joined:42',
+      deepLink: 'app://profile/42',
+      expiresAt: NOW + DEFAULT_POLICY.categories.social.ttlMs,
+    });
+    expect(c!.variables).not.toHaveProperty('email');
+  });
+
+  it('runs the TTL from when the event happened, never from a future client clock', () => {
+    const late = candidatesFromEvent(event('password_reset', {}, NOW - 10 * 60_000), DEFAULT_TRIGGERS, NOW)[0]!;
+    expect(late.expiresAt).toBe(NOW + 5 * 60_000);
+    const future = candidatesFromEvent(event('password_reset', {}, NOW + 3_600_000), DEFAULT_TRIGGERS, NOW)[0]!;
+    expect(future.createdAt).toBe(NOW);
+  });
+
+  it('yields nothing for an unknown event type, several candidates for several matching rules', () => {
+    expect(candidatesFromEvent(event('something_else'), DEFAULT_TRIGGERS, NOW)).toEqual([]);
+    const rules: TriggerRule[] = [
+      { eventType: 'order_shipped', category: 'account', template: 'a', businessValue: 0.5 },
+      { eventType: 'order_shipped', category: 'marketing', template: 'b', businessValue: 2 },
+    ];
+    const cs = candidatesFromEvent(event('order_shipped'), rules, NOW);
+    expect(cs.map((c) => [c.id, c.category, c.businessValue])).toEqual([
+      ['evt-1:0', 'account', 0.5],
+      ['evt-1:1', 'marketing', 1],
+    ]);
+  });
+
+  it('omits the dedupe key and deep link when their property is missing, and follows configured TTLs', () => {
+    const config = withOverrides(DEFAULT_POLICY, { categories: { social: { ttlMs: 3_600_000 } } });
+    const [c] = candidatesFromEvent(event('friend_joined'), DEFAULT_TRIGGERS, NOW, config);
+    expect(c).not.toHaveProperty('dedupeKey');
+    expect(c).not.toHaveProperty('deepLink');
+    expect(c!.expiresAt).toBe(NOW + 3_600_000);
+  });
+});
