@@ -1,0 +1,166 @@
+/**
+ * Throughput and latency of the Temporal server used by the tests, with client, worker and server on this machine.
+ * Defaults to the bundled offline server (TEMPORAL_TEST_SERVER=bundled); set TEMPORAL_TEST_SERVER=temporal to
+ * measure Temporal's dev server the same way.
+ */
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { temporal } from '@temporalio/proto';
+import { createTestEnv } from '../test/temporal-env';
+import * as activities from './devserver/activities';
+import {
+  addSignal,
+  countQuery,
+  parallelActivities,
+  signalCounter,
+  stopSignal,
+  timerSteps,
+  trivial,
+} from './devserver/workflows';
+
+const WFT_WORKFLOWS = 100;
+const WFT_STEPS = 20;
+const ACTIVITY_WORKFLOWS = 50;
+const ACTIVITIES_PER_WORKFLOW = 20;
+const ROUND_TRIPS = 200;
+const WARM_UP = 20;
+
+interface Row {
+  metric: string;
+  value: string;
+  detail: string;
+}
+
+function percentile(sortedMs: number[], p: number): number {
+  const index = Math.min(sortedMs.length - 1, Math.ceil((p / 100) * sortedMs.length) - 1);
+  return sortedMs[Math.max(0, index)]!;
+}
+
+function latencyRows(name: string, samples: number[], detail: string): Row[] {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const fmt = (ms: number) => `${ms.toFixed(1)} ms`;
+  return [
+    { metric: `${name} p50`, value: fmt(percentile(sorted, 50)), detail },
+    { metric: `${name} p99`, value: fmt(percentile(sorted, 99)), detail },
+  ];
+}
+
+async function countEvents(handles: WorkflowHandle[], type: temporal.api.enums.v1.EventType): Promise<number> {
+  let total = 0;
+  for (const handle of handles) {
+    const history = await handle.fetchHistory();
+    total += (history.events ?? []).filter((e) => e.eventType === type).length;
+  }
+  return total;
+}
+
+async function workflowTaskThroughput(client: Client, taskQueue: string): Promise<Row> {
+  const started = performance.now();
+  const handles = await Promise.all(
+    Array.from({ length: WFT_WORKFLOWS }, () =>
+      client.workflow.start(timerSteps, { taskQueue, workflowId: `bench-wft-${randomUUID()}`, args: [WFT_STEPS] }),
+    ),
+  );
+  await Promise.all(handles.map((h) => h.result()));
+  const seconds = (performance.now() - started) / 1000;
+  const tasks = await countEvents(handles, temporal.api.enums.v1.EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED);
+  return {
+    metric: 'workflow tasks / s',
+    value: (tasks / seconds).toFixed(0),
+    detail: `${tasks} tasks: ${WFT_WORKFLOWS} workflows × ${WFT_STEPS} timers, ${seconds.toFixed(2)} s`,
+  };
+}
+
+async function activityThroughput(client: Client, taskQueue: string): Promise<Row> {
+  const started = performance.now();
+  const handles = await Promise.all(
+    Array.from({ length: ACTIVITY_WORKFLOWS }, () =>
+      client.workflow.start(parallelActivities, {
+        taskQueue,
+        workflowId: `bench-act-${randomUUID()}`,
+        args: [ACTIVITIES_PER_WORKFLOW],
+      }),
+    ),
+  );
+  await Promise.all(handles.map((h) => h.result()));
+  const seconds = (performance.now() - started) / 1000;
+  const tasks = ACTIVITY_WORKFLOWS * ACTIVITIES_PER_WORKFLOW;
+  return {
+    metric: 'activity tasks / s',
+    value: (tasks / seconds).toFixed(0),
+    detail: `${tasks} activities: ${ACTIVITY_WORKFLOWS} workflows × ${ACTIVITIES_PER_WORKFLOW} in parallel, ${seconds.toFixed(2)} s`,
+  };
+}
+
+async function startToResult(client: Client, taskQueue: string): Promise<Row[]> {
+  const samples: number[] = [];
+  for (let i = 0; i < WARM_UP + ROUND_TRIPS; i++) {
+    const t0 = performance.now();
+    await client.workflow.execute(trivial, { taskQueue, workflowId: `bench-rt-${randomUUID()}` });
+    if (i >= WARM_UP) samples.push(performance.now() - t0);
+  }
+  return latencyRows('start → result', samples, `${ROUND_TRIPS} sequential trivial workflows`);
+}
+
+async function signalToQuery(client: Client, taskQueue: string): Promise<Row[]> {
+  const handle = await client.workflow.start(signalCounter, { taskQueue, workflowId: `bench-sq-${randomUUID()}` });
+  const samples: number[] = [];
+  for (let i = 1; i <= WARM_UP + ROUND_TRIPS; i++) {
+    const t0 = performance.now();
+    await handle.signal(addSignal, i);
+    while ((await handle.query(countQuery)) < i) {
+      // Poll until the signal's workflow task has run and the query sees it.
+    }
+    if (i > WARM_UP) samples.push(performance.now() - t0);
+  }
+  await handle.signal(stopSignal);
+  await handle.result();
+  return latencyRows('signal → query visible', samples, `${ROUND_TRIPS} sequential signals on one workflow`);
+}
+
+function printTable(title: string, rows: Row[]): void {
+  const widths = [Math.max(6, ...rows.map((r) => r.metric.length)), Math.max(5, ...rows.map((r) => r.value.length))];
+  console.log(`\n${title}`);
+  console.log(`${'metric'.padEnd(widths[0]!)}  ${'value'.padStart(widths[1]!)}  detail`);
+  console.log(`${'-'.repeat(widths[0]!)}  ${'-'.repeat(widths[1]!)}  ${'-'.repeat(40)}`);
+  for (const r of rows) console.log(`${r.metric.padEnd(widths[0]!)}  ${r.value.padStart(widths[1]!)}  ${r.detail}`);
+}
+
+export async function run(): Promise<void> {
+  process.env.TEMPORAL_TEST_SERVER ??= 'bundled';
+  try {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+  } catch {
+    // Another bench suite in this process installed the runtime already.
+  }
+  const env: TestWorkflowEnvironment = await createTestEnv({ mode: 'local' });
+  try {
+    const taskQueue = `bench-${randomUUID()}`;
+    const worker = await Worker.create({
+      connection: env.nativeConnection,
+      namespace: env.namespace ?? 'default',
+      taskQueue,
+      workflowBundle: await bundleWorkflowCode({
+        workflowsPath: path.join(__dirname, 'devserver', 'workflows.ts'),
+        logger: new DefaultLogger('WARN'),
+      }),
+      activities,
+    });
+    const rows = await worker.runUntil(async () => [
+      await workflowTaskThroughput(env.client, taskQueue),
+      await activityThroughput(env.client, taskQueue),
+      ...(await startToResult(env.client, taskQueue)),
+      ...(await signalToQuery(env.client, taskQueue)),
+    ]);
+    printTable(
+      `Temporal server (${process.env.TEMPORAL_TEST_SERVER}) — client, worker and server on this machine`,
+      rows,
+    );
+  } finally {
+    await env.teardown();
+  }
+}

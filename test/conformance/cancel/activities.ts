@@ -1,0 +1,3 @@
+export async function cleanUp(what: string): Promise<string> {
+  return `cleaned up ${what}`;
+}

@@ -1,0 +1,3 @@
+export async function double(n: number): Promise<number> {
+  return n * 2;
+}
