@@ -1,0 +1,36 @@
+// Recording decisions through the DecisionStore port, and an in-memory store for tests and dry runs.
+import type { DecisionStore } from '../domain/ports';
+import type { Decision } from '../domain/types';
+import type { RecordDecisionsInput } from './types';
+
+export function createRecordDecisions(store: DecisionStore): (input: RecordDecisionsInput) => Promise<void> {
+  return async ({ userId, decisions }) => {
+    if (decisions.length === 0) return;
+    await store.recordDecisions(userId, decisions);
+  };
+}
+
+/** Keeps decisions in memory, idempotent on (userId, candidateId) like the PostgreSQL store. */
+export class InMemoryDecisionStore implements DecisionStore {
+  private readonly byUser = new Map<string, Map<string, Decision>>();
+
+  async recordDecisions(userId: string, decisions: Decision[]): Promise<void> {
+    let log = this.byUser.get(userId);
+    if (!log) {
+      log = new Map();
+      this.byUser.set(userId, log);
+    }
+    for (const decision of decisions) {
+      if (!log.has(decision.candidateId)) log.set(decision.candidateId, decision);
+    }
+  }
+
+  /** A user's decisions in the order they were first recorded. */
+  decisionsFor(userId: string): Decision[] {
+    return [...(this.byUser.get(userId)?.values() ?? [])];
+  }
+
+  users(): string[] {
+    return [...this.byUser.keys()];
+  }
+}

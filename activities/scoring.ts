@@ -1,0 +1,19 @@
+// The scoring activity: today the domain's heuristic prior; the trained model (PRODUCT.md §6) plugs in here.
+import { DEFAULT_POLICY, heuristicScore, type PolicyConfig } from '../domain';
+import type { Score } from '../domain/types';
+import type { ScoreCandidatesInput } from './types';
+
+export function createScoreCandidates(
+  config: PolicyConfig = DEFAULT_POLICY,
+): (input: ScoreCandidatesInput) => Promise<Score[]> {
+  return async (input) => {
+    const ctx = {
+      now: input.now,
+      timeZone: input.timeZone,
+      hourOfWeek: input.hourOfWeek,
+      recentSends: input.recentSends,
+      opensLast10: input.opensLast10,
+    };
+    return input.candidates.map((candidate) => heuristicScore(candidate, ctx, config));
+  };
+}

@@ -1,0 +1,104 @@
+// Client-side helpers for the user workflow: every write is a signal-with-start, so the first
+// event, candidate or profile change for a user creates their workflow.
+import { WorkflowNotFoundError, type Client, type SignalDefinition } from '@temporalio/client';
+import type { Candidate, EpochMs, NotificationEvent, Preferences, UserEvent, UserProfile } from '../domain/types';
+import {
+  appOpenedSignal,
+  candidateSignal,
+  devicesChangedSignal,
+  notificationEventSignal,
+  preferencesSignal,
+  profileSignal,
+  stateQuery,
+  USER_WORKFLOW_TYPE,
+  userEventSignal,
+  userWorkflowId,
+  type UserStateView,
+  type UserWorkflowInput,
+} from '../workflows/definitions';
+import type { RuntimeOptions } from '../workflows/user-state';
+import type { userWorkflow } from '../workflows/user-workflow';
+
+export class InvalidUserIdError extends Error {
+  override name = 'InvalidUserIdError';
+}
+
+/**
+ * User ids end up in workflow ids, which are not secret: they must be opaque. Rejects ids that look
+ * like e-mail addresses or phone numbers, whitespace, and anything over 128 characters.
+ */
+export function assertOpaqueUserId(userId: string): void {
+  if (typeof userId !== 'string' || !/^[A-Za-z0-9._:-]{1,128}$/.test(userId)) {
+    throw new InvalidUserIdError('user id must be 1–128 characters of [A-Za-z0-9._:-]');
+  }
+  if (/^\+?\d[\d.-]{6,}$/.test(userId))
+    throw new InvalidUserIdError('user id looks like a phone number; use an opaque id');
+}
+
+export interface UserClientOptions {
+  taskQueue: string;
+  /** Knobs for workflows this client starts (policy overrides, trigger rules, history caps). */
+  workflowOptions?: RuntimeOptions;
+}
+
+export class TactUserClient {
+  constructor(
+    private readonly client: Client,
+    private readonly options: UserClientOptions,
+  ) {}
+
+  sendEvent(event: UserEvent): Promise<void> {
+    return this.signal(event.userId, userEventSignal, [event]);
+  }
+
+  proposeCandidate(candidate: Candidate): Promise<void> {
+    return this.signal(candidate.userId, candidateSignal, [candidate]);
+  }
+
+  updateProfile(userId: string, change: Partial<UserProfile>): Promise<void> {
+    return this.signal(userId, profileSignal, [change]);
+  }
+
+  updatePreferences(userId: string, change: Partial<Preferences>): Promise<void> {
+    return this.signal(userId, preferencesSignal, [change]);
+  }
+
+  notificationEvent(userId: string, event: NotificationEvent): Promise<void> {
+    return this.signal(userId, notificationEventSignal, [event]);
+  }
+
+  appOpened(userId: string, at: EpochMs): Promise<void> {
+    return this.signal(userId, appOpenedSignal, [{ at }]);
+  }
+
+  devicesChanged(userId: string, at: EpochMs): Promise<void> {
+    return this.signal(userId, devicesChangedSignal, [{ at }]);
+  }
+
+  /** The user's current state, or null when the user has no workflow yet. */
+  async state(userId: string): Promise<UserStateView | null> {
+    assertOpaqueUserId(userId);
+    try {
+      return await this.client.workflow.getHandle(userWorkflowId(userId)).query(stateQuery);
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return null;
+      throw err;
+    }
+  }
+
+  private async signal<T>(userId: string, signal: SignalDefinition<[T]>, signalArgs: [T]): Promise<void> {
+    assertOpaqueUserId(userId);
+    const input: UserWorkflowInput = {
+      userId,
+      ...(this.options.workflowOptions ? { options: this.options.workflowOptions } : {}),
+    };
+    await this.client.workflow.signalWithStart<typeof userWorkflow, [T]>(USER_WORKFLOW_TYPE, {
+      workflowId: userWorkflowId(userId),
+      taskQueue: this.options.taskQueue,
+      args: [input],
+      signal,
+      signalArgs,
+      staticSummary: 'Tact user: attention budget and notification planner',
+    });
+  }
+}

@@ -1,0 +1,278 @@
+/**
+ * Temporal actions per user per day for a standard day (20 signals: 15 user events of which 8 trigger
+ * candidates, 3 app opens, 2 notification opens; 2–3 sends), counted from the real histories of the
+ * user workflow on the time-skipping server by Temporal Cloud's billing rules:
+ * workflow started (incl. continue-as-new runs), signals (a signal-with-start that starts counts the
+ * start and the signal), timers started, activity attempts (scheduled + retries), search-attribute
+ * upserts, memo upserts, local activities (1 per workflow task that ran any). Queries are not counted.
+ */
+import { randomUUID } from 'node:crypto';
+import { tsToMs } from '@temporalio/common/lib/time';
+import type { temporal } from '@temporalio/proto';
+import { bundleWorkflowCode, DefaultLogger, Runtime } from '@temporalio/worker';
+import { createActivities, createDryRunDeliver, InMemoryDecisionStore } from '../activities';
+import { TactUserClient } from '../api/user-client';
+import { nextLocalTime } from '../domain';
+import type { EpochMs, UserEvent } from '../domain/types';
+import { userWorkflowId } from '../workflows/definitions';
+import { TactBudgetLeft, TactNextSendAt, TactOptedOut, TactQueueSize } from '../workflows/search-attributes';
+import { createTactWorker, WORKFLOWS_PATH } from '../workers/worker';
+import { createTestEnv } from '../test/temporal-env';
+
+type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
+
+export interface ActionBreakdown {
+  workflowStarts: number;
+  continueAsNew: number;
+  signals: number;
+  timers: number;
+  activityAttempts: Record<string, number>;
+  upserts: number;
+  memoUpserts: number;
+  localActivityTasks: number;
+  historyEvents: number;
+}
+
+export function emptyBreakdown(): ActionBreakdown {
+  return {
+    workflowStarts: 0,
+    continueAsNew: 0,
+    signals: 0,
+    timers: 0,
+    activityAttempts: {},
+    upserts: 0,
+    memoUpserts: 0,
+    localActivityTasks: 0,
+    historyEvents: 0,
+  };
+}
+
+export function totalActions(b: ActionBreakdown): number {
+  const activities = Object.values(b.activityAttempts).reduce((a, n) => a + n, 0);
+  return (
+    b.workflowStarts +
+    b.continueAsNew +
+    b.signals +
+    b.timers +
+    activities +
+    b.upserts +
+    b.memoUpserts +
+    b.localActivityTasks
+  );
+}
+
+/** Adds the actions of `events` (one run's history, or a slice of it) to `into`. */
+export function countActions(events: HistoryEvent[], into: ActionBreakdown = emptyBreakdown()): ActionBreakdown {
+  const activityTypes = new Map<string, string>();
+  let localActivityInTask = false;
+  for (const e of events) {
+    into.historyEvents += 1;
+    if (e.workflowExecutionStartedEventAttributes) {
+      if (e.workflowExecutionStartedEventAttributes.continuedExecutionRunId) into.continueAsNew += 1;
+      else into.workflowStarts += 1;
+    }
+    if (e.workflowExecutionSignaledEventAttributes) into.signals += 1;
+    if (e.timerStartedEventAttributes) into.timers += 1;
+    if (e.activityTaskScheduledEventAttributes) {
+      activityTypes.set(String(e.eventId), e.activityTaskScheduledEventAttributes.activityType?.name ?? '?');
+    }
+    if (e.activityTaskStartedEventAttributes) {
+      // Written once, for the last attempt: its attempt number counts every retry before it.
+      const type = activityTypes.get(String(e.activityTaskStartedEventAttributes.scheduledEventId)) ?? '?';
+      into.activityAttempts[type] =
+        (into.activityAttempts[type] ?? 0) + (e.activityTaskStartedEventAttributes.attempt ?? 1);
+    }
+    if (e.upsertWorkflowSearchAttributesEventAttributes) into.upserts += 1;
+    if (e.workflowPropertiesModifiedEventAttributes) into.memoUpserts += 1;
+    if (e.markerRecordedEventAttributes?.markerName === 'core_local_activity') localActivityInTask = true;
+    if (e.workflowTaskCompletedEventAttributes) {
+      if (localActivityInTask) into.localActivityTasks += 1;
+      localActivityInTask = false;
+    }
+  }
+  return into;
+}
+
+interface Step {
+  at: EpochMs;
+  userId: string;
+  send: (users: TactUserClient) => Promise<void>;
+}
+
+const TIME_ZONES = ['Europe/Paris', 'America/New_York', 'Asia/Tokyo', 'America/Sao_Paulo', 'Australia/Sydney'];
+const DAYS = 3;
+
+/** 20 signals in a user's local day. */
+function standardDay(userId: string, tz: string, dayStart: EpochMs, day: number): Step[] {
+  const at = (h: number, m: number): EpochMs => nextLocalTime(dayStart, tz, h * 60 + m);
+  const steps: Step[] = [];
+  const event = (h: number, m: number, type: string, properties: UserEvent['properties']): void => {
+    const t = at(h, m);
+    const e: UserEvent = { id: `bench-${randomUUID()}`, userId, type, occurredAt: t, properties };
+    steps.push({ at: t, userId, send: (users) => users.sendEvent(e) });
+  };
+  const appOpen = (h: number, m: number): void => {
+    const t = at(h, m);
+    steps.push({ at: t, userId, send: (users) => users.appOpened(userId, t) });
+  };
+  // A receipt for the latest send when there is one (an app open otherwise): the 20 signals stay 20.
+  const openLatest = (h: number, m: number): void => {
+    const t = at(h, m);
+    steps.push({
+      at: t,
+      userId,
+      send: async (users) => {
+        const state = await users.state(userId);
+        const last = state?.recentDecisions.filter((d) => d.outcome.kind === 'sent').at(-1);
+        if (last) await users.notificationEvent(userId, { notificationId: last.candidateId, type: 'opened', at: t });
+        else await users.appOpened(userId, t);
+      },
+    });
+  };
+  const d = `d${day}`;
+  appOpen(7, 45);
+  event(8, 30, 'page_viewed', { page: 'home' });
+  event(9, 10, 'friend_joined', { friendId: `${d}-f1`, friendName: 'Ana' });
+  event(10, 0, 'item_viewed', { itemId: 'i1' });
+  event(11, 20, 'new_content', { contentId: `${d}-c1`, title: 'News' });
+  appOpen(12, 15);
+  event(12, 40, 'comment_reply', { threadId: `${d}-t1`, authorName: 'Bo', replyCount: 1 });
+  event(13, 30, 'item_purchased', { itemId: 'i1' });
+  event(14, 10, 'streak_at_risk', { streakDay: d, streakLength: 5 });
+  event(15, 0, 'page_viewed', { page: 'settings' });
+  event(15, 45, 'cart_abandoned', { cartId: `${d}-cart`, itemCount: 2 });
+  event(16, 20, 'search', { q: 'shoes' });
+  openLatest(17, 0);
+  event(17, 30, 'new_content', { contentId: `${d}-c2`, title: 'More' });
+  event(18, 10, 'item_viewed', { itemId: 'i2' });
+  appOpen(19, 0);
+  event(19, 30, 'promo_available', { promoId: `${d}-p`, discountPercent: 15 });
+  event(20, 15, 'friend_joined', { friendId: `${d}-f2`, friendName: 'Cy' });
+  openLatest(21, 0);
+  event(21, 30, 'page_viewed', { page: 'feed' });
+  return steps;
+}
+
+export async function run(): Promise<void> {
+  try {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+  } catch {
+    // A runtime already exists in this process.
+  }
+  const [env, workflowBundle] = await Promise.all([
+    createTestEnv({
+      mode: 'time-skipping',
+      searchAttributes: [TactNextSendAt, TactQueueSize, TactBudgetLeft, TactOptedOut],
+    }),
+    bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') }),
+  ]);
+  const taskQueue = `bench-actions-${randomUUID().slice(0, 8)}`;
+  const decisions = new InMemoryDecisionStore();
+  const worker = await createTactWorker({
+    connection: env.nativeConnection,
+    workflowBundle,
+    activities: createActivities({ decisions, deliver: createDryRunDeliver() }),
+    config: { taskQueue, namespace: env.namespace ?? 'default' },
+  });
+  const running = worker.run();
+  try {
+    const users = new TactUserClient(env.client, { taskQueue });
+    const now = await env.currentTimeMs();
+    const plans = TIME_ZONES.map((tz, i) => {
+      const userId = `bench-${i}-${randomUUID().slice(0, 6)}`;
+      const first = nextLocalTime(now + 60 * 60_000, tz, 0);
+      const dayStarts = Array.from({ length: DAYS + 1 }, (_, d) =>
+        nextLocalTime(first + d * 86_400_000 - 3_600_000, tz, 0),
+      );
+      return { userId, tz, dayStarts };
+    });
+    const steps = plans
+      .flatMap((p) => p.dayStarts.slice(0, DAYS).flatMap((start, day) => standardDay(p.userId, p.tz, start, day)))
+      .sort((a, b) => a.at - b.at);
+    for (const step of steps) {
+      const current = await env.currentTimeMs();
+      if (step.at > current) await env.sleep(step.at - current);
+      await step.send(users);
+    }
+    const end = Math.max(...plans.map((p) => p.dayStarts[DAYS]!));
+    const current = await env.currentTimeMs();
+    if (end > current) await env.sleep(end - current);
+
+    const perDay: ActionBreakdown[][] = [];
+    let sends = 0;
+    for (const p of plans) {
+      const events = await allRuns(env.client, p.userId);
+      perDay.push(
+        p.dayStarts.slice(0, DAYS).map((start, d) => {
+          const stop = p.dayStarts[d + 1]!;
+          return countActions(events.filter((e) => inDay(e, start, stop, d === 0)));
+        }),
+      );
+      sends += decisions.decisionsFor(p.userId).filter((d) => d.outcome.kind === 'sent').length;
+    }
+    report(perDay, sends / (plans.length * DAYS));
+  } finally {
+    worker.shutdown();
+    await running;
+    await env.teardown();
+  }
+}
+
+function inDay(e: HistoryEvent, start: EpochMs, stop: EpochMs, first: boolean): boolean {
+  const at = tsToMs(e.eventTime);
+  return (first || at >= start) && at < stop;
+}
+
+async function allRuns(client: import('@temporalio/client').Client, userId: string): Promise<HistoryEvent[]> {
+  const workflowId = userWorkflowId(userId);
+  const latest = await client.workflow.getHandle(workflowId).fetchHistory();
+  let runId: string | null | undefined =
+    latest.events?.[0]?.workflowExecutionStartedEventAttributes?.firstExecutionRunId;
+  const events: HistoryEvent[] = [];
+  while (runId) {
+    const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
+    events.push(...(history.events ?? []));
+    runId = history.events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId;
+  }
+  return events;
+}
+
+function report(perDay: ActionBreakdown[][], sendsPerUserDay: number): void {
+  const average = (rows: ActionBreakdown[]): Record<string, number> => {
+    const sum: Record<string, number> = {};
+    for (const b of rows) {
+      const flat: Record<string, number> = {
+        signals: b.signals,
+        'workflow started': b.workflowStarts,
+        'continue-as-new': b.continueAsNew,
+        timers: b.timers,
+        ...Object.fromEntries(Object.entries(b.activityAttempts).map(([k, v]) => [`activity ${k}`, v])),
+        'search-attribute upserts': b.upserts,
+        'memo upserts': b.memoUpserts,
+        'local-activity tasks': b.localActivityTasks,
+        'TOTAL actions': totalActions(b),
+        'history events': b.historyEvents,
+      };
+      for (const [k, v] of Object.entries(flat)) sum[k] = (sum[k] ?? 0) + v;
+    }
+    return Object.fromEntries(Object.entries(sum).map(([k, v]) => [k, v / rows.length]));
+  };
+  const firstDays = average(perDay.map((u) => u[0]!));
+  const laterDays = average(perDay.flatMap((u) => u.slice(1)));
+  const keys = [...new Set([...Object.keys(firstDays), ...Object.keys(laterDays)])];
+  console.log(`users: ${perDay.length}, days: ${DAYS}, sends per user-day: ${sendsPerUserDay.toFixed(2)}`);
+  console.log(`${'per user-day'.padEnd(30)} ${'day 1 (start)'.padStart(14)} ${'days 2+'.padStart(10)}`);
+  for (const k of keys) {
+    console.log(
+      `${k.padEnd(30)} ${(firstDays[k] ?? 0).toFixed(2).padStart(14)} ${(laterDays[k] ?? 0).toFixed(2).padStart(10)}`,
+    );
+  }
+  console.log('goal: ≤ 30 actions per user-day, 20 of them the signals');
+}
+
+if (require.main === module) {
+  run().catch((err: unknown) => {
+    console.error(err);
+    process.exitCode = 1;
+  });
+}

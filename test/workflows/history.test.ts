@@ -1,0 +1,89 @@
+// Long-lived histories stay small: a signal storm and continue-as-new, without losing a signal.
+import { describe, expect, it } from 'vitest';
+import { nextLocalTime } from '../../domain';
+import { HOUR, MINUTE, userEvent } from './support/events';
+import { saveHistoryFixtures } from './support/fixtures';
+import { defineHarness, uniqueUser } from './support/harness';
+
+const h = defineHarness();
+
+/** Workflow-task bookkeeping around the signals of a run (task scheduled/started/completed, activities, upserts). */
+const SLACK = 60;
+
+async function inChunks<T>(items: T[], size: number, send: (item: T) => Promise<void>): Promise<void> {
+  for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(send));
+}
+
+describe('history bounds', () => {
+  it('a burst of 1,000 event signals loses nothing and keeps every run under the history cap', async () => {
+    const cap = 500;
+    const users = h.usersWith({ maxHistoryEvents: cap });
+    const userId = uniqueUser('storm');
+    await users.updateProfile(userId, { timeZone: 'UTC' });
+    const now = await h.now();
+    const events = Array.from({ length: 1_000 }, (_, i) =>
+      userEvent(userId, 'new_content', { contentId: `c${i}`, title: `t${i}` }, now, `storm-${i}`),
+    );
+    await inChunks(events, 50, (e) => users.sendEvent(e));
+
+    const state = await h.waitForState(userId, (s) => s.stats.messagesProcessed === 1_001, 'all 1,000 events');
+    expect(state.stats.events).toBe(1_000);
+    expect(state.stats.duplicateEvents).toBe(0);
+    expect(state.stats.candidatesAdmitted).toBe(1_000);
+
+    // Every candidate is accounted for exactly once: still queued, or decided and recorded.
+    const settled = await h.waitForState(
+      userId,
+      (s) => s.queue.length + h.decisions.decisionsFor(userId).length === 1_000,
+      'every candidate queued or recorded',
+    );
+    const ids = [...settled.queue.map((c) => c.id), ...h.decisions.decisionsFor(userId).map((d) => d.candidateId)];
+    expect(new Set(ids).size).toBe(1_000);
+    for (const e of events) expect(ids.filter((id) => id.startsWith(`${e.id}:`))).toHaveLength(1);
+
+    const runs = await h.histories(userId);
+    expect(runs.length).toBeGreaterThan(1);
+    // Signals that reach the server before the worker's next workflow task cannot be refused, so a run can
+    // exceed the cap by at most the burst; the workflow continues-as-new at its first chance after that.
+    for (const run of runs) expect(run.history.events!.length).toBeLessThan(cap + events.length + SLACK);
+    expect(runs.at(-1)!.history.events!.length).toBeLessThan(cap);
+    expect(settled.stats.continuedAsNew).toBe(runs.length - 1);
+  });
+
+  it('continue-as-new carries state (sends, cooldown, event dedupe) and loses no signal', async () => {
+    const users = h.usersWith({ maxHistoryEvents: 120 });
+    const userId = uniqueUser('can');
+    await users.updateProfile(userId, { timeZone: 'UTC' });
+    const ten = nextLocalTime(await h.now(), 'UTC', 10 * 60);
+    await h.sleepUntil(ten);
+    const first = userEvent(userId, 'payment_failed', { invoiceId: 'inv-1', amount: 3, currency: 'EUR' }, ten);
+    await users.sendEvent(first);
+    const sent = await h.waitForState(userId, (s) => s.recentDecisions.length === 1, 'the first send');
+    const sentAt = sent.recentDecisions[0]!.outcome.at;
+
+    // 300 signals in a burst, with a replay of the first event and a new event in the middle of it.
+    const second = userEvent(userId, 'payment_failed', { invoiceId: 'inv-2', amount: 4, currency: 'EUR' }, ten);
+    const burst = Array.from({ length: 300 }, (_, i) => () => users.devicesChanged(userId, ten + i));
+    burst.splice(100, 0, () => users.sendEvent(first));
+    burst.splice(200, 0, () => users.sendEvent(second));
+    await inChunks(burst, 25, (send) => send());
+
+    const after = await h.waitForState(userId, (s) => s.stats.messagesProcessed === 304, 'every signal');
+    expect(after.stats.continuedAsNew).toBeGreaterThanOrEqual(1);
+    expect(after.stats.duplicateEvents).toBe(1);
+    expect(after.stats.events).toBe(3);
+    // The carried send still holds the cooldown: the second payment notice waits for it.
+    expect(after.cooldownUntil).toBe(sentAt + 4 * HOUR);
+    expect(after.nextPlannedSend).toMatchObject({ at: sentAt + 4 * HOUR });
+    expect(after.queue.map((c) => c.template)).toEqual(['account.payment_failed']);
+
+    await h.sleepUntil(sentAt + 4 * HOUR + MINUTE);
+    const done = await h.waitForState(userId, (s) => s.recentDecisions.length === 2, 'the second send');
+    expect(done.recentDecisions[1]!.outcome).toMatchObject({ kind: 'sent' });
+    expect(h.decisions.decisionsFor(userId).map((d) => d.outcome.kind)).toEqual(['sent', 'sent']);
+
+    const runs = await h.histories(userId);
+    expect(runs.length).toBe(done.stats.continuedAsNew + 1);
+    saveHistoryFixtures('continue-as-new', runs);
+  });
+});

@@ -1,0 +1,186 @@
+// One time-skipping Temporal environment, one workflow bundle and one Tact worker per test file,
+// through the real SDK and the project's single env helper (test/temporal-env.ts).
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll } from 'vitest';
+import type { Client } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import {
+  bundleWorkflowCode,
+  DefaultLogger,
+  Runtime,
+  type Worker,
+  type WorkflowBundleWithSourceMap,
+} from '@temporalio/worker';
+import type { temporal } from '@temporalio/proto';
+import { createActivities, createDryRunDeliver, InMemoryDecisionStore } from '../../../activities';
+import type { DeliverNotificationInput, TactActivities } from '../../../activities/types';
+import { TactUserClient } from '../../../api/user-client';
+import type { EpochMs } from '../../../domain/types';
+import { userWorkflowId, type UserStateView } from '../../../workflows/definitions';
+import { TactBudgetLeft, TactNextSendAt, TactOptedOut, TactQueueSize } from '../../../workflows/search-attributes';
+import type { RuntimeOptions } from '../../../workflows/user-state';
+import { createTactWorker, WORKFLOWS_PATH } from '../../../workers/worker';
+import { createTestEnv } from '../../temporal-env';
+
+export const TACT_SEARCH_ATTRIBUTE_KEYS = [TactNextSendAt, TactQueueSize, TactBudgetLeft, TactOptedOut];
+
+export interface DeliveryCall {
+  input: DeliverNotificationInput;
+}
+
+export interface Harness {
+  readonly env: TestWorkflowEnvironment;
+  readonly client: Client;
+  readonly bundle: WorkflowBundleWithSourceMap;
+  readonly taskQueue: string;
+  readonly users: TactUserClient;
+  /** A client whose workflows start with these options (e.g. small history caps). */
+  usersWith(workflowOptions: RuntimeOptions): TactUserClient;
+  readonly decisions: InMemoryDecisionStore;
+  /** Every deliverNotification attempt, in order. */
+  readonly deliveries: DeliveryCall[];
+  /** Every scoreCandidates attempt: for whom, and how many candidates it scored. */
+  readonly scoringCalls: { userId: string; candidates: number }[];
+  now(): Promise<EpochMs>;
+  /** Advances the (skipped) clock to `at`. */
+  sleepUntil(at: EpochMs): Promise<void>;
+  /** Polls the state query (no time passes) until `ready` holds. */
+  waitForState(userId: string, ready: (s: UserStateView) => boolean, what: string): Promise<UserStateView>;
+  state(userId: string): Promise<UserStateView>;
+  /** Histories of every run of a user's workflow, oldest first. */
+  histories(userId: string): Promise<{ runId: string; history: temporal.api.history.v1.IHistory }[]>;
+}
+
+let runtimeInstalled = false;
+
+export function uniqueUser(prefix: string): string {
+  return `${prefix}-${randomUUID().slice(0, 8)}`;
+}
+
+export function defineHarness(options: { workflowOptions?: RuntimeOptions } = {}): Harness {
+  if (!runtimeInstalled) {
+    runtimeInstalled = true;
+    try {
+      Runtime.install({ logger: new DefaultLogger('WARN') });
+    } catch {
+      // A runtime already exists in this process; keep it.
+    }
+  }
+  const taskQueue = `tact-test-${randomUUID().slice(0, 8)}`;
+  const decisions = new InMemoryDecisionStore();
+  const deliveries: DeliveryCall[] = [];
+  const scoringCalls: { userId: string; candidates: number }[] = [];
+  let env: TestWorkflowEnvironment | undefined;
+  let bundle: WorkflowBundleWithSourceMap | undefined;
+  let worker: Worker | undefined;
+  let running: Promise<void> | undefined;
+
+  const required = <T>(value: T | undefined, what: string): T => {
+    if (value === undefined) throw new Error(`harness: ${what} used before beforeAll finished`);
+    return value;
+  };
+
+  const dryRun = createDryRunDeliver();
+  const base = createActivities({ decisions, deliver: dryRun });
+  const activities: TactActivities = {
+    ...base,
+    async deliverNotification(input) {
+      deliveries.push({ input });
+      return base.deliverNotification(input);
+    },
+    async scoreCandidates(input) {
+      scoringCalls.push({ userId: input.userId, candidates: input.candidates.length });
+      return base.scoreCandidates(input);
+    },
+  };
+
+  const harness: Harness = {
+    get env() {
+      return required(env, 'env');
+    },
+    get client() {
+      return required(env, 'env').client;
+    },
+    get bundle() {
+      return required(bundle, 'bundle');
+    },
+    taskQueue,
+    get users() {
+      return new TactUserClient(required(env, 'env').client, {
+        taskQueue,
+        ...(options.workflowOptions ? { workflowOptions: options.workflowOptions } : {}),
+      });
+    },
+    usersWith(workflowOptions) {
+      return new TactUserClient(required(env, 'env').client, { taskQueue, workflowOptions });
+    },
+    decisions,
+    deliveries,
+    scoringCalls,
+    now: () => required(env, 'env').currentTimeMs(),
+    async sleepUntil(at) {
+      const now = await harness.now();
+      if (at > now) await harness.env.sleep(at - now);
+    },
+    async state(userId) {
+      const state = await harness.users.state(userId);
+      if (!state) throw new Error(`no workflow for ${userId}`);
+      return state;
+    },
+    async waitForState(userId, ready, what) {
+      const deadline = Date.now() + 90_000;
+      let last: UserStateView | null = null;
+      while (Date.now() < deadline) {
+        last = await harness.users.state(userId);
+        if (last && ready(last)) return last;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      throw new Error(`timed out waiting for ${what}; last state: ${JSON.stringify(last, null, 1)}`);
+    },
+    async histories(userId) {
+      const client = harness.client;
+      const workflowId = userWorkflowId(userId);
+      const latest = await client.workflow.getHandle(workflowId).fetchHistory();
+      const firstRunId =
+        latest.events?.[0]?.workflowExecutionStartedEventAttributes?.firstExecutionRunId ??
+        (() => {
+          throw new Error('history has no start event');
+        })();
+      const runs: { runId: string; history: temporal.api.history.v1.IHistory }[] = [];
+      let runId: string | null | undefined = firstRunId;
+      while (runId) {
+        const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
+        runs.push({ runId, history });
+        runId = history.events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId;
+      }
+      return runs;
+    },
+  };
+
+  beforeAll(async () => {
+    const [createdEnv, createdBundle] = await Promise.all([
+      createTestEnv({ mode: 'time-skipping', searchAttributes: TACT_SEARCH_ATTRIBUTE_KEYS }),
+      bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') }),
+    ]);
+    env = createdEnv;
+    bundle = createdBundle;
+    worker = await createTactWorker({
+      connection: createdEnv.nativeConnection,
+      activities,
+      workflowBundle: createdBundle,
+      config: { taskQueue, namespace: createdEnv.namespace ?? 'default' },
+    });
+    running = worker.run();
+  });
+
+  afterAll(async () => {
+    try {
+      if (worker && worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+    } finally {
+      await env?.teardown();
+    }
+  });
+
+  return harness;
+}

@@ -1,0 +1,160 @@
+// The workflow's pure state transitions and ops view, without a Temporal server.
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_POLICY, DEFAULT_TRIGGERS } from '../../domain';
+import type { Candidate } from '../../domain/types';
+import { currentDetails, opsAttributes, searchAttributeUpdates, stateView } from '../../workflows/ops-view';
+import { applyMessages, initialState, SEEN_IDS_CAP, type InboxMessage } from '../../workflows/user-state';
+import { loadWorkerConfig, WorkerConfigError } from '../../workers/config';
+import { assertOpaqueUserId, InvalidUserIdError } from '../../api/user-client';
+import { HOUR, userEvent } from './support/events';
+
+const NOW = Date.UTC(2025, 5, 2, 10, 0);
+const apply = (state: ReturnType<typeof initialState>, messages: InboxMessage[], now = NOW) =>
+  applyMessages(state, messages, now, DEFAULT_POLICY, DEFAULT_TRIGGERS);
+
+function journeyCandidate(id: string, overrides: Partial<Candidate> = {}): Candidate {
+  return {
+    id,
+    userId: 'u1',
+    category: 'reminder',
+    template: 'reminder.cart',
+    variables: { name: 'Ana' },
+    createdAt: NOW,
+    expiresAt: NOW + 24 * HOUR,
+    businessValue: 0.6,
+    source: 'journey',
+    ...overrides,
+  };
+}
+
+describe('applyMessages', () => {
+  it('turns events into candidates and ignores a replayed event id', () => {
+    const state = initialState('u1', NOW);
+    const e = userEvent('u1', 'friend_joined', { friendId: 'f1', friendName: 'Ana' }, NOW, 'e1');
+    apply(state, [
+      { kind: 'event', event: e },
+      { kind: 'event', event: e },
+    ]);
+    expect(state.pending).toHaveLength(1);
+    expect(state.pending[0]!.id.startsWith('e1:')).toBe(true);
+    expect(state.stats).toMatchObject({ messagesProcessed: 2, events: 2, duplicateEvents: 1, candidatesAdmitted: 1 });
+    expect(state.unrecorded).toEqual([]);
+  });
+
+  it('logs a same-dedupeKey candidate as duplicate', () => {
+    const state = initialState('u1', NOW);
+    apply(state, [
+      { kind: 'event', event: userEvent('u1', 'friend_joined', { friendId: 'f1' }, NOW, 'e1') },
+      { kind: 'event', event: userEvent('u1', 'friend_joined', { friendId: 'f1' }, NOW, 'e2') },
+    ]);
+    expect(state.pending).toHaveLength(1);
+    expect(state.unrecorded.map((d) => d.outcome)).toMatchObject([{ kind: 'suppressed', reason: 'duplicate' }]);
+  });
+
+  it('treats a re-proposed candidate id as the same candidate, and rejects one for another user', () => {
+    const state = initialState('u1', NOW);
+    const { warnings } = apply(state, [
+      { kind: 'candidate', candidate: journeyCandidate('j1') },
+      { kind: 'candidate', candidate: journeyCandidate('j1') },
+      { kind: 'candidate', candidate: journeyCandidate('j2', { userId: 'u2' }) },
+    ]);
+    expect(state.pending.map((c) => c.id)).toEqual(['j1']);
+    expect(state.unrecorded).toEqual([]);
+    expect(warnings).toEqual(['candidate j2 is for another user; ignored']);
+  });
+
+  it('drops covered pending candidates as soon as the user opts out', () => {
+    const state = initialState('u1', NOW);
+    apply(state, [
+      { kind: 'candidate', candidate: journeyCandidate('j1') },
+      { kind: 'candidate', candidate: journeyCandidate('j2', { category: 'marketing' }) },
+      { kind: 'preferences', change: { optedOutCategories: ['marketing'] } },
+    ]);
+    expect(state.pending.map((c) => c.id)).toEqual(['j1']);
+    expect(state.unrecorded).toMatchObject([{ candidateId: 'j2', outcome: { reason: 'opted_out', at: NOW } }]);
+    expect(state.stats.suppressed).toBe(1);
+  });
+
+  it('rejects an invalid time zone and bad preferences without changing state', () => {
+    const state = initialState('u1', NOW);
+    const { warnings } = apply(state, [
+      { kind: 'profile', change: { timeZone: 'Mars/Olympus' } },
+      { kind: 'preferences', change: { quietHours: { start: 1500, end: 60 } } },
+    ]);
+    expect(state.profile.timeZone).toBe('UTC');
+    expect(state.preferences.quietHours).toBeNull();
+    expect(warnings).toHaveLength(2);
+  });
+
+  it('marks a send opened, records engagement and invalidates model scores', () => {
+    const state = initialState('u1', NOW);
+    state.sends.push({ candidateId: 'c1', category: 'social', channel: 'push', at: NOW - HOUR });
+    state.modelScores.x = { score: { candidateId: 'x', expectedValue: 0.5, bestSendAt: NOW }, scoredAt: NOW };
+    apply(state, [{ kind: 'notification', event: { notificationId: 'c1', type: 'opened', at: NOW } }]);
+    expect(state.sends[0]!.openedAt).toBe(NOW);
+    expect(state.lastEngagementAt).toBe(NOW);
+    expect(state.engagement.counts.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+    expect(state.modelScores).toEqual({});
+  });
+
+  it('keeps the seen-id memory bounded', () => {
+    const state = initialState('u1', NOW);
+    const events = Array.from({ length: SEEN_IDS_CAP + 10 }, (_, i) => ({
+      kind: 'event' as const,
+      event: userEvent('u1', 'page_viewed', {}, NOW, `p${i}`),
+    }));
+    apply(state, events);
+    expect(state.seenIds).toHaveLength(SEEN_IDS_CAP);
+    expect(state.seenIds[0]).toBe('event:p10');
+  });
+});
+
+describe('ops view', () => {
+  it('answers the query without template variables and upserts only what changed', () => {
+    const state = initialState('u1', NOW);
+    apply(state, [{ kind: 'candidate', candidate: journeyCandidate('j1') }]);
+    const plan = {
+      next: { at: NOW + HOUR, candidateId: 'j1', why: 'best send time 11:00' },
+      why: 'best send time 11:00',
+    };
+    const view = stateView(state, 0, plan, NOW, DEFAULT_POLICY);
+    expect(view.queue).toHaveLength(1);
+    expect(view.queue[0]).not.toHaveProperty('variables');
+    expect(JSON.stringify(view)).not.toContain('Ana');
+    expect(view.budgetLeftToday).toBe(3);
+
+    const attrs = opsAttributes(state, plan, NOW, DEFAULT_POLICY);
+    expect(searchAttributeUpdates({}, attrs)).toHaveLength(4);
+    expect(searchAttributeUpdates(attrs, attrs)).toEqual([]);
+    expect(searchAttributeUpdates(attrs, { ...attrs, queueSize: 2 }).map((u) => u.key.name)).toEqual(['TactQueueSize']);
+    expect(searchAttributeUpdates(attrs, { ...attrs, nextSendAt: null })).toEqual([
+      { key: expect.objectContaining({ name: 'TactNextSendAt' }), value: null },
+    ]);
+    const details = currentDetails(state, plan, attrs);
+    expect(details).toContain('**Next send:** `j1` at 2025-06-02 11:00 UTC');
+    expect(details).not.toContain('Ana');
+  });
+});
+
+describe('worker config and user ids', () => {
+  it('reads the environment with defaults and clear errors', () => {
+    expect(loadWorkerConfig({})).toMatchObject({
+      taskQueue: 'tact-users',
+      address: 'localhost:7233',
+      namespace: 'default',
+    });
+    expect(loadWorkerConfig({ TACT_TASK_QUEUE: 'q', TEMPORAL_ADDRESS: 'temporal:7233' })).toMatchObject({
+      taskQueue: 'q',
+      address: 'temporal:7233',
+    });
+    expect(() => loadWorkerConfig({ TACT_MAX_CACHED_WORKFLOWS: 'many' })).toThrow(WorkerConfigError);
+    expect(() => loadWorkerConfig({ TEMPORAL_ADDRESS: 'http://x' })).toThrow(/host:port/);
+  });
+
+  it('accepts opaque user ids and rejects PII-shaped ones', () => {
+    expect(() => assertOpaqueUserId('usr_8f3a-22')).not.toThrow();
+    expect(() => assertOpaqueUserId('ana@example.com')).toThrow(InvalidUserIdError);
+    expect(() => assertOpaqueUserId('+33612345678')).toThrow(InvalidUserIdError);
+    expect(() => assertOpaqueUserId('')).toThrow(InvalidUserIdError);
+  });
+});

@@ -1,0 +1,71 @@
+// Worker configuration from the environment, validated with clear errors.
+
+export interface WorkerConfig {
+  /** host:port of the Temporal frontend. */
+  address: string;
+  namespace: string;
+  taskQueue: string;
+  /** Workflows kept in memory between tasks (sticky cache). A user workflow is small, so thousands fit. */
+  maxCachedWorkflows: number;
+  maxConcurrentWorkflowTaskExecutions: number;
+  maxConcurrentActivityTaskExecutions: number;
+  /** How long a shutdown waits for running activities before cancelling them. */
+  shutdownGraceTimeMs: number;
+}
+
+export const DEFAULT_WORKER_CONFIG: WorkerConfig = {
+  address: 'localhost:7233',
+  namespace: 'default',
+  taskQueue: 'tact-users',
+  maxCachedWorkflows: 2_000,
+  maxConcurrentWorkflowTaskExecutions: 40,
+  maxConcurrentActivityTaskExecutions: 100,
+  shutdownGraceTimeMs: 10_000,
+};
+
+export class WorkerConfigError extends Error {
+  override name = 'WorkerConfigError';
+}
+
+/**
+ * Reads TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TACT_TASK_QUEUE, TACT_MAX_CACHED_WORKFLOWS,
+ * TACT_MAX_CONCURRENT_WORKFLOW_TASKS, TACT_MAX_CONCURRENT_ACTIVITIES and TACT_SHUTDOWN_GRACE_MS.
+ */
+export function loadWorkerConfig(env: Record<string, string | undefined> = process.env): WorkerConfig {
+  const text = (name: string, fallback: string): string => {
+    const value = env[name]?.trim();
+    if (value === undefined || value === '') return fallback;
+    return value;
+  };
+  const int = (name: string, fallback: number, min: number): number => {
+    const raw = env[name]?.trim();
+    if (raw === undefined || raw === '') return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min) {
+      throw new WorkerConfigError(`${name} must be an integer ≥ ${min}, got "${raw}"`);
+    }
+    return value;
+  };
+  const address = text('TEMPORAL_ADDRESS', DEFAULT_WORKER_CONFIG.address);
+  if (!/^[^\s:/]+:\d{1,5}$/.test(address)) {
+    throw new WorkerConfigError(`TEMPORAL_ADDRESS must be host:port, got "${address}"`);
+  }
+  return {
+    address,
+    namespace: text('TEMPORAL_NAMESPACE', DEFAULT_WORKER_CONFIG.namespace),
+    taskQueue: text('TACT_TASK_QUEUE', DEFAULT_WORKER_CONFIG.taskQueue),
+    maxCachedWorkflows: int('TACT_MAX_CACHED_WORKFLOWS', DEFAULT_WORKER_CONFIG.maxCachedWorkflows, 0),
+    // The SDK requires at least 2 workflow task slots when the cache is on.
+    maxConcurrentWorkflowTaskExecutions: int(
+      'TACT_MAX_CONCURRENT_WORKFLOW_TASKS',
+      DEFAULT_WORKER_CONFIG.maxConcurrentWorkflowTaskExecutions,
+      2,
+    ),
+    maxConcurrentActivityTaskExecutions: int(
+      'TACT_MAX_CONCURRENT_ACTIVITIES',
+      DEFAULT_WORKER_CONFIG.maxConcurrentActivityTaskExecutions,
+      1,
+    ),
+    shutdownGraceTimeMs: int('TACT_SHUTDOWN_GRACE_MS', DEFAULT_WORKER_CONFIG.shutdownGraceTimeMs, 0),
+  };
+}

@@ -1,0 +1,2 @@
+// Every workflow the Tact worker runs (the bundler's entry point).
+export { userWorkflow } from './user-workflow';

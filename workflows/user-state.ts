@@ -1,0 +1,355 @@
+// The user workflow's state and how inbox messages change it. Pure and deterministic (no Temporal
+// calls), so it is unit-testable and safe in the workflow sandbox; the loop lives in user-workflow.ts.
+import {
+  admit,
+  candidatesFromEvent,
+  dropOptedOut,
+  heuristicScore,
+  isValidTimeZone,
+  pruneSends,
+  recordEngagement,
+  rememberAdmission,
+  withOverrides,
+  type PlannerState,
+  type PolicyConfig,
+  type TriggerRule,
+} from '../domain';
+import {
+  CATEGORIES,
+  CHANNELS,
+  type Candidate,
+  type Decision,
+  type EpochMs,
+  type HourOfWeekCounts,
+  type NotificationEvent,
+  type Preferences,
+  type Score,
+  type SendRecord,
+  type UserEvent,
+  type UserProfile,
+} from '../domain/types';
+import type { UserStats } from './definitions';
+
+export type PolicyOverrides = Parameters<typeof withOverrides>[1];
+
+export interface RuntimeOptions {
+  policy?: PolicyOverrides;
+  /** Trigger rules; the domain's DEFAULT_TRIGGERS when absent. */
+  triggers?: TriggerRule[];
+  /** Continue-as-new once the run's history has this many events (default 2,000). */
+  maxHistoryEvents?: number;
+  /** Continue-as-new once the run's history is this large in bytes (default 2 MB). */
+  maxHistoryBytes?: number;
+}
+
+export type InboxMessage =
+  | { kind: 'event'; event: UserEvent }
+  | { kind: 'candidate'; candidate: Candidate }
+  | { kind: 'profile'; change: Partial<UserProfile> }
+  | { kind: 'preferences'; change: Partial<Preferences> }
+  | { kind: 'notification'; event: NotificationEvent }
+  | { kind: 'appOpened'; at: EpochMs }
+  | { kind: 'devicesChanged'; at: EpochMs };
+
+/** A score from the scoring activity (the model), valid until invalidated or older than MODEL_SCORE_TTL_MS. */
+export interface ModelScore {
+  score: Score;
+  scoredAt: EpochMs;
+}
+
+export interface UserState {
+  userId: string;
+  profile: UserProfile;
+  preferences: Preferences;
+  userSince: EpochMs;
+  pending: Candidate[];
+  modelScores: Record<string, ModelScore>;
+  /** Delivered notifications, oldest first, pruned to what caps and adaptive rules need. */
+  sends: SendRecord[];
+  lastEngagementAt?: EpochMs;
+  engagement: { counts: HourOfWeekCounts; updatedAt?: EpochMs };
+  /** Admission memory (dedupe keys and candidate ids → when admitted), kept by the domain's rememberAdmission. */
+  dedupeKeys: Record<string, EpochMs>;
+  /** Recently seen event and candidate ids (`event:<id>`, `candidate:<id>`), oldest first, bounded. */
+  seenIds: string[];
+  /** Newest last, bounded; for the state query. */
+  recentDecisions: Decision[];
+  /** Decisions not yet persisted by the recordDecisions activity. */
+  unrecorded: Decision[];
+  stats: UserStats;
+}
+
+/** Everything a new run needs after continue-as-new. */
+export interface CarriedState {
+  state: UserState;
+  inbox: InboxMessage[];
+}
+
+const HOURS_PER_WEEK = 168;
+export const SEEN_IDS_CAP = 2_000;
+export const RECENT_DECISIONS_CAP = 50;
+/** A model score older than this is refreshed before it decides a send. */
+export const MODEL_SCORE_TTL_MS = 15 * 60_000;
+
+export const DEFAULT_PROFILE: UserProfile = { timeZone: 'UTC', locale: 'en' };
+export const DEFAULT_PREFERENCES: Preferences = {
+  globalOptOut: false,
+  optedOutCategories: [],
+  optedOutChannels: [],
+  quietHours: null,
+  nightDelivery: false,
+  privacyMode: false,
+};
+
+export function initialState(userId: string, now: EpochMs): UserState {
+  return {
+    userId,
+    profile: { ...DEFAULT_PROFILE },
+    preferences: { ...DEFAULT_PREFERENCES },
+    userSince: now,
+    pending: [],
+    modelScores: {},
+    sends: [],
+    engagement: { counts: Array.from({ length: HOURS_PER_WEEK }, () => 0) },
+    dedupeKeys: {},
+    seenIds: [],
+    recentDecisions: [],
+    unrecorded: [],
+    stats: {
+      messagesProcessed: 0,
+      events: 0,
+      duplicateEvents: 0,
+      candidatesAdmitted: 0,
+      sent: 0,
+      suppressed: 0,
+      continuedAsNew: 0,
+    },
+  };
+}
+
+export function plannerState(state: UserState): PlannerState {
+  return {
+    profile: state.profile,
+    preferences: state.preferences,
+    pending: state.pending,
+    sends: state.sends,
+    lastEngagementAt: state.lastEngagementAt,
+    userSince: state.userSince,
+  };
+}
+
+export interface ApplyResult {
+  /** Problems with signal payloads, already ignored; for the workflow log (no PII in them). */
+  warnings: string[];
+}
+
+/**
+ * Applies inbox messages in arrival order. Mutates `state` (the workflow owns it exclusively);
+ * suppression decisions are appended to `state.unrecorded` and `state.recentDecisions`.
+ */
+export function applyMessages(
+  state: UserState,
+  messages: readonly InboxMessage[],
+  now: EpochMs,
+  config: PolicyConfig,
+  triggers: readonly TriggerRule[],
+): ApplyResult {
+  const warnings: string[] = [];
+  const seen = new Set(state.seenIds);
+  const remember = (id: string): void => {
+    seen.add(id);
+    state.seenIds.push(id);
+  };
+
+  const admitCandidate = (candidate: Candidate): void => {
+    const suppression = admit({ ...plannerState(state), dedupeKeys: state.dedupeKeys }, candidate, now, config);
+    state.dedupeKeys = rememberAdmission(state.dedupeKeys, candidate, suppression, now, config);
+    if (suppression) {
+      decide(state, suppression);
+      return;
+    }
+    state.pending.push(candidate);
+    state.stats.candidatesAdmitted += 1;
+  };
+
+  for (const message of messages) {
+    state.stats.messagesProcessed += 1;
+    switch (message.kind) {
+      case 'event': {
+        const { event } = message;
+        state.stats.events += 1;
+        if (event.userId !== state.userId) {
+          warnings.push(`event ${event.id} is for another user; ignored`);
+          break;
+        }
+        const key = `event:${event.id}`;
+        if (seen.has(key)) {
+          state.stats.duplicateEvents += 1;
+          break;
+        }
+        remember(key);
+        for (const candidate of candidatesFromEvent(event, [...triggers], now, config)) admitCandidate(candidate);
+        break;
+      }
+      case 'candidate': {
+        const { candidate } = message;
+        const problem = candidateProblem(candidate, state.userId);
+        if (problem) {
+          warnings.push(`candidate ${String(candidate.id)} ${problem}; ignored`);
+          break;
+        }
+        const key = `candidate:${candidate.id}`;
+        // A re-delivered proposal of the same candidate (a journey retrying) is idempotent, not a new candidate.
+        if (seen.has(key) || state.pending.some((c) => c.id === candidate.id)) break;
+        remember(key);
+        admitCandidate(candidate);
+        break;
+      }
+      case 'profile': {
+        const { timeZone, locale } = message.change;
+        if (timeZone !== undefined && !isValidTimeZone(timeZone)) {
+          warnings.push('profile change with an invalid time zone; ignored');
+          break;
+        }
+        if (timeZone !== undefined && timeZone !== state.profile.timeZone) state.modelScores = {};
+        state.profile = {
+          timeZone: timeZone ?? state.profile.timeZone,
+          locale: typeof locale === 'string' && locale.length > 0 ? locale : state.profile.locale,
+        };
+        break;
+      }
+      case 'preferences': {
+        const problem = preferencesProblem(message.change);
+        if (problem) {
+          warnings.push(`preference change ignored: ${problem}`);
+          break;
+        }
+        state.preferences = { ...state.preferences, ...definedOnly(message.change) };
+        const { pending, drops } = dropOptedOut(plannerState(state), now, config);
+        state.pending = pending;
+        for (const drop of drops) decide(state, drop);
+        break;
+      }
+      case 'notification': {
+        const { event } = message;
+        if (event.type === 'delivered') break;
+        const send = state.sends.find((s) => s.candidateId === event.notificationId);
+        if (send && send.openedAt === undefined) send.openedAt = event.at;
+        engage(state, event.at);
+        break;
+      }
+      case 'appOpened':
+        engage(state, message.at);
+        break;
+      case 'devicesChanged':
+        // Nothing to store: channel availability lives with the endpoints; the loop re-plans after every message.
+        break;
+    }
+  }
+  if (state.seenIds.length > SEEN_IDS_CAP) state.seenIds.splice(0, state.seenIds.length - SEEN_IDS_CAP);
+  return { warnings };
+}
+
+/** Appends a final outcome for a candidate (removing it from pending) to the log and the record buffer. */
+export function decide(state: UserState, decision: Decision): void {
+  state.pending = state.pending.filter((c) => c.id !== decision.candidateId);
+  delete state.modelScores[decision.candidateId];
+  if (decision.outcome.kind === 'sent') state.stats.sent += 1;
+  else state.stats.suppressed += 1;
+  state.unrecorded.push(decision);
+  state.recentDecisions.push(decision);
+  if (state.recentDecisions.length > RECENT_DECISIONS_CAP) {
+    state.recentDecisions.splice(0, state.recentDecisions.length - RECENT_DECISIONS_CAP);
+  }
+}
+
+/** Forgets sends no rule needs any more (admission memory is pruned by rememberAdmission). */
+export function prune(state: UserState, now: EpochMs, config: PolicyConfig): void {
+  state.sends = pruneSends(state.sends, now, config);
+}
+
+export interface ScoringContext {
+  now: EpochMs;
+  timeZone: string;
+  hourOfWeek: HourOfWeekCounts;
+  recentSends: SendRecord[];
+  opensLast10: number;
+}
+
+export function scoringContext(state: UserState, now: EpochMs): ScoringContext {
+  const lastTen = state.sends.slice(-10);
+  return {
+    now,
+    timeZone: state.profile.timeZone,
+    hourOfWeek: state.engagement.counts,
+    recentSends: state.sends,
+    opensLast10: lastTen.filter((s) => s.openedAt !== undefined).length,
+  };
+}
+
+export type ScoreSource = 'model' | 'prior';
+
+/**
+ * Scores for planning: the model's (the scoring activity) while fresh, else the heuristic prior,
+ * computed in-workflow because it is pure and costs no Temporal action.
+ */
+export function planningScores(
+  state: UserState,
+  now: EpochMs,
+  config: PolicyConfig,
+): Record<string, Score & { source: ScoreSource }> {
+  const ctx = scoringContext(state, now);
+  const scores: Record<string, Score & { source: ScoreSource }> = {};
+  for (const candidate of state.pending) {
+    const model = state.modelScores[candidate.id];
+    scores[candidate.id] =
+      model && now - model.scoredAt <= MODEL_SCORE_TTL_MS
+        ? { ...model.score, source: 'model' }
+        : { ...heuristicScore(candidate, ctx, config), source: 'prior' };
+  }
+  return scores;
+}
+
+/** Pending candidates whose model score is missing or stale. */
+export function needingModelScore(state: UserState, now: EpochMs): Candidate[] {
+  return state.pending.filter((c) => {
+    const model = state.modelScores[c.id];
+    return !model || now - model.scoredAt > MODEL_SCORE_TTL_MS;
+  });
+}
+
+function engage(state: UserState, at: EpochMs): void {
+  const { counts, updatedAt } = state.engagement;
+  state.engagement = {
+    counts: recordEngagement(counts, at, state.profile.timeZone, undefined, updatedAt),
+    updatedAt: updatedAt === undefined ? at : Math.max(updatedAt, at),
+  };
+  state.lastEngagementAt = state.lastEngagementAt === undefined ? at : Math.max(state.lastEngagementAt, at);
+  // Engagement moves the user's best send time and adaptive status: model scores are out of date.
+  state.modelScores = {};
+}
+
+function candidateProblem(candidate: Candidate, userId: string): string | null {
+  if (typeof candidate.id !== 'string' || candidate.id.length === 0) return 'has no id';
+  if (candidate.userId !== userId) return 'is for another user';
+  if (!(CATEGORIES as readonly string[]).includes(candidate.category)) return 'has an unknown category';
+  if (!Number.isFinite(candidate.expiresAt) || !Number.isFinite(candidate.createdAt)) return 'has invalid times';
+  if (!(candidate.businessValue >= 0 && candidate.businessValue <= 1)) return 'has businessValue outside 0..1';
+  return null;
+}
+
+function preferencesProblem(change: Partial<Preferences>): string | null {
+  if (change.optedOutCategories?.some((c) => !(CATEGORIES as readonly string[]).includes(c))) {
+    return 'unknown category';
+  }
+  if (change.optedOutChannels?.some((c) => !(CHANNELS as readonly string[]).includes(c))) return 'unknown channel';
+  const q = change.quietHours;
+  if (q && ![q.start, q.end].every((m) => Number.isInteger(m) && m >= 0 && m < 1440)) {
+    return 'quiet hours outside 0..1439 minutes';
+  }
+  return null;
+}
+
+function definedOnly<T extends object>(change: Partial<T>): Partial<T> {
+  return Object.fromEntries(Object.entries(change).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
