@@ -1,0 +1,154 @@
+// `npm run keys -- create --scopes events:write,users:read [--name x] | list | revoke <id>`
+import { parseArgs } from 'node:util';
+import { ApiKeyRepository, API_KEY_SCOPES, parseScopes, type ApiKeyScope } from '../api-keys';
+import { migrate } from '../migrate';
+import { openDatabase } from '../pool';
+import type { Queryable } from '../sql';
+
+const USAGE = `usage:
+  npm run keys -- create --scopes <scope>[,<scope>...] [--name <name>]
+  npm run keys -- list
+  npm run keys -- revoke <id>
+scopes: ${API_KEY_SCOPES.join(', ')}`;
+
+export type DatabaseCommand =
+  { kind: 'create'; scopes: ApiKeyScope[]; name?: string } | { kind: 'list' } | { kind: 'revoke'; id: string };
+export type KeysCommand = DatabaseCommand | { kind: 'help' };
+
+export interface CliOutput {
+  out(line: string): void;
+  err(line: string): void;
+}
+
+/** A command line that cannot be run; the message says why. */
+export class UsageError extends Error {}
+
+export function parseKeysCommand(args: string[]): KeysCommand {
+  const { positionals, values } = parseCommandLine(args);
+  const [command, ...rest] = positionals;
+  if (values.help === true) return { kind: 'help' };
+  switch (command) {
+    case 'create':
+      expectNoMore(rest);
+      if (values.scopes === undefined) {
+        throw new UsageError(`create needs --scopes (one or more of: ${API_KEY_SCOPES.join(', ')})`);
+      }
+      try {
+        const scopes = parseScopes(values.scopes);
+        return { kind: 'create', scopes, ...(values.name === undefined ? {} : { name: values.name }) };
+      } catch (error) {
+        throw new UsageError((error as Error).message);
+      }
+    case 'list':
+      expectNoMore(rest);
+      return { kind: 'list' };
+    case 'revoke': {
+      const [id, ...extra] = rest;
+      if (id === undefined) throw new UsageError('revoke needs the id of the key (see `npm run keys -- list`)');
+      expectNoMore(extra);
+      return { kind: 'revoke', id };
+    }
+    default:
+      throw new UsageError(command === undefined ? 'give a command' : `unknown command: ${command}`);
+  }
+}
+
+/** Runs one parsed command against `db`; returns the process exit code. */
+export async function runKeysCommand(
+  command: DatabaseCommand,
+  db: Queryable,
+  io: CliOutput,
+  now: number,
+): Promise<number> {
+  const keys = new ApiKeyRepository(db);
+  switch (command.kind) {
+    case 'create': {
+      const created = await keys.create(command, now);
+      io.err(`created API key ${created.id} with scopes ${created.scopes.join(', ')}; it is shown once, store it now:`);
+      io.out(created.key);
+      return 0;
+    }
+    case 'list': {
+      const all = await keys.list();
+      if (all.length === 0) io.err('no API keys');
+      for (const key of all) {
+        const status = key.revokedAt === undefined ? 'active' : `revoked ${iso(key.revokedAt)}`;
+        const lastUsed = key.lastUsedAt === undefined ? 'never used' : `last used ${iso(key.lastUsedAt)}`;
+        const columns = [
+          key.id,
+          status,
+          key.scopes.join(','),
+          `created ${iso(key.createdAt)}`,
+          lastUsed,
+          key.name ?? '',
+        ];
+        io.out(columns.join('\t').trimEnd());
+      }
+      return 0;
+    }
+    case 'revoke': {
+      const result = await keys.revoke(command.id, now);
+      if (result === 'not_found') {
+        io.err(`no API key with id ${command.id}`);
+        return 1;
+      }
+      io.err(result === 'revoked' ? `revoked API key ${command.id}` : `API key ${command.id} was already revoked`);
+      return 0;
+    }
+  }
+}
+
+function parseCommandLine(args: string[]) {
+  try {
+    return parseArgs({
+      args,
+      allowPositionals: true,
+      options: { scopes: { type: 'string' }, name: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+function expectNoMore(extra: string[]): void {
+  if (extra.length > 0) throw new UsageError(`unexpected argument: ${extra[0]}`);
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+async function main(): Promise<number> {
+  const io: CliOutput = { out: (line) => console.log(line), err: (line) => console.error(line) };
+  let command: KeysCommand;
+  try {
+    command = parseKeysCommand(process.argv.slice(2));
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    io.err(`tact keys: ${error.message}\n${USAGE}`);
+    return 2;
+  }
+  if (command.kind === 'help') {
+    io.out(USAGE);
+    return 0;
+  }
+  const db = await openDatabase();
+  try {
+    await migrate(db.pool);
+    return await runKeysCommand(command, db.pool, io, Date.now());
+  } finally {
+    await db.close();
+  }
+}
+
+if (require.main === module) {
+  main().then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      console.error(`tact keys: ${error instanceof Error ? error.message : String(error)}`);
+      process.exitCode = 1;
+    },
+  );
+}

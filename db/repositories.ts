@@ -1,0 +1,37 @@
+// Every repository over one pool, for the API and the worker to wire up in one line.
+import type pg from 'pg';
+import { AcceptedEventRepository } from './events-accepted';
+import { ApiKeyRepository } from './api-keys';
+import { DecisionRepository } from './decisions';
+import { EndpointRepository } from './devices';
+import { LedgerRepository } from './ledger';
+import { NotificationEventRepository } from './notification-events';
+import { OutboxRepository } from './outbox';
+import { PreferencesRepository } from './preferences';
+import { UserRepository } from './users';
+
+export interface Repositories {
+  users: UserRepository;
+  preferences: PreferencesRepository;
+  endpoints: EndpointRepository;
+  decisions: DecisionRepository;
+  ledger: LedgerRepository;
+  notificationEvents: NotificationEventRepository;
+  outbox: OutboxRepository;
+  apiKeys: ApiKeyRepository;
+  acceptedEvents: AcceptedEventRepository;
+}
+
+export function createRepositories(pool: pg.Pool): Repositories {
+  return {
+    users: new UserRepository(pool),
+    preferences: new PreferencesRepository(pool),
+    endpoints: new EndpointRepository(pool),
+    decisions: new DecisionRepository(pool),
+    ledger: new LedgerRepository(pool),
+    notificationEvents: new NotificationEventRepository(pool),
+    outbox: new OutboxRepository(pool),
+    apiKeys: new ApiKeyRepository(pool),
+    acceptedEvents: new AcceptedEventRepository(pool),
+  };
+}

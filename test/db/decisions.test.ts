@@ -1,0 +1,135 @@
+import { describe, expect, it } from 'vitest';
+import { DecisionRepository } from '../../db/decisions';
+import { InvalidCursorError } from '../../db/errors';
+import type { Decision } from '../../domain/types';
+import { useTestDatabase } from './test-database';
+
+const T0 = Date.UTC(2025, 4, 1, 8, 0, 0);
+const sent = (candidateId: string, at: number): Decision => ({
+  candidateId,
+  category: 'social',
+  outcome: { kind: 'sent', channel: 'push', at },
+});
+const suppressed = (candidateId: string, at: number, reason: 'daily_cap' | 'opted_out', detail?: string): Decision => ({
+  candidateId,
+  category: 'marketing',
+  outcome: { kind: 'suppressed', reason, at, ...(detail === undefined ? {} : { detail }) },
+});
+
+describe('decision log', () => {
+  const db = useTestDatabase();
+  const decisions = () => new DecisionRepository(db().pool);
+
+  it('record each candidate once: a repeated or conflicting outcome keeps the first', async () => {
+    const repo = decisions();
+    await repo.recordDecisions('dl-idem', [sent('c1', T0), suppressed('c2', T0 + 1, 'daily_cap', 'third today')]);
+    await repo.recordDecisions('dl-idem', [sent('c1', T0), suppressed('c1', T0 + 5, 'opted_out'), sent('c3', T0 + 2)]);
+    await repo.recordDecisions('dl-idem', []);
+    expect((await repo.list('dl-idem')).decisions).toEqual([
+      sent('c3', T0 + 2),
+      suppressed('c2', T0 + 1, 'daily_cap', 'third today'),
+      sent('c1', T0),
+    ]);
+  });
+
+  it('keep users apart: the same candidate id for two users is two rows', async () => {
+    const repo = decisions();
+    await repo.recordDecisions('dl-a', [sent('shared', T0)]);
+    await repo.recordDecisions('dl-b', [suppressed('shared', T0, 'opted_out')]);
+    expect((await repo.list('dl-a')).decisions).toEqual([sent('shared', T0)]);
+    expect((await repo.list('dl-b')).decisions).toEqual([suppressed('shared', T0, 'opted_out')]);
+  });
+
+  it('page newest first with a cursor, ties broken by insertion order, with no gaps or repeats', async () => {
+    const repo = decisions();
+    const all: Decision[] = [];
+    for (let i = 0; i < 23; i++)
+      all.push(
+        i % 3 === 0
+          ? suppressed(`p${i}`, T0 + Math.floor(i / 2) * 1000, 'daily_cap')
+          : sent(`p${i}`, T0 + Math.floor(i / 2) * 1000),
+      );
+    await repo.recordDecisions('dl-page', all.slice(0, 10));
+    await repo.recordDecisions('dl-page', all.slice(10));
+
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const page = await repo.list('dl-page', { limit: 5, ...(cursor === undefined ? {} : { cursor }) });
+      seen.push(...page.decisions.map((d) => d.candidateId));
+      cursor = page.nextCursor;
+      pages += 1;
+    } while (cursor !== undefined);
+    expect(pages).toBe(5);
+    // Same time: the later-recorded row first. Otherwise newest first.
+    const expected = all
+      .map((d, index) => ({ d, index }))
+      .sort((a, b) => b.d.outcome.at - a.d.outcome.at || b.index - a.index)
+      .map(({ d }) => d.candidateId);
+    expect(seen).toEqual(expected);
+  });
+
+  it('order decisions made at the same instant by recording order, numerically', async () => {
+    const repo = decisions();
+    // Enough rows that their ids cross a power of ten (a text ordering would put "100" before "99").
+    const sameInstant = Array.from({ length: 150 }, (_, i) => sent(`same-${i}`, T0));
+    await repo.recordDecisions('dl-same', sameInstant);
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await repo.list('dl-same', { limit: 40, ...(cursor === undefined ? {} : { cursor }) });
+      seen.push(...page.decisions.map((d) => d.candidateId));
+      cursor = page.nextCursor;
+    } while (cursor !== undefined);
+    expect(seen).toEqual(sameInstant.map((d) => d.candidateId).reverse());
+  });
+
+  it('filter by outcome or by suppression reason, paging within the filter', async () => {
+    const repo = decisions();
+    await repo.recordDecisions('dl-filter', [
+      sent('f1', T0),
+      suppressed('f2', T0 + 1, 'daily_cap'),
+      suppressed('f3', T0 + 2, 'opted_out'),
+      sent('f4', T0 + 3),
+      suppressed('f5', T0 + 4, 'daily_cap'),
+    ]);
+    const ids = async (outcome: Parameters<DecisionRepository['list']>[1]) =>
+      (await repo.list('dl-filter', outcome)).decisions.map((d) => d.candidateId);
+    expect(await ids({ outcome: 'sent' })).toEqual(['f4', 'f1']);
+    expect(await ids({ outcome: 'suppressed' })).toEqual(['f5', 'f3', 'f2']);
+    expect(await ids({ outcome: 'daily_cap' })).toEqual(['f5', 'f2']);
+    expect(await ids({ outcome: 'expired' })).toEqual([]);
+
+    const first = await repo.list('dl-filter', { outcome: 'suppressed', limit: 2 });
+    expect(first.decisions.map((d) => d.candidateId)).toEqual(['f5', 'f3']);
+    const second = await repo.list('dl-filter', { outcome: 'suppressed', limit: 2, cursor: first.nextCursor! });
+    expect(second.decisions.map((d) => d.candidateId)).toEqual(['f2']);
+    expect(second.nextCursor).toBeUndefined();
+  });
+
+  it('reject a forged cursor, a bad limit and an unknown outcome with clear errors', async () => {
+    const repo = decisions();
+    for (const cursor of ['not-a-cursor', Buffer.from('1.99999999999999999999').toString('base64url'), '']) {
+      await expect(repo.list('dl-x', { cursor })).rejects.toBeInstanceOf(InvalidCursorError);
+    }
+    await expect(repo.list('dl-x', { limit: 0 })).rejects.toThrow(/limit must be an integer from 1 to 500/);
+    await expect(repo.list('dl-x', { limit: 501 })).rejects.toThrow(RangeError);
+    await expect(repo.list('dl-x', { outcome: 'maybe' as never })).rejects.toThrow(
+      /outcome must be one of: sent, suppressed/,
+    );
+  });
+
+  it('find the user a sent notification went to', async () => {
+    const repo = decisions();
+    await repo.recordDecisions('dl-owner', [sent('n-42', T0), suppressed('n-43', T0, 'opted_out')]);
+    expect(await repo.findSent('n-42')).toEqual({
+      userId: 'dl-owner',
+      category: 'social',
+      channel: 'push',
+      sentAt: T0,
+    });
+    expect(await repo.findSent('n-43')).toBeNull();
+    expect(await repo.findSent('n-missing')).toBeNull();
+  });
+});

@@ -1,0 +1,188 @@
+import { describe, expect, it } from 'vitest';
+import { LedgerConflictError } from '../../db/errors';
+import { AcceptedEventRepository } from '../../db/events-accepted';
+import { LedgerRepository } from '../../db/ledger';
+import { NotificationEventRepository } from '../../db/notification-events';
+import { OutboxRepository } from '../../db/outbox';
+import type { OutboxEntry } from '../../domain/ports';
+import { useTestDatabase } from './test-database';
+
+const T0 = Date.UTC(2025, 5, 1, 10, 0, 0);
+const db = useTestDatabase();
+
+describe('delivery ledger', () => {
+  const ledger = () => new LedgerRepository(db().pool);
+  const key = (n: number) => `push:ios:${String(n).padStart(64, '0')}`;
+
+  it('claim once: a second claim sees the first entry and its outcome', async () => {
+    const repo = ledger();
+    expect(await repo.claim({ notificationId: 'n1', endpointKey: key(1), channel: 'push' }, T0)).toBeNull();
+    expect(await repo.claim({ notificationId: 'n1', endpointKey: key(1), channel: 'push' }, T0 + 5)).toEqual({
+      notificationId: 'n1',
+      endpointKey: key(1),
+      channel: 'push',
+      status: 'pending',
+      updatedAt: T0,
+    });
+    await repo.markOutcome('n1', key(1), { status: 'sent', providerMessageId: 'fcm-123' }, T0 + 10);
+    expect(await repo.claim({ notificationId: 'n1', endpointKey: key(1), channel: 'push' }, T0 + 20)).toEqual({
+      notificationId: 'n1',
+      endpointKey: key(1),
+      channel: 'push',
+      status: 'sent',
+      providerMessageId: 'fcm-123',
+      updatedAt: T0 + 10,
+    });
+  });
+
+  it('let exactly one of many concurrent claims win', async () => {
+    const repo = ledger();
+    const results = await Promise.all(
+      Array.from({ length: 8 }, () =>
+        repo.claim({ notificationId: 'n-race', endpointKey: key(2), channel: 'push' }, T0),
+      ),
+    );
+    expect(results.filter((result) => result === null)).toHaveLength(1);
+    expect(await repo.list('n-race')).toHaveLength(1);
+  });
+
+  it('allow a retryable failure to be retried, then keep a final outcome final', async () => {
+    const repo = ledger();
+    await repo.claim({ notificationId: 'n2', endpointKey: key(3), channel: 'push' }, T0);
+    await repo.markOutcome('n2', key(3), { status: 'failed_retryable', error: 'FCM 429' }, T0 + 1);
+    await repo.markOutcome('n2', key(3), { status: 'sent', providerMessageId: 'm-1' }, T0 + 2);
+    await repo.markOutcome('n2', key(3), { status: 'sent', providerMessageId: 'm-2' }, T0 + 3); // a repeated retry
+    await expect(repo.markOutcome('n2', key(3), { status: 'failed_permanent', error: 'x' }, T0 + 4)).rejects.toThrow(
+      LedgerConflictError,
+    );
+    expect(await repo.list('n2')).toEqual([
+      {
+        notificationId: 'n2',
+        endpointKey: key(3),
+        channel: 'push',
+        status: 'sent',
+        providerMessageId: 'm-1',
+        updatedAt: T0 + 2,
+      },
+    ]);
+  });
+
+  it('refuse an outcome for a delivery never claimed', async () => {
+    await expect(ledger().markOutcome('n-none', key(4), { status: 'sent' }, T0)).rejects.toThrow(/without a claim/);
+  });
+
+  it('list every endpoint of a notification', async () => {
+    const repo = ledger();
+    await repo.claim({ notificationId: 'n3', endpointKey: key(5), channel: 'push' }, T0);
+    await repo.claim({ notificationId: 'n3', endpointKey: 'email:ab12', channel: 'email' }, T0 + 1);
+    await repo.markOutcome('n3', key(5), { status: 'failed_permanent', error: 'UNREGISTERED' }, T0 + 2);
+    expect((await repo.list('n3')).map((e) => [e.channel, e.status, e.error])).toEqual([
+      ['push', 'failed_permanent', 'UNREGISTERED'],
+      ['email', 'pending', undefined],
+    ]);
+    expect(await repo.list('n-unknown')).toEqual([]);
+  });
+});
+
+describe('notification events', () => {
+  const events = () => new NotificationEventRepository(db().pool);
+
+  it('store the first event of each type per notification and ignore repeats', async () => {
+    const repo = events();
+    expect(await repo.record('ne-user', { notificationId: 'ne-1', type: 'delivered', at: T0 })).toBe(true);
+    expect(await repo.record('ne-user', { notificationId: 'ne-1', type: 'delivered', at: T0 + 9 })).toBe(false);
+    await repo.recordNotificationEvent('ne-user', { notificationId: 'ne-1', type: 'opened', at: T0 + 60_000 });
+    await repo.recordNotificationEvent('ne-user', { notificationId: 'ne-1', type: 'opened', at: T0 + 70_000 });
+    await repo.recordNotificationEvent('ne-user', { notificationId: 'ne-2', type: 'opened', at: T0 });
+    expect(await repo.listByNotification('ne-1')).toEqual([
+      { notificationId: 'ne-1', userId: 'ne-user', type: 'delivered', at: T0 },
+      { notificationId: 'ne-1', userId: 'ne-user', type: 'opened', at: T0 + 60_000 },
+    ]);
+  });
+});
+
+describe('dry-run outbox', () => {
+  const outbox = () => new OutboxRepository(db().pool);
+  const entry = (id: string, userId: string, createdAt: number, extra: Partial<OutboxEntry> = {}): OutboxEntry => ({
+    id,
+    dryRun: true,
+    notificationId: `n-${id}`,
+    userId,
+    channel: 'push',
+    endpointKey: `push:ios:${id}`,
+    destination: 'ios:3f9a…',
+    title: 'New activity',
+    body: 'Ada liked your photo',
+    createdAt,
+    ...extra,
+  });
+
+  it('record entries once and list them newest first, per user or all', async () => {
+    const repo = outbox();
+    const email = entry('o2', 'ob-b', T0 + 1, {
+      channel: 'email',
+      destination: 'j***@example.com',
+      subject: 'Hello',
+      html: '<p>Hi</p>',
+      data: { deepLink: 'app://x' },
+    });
+    await repo.record(entry('o1', 'ob-a', T0));
+    await repo.record(email);
+    await repo.record(entry('o3', 'ob-a', T0 + 2));
+    await repo.record(entry('o1', 'ob-a', T0 + 99, { title: 'changed' }));
+
+    expect(await repo.list({ limit: 10 })).toEqual([entry('o3', 'ob-a', T0 + 2), email, entry('o1', 'ob-a', T0)]);
+    expect((await repo.list({ userId: 'ob-a', limit: 1 })).map((e) => e.id)).toEqual(['o3']);
+    await expect(repo.list({ limit: 0 })).rejects.toThrow(RangeError);
+  });
+});
+
+describe('accepted events', () => {
+  const accepted = () => new AcceptedEventRepository(db().pool);
+
+  it('accept an event id once per user', async () => {
+    const repo = accepted();
+    expect(await repo.accept('ea-1', 'evt-1', T0)).toBe(true);
+    expect(await repo.accept('ea-1', 'evt-1', T0 + 1)).toBe(false);
+    expect(await repo.accept('ea-2', 'evt-1', T0)).toBe(true);
+  });
+
+  it('accept a batch in order, treating earlier and in-batch repeats as repeats', async () => {
+    const repo = accepted();
+    await repo.accept('eb', 'old', T0);
+    expect(
+      await repo.acceptMany(
+        [
+          { userId: 'eb', eventId: 'new-1' },
+          { userId: 'eb', eventId: 'old' },
+          { userId: 'eb', eventId: 'new-1' },
+          { userId: 'eb-other', eventId: 'new-1' },
+        ],
+        T0,
+      ),
+    ).toEqual([true, false, false, true]);
+    expect(await repo.acceptMany([], T0)).toEqual([]);
+  });
+
+  it('let exactly one of concurrent identical requests through', async () => {
+    const repo = accepted();
+    const results = await Promise.all(Array.from({ length: 6 }, () => repo.accept('ec', 'evt-race', T0)));
+    expect(results.filter(Boolean)).toHaveLength(1);
+  });
+
+  it('accept an event again after it was released (the hand-off failed)', async () => {
+    const repo = accepted();
+    await repo.accept('ed', 'evt-retry', T0);
+    await repo.release('ed', 'evt-retry');
+    expect(await repo.accept('ed', 'evt-retry', T0 + 1)).toBe(true);
+  });
+
+  it('prune ids accepted before a time', async () => {
+    const repo = accepted();
+    await repo.accept('ee', 'evt-old', T0 - 10 * 86_400_000);
+    await repo.accept('ee', 'evt-new', T0);
+    expect(await repo.prune(T0 - 86_400_000)).toBeGreaterThanOrEqual(1);
+    expect(await repo.accept('ee', 'evt-old', T0)).toBe(true);
+    expect(await repo.accept('ee', 'evt-new', T0)).toBe(false);
+  });
+});

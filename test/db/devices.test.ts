@@ -1,0 +1,133 @@
+import { describe, expect, it } from 'vitest';
+import { EndpointRepository } from '../../db/devices';
+import { UnknownUserError } from '../../db/errors';
+import { UserRepository } from '../../db/users';
+import { useTestDatabase } from './test-database';
+
+const T0 = Date.UTC(2025, 2, 1, 9, 0, 0);
+
+describe('endpoints', () => {
+  const db = useTestDatabase();
+  const endpoints = () => new EndpointRepository(db().pool);
+  const addUser = (id: string) =>
+    new UserRepository(db().pool).upsert({ id, timeZone: 'UTC', locale: 'en', attributes: {} }, T0);
+
+  it('register push devices, email and phone, and list active ones per channel, newest first', async () => {
+    await addUser('d-list');
+    const repo = endpoints();
+    expect(await repo.put('d-list', { channel: 'push', platform: 'ios', token: 'tok-ios-1' }, T0)).toEqual({
+      created: true,
+    });
+    await repo.put('d-list', { channel: 'push', platform: 'android', token: 'tok-android-1' }, T0 + 10);
+    await repo.put('d-list', { channel: 'email', address: 'ada@example.com' }, T0 + 20);
+    await repo.put('d-list', { channel: 'sms', phone: '+33612345678' }, T0 + 30);
+
+    expect(await repo.activeEndpoints('d-list', 'push')).toEqual([
+      { channel: 'push', platform: 'android', token: 'tok-android-1' },
+      { channel: 'push', platform: 'ios', token: 'tok-ios-1' },
+    ]);
+    expect(await repo.activeEndpoints('d-list', 'email')).toEqual([{ channel: 'email', address: 'ada@example.com' }]);
+    expect(await repo.activeEndpoints('d-list', 'sms')).toEqual([{ channel: 'sms', phone: '+33612345678' }]);
+    expect(await repo.activeEndpoints('nobody', 'push')).toEqual([]);
+  });
+
+  it('register the same endpoint twice as one', async () => {
+    await addUser('d-twice');
+    const repo = endpoints();
+    await repo.put('d-twice', { channel: 'email', address: 'x@example.com' }, T0);
+    expect(await repo.put('d-twice', { channel: 'email', address: 'x@example.com' }, T0 + 1)).toEqual({
+      created: false,
+    });
+    expect(await repo.list('d-twice')).toHaveLength(1);
+  });
+
+  it('deactivate a token at once, idempotently, and re-activate it when the app registers it again', async () => {
+    await addUser('d-dead');
+    const repo = endpoints();
+    await repo.put('d-dead', { channel: 'push', platform: 'web', token: 'tok-dead' }, T0);
+    await repo.put('d-dead', { channel: 'push', platform: 'ios', token: 'tok-alive' }, T0);
+
+    await repo.deactivateToken('tok-dead', 'UNREGISTERED', T0 + 100);
+    await repo.deactivateToken('tok-dead', 'later error', T0 + 200);
+    expect(await repo.device('tok-dead')).toEqual({
+      userId: 'd-dead',
+      platform: 'web',
+      token: 'tok-dead',
+      active: false,
+      lastError: 'UNREGISTERED',
+      deactivatedAt: T0 + 100,
+    });
+    expect(await repo.activeEndpoints('d-dead', 'push')).toEqual([
+      { channel: 'push', platform: 'ios', token: 'tok-alive' },
+    ]);
+
+    await repo.put('d-dead', { channel: 'push', platform: 'web', token: 'tok-dead' }, T0 + 300);
+    expect(await repo.device('tok-dead')).toEqual({
+      userId: 'd-dead',
+      platform: 'web',
+      token: 'tok-dead',
+      active: true,
+    });
+  });
+
+  it('move a push token to the user who registers it last', async () => {
+    await addUser('d-old-owner');
+    await addUser('d-new-owner');
+    const repo = endpoints();
+    await repo.put('d-old-owner', { channel: 'push', platform: 'android', token: 'tok-shared' }, T0);
+    expect(
+      await repo.put('d-new-owner', { channel: 'push', platform: 'android', token: 'tok-shared' }, T0 + 1),
+    ).toEqual({
+      created: false,
+    });
+    expect(await repo.activeEndpoints('d-old-owner', 'push')).toEqual([]);
+    expect(await repo.activeEndpoints('d-new-owner', 'push')).toEqual([
+      { channel: 'push', platform: 'android', token: 'tok-shared' },
+    ]);
+  });
+
+  it('let two users share an email address', async () => {
+    await addUser('d-family-1');
+    await addUser('d-family-2');
+    const repo = endpoints();
+    await repo.put('d-family-1', { channel: 'email', address: 'family@example.com' }, T0);
+    await repo.put('d-family-2', { channel: 'email', address: 'family@example.com' }, T0);
+    expect(await repo.activeEndpoints('d-family-1', 'email')).toHaveLength(1);
+    expect(await repo.activeEndpoints('d-family-2', 'email')).toHaveLength(1);
+  });
+
+  it("delete only the user's own endpoint", async () => {
+    await addUser('d-del');
+    await addUser('d-other');
+    const repo = endpoints();
+    await repo.put('d-del', { channel: 'push', platform: 'ios', token: 'tok-del' }, T0);
+    expect(await repo.delete('d-other', 'push', 'tok-del')).toBe(false);
+    expect(await repo.delete('d-del', 'push', 'tok-del')).toBe(true);
+    expect(await repo.delete('d-del', 'push', 'tok-del')).toBe(false);
+    expect(await repo.device('tok-del')).toBeNull();
+  });
+
+  it('list every endpoint of a user with its state', async () => {
+    await addUser('d-all');
+    const repo = endpoints();
+    await repo.put('d-all', { channel: 'push', platform: 'ios', token: 'tok-all' }, T0);
+    await repo.put('d-all', { channel: 'sms', phone: '+15550000000' }, T0 + 5);
+    await repo.deactivateToken('tok-all', 'BadDeviceToken', T0 + 10);
+    expect(await repo.list('d-all')).toEqual([
+      {
+        endpoint: { channel: 'push', platform: 'ios', token: 'tok-all' },
+        active: false,
+        lastError: 'BadDeviceToken',
+        deactivatedAt: T0 + 10,
+        updatedAt: T0 + 10,
+      },
+      { endpoint: { channel: 'sms', phone: '+15550000000' }, active: true, updatedAt: T0 + 5 },
+    ]);
+  });
+
+  it('refuse an endpoint for a user without a profile', async () => {
+    await expect(
+      endpoints().put('d-unknown', { channel: 'push', platform: 'ios', token: 'tok-orphan' }, T0),
+    ).rejects.toBeInstanceOf(UnknownUserError);
+  });
+});

@@ -1,0 +1,131 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { lockDataDir, DataDirInUseError } from '../../db/data-dir-lock';
+import { migrate } from '../../db/migrate';
+import { DEFAULT_DATA_DIR, openDatabase, resolveTarget, type Database } from '../../db/pool';
+import { createRepositories } from '../../db/repositories';
+
+const tempDirs: string[] = [];
+function tempDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tact-embedded-'));
+  tempDirs.push(dir);
+  return dir;
+}
+afterEach(() => {
+  for (const dir of tempDirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('embedded database', () => {
+  it('persist across close and reopen of the same data directory, through pg', async () => {
+    const dataDir = path.join(tempDir(), 'pglite');
+    const first = await openDatabase({ dataDir });
+    expect(first.kind).toBe('embedded');
+    expect((await migrate(first.pool)).applied.length).toBeGreaterThan(0);
+    const repos = createRepositories(first.pool);
+    await repos.users.upsert(
+      { id: 'user-1', timeZone: 'Europe/Paris', locale: 'fr-FR', attributes: { plan: 'pro' } },
+      1_700_000_000_000,
+    );
+    await repos.decisions.recordDecisions('user-1', [
+      { candidateId: 'c1', category: 'social', outcome: { kind: 'sent', channel: 'push', at: 1_700_000_000_500 } },
+    ]);
+    await first.close();
+    await first.close(); // closing twice is harmless
+    expect(fs.existsSync(path.join(dataDir, 'tact.lock'))).toBe(false);
+
+    const second = await openDatabase({ dataDir });
+    try {
+      expect((await migrate(second.pool)).applied).toEqual([]);
+      const reopened = createRepositories(second.pool);
+      expect(await reopened.users.get('user-1')).toMatchObject({
+        timeZone: 'Europe/Paris',
+        attributes: { plan: 'pro' },
+      });
+      expect((await reopened.decisions.list('user-1')).decisions).toEqual([
+        { candidateId: 'c1', category: 'social', outcome: { kind: 'sent', channel: 'push', at: 1_700_000_000_500 } },
+      ]);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('serve a transaction and plain queries issued at the same time on its single connection', async () => {
+    const db = await openDatabase({ dataDir: tempDir() });
+    try {
+      await db.pool.query('CREATE TABLE counter (n int)');
+      const client = await db.pool.connect();
+      await client.query('BEGIN');
+      await client.query('INSERT INTO counter VALUES (1)');
+      // Waits for the pool's one connection instead of interleaving with the open transaction.
+      const outside = db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM counter');
+      await client.query('ROLLBACK');
+      client.release();
+      expect((await outside).rows[0]!.n).toBe(0);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('refuse a second open of a data directory in use, with the reason', async () => {
+    const dataDir = tempDir();
+    const db: Database = await openDatabase({ dataDir });
+    try {
+      await expect(openDatabase({ dataDir })).rejects.toThrow(
+        new RegExp(`already open in process ${process.pid}.*set DATABASE_URL`),
+      );
+    } finally {
+      await db.close();
+    }
+  });
+});
+
+describe('data directory lock', () => {
+  it('take over a lock left behind by a process that no longer runs', () => {
+    const dataDir = tempDir();
+    const child = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']);
+    const deadPid = Number(child.stdout.toString());
+    fs.writeFileSync(path.join(dataDir, 'tact.lock'), String(deadPid));
+    const lock = lockDataDir(dataDir);
+    expect(fs.readFileSync(path.join(dataDir, 'tact.lock'), 'utf8')).toBe(String(process.pid));
+    lock.release();
+    expect(fs.existsSync(path.join(dataDir, 'tact.lock'))).toBe(false);
+  });
+
+  it('refuse a lock held by a running process', () => {
+    const dataDir = tempDir();
+    fs.writeFileSync(path.join(dataDir, 'tact.lock'), String(process.ppid));
+    expect(() => lockDataDir(dataDir)).toThrow(DataDirInUseError);
+  });
+});
+
+describe('choosing the database', () => {
+  it('use DATABASE_URL when set, else the embedded data directory', () => {
+    expect(resolveTarget({}, { DATABASE_URL: 'postgres://h/db' })).toEqual({
+      kind: 'postgres',
+      databaseUrl: 'postgres://h/db',
+      poolMax: 10,
+    });
+    expect(resolveTarget({}, { DATABASE_URL: ' ' })).toEqual({ kind: 'embedded', dataDir: DEFAULT_DATA_DIR });
+    expect(resolveTarget({}, { TACT_DATA_DIR: '/var/tact' })).toEqual({ kind: 'embedded', dataDir: '/var/tact' });
+  });
+
+  it('let explicit options win over the environment', () => {
+    const env = { DATABASE_URL: 'postgres://h/db', TACT_DATA_DIR: '/var/tact', TACT_DB_POOL_MAX: '4' };
+    expect(resolveTarget({ dataDir: '/tmp/x' }, env)).toEqual({ kind: 'embedded', dataDir: '/tmp/x' });
+    expect(resolveTarget({ databaseUrl: 'postgres://other/db' }, env)).toEqual({
+      kind: 'postgres',
+      databaseUrl: 'postgres://other/db',
+      poolMax: 4,
+    });
+    expect(() => resolveTarget({ databaseUrl: 'postgres://h/db', dataDir: '/tmp/x' }, {})).toThrow(/not both/);
+  });
+
+  it('reject a pool size that is not a positive integer', () => {
+    expect(() => resolveTarget({}, { DATABASE_URL: 'postgres://h/db', TACT_DB_POOL_MAX: 'many' })).toThrow(
+      /TACT_DB_POOL_MAX must be a positive integer, got "many"/,
+    );
+  });
+});

@@ -1,0 +1,151 @@
+import { describe, expect, it } from 'vitest';
+import { UnknownUserError } from '../../db/errors';
+import { DEFAULT_PREFERENCES, PreferencesRepository } from '../../db/preferences';
+import { UserRepository } from '../../db/users';
+import { useTestDatabase } from './test-database';
+
+const T0 = Date.UTC(2025, 0, 6, 12, 0, 0);
+
+describe('users', () => {
+  const db = useTestDatabase();
+  const users = () => new UserRepository(db().pool);
+
+  it('create a profile, then replace it keeping its creation time', async () => {
+    const created = await users().upsert(
+      { id: 'u-profile', timeZone: 'Europe/Paris', locale: 'fr-FR', attributes: { plan: 'free', tags: ['a'] } },
+      T0,
+    );
+    expect(created.created).toBe(true);
+    expect(created.user).toEqual({
+      id: 'u-profile',
+      timeZone: 'Europe/Paris',
+      locale: 'fr-FR',
+      attributes: { plan: 'free', tags: ['a'] },
+      createdAt: T0,
+      updatedAt: T0,
+    });
+
+    const replaced = await users().upsert(
+      { id: 'u-profile', timeZone: 'America/Sao_Paulo', locale: 'pt-BR', attributes: { plan: 'pro' } },
+      T0 + 1000,
+    );
+    expect(replaced.created).toBe(false);
+    expect(await users().get('u-profile')).toEqual({
+      id: 'u-profile',
+      timeZone: 'America/Sao_Paulo',
+      locale: 'pt-BR',
+      attributes: { plan: 'pro' },
+      createdAt: T0,
+      updatedAt: T0 + 1000,
+    });
+  });
+
+  it('answer null and false for an unknown user', async () => {
+    expect(await users().get('nobody')).toBeNull();
+    expect(await users().exists('nobody')).toBe(false);
+    expect(await users().delete('nobody')).toBe(false);
+  });
+
+  it('find a segment by attribute containment, paged in id order', async () => {
+    const repo = users();
+    for (const [id, attributes] of [
+      ['seg-3', { plan: 'gold', country: 'BR' }],
+      ['seg-1', { plan: 'gold', country: 'FR' }],
+      ['seg-2', { plan: 'free', country: 'FR' }],
+      ['seg-4', { plan: 'gold', country: 'FR', beta: true }],
+    ] as const) {
+      await repo.upsert({ id, timeZone: 'UTC', locale: 'en', attributes }, T0);
+    }
+    expect(await repo.findIdsBySegment({ plan: 'gold', country: 'FR' }, { limit: 10 })).toEqual(['seg-1', 'seg-4']);
+    expect(await repo.findIdsBySegment({ plan: 'gold' }, { limit: 2 })).toEqual(['seg-1', 'seg-3']);
+    expect(await repo.findIdsBySegment({ plan: 'gold' }, { limit: 2, afterId: 'seg-3' })).toEqual(['seg-4']);
+    expect(await repo.findIdsBySegment({ beta: true }, { limit: 10 })).toEqual(['seg-4']);
+    expect(await repo.findIdsBySegment({ plan: "gold' OR 1=1 --" }, { limit: 10 })).toEqual([]);
+    await expect(repo.findIdsBySegment({}, { limit: 0 })).rejects.toThrow(RangeError);
+  });
+
+  it('store ids and attributes with quotes, unicode and SQL-looking text verbatim', async () => {
+    const id = `o'brien"; DROP TABLE users; -- 👋`;
+    await users().upsert({ id, timeZone: 'UTC', locale: 'ar', attributes: { name: 'مرحبا', "k'ey": '\\x00' } }, T0);
+    expect((await users().get(id))?.attributes).toEqual({ name: 'مرحبا', "k'ey": '\\x00' });
+  });
+
+  it('delete a user with their preferences', async () => {
+    await users().upsert({ id: 'u-gone', timeZone: 'UTC', locale: 'en', attributes: {} }, T0);
+    const preferences = new PreferencesRepository(db().pool);
+    await preferences.patch('u-gone', { globalOptOut: true }, T0);
+    expect(await users().delete('u-gone')).toBe(true);
+    expect(await users().get('u-gone')).toBeNull();
+    expect(await preferences.get('u-gone')).toEqual(DEFAULT_PREFERENCES);
+  });
+});
+
+describe('preferences', () => {
+  const db = useTestDatabase();
+  const preferences = () => new PreferencesRepository(db().pool);
+  const addUser = (id: string) =>
+    new UserRepository(db().pool).upsert({ id, timeZone: 'UTC', locale: 'en', attributes: {} }, T0);
+
+  it('default when never set', async () => {
+    await addUser('p-default');
+    expect(await preferences().get('p-default')).toEqual(DEFAULT_PREFERENCES);
+  });
+
+  it('apply a patch field by field, keeping absent fields', async () => {
+    await addUser('p-patch');
+    const repo = preferences();
+    expect(await repo.patch('p-patch', { optedOutCategories: ['marketing', 'social', 'marketing'] }, T0)).toEqual({
+      ...DEFAULT_PREFERENCES,
+      optedOutCategories: ['marketing', 'social'],
+    });
+    await repo.patch('p-patch', { quietHours: { start: 23 * 60, end: 6 * 60 }, privacyMode: true }, T0 + 1);
+    const after = await repo.patch('p-patch', { globalOptOut: true, optedOutChannels: ['email'] }, T0 + 2);
+    expect(after).toEqual({
+      globalOptOut: true,
+      optedOutCategories: ['marketing', 'social'],
+      optedOutChannels: ['email'],
+      quietHours: { start: 1380, end: 360 },
+      nightDelivery: false,
+      privacyMode: true,
+    });
+    expect(await repo.get('p-patch')).toEqual(after);
+  });
+
+  it('restore the default quiet hours with quietHours: null, and ignore undefined fields', async () => {
+    await addUser('p-quiet');
+    const repo = preferences();
+    await repo.patch('p-quiet', { quietHours: { start: 0, end: 420 }, nightDelivery: true }, T0);
+    const after = await repo.patch('p-quiet', { quietHours: null, nightDelivery: undefined }, T0 + 1);
+    expect(after.quietHours).toBeNull();
+    expect(after.nightDelivery).toBe(true);
+  });
+
+  it('keep both of two concurrent patches of different fields', async () => {
+    await addUser('p-race');
+    const repo = preferences();
+    await Promise.all([
+      repo.patch('p-race', { globalOptOut: true }, T0),
+      repo.patch('p-race', { privacyMode: true }, T0),
+      repo.patch('p-race', { optedOutChannels: ['sms'] }, T0),
+    ]);
+    expect(await repo.get('p-race')).toMatchObject({
+      globalOptOut: true,
+      privacyMode: true,
+      optedOutChannels: ['sms'],
+    });
+  });
+
+  it('refuse preferences for a user without a profile', async () => {
+    await expect(preferences().patch('p-unknown', { globalOptOut: true }, T0)).rejects.toBeInstanceOf(UnknownUserError);
+  });
+
+  it('reject values outside the domain at the database too', async () => {
+    await addUser('p-bad');
+    await expect(preferences().patch('p-bad', { quietHours: { start: 1440, end: 0 } }, T0)).rejects.toThrow(
+      /check constraint/,
+    );
+    await expect(preferences().patch('p-bad', { optedOutCategories: ['spam' as never] }, T0)).rejects.toThrow(
+      /check constraint/,
+    );
+  });
+});
