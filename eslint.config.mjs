@@ -18,7 +18,21 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: ['node:*', 'fs', 'path', 'http', 'https', 'net', 'pg', 'express', '@temporalio/activity', '@temporalio/client', '@temporalio/worker'] },
+        {
+          patterns: [
+            'node:*',
+            'fs',
+            'path',
+            'http',
+            'https',
+            'net',
+            'pg',
+            'express',
+            '@temporalio/activity',
+            '@temporalio/client',
+            '@temporalio/worker',
+          ],
+        },
       ],
     },
   },
@@ -28,7 +42,11 @@ export default tseslint.config(
     rules: {
       'no-restricted-properties': [
         'error',
-        { object: 'Math', property: 'random', message: 'Not deterministic: use the SDK (workflow) or pass randomness in.' },
+        {
+          object: 'Math',
+          property: 'random',
+          message: 'Not deterministic: use the SDK (workflow) or pass randomness in.',
+        },
         { object: 'Date', property: 'now', message: 'Domain code takes `now` as an argument.' },
       ],
     },

@@ -18,9 +18,12 @@ function compose(...args: string[]): string {
   } catch (err) {
     const e = err as NodeJS.ErrnoException & { stderr?: string };
     if (e.code === 'ENOENT') {
-      throw new Error('docker-compose is not installed: `apt-get install docker-compose` (Debian) validates the file offline');
+      throw new Error(
+        'docker-compose is not installed: `apt-get install docker-compose` (Debian) validates the file offline',
+        { cause: err },
+      );
     }
-    throw new Error(`docker-compose rejected docker-compose.yml:\n${e.stderr ?? e.message}`);
+    throw new Error(`docker-compose rejected docker-compose.yml:\n${e.stderr ?? e.message}`, { cause: err });
   }
 }
 
