@@ -1,0 +1,77 @@
+// Validation and defaults for StartWorkflowExecution / SignalWithStartWorkflowExecution requests.
+import { invalidArgument, requireString, unimplemented } from './errors';
+import type { Engine, StartParams } from './engine';
+import { msFromDuration, type Duration, type Message, type Payload, type Payloads } from './proto';
+import { decodeSearchAttributes, SearchAttributeError } from './visibility/search-attributes';
+
+export interface StartRequest {
+  namespace?: string;
+  workflowId?: string;
+  workflowType?: { name?: string };
+  taskQueue?: { name?: string };
+  input?: Payloads;
+  workflowExecutionTimeout?: Duration;
+  workflowRunTimeout?: Duration;
+  workflowTaskTimeout?: Duration;
+  identity?: string;
+  requestId?: string;
+  workflowIdReusePolicy?: number;
+  workflowIdConflictPolicy?: number;
+  retryPolicy?: Message;
+  cronSchedule?: string;
+  memo?: { fields?: Record<string, Payload> };
+  searchAttributes?: { indexedFields?: Record<string, Payload> };
+  header?: Message;
+  workflowStartDelay?: Duration;
+  userMetadata?: Message;
+  priority?: Message;
+  completionCallbacks?: unknown[];
+  versioningOverride?: unknown;
+}
+
+export function startParams(engine: Engine, method: string, req: StartRequest): StartParams {
+  const ns = engine.namespace(req.namespace);
+  const workflowId = requireString(req.workflowId, 'WorkflowId');
+  const workflowType = requireString(req.workflowType?.name, 'WorkflowType');
+  const taskQueue = requireString(req.taskQueue?.name, 'TaskQueue');
+  if (req.cronSchedule) throw unimplemented(`${method}: cronSchedule is not supported by the Tact dev server`);
+  if (req.completionCallbacks?.length)
+    throw unimplemented(`${method}: completionCallbacks are not supported by the Tact dev server`);
+  for (const [field, d] of [
+    ['WorkflowExecutionTimeout', req.workflowExecutionTimeout],
+    ['WorkflowRunTimeout', req.workflowRunTimeout],
+    ['WorkflowTaskTimeout', req.workflowTaskTimeout],
+    ['WorkflowStartDelay', req.workflowStartDelay],
+  ] as const) {
+    if (msFromDuration(d) < 0) throw invalidArgument(`Invalid ${field}.`);
+  }
+  let searchAttributes: Record<string, unknown> = {};
+  try {
+    if (req.searchAttributes?.indexedFields)
+      searchAttributes = decodeSearchAttributes(req.searchAttributes.indexedFields, ns.registry);
+  } catch (err) {
+    if (err instanceof SearchAttributeError) throw invalidArgument(err.message);
+    throw err;
+  }
+  for (const [k, v] of Object.entries(searchAttributes)) if (v === null) delete searchAttributes[k];
+  return {
+    workflowId,
+    workflowType,
+    taskQueue,
+    input: req.input,
+    header: req.header,
+    memo: req.memo?.fields ?? {},
+    searchAttributes,
+    runTimeoutMs: msFromDuration(req.workflowRunTimeout),
+    executionTimeoutMs: msFromDuration(req.workflowExecutionTimeout),
+    workflowTaskTimeoutMs: msFromDuration(req.workflowTaskTimeout),
+    retryPolicy: req.retryPolicy,
+    requestId: req.requestId,
+    identity: req.identity,
+    reusePolicy: req.workflowIdReusePolicy,
+    conflictPolicy: req.workflowIdConflictPolicy,
+    startDelayMs: msFromDuration(req.workflowStartDelay),
+    userMetadata: req.userMetadata,
+    priority: req.priority,
+  };
+}

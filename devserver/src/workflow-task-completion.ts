@@ -1,0 +1,105 @@
+// RespondWorkflowTaskCompleted: answer attached queries, enforce the unhandled-command rule, record the
+// completion, apply the commands, then flush buffered events and schedule the next task if needed.
+import { CommandError } from './command-error';
+import { applyCommands, closesWorkflow, validateCommands, type Command } from './commands';
+import type { Engine } from './engine';
+import { invalidArgument } from './errors';
+import type { Execution, StartedWft } from './execution';
+import { enums, msFromDuration, type Duration, type Message } from './proto';
+import { outcomeOfQueryResult, type WorkflowQueryResult } from './queries';
+
+const DEFAULT_STICKY_SCHEDULE_TO_START_MS = 10_000;
+
+export interface CompletionRequest {
+  commands?: Command[];
+  identity?: string;
+  stickyAttributes?: { workerTaskQueue?: { name?: string }; scheduleToStartTimeout?: Duration };
+  forceCreateNewWorkflowTask?: boolean;
+  binaryChecksum?: string;
+  queryResults?: Record<string, WorkflowQueryResult>;
+  workerVersionStamp?: Message;
+  sdkMetadata?: Message;
+  meteringMetadata?: Message;
+  messages?: unknown[];
+}
+
+export function completeWorkflowTask(engine: Engine, exec: Execution, seq: number, req: CompletionRequest): Message {
+  const wft = exec.requireStartedWft(seq);
+  answerQueries(exec, wft, req.queryResults ?? {});
+  const commands = req.commands ?? [];
+  try {
+    if (req.messages?.length) {
+      throw new CommandError(
+        enums.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_FEATURE_DISABLED,
+        'Protocol messages (workflow updates) are not supported by the Tact dev server.',
+      );
+    }
+    validateCommands(exec, commands);
+  } catch (err) {
+    if (!(err instanceof CommandError)) throw err;
+    engine.log.info(`workflow task of ${exec.workflowId} failed: ${err.message}`);
+    exec.failStartedWft(
+      wft,
+      err.failedCause,
+      { message: err.message, source: 'Server', serverFailureInfo: { nonRetryable: false } },
+      req.identity,
+    );
+    throw invalidArgument(err.message);
+  }
+  if (exec.hasBufferedEvents() && closesWorkflow(commands)) {
+    // New events arrived while the task ran: Temporal rejects the close so the workflow sees them first.
+    exec.failStartedWft(
+      wft,
+      enums.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND,
+      { message: 'UnhandledCommand', source: 'Server', serverFailureInfo: { nonRetryable: false } },
+      req.identity,
+    );
+    // Core evicts the run on exactly this answer and replays it with the new events.
+    throw invalidArgument('UnhandledCommand');
+  }
+  const stickyQueue = req.stickyAttributes?.workerTaskQueue?.name;
+  const sticky = stickyQueue
+    ? {
+        queue: stickyQueue,
+        scheduleToStartMs:
+          msFromDuration(req.stickyAttributes?.scheduleToStartTimeout) || DEFAULT_STICKY_SCHEDULE_TO_START_MS,
+      }
+    : undefined;
+  const completed = exec.completeStartedWft(
+    wft,
+    {
+      identity: req.identity,
+      binaryChecksum: req.binaryChecksum,
+      workerVersion: req.workerVersionStamp,
+      sdkMetadata: req.sdkMetadata,
+      meteringMetadata: req.meteringMetadata,
+    },
+    sticky,
+  );
+  const afterCommit: (() => void)[] = [];
+  exec.applyCommandsThenFlush(
+    () => applyCommands(exec, commands, completed.eventId, engine, afterCommit),
+    !!req.forceCreateNewWorkflowTask,
+  );
+  for (const effect of afterCommit) {
+    setImmediate(() => {
+      try {
+        effect();
+      } catch (err) {
+        engine.log.error(
+          `cross-workflow effect of ${exec.workflowId} failed: ${err instanceof Error ? err.message : String(err)}`,
+        );
+      }
+      engine.changed();
+    });
+  }
+  return {};
+}
+
+function answerQueries(exec: Execution, wft: StartedWft, results: Record<string, WorkflowQueryResult>): void {
+  for (const q of wft.queries.splice(0)) {
+    const result = results[q.id];
+    if (result) q.settle(outcomeOfQueryResult(result));
+    else if (!q.settled) exec.waitingQueries.push(q);
+  }
+}
