@@ -1,0 +1,202 @@
+// The production activities of the Tact worker, composed in one place: PostgreSQL repositories, providers from the
+// environment (dry-run outbox for channels without credentials), localization with database template overrides,
+// scoring and the decision log. `npm start`'s worker and docker-compose's worker both get their activities here.
+import type pg from 'pg';
+import { DEFAULT_POLICY, type PolicyConfig } from '../domain/config';
+import type { Candidate, EpochMs } from '../domain/types';
+import { DecisionRepository } from '../db/decisions';
+import { EndpointRepository } from '../db/devices';
+import { LedgerRepository } from '../db/ledger';
+import { OutboxRepository } from '../db/outbox';
+import {
+  DEFAULT_OVERRIDE_REFRESH_MS,
+  startTemplateOverrideSnapshot,
+  TemplateOverrideRepository,
+  type TemplateOverrideSnapshot,
+} from '../db/template-overrides';
+import {
+  createDeliverNotification,
+  DeliveryConfigError,
+  describeProviders,
+  providersFromEnv,
+  unsubscribeConfigFromEnv,
+  type Env,
+  type Providers,
+  type UnsubscribeConfig,
+} from './delivery';
+import {
+  createTemplateCatalog,
+  fitPushPayload,
+  renderNotification,
+  validateDeepLink,
+  type AllowedDeepLinks,
+  type TemplateCatalog,
+} from './localization';
+import { createActivities } from './index';
+import type { TactActivities } from './types';
+
+/** Structured log sink. Fields never carry tokens, addresses, phone numbers, message text or secrets. */
+export type RuntimeLog = (
+  level: 'info' | 'warn' | 'error',
+  event: string,
+  fields: Record<string, string | number | boolean>,
+) => void;
+
+export interface RuntimeActivitiesOptions {
+  /** Tact's database (`openDatabase().pool`), migrated. */
+  pool: pg.Pool;
+  /** Provider credentials, deep-link allow-list and refresh period; default `process.env`. */
+  env?: Env;
+  now?: () => EpochMs;
+  log?: RuntimeLog;
+  /**
+   * Providers that replace the environment's for their channel, e.g. an FCM provider behind an egress proxy
+   * agent (which has no environment variable). Channels absent here and in the environment run dry.
+   */
+  providers?: Providers;
+  policy?: PolicyConfig;
+  /** Template tree; default `$TACT_TEMPLATES_DIR`, else `templates/` of this checkout. */
+  templatesDir?: string;
+}
+
+export interface RuntimeActivities {
+  activities: TactActivities;
+  /** Which channels are live and which go to the dry-run outbox (logged once at start). */
+  channels: ReturnType<typeof describeProviders>;
+  /**
+   * The secret email unsubscribe links are signed with; the API verifies them with it. Without
+   * TACT_UNSUBSCRIBE_SECRET and live email it is ephemeral, so an API in another process cannot verify dry-run links.
+   */
+  unsubscribe: UnsubscribeConfig;
+  /** The database template overrides in use; `refresh()` after writing one to use it at once in this process. */
+  templateOverrides: Pick<TemplateOverrideSnapshot, 'refresh' | 'size'>;
+  /** Stops the override refresh and closes the providers created from the environment. */
+  close(): Promise<void>;
+}
+
+/** Deep links the triggers produce by default are `app://…`; web links need an allowed host. */
+export const DEFAULT_DEEP_LINK_SCHEMES = ['app', 'https'];
+
+/**
+ * Composes the worker's activities. Fails at once, naming the variable, on bad configuration (a partly configured
+ * provider, an unreadable credential file, an invalid template tree or deep-link setting).
+ */
+export async function createRuntimeActivities(options: RuntimeActivitiesOptions): Promise<RuntimeActivities> {
+  const env = options.env ?? process.env;
+  const now = options.now ?? Date.now;
+  const log = options.log ?? jsonLog;
+  const policy = options.policy ?? DEFAULT_POLICY;
+  const allowedDeepLinks = deepLinksFromEnv(env);
+  const refreshIntervalMs = refreshIntervalFromEnv(env);
+
+  const fromEnv = providersFromEnv(env);
+  const providers: Providers = { ...fromEnv, ...options.providers };
+  const closeProviders = () => Promise.all(Object.values(fromEnv).map((p) => p.close())).then(() => undefined);
+  let overrides: TemplateOverrideSnapshot | undefined;
+  try {
+    const unsubscribe = unsubscribeConfigFromEnv(env, providers);
+    overrides = await startTemplateOverrideSnapshot(new TemplateOverrideRepository(options.pool), {
+      refreshIntervalMs,
+      onRefreshError: (error) =>
+        log('error', 'templates.override_refresh_failed', {
+          error: error instanceof Error ? error.message : 'unknown',
+        }),
+      onInvalidRow: (template, locale, problems) =>
+        log('warn', 'templates.override_invalid', { template, locale, problems: problems.join('; ') }),
+    });
+    const catalog = createTemplateCatalog({
+      ...(options.templatesDir !== undefined && { dir: options.templatesDir }),
+      overrides,
+      onOverrideRejected: (template, locale, problems) =>
+        log('warn', 'templates.override_rejected', { template, locale, problems: problems.join('; ') }),
+    });
+    const deliver = createDeliverNotification({
+      ledger: new LedgerRepository(options.pool),
+      endpoints: new EndpointRepository(options.pool),
+      outbox: new OutboxRepository(options.pool),
+      providers,
+      render: (input) =>
+        renderNotification({ ...input, candidate: withCatalogTemplate(input.candidate, catalog) }, catalog),
+      fitPushPayload,
+      validateDeepLink: (url) => validateDeepLink(url, allowedDeepLinks),
+      unsubscribe,
+      now,
+      policy,
+      log,
+    });
+    const described = describeProviders(providers);
+    log('info', 'delivery.providers', { ...described, templateOverrides: overrides.size() });
+    const snapshot = overrides;
+    return {
+      activities: createActivities({ decisions: new DecisionRepository(options.pool), deliver, policy }),
+      channels: described,
+      unsubscribe,
+      templateOverrides: { refresh: () => snapshot.refresh(), size: () => snapshot.size() },
+      close: async () => {
+        snapshot.close();
+        await closeProviders();
+      },
+    };
+  } catch (error) {
+    overrides?.close();
+    await closeProviders();
+    throw error;
+  }
+}
+
+/**
+ * The domain's default trigger rules name templates `<category>.<name>` (`social.friend_joined`), while the
+ * template tree is keyed by `<name>` (`templates/friend_joined/`). A category-qualified name the catalog does not
+ * know is looked up by its unqualified name.
+ */
+export function withCatalogTemplate(candidate: Candidate, catalog: Pick<TemplateCatalog, 'templateNames'>): Candidate {
+  const prefix = `${candidate.category}.`;
+  if (!candidate.template.startsWith(prefix)) return candidate;
+  const names = catalog.templateNames();
+  if (names.includes(candidate.template)) return candidate;
+  const unqualified = candidate.template.slice(prefix.length);
+  return names.includes(unqualified) ? { ...candidate, template: unqualified } : candidate;
+}
+
+/**
+ * `TACT_DEEP_LINK_SCHEMES` (comma-separated, default `app,https`) and `TACT_DEEP_LINK_HOSTS` (comma-separated
+ * hosts for web links, `*.example.com` for subdomains; default none, so web links are left out of pushes).
+ */
+export function deepLinksFromEnv(env: Env): AllowedDeepLinks {
+  const schemes = list(env.TACT_DEEP_LINK_SCHEMES) ?? DEFAULT_DEEP_LINK_SCHEMES;
+  const badScheme = schemes.find((s) => !/^[a-z][a-z0-9+.-]*:?$/i.test(s));
+  if (badScheme !== undefined) {
+    throw new DeliveryConfigError(`TACT_DEEP_LINK_SCHEMES: "${badScheme}" is not a URL scheme`);
+  }
+  const hosts = list(env.TACT_DEEP_LINK_HOSTS) ?? [];
+  const badHost = hosts.find((h) => !/^(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)*$/i.test(h));
+  if (badHost !== undefined) {
+    throw new DeliveryConfigError(`TACT_DEEP_LINK_HOSTS: "${badHost}" is not a host name (or *.domain)`);
+  }
+  return { schemes, hosts };
+}
+
+/** `TACT_TEMPLATE_REFRESH_MS`: how often the worker reloads template overrides (default 15000; 0 = never). */
+export function refreshIntervalFromEnv(env: Env): number {
+  const raw = env.TACT_TEMPLATE_REFRESH_MS?.trim();
+  if (raw === undefined || raw === '') return DEFAULT_OVERRIDE_REFRESH_MS;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) {
+    throw new DeliveryConfigError(`TACT_TEMPLATE_REFRESH_MS must be a whole number of milliseconds, got "${raw}"`);
+  }
+  return value;
+}
+
+function list(raw: string | undefined): string[] | undefined {
+  const items = (raw ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+  return items.length === 0 ? undefined : items;
+}
+
+function jsonLog(level: 'info' | 'warn' | 'error', event: string, fields: Record<string, string | number | boolean>) {
+  const line = JSON.stringify({ level, msg: event, time: new Date().toISOString(), ...fields });
+  if (level === 'info') console.log(line);
+  else console.error(line);
+}
