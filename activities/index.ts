@@ -1,24 +1,39 @@
 // Wires the user workflow's activities from injected dependencies.
+import { Context } from '@temporalio/activity';
 import { DEFAULT_POLICY, type PolicyConfig } from '../domain';
 import type { DecisionStore } from '../domain/ports';
+import type { EpochMs } from '../domain/types';
 import { createRecordDecisions } from './decisions';
 import { createScoreCandidates } from './scoring';
-import type { DeliverNotificationInput, DeliveryResult, TactActivities } from './types';
+import { createSendNotification, type Deliver } from './send';
+import type { TactActivities } from './types';
 
-export type Deliver = (input: DeliverNotificationInput) => Promise<DeliveryResult>;
+export type { Deliver };
 
 export interface ActivityDeps {
   decisions: DecisionStore;
   deliver: Deliver;
   policy?: PolicyConfig;
+  /** Dates outcomes the activities decide themselves (a failed delivery); Date.now by default. */
+  now?: () => EpochMs;
 }
 
 export function createActivities(deps: ActivityDeps): TactActivities {
   return {
     scoreCandidates: createScoreCandidates(deps.policy ?? DEFAULT_POLICY),
     deliverNotification: (input) => deps.deliver(input),
+    sendNotification: createSendNotification(deps.deliver, deps.decisions, deps.now ?? Date.now),
     recordDecisions: createRecordDecisions(deps.decisions),
   };
+}
+
+/**
+ * The Temporal server's clock as the running activity sees it (when its attempt was scheduled). For time-skipping
+ * test environments, where the server's clock runs ahead of the worker's: there, an activity that dates something
+ * with Date.now() would date it in the wrong day. Only valid inside an activity.
+ */
+export function serverClock(): EpochMs {
+  return Context.current().info.currentAttemptScheduledTimestampMs;
 }
 
 /**

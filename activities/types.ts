@@ -37,6 +37,23 @@ export type DeliveryResult =
   | { kind: 'delivered'; channel: Channel; endpoints: number; at: EpochMs }
   | { kind: 'failed'; reason: 'no_channel' | 'delivery_failed' | 'template_error'; detail: string };
 
+export interface SendNotificationInput {
+  delivery: DeliverNotificationInput;
+  /** Outcomes decided earlier and not yet in the decision log: written in the same call as this send's own. */
+  unrecorded: Decision[];
+}
+
+export interface SendNotificationResult {
+  delivery: DeliveryResult;
+  /** The candidate's outcome: `sent` at the delivery time, or suppressed with the delivery's reason. */
+  decision: Decision;
+  /**
+   * Whether `unrecorded` and `decision` reached the decision log. False when the log was unavailable: the
+   * delivery stands (it is never retried for the log's sake) and the workflow records them later.
+   */
+  recorded: boolean;
+}
+
 export interface RecordDecisionsInput {
   userId: string;
   decisions: Decision[];
@@ -45,8 +62,13 @@ export interface RecordDecisionsInput {
 export interface TactActivities {
   /** One score per input candidate, same order. */
   scoreCandidates(input: ScoreCandidatesInput): Promise<Score[]>;
-  /** Idempotent per (candidate id, endpoint): a retried attempt never sends twice. */
+  /**
+   * Delivery alone, without the decision log. Idempotent per (candidate id, endpoint): a retried attempt never
+   * sends twice. The user workflow calls sendNotification instead.
+   */
   deliverNotification(input: DeliverNotificationInput): Promise<DeliveryResult>;
+  /** Delivers, then records the outcome with the pending decisions, in one activity (one Temporal action). */
+  sendNotification(input: SendNotificationInput): Promise<SendNotificationResult>;
   /** Idempotent per (userId, candidateId). */
   recordDecisions(input: RecordDecisionsInput): Promise<void>;
 }

@@ -10,9 +10,10 @@ import { randomUUID } from 'node:crypto';
 import { tsToMs } from '@temporalio/common/lib/time';
 import type { temporal } from '@temporalio/proto';
 import { bundleWorkflowCode, DefaultLogger, Runtime } from '@temporalio/worker';
-import { createActivities, createDryRunDeliver, InMemoryDecisionStore } from '../activities';
+import { createActivities, createDryRunDeliver, InMemoryDecisionStore, serverClock } from '../activities';
 import { TactUserClient } from '../api/user-client';
 import { nextLocalTime } from '../domain';
+import { formatLocal } from '../workflows/ops-view';
 import type { EpochMs, UserEvent } from '../domain/types';
 import { userWorkflowId } from '../workflows/definitions';
 import { TactBudgetLeft, TactNextSendAt, TactOptedOut, TactQueueSize } from '../workflows/search-attributes';
@@ -171,7 +172,7 @@ export async function run(): Promise<void> {
   const worker = await createTactWorker({
     connection: env.nativeConnection,
     workflowBundle,
-    activities: createActivities({ decisions, deliver: createDryRunDeliver() }),
+    activities: createActivities({ decisions, deliver: createDryRunDeliver(serverClock), now: serverClock }),
     config: { taskQueue, namespace: env.namespace ?? 'default' },
   });
   const running = worker.run();
@@ -211,6 +212,7 @@ export async function run(): Promise<void> {
       sends += decisions.decisionsFor(p.userId).filter((d) => d.outcome.kind === 'sent').length;
     }
     report(perDay, sends / (plans.length * DAYS));
+    if (process.env.BENCH_TRACE === '1') trace(await allRuns(env.client, plans[0]!.userId), plans[0]!.tz);
   } finally {
     worker.shutdown();
     await running;
@@ -237,6 +239,40 @@ async function allRuns(client: import('@temporalio/client').Client, userId: stri
   return events;
 }
 
+/** `BENCH_TRACE=1`: the first user's billable history events in local time, to see where actions go. */
+function trace(events: HistoryEvent[], tz: string): void {
+  const activityTypes = new Map<string, string>();
+  for (const e of events) {
+    const at = formatLocal(tsToMs(e.eventTime), tz);
+    const a = e.activityTaskScheduledEventAttributes;
+    if (a) activityTypes.set(String(e.eventId), a.activityType?.name ?? '?');
+    const line = e.workflowExecutionSignaledEventAttributes
+      ? `signal ${e.workflowExecutionSignaledEventAttributes.signalName}`
+      : e.timerStartedEventAttributes
+        ? `timer ${e.timerStartedEventAttributes.timerId} +${Math.round(tsToMs(e.timerStartedEventAttributes.startToFireTimeout) / 60_000)} min: ${summaryOf(e)}`
+        : e.timerFiredEventAttributes
+          ? `  (timer ${e.timerFiredEventAttributes.timerId} fired)`
+          : e.timerCanceledEventAttributes
+            ? `  (timer ${e.timerCanceledEventAttributes.timerId} canceled)`
+            : a
+              ? `activity ${a.activityType?.name}: ${summaryOf(e)}`
+              : e.upsertWorkflowSearchAttributesEventAttributes
+                ? `upsert ${Object.keys(e.upsertWorkflowSearchAttributesEventAttributes.searchAttributes?.indexedFields ?? {}).join(',')}`
+                : e.workflowExecutionContinuedAsNewEventAttributes
+                  ? 'continue-as-new'
+                  : null;
+    if (line) console.log(`${at}  ${line}`);
+  }
+}
+
+function summaryOf(e: HistoryEvent): string {
+  const data = e.userMetadata?.summary?.data;
+  return data ? String(JSON.parse(Buffer.from(data).toString('utf8'))) : '';
+}
+
+/** Listed even when a day has none, so the table's rows stay in one order. */
+const USER_WORKFLOW_ACTIVITIES = ['scoreCandidates', 'sendNotification', 'recordDecisions'];
+
 function report(perDay: ActionBreakdown[][], sendsPerUserDay: number): void {
   const average = (rows: ActionBreakdown[]): Record<string, number> => {
     const sum: Record<string, number> = {};
@@ -246,7 +282,12 @@ function report(perDay: ActionBreakdown[][], sendsPerUserDay: number): void {
         'workflow started': b.workflowStarts,
         'continue-as-new': b.continueAsNew,
         timers: b.timers,
-        ...Object.fromEntries(Object.entries(b.activityAttempts).map(([k, v]) => [`activity ${k}`, v])),
+        ...Object.fromEntries(
+          [...new Set([...USER_WORKFLOW_ACTIVITIES, ...Object.keys(b.activityAttempts)])].map((k) => [
+            `activity ${k}`,
+            b.activityAttempts[k] ?? 0,
+          ]),
+        ),
         'search-attribute upserts': b.upserts,
         'memo upserts': b.memoUpserts,
         'local-activity tasks': b.localActivityTasks,

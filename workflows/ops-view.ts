@@ -56,9 +56,21 @@ export interface OpsAttributes {
   optedOut: boolean;
 }
 
-export function opsAttributes(state: UserState, plan: PlanSummary, now: EpochMs, config: PolicyConfig): OpsAttributes {
+/**
+ * The search attributes' values now. `wakeAt` is when the workflow's running timer fires (null: none): it may be
+ * earlier than the planned send (see WakeTimer), and TactNextSendAt is then the earlier time, so that a filter
+ * like "due in the next hour" never misses a user (it may list one whose plan has moved later since, until
+ * that timer fires and the workflow re-plans).
+ */
+export function opsAttributes(
+  state: UserState,
+  plan: PlanSummary,
+  now: EpochMs,
+  config: PolicyConfig,
+  wakeAt: EpochMs | null = null,
+): OpsAttributes {
   return {
-    nextSendAt: plan.next?.at ?? null,
+    nextSendAt: plan.next === null ? null : Math.min(plan.next.at, wakeAt ?? Infinity),
     queueSize: state.pending.length,
     budgetLeft: budgetLeftToday(plannerState(state), now, config),
     optedOut: state.preferences.globalOptOut,
@@ -78,11 +90,22 @@ export function readOpsAttributes(current: TypedSearchAttributes): Partial<OpsAt
   };
 }
 
-/** The updates that bring `published` to `wanted`; empty when nothing changed (an upsert costs an action). */
+/**
+ * The upserts that bring `published` to `wanted`, or none. Each upsert is a billed Temporal action, so only what
+ * ops filter on triggers one: TactNextSendAt (when it moves by a minute or more) and TactOptedOut are upserted as
+ * soon as they change. TactQueueSize
+ * and TactBudgetLeft ride along with those upserts and never trigger one themselves: they are exact as of the
+ * workflow's last change of next send time or opt-out (a send, a re-plan to another time, a timer firing), and may
+ * lag behind by the signals since; TactBudgetLeft does not reset at local midnight until the next such change.
+ * The `state` query and the current details are always exact.
+ */
 export function searchAttributeUpdates(
   published: Partial<OpsAttributes>,
   wanted: OpsAttributes,
 ): SearchAttributeUpdatePair[] {
+  if (!movedMeaningfully(published.nextSendAt ?? null, wanted.nextSendAt) && published.optedOut === wanted.optedOut) {
+    return [];
+  }
   const updates: SearchAttributeUpdatePair[] = [];
   if ((published.nextSendAt ?? null) !== wanted.nextSendAt) {
     updates.push({ key: TactNextSendAt, value: wanted.nextSendAt === null ? null : new Date(wanted.nextSendAt) });
@@ -91,6 +114,14 @@ export function searchAttributeUpdates(
   if (published.budgetLeft !== wanted.budgetLeft) updates.push({ key: TactBudgetLeft, value: wanted.budgetLeft });
   if (published.optedOut !== wanted.optedOut) updates.push({ key: TactOptedOut, value: wanted.optedOut });
   return updates;
+}
+
+/** Ops filter next send times by the minute: a re-plan that moves one by less is not worth an action. */
+export const NEXT_SEND_AT_RESOLUTION_MS = 60_000;
+
+function movedMeaningfully(published: EpochMs | null, wanted: EpochMs | null): boolean {
+  if (published === null || wanted === null) return published !== wanted;
+  return Math.abs(published - wanted) >= NEXT_SEND_AT_RESOLUTION_MS;
 }
 
 /** A short Markdown state for the Temporal UI's "current details". */

@@ -40,6 +40,8 @@ export interface RuntimeOptions {
   maxHistoryEvents?: number;
   /** Continue-as-new once the run's history is this large in bytes (default 2 MB). */
   maxHistoryBytes?: number;
+  /** How long a suppression may wait in the workflow before it must be in the decision log (default 24 h). */
+  decisionLogDelayMs?: number;
 }
 
 export type InboxMessage =
@@ -74,8 +76,10 @@ export interface UserState {
   seenIds: string[];
   /** Newest last, bounded; for the state query. */
   recentDecisions: Decision[];
-  /** Decisions not yet persisted by the recordDecisions activity. */
+  /** Decisions not yet in the decision log, oldest first (see decision-log.ts for when they are written). */
   unrecorded: Decision[];
+  /** When the oldest of `unrecorded` was decided; absent when it is empty. */
+  unrecordedSince?: EpochMs;
   stats: UserStats;
 }
 
@@ -165,7 +169,7 @@ export function applyMessages(
     const suppression = admit({ ...plannerState(state), dedupeKeys: state.dedupeKeys }, candidate, now, config);
     state.dedupeKeys = rememberAdmission(state.dedupeKeys, candidate, suppression, now, config);
     if (suppression) {
-      decide(state, suppression);
+      decide(state, suppression, now);
       return;
     }
     state.pending.push(candidate);
@@ -227,7 +231,7 @@ export function applyMessages(
         state.preferences = { ...state.preferences, ...definedOnly(message.change) };
         const { pending, drops } = dropOptedOut(plannerState(state), now, config);
         state.pending = pending;
-        for (const drop of drops) decide(state, drop);
+        for (const drop of drops) decide(state, drop, now);
         break;
       }
       case 'notification': {
@@ -250,17 +254,29 @@ export function applyMessages(
   return { warnings };
 }
 
-/** Appends a final outcome for a candidate (removing it from pending) to the log and the record buffer. */
-export function decide(state: UserState, decision: Decision): void {
+/** Gives a candidate its final outcome at `now` and buffers the outcome for the decision log. */
+export function decide(state: UserState, decision: Decision, now: EpochMs): void {
+  conclude(state, decision);
+  state.unrecorded.push(decision);
+  state.unrecordedSince ??= now;
+}
+
+/** Gives a candidate its final outcome (removing it from pending) without buffering it: it is already recorded. */
+export function conclude(state: UserState, decision: Decision): void {
   state.pending = state.pending.filter((c) => c.id !== decision.candidateId);
   delete state.modelScores[decision.candidateId];
   if (decision.outcome.kind === 'sent') state.stats.sent += 1;
   else state.stats.suppressed += 1;
-  state.unrecorded.push(decision);
   state.recentDecisions.push(decision);
   if (state.recentDecisions.length > RECENT_DECISIONS_CAP) {
     state.recentDecisions.splice(0, state.recentDecisions.length - RECENT_DECISIONS_CAP);
   }
+}
+
+/** Forgets the oldest `count` buffered decisions once the decision log has them. */
+export function markRecorded(state: UserState, count: number): void {
+  state.unrecorded.splice(0, count);
+  if (state.unrecorded.length === 0) delete state.unrecordedSince;
 }
 
 /** Forgets sends no rule needs any more (admission memory is pruned by rememberAdmission). */

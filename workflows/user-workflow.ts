@@ -12,18 +12,10 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import {
-  budgetLeftToday,
-  DEFAULT_POLICY,
-  DEFAULT_TRIGGERS,
-  nextLocalTime,
-  plan,
-  withOverrides,
-  type PlanAction,
-  type PolicyConfig,
-} from '../domain';
-import type { Candidate, Channel, EpochMs, Score } from '../domain/types';
-import type { DeliveryResult, TactActivities } from '../activities/types';
+import { DEFAULT_POLICY, DEFAULT_TRIGGERS, plan, withOverrides, type PlanAction, type PolicyConfig } from '../domain';
+import type { Candidate, Channel, Decision, EpochMs, Score } from '../domain/types';
+import type { SendNotificationResult, TactActivities } from '../activities/types';
+import { DEFAULT_DECISION_LOG_DELAY_MS, mustRecordBeforeSleep } from './decision-log';
 import {
   appOpenedSignal,
   candidateSignal,
@@ -37,7 +29,6 @@ import {
 } from './definitions';
 import {
   currentDetails,
-  formatLocal,
   opsAttributes,
   readOpsAttributes,
   searchAttributeUpdates,
@@ -47,8 +38,10 @@ import {
 } from './ops-view';
 import {
   applyMessages,
+  conclude,
   decide,
   initialState,
+  markRecorded,
   needingModelScore,
   plannerState,
   planningScores,
@@ -75,6 +68,7 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
   const triggers = options.triggers ?? DEFAULT_TRIGGERS;
   const maxEvents = options.maxHistoryEvents ?? DEFAULT_MAX_HISTORY_EVENTS;
   const maxBytes = options.maxHistoryBytes ?? DEFAULT_MAX_HISTORY_BYTES;
+  const decisionLogDelay = options.decisionLogDelayMs ?? DEFAULT_DECISION_LOG_DELAY_MS;
 
   const state: UserState = input.carried?.state ?? initialState(input.userId, Date.now());
   const inbox: InboxMessage[] = [...(input.carried?.inbox ?? [])];
@@ -103,7 +97,7 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
 
     const scores = planningScores(state, now, config);
     const { drops, action } = plan(plannerState(state), scores, now, config);
-    for (const drop of drops) decide(state, drop);
+    for (const drop of drops) decide(state, drop, now);
 
     if (action.kind === 'send') {
       // Critical candidates skip scoring; otherwise the send is decided on fresh model scores.
@@ -120,12 +114,11 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
     }
 
     lastPlan = summarize(action);
-    await flushDecisions(state);
     if (inbox.length > 0) continue;
 
-    publish(state, lastPlan, Date.now(), config);
-
     if (shouldContinueAsNew(maxEvents, maxBytes)) {
+      // Buffered decisions travel in the carried state; the new run writes them under the same bound.
+      publish(state, lastPlan, now, config, null);
       await condition(allHandlersFinished);
       state.stats.continuedAsNew += 1;
       log.info('continuing as new', { userId: state.userId, historyLength: workflowInfo().historyLength });
@@ -136,19 +129,30 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
       });
     }
 
-    const wake = wakeAt(state, action, Date.now(), config);
-    timer.arm(wake?.at ?? null, Date.now(), wake?.summary ?? '');
+    // No wake-up at local midnight: the plan already accounts for the day's budget resetting (see ops-view.ts
+    // for what that leaves stale).
+    timer.arm(
+      action.kind === 'wait' ? action.until : null,
+      now,
+      action.kind === 'wait' ? `waiting: ${action.why}` : '',
+    );
+    if (mustRecordBeforeSleep(state, now, timer.deadline, decisionLogDelay)) {
+      await recordDecisions(state);
+      if (inbox.length > 0) continue;
+    }
+    publish(state, lastPlan, Date.now(), config, timer.deadline);
     await condition(() => inbox.length > 0 || timer.fired);
   }
 
-  function publish(s: UserState, summary: PlanSummary, at: EpochMs, cfg: PolicyConfig): void {
-    const wanted = opsAttributes(s, summary, at, cfg);
+  function publish(s: UserState, summary: PlanSummary, at: EpochMs, cfg: PolicyConfig, wakeAt: EpochMs | null): void {
+    const exact = opsAttributes(s, summary, at, cfg);
+    const wanted = opsAttributes(s, summary, at, cfg, wakeAt);
     const updates = searchAttributeUpdates(published, wanted);
     if (updates.length > 0) {
       upsertSearchAttributes(updates);
       published = wanted;
     }
-    const next = currentDetails(s, summary, wanted);
+    const next = currentDetails(s, summary, exact);
     if (next !== details) {
       setCurrentDetails(next);
       details = next;
@@ -164,28 +168,6 @@ function summarize(action: Exclude<PlanAction, { kind: 'send' }>): PlanSummary {
   return action.kind === 'wait'
     ? { next: { at: action.until, candidateId: action.candidateId, why: action.why }, why: action.why }
     : { next: null, why: action.why };
-}
-
-/**
- * When to wake without a signal: the planned send time, or the local midnight when the day's budget
- * resets first (day rollover re-plans and refreshes TactBudgetLeft). Null: sleep until a signal.
- */
-function wakeAt(
-  state: UserState,
-  action: Exclude<PlanAction, { kind: 'send' }>,
-  now: EpochMs,
-  config: PolicyConfig,
-): { at: EpochMs; summary: string } | null {
-  const tz = state.profile.timeZone;
-  const midnight = nextLocalTime(now, tz, 0);
-  const ps = plannerState(state);
-  const rollover = budgetLeftToday(ps, midnight, config) !== budgetLeftToday(ps, now, config) ? midnight : null;
-  const planned = action.kind === 'wait' ? action.until : null;
-  if (planned !== null && (rollover === null || planned <= rollover)) {
-    return { at: planned, summary: `waiting: ${action.why}` };
-  }
-  if (rollover !== null) return { at: rollover, summary: `day rollover at ${formatLocal(rollover, tz)}: re-plan` };
-  return null;
 }
 
 function shouldContinueAsNew(maxEvents: number, maxBytes: number): boolean {
@@ -223,55 +205,63 @@ function stripSource(score: Score & { source?: unknown }): Score {
   return { candidateId: score.candidateId, expectedValue: score.expectedValue, bestSendAt: score.bestSendAt };
 }
 
+/** Delivers and, in the same activity, records the outcome with every buffered decision. */
 async function send(state: UserState, candidate: Candidate, channels: Channel[]): Promise<void> {
   const now = Date.now();
   const window = Math.min(MAX_DELIVERY_WINDOW_MS, Math.max(60_000, candidate.expiresAt - now));
-  const { deliverNotification } = proxyActivities<TactActivities>({
+  const { sendNotification } = proxyActivities<TactActivities>({
     startToCloseTimeout: '1m',
     scheduleToCloseTimeout: window,
     retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '5m' },
     summary: `deliver ${candidate.category} ${candidate.template} via ${channels.join(' → ')}`,
   });
-  let result: DeliveryResult;
+  const unrecorded = [...state.unrecorded];
+  let result: SendNotificationResult;
   try {
-    result = await deliverNotification({
-      userId: state.userId,
-      candidate,
-      channels,
-      profile: state.profile,
-      preferences: state.preferences,
+    result = await sendNotification({
+      delivery: { userId: state.userId, candidate, channels, profile: state.profile, preferences: state.preferences },
+      unrecorded,
     });
   } catch (err) {
     log.warn('delivery failed after retries', { userId: state.userId, candidateId: candidate.id });
-    result = { kind: 'failed', reason: 'delivery_failed', detail: failureMessage(err) };
+    decide(state, failed(candidate, Date.now(), failureMessage(err)), Date.now());
+    return;
   }
-  const at = Date.now();
-  if (result.kind === 'delivered') {
-    state.sends.push({ candidateId: candidate.id, category: candidate.category, channel: result.channel, at });
-    decide(state, {
+  const { decision } = result;
+  if (decision.outcome.kind === 'sent') {
+    state.sends.push({
       candidateId: candidate.id,
       category: candidate.category,
-      outcome: { kind: 'sent', channel: result.channel, at },
+      channel: decision.outcome.channel,
+      at: decision.outcome.at,
     });
+  }
+  if (result.recorded) {
+    markRecorded(state, unrecorded.length);
+    conclude(state, decision);
   } else {
-    decide(state, {
-      candidateId: candidate.id,
-      category: candidate.category,
-      outcome: { kind: 'suppressed', reason: result.reason, at, detail: result.detail },
-    });
+    decide(state, decision, Date.now());
   }
 }
 
-async function flushDecisions(state: UserState): Promise<void> {
-  if (state.unrecorded.length === 0) return;
-  const decisions = state.unrecorded.splice(0);
-  const { recordDecisions } = proxyActivities<TactActivities>({
+function failed(candidate: Candidate, at: EpochMs, detail: string): Decision {
+  return {
+    candidateId: candidate.id,
+    category: candidate.category,
+    outcome: { kind: 'suppressed', reason: 'delivery_failed', at, detail },
+  };
+}
+
+async function recordDecisions(state: UserState): Promise<void> {
+  const decisions = [...state.unrecorded];
+  const { recordDecisions: record } = proxyActivities<TactActivities>({
     startToCloseTimeout: '30s',
     // Unlimited attempts: the decision log must not lose an outcome; it is idempotent per candidate.
     retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '5m' },
     summary: `record ${decisions.length} decision(s)`,
   });
-  await recordDecisions({ userId: state.userId, decisions });
+  await record({ userId: state.userId, decisions });
+  markRecorded(state, decisions.length);
 }
 
 function failureMessage(err: unknown): string {

@@ -1,7 +1,7 @@
 // Long-lived histories stay small: a signal storm and continue-as-new, without losing a signal.
 import { describe, expect, it } from 'vitest';
 import { nextLocalTime } from '../../domain';
-import { HOUR, MINUTE, userEvent } from './support/events';
+import { HOUR, MINUTE, templateFor, userEvent } from './support/events';
 import { saveHistoryFixtures } from './support/fixtures';
 import { defineHarness, uniqueUser } from './support/harness';
 
@@ -75,7 +75,7 @@ describe('history bounds', () => {
     // The carried send still holds the cooldown: the second payment notice waits for it.
     expect(after.cooldownUntil).toBe(sentAt + 4 * HOUR);
     expect(after.nextPlannedSend).toMatchObject({ at: sentAt + 4 * HOUR });
-    expect(after.queue.map((c) => c.template)).toEqual(['account.payment_failed']);
+    expect(after.queue.map((c) => c.template)).toEqual([templateFor('payment_failed')]);
 
     await h.sleepUntil(sentAt + 4 * HOUR + MINUTE);
     const done = await h.waitForState(userId, (s) => s.recentDecisions.length === 2, 'the second send');

@@ -126,10 +126,28 @@ describe('ops view', () => {
     const attrs = opsAttributes(state, plan, NOW, DEFAULT_POLICY);
     expect(searchAttributeUpdates({}, attrs)).toHaveLength(4);
     expect(searchAttributeUpdates(attrs, attrs)).toEqual([]);
-    expect(searchAttributeUpdates(attrs, { ...attrs, queueSize: 2 }).map((u) => u.key.name)).toEqual(['TactQueueSize']);
+    // Queue size and budget ride along with the attributes ops filter on; alone they cost no upsert.
+    expect(searchAttributeUpdates(attrs, { ...attrs, queueSize: 2, budgetLeft: 1 })).toEqual([]);
     expect(searchAttributeUpdates(attrs, { ...attrs, nextSendAt: null })).toEqual([
       { key: expect.objectContaining({ name: 'TactNextSendAt' }), value: null },
     ]);
+    expect(searchAttributeUpdates(attrs, { ...attrs, nextSendAt: null, queueSize: 0 }).map((u) => u.key.name)).toEqual([
+      'TactNextSendAt',
+      'TactQueueSize',
+    ]);
+    expect(searchAttributeUpdates(attrs, { ...attrs, optedOut: true, budgetLeft: 0 }).map((u) => u.key.name)).toEqual([
+      'TactBudgetLeft',
+      'TactOptedOut',
+    ]);
+    // A next send time that moves by less than a minute is not worth an action; a minute or more is.
+    expect(searchAttributeUpdates(attrs, { ...attrs, nextSendAt: NOW + HOUR + 59_999, queueSize: 3 })).toEqual([]);
+    expect(searchAttributeUpdates(attrs, { ...attrs, nextSendAt: NOW + HOUR - 60_000 }).map((u) => u.key.name)).toEqual(
+      ['TactNextSendAt'],
+    );
+    // An earlier wake-up timer stands in for the planned send: "due in the next hour" never misses the user.
+    expect(opsAttributes(state, plan, NOW, DEFAULT_POLICY, NOW + 10 * 60_000).nextSendAt).toBe(NOW + 10 * 60_000);
+    expect(opsAttributes(state, plan, NOW, DEFAULT_POLICY, NOW + 2 * HOUR).nextSendAt).toBe(NOW + HOUR);
+    expect(opsAttributes(state, { next: null, why: 'idle' }, NOW, DEFAULT_POLICY, NOW + HOUR).nextSendAt).toBeNull();
     const details = currentDetails(state, plan, attrs);
     expect(details).toContain('**Next send:** `j1` at 2025-06-02 11:00 UTC');
     expect(details).not.toContain('Ana');

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { DEFAULT_TRIGGERS } from '../../../domain';
 import type { EpochMs, UserEvent } from '../../../domain/types';
 
 export function userEvent(
@@ -14,3 +15,10 @@ export function userEvent(
 export const MINUTE = 60_000;
 export const HOUR = 60 * MINUTE;
 export const DAY = 24 * HOUR;
+
+/** The template the default trigger rules use for an event type (the rules own template names). */
+export function templateFor(eventType: string): string {
+  const rule = DEFAULT_TRIGGERS.find((r) => r.eventType === eventType);
+  if (!rule) throw new Error(`no default trigger for ${eventType}`);
+  return rule.template;
+}

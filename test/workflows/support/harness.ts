@@ -12,9 +12,10 @@ import {
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
 import type { temporal } from '@temporalio/proto';
-import { createActivities, createDryRunDeliver, InMemoryDecisionStore } from '../../../activities';
+import { createActivities, createDryRunDeliver, InMemoryDecisionStore, serverClock } from '../../../activities';
 import type { DeliverNotificationInput, TactActivities } from '../../../activities/types';
 import { TactUserClient } from '../../../api/user-client';
+import type { DecisionStore } from '../../../domain/ports';
 import type { EpochMs } from '../../../domain/types';
 import { userWorkflowId, type UserStateView } from '../../../workflows/definitions';
 import { TactBudgetLeft, TactNextSendAt, TactOptedOut, TactQueueSize } from '../../../workflows/search-attributes';
@@ -37,7 +38,9 @@ export interface Harness {
   /** A client whose workflows start with these options (e.g. small history caps). */
   usersWith(workflowOptions: RuntimeOptions): TactUserClient;
   readonly decisions: InMemoryDecisionStore;
-  /** Every deliverNotification attempt, in order. */
+  /** While true, every write to the decision log fails (as a database outage would). */
+  decisionLogDown: boolean;
+  /** Every delivery attempt, in order. */
   readonly deliveries: DeliveryCall[];
   /** Every scoreCandidates attempt: for whom, and how many candidates it scored. */
   readonly scoringCalls: { userId: string; candidates: number }[];
@@ -80,14 +83,23 @@ export function defineHarness(options: { workflowOptions?: RuntimeOptions } = {}
     return value;
   };
 
-  const dryRun = createDryRunDeliver();
-  const base = createActivities({ decisions, deliver: dryRun });
+  const dryRun = createDryRunDeliver(serverClock);
+  const decisionLog: DecisionStore = {
+    recordDecisions: async (userId, batch) => {
+      if (harness.decisionLogDown) throw new Error('decision log unavailable (test outage)');
+      await decisions.recordDecisions(userId, batch);
+    },
+  };
+  const base = createActivities({
+    decisions: decisionLog,
+    deliver: async (input) => {
+      deliveries.push({ input });
+      return dryRun(input);
+    },
+    now: serverClock,
+  });
   const activities: TactActivities = {
     ...base,
-    async deliverNotification(input) {
-      deliveries.push({ input });
-      return base.deliverNotification(input);
-    },
     async scoreCandidates(input) {
       scoringCalls.push({ userId: input.userId, candidates: input.candidates.length });
       return base.scoreCandidates(input);
@@ -115,6 +127,7 @@ export function defineHarness(options: { workflowOptions?: RuntimeOptions } = {}
       return new TactUserClient(required(env, 'env').client, { taskQueue, workflowOptions });
     },
     decisions,
+    decisionLogDown: false,
     deliveries,
     scoringCalls,
     now: () => required(env, 'env').currentTimeMs(),

@@ -1,0 +1,147 @@
+// What the user workflow spends Temporal actions on, through the real SDK: outcomes ride along with sends, a
+// running timer is kept when the plan moves later, and search attributes stay safe for ops' filters.
+import { describe, expect, it } from 'vitest';
+import { nextLocalTime } from '../../domain';
+import { userWorkflowId } from '../../workflows/definitions';
+import { TactNextSendAt } from '../../workflows/search-attributes';
+import { HOUR, MINUTE, userEvent } from './support/events';
+import { saveHistoryFixtures } from './support/fixtures';
+import { defineHarness, uniqueUser, type Harness } from './support/harness';
+
+const h = defineHarness();
+const TZ = 'Europe/Paris';
+
+async function historyEvents(harness: Harness, userId: string) {
+  return (await harness.histories(userId)).flatMap((r) => r.history.events ?? []);
+}
+
+async function activitiesScheduled(userId: string): Promise<string[]> {
+  return (await historyEvents(h, userId)).flatMap((e) => {
+    const name = e.activityTaskScheduledEventAttributes?.activityType?.name;
+    return name ? [name] : [];
+  });
+}
+
+async function timersStarted(userId: string): Promise<number> {
+  return (await historyEvents(h, userId)).filter((e) => e.timerStartedEventAttributes).length;
+}
+
+async function nextSendAttribute(userId: string): Promise<number | undefined> {
+  const attrs = (await h.client.workflow.getHandle(userWorkflowId(userId)).describe()).typedSearchAttributes;
+  return attrs.get(TactNextSendAt)?.getTime();
+}
+
+/** A user with a payment notice (transactional) waiting out quiet hours from 23:30 local. */
+async function waitingUser(prefix: string, users = h.users): Promise<{ userId: string; at2330: number }> {
+  const userId = uniqueUser(prefix);
+  await users.updateProfile(userId, { timeZone: TZ });
+  const at2330 = nextLocalTime(await h.now(), TZ, 23 * 60 + 30);
+  await h.sleepUntil(at2330);
+  await users.sendEvent(
+    userEvent(userId, 'payment_failed', { invoiceId: 'inv-1', amount: 9, currency: 'EUR' }, at2330),
+  );
+  await h.waitForState(userId, (s) => s.nextPlannedSend !== null, 'a plan');
+  return { userId, at2330 };
+}
+
+describe('Temporal actions of the user workflow', () => {
+  it('records a suppression together with the next send, in the send activity', async () => {
+    const { userId, at2330 } = await waitingUser('ride');
+    // The same invoice again: a duplicate, decided at once but written with the 07:00 send.
+    await h.users.sendEvent(
+      userEvent(userId, 'payment_failed', { invoiceId: 'inv-1', amount: 9, currency: 'EUR' }, at2330 + MINUTE),
+    );
+    const waiting = await h.waitForState(userId, (s) => s.recentDecisions.length === 1, 'the duplicate');
+    expect(waiting.recentDecisions[0]!.outcome).toMatchObject({ kind: 'suppressed', reason: 'duplicate' });
+    expect(h.decisions.decisionsFor(userId)).toEqual([]);
+
+    const seven = nextLocalTime(at2330, TZ, 7 * 60);
+    await h.sleepUntil(seven + MINUTE);
+    const done = await h.waitForState(userId, (s) => s.recentDecisions.length === 2, 'the send');
+    expect(h.decisions.decisionsFor(userId)).toEqual(done.recentDecisions);
+    expect(done.recentDecisions.map((d) => d.outcome.kind)).toEqual(['suppressed', 'sent']);
+    expect(await activitiesScheduled(userId)).toEqual(['scoreCandidates', 'sendNotification']);
+    saveHistoryFixtures('ride-along', await h.histories(userId));
+  });
+
+  it('writes a suppression on its own when no send comes within the decision-log delay', async () => {
+    const users = h.usersWith({ decisionLogDelayMs: HOUR });
+    const { userId, at2330 } = await waitingUser('bound', users);
+    await users.sendEvent(
+      userEvent(userId, 'payment_failed', { invoiceId: 'inv-1', amount: 9, currency: 'EUR' }, at2330 + MINUTE),
+    );
+    // The next wake-up (07:00) is later than an hour away: the duplicate is written before the workflow sleeps.
+    const deadline = Date.now() + 30_000;
+    while (h.decisions.decisionsFor(userId).length === 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(h.decisions.decisionsFor(userId).map((d) => d.outcome)).toMatchObject([
+      { kind: 'suppressed', reason: 'duplicate' },
+    ]);
+    expect(await activitiesScheduled(userId)).toEqual(['recordDecisions']);
+  });
+
+  it('keeps a delivered send when the decision log is down, and records it once the log is back', async () => {
+    const userId = uniqueUser('logdown');
+    await h.users.updateProfile(userId, { timeZone: TZ });
+    const at3 = nextLocalTime(await h.now(), TZ, 3 * 60);
+    await h.sleepUntil(at3);
+    h.decisionLogDown = true;
+    try {
+      await h.users.sendEvent(userEvent(userId, 'password_reset', { requestedFrom: 'web' }, at3));
+      const sent = await h.waitForState(userId, (s) => s.recentDecisions.length === 1, 'the alert');
+      expect(sent.recentDecisions[0]!.outcome).toMatchObject({ kind: 'sent', channel: 'sms' });
+      expect(sent.stats.sent).toBe(1);
+      // The workflow keeps the outcome and retries the write on its own.
+      await expectEventually(async () => expect(await activitiesScheduled(userId)).toContain('recordDecisions'));
+      expect(h.decisions.decisionsFor(userId)).toEqual([]);
+    } finally {
+      h.decisionLogDown = false;
+    }
+    await expectEventually(async () => expect(h.decisions.decisionsFor(userId)).toHaveLength(1), 30_000);
+    expect(h.decisions.decisionsFor(userId)[0]!.outcome).toMatchObject({ kind: 'sent', channel: 'sms' });
+    expect(h.deliveries.filter((d) => d.input.userId === userId)).toHaveLength(1);
+    expect(await activitiesScheduled(userId)).toEqual(['sendNotification', 'recordDecisions']);
+  });
+
+  it('keeps the running timer when the plan moves later, and never lists the next send later than it is', async () => {
+    const { userId, at2330 } = await waitingUser('later');
+    const seven = nextLocalTime(at2330, TZ, 7 * 60);
+    const nine = nextLocalTime(at2330, TZ, 9 * 60);
+    expect(await timersStarted(userId)).toBe(1);
+    await h.waitForState(userId, (s) => s.nextPlannedSend?.at === seven, 'the 07:00 plan');
+
+    // Quiet hours now end at 09:00: the plan moves later, the 07:00 timer stays (no new timer, no upsert).
+    await h.users.updatePreferences(userId, { quietHours: { start: 22 * 60, end: 9 * 60 } });
+    const moved = await h.waitForState(userId, (s) => s.nextPlannedSend?.at === nine, 'the 09:00 plan');
+    expect(moved.recentDecisions).toEqual([]);
+    expect(await timersStarted(userId)).toBe(1);
+    expect(await nextSendAttribute(userId)).toBe(seven);
+
+    // At 07:00 the timer fires, nothing is sent, and the workflow re-plans to 09:00.
+    await h.sleepUntil(seven + MINUTE);
+    await expectEventually(async () => expect(await nextSendAttribute(userId)).toBe(nine));
+    expect((await h.state(userId)).recentDecisions).toEqual([]);
+    expect(await timersStarted(userId)).toBe(2);
+
+    await h.sleepUntil(nine + MINUTE);
+    const done = await h.waitForState(userId, (s) => s.recentDecisions.length === 1, 'the 09:00 send');
+    expect(done.recentDecisions[0]!.outcome).toMatchObject({ kind: 'sent' });
+    expect(done.recentDecisions[0]!.outcome.at).toBeGreaterThanOrEqual(nine);
+    expect(await timersStarted(userId)).toBe(2);
+    saveHistoryFixtures('plan-moves-later', await h.histories(userId));
+  });
+});
+
+async function expectEventually(check: () => Promise<void>, withinMs = 10_000): Promise<void> {
+  const deadline = Date.now() + withinMs;
+  for (;;) {
+    try {
+      await check();
+      return;
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
