@@ -3,7 +3,7 @@
 // scoring and the decision log. `npm start`'s worker and docker-compose's worker both get their activities here.
 import type pg from 'pg';
 import { DEFAULT_POLICY, type PolicyConfig } from '../domain/config';
-import type { Candidate, EpochMs } from '../domain/types';
+import type { EpochMs } from '../domain/types';
 import { DecisionRepository } from '../db/decisions';
 import { EndpointRepository } from '../db/devices';
 import { LedgerRepository } from '../db/ledger';
@@ -30,7 +30,6 @@ import {
   renderNotification,
   validateDeepLink,
   type AllowedDeepLinks,
-  type TemplateCatalog,
 } from './localization';
 import { createActivities } from './index';
 import type { TactActivities } from './types';
@@ -115,8 +114,7 @@ export async function createRuntimeActivities(options: RuntimeActivitiesOptions)
       endpoints: new EndpointRepository(options.pool),
       outbox: new OutboxRepository(options.pool),
       providers,
-      render: (input) =>
-        renderNotification({ ...input, candidate: withCatalogTemplate(input.candidate, catalog) }, catalog),
+      render: (input) => renderNotification(input, catalog),
       fitPushPayload,
       validateDeepLink: (url) => validateDeepLink(url, allowedDeepLinks),
       unsubscribe,
@@ -142,20 +140,6 @@ export async function createRuntimeActivities(options: RuntimeActivitiesOptions)
     await closeProviders();
     throw error;
   }
-}
-
-/**
- * The domain's default trigger rules name templates `<category>.<name>` (`social.friend_joined`), while the
- * template tree is keyed by `<name>` (`templates/friend_joined/`). A category-qualified name the catalog does not
- * know is looked up by its unqualified name.
- */
-export function withCatalogTemplate(candidate: Candidate, catalog: Pick<TemplateCatalog, 'templateNames'>): Candidate {
-  const prefix = `${candidate.category}.`;
-  if (!candidate.template.startsWith(prefix)) return candidate;
-  const names = catalog.templateNames();
-  if (names.includes(candidate.template)) return candidate;
-  const unqualified = candidate.template.slice(prefix.length);
-  return names.includes(unqualified) ? { ...candidate, template: unqualified } : candidate;
 }
 
 /**

@@ -6,104 +6,115 @@ import type { Candidate, Category, EpochMs, UserEvent } from './types';
 export interface TriggerRule {
   eventType: string;
   category: Category;
+  /** Catalog template name: the directory `templates/<template>/`, e.g. `friend_joined`. */
   template: string;
   /** 0..1 */
   businessValue: number;
   /** Event property whose value makes the dedupeKey (e.g. the friend's id: one "friend joined" per friend). */
   dedupeKeyFrom?: string;
-  /** Event properties copied into the template variables. */
-  variablesFrom?: string[];
+  /**
+   * Template variable → the event property that fills it, e.g. `{ friend_name: 'friendName' }`: events keep the
+   * API's camelCase, templates their snake_case. A property the event lacks (or sends as null) is left out, so
+   * the template's declared fallback applies.
+   */
+  variables?: Record<string, string>;
+  /** Template variable that receives when the event happened (epoch ms), e.g. the time of a sign-in. */
+  eventTimeAs?: string;
   /** Optional deep link template; `{name}` is replaced by the event property `name`. */
   deepLink?: string;
 }
 
+// The event properties each rule reads are documented in templates/README.md ("Default triggers"), and
+// test/contracts/triggers-templates.test.ts checks them against the templates in every locale.
 export const DEFAULT_TRIGGERS: TriggerRule[] = [
   {
     eventType: 'password_reset',
     category: 'security',
-    template: 'security.password_reset',
+    template: 'password_reset',
     businessValue: 1,
-    variablesFrom: ['requestedFrom'],
+    variables: { expires_minutes: 'expiresInMinutes' },
     deepLink: 'app://security/password',
   },
   {
     eventType: 'login_new_device',
     category: 'security',
-    template: 'security.login_new_device',
+    template: 'login_new_device',
     businessValue: 1,
     dedupeKeyFrom: 'deviceId',
-    variablesFrom: ['deviceName', 'location'],
+    variables: { device: 'deviceName' },
+    eventTimeAs: 'when',
     deepLink: 'app://security/devices',
   },
   {
     eventType: 'payment_failed',
     category: 'account',
-    template: 'account.payment_failed',
+    template: 'payment_failed',
     businessValue: 0.9,
     dedupeKeyFrom: 'invoiceId',
-    variablesFrom: ['amount', 'currency'],
+    variables: { service: 'plan', retry_days: 'retryInDays' },
     deepLink: 'app://billing/invoices/{invoiceId}',
   },
   {
     eventType: 'subscription_renewed',
     category: 'account',
-    template: 'account.subscription_renewed',
+    template: 'subscription_renewed',
     businessValue: 0.5,
     dedupeKeyFrom: 'invoiceId',
-    variablesFrom: ['plan', 'amount', 'currency'],
+    variables: { service: 'plan', billing_period: 'billingPeriod' },
+    deepLink: 'app://billing/invoices/{invoiceId}',
   },
   {
     eventType: 'friend_joined',
     category: 'social',
-    template: 'social.friend_joined',
+    template: 'friend_joined',
     businessValue: 0.5,
     dedupeKeyFrom: 'friendId',
-    variablesFrom: ['friendName'],
+    variables: { friend_name: 'friendName', friend_gender: 'friendGender', mutual_count: 'mutualCount' },
     deepLink: 'app://profile/{friendId}',
   },
   {
     eventType: 'comment_reply',
     category: 'social',
-    template: 'social.comment_reply',
+    template: 'comment_reply',
     businessValue: 0.6,
     dedupeKeyFrom: 'threadId',
-    variablesFrom: ['authorName', 'replyCount'],
+    variables: { author_name: 'authorName', author_gender: 'authorGender', reply_count: 'replyCount' },
     deepLink: 'app://threads/{threadId}',
   },
   {
     eventType: 'new_content',
     category: 'content',
-    template: 'content.new_content',
+    template: 'new_content',
     businessValue: 0.4,
     dedupeKeyFrom: 'contentId',
-    variablesFrom: ['title', 'creatorName'],
+    variables: { creator: 'creatorName', count: 'postCount' },
     deepLink: 'app://content/{contentId}',
   },
   {
     eventType: 'streak_at_risk',
     category: 'reminder',
-    template: 'reminder.streak_at_risk',
+    template: 'streak_at_risk',
     businessValue: 0.7,
     dedupeKeyFrom: 'streakDay',
-    variablesFrom: ['streakLength'],
+    variables: { streak_days: 'streakLength', deadline: 'endsAt' },
     deepLink: 'app://streak',
   },
   {
     eventType: 'cart_abandoned',
     category: 'reminder',
-    template: 'reminder.cart_abandoned',
+    template: 'cart_abandoned',
     businessValue: 0.6,
     dedupeKeyFrom: 'cartId',
-    variablesFrom: ['itemCount'],
+    variables: { item_count: 'itemCount' },
     deepLink: 'app://cart',
   },
   {
     eventType: 'promo_available',
     category: 'marketing',
-    template: 'marketing.promo_available',
+    template: 'promo_available',
     businessValue: 0.3,
     dedupeKeyFrom: 'promoId',
-    variablesFrom: ['discountPercent'],
+    variables: { offer: 'offerName', discount: 'discount', ends_at: 'endsAt' },
     deepLink: 'app://promos/{promoId}',
   },
 ];
@@ -116,6 +127,15 @@ function fillLink(template: string, properties: UserEvent['properties']): string
     return encodeURIComponent(String(value));
   });
   return missing ? undefined : link;
+}
+
+function templateVariables(rule: TriggerRule, properties: UserEvent['properties']): Candidate['variables'] {
+  const variables: Candidate['variables'] = {};
+  for (const [variable, property] of Object.entries(rule.variables ?? {})) {
+    const value = Object.hasOwn(properties, property) ? properties[property] : undefined;
+    if (value !== undefined && value !== null) variables[variable] = value;
+  }
+  return variables;
 }
 
 /**
@@ -133,11 +153,8 @@ export function candidatesFromEvent(
   const candidates: Candidate[] = [];
   rules.forEach((rule, ruleIndex) => {
     if (rule.eventType !== event.type) return;
-    const variables: Candidate['variables'] = {};
-    for (const name of rule.variablesFrom ?? []) {
-      const value = event.properties[name];
-      if (value !== undefined) variables[name] = value;
-    }
+    const variables = templateVariables(rule, event.properties);
+    if (rule.eventTimeAs !== undefined) variables[rule.eventTimeAs] = createdAt;
     const dedupeValue = rule.dedupeKeyFrom === undefined ? undefined : event.properties[rule.dedupeKeyFrom];
     const deepLink = rule.deepLink === undefined ? undefined : fillLink(rule.deepLink, event.properties);
     candidates.push({

@@ -19,11 +19,15 @@ describe('candidatesFromEvent', () => {
       password_reset: 'security',
       login_new_device: 'security',
       payment_failed: 'account',
+      subscription_renewed: 'account',
       friend_joined: 'social',
+      comment_reply: 'social',
       new_content: 'content',
       streak_at_risk: 'reminder',
+      cart_abandoned: 'reminder',
       promo_available: 'marketing',
     };
+    expect(DEFAULT_TRIGGERS.map((r) => r.eventType).sort()).toEqual(Object.keys(expected).sort());
     for (const [type, category] of Object.entries(expected)) {
       const [c, ...rest] = candidatesFromEvent(event(type), DEFAULT_TRIGGERS, NOW);
       expect(rest).toEqual([]);
@@ -40,13 +44,46 @@ describe('candidatesFromEvent', () => {
     const index = DEFAULT_TRIGGERS.findIndex((r) => r.eventType === 'friend_joined');
     expect(c).toMatchObject({
       id: `evt-1:${index}`,
-      template: 'social.friend_joined',
-      variables: { friendName: 'Ana' },
-      dedupeKey: 'social.friend_joined:42',
+      template: 'friend_joined',
+      variables: { friend_name: 'Ana' },
+      dedupeKey: 'friend_joined:42',
       deepLink: 'app://profile/42',
       expiresAt: NOW + DEFAULT_POLICY.categories.social.ttlMs,
     });
     expect(c!.variables).not.toHaveProperty('email');
+  });
+
+  it('fills template variables from the event properties the rule maps, leaving out missing and null ones', () => {
+    const rule: TriggerRule = {
+      eventType: 'comment_reply',
+      category: 'social',
+      template: 'comment_reply',
+      businessValue: 0.6,
+      variables: { author_name: 'authorName', author_gender: 'authorGender', reply_count: 'replyCount', x: 'toString' },
+    };
+    const [c] = candidatesFromEvent(
+      event('comment_reply', { authorName: 'Lina', authorGender: null, replyCount: 0, author_name: 'not mapped' }),
+      [rule],
+      NOW,
+    );
+    // An inherited name (`toString`) is not a property of the event.
+    expect(c!.variables).toEqual({ author_name: 'Lina', reply_count: 0 });
+  });
+
+  it('puts when the event happened into the eventTimeAs variable, never later than now', () => {
+    const rule: TriggerRule = {
+      eventType: 'login_new_device',
+      category: 'security',
+      template: 'login_new_device',
+      businessValue: 1,
+      variables: { device: 'deviceName' },
+      eventTimeAs: 'when',
+    };
+    const signedIn = NOW - 90_000;
+    const [c] = candidatesFromEvent(event('login_new_device', { deviceName: 'Pixel 9' }, signedIn), [rule], NOW);
+    expect(c!.variables).toEqual({ device: 'Pixel 9', when: signedIn });
+    const [future] = candidatesFromEvent(event('login_new_device', {}, NOW + 60_000), [rule], NOW);
+    expect(future!.variables).toEqual({ when: NOW });
   });
 
   it('runs the TTL from when the event happened, never from a future client clock', () => {

@@ -16,7 +16,7 @@ import { TemporalUserWorkflows } from '../../api/workflow-gateway';
 import { createRepositories, type Repositories } from '../../db/repositories';
 import { TemplateOverrideRepository } from '../../db/template-overrides';
 import { nextLocalTime } from '../../domain/time';
-import type { TriggerRule } from '../../domain/triggers';
+import { DEFAULT_TRIGGERS } from '../../domain/triggers';
 import { TactBudgetLeft, TactNextSendAt, TactOptedOut, TactQueueSize } from '../../workflows/search-attributes';
 import { createTactWorker, WORKFLOWS_PATH } from '../../workers/worker';
 import { openTestDatabase, type TestDatabase } from '../db/test-database';
@@ -30,19 +30,8 @@ const USER = 'e2e-user-de-1';
 const IOS = iosToken(0xe2e);
 const ANDROID = 'fcm-e2e-android-token-0001';
 
-/**
- * A deployment's trigger rule (RuntimeOptions.triggers) whose template and variables match templates/friend_joined.
- * The default rules copy camelCase properties (`friendName`) the templates do not declare.
- */
-const FRIEND_JOINED: TriggerRule = {
-  eventType: 'friend_joined',
-  category: 'social',
-  template: 'friend_joined',
-  businessValue: 0.6,
-  dedupeKeyFrom: 'friendId',
-  variablesFrom: ['friend_name', 'mutual_count'],
-  deepLink: 'app://profile/{friendId}',
-};
+/** The default trigger rule for friend_joined makes the candidate id `<event id>:<rule index>`. */
+const FRIEND_JOINED_RULE = DEFAULT_TRIGGERS.findIndex((rule) => rule.eventType === 'friend_joined');
 
 interface StateBody {
   nextPlannedSend: { at: string; candidateId: string } | null;
@@ -126,7 +115,6 @@ describe('delivery end to end', () => {
         client: env.client,
         connection: env.connection,
         taskQueue: TASK_QUEUE,
-        workflowOptions: { triggers: [FRIEND_JOINED] },
       }),
       logger: createLogger({ level: 'silent' }),
       unsubscribeSecret: runtime.unsubscribe.secret,
@@ -205,10 +193,10 @@ describe('delivery end to end', () => {
       userId: USER,
       type: 'friend_joined',
       occurredAt: await workflowNow(),
-      properties: { friendId: 'f-77', friend_name: 'Anna', mutual_count: 3 },
+      properties: { friendId: 'f-77', friendName: 'Anna', mutualCount: 3 },
     });
 
-    const nid = 'evt-friend-1:0';
+    const nid = `evt-friend-1:${FRIEND_JOINED_RULE}`;
     const sent = await runUntil((s) => s.recentDecisions.some((d) => d.candidateId === nid), 'the decision');
     expect(sent.recentDecisions.find((d) => d.candidateId === nid)).toMatchObject({ outcome: 'sent', channel: 'push' });
 
@@ -275,9 +263,9 @@ describe('delivery end to end', () => {
       userId: USER,
       type: 'friend_joined',
       occurredAt: await workflowNow(),
-      properties: { friendId: 'f-78', friend_name: 'Jonas', mutual_count: 1 },
+      properties: { friendId: 'f-78', friendName: 'Jonas', mutualCount: 1 },
     });
-    const second = 'evt-friend-2:0';
+    const second = `evt-friend-2:${FRIEND_JOINED_RULE}`;
     await runUntil((s) => s.recentDecisions.some((d) => d.candidateId === second), 'the second decision');
     const scored = scoringInputs.filter((input) => input.candidates.some((c) => c.id === second)).at(-1);
     expect(scored?.opensLast10).toBe(1);

@@ -11,9 +11,12 @@ const PRODUCT_TEMPLATES = [
   'login_new_device',
   'password_reset',
   'payment_failed',
+  'subscription_renewed',
   'friend_joined',
+  'comment_reply',
   'new_content',
   'streak_at_risk',
+  'cart_abandoned',
   'promo_available',
   'generic_activity',
 ];
@@ -206,6 +209,6 @@ describe('npm run templates:check (the script)', () => {
     const result = run();
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
-    expect(result.stdout).toMatch(/8 templates, 72 locale files OK/);
+    expect(result.stdout).toMatch(/11 templates, 99 locale files OK/);
   });
 });

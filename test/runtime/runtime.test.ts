@@ -35,8 +35,8 @@ function friendJoined(overrides: Partial<Candidate> = {}): Candidate {
     id: `evt-${seq}:4`,
     userId: USER,
     category: 'social',
-    // As the domain's default trigger rules name it.
-    template: 'social.friend_joined',
+    // As the domain's default trigger rule names it: the catalog's template name.
+    template: 'friend_joined',
     variables: { friend_name: 'Anna', mutual_count: 2 },
     deepLink: 'app://profile/anna',
     createdAt: NOW - 60_000,
@@ -240,8 +240,12 @@ describe('runtime activities', () => {
 
   it('suppress with template_error when no template matches, and no_channel without endpoints', async () => {
     expect(
-      await runtime.activities.deliverNotification(input(friendJoined({ template: 'social.comment_reply' }))),
-    ).toMatchObject({ kind: 'failed', reason: 'template_error', detail: expect.stringContaining('comment_reply') });
+      await runtime.activities.deliverNotification(input(friendJoined({ template: 'social.friend_joined' }))),
+    ).toMatchObject({
+      kind: 'failed',
+      reason: 'template_error',
+      detail: expect.stringContaining('unknown template "social.friend_joined"'),
+    });
     expect(
       await runtime.activities.deliverNotification(input(friendJoined(), { channels: ['email', 'sms'] })),
     ).toMatchObject({ kind: 'failed', reason: 'no_channel' });
