@@ -1,0 +1,307 @@
+// The Tact HTTP API (express 5), versioned under /v1. Every route comes from an Operation: auth by
+// scope, zod validation of path, query and body (400 naming every bad field), the handler, and
+// problem+json for every error. Client mistakes never answer 5xx.
+import { randomUUID } from 'node:crypto';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type pg from 'pg';
+import type { z } from 'zod';
+import { grants, type VerifiedApiKey } from '../db/api-keys';
+import type { Repositories } from '../db/repositories';
+import type { EpochMs } from '../domain/types';
+import { eventOperations } from './handlers/events';
+import { healthOperations } from './handlers/health';
+import { notificationOperations } from './handlers/notifications';
+import { readOperations } from './handlers/reads';
+import { unsubscribeOperations } from './handlers/unsubscribe';
+import { userOperations } from './handlers/users';
+import { createLogger, type Logger } from './logger';
+import { createMetrics, type ApiMetrics } from './metrics';
+import { buildOpenApiDocument } from './openapi';
+import { expressPath, type Operation } from './operation';
+import { fieldErrors, HttpProblem, sendProblem, validationProblem, type FieldError } from './problem';
+import type { ApiServices } from './services';
+import type { UserWorkflows } from './workflow-gateway';
+
+export const DEFAULT_JSON_LIMIT_BYTES = 64 * 1024;
+export const DEFAULT_BATCH_LIMIT_BYTES = 2 * 1024 * 1024;
+const API_VERSION = '1.0.0';
+
+export interface AppDeps {
+  repos: Repositories;
+  /** For readiness and the few statements repositories do not offer. */
+  pool: pg.Pool;
+  workflows: UserWorkflows;
+  logger?: Logger;
+  metrics?: ApiMetrics;
+  now?: () => EpochMs;
+  limits?: { jsonBytes?: number; batchBytes?: number };
+  /** Retry-After of 503 answers; default 5 s. */
+  retryAfterSeconds?: number;
+  /** Users signalled in parallel by one batch; default 16. */
+  signalConcurrency?: number;
+  /** The secret email unsubscribe links are signed with; without it the unsubscribe routes are absent. */
+  unsubscribeSecret?: string;
+}
+
+export interface TactApp {
+  app: express.Express;
+  operations: Operation[];
+  openApi: Record<string, unknown>;
+  metrics: ApiMetrics;
+}
+
+export function createApp(deps: AppDeps): TactApp {
+  const metrics = deps.metrics ?? createMetrics();
+  const logger = deps.logger ?? createLogger();
+  const now = deps.now ?? Date.now;
+  const jsonBytes = deps.limits?.jsonBytes ?? DEFAULT_JSON_LIMIT_BYTES;
+  const batchBytes = deps.limits?.batchBytes ?? DEFAULT_BATCH_LIMIT_BYTES;
+  const services: ApiServices = {
+    repos: deps.repos,
+    pool: deps.pool,
+    workflows: deps.workflows,
+    metrics,
+    logger,
+    retryAfterSeconds: deps.retryAfterSeconds ?? 5,
+    signalConcurrency: deps.signalConcurrency ?? 16,
+    ...(deps.unsubscribeSecret === undefined ? {} : { unsubscribeSecret: deps.unsubscribeSecret }),
+  };
+  const operations = [
+    ...healthOperations(services),
+    ...eventOperations(services),
+    ...notificationOperations(services),
+    ...userOperations(services),
+    ...readOperations(services),
+    ...unsubscribeOperations(services),
+  ];
+  const openApi = buildOpenApiDocument(operations, {
+    version: API_VERSION,
+    jsonBodyLimitBytes: jsonBytes,
+    batchBodyLimitBytes: batchBytes,
+  });
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use(observe(metrics, logger));
+
+  const parsers = {
+    json: express.json({ limit: jsonBytes, strict: true, type: () => true }),
+    batch: express.json({ limit: batchBytes, strict: true, type: () => true }),
+    form: express.urlencoded({ limit: 4096, extended: false, type: () => true }),
+  };
+  for (const op of operations) {
+    const kind = op.bodyKind ?? (op.body ? 'json' : undefined);
+    const handlers: express.RequestHandler[] = [
+      (_req, res, next) => {
+        res.locals.route = op.path;
+        next();
+      },
+      authenticate(op, services, now),
+    ];
+    if (kind !== undefined) handlers.push(requireMediaType(kind), parsers[kind]);
+    handlers.push(handle(op, now));
+    app[op.method](expressPath(op.path), ...handlers);
+  }
+  app.get('/v1/openapi.json', (_req, res) => {
+    res.locals.route = '/v1/openapi.json';
+    res.json(openApi);
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.locals.route = '/metrics';
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+  app.use(notFound(operations));
+  app.use(errorHandler(logger, services.retryAfterSeconds, { jsonBytes, batchBytes }));
+  return { app, operations, openApi, metrics };
+}
+
+function observe(metrics: ApiMetrics, logger: Logger): express.RequestHandler {
+  return (req, res, next) => {
+    const started = process.hrtime.bigint();
+    const given = req.get('x-request-id');
+    const requestId = given !== undefined && /^[A-Za-z0-9_.:-]{1,64}$/.test(given) ? given : randomUUID();
+    res.setHeader('X-Request-Id', requestId);
+    res.on('finish', () => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      // The route template, never the URL: paths carry device tokens.
+      const labels = {
+        method: req.method,
+        route: String(res.locals.route ?? 'unmatched'),
+        status: String(res.statusCode),
+      };
+      metrics.requests.inc(labels);
+      metrics.requestDuration.observe(labels, seconds);
+      const level = res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug';
+      logger[level]({ requestId, ...labels, ms: Math.round(seconds * 1e4) / 10 }, 'request');
+    });
+    next();
+  };
+}
+
+function authenticate(op: Operation, services: ApiServices, now: () => EpochMs): express.RequestHandler {
+  return async (req, res, next) => {
+    if (op.scope === 'public') {
+      res.locals.key = null;
+      return next();
+    }
+    const header = req.get('authorization');
+    const challenge = (error?: string) => ({
+      'WWW-Authenticate': `Bearer realm="tact"${error ? `, error="${error}"` : ''}`,
+    });
+    if (header === undefined || header.trim() === '') {
+      throw new HttpProblem(401, 'unauthenticated', 'send an API key: Authorization: Bearer <key>', {
+        headers: challenge(),
+      });
+    }
+    const match = /^Bearer +(\S+) *$/i.exec(header);
+    const key: VerifiedApiKey | null = match ? await services.repos.apiKeys.verify(match[1]!, now()) : null;
+    if (key === null) {
+      throw new HttpProblem(401, 'unauthenticated', 'the API key is malformed, unknown or revoked', {
+        headers: challenge('invalid_token'),
+      });
+    }
+    if (!grants(key.scopes, op.scope as Exclude<Operation['scope'], 'public'>)) {
+      throw new HttpProblem(403, 'forbidden', `this operation needs the ${op.scope} scope`, {
+        headers: challenge('insufficient_scope'),
+      });
+    }
+    res.locals.key = key;
+    next();
+  };
+}
+
+function hasBody(req: Request): boolean {
+  return req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] ?? '0') !== '0';
+}
+
+function requireMediaType(kind: 'json' | 'batch' | 'form'): express.RequestHandler {
+  const accepted = kind === 'form' ? ['application/x-www-form-urlencoded'] : ['application/json', '+json'];
+  return (req, _res, next) => {
+    if (!hasBody(req)) return next();
+    const type = req.get('content-type')?.split(';')[0]?.trim().toLowerCase() ?? '';
+    if (kind === 'form' && type === '') return next();
+    if (!accepted.some((a) => (a.startsWith('+') ? type.endsWith(a) : type === a))) {
+      throw new HttpProblem(415, 'unsupported-media-type', `send the body as ${accepted[0]}`);
+    }
+    next();
+  };
+}
+
+function validate(schema: z.ZodType | undefined, value: unknown, location: 'path' | 'query' | 'body') {
+  if (schema === undefined) return { value: undefined, errors: [] as FieldError[] };
+  const result = schema.safeParse(value);
+  return result.success
+    ? { value: result.data, errors: [] as FieldError[] }
+    : { value: undefined, errors: fieldErrors(result.error, location) };
+}
+
+function handle(op: Operation, now: () => EpochMs): express.RequestHandler {
+  return async (req, res) => {
+    const params = validate(op.params, { ...req.params }, 'path');
+    const query = validate(op.query, op.query ? { ...(req.query as Record<string, unknown>) } : undefined, 'query');
+    const body = validate(op.body, req.body, 'body');
+    const errors = [...params.errors, ...query.errors, ...body.errors];
+    if (errors.length > 0) throw validationProblem(errors);
+    const reply = await op.handle({
+      params: params.value,
+      query: query.value,
+      body: body.value,
+      key: res.locals.key as VerifiedApiKey | null,
+      now: now(),
+      req,
+    });
+    for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value);
+    res.status(reply.status);
+    if (reply.body === undefined) res.end();
+    else if (reply.contentType !== undefined) res.type(reply.contentType).send(reply.body);
+    else res.json(reply.body);
+  };
+}
+
+function notFound(operations: Operation[]): express.RequestHandler {
+  const routes = operations.map((op) => ({
+    method: op.method.toUpperCase(),
+    pattern: new RegExp(`^${op.path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{[A-Za-z_]+\}/g, '[^/]+')}/?$`),
+  }));
+  return (req) => {
+    const allowed = routes.filter((route) => route.pattern.test(req.path)).map((route) => route.method);
+    if (allowed.length > 0) {
+      throw new HttpProblem(405, 'method-not-allowed', `${req.method} is not allowed here`, {
+        headers: { Allow: [...new Set(allowed)].join(', ') },
+      });
+    }
+    throw new HttpProblem(404, 'no-such-route', 'no such route; the API is described at /v1/openapi.json');
+  };
+}
+
+const DATABASE_UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  '57P01',
+  '57P03',
+  '08000',
+  '08001',
+  '08003',
+  '08006',
+]);
+
+function isDatabaseUnavailable(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && DATABASE_UNAVAILABLE_CODES.has(code)) return true;
+  const message = error instanceof Error ? error.message : '';
+  return /Connection terminated|connection timeout|Client has encountered a connection error/i.test(message);
+}
+
+function errorHandler(
+  logger: Logger,
+  retryAfterSeconds: number,
+  limits: { jsonBytes: number; batchBytes: number },
+): express.ErrorRequestHandler {
+  return (error: unknown, req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) return next(error);
+    sendProblem(res, toProblem(error, req, res, logger, retryAfterSeconds, limits));
+  };
+}
+
+function toProblem(
+  error: unknown,
+  req: Request,
+  res: Response,
+  logger: Logger,
+  retryAfterSeconds: number,
+  limits: { jsonBytes: number; batchBytes: number },
+): HttpProblem {
+  if (error instanceof HttpProblem) return error;
+  const parserError = error as { type?: unknown; status?: unknown; statusCode?: unknown } | null;
+  switch (parserError?.type) {
+    case 'entity.too.large': {
+      const limit = res.locals.route === '/v1/events:batch' ? limits.batchBytes : limits.jsonBytes;
+      return new HttpProblem(413, 'body-too-large', `the body is larger than the ${limit}-byte limit`);
+    }
+    case 'entity.parse.failed':
+      return validationProblem([{ in: 'body', field: '(body)', message: 'malformed JSON' }]);
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return new HttpProblem(
+        415,
+        'unsupported-media-type',
+        'send the body as UTF-8 JSON, identity/gzip/deflate encoded',
+      );
+  }
+  const status = Number(parserError?.status ?? parserError?.statusCode);
+  if (Number.isInteger(status) && status >= 400 && status < 500) {
+    const detail = error instanceof URIError ? 'a path segment is not valid percent-encoding' : 'bad request';
+    return new HttpProblem(status, 'bad-request', detail);
+  }
+  if (isDatabaseUnavailable(error)) {
+    logger.warn({ route: res.locals.route, err: error }, 'database unavailable');
+    return new HttpProblem(503, 'database-unavailable', 'the database is unreachable; nothing was applied', {
+      retryAfterSeconds,
+    });
+  }
+  logger.error({ route: res.locals.route, method: req.method, err: error }, 'unhandled error');
+  return new HttpProblem(500, 'internal', 'internal error; it was logged');
+}

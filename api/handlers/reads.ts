@@ -1,0 +1,222 @@
+// Reads: a user's live state (the workflow's `state` query), the decision log, the dry-run outbox,
+// and the reference lists that validation errors point to.
+import type { z } from 'zod';
+import { DEFAULT_PAGE_SIZE, type DecisionFilter } from '../../db/decisions';
+import { InvalidCursorError } from '../../db/errors';
+import type { Decision } from '../../domain/types';
+import { getDefaultCatalog } from '../../activities/localization';
+import type { UserStateView } from '../../workflows/definitions';
+import { operation, type Operation } from '../operation';
+import { HttpProblem, validationProblem } from '../problem';
+import {
+  decisionResponse,
+  decisionsPage,
+  decisionsQuery,
+  localesResponse,
+  outboxQuery,
+  outboxResponse,
+  stateResponse,
+  timeZonesResponse,
+  userPath,
+} from '../schemas';
+import type { ApiServices } from '../services';
+import { WorkflowsUnavailableError } from '../workflow-gateway';
+import { temporalUnavailable } from '../problem';
+import { preferencesBody, unknownUser } from './users';
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export function decisionBody(decision: Decision): z.output<typeof decisionResponse> {
+  const { outcome } = decision;
+  return {
+    candidateId: decision.candidateId,
+    category: decision.category,
+    outcome: outcome.kind,
+    ...(outcome.kind === 'sent'
+      ? { channel: outcome.channel }
+      : { reason: outcome.reason, ...(outcome.detail === undefined ? {} : { detail: outcome.detail }) }),
+    at: iso(outcome.at),
+  };
+}
+
+function localTime(ms: number, timeZone: string): string {
+  const text = new Intl.DateTimeFormat('en-GB', { timeZone, dateStyle: 'medium', timeStyle: 'short' }).format(ms);
+  return `${text} ${timeZone}`;
+}
+
+export function stateBody(view: UserStateView): z.output<typeof stateResponse> {
+  return {
+    userId: view.userId,
+    profile: view.profile,
+    preferences: preferencesBody(view.preferences),
+    budgetLeftToday: view.budgetLeftToday,
+    cooldownUntil: view.cooldownUntil === null ? null : iso(view.cooldownUntil),
+    nextPlannedSend:
+      view.nextPlannedSend === null
+        ? null
+        : {
+            at: iso(view.nextPlannedSend.at),
+            atLocal: localTime(view.nextPlannedSend.at, view.profile.timeZone),
+            candidateId: view.nextPlannedSend.candidateId,
+            why: view.nextPlannedSend.why,
+          },
+    planWhy: view.planWhy,
+    queue: view.queue.map((candidate) => ({
+      id: candidate.id,
+      category: candidate.category,
+      template: candidate.template,
+      source: candidate.source,
+      createdAt: iso(candidate.createdAt),
+      expiresAt: iso(candidate.expiresAt),
+      ...(candidate.notBefore === undefined ? {} : { notBefore: iso(candidate.notBefore) }),
+      businessValue: candidate.businessValue,
+      score:
+        candidate.score === null
+          ? null
+          : {
+              expectedValue: candidate.score.expectedValue,
+              bestSendAt: iso(candidate.score.bestSendAt),
+              source: candidate.score.source,
+            },
+    })),
+    recentDecisions: view.recentDecisions.map(decisionBody),
+    inboxSize: view.inboxSize,
+    stats: { ...view.stats },
+  };
+}
+
+export function readOperations(services: ApiServices): Operation[] {
+  const { repos, workflows } = services;
+  return [
+    operation({
+      operationId: 'getUserState',
+      method: 'get',
+      path: '/v1/users/{id}/state',
+      tag: 'users',
+      summary: "A user's live state: budget, cooldown, queue with scores, next planned send and why",
+      scope: 'users:read',
+      params: userPath,
+      responses: { 200: { description: 'The workflow’s `state` query.', schema: stateResponse } },
+      async handle({ params }) {
+        let view: UserStateView | null;
+        try {
+          view = await workflows.state(params.id);
+        } catch (error) {
+          if (error instanceof WorkflowsUnavailableError) throw temporalUnavailable(services.retryAfterSeconds);
+          throw error;
+        }
+        if (view === null) {
+          throw new HttpProblem(404, 'unknown-user', `user ${params.id} has no workflow (no profile or event yet)`);
+        }
+        return { status: 200, body: stateBody(view) };
+      },
+    }),
+    operation({
+      operationId: 'listDecisions',
+      method: 'get',
+      path: '/v1/users/{id}/decisions',
+      tag: 'users',
+      summary: "A user's decision log, newest first",
+      description: 'One entry per candidate outcome: `sent` (channel) or `suppressed` (reason).',
+      scope: 'users:read',
+      params: userPath,
+      query: decisionsQuery,
+      responses: { 200: { description: 'One page.', schema: decisionsPage } },
+      async handle({ params, query }) {
+        let page;
+        try {
+          page = await repos.decisions.list(params.id, {
+            limit: query.limit ?? DEFAULT_PAGE_SIZE,
+            ...(query.cursor === undefined ? {} : { cursor: query.cursor }),
+            ...(query.outcome === undefined ? {} : { outcome: query.outcome as DecisionFilter }),
+          });
+        } catch (error) {
+          if (error instanceof InvalidCursorError) {
+            throw validationProblem([{ in: 'query', field: 'cursor', message: error.message }]);
+          }
+          throw error;
+        }
+        if (page.decisions.length === 0 && query.cursor === undefined && !(await repos.users.exists(params.id))) {
+          const anyDecision = query.outcome === undefined ? page : await repos.decisions.list(params.id, { limit: 1 });
+          if (anyDecision.decisions.length === 0) throw unknownUser(params.id);
+        }
+        return {
+          status: 200,
+          body: {
+            decisions: page.decisions.map(decisionBody),
+            ...(page.nextCursor === undefined ? {} : { nextCursor: page.nextCursor }),
+          },
+        };
+      },
+    }),
+    operation({
+      operationId: 'listOutbox',
+      method: 'get',
+      path: '/v1/outbox',
+      tag: 'admin',
+      summary: 'The dry-run outbox: what would have been delivered on channels without provider credentials',
+      scope: 'admin',
+      query: outboxQuery,
+      responses: { 200: { description: 'Newest first. Nothing here was sent.', schema: outboxResponse } },
+      async handle({ query }) {
+        const entries = await repos.outbox.list({
+          limit: query.limit ?? 100,
+          ...(query.userId === undefined ? {} : { userId: query.userId }),
+        });
+        return {
+          status: 200,
+          body: {
+            dryRun: true,
+            entries: entries.map((entry) => ({
+              id: entry.id,
+              dryRun: true,
+              notificationId: entry.notificationId,
+              userId: entry.userId,
+              channel: entry.channel,
+              destination: entry.destination,
+              title: entry.title,
+              body: entry.body,
+              ...(entry.subject === undefined ? {} : { subject: entry.subject }),
+              ...(entry.data === undefined ? {} : { data: entry.data }),
+              createdAt: iso(entry.createdAt),
+            })),
+          },
+        };
+      },
+    }),
+    operation({
+      operationId: 'listTimeZones',
+      method: 'get',
+      path: '/v1/reference/time-zones',
+      tag: 'reference',
+      summary: 'The IANA time zones a profile accepts',
+      scope: 'public',
+      responses: { 200: { description: 'Canonical IANA names.', schema: timeZonesResponse } },
+      async handle() {
+        return { status: 200, body: { timeZones: Intl.supportedValuesOf('timeZone') } };
+      },
+    }),
+    operation({
+      operationId: 'listLocales',
+      method: 'get',
+      path: '/v1/reference/locales',
+      tag: 'reference',
+      summary: 'Which locales a profile accepts, and which have their own templates',
+      scope: 'public',
+      responses: { 200: { description: 'The rule and the template locales.', schema: localesResponse } },
+      async handle() {
+        const catalog = getDefaultCatalog();
+        const locales = new Set(catalog.templateNames().flatMap((name) => catalog.localesOf(name)));
+        return {
+          status: 200,
+          body: {
+            rule:
+              'Any well-formed BCP 47 tag whose language this server’s ICU supports (e.g. en, pt-BR, ja); it is ' +
+              'stored in canonical form. Templates fall back along the chain pt-BR → pt → the default locale.',
+            withTemplates: [...locales].sort(),
+          },
+        };
+      },
+    }),
+  ];
+}

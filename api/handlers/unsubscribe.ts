@@ -1,0 +1,78 @@
+// RFC 8058 one-click unsubscribe for promotional email: POST opts the user out of the category the
+// signed link names. GET only shows a confirmation button (link scanners must not unsubscribe anyone).
+import { verifyUnsubscribeToken } from '../../activities/delivery';
+import { UnknownUserError } from '../../db/errors';
+import { operation, type Operation } from '../operation';
+import { HttpProblem } from '../problem';
+import { unsubscribePath, unsubscribeResult } from '../schemas';
+import { signalOr503, type ApiServices } from '../services';
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+export function unsubscribeOperations(services: ApiServices): Operation[] {
+  const secret = services.unsubscribeSecret;
+  if (secret === undefined) return [];
+  const verified = (token: string, now: number) => {
+    const verdict = verifyUnsubscribeToken(token, secret, now);
+    if (verdict.kind === 'invalid') {
+      throw new HttpProblem(
+        verdict.reason === 'expired' ? 410 : 400,
+        'invalid-unsubscribe-link',
+        verdict.reason === 'expired' ? 'this unsubscribe link has expired' : 'this unsubscribe link is not valid',
+      );
+    }
+    return verdict.claims;
+  };
+  return [
+    operation({
+      operationId: 'unsubscribeOneClick',
+      method: 'post',
+      path: '/v1/unsubscribe/{token}',
+      tag: 'email',
+      summary: 'One-click unsubscribe (RFC 8058)',
+      description: 'Opts the user out of the category named in the signed link. Idempotent.',
+      scope: 'public',
+      params: unsubscribePath,
+      bodyKind: 'form',
+      responses: { 200: { description: 'Unsubscribed.', schema: unsubscribeResult } },
+      async handle({ params, now }) {
+        const { userId, category } = verified(params.token, now);
+        let preferences;
+        try {
+          const current = await services.repos.preferences.get(userId);
+          const categories = [...new Set([...current.optedOutCategories, category])];
+          preferences = await services.repos.preferences.patch(userId, { optedOutCategories: categories }, now);
+        } catch (error) {
+          if (error instanceof UnknownUserError)
+            throw new HttpProblem(404, 'unknown-user', 'this user no longer exists');
+          throw error;
+        }
+        await signalOr503(services, () => services.workflows.updatePreferences(userId, preferences));
+        return { status: 200, body: { userId, category, status: 'unsubscribed' } };
+      },
+    }),
+    operation({
+      operationId: 'unsubscribePage',
+      method: 'get',
+      path: '/v1/unsubscribe/{token}',
+      tag: 'email',
+      summary: 'Confirmation page for the unsubscribe link (does not unsubscribe by itself)',
+      scope: 'public',
+      params: unsubscribePath,
+      responses: { 200: { description: 'An HTML page with a confirm button.', contentType: 'text/html' } },
+      async handle({ params, now }) {
+        const { category } = verified(params.token, now);
+        const action = `/v1/unsubscribe/${encodeURIComponent(params.token)}`;
+        const html =
+          '<!doctype html><html><head><meta charset="utf-8"><title>Unsubscribe</title></head><body>' +
+          `<p>Stop ${escapeHtml(category)} emails?</p>` +
+          `<form method="post" action="${escapeHtml(action)}">` +
+          '<input type="hidden" name="List-Unsubscribe" value="One-Click">' +
+          '<button type="submit">Unsubscribe</button></form></body></html>';
+        return { status: 200, body: html, contentType: 'text/html; charset=utf-8' };
+      },
+    }),
+  ];
+}

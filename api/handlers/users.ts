@@ -1,0 +1,170 @@
+// Profiles, preferences and devices: stored first, then signalled so the user's workflow re-plans at once.
+import type { z } from 'zod';
+import { UnknownUserError } from '../../db/errors';
+import type { UserRecord } from '../../db/users';
+import type { Preferences } from '../../domain/types';
+import { operation, type Operation } from '../operation';
+import { HttpProblem } from '../problem';
+import {
+  deviceInput,
+  devicePath,
+  deviceResponse,
+  formatMinuteOfDay,
+  preferencesPatch,
+  preferencesResponse,
+  profileInput,
+  userPath,
+  userResponse,
+} from '../schemas';
+import { signalOr503, type ApiServices } from '../services';
+
+export function preferencesBody(preferences: Preferences): z.output<typeof preferencesResponse> {
+  return {
+    ...preferences,
+    quietHours:
+      preferences.quietHours === null
+        ? null
+        : {
+            start: formatMinuteOfDay(preferences.quietHours.start),
+            end: formatMinuteOfDay(preferences.quietHours.end),
+          },
+  };
+}
+
+function userBody(user: UserRecord, preferences: Preferences): z.output<typeof userResponse> {
+  return {
+    id: user.id,
+    timeZone: user.timeZone,
+    locale: user.locale,
+    attributes: user.attributes,
+    preferences: preferencesBody(preferences),
+    createdAt: new Date(user.createdAt).toISOString(),
+    updatedAt: new Date(user.updatedAt).toISOString(),
+  };
+}
+
+export function unknownUser(userId: string): HttpProblem {
+  return new HttpProblem(404, 'unknown-user', `no user ${userId}: store the profile first (PUT /v1/users/{id})`);
+}
+
+export function userOperations(services: ApiServices): Operation[] {
+  const { repos, workflows } = services;
+  const storedOr404 = async <T>(userId: string, write: () => Promise<T>): Promise<T> => {
+    try {
+      return await write();
+    } catch (error) {
+      if (error instanceof UnknownUserError) throw unknownUser(userId);
+      throw error;
+    }
+  };
+
+  return [
+    operation({
+      operationId: 'putUser',
+      method: 'put',
+      path: '/v1/users/{id}',
+      tag: 'users',
+      summary: 'Create or replace a user profile',
+      description:
+        'Stores the profile, then signals the workflow (a time-zone change re-plans at once). ' +
+        'On 503 the profile is stored but not yet applied: repeat the PUT.',
+      scope: 'users:write',
+      params: userPath,
+      body: profileInput,
+      responses: {
+        200: { description: 'Replaced.', schema: userResponse },
+        201: { description: 'Created.', schema: userResponse },
+      },
+      async handle({ params, body, now }) {
+        const { user, created } = await repos.users.upsert(
+          { id: params.id, timeZone: body.timeZone, locale: body.locale, attributes: body.attributes ?? {} },
+          now,
+        );
+        const preferences = await repos.preferences.get(params.id);
+        await signalOr503(services, () =>
+          workflows.updateProfile(params.id, { timeZone: user.timeZone, locale: user.locale }),
+        );
+        return { status: created ? 201 : 200, body: userBody(user, preferences) };
+      },
+    }),
+    operation({
+      operationId: 'getUser',
+      method: 'get',
+      path: '/v1/users/{id}',
+      tag: 'users',
+      summary: 'Read a user profile and preferences',
+      scope: 'users:read',
+      params: userPath,
+      responses: { 200: { description: 'The stored profile.', schema: userResponse } },
+      async handle({ params }) {
+        const user = await repos.users.get(params.id);
+        if (user === null) throw unknownUser(params.id);
+        return { status: 200, body: userBody(user, await repos.preferences.get(params.id)) };
+      },
+    }),
+    operation({
+      operationId: 'patchPreferences',
+      method: 'patch',
+      path: '/v1/users/{id}/preferences',
+      tag: 'users',
+      summary: 'Change notification preferences',
+      description:
+        'Absent fields keep their value. Stored, then signalled: an opt-out drops the pending notifications it ' +
+        'covers at once (logged `opted_out`). On 503 the change is stored but not yet applied: repeat the PATCH.',
+      scope: 'users:write',
+      params: userPath,
+      body: preferencesPatch,
+      responses: { 200: { description: 'The preferences now in force.', schema: preferencesResponse } },
+      async handle({ params, body, now }) {
+        const patch: Partial<Preferences> = Object.fromEntries(
+          Object.entries(body).filter(([, value]) => value !== undefined),
+        );
+        const preferences = await storedOr404(params.id, () => repos.preferences.patch(params.id, patch, now));
+        // The whole preference set, not the patch: the workflow converges on what is stored.
+        await signalOr503(services, () => workflows.updatePreferences(params.id, preferences));
+        return { status: 200, body: preferencesBody(preferences) };
+      },
+    }),
+    operation({
+      operationId: 'putDevice',
+      method: 'put',
+      path: '/v1/users/{id}/devices/{token}',
+      tag: 'users',
+      summary: 'Register (or re-activate) a push device',
+      description: 'A token registered by another user moves to this one. The token is never echoed or logged.',
+      scope: 'users:write',
+      params: devicePath,
+      body: deviceInput,
+      responses: {
+        200: { description: 'Known device, active again.', schema: deviceResponse },
+        201: { description: 'New device.', schema: deviceResponse },
+      },
+      async handle({ params, body, now }) {
+        const { created } = await storedOr404(params.id, () =>
+          repos.endpoints.put(params.id, { channel: 'push', platform: body.platform, token: params.token }, now),
+        );
+        await signalOr503(services, () => workflows.devicesChanged(params.id, now));
+        return {
+          status: created ? 201 : 200,
+          body: { userId: params.id, platform: body.platform, status: created ? 'registered' : 'reactivated' },
+        };
+      },
+    }),
+    operation({
+      operationId: 'deleteDevice',
+      method: 'delete',
+      path: '/v1/users/{id}/devices/{token}',
+      tag: 'users',
+      summary: 'Remove a push device',
+      scope: 'users:write',
+      params: devicePath,
+      responses: { 204: { description: 'Removed.' } },
+      async handle({ params, now }) {
+        const removed = await repos.endpoints.delete(params.id, 'push', params.token);
+        if (!removed) throw new HttpProblem(404, 'unknown-device', `user ${params.id} has no such device`);
+        await signalOr503(services, () => workflows.devicesChanged(params.id, now));
+        return { status: 204 };
+      },
+    }),
+  ];
+}

@@ -1,0 +1,395 @@
+// The API's zod schemas: the single source for request validation and the OpenAPI document.
+import { z } from 'zod';
+import { DECISION_FILTERS } from '../db/decisions';
+import { MAX_OUTBOX_PAGE } from '../db/outbox';
+import { isValidTimeZone } from '../domain/time';
+import { CATEGORIES, CHANNELS, NOTIFICATION_EVENT_TYPES, SUPPRESSION_REASONS } from '../domain/types';
+import { assertOpaqueUserId } from './user-client';
+
+export const MAX_BATCH_EVENTS = 500;
+export const MAX_PAGE_SIZE = 500;
+const MAX_PROPERTIES = 64;
+const MAX_TEXT = 1_000;
+const MAX_ATTRIBUTES_BYTES = 16 * 1024;
+const MAX_ATTRIBUTES_DEPTH = 5;
+// Inclusive bounds for client timestamps: catches seconds-vs-milliseconds and garbage years.
+const EARLIEST_TIMESTAMP = Date.UTC(2000, 0, 1);
+const LATEST_TIMESTAMP = Date.UTC(2100, 0, 1);
+
+// ---------------------------------------------------------------------------------------------
+// Building blocks
+
+/** Text that PostgreSQL and JSON can store as is: well-formed UTF-16 (no lone surrogates), no NUL. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+function isStorableText(value: string): boolean {
+  return !LONE_SURROGATE.test(value) && !value.includes('\u0000');
+}
+
+export function text(max: number) {
+  return z
+    .string()
+    .max(max, `at most ${max} characters`)
+    .refine(isStorableText, 'must be valid Unicode text without NUL characters');
+}
+
+const OPAQUE_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
+
+export const userId = z
+  .string()
+  .regex(OPAQUE_ID, { error: 'user id must be 1–128 characters of A–Z a–z 0–9 _ . : -', abort: true })
+  .refine(
+    (value) => {
+      try {
+        assertOpaqueUserId(value);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    // User ids become Temporal workflow ids, which are not secret.
+    'user id looks like a phone number: use an opaque id (it becomes a workflow id, which must carry no PII)',
+  )
+  .describe('Opaque user id chosen by your service (never an email address or phone number).');
+
+export const eventId = z
+  .string()
+  .regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'event id must be 1–128 characters of A–Z a–z 0–9 _ . : -')
+  .describe('Client-supplied, unique per user: a repeated id is accepted once and not applied twice.');
+
+export const notificationId = z
+  .string()
+  .regex(/^[A-Za-z0-9_.:-]{1,200}$/, 'notification id must be 1–200 characters of A–Z a–z 0–9 _ . : -')
+  .describe('The id of the notification (the sent candidate), as carried in the push data / email headers.');
+
+export const deviceToken = z
+  .string()
+  .regex(/^[A-Za-z0-9_:.-]{16,1024}$/, 'device token must be 16–1024 characters of A–Z a–z 0–9 _ : . -')
+  .describe('APNs device token (hex) or FCM registration token.');
+
+const eventType = z
+  .string()
+  .regex(/^[A-Za-z][A-Za-z0-9_.:-]{0,63}$/, 'event type must be 1–64 characters: a letter, then A–Z a–z 0–9 _ . : -')
+  .describe('Event type; trigger rules map types to candidates (e.g. friend_joined, password_reset).');
+
+/** An RFC 3339 time with offset, converted to epoch milliseconds. */
+export const timestamp = z.iso
+  .datetime({ offset: true, message: 'must be an RFC 3339 date-time with offset, e.g. 2025-06-01T08:30:00Z' })
+  .transform((value) => Date.parse(value))
+  .refine((ms) => ms >= EARLIEST_TIMESTAMP && ms <= LATEST_TIMESTAMP, 'must be between the years 2000 and 2100');
+
+/** IANA time zones, the list at GET /v1/reference/time-zones. */
+export const timeZone = z
+  .string()
+  .max(64)
+  .refine(
+    (value) => /^[A-Za-z][A-Za-z0-9_+\-/]*$/.test(value) && isValidTimeZone(value),
+    'unknown time zone: use an IANA name such as Europe/Paris (the accepted list is at GET /v1/reference/time-zones)',
+  )
+  .transform((value) => new Intl.DateTimeFormat('en-US', { timeZone: value }).resolvedOptions().timeZone)
+  .describe('IANA time zone name, e.g. Europe/Paris. Accepted list: GET /v1/reference/time-zones.');
+
+export function canonicalLocale(tag: string): string | null {
+  try {
+    const [canonical] = Intl.getCanonicalLocales(tag);
+    if (canonical === undefined) return null;
+    return Intl.DateTimeFormat.supportedLocalesOf([canonical]).length === 1 ? canonical : null;
+  } catch {
+    return null;
+  }
+}
+
+export const locale = z
+  .string()
+  .max(35)
+  .refine(
+    (value) => canonicalLocale(value) !== null,
+    'unknown locale: use a BCP 47 tag such as en, pt-BR or ja (see GET /v1/reference/locales)',
+  )
+  .transform((value) => canonicalLocale(value)!)
+  .describe('BCP 47 locale, e.g. pt-BR. Templates fall back pt-BR → pt → en. See GET /v1/reference/locales.');
+
+const propertyKey = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'property names are 1–64 characters of A–Z a–z 0–9 _');
+
+const properties = z
+  .record(
+    propertyKey,
+    z.union([text(MAX_TEXT), z.number(), z.boolean(), z.null()], {
+      error: `must be a string (at most ${MAX_TEXT} characters), a number, a boolean or null`,
+    }),
+  )
+  .refine((value) => Object.keys(value).length <= MAX_PROPERTIES, `at most ${MAX_PROPERTIES} properties`)
+  .describe('Flat event properties (strings, numbers, booleans, null); trigger rules copy some into templates.');
+
+type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+
+function jsonProblem(value: Json, depth: number): string | null {
+  if (typeof value === 'string') return isStorableText(value) ? null : 'strings must be valid Unicode without NUL';
+  if (value === null || typeof value !== 'object') return null;
+  if (depth >= MAX_ATTRIBUTES_DEPTH) return `nested deeper than ${MAX_ATTRIBUTES_DEPTH} levels`;
+  const entries = Array.isArray(value) ? value.map((item) => ['', item] as const) : Object.entries(value);
+  for (const [key, item] of entries) {
+    if (!isStorableText(key)) return 'keys must be valid Unicode without NUL';
+    const problem = jsonProblem(item, depth + 1);
+    if (problem) return problem;
+  }
+  return null;
+}
+
+export const attributes = z
+  .record(z.string().min(1).max(64), z.json())
+  .superRefine((value, ctx) => {
+    const problem = jsonProblem(value as Json, 0);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    else if (Buffer.byteLength(JSON.stringify(value), 'utf8') > MAX_ATTRIBUTES_BYTES) {
+      ctx.addIssue({ code: 'custom', message: `at most ${MAX_ATTRIBUTES_BYTES} bytes of JSON` });
+    }
+  })
+  .describe('Free-form JSON attributes that campaign segments filter on (no secrets; keep PII to what you need).');
+
+const HH_MM = /^([01]\d|2[0-3]):[0-5]\d$/;
+const localTime = z
+  .string()
+  .regex(HH_MM, 'must be a local time HH:MM, 00:00–23:59')
+  .transform((value) => Number(value.slice(0, 2)) * 60 + Number(value.slice(3, 5)));
+
+export function formatMinuteOfDay(minute: number): string {
+  return `${String(Math.floor(minute / 60)).padStart(2, '0')}:${String(minute % 60).padStart(2, '0')}`;
+}
+
+const uniqueList = <T extends string>(values: readonly [T, ...T[]]) =>
+  z
+    .array(z.enum(values))
+    .max(values.length)
+    .refine((list) => new Set(list).size === list.length, 'must not repeat a value');
+
+// ---------------------------------------------------------------------------------------------
+// Requests
+
+export const userEventInput = z.strictObject({
+  id: eventId,
+  userId,
+  type: eventType,
+  occurredAt: timestamp.optional().describe('When it happened; default: when the API received it.'),
+  properties: properties.optional(),
+});
+
+export const eventsBatchInput = z.strictObject({
+  events: z
+    .array(userEventInput)
+    .min(1, 'give at least one event')
+    .max(MAX_BATCH_EVENTS, `at most ${MAX_BATCH_EVENTS} events per call`),
+});
+
+export const userPath = z.strictObject({ id: userId });
+export const devicePath = z.strictObject({ id: userId, token: deviceToken });
+export const notificationPath = z.strictObject({ id: notificationId });
+export const unsubscribePath = z.strictObject({ token: z.string().min(1).max(2048) });
+
+export const profileInput = z.strictObject({
+  timeZone,
+  locale,
+  attributes: attributes.optional().describe('Replaces the stored attributes; default {}.'),
+});
+
+export const preferencesPatch = z
+  .strictObject({
+    globalOptOut: z.boolean().optional().describe('Stops everything except critical (security) notifications.'),
+    optedOutCategories: uniqueList(CATEGORIES).optional(),
+    optedOutChannels: uniqueList(CHANNELS).optional(),
+    quietHours: z
+      .strictObject({ start: localTime, end: localTime })
+      .refine((window) => window.start !== window.end, 'start and end must differ')
+      .nullable()
+      .optional()
+      .describe('Local quiet window, may cross midnight; null restores the default (22:00–07:00).'),
+    nightDelivery: z.boolean().optional().describe('The user opted in to delivery during quiet hours.'),
+    privacyMode: z.boolean().optional().describe('Lock-screen-safe text only.'),
+  })
+  .refine((patch) => Object.values(patch).some((value) => value !== undefined), 'give at least one field to change');
+
+export const deviceInput = z.strictObject({ platform: z.enum(['ios', 'android', 'web']) });
+
+export const notificationEventInput = z.strictObject({
+  type: z.enum(NOTIFICATION_EVENT_TYPES),
+  at: timestamp.optional().describe('When it happened; default: when the API received it.'),
+  userId: userId
+    .optional()
+    .describe('The recipient; needed only when the receipt may arrive before the send is in the decision log.'),
+});
+
+const pageSize = z
+  .string()
+  .regex(/^\d{1,4}$/, `must be an integer from 1 to ${MAX_PAGE_SIZE}`)
+  .transform(Number)
+  .pipe(z.number().int().min(1, 'must be at least 1').max(MAX_PAGE_SIZE, `must be at most ${MAX_PAGE_SIZE}`));
+
+export const decisionsQuery = z.strictObject({
+  limit: pageSize.optional().describe('Page size, default 50.'),
+  cursor: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,200}$/, 'pass back a nextCursor unchanged')
+    .optional(),
+  outcome: z
+    .enum(DECISION_FILTERS as [string, ...string[]])
+    .optional()
+    .describe('sent, suppressed, or one reason.'),
+});
+
+export const outboxQuery = z.strictObject({
+  limit: z
+    .string()
+    .regex(/^\d{1,4}$/, `must be an integer from 1 to ${MAX_OUTBOX_PAGE}`)
+    .transform(Number)
+    .pipe(z.number().int().min(1).max(MAX_OUTBOX_PAGE))
+    .optional(),
+  userId: userId.optional(),
+});
+
+export const emptyQuery = z.strictObject({});
+
+// ---------------------------------------------------------------------------------------------
+// Responses
+
+const isoTime = z.string().describe('RFC 3339 UTC time');
+
+export const problemResponse = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.number().int(),
+  detail: z.string().optional(),
+  errors: z
+    .array(z.object({ in: z.enum(['body', 'path', 'query', 'header']), field: z.string(), message: z.string() }))
+    .optional(),
+});
+
+export const eventResult = z.object({
+  id: z.string(),
+  userId: z.string(),
+  status: z.enum(['accepted', 'duplicate']),
+});
+
+export const eventsBatchResult = z.object({
+  accepted: z.number().int(),
+  duplicates: z.number().int(),
+  results: z.array(eventResult),
+});
+
+export const userResponse = z.object({
+  id: z.string(),
+  timeZone: z.string(),
+  locale: z.string(),
+  attributes: z.record(z.string(), z.json()),
+  preferences: z.lazy(() => preferencesResponse),
+  createdAt: isoTime,
+  updatedAt: isoTime,
+});
+
+export const preferencesResponse = z.object({
+  globalOptOut: z.boolean(),
+  optedOutCategories: z.array(z.enum(CATEGORIES)),
+  optedOutChannels: z.array(z.enum(CHANNELS)),
+  quietHours: z.object({ start: z.string(), end: z.string() }).nullable(),
+  nightDelivery: z.boolean(),
+  privacyMode: z.boolean(),
+});
+
+export const deviceResponse = z.object({
+  userId: z.string(),
+  platform: z.enum(['ios', 'android', 'web']),
+  status: z.enum(['registered', 'reactivated']),
+});
+
+export const notificationEventResult = z.object({
+  notificationId: z.string(),
+  userId: z.string(),
+  type: z.enum(NOTIFICATION_EVENT_TYPES),
+  status: z.enum(['recorded', 'duplicate']),
+});
+
+export const decisionResponse = z.object({
+  candidateId: z.string(),
+  category: z.enum(CATEGORIES),
+  outcome: z.enum(['sent', 'suppressed']),
+  channel: z.enum(CHANNELS).optional(),
+  reason: z.enum(SUPPRESSION_REASONS).optional(),
+  detail: z.string().optional(),
+  at: isoTime,
+});
+
+export const decisionsPage = z.object({
+  decisions: z.array(decisionResponse),
+  nextCursor: z.string().optional().describe('Pass as ?cursor= for the next (older) page; absent on the last.'),
+});
+
+const queuedCandidate = z.object({
+  id: z.string(),
+  category: z.enum(CATEGORIES),
+  template: z.string(),
+  source: z.string(),
+  createdAt: isoTime,
+  expiresAt: isoTime,
+  notBefore: isoTime.optional(),
+  businessValue: z.number(),
+  score: z.object({ expectedValue: z.number(), bestSendAt: isoTime, source: z.enum(['model', 'prior']) }).nullable(),
+});
+
+export const stateResponse = z.object({
+  userId: z.string(),
+  profile: z.object({ timeZone: z.string(), locale: z.string() }),
+  preferences: preferencesResponse,
+  budgetLeftToday: z.number().int(),
+  cooldownUntil: isoTime.nullable(),
+  nextPlannedSend: z
+    .object({
+      at: isoTime,
+      atLocal: z.string().describe('The same time in the user’s time zone, for humans.'),
+      candidateId: z.string(),
+      why: z.string(),
+    })
+    .nullable(),
+  planWhy: z.string().describe('Why the workflow is idle or waiting, from its last plan.'),
+  queue: z.array(queuedCandidate),
+  recentDecisions: z.array(decisionResponse).describe('Newest last, bounded; the full log is at /decisions.'),
+  inboxSize: z.number().int(),
+  stats: z.record(z.string(), z.number()),
+});
+
+export const outboxResponse = z.object({
+  dryRun: z.literal(true).describe('Always true: these messages were NOT sent (no provider credentials).'),
+  entries: z.array(
+    z.object({
+      id: z.string(),
+      dryRun: z.literal(true),
+      notificationId: z.string(),
+      userId: z.string(),
+      channel: z.enum(CHANNELS),
+      destination: z.string().describe('Redacted destination.'),
+      title: z.string(),
+      body: z.string(),
+      subject: z.string().optional(),
+      data: z.record(z.string(), z.string()).optional(),
+      createdAt: isoTime,
+    }),
+  ),
+});
+
+export const unsubscribeResult = z.object({
+  userId: z.string(),
+  category: z.enum(CATEGORIES),
+  status: z.literal('unsubscribed'),
+});
+
+export const healthResponse = z.object({ status: z.literal('ok') });
+export const readyResponse = z.object({
+  status: z.enum(['ready', 'unavailable']),
+  checks: z.object({ database: z.string(), temporal: z.string() }),
+});
+
+export const timeZonesResponse = z.object({ timeZones: z.array(z.string()) });
+export const localesResponse = z.object({
+  rule: z.string(),
+  withTemplates: z.array(z.string()),
+});

@@ -1,0 +1,31 @@
+// What the handlers work with, resolved once by createApp.
+import type pg from 'pg';
+import type { Repositories } from '../db/repositories';
+import type { Logger } from './logger';
+import type { ApiMetrics } from './metrics';
+import { temporalUnavailable } from './problem';
+import { WorkflowsUnavailableError, type UserWorkflows } from './workflow-gateway';
+
+export interface ApiServices {
+  repos: Repositories;
+  pool: pg.Pool;
+  workflows: UserWorkflows;
+  metrics: ApiMetrics;
+  logger: Logger;
+  /** Retry-After of a 503. */
+  retryAfterSeconds: number;
+  /** Users signalled at once by one batch request. */
+  signalConcurrency: number;
+  /** Enables the one-click unsubscribe endpoint (the secret the email links were signed with). */
+  unsubscribeSecret?: string;
+}
+
+/** Runs a signal; an unreachable Temporal becomes the 503 problem. */
+export async function signalOr503(services: ApiServices, send: () => Promise<void>): Promise<void> {
+  try {
+    await send();
+  } catch (error) {
+    if (error instanceof WorkflowsUnavailableError) throw temporalUnavailable(services.retryAfterSeconds);
+    throw error;
+  }
+}

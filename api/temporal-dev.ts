@@ -1,0 +1,83 @@
+// A Temporal server for development, when TEMPORAL_ADDRESS is not set: Temporal's own dev server
+// (the Temporal CLI, downloaded by @temporalio/testing) where it can be had, else the repository's
+// bundled offline server. TACT_TEMPORAL=auto|temporal|bundled chooses; `auto` is the default.
+import { startDevServer } from '../devserver/src/server';
+import {
+  TACT_SEARCH_ATTRIBUTES,
+  TactBudgetLeft,
+  TactNextSendAt,
+  TactOptedOut,
+  TactQueueSize,
+} from '../workflows/search-attributes';
+
+export type TemporalChoice = 'auto' | 'temporal' | 'bundled';
+
+export interface DevTemporal {
+  kind: 'temporal-cli' | 'bundled';
+  address: string;
+  /** One line for the console: which server, where, and what it keeps. */
+  description: string;
+  uiUrl?: string;
+  stop(): Promise<void>;
+}
+
+export function parseTemporalChoice(value: string | undefined): TemporalChoice {
+  const choice = (value ?? '').trim().toLowerCase() || 'auto';
+  if (choice === 'auto' || choice === 'temporal' || choice === 'bundled') return choice;
+  throw new Error(`TACT_TEMPORAL must be auto, temporal or bundled, got "${value}"`);
+}
+
+export interface DevTemporalOptions {
+  /** Port of the bundled server; default 7233, or a free port when 7233 is taken. */
+  port?: number;
+}
+
+export async function startDevTemporal(choice: TemporalChoice, options: DevTemporalOptions = {}): Promise<DevTemporal> {
+  if (choice === 'bundled') return startBundled(options, 'TACT_TEMPORAL=bundled');
+  try {
+    return await startTemporalCli();
+  } catch (error) {
+    if (choice === 'temporal') throw error;
+    const message = error instanceof Error ? error.message : String(error);
+    const why = /download/i.test(message)
+      ? 'could not be downloaded'
+      : `failed: ${message.split('\n')[0]!.slice(0, 120)}`;
+    return startBundled(options, `Temporal's own dev server ${why}`);
+  }
+}
+
+async function startTemporalCli(): Promise<DevTemporal> {
+  // A dev dependency, loaded only here: production images run against TEMPORAL_ADDRESS.
+  const { TestWorkflowEnvironment } = await import('@temporalio/testing');
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: { ui: true, searchAttributes: [TactNextSendAt, TactQueueSize, TactBudgetLeft, TactOptedOut] },
+  });
+  // createLocal opens client connections the API and worker do not use.
+  const uiUrl = `http://${env.address.replace(/:\d+$/, '')}:${Number(env.address.split(':').pop()) + 1000}`;
+  return {
+    kind: 'temporal-cli',
+    address: env.address,
+    uiUrl,
+    description: `Temporal: Temporal's own dev server (Temporal CLI, in-memory) at ${env.address}`,
+    stop: () => env.teardown(),
+  };
+}
+
+async function startBundled(options: DevTemporalOptions, reason: string): Promise<DevTemporal> {
+  const start = (port: number) => startDevServer({ port, searchAttributes: { ...TACT_SEARCH_ATTRIBUTES } });
+  let server;
+  try {
+    server = await start(options.port ?? 7233);
+  } catch (error) {
+    if (options.port !== undefined) throw error;
+    server = await start(0);
+  }
+  return {
+    kind: 'bundled',
+    address: server.address,
+    description:
+      `Temporal: the bundled offline dev server at ${server.address} (${reason}; in-memory: workflows do not ` +
+      'survive a restart; set TEMPORAL_ADDRESS for a real cluster)',
+    stop: () => server.stop(),
+  };
+}

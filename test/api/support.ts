@@ -1,0 +1,247 @@
+// The API under test, for real: the app on an ephemeral port reached with fetch, a private database
+// (real PostgreSQL when DATABASE_URL is set, embedded PGlite otherwise), Temporal from the project's
+// one helper (test/temporal-env.ts; CI uses the bundled offline server) and, when asked, a Tact worker
+// with the production activities (PostgreSQL decision log, dry-run outbox delivery).
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
+import { afterAll, beforeAll } from 'vitest';
+import { createApp } from '../../api/app';
+import { createLogger } from '../../api/logger';
+import { createMetrics } from '../../api/metrics';
+import { createRuntimeActivities, type RuntimeActivities } from '../../activities/runtime';
+import { TemporalUserWorkflows, type UserWorkflows } from '../../api/workflow-gateway';
+import type { ApiKeyScope } from '../../db/api-keys';
+import { createRepositories, type Repositories } from '../../db/repositories';
+import type { EpochMs, NotificationEvent, Preferences, UserEvent, UserProfile } from '../../domain/types';
+import { TactBudgetLeft, TactNextSendAt, TactOptedOut, TactQueueSize } from '../../workflows/search-attributes';
+import { createTactWorker, WORKFLOWS_PATH } from '../../workers/worker';
+import { openTestDatabase, type TestDatabase } from '../db/test-database';
+import { createTestEnv } from '../temporal-env';
+
+export const UNSUBSCRIBE_SECRET = 'api-test-unsubscribe-secret-0123456789abcdef';
+
+/** Counts every call that reaches the Temporal client boundary, then passes it on. */
+export class SpyWorkflows implements UserWorkflows {
+  readonly calls: { method: string; userId: string }[] = [];
+  constructor(private readonly inner: UserWorkflows) {}
+
+  get signals(): number {
+    return this.calls.filter((call) => call.method !== 'state' && call.method !== 'ping').length;
+  }
+  signalsFor(userId: string, method?: string): number {
+    return this.calls.filter(
+      (call) => call.userId === userId && call.method !== 'state' && (method === undefined || call.method === method),
+    ).length;
+  }
+  sendEvent(event: UserEvent) {
+    this.calls.push({ method: 'sendEvent', userId: event.userId });
+    return this.inner.sendEvent(event);
+  }
+  updateProfile(userId: string, profile: UserProfile) {
+    this.calls.push({ method: 'updateProfile', userId });
+    return this.inner.updateProfile(userId, profile);
+  }
+  updatePreferences(userId: string, preferences: Preferences) {
+    this.calls.push({ method: 'updatePreferences', userId });
+    return this.inner.updatePreferences(userId, preferences);
+  }
+  devicesChanged(userId: string, at: EpochMs) {
+    this.calls.push({ method: 'devicesChanged', userId });
+    return this.inner.devicesChanged(userId, at);
+  }
+  notificationEvent(userId: string, event: NotificationEvent) {
+    this.calls.push({ method: 'notificationEvent', userId });
+    return this.inner.notificationEvent(userId, event);
+  }
+  state(userId: string) {
+    this.calls.push({ method: 'state', userId });
+    return this.inner.state(userId);
+  }
+  ping() {
+    return this.inner.ping();
+  }
+}
+
+export interface ApiStack {
+  baseUrl: string;
+  db: TestDatabase;
+  repos: Repositories;
+  env: TestWorkflowEnvironment;
+  spy: SpyWorkflows;
+  keys: Record<'admin' | 'events' | 'usersWrite' | 'usersRead', string>;
+  /** fetch against the API with a key (default admin) and a JSON body. */
+  call(method: string, path: string, options?: CallOptions): Promise<ApiResponse>;
+}
+
+export interface CallOptions {
+  key?: string | null;
+  json?: unknown;
+  rawBody?: string | Buffer;
+  headers?: Record<string, string>;
+}
+
+export interface ApiResponse {
+  status: number;
+  headers: Headers;
+  /** Parsed JSON when the answer is JSON, else the text. */
+  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests read many shapes
+}
+
+let runtimeInstalled = false;
+
+export function installTestRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  try {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+  } catch {
+    // A runtime already exists in this process.
+  }
+}
+
+export function uniqueId(prefix: string): string {
+  return `${prefix}-${randomUUID().slice(0, 8)}`;
+}
+
+export async function callApi(baseUrl: string, method: string, path: string, options: CallOptions = {}) {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.key) headers.authorization = `Bearer ${options.key}`;
+  let body: string | Buffer | undefined = options.rawBody;
+  if (options.json !== undefined) {
+    body = JSON.stringify(options.json);
+    headers['content-type'] ??= 'application/json';
+  }
+  const response = await fetch(`${baseUrl}${path}`, { method, headers, ...(body !== undefined ? { body } : {}) });
+  const text = await response.text();
+  const type = response.headers.get('content-type') ?? '';
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: type.includes('json') && text !== '' ? JSON.parse(text) : text,
+  } satisfies ApiResponse;
+}
+
+export async function listen(app: http.RequestListener): Promise<{ server: http.Server; baseUrl: string }> {
+  const server = http.createServer(app);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
+export async function createKeys(repos: Repositories): Promise<ApiStack['keys']> {
+  const make = async (scopes: ApiKeyScope[]) => (await repos.apiKeys.create({ scopes }, Date.now())).key;
+  return {
+    admin: await make(['admin']),
+    events: await make(['events:write']),
+    usersWrite: await make(['users:write']),
+    usersRead: await make(['users:read']),
+  };
+}
+
+/** One stack per test file; `worker: false` leaves signalled workflows unprocessed (fuzzing). */
+export function useApiStack(options: { worker: boolean }): () => ApiStack {
+  let stack: ApiStack | undefined;
+  let server: http.Server | undefined;
+  let worker: Worker | undefined;
+  let running: Promise<void> | undefined;
+  let env: TestWorkflowEnvironment | undefined;
+  let db: TestDatabase | undefined;
+  let runtime: RuntimeActivities | undefined;
+
+  beforeAll(async () => {
+    installTestRuntime();
+    db = await openTestDatabase();
+    env = await createTestEnv({
+      mode: 'local',
+      searchAttributes: [TactNextSendAt, TactQueueSize, TactBudgetLeft, TactOptedOut],
+    });
+    const repos = createRepositories(db.pool);
+    const taskQueue = uniqueId('tact-api-test');
+    if (options.worker) {
+      runtime = await createRuntimeActivities({
+        pool: db.pool,
+        env: { TACT_UNSUBSCRIBE_SECRET: UNSUBSCRIBE_SECRET },
+        log: () => undefined,
+      });
+      const wiring = runtime;
+      worker = await createTactWorker({
+        connection: env.nativeConnection,
+        activities: wiring.activities,
+        config: { taskQueue, namespace: env.namespace ?? 'default' },
+        workflowBundle: await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') }),
+      });
+      running = worker.run();
+    }
+    const metrics = createMetrics();
+    const spy = new SpyWorkflows(
+      new TemporalUserWorkflows({
+        client: env.client,
+        connection: env.connection,
+        taskQueue,
+        timeoutMs: 10_000,
+        metrics,
+        // Suppressions reach the decision log before the workflow sleeps, not batched into a later send.
+        workflowOptions: { decisionLogDelayMs: 0 },
+      }),
+    );
+    const { app } = createApp({
+      repos,
+      pool: db.pool,
+      workflows: spy,
+      metrics,
+      logger: createLogger({ level: 'silent' }),
+      unsubscribeSecret: UNSUBSCRIBE_SECRET,
+    });
+    const listening = await listen(app);
+    server = listening.server;
+    const keys = await createKeys(repos);
+    const baseUrl = listening.baseUrl;
+    stack = {
+      baseUrl,
+      db,
+      repos,
+      env,
+      spy,
+      keys,
+      call: (method, path, callOptions = {}) =>
+        callApi(baseUrl, method, path, {
+          ...callOptions,
+          key: callOptions.key === undefined ? keys.admin : callOptions.key,
+        }),
+    };
+  });
+
+  afterAll(async () => {
+    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    if (worker && worker.getState() === 'RUNNING') worker.shutdown();
+    await running;
+    await runtime?.close();
+    await env?.teardown();
+    await db?.close();
+  });
+
+  return () => {
+    if (stack === undefined) throw new Error('the API stack is not started yet (use it inside a test)');
+    return stack;
+  };
+}
+
+/** Polls `probe` until it returns a value (not undefined), failing with `what` after `timeoutMs`. */
+export async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
