@@ -5,24 +5,27 @@ import type { DecisionStore } from '../domain/ports';
 import type { EpochMs } from '../domain/types';
 import { createRecordDecisions } from './decisions';
 import { createScoreCandidates } from './scoring';
-import { createSendNotification, type Deliver } from './send';
+import { createSendNotification, type Deliver, type ScoreCandidates } from './send';
 import type { TactActivities } from './types';
 
-export type { Deliver };
+export type { Deliver, ScoreCandidates };
 
 export interface ActivityDeps {
   decisions: DecisionStore;
   deliver: Deliver;
   policy?: PolicyConfig;
+  /** The scoring model (PRODUCT.md §6); the domain's heuristic prior under `policy` by default. */
+  score?: ScoreCandidates;
   /** Dates outcomes the activities decide themselves (a failed delivery); Date.now by default. */
   now?: () => EpochMs;
 }
 
 export function createActivities(deps: ActivityDeps): TactActivities {
+  const scoreCandidates = deps.score ?? createScoreCandidates(deps.policy ?? DEFAULT_POLICY);
   return {
-    scoreCandidates: createScoreCandidates(deps.policy ?? DEFAULT_POLICY),
+    scoreCandidates,
     deliverNotification: (input) => deps.deliver(input),
-    sendNotification: createSendNotification(deps.deliver, deps.decisions, deps.now ?? Date.now),
+    sendNotification: createSendNotification(deps.deliver, deps.decisions, deps.now ?? Date.now, scoreCandidates),
     recordDecisions: createRecordDecisions(deps.decisions),
   };
 }

@@ -1,4 +1,5 @@
 // The activity interface of the user workflow, in one place: the workflow proxies it, activities/index.ts implements it.
+import type { DeepPartial, PolicyConfig } from '../domain/config';
 import type {
   Candidate,
   Channel,
@@ -37,22 +38,50 @@ export type DeliveryResult =
   | { kind: 'delivered'; channel: Channel; endpoints: number; at: EpochMs }
   | { kind: 'failed'; reason: 'no_channel' | 'delivery_failed' | 'template_error'; detail: string };
 
+/**
+ * What the send needs to re-run the budget auction on fresh model scores (PRODUCT.md §4 steps 2–3) in the same
+ * activity call as the delivery: the workflow plans on in-workflow priors and lets the model have the last word.
+ */
+export interface SendAuction {
+  /** Every pending non-critical candidate (the one to send included), scored by the model in this call. */
+  scoring: ScoreCandidatesInput;
+  /** Every pending candidate; critical ones keep the in-workflow prior, as the workflow plans them. */
+  pending: Candidate[];
+  lastEngagementAt?: EpochMs;
+  userSince: EpochMs;
+  /** The workflow's policy overrides (RuntimeOptions.policy), so the auction is judged under the workflow's rules. */
+  policy?: DeepPartial<PolicyConfig>;
+}
+
 export interface SendNotificationInput {
   delivery: DeliverNotificationInput;
   /** Outcomes decided earlier and not yet in the decision log: written in the same call as this send's own. */
   unrecorded: Decision[];
+  /** Absent when the workflow's scores are already fresh model scores (or the candidate is critical). */
+  auction?: SendAuction;
 }
 
-export interface SendNotificationResult {
-  delivery: DeliveryResult;
-  /** The candidate's outcome: `sent` at the delivery time, or suppressed with the delivery's reason. */
-  decision: Decision;
-  /**
-   * Whether `unrecorded` and `decision` reached the decision log. False when the log was unavailable: the
-   * delivery stands (it is never retried for the log's sake) and the workflow records them later.
-   */
-  recorded: boolean;
-}
+export type SendNotificationResult =
+  | {
+      kind: 'attempted';
+      delivery: DeliveryResult;
+      /** The candidate's outcome: `sent` at the delivery time, or suppressed with the delivery's reason. */
+      decision: Decision;
+      /**
+       * Whether `unrecorded` and `decision` reached the decision log. False when the log was unavailable: the
+       * delivery stands (it is never retried for the log's sake) and the workflow records them later.
+       */
+      recorded: boolean;
+      /** The model's scores of the auction's candidates (empty without an auction or when the model failed). */
+      scores: Score[];
+    }
+  | {
+      /** On fresh scores the auction no longer sends this candidate now: nothing was delivered or recorded. */
+      kind: 'outbid';
+      scores: Score[];
+      /** What the auction does instead, for the workflow log. */
+      why: string;
+    };
 
 export interface RecordDecisionsInput {
   userId: string;
@@ -60,14 +89,20 @@ export interface RecordDecisionsInput {
 }
 
 export interface TactActivities {
-  /** One score per input candidate, same order. */
+  /**
+   * The scoring model on its own: one score per input candidate, same order. The user workflow scores inside
+   * sendNotification instead (one activity call per send, not two).
+   */
   scoreCandidates(input: ScoreCandidatesInput): Promise<Score[]>;
   /**
    * Delivery alone, without the decision log. Idempotent per (candidate id, endpoint): a retried attempt never
    * sends twice. The user workflow calls sendNotification instead.
    */
   deliverNotification(input: DeliverNotificationInput): Promise<DeliveryResult>;
-  /** Delivers, then records the outcome with the pending decisions, in one activity (one Temporal action). */
+  /**
+   * Re-scores the pending candidates and re-runs the auction when given one, then (unless outbid) delivers and
+   * records the outcome with the pending decisions: one activity call, one Temporal action.
+   */
   sendNotification(input: SendNotificationInput): Promise<SendNotificationResult>;
   /** Idempotent per (userId, candidateId). */
   recordDecisions(input: RecordDecisionsInput): Promise<void>;

@@ -5,10 +5,12 @@
  * workflow started (incl. continue-as-new runs), signals (a signal-with-start that starts counts the
  * start and the signal), timers started, activity attempts (scheduled + retries), search-attribute
  * upserts, memo upserts, local activities (1 per workflow task that ran any). Queries are not counted.
+ * Two profiles (see PROFILES); `BENCH_PROFILES=local` runs one.
  */
 import { randomUUID } from 'node:crypto';
 import { tsToMs } from '@temporalio/common/lib/time';
 import type { temporal } from '@temporalio/proto';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime } from '@temporalio/worker';
 import { createActivities, createDryRunDeliver, InMemoryDecisionStore, serverClock } from '../activities';
 import { TactUserClient } from '../api/user-client';
@@ -103,10 +105,37 @@ interface Step {
 const TIME_ZONES = ['Europe/Paris', 'America/New_York', 'Asia/Tokyo', 'America/Sao_Paulo', 'Australia/Sydney'];
 const DAYS = 3;
 
+/**
+ * Two user profiles over the same 20-signal day, each user in one of TIME_ZONES and sending its signals at local
+ * times of that zone:
+ * - `utc` (the first profile this bench measured): the workflows are never told the users' time zone, so they plan
+ *   on UTC days and UTC quiet hours while events follow local times, and every signal lands on a whole minute
+ *   of a round local time;
+ * - `local`: each user's time zone is set (one profile signal before the first day), and each user's signals come
+ *   a few minutes off the round times, as real traffic does, so they do not coincide with planned send times.
+ */
+interface Profile {
+  name: 'utc' | 'local';
+  setsTimeZone: boolean;
+  /** Minutes added to the step'th signal of user `user`: deterministic, within ±6. */
+  jitter: (user: number, step: number) => number;
+}
+
+const PROFILES: Profile[] = [
+  { name: 'utc', setsTimeZone: false, jitter: () => 0 },
+  { name: 'local', setsTimeZone: true, jitter: (user, step) => ((user * 7 + step * 5) % 13) - 6 },
+];
+
 /** 20 signals in a user's local day. */
-function standardDay(userId: string, tz: string, dayStart: EpochMs, day: number): Step[] {
-  const at = (h: number, m: number): EpochMs => nextLocalTime(dayStart, tz, h * 60 + m);
+function standardDay(
+  userId: string,
+  tz: string,
+  dayStart: EpochMs,
+  day: number,
+  jitter: (step: number) => number,
+): Step[] {
   const steps: Step[] = [];
+  const at = (h: number, m: number): EpochMs => nextLocalTime(dayStart, tz, h * 60 + m) + jitter(steps.length) * 60_000;
   const event = (h: number, m: number, type: string, properties: UserEvent['properties']): void => {
     const t = at(h, m);
     const e: UserEvent = { id: `bench-${randomUUID()}`, userId, type, occurredAt: t, properties };
@@ -124,8 +153,8 @@ function standardDay(userId: string, tz: string, dayStart: EpochMs, day: number)
       userId,
       send: async (users) => {
         const state = await users.state(userId);
-        const last = state?.recentDecisions.filter((d) => d.outcome.kind === 'sent').at(-1);
-        if (last) await users.notificationEvent(userId, { notificationId: last.candidateId, type: 'opened', at: t });
+        const last = state?.recentSends.at(-1);
+        if (last) await users.notificationEvent(userId, { notificationId: last.notificationId, type: 'opened', at: t });
         else await users.appOpened(userId, t);
       },
     });
@@ -178,46 +207,68 @@ export async function run(): Promise<void> {
   const running = worker.run();
   try {
     const users = new TactUserClient(env.client, { taskQueue });
-    const now = await env.currentTimeMs();
-    const plans = TIME_ZONES.map((tz, i) => {
-      const userId = `bench-${i}-${randomUUID().slice(0, 6)}`;
-      const first = nextLocalTime(now + 60 * 60_000, tz, 0);
-      const dayStarts = Array.from({ length: DAYS + 1 }, (_, d) =>
-        nextLocalTime(first + d * 86_400_000 - 3_600_000, tz, 0),
-      );
-      return { userId, tz, dayStarts };
-    });
-    const steps = plans
-      .flatMap((p) => p.dayStarts.slice(0, DAYS).flatMap((start, day) => standardDay(p.userId, p.tz, start, day)))
-      .sort((a, b) => a.at - b.at);
-    for (const step of steps) {
-      const current = await env.currentTimeMs();
-      if (step.at > current) await env.sleep(step.at - current);
-      await step.send(users);
+    const wanted = (process.env.BENCH_PROFILES ?? 'utc,local').split(',').map((p) => p.trim());
+    for (const profile of PROFILES.filter((p) => wanted.includes(p.name))) {
+      await measure(env, users, decisions, profile);
     }
-    const end = Math.max(...plans.map((p) => p.dayStarts[DAYS]!));
-    const current = await env.currentTimeMs();
-    if (end > current) await env.sleep(end - current);
-
-    const perDay: ActionBreakdown[][] = [];
-    let sends = 0;
-    for (const p of plans) {
-      const events = await allRuns(env.client, p.userId);
-      perDay.push(
-        p.dayStarts.slice(0, DAYS).map((start, d) => {
-          const stop = p.dayStarts[d + 1]!;
-          return countActions(events.filter((e) => inDay(e, start, stop, d === 0)));
-        }),
-      );
-      sends += decisions.decisionsFor(p.userId).filter((d) => d.outcome.kind === 'sent').length;
-    }
-    report(perDay, sends / (plans.length * DAYS));
-    if (process.env.BENCH_TRACE === '1') trace(await allRuns(env.client, plans[0]!.userId), plans[0]!.tz);
   } finally {
     worker.shutdown();
     await running;
     await env.teardown();
   }
+}
+
+async function measure(
+  env: TestWorkflowEnvironment,
+  users: TactUserClient,
+  decisions: InMemoryDecisionStore,
+  profile: Profile,
+): Promise<void> {
+  const now = await env.currentTimeMs();
+  const plans = TIME_ZONES.map((tz, i) => {
+    const userId = `bench-${profile.name}-${i}-${randomUUID().slice(0, 6)}`;
+    const first = nextLocalTime(now + 60 * 60_000, tz, 0);
+    const dayStarts = Array.from({ length: DAYS + 1 }, (_, d) =>
+      nextLocalTime(first + d * 86_400_000 - 3_600_000, tz, 0),
+    );
+    return { userId, tz, dayStarts, index: i };
+  });
+  if (profile.setsTimeZone) {
+    for (const p of plans) await users.updateProfile(p.userId, { timeZone: p.tz });
+  }
+  const steps = plans
+    .flatMap((p) =>
+      p.dayStarts
+        .slice(0, DAYS)
+        .flatMap((start, day) => standardDay(p.userId, p.tz, start, day, (step) => profile.jitter(p.index, step))),
+    )
+    .sort((a, b) => a.at - b.at);
+  for (const step of steps) {
+    const current = await env.currentTimeMs();
+    if (step.at > current) await env.sleep(step.at - current);
+    await step.send(users);
+  }
+  const end = Math.max(...plans.map((p) => p.dayStarts[DAYS]!));
+  const current = await env.currentTimeMs();
+  if (end > current) await env.sleep(end - current);
+
+  const perDay: ActionBreakdown[][] = [];
+  let sends = 0;
+  for (const p of plans) {
+    const events = await allRuns(env.client, p.userId);
+    perDay.push(
+      p.dayStarts.slice(0, DAYS).map((start, d) => {
+        const stop = p.dayStarts[d + 1]!;
+        return countActions(events.filter((e) => inDay(e, start, stop, d === 0)));
+      }),
+    );
+    sends += decisions.decisionsFor(p.userId).filter((d) => d.outcome.kind === 'sent').length;
+  }
+  console.log(
+    `\nprofile "${profile.name}"${profile.setsTimeZone ? ' (time zones set, signals off the round minute)' : ' (workflows on UTC, signals on round local times)'}`,
+  );
+  report(perDay, sends / (plans.length * DAYS));
+  if (process.env.BENCH_TRACE === '1') trace(await allRuns(env.client, plans[0]!.userId), plans[0]!.tz);
 }
 
 function inDay(e: HistoryEvent, start: EpochMs, stop: EpochMs, first: boolean): boolean {

@@ -10,3 +10,4 @@ export * from './triggers';
 export * from './send-time';
 export * from './scoring';
 export * from './ports';
+export * from './receipts';

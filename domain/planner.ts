@@ -25,14 +25,16 @@ import { DEFAULT_POLICY, categoryPolicy, isBudgeted, isUrgent } from './config';
 import type { PolicyConfig } from './config';
 import { budgetLeftToday, cooldownUntil, pruneSends } from './budget';
 import { earliestAllowed, ruleContext } from './earliest';
-import type { Constraint, RuleContext } from './earliest';
+import type { Constraint, Earliest, RuleContext } from './earliest';
 import { allowedChannels, ineligibility } from './eligibility';
+import { bestSlot, sendSlots, type SendSlot } from './send-time';
 import { formatLocalTime } from './time';
 import type {
   Candidate,
   Channel,
   Decision,
   EpochMs,
+  HourOfWeekCounts,
   Preferences,
   Score,
   SendRecord,
@@ -53,6 +55,11 @@ export interface PlannerState {
   lastEngagementAt?: EpochMs;
   /** First seen (new users are not dormant). */
   userSince: EpochMs;
+  /**
+   * The user's engagement by local hour of week (send-time model). When given, a candidate that cannot go before
+   * its score's best send time has passed gets a best send time predicted from when it can first go.
+   */
+  engagement?: HourOfWeekCounts;
 }
 
 export type PlanAction =
@@ -155,6 +162,20 @@ export function plan(
   const drops: Decision[] = [];
   const options: Option[] = [];
   const waitingToExpire: { candidate: Candidate; why: string }[] = [];
+  // Candidates pushed to the same instant (the end of quiet hours, the next local day) share its send slots.
+  const { engagement } = state;
+  const slots = new Map<EpochMs, SendSlot[]>();
+  const slotsFrom =
+    engagement === undefined
+      ? undefined
+      : (from: EpochMs): SendSlot[] => {
+          let found = slots.get(from);
+          if (found === undefined) {
+            found = sendSlots(engagement, from, tz);
+            slots.set(from, found);
+          }
+          return found;
+        };
 
   for (const candidate of state.pending) {
     const notAllowed = ineligibility(candidate, state.preferences, config);
@@ -204,8 +225,9 @@ export function plan(
     }
     let at = earliest.at;
     let why = earliest.binding === null ? 'allowed now' : explainConstraint(earliest.binding, candidate, tz);
-    if (!isUrgent(policy.priorityClass) && score.bestSendAt > at) {
-      const atBest = earliestAllowed(candidate, ctx, score.bestSendAt);
+    const bestAt = isUrgent(policy.priorityClass) ? at : preferredSendAt(candidate, score, earliest, slotsFrom);
+    if (bestAt > at) {
+      const atBest = earliestAllowed(candidate, ctx, bestAt);
       if (atBest.at !== Infinity) {
         at = atBest.at;
         why =
@@ -225,6 +247,23 @@ export function plan(
   }
 
   return { drops, action: chooseAction(options, waitingToExpire, now, tz) };
+}
+
+/**
+ * When the candidate should go, given that the rules allow it from `earliest.at`: its score's best send time, or,
+ * when a rule (caps, cooldown, quiet hours, notBefore) pushed it past that time (the score looks 24 h ahead of now),
+ * the best time in the 24 h after `earliest.at` and before expiry under the user's engagement. Otherwise a candidate
+ * held back overnight would be planned for the end of quiet hours, only to be moved to that day's best time once
+ * re-scored there: two wake-ups instead of one, and a morning send in between.
+ */
+function preferredSendAt(
+  candidate: Candidate,
+  score: Score,
+  earliest: Earliest,
+  slotsFrom: ((from: EpochMs) => SendSlot[]) | undefined,
+): EpochMs {
+  if (score.bestSendAt >= earliest.at || earliest.binding === null || slotsFrom === undefined) return score.bestSendAt;
+  return bestSlot(slotsFrom(earliest.at), candidate.expiresAt).at;
 }
 
 function chooseAction(

@@ -73,6 +73,30 @@ function nextLocalHour(at: EpochMs, tz: string): EpochMs {
   return at - (((at % MINUTE_MS) + MINUTE_MS) % MINUTE_MS) - minute * MINUTE_MS + HOUR_MS;
 }
 
+/** A time a notification could go, and the lift of its local hour over an average hour of the week (1 = average). */
+export interface SendSlot {
+  at: EpochMs;
+  propensity: number;
+}
+
+/** The times to consider in [from, from + horizon): `from` itself, then the start of each local hour, with their lift. */
+export function sendSlots(counts: HourOfWeekCounts, from: EpochMs, tz: string, horizonMs: number = DAY_MS): SendSlot[] {
+  const propensity = smoothedPropensity(counts);
+  const lift = (at: EpochMs): number => propensity[hourOfWeek(at, tz)]! * HOURS_PER_WEEK;
+  const slots = [{ at: from, propensity: lift(from) }];
+  for (let at = nextLocalHour(from, tz); at < from + horizonMs; at = nextLocalHour(at, tz)) {
+    slots.push({ at, propensity: lift(at) });
+  }
+  return slots;
+}
+
+/** The slot with the highest lift among those before `before` (ties go to the earliest); slots[0] always counts. */
+export function bestSlot(slots: readonly SendSlot[], before: EpochMs = Infinity): SendSlot {
+  let best = slots[0]!;
+  for (const slot of slots) if (slot.at < before && slot.propensity > best.propensity) best = slot;
+  return best;
+}
+
 /**
  * The best time to send within [now, now + horizon): the start of the local hour with the highest smoothed
  * propensity (or now, when the current hour is best; ties go to the earliest). `propensity` is the lift over an
@@ -84,12 +108,5 @@ export function bestSendTime(
   tz: string,
   horizonMs: number = DAY_MS,
 ): { at: EpochMs; propensity: number } {
-  const propensity = smoothedPropensity(counts);
-  const lift = (at: EpochMs): number => propensity[hourOfWeek(at, tz)]! * HOURS_PER_WEEK;
-  let best = { at: now, propensity: lift(now) };
-  for (let at = nextLocalHour(now, tz); at < now + horizonMs; at = nextLocalHour(at, tz)) {
-    const candidate = lift(at);
-    if (candidate > best.propensity) best = { at, propensity: candidate };
-  }
-  return best;
+  return bestSlot(sendSlots(counts, now, tz, horizonMs));
 }

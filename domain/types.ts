@@ -79,8 +79,14 @@ export interface SendRecord {
   category: Category;
   channel: Channel;
   at: EpochMs;
-  /** Set when the user opened it. */
+  /** When the user opened it: the earliest `opened` receipt, or an `engaged`/`converted` one (they imply the open). */
   openedAt?: EpochMs;
+  /** Earliest `delivered` receipt (the device reported it). */
+  deliveredAt?: EpochMs;
+  /** Earliest `engaged` receipt. */
+  engagedAt?: EpochMs;
+  /** Earliest `converted` receipt. */
+  convertedAt?: EpochMs;
 }
 
 export const SUPPRESSION_REASONS = [

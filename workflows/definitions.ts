@@ -3,6 +3,7 @@ import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type {
   Candidate,
   Category,
+  Channel,
   Decision,
   EpochMs,
   NotificationEvent,
@@ -62,6 +63,20 @@ export interface PlannedSendView {
   why: string;
 }
 
+/** A notification this user was sent, with the receipts that came back for it (PRODUCT.md §7). */
+export interface SentNotificationView {
+  /** The candidate id; the `nid` in the push payload that receipts quote. */
+  notificationId: string;
+  category: Category;
+  channel: Channel;
+  sentAt: EpochMs;
+  deliveredAt?: EpochMs;
+  /** Also set by an `engaged` or `converted` receipt, which imply the open. */
+  openedAt?: EpochMs;
+  engagedAt?: EpochMs;
+  convertedAt?: EpochMs;
+}
+
 export interface UserStats {
   /** Inbox messages (signals) processed since the workflow was first started. */
   messagesProcessed: number;
@@ -85,6 +100,12 @@ export interface UserStateView {
   queue: QueuedCandidateView[];
   /** Newest last, bounded. */
   recentDecisions: Decision[];
+  /**
+   * Delivered notifications with their receipts, newest last: at most the last RECENT_SENDS_VIEW_CAP of those the
+   * workflow keeps for its rules (7 days, and always the last 10). Failed deliveries are not sends: they appear
+   * only in `recentDecisions` (`delivery_failed`, `no_channel`, `template_error`).
+   */
+  recentSends: SentNotificationView[];
   /** Signals received but not yet processed by the main loop. */
   inboxSize: number;
   stats: UserStats;

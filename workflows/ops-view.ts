@@ -2,8 +2,8 @@
 // Pure functions of the workflow state; no PII (template variables and deep links never leave the workflow here).
 import type { SearchAttributeUpdatePair, TypedSearchAttributes } from '@temporalio/common';
 import { budgetLeftToday, cooldownUntil, localParts, type PolicyConfig } from '../domain';
-import type { EpochMs } from '../domain/types';
-import type { PlannedSendView, UserStateView } from './definitions';
+import type { EpochMs, SendRecord } from '../domain/types';
+import type { PlannedSendView, SentNotificationView, UserStateView } from './definitions';
 import { TactBudgetLeft, TactNextSendAt, TactOptedOut, TactQueueSize } from './search-attributes';
 import { planningScores, plannerState, type UserState } from './user-state';
 
@@ -44,8 +44,26 @@ export function stateView(
       }))
       .sort((a, b) => (b.score?.expectedValue ?? 0) - (a.score?.expectedValue ?? 0)),
     recentDecisions: [...state.recentDecisions],
+    recentSends: state.sends.slice(-RECENT_SENDS_VIEW_CAP).map(sentView),
     inboxSize,
     stats: { ...state.stats },
+  };
+}
+
+/** How many sends the `state` query lists. */
+export const RECENT_SENDS_VIEW_CAP = 20;
+
+function sentView(send: SendRecord): SentNotificationView {
+  const { candidateId, category, channel, at, deliveredAt, openedAt, engagedAt, convertedAt } = send;
+  return {
+    notificationId: candidateId,
+    category,
+    channel,
+    sentAt: at,
+    ...(deliveredAt === undefined ? {} : { deliveredAt }),
+    ...(openedAt === undefined ? {} : { openedAt }),
+    ...(engagedAt === undefined ? {} : { engagedAt }),
+    ...(convertedAt === undefined ? {} : { convertedAt }),
   };
 }
 

@@ -13,10 +13,12 @@ import {
   type PlannerState,
   type PolicyConfig,
   type TriggerRule,
+  withReceipt,
 } from '../domain';
 import {
   CATEGORIES,
   CHANNELS,
+  NOTIFICATION_EVENT_TYPES,
   type Candidate,
   type Decision,
   type EpochMs,
@@ -53,7 +55,7 @@ export type InboxMessage =
   | { kind: 'appOpened'; at: EpochMs }
   | { kind: 'devicesChanged'; at: EpochMs };
 
-/** A score from the scoring activity (the model), valid until invalidated or older than MODEL_SCORE_TTL_MS. */
+/** A score from the model (scored inside the send activity), valid until invalidated or older than MODEL_SCORE_TTL_MS. */
 export interface ModelScore {
   score: Score;
   scoredAt: EpochMs;
@@ -92,7 +94,7 @@ export interface CarriedState {
 const HOURS_PER_WEEK = 168;
 export const SEEN_IDS_CAP = 2_000;
 export const RECENT_DECISIONS_CAP = 50;
-/** A model score older than this is refreshed before it decides a send. */
+/** A model score older than this is refreshed (by the send activity's auction) before it decides a send. */
 export const MODEL_SCORE_TTL_MS = 15 * 60_000;
 
 export const DEFAULT_PROFILE: UserProfile = { timeZone: 'UTC', locale: 'en' };
@@ -139,6 +141,7 @@ export function plannerState(state: UserState): PlannerState {
     sends: state.sends,
     lastEngagementAt: state.lastEngagementAt,
     userSince: state.userSince,
+    engagement: state.engagement.counts,
   };
 }
 
@@ -236,10 +239,14 @@ export function applyMessages(
       }
       case 'notification': {
         const { event } = message;
-        if (event.type === 'delivered') break;
-        const send = state.sends.find((s) => s.candidateId === event.notificationId);
-        if (send && send.openedAt === undefined) send.openedAt = event.at;
-        engage(state, event.at);
+        if (!isReceipt(event)) {
+          warnings.push('notification event with an unknown type or invalid time; ignored');
+          break;
+        }
+        // A receipt for a send no longer kept (or never made) still counts as engagement below.
+        const i = state.sends.findIndex((s) => s.candidateId === event.notificationId);
+        if (i >= 0) state.sends[i] = withReceipt(state.sends[i]!, event);
+        if (event.type !== 'delivered') engage(state, event.at);
         break;
       }
       case 'appOpened':
@@ -306,7 +313,7 @@ export function scoringContext(state: UserState, now: EpochMs): ScoringContext {
 export type ScoreSource = 'model' | 'prior';
 
 /**
- * Scores for planning: the model's (the scoring activity) while fresh, else the heuristic prior,
+ * Scores for planning: the model's (from the send activity's auction) while fresh, else the heuristic prior,
  * computed in-workflow because it is pure and costs no Temporal action.
  */
 export function planningScores(
@@ -352,6 +359,14 @@ function candidateProblem(candidate: Candidate, userId: string): string | null {
   if (!Number.isFinite(candidate.expiresAt) || !Number.isFinite(candidate.createdAt)) return 'has invalid times';
   if (!(candidate.businessValue >= 0 && candidate.businessValue <= 1)) return 'has businessValue outside 0..1';
   return null;
+}
+
+function isReceipt(event: NotificationEvent): boolean {
+  return (
+    typeof event.notificationId === 'string' &&
+    (NOTIFICATION_EVENT_TYPES as readonly string[]).includes(event.type) &&
+    Number.isFinite(event.at)
+  );
 }
 
 function preferencesProblem(change: Partial<Preferences>): string | null {

@@ -14,7 +14,7 @@ import {
 } from '@temporalio/workflow';
 import { DEFAULT_POLICY, DEFAULT_TRIGGERS, plan, withOverrides, type PlanAction, type PolicyConfig } from '../domain';
 import type { Candidate, Channel, Decision, EpochMs, Score } from '../domain/types';
-import type { SendNotificationResult, TactActivities } from '../activities/types';
+import type { SendAuction, SendNotificationResult, TactActivities } from '../activities/types';
 import { DEFAULT_DECISION_LOG_DELAY_MS, mustRecordBeforeSleep } from './decision-log';
 import {
   appOpenedSignal,
@@ -48,6 +48,7 @@ import {
   prune,
   scoringContext,
   type InboxMessage,
+  type RuntimeOptions,
   type UserState,
 } from './user-state';
 import { WakeTimer } from './wake-timer';
@@ -100,16 +101,8 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
     for (const drop of drops) decide(state, drop, now);
 
     if (action.kind === 'send') {
-      // Critical candidates skip scoring; otherwise the send is decided on fresh model scores.
-      const toScore = isCritical(action.candidate, config)
-        ? []
-        : needingModelScore(state, now).filter((c) => !isCritical(c, config));
-      if (toScore.length > 0) {
-        await refreshModelScores(state, toScore, now, config);
-        continue;
-      }
       lastPlan = { next: { at: now, candidateId: action.candidate.id, why: action.why }, why: action.why };
-      await send(state, action.candidate, action.channels);
+      await send(state, action.candidate, action.channels, auctionFor(state, action.candidate, now, config, options));
       continue;
     }
 
@@ -175,45 +168,52 @@ function shouldContinueAsNew(maxEvents: number, maxBytes: number): boolean {
   return info.continueAsNewSuggested || info.historyLength >= maxEvents || info.historySize >= maxBytes;
 }
 
-async function refreshModelScores(
+/**
+ * The auction the send activity re-runs on fresh model scores (see activities/send.ts), or none: critical
+ * candidates skip scoring (nothing to optimize, and every millisecond counts), and a plan already made on fresh
+ * model scores needs no second look.
+ */
+function auctionFor(
   state: UserState,
-  candidates: Candidate[],
+  candidate: Candidate,
   now: EpochMs,
   config: PolicyConfig,
+  options: RuntimeOptions,
+): SendAuction | undefined {
+  if (isCritical(candidate, config)) return undefined;
+  if (!needingModelScore(state, now).some((c) => !isCritical(c, config))) return undefined;
+  return {
+    scoring: {
+      userId: state.userId,
+      candidates: state.pending.filter((c) => !isCritical(c, config)),
+      ...scoringContext(state, now),
+    },
+    pending: state.pending,
+    ...(state.lastEngagementAt === undefined ? {} : { lastEngagementAt: state.lastEngagementAt }),
+    userSince: state.userSince,
+    ...(options.policy === undefined ? {} : { policy: options.policy }),
+  };
+}
+
+/**
+ * Delivers and, in the same activity, records the outcome with every buffered decision; with an auction, the
+ * activity first re-scores the pending candidates and may decline ("outbid"), leaving the workflow to re-plan on
+ * the model's scores.
+ */
+async function send(
+  state: UserState,
+  candidate: Candidate,
+  channels: Channel[],
+  auction: SendAuction | undefined,
 ): Promise<void> {
-  const { scoreCandidates } = proxyActivities<TactActivities>({
-    startToCloseTimeout: '10s',
-    retry: { initialInterval: '1s', maximumAttempts: 3 },
-    summary: `score ${candidates.length} candidate(s)`,
-  });
-  const priors = planningScores(state, now, config);
-  let scores: Score[] = [];
-  try {
-    scores = await scoreCandidates({ userId: state.userId, candidates, ...scoringContext(state, now) });
-  } catch (err) {
-    // Scoring must never stall notifications: this round decides on the in-workflow prior.
-    log.warn('scoring failed; using priors', { userId: state.userId, error: failureMessage(err) });
-  }
-  const byId = new Map(scores.map((s) => [s.candidateId, s]));
-  for (const candidate of candidates) {
-    const score = byId.get(candidate.id) ?? priors[candidate.id];
-    if (score) state.modelScores[candidate.id] = { score: stripSource(score), scoredAt: now };
-  }
-}
-
-function stripSource(score: Score & { source?: unknown }): Score {
-  return { candidateId: score.candidateId, expectedValue: score.expectedValue, bestSendAt: score.bestSendAt };
-}
-
-/** Delivers and, in the same activity, records the outcome with every buffered decision. */
-async function send(state: UserState, candidate: Candidate, channels: Channel[]): Promise<void> {
   const now = Date.now();
   const window = Math.min(MAX_DELIVERY_WINDOW_MS, Math.max(60_000, candidate.expiresAt - now));
+  const rescoring = auction === undefined ? '' : ` (re-scoring ${auction.scoring.candidates.length} pending)`;
   const { sendNotification } = proxyActivities<TactActivities>({
     startToCloseTimeout: '1m',
     scheduleToCloseTimeout: window,
     retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '5m' },
-    summary: `deliver ${candidate.category} ${candidate.template} via ${channels.join(' → ')}`,
+    summary: `deliver ${candidate.category} ${candidate.template} via ${channels.join(' → ')}${rescoring}`,
   });
   const unrecorded = [...state.unrecorded];
   let result: SendNotificationResult;
@@ -221,10 +221,21 @@ async function send(state: UserState, candidate: Candidate, channels: Channel[])
     result = await sendNotification({
       delivery: { userId: state.userId, candidate, channels, profile: state.profile, preferences: state.preferences },
       unrecorded,
+      ...(auction === undefined ? {} : { auction }),
     });
   } catch (err) {
     log.warn('delivery failed after retries', { userId: state.userId, candidateId: candidate.id });
     decide(state, failed(candidate, Date.now(), failureMessage(err)), Date.now());
+    return;
+  }
+  // Scored at the decision time: the scores' best send times are predicted from it.
+  for (const score of result.scores) {
+    if (state.pending.some((c) => c.id === score.candidateId)) {
+      state.modelScores[score.candidateId] = { score: stripExtra(score), scoredAt: now };
+    }
+  }
+  if (result.kind === 'outbid') {
+    log.info('send outbid on fresh scores', { userId: state.userId, candidateId: candidate.id, why: result.why });
     return;
   }
   const { decision } = result;
@@ -242,6 +253,11 @@ async function send(state: UserState, candidate: Candidate, channels: Channel[])
   } else {
     decide(state, decision, Date.now());
   }
+}
+
+/** Only what planning needs: a model may return more, and the workflow state is carried in history. */
+function stripExtra(score: Score): Score {
+  return { candidateId: score.candidateId, expectedValue: score.expectedValue, bestSendAt: score.bestSendAt };
 }
 
 function failed(candidate: Candidate, at: EpochMs, detail: string): Decision {

@@ -108,6 +108,30 @@ describe('daily cap on the local calendar day', () => {
     expect(result.action).toMatchObject({ kind: 'wait', until: paris(4, 7) });
   });
 
+  it('plans a capped-out evening candidate for the next best time after the cap resets, not for 07:00', () => {
+    // 20:30 local, three sent today: the score's best time (now, the evening peak) has passed by the time the cap
+    // resets and quiet hours end (07:00); the best time of the next day, under the population's pattern, is its evening.
+    const c = candidate('content', paris(3, 20, 30)); // 48 h TTL
+    const engagement = new Array<number>(168).fill(0);
+    const result = plan(state({ pending: [c], sends: three, engagement }), scored(c), paris(3, 20, 30));
+    expect(result.action).toMatchObject({ kind: 'wait', until: paris(4, 20), candidateId: c.id });
+    expect(result.action.why).toContain('best send time 20:00');
+    // Re-planned there with a fresh score, it goes.
+    expect(
+      plan(state({ pending: [c], sends: three, engagement }), scored(c, 0.3, paris(4, 20)), paris(4, 20)).action,
+    ).toMatchObject({ kind: 'send', candidate: c });
+    // A user who engages in the morning gets the morning instead.
+    const mornings = engagement.map((_, h) => (h % 24 === 8 ? 5 : 0));
+    expect(
+      plan(state({ pending: [c], sends: three, engagement: mornings }), scored(c), paris(3, 20, 30)).action,
+    ).toMatchObject({ kind: 'wait', until: paris(4, 8) });
+    // A candidate that expires before the next evening gets the best time it can still make.
+    const short = candidate('content', paris(3, 20, 30), { ttlMs: 13 * HOUR });
+    expect(
+      plan(state({ pending: [short], sends: three, engagement }), scored(short), paris(3, 20, 30)).action,
+    ).toMatchObject({ kind: 'wait', until: paris(4, 8) });
+  });
+
   it('drops `daily_cap` at once when the next allowed day starts after the candidate expires', () => {
     const c = candidate('social', paris(3, 21, 30), { ttlMs: 2 * HOUR });
     const result = plan(state({ pending: [c], sends: three }), scored(c), paris(3, 21, 30));

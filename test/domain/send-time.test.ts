@@ -3,7 +3,9 @@ import {
   HOURS_PER_WEEK,
   POPULATION_HOUR_OF_WEEK,
   bestSendTime,
+  bestSlot,
   recordEngagement,
+  sendSlots,
   smoothedPropensity,
 } from '../../domain/send-time';
 import { hourOfWeek, localParts } from '../../domain/time';
@@ -54,6 +56,19 @@ describe('bestSendTime', () => {
     const best = bestSendTime([], paris(4, 9), PARIS, 3 * 3_600_000);
     expect(best.at).toBeGreaterThanOrEqual(paris(4, 9));
     expect(best.at).toBeLessThan(paris(4, 12));
+  });
+
+  it('lists the slots once, so candidates with different expiries can each take the best they can make', () => {
+    const from = paris(4, 7, 10);
+    const slots = sendSlots([], from, PARIS);
+    expect(slots[0]).toMatchObject({ at: from });
+    expect(slots[1]!.at).toBe(paris(4, 8));
+    expect(slots.at(-1)!.at).toBe(paris(5, 7));
+    expect(bestSlot(slots)).toEqual(bestSendTime([], from, PARIS));
+    expect(bestSlot(slots).at).toBe(paris(4, 20));
+    // Expiring at 10:00: the morning peak is the best it can still make; expiring at once, only `from` counts.
+    expect(bestSlot(slots, paris(4, 10)).at).toBe(paris(4, 8));
+    expect(bestSlot(slots, from).at).toBe(from);
   });
 
   it('steps through local hours in half-hour zones across a half-hour DST change', () => {

@@ -59,6 +59,8 @@ export function simulate(
     pending: [],
     sends: [...scenario.priorSends],
     userSince: scenario.userSince,
+    // The population's send-time pattern: candidates held past their score's best time are re-timed with it.
+    engagement: new Array<number>(168).fill(0),
     dedupeKeys: {},
     ...(scenario.lastEngagementAt === undefined ? {} : { lastEngagementAt: scenario.lastEngagementAt }),
   };

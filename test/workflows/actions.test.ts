@@ -60,8 +60,44 @@ describe('Temporal actions of the user workflow', () => {
     const done = await h.waitForState(userId, (s) => s.recentDecisions.length === 2, 'the send');
     expect(h.decisions.decisionsFor(userId)).toEqual(done.recentDecisions);
     expect(done.recentDecisions.map((d) => d.outcome.kind)).toEqual(['suppressed', 'sent']);
-    expect(await activitiesScheduled(userId)).toEqual(['scoreCandidates', 'sendNotification']);
+    // The send re-scored the pending candidate with the model in the same activity call.
+    expect(await activitiesScheduled(userId)).toEqual(['sendNotification']);
+    expect(h.scoringCalls.filter((c) => c.userId === userId)).toEqual([{ userId, candidates: 1 }]);
     saveHistoryFixtures('ride-along', await h.histories(userId));
+  });
+
+  it('lets the model outbid a send planned on priors: nothing is delivered, and the workflow re-plans', async () => {
+    const userId = uniqueUser('outbid');
+    await h.users.updateProfile(userId, { timeZone: TZ });
+    const at10 = nextLocalTime(await h.now(), TZ, 10 * 60 + 5);
+    await h.sleepUntil(at10);
+    // The model's best time is one the prior never picks (priors pick now or the start of an hour): the send
+    // planned on priors, now or at a better hour, is outbid and moves there.
+    const three = at10 + 3 * HOUR + 20 * MINUTE;
+    h.modelOverrides.set('ob-1', { bestSendAt: three });
+    await h.users.proposeCandidate({
+      id: 'ob-1',
+      userId,
+      category: 'social',
+      template: 'friend_joined',
+      variables: {},
+      createdAt: at10,
+      expiresAt: at10 + 3 * HOUR + 30 * MINUTE,
+      businessValue: 0.9,
+      source: 'journey',
+    });
+    const waiting = await h.waitForState(userId, (s) => s.nextPlannedSend?.at === three, 'the plan on model scores');
+    expect(waiting.queue[0]!.score).toMatchObject({ source: 'model', bestSendAt: three });
+    expect(h.deliveries.filter((d) => d.input.userId === userId)).toEqual([]);
+    expect(h.decisions.decisionsFor(userId)).toEqual([]);
+
+    await h.sleepUntil(three + MINUTE);
+    const done = await h.waitForState(userId, (s) => s.recentSends.length === 1, 'the send at the model’s time');
+    expect(done.recentSends[0]!.sentAt).toBeGreaterThanOrEqual(three);
+    expect(await activitiesScheduled(userId)).toEqual(['sendNotification', 'sendNotification']);
+    expect(h.scoringCalls.filter((c) => c.userId === userId)).toHaveLength(2);
+    expect(h.deliveries.filter((d) => d.input.userId === userId)).toHaveLength(1);
+    saveHistoryFixtures('outbid', await h.histories(userId));
   });
 
   it('writes a suppression on its own when no send comes within the decision-log delay', async () => {

@@ -3,8 +3,9 @@
 import { describe, expect, it } from 'vitest';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { InMemoryDecisionStore } from '../../activities';
-import { createSendNotification, type Deliver } from '../../activities/send';
-import type { SendNotificationInput, SendNotificationResult } from '../../activities/types';
+import { createSendNotification, type Deliver, type ScoreCandidates } from '../../activities/send';
+import { createScoreCandidates } from '../../activities/scoring';
+import type { SendAuction, SendNotificationInput, SendNotificationResult } from '../../activities/types';
 import type { DecisionStore } from '../../domain/ports';
 import type { Candidate, Decision } from '../../domain/types';
 import { DEFAULT_PREFERENCES } from '../../workflows/user-state';
@@ -47,16 +48,22 @@ function input(unrecorded: Decision[]): SendNotificationInput {
 function inActivity(
   send: (i: SendNotificationInput) => Promise<SendNotificationResult>,
   i: SendNotificationInput,
+  attempt = 1,
 ): Promise<SendNotificationResult> {
-  return new MockActivityEnvironment().run(send, i) as Promise<SendNotificationResult>;
+  return new MockActivityEnvironment({ attempt }).run(send, i) as Promise<SendNotificationResult>;
 }
+
+/** Calls without an auction must not score. */
+const noModel: ScoreCandidates = async () => {
+  throw new Error('no auction, no scoring');
+};
 
 const delivered: Deliver = async () => ({ kind: 'delivered', channel: 'push', endpoints: 2, at: NOW + 1_000 });
 
 describe('sendNotification', () => {
   it('records the buffered decisions and the sent outcome, dated by the delivery, with the delivery', async () => {
     const store = new InMemoryDecisionStore();
-    const send = createSendNotification(delivered, store, () => FAILED_AT);
+    const send = createSendNotification(delivered, store, () => FAILED_AT, noModel);
     const result = await inActivity(send, input([earlier]));
     const sent: Decision = {
       candidateId: 'c1',
@@ -64,9 +71,11 @@ describe('sendNotification', () => {
       outcome: { kind: 'sent', channel: 'push', at: NOW + 1_000 },
     };
     expect(result).toEqual({
+      kind: 'attempted',
       delivery: { kind: 'delivered', channel: 'push', endpoints: 2, at: NOW + 1_000 },
       decision: sent,
       recorded: true,
+      scores: [],
     });
     expect(store.decisionsFor('u1')).toEqual([earlier, sent]);
   });
@@ -79,9 +88,10 @@ describe('sendNotification', () => {
       detail: 'push: no active endpoint',
     });
     const result = await inActivity(
-      createSendNotification(noChannel, store, () => FAILED_AT),
+      createSendNotification(noChannel, store, () => FAILED_AT, noModel),
       input([]),
     );
+    if (result.kind !== 'attempted') throw new Error('expected an attempt');
     expect(result.decision.outcome).toEqual({
       kind: 'suppressed',
       reason: 'no_channel',
@@ -103,9 +113,10 @@ describe('sendNotification', () => {
       },
     };
     const result = await inActivity(
-      createSendNotification(deliver, down, () => FAILED_AT),
+      createSendNotification(deliver, down, () => FAILED_AT, noModel),
       input([earlier]),
     );
+    if (result.kind !== 'attempted') throw new Error('expected an attempt');
     expect(result.recorded).toBe(false);
     expect(result.delivery.kind).toBe('delivered');
     expect(result.decision.outcome.kind).toBe('sent');
@@ -119,10 +130,115 @@ describe('sendNotification', () => {
     };
     await expect(
       inActivity(
-        createSendNotification(flaky, store, () => FAILED_AT),
+        createSendNotification(flaky, store, () => FAILED_AT, noModel),
         input([earlier]),
       ),
     ).rejects.toThrow('FCM 503');
     expect(store.decisionsFor('u1')).toEqual([]);
+  });
+});
+
+describe('sendNotification with an auction on fresh model scores', () => {
+  const rival: Candidate = { ...candidate, id: 'c2', category: 'content', template: 'content.new' };
+  // 10:00 UTC is a Monday noon lull under the population pattern; short TTLs keep both candidates due now.
+  const auction = (pending: Candidate[]): SendAuction => ({
+    scoring: {
+      userId: 'u1',
+      candidates: pending,
+      now: NOW,
+      timeZone: 'UTC',
+      hourOfWeek: new Array<number>(168).fill(0),
+      recentSends: [],
+      opensLast10: 0,
+    },
+    pending,
+    userSince: NOW - 86_400_000,
+  });
+  const short = (c: Candidate): Candidate => ({ ...c, expiresAt: NOW + 20 * 60_000 });
+  const model =
+    (values: Record<string, number>, bestSendAt: Record<string, number> = {}): ScoreCandidates =>
+    async ({ candidates }) =>
+      candidates.map((c) => ({
+        candidateId: c.id,
+        expectedValue: values[c.id] ?? 0.1,
+        bestSendAt: bestSendAt[c.id] ?? NOW,
+      }));
+
+  it('sends when the model still ranks the candidate first, and returns the model scores', async () => {
+    const store = new InMemoryDecisionStore();
+    const send = createSendNotification(delivered, store, () => FAILED_AT, model({ c1: 0.4, c2: 0.2 }));
+    const pending = [short(candidate), short(rival)];
+    const result = await inActivity(send, { ...input([]), auction: auction(pending) });
+    expect(result).toMatchObject({ kind: 'attempted', recorded: true, decision: { outcome: { kind: 'sent' } } });
+    expect(result.scores.map((s) => [s.candidateId, s.expectedValue])).toEqual([
+      ['c1', 0.4],
+      ['c2', 0.2],
+    ]);
+  });
+
+  it('delivers nothing and records nothing when the model ranks another candidate first', async () => {
+    const store = new InMemoryDecisionStore();
+    let deliveries = 0;
+    const deliver: Deliver = async (i) => {
+      deliveries += 1;
+      return delivered(i);
+    };
+    const send = createSendNotification(deliver, store, () => FAILED_AT, model({ c1: 0.2, c2: 0.5 }));
+    const result = await inActivity(send, { ...input([earlier]), auction: auction([short(candidate), short(rival)]) });
+    expect(result).toMatchObject({ kind: 'outbid', why: expect.stringContaining('sends c2 instead') });
+    expect(result.scores).toHaveLength(2);
+    expect(deliveries).toBe(0);
+    expect(store.decisionsFor('u1')).toEqual([]);
+  });
+
+  it('is outbid when the model moves the best send time later', async () => {
+    const later = { ...candidate, expiresAt: NOW + 8 * 3_600_000 };
+    const send = createSendNotification(
+      delivered,
+      new InMemoryDecisionStore(),
+      () => FAILED_AT,
+      model({ c1: 0.4 }, { c1: NOW + 6 * 3_600_000 }),
+    );
+    const result = await inActivity(send, { ...input([]), auction: auction([later]) });
+    expect(result).toMatchObject({ kind: 'outbid', why: expect.stringContaining('waits: best send time 16:00') });
+  });
+
+  it('holds a candidate the model scores below the floor', async () => {
+    const send = createSendNotification(delivered, new InMemoryDecisionStore(), () => FAILED_AT, model({ c1: 0.001 }));
+    const result = await inActivity(send, { ...input([]), auction: auction([short(candidate)]) });
+    expect(result).toMatchObject({ kind: 'outbid', why: expect.stringContaining('held') });
+  });
+
+  it('never declines on a retry: an earlier attempt passed the auction and may have reached some endpoints', async () => {
+    const send = createSendNotification(delivered, new InMemoryDecisionStore(), () => FAILED_AT, model({ c2: 0.9 }));
+    const result = await inActivity(send, { ...input([]), auction: auction([short(candidate), short(rival)]) }, 2);
+    expect(result).toMatchObject({ kind: 'attempted', decision: { outcome: { kind: 'sent' } } });
+  });
+
+  it('decides on priors when the model fails, and returns no model scores', async () => {
+    const broken: ScoreCandidates = async () => {
+      throw new Error('model store down');
+    };
+    const send = createSendNotification(delivered, new InMemoryDecisionStore(), () => FAILED_AT, broken);
+    const result = await inActivity(send, { ...input([]), auction: auction([short(candidate)]) });
+    expect(result).toMatchObject({ kind: 'attempted', scores: [] });
+  });
+
+  it('judges the auction with the workflow policy overrides', async () => {
+    // The prior model scores c1 at about 0.06; a deployment floor of 0.5 holds it.
+    const send = createSendNotification(
+      delivered,
+      new InMemoryDecisionStore(),
+      () => FAILED_AT,
+      createScoreCandidates(),
+    );
+    const pending = [short(candidate)];
+    const plain = await inActivity(send, { ...input([]), auction: auction(pending) });
+    expect(plain.kind).toBe('attempted');
+    const strict = await inActivity(send, {
+      ...input([]),
+      auction: { ...auction(pending), policy: { scoreFloor: 0.5 } },
+    });
+    expect(strict).toMatchObject({ kind: 'outbid', why: expect.stringContaining('below floor 0.5') });
   });
 });

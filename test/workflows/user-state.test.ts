@@ -1,8 +1,14 @@
 // The workflow's pure state transitions and ops view, without a Temporal server.
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY, DEFAULT_TRIGGERS } from '../../domain';
-import type { Candidate } from '../../domain/types';
-import { currentDetails, opsAttributes, searchAttributeUpdates, stateView } from '../../workflows/ops-view';
+import type { Candidate, NotificationEvent } from '../../domain/types';
+import {
+  currentDetails,
+  opsAttributes,
+  RECENT_SENDS_VIEW_CAP,
+  searchAttributeUpdates,
+  stateView,
+} from '../../workflows/ops-view';
 import { applyMessages, initialState, SEEN_IDS_CAP, type InboxMessage } from '../../workflows/user-state';
 import { loadWorkerConfig, WorkerConfigError } from '../../workers/config';
 import { assertOpaqueUserId, InvalidUserIdError } from '../../api/user-client';
@@ -97,6 +103,38 @@ describe('applyMessages', () => {
     expect(state.modelScores).toEqual({});
   });
 
+  it('keeps every receipt of a send, counts only responses as engagement, and ignores malformed ones', () => {
+    const state = initialState('u1', NOW);
+    state.sends.push({ candidateId: 'c1', category: 'social', channel: 'push', at: NOW - HOUR });
+    const receipt = (type: NotificationEvent['type'], at: number): InboxMessage => ({
+      kind: 'notification',
+      event: { notificationId: 'c1', type, at },
+    });
+    apply(state, [receipt('delivered', NOW - HOUR + 2_000)]);
+    expect(state.sends[0]).toMatchObject({ deliveredAt: NOW - HOUR + 2_000 });
+    expect(state.lastEngagementAt).toBeUndefined();
+
+    const { warnings } = apply(state, [
+      receipt('engaged', NOW - 10_000),
+      receipt('converted', NOW),
+      { kind: 'notification', event: { notificationId: 'c1', type: 'clicked' as NotificationEvent['type'], at: NOW } },
+      { kind: 'notification', event: { notificationId: 'zz', type: 'opened', at: NOW } },
+    ]);
+    expect(warnings).toEqual(['notification event with an unknown type or invalid time; ignored']);
+    expect(state.sends[0]).toEqual({
+      candidateId: 'c1',
+      category: 'social',
+      channel: 'push',
+      at: NOW - HOUR,
+      deliveredAt: NOW - HOUR + 2_000,
+      openedAt: NOW - 10_000,
+      engagedAt: NOW - 10_000,
+      convertedAt: NOW,
+    });
+    // The open of a send the workflow no longer keeps is still engagement.
+    expect(state.lastEngagementAt).toBe(NOW);
+  });
+
   it('keeps the seen-id memory bounded', () => {
     const state = initialState('u1', NOW);
     const events = Array.from({ length: SEEN_IDS_CAP + 10 }, (_, i) => ({
@@ -148,9 +186,36 @@ describe('ops view', () => {
     expect(opsAttributes(state, plan, NOW, DEFAULT_POLICY, NOW + 10 * 60_000).nextSendAt).toBe(NOW + 10 * 60_000);
     expect(opsAttributes(state, plan, NOW, DEFAULT_POLICY, NOW + 2 * HOUR).nextSendAt).toBe(NOW + HOUR);
     expect(opsAttributes(state, { next: null, why: 'idle' }, NOW, DEFAULT_POLICY, NOW + HOUR).nextSendAt).toBeNull();
+    expect(view.recentSends).toEqual([]);
     const details = currentDetails(state, plan, attrs);
     expect(details).toContain('**Next send:** `j1` at 2025-06-02 11:00 UTC');
     expect(details).not.toContain('Ana');
+  });
+});
+
+describe('recent sends in the state query', () => {
+  it('lists the last sends with their receipts, newest last and bounded', () => {
+    const state = initialState('u1', NOW);
+    for (let i = 0; i < RECENT_SENDS_VIEW_CAP + 5; i++) {
+      state.sends.push({ candidateId: `c${i}`, category: 'social', channel: 'push', at: NOW - (40 - i) * HOUR });
+    }
+    const last = `c${RECENT_SENDS_VIEW_CAP + 4}`;
+    apply(state, [
+      { kind: 'notification', event: { notificationId: last, type: 'delivered', at: NOW - 15 * HOUR } },
+      { kind: 'notification', event: { notificationId: last, type: 'opened', at: NOW - 14 * HOUR } },
+    ]);
+    const view = stateView(state, 0, { next: null, why: 'idle' }, NOW, DEFAULT_POLICY);
+    expect(view.recentSends).toHaveLength(RECENT_SENDS_VIEW_CAP);
+    expect(view.recentSends[0]!.notificationId).toBe('c5');
+    expect(view.recentSends.at(-1)).toEqual({
+      notificationId: last,
+      category: 'social',
+      channel: 'push',
+      sentAt: NOW - 16 * HOUR,
+      deliveredAt: NOW - 15 * HOUR,
+      openedAt: NOW - 14 * HOUR,
+    });
+    expect(view.recentSends[0]).not.toHaveProperty('openedAt');
   });
 });
 

@@ -13,10 +13,11 @@ import {
 } from '@temporalio/worker';
 import type { temporal } from '@temporalio/proto';
 import { createActivities, createDryRunDeliver, InMemoryDecisionStore, serverClock } from '../../../activities';
-import type { DeliverNotificationInput, TactActivities } from '../../../activities/types';
+import { createScoreCandidates } from '../../../activities/scoring';
+import type { DeliverNotificationInput, DeliveryResult } from '../../../activities/types';
 import { TactUserClient } from '../../../api/user-client';
 import type { DecisionStore } from '../../../domain/ports';
-import type { EpochMs } from '../../../domain/types';
+import type { EpochMs, Score } from '../../../domain/types';
 import { userWorkflowId, type UserStateView } from '../../../workflows/definitions';
 import { TactBudgetLeft, TactNextSendAt, TactOptedOut, TactQueueSize } from '../../../workflows/search-attributes';
 import type { RuntimeOptions } from '../../../workflows/user-state';
@@ -42,7 +43,11 @@ export interface Harness {
   decisionLogDown: boolean;
   /** Every delivery attempt, in order. */
   readonly deliveries: DeliveryCall[];
-  /** Every scoreCandidates attempt: for whom, and how many candidates it scored. */
+  /** Candidate id → what the scoring model says of it instead of the heuristic prior (to make the model disagree). */
+  readonly modelOverrides: Map<string, Partial<Omit<Score, 'candidateId'>>>;
+  /** Candidate id → the failed result its delivery reports instead of the dry run's success. */
+  readonly failedDeliveries: Map<string, Extract<DeliveryResult, { kind: 'failed' }>>;
+  /** Every call of the scoring model (inside sendNotification or as scoreCandidates): for whom, and how many candidates. */
   readonly scoringCalls: { userId: string; candidates: number }[];
   now(): Promise<EpochMs>;
   /** Advances the (skipped) clock to `at`. */
@@ -72,6 +77,7 @@ export function defineHarness(options: { workflowOptions?: RuntimeOptions } = {}
   const taskQueue = `tact-test-${randomUUID().slice(0, 8)}`;
   const decisions = new InMemoryDecisionStore();
   const deliveries: DeliveryCall[] = [];
+  const failedDeliveries = new Map<string, Extract<DeliveryResult, { kind: 'failed' }>>();
   const scoringCalls: { userId: string; candidates: number }[] = [];
   let env: TestWorkflowEnvironment | undefined;
   let bundle: WorkflowBundleWithSourceMap | undefined;
@@ -90,21 +96,20 @@ export function defineHarness(options: { workflowOptions?: RuntimeOptions } = {}
       await decisions.recordDecisions(userId, batch);
     },
   };
-  const base = createActivities({
+  const modelOverrides = new Map<string, Partial<Omit<Score, 'candidateId'>>>();
+  const prior = createScoreCandidates();
+  const activities = createActivities({
     decisions: decisionLog,
+    score: async (input) => {
+      scoringCalls.push({ userId: input.userId, candidates: input.candidates.length });
+      return (await prior(input)).map((score) => ({ ...score, ...modelOverrides.get(score.candidateId) }));
+    },
     deliver: async (input) => {
       deliveries.push({ input });
-      return dryRun(input);
+      return failedDeliveries.get(input.candidate.id) ?? dryRun(input);
     },
     now: serverClock,
   });
-  const activities: TactActivities = {
-    ...base,
-    async scoreCandidates(input) {
-      scoringCalls.push({ userId: input.userId, candidates: input.candidates.length });
-      return base.scoreCandidates(input);
-    },
-  };
 
   const harness: Harness = {
     get env() {
@@ -129,6 +134,8 @@ export function defineHarness(options: { workflowOptions?: RuntimeOptions } = {}
     decisions,
     decisionLogDown: false,
     deliveries,
+    failedDeliveries,
+    modelOverrides,
     scoringCalls,
     now: () => required(env, 'env').currentTimeMs(),
     async sleepUntil(at) {
