@@ -98,9 +98,10 @@ describe('delivery end to end', () => {
       connection: env.nativeConnection,
       activities: {
         ...runtime.activities,
-        scoreCandidates: (input) => {
-          scoringInputs.push(input);
-          return runtime.activities.scoreCandidates(input);
+        // Model scoring runs inside the send call (the auction re-check); capture its inputs.
+        sendNotification: (input) => {
+          if (input.auction) scoringInputs.push(input.auction.scoring);
+          return runtime.activities.sendNotification(input);
         },
       },
       workflowBundle: bundle,
