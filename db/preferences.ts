@@ -1,17 +1,8 @@
 // Notification preferences: opt-outs, quiet hours, night delivery and privacy mode.
 import type { Category, Channel, EpochMs, Preferences } from '../domain/types';
+import { defaultPreferences } from '../domain/user-defaults';
 import { UnknownUserError } from './errors';
 import { isForeignKeyViolation, toDate, type Queryable } from './sql';
-
-/** What a user who never changed anything gets. */
-export const DEFAULT_PREFERENCES: Preferences = Object.freeze({
-  globalOptOut: false,
-  optedOutCategories: [],
-  optedOutChannels: [],
-  quietHours: null,
-  nightDelivery: false,
-  privacyMode: false,
-});
 
 /** Fields to change; an absent field keeps its value, `quietHours: null` restores the default window. */
 export type PreferencesPatch = Partial<Preferences>;
@@ -37,7 +28,7 @@ export class PreferencesRepository {
     const { rows } = await this.db.query<PreferencesRow>(`SELECT ${COLUMNS} FROM preferences WHERE user_id = $1`, [
       userId,
     ]);
-    return rows[0] === undefined ? { ...DEFAULT_PREFERENCES } : fromRow(rows[0]);
+    return rows[0] === undefined ? defaultPreferences() : fromRow(rows[0]);
   }
 
   /**
@@ -45,7 +36,7 @@ export class PreferencesRepository {
    * survive) and returns the preferences now in force. Throws UnknownUserError without a profile.
    */
   async patch(userId: string, patch: PreferencesPatch, now: EpochMs): Promise<Preferences> {
-    const initial = { ...DEFAULT_PREFERENCES, ...withoutUndefined(patch) };
+    const initial = { ...defaultPreferences(), ...withoutUndefined(patch) };
     const has = (field: keyof Preferences) => patch[field] !== undefined;
     try {
       const { rows } = await this.db.query<PreferencesRow>(

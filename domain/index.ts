@@ -11,3 +11,4 @@ export * from './send-time';
 export * from './scoring';
 export * from './ports';
 export * from './receipts';
+export * from './user-defaults';

@@ -3,6 +3,8 @@
 import {
   admit,
   candidatesFromEvent,
+  defaultPreferences,
+  defaultProfile,
   dropOptedOut,
   heuristicScore,
   isValidTimeZone,
@@ -97,21 +99,11 @@ export const RECENT_DECISIONS_CAP = 50;
 /** A model score older than this is refreshed (by the send activity's auction) before it decides a send. */
 export const MODEL_SCORE_TTL_MS = 15 * 60_000;
 
-export const DEFAULT_PROFILE: UserProfile = { timeZone: 'UTC', locale: 'en' };
-export const DEFAULT_PREFERENCES: Preferences = {
-  globalOptOut: false,
-  optedOutCategories: [],
-  optedOutChannels: [],
-  quietHours: null,
-  nightDelivery: false,
-  privacyMode: false,
-};
-
 export function initialState(userId: string, now: EpochMs): UserState {
   return {
     userId,
-    profile: { ...DEFAULT_PROFILE },
-    preferences: { ...DEFAULT_PREFERENCES },
+    profile: defaultProfile(),
+    preferences: defaultPreferences(),
     userSince: now,
     pending: [],
     modelScores: {},

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { UnknownUserError } from '../../db/errors';
-import { DEFAULT_PREFERENCES, PreferencesRepository } from '../../db/preferences';
+import { PreferencesRepository } from '../../db/preferences';
+import { defaultPreferences } from '../../domain/user-defaults';
 import { UserRepository } from '../../db/users';
 import { useTestDatabase } from './test-database';
 
@@ -76,7 +77,7 @@ describe('users', () => {
     await preferences.patch('u-gone', { globalOptOut: true }, T0);
     expect(await users().delete('u-gone')).toBe(true);
     expect(await users().get('u-gone')).toBeNull();
-    expect(await preferences.get('u-gone')).toEqual(DEFAULT_PREFERENCES);
+    expect(await preferences.get('u-gone')).toEqual(defaultPreferences());
   });
 });
 
@@ -88,14 +89,14 @@ describe('preferences', () => {
 
   it('default when never set', async () => {
     await addUser('p-default');
-    expect(await preferences().get('p-default')).toEqual(DEFAULT_PREFERENCES);
+    expect(await preferences().get('p-default')).toEqual(defaultPreferences());
   });
 
   it('apply a patch field by field, keeping absent fields', async () => {
     await addUser('p-patch');
     const repo = preferences();
     expect(await repo.patch('p-patch', { optedOutCategories: ['marketing', 'social', 'marketing'] }, T0)).toEqual({
-      ...DEFAULT_PREFERENCES,
+      ...defaultPreferences(),
       optedOutCategories: ['marketing', 'social'],
     });
     await repo.patch('p-patch', { quietHours: { start: 23 * 60, end: 6 * 60 }, privacyMode: true }, T0 + 1);

@@ -8,7 +8,7 @@ import { createScoreCandidates } from '../../activities/scoring';
 import type { SendAuction, SendNotificationInput, SendNotificationResult } from '../../activities/types';
 import type { DecisionStore } from '../../domain/ports';
 import type { Candidate, Decision } from '../../domain/types';
-import { DEFAULT_PREFERENCES } from '../../workflows/user-state';
+import { defaultPreferences } from '../../domain/user-defaults';
 
 const NOW = Date.UTC(2025, 5, 2, 10, 0);
 const FAILED_AT = NOW + 5_000;
@@ -38,7 +38,7 @@ function input(unrecorded: Decision[]): SendNotificationInput {
       candidate,
       channels: ['push'],
       profile: { timeZone: 'UTC', locale: 'en' },
-      preferences: DEFAULT_PREFERENCES,
+      preferences: defaultPreferences(),
     },
     unrecorded,
   };
