@@ -9,6 +9,7 @@ import type { EventDraft } from './history';
 import {
   durationFromMs,
   enums,
+  jsonPayload,
   msFromDuration,
   timestampFromMs,
   type Duration,
@@ -26,6 +27,8 @@ import { encodeToken } from './tokens';
 
 const E = enums.EventType;
 const T = enums.TimeoutType;
+/** Details Temporal gives an activity canceled before it started (activityCancellationMsgActivityNotStarted). */
+const ACTIVITY_NOT_STARTED = 'ACTIVITY_ID_NOT_STARTED';
 
 export type ActivityTaskResponse = Message;
 
@@ -311,25 +314,37 @@ export class Activities {
     });
   }
 
-  /** RequestCancelActivityTask command: an activity not running is canceled at once; a running one learns it via heartbeat. */
-  requestCancel(scheduledEventId: number, completedEventId: number): void {
+  /** Pending and not yet asked to cancel, or closed with its close event still buffered (Temporal accepts both). */
+  isCancelable(scheduledEventId: number): boolean {
     const a = this.byScheduledId.get(scheduledEventId);
-    if (!a) {
-      throw new CommandError(
-        enums.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_BAD_REQUEST_CANCEL_ACTIVITY_ATTRIBUTES,
-        `RequestCancelActivityTaskCommand: no pending activity with scheduled event id ${scheduledEventId}.`,
-      );
-    }
+    if (a) return a.cancelRequestedEventId === undefined;
+    return this.exec.hasBufferedActivityFinish(scheduledEventId);
+  }
+
+  /**
+   * RequestCancelActivityTask command (Temporal's handleCommandRequestCancelActivity): an activity not running is
+   * canceled at once; a running one learns it via heartbeat; one whose close event is buffered only gets the
+   * request recorded, and its buffered close event is delivered as it is.
+   */
+  requestCancel(scheduledEventId: number, completedEventId: number, identity: string | undefined): void {
+    const a = this.byScheduledId.get(scheduledEventId);
     const requested = this.exec.append({
       type: E.EVENT_TYPE_ACTIVITY_TASK_CANCEL_REQUESTED,
       attributes: { scheduledEventId, workflowTaskCompletedEventId: completedEventId },
     });
+    if (!a) return;
     a.cancelRequestedEventId = requested.eventId;
     if (a.phase !== 'started') {
       this.release(a);
       this.exec.record({
         type: E.EVENT_TYPE_ACTIVITY_TASK_CANCELED,
-        attributes: { latestCancelRequestedEventId: requested.eventId, scheduledEventId, startedEventId: 0 },
+        attributes: {
+          details: { payloads: [jsonPayload(ACTIVITY_NOT_STARTED)] },
+          latestCancelRequestedEventId: requested.eventId,
+          scheduledEventId,
+          startedEventId: 0,
+          identity,
+        },
       });
     }
   }

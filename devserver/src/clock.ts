@@ -11,15 +11,19 @@ interface Entry {
   at: number;
   seq: number;
   fire: () => void;
-  cancelled: boolean;
+  /** Fired or cancelled: no longer in `entries`. */
+  done: boolean;
 }
 
 const MAX_REAL_DELAY_MS = 2_147_483_647;
+/** Replaces a fired or cancelled timer's callback so a handle kept by its owner retains nothing it captured. */
+const RELEASED = (): void => {};
 
 export class Clock {
   private offsetMs = 0;
   private locks: number;
   private seq = 0;
+  /** Pending timers sorted by (at, seq); a fired or cancelled timer leaves at once. */
   private entries: Entry[] = [];
   private realTimer: NodeJS.Timeout | undefined;
   private realTimerAt = Infinity;
@@ -40,13 +44,16 @@ export class Clock {
 
   /** Runs `fire` once the clock reaches `atMs`. */
   at(atMs: number, fire: () => void): ClockTimer {
-    const entry: Entry = { at: atMs, seq: this.seq++, fire, cancelled: false };
+    const entry: Entry = { at: atMs, seq: this.seq++, fire, done: false };
     this.insert(entry);
     this.armRealTimer();
     this.poke();
     return {
       cancel: () => {
-        entry.cancelled = true;
+        if (entry.done) return;
+        entry.done = true;
+        entry.fire = RELEASED;
+        this.entries.splice(this.indexOf(entry), 1);
       },
     };
   }
@@ -91,12 +98,12 @@ export class Clock {
   stop(): void {
     this.stopped = true;
     if (this.realTimer) clearTimeout(this.realTimer);
+    for (const entry of this.entries) entry.done = true;
     this.entries = [];
   }
 
   private skipIfIdle(): void {
     if (this.stopped || this.locks > 0) return;
-    this.dropCancelledHead();
     const next = this.entries[0];
     if (!next || !this.isIdle()) return;
     const gap = next.at - this.now();
@@ -105,28 +112,37 @@ export class Clock {
   }
 
   private insert(entry: Entry): void {
+    this.entries.splice(this.lowerBound(entry), 0, entry);
+  }
+
+  private indexOf(entry: Entry): number {
+    const i = this.lowerBound(entry);
+    if (this.entries[i] !== entry) throw new Error('bug: clock entry missing');
+    return i;
+  }
+
+  /** First index whose entry does not sort before `entry` by (at, seq). */
+  private lowerBound(entry: Entry): number {
     let lo = 0;
     let hi = this.entries.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (this.entries[mid]!.at <= entry.at) lo = mid + 1;
+      const e = this.entries[mid]!;
+      if (e.at < entry.at || (e.at === entry.at && e.seq < entry.seq)) lo = mid + 1;
       else hi = mid;
     }
-    this.entries.splice(lo, 0, entry);
-  }
-
-  private dropCancelledHead(): void {
-    while (this.entries.length > 0 && this.entries[0]!.cancelled) this.entries.shift();
+    return lo;
   }
 
   private fireDue(): void {
     const now = this.now();
     while (this.entries.length > 0 && this.entries[0]!.at <= now) {
       const entry = this.entries.shift()!;
-      if (entry.cancelled) continue;
-      entry.cancelled = true;
+      const fire = entry.fire;
+      entry.done = true;
+      entry.fire = RELEASED;
       try {
-        entry.fire();
+        fire();
       } catch (err) {
         this.onError(err);
       }
@@ -137,7 +153,6 @@ export class Clock {
 
   private armRealTimer(): void {
     if (this.stopped) return;
-    this.dropCancelledHead();
     const next = this.entries[0];
     const at = next ? next.at : Infinity;
     if (at === this.realTimerAt && this.realTimer) return;

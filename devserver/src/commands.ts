@@ -133,10 +133,17 @@ function attrs<T>(command: Command): T | undefined {
   return key ? (command[key] as T | undefined) : undefined;
 }
 
+/** What a valid batch will do that the unhandled-command rule depends on. */
+export interface ValidatedBatch {
+  /** Timers the batch cancels (a buffered TimerFired of one of them is dropped, not delivered). */
+  canceledTimerIds: ReadonlySet<string>;
+}
+
 /** Throws CommandError for the first command the server would reject; changes nothing. */
-export function validateCommands(exec: Execution, commands: Command[]): void {
+export function validateCommands(exec: Execution, commands: Command[]): ValidatedBatch {
   const startedTimers = new Set<string>();
   const canceledTimers = new Set<string>();
+  const canceledActivities = new Set<number>();
   const activityIds = new Set<string>();
   let closed = false;
   for (const command of commands) {
@@ -186,7 +193,8 @@ export function validateCommands(exec: Execution, commands: Command[]): void {
       }
       case C.COMMAND_TYPE_CANCEL_TIMER: {
         const timerId = attrs<{ timerId?: string }>(command)?.timerId ?? '';
-        const running = (exec.timers.has(timerId) || startedTimers.has(timerId)) && !canceledTimers.has(timerId);
+        const running =
+          (exec.timers.isCancelable(timerId) || startedTimers.has(timerId)) && !canceledTimers.has(timerId);
         if (!running)
           throw new CommandError(
             Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_CANCEL_TIMER_ATTRIBUTES,
@@ -194,6 +202,17 @@ export function validateCommands(exec: Execution, commands: Command[]): void {
           );
         canceledTimers.add(timerId);
         startedTimers.delete(timerId);
+        break;
+      }
+      case C.COMMAND_TYPE_REQUEST_CANCEL_ACTIVITY_TASK: {
+        const scheduledEventId = attrs<{ scheduledEventId?: number }>(command)?.scheduledEventId ?? 0;
+        if (!exec.activities.isCancelable(scheduledEventId) || canceledActivities.has(scheduledEventId)) {
+          throw new CommandError(
+            Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_REQUEST_CANCEL_ACTIVITY_ATTRIBUTES,
+            `RequestCancelActivityTaskCommand: no pending activity with ScheduledEventID ${scheduledEventId}.`,
+          );
+        }
+        canceledActivities.add(scheduledEventId);
         break;
       }
       case C.COMMAND_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES:
@@ -261,6 +280,7 @@ export function validateCommands(exec: Execution, commands: Command[]): void {
         break;
     }
   }
+  return { canceledTimerIds: canceledTimers };
 }
 
 function decodeCommandSearchAttributes(
@@ -284,6 +304,7 @@ export function applyCommands(
   completedEventId: number,
   effects: CrossRunEffects,
   afterCommit: (() => void)[],
+  identity: string | undefined,
 ): void {
   for (const command of commands) {
     if (!exec.isRunning) break;
@@ -296,13 +317,14 @@ export function applyCommands(
         exec.activities.requestCancel(
           attrs<{ scheduledEventId?: number }>(command)?.scheduledEventId ?? 0,
           completedEventId,
+          identity,
         );
         break;
       case C.COMMAND_TYPE_START_TIMER:
         exec.timers.start(attrs<{ timerId?: string; startToFireTimeout?: Duration }>(command)!, completedEventId, md);
         break;
       case C.COMMAND_TYPE_CANCEL_TIMER:
-        exec.timers.cancel(attrs<{ timerId?: string }>(command), completedEventId);
+        exec.timers.cancel(attrs<{ timerId?: string }>(command), completedEventId, identity);
         break;
       case C.COMMAND_TYPE_RECORD_MARKER:
         exec.append({

@@ -56,7 +56,7 @@ export function executionInfo(exec: Execution): Message {
 
 export function describeExecution(exec: Execution): Message {
   const s = exec.start;
-  const wft = exec.wft;
+  const wft = exec.tasks.state;
   return {
     executionConfig: {
       taskQueue: { name: exec.taskQueue, kind: enums.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },

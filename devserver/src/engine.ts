@@ -355,7 +355,7 @@ export class Engine implements ExecutionHost, CrossRunEffects {
     const queue = this.workflowQueue(namespace, stickyQueue);
     const tasks = queue.drain();
     queue.releasePollers();
-    for (const exec of this.running) if (exec.namespace === namespace) exec.stickyWorkerGone(stickyQueue);
+    for (const exec of this.running) if (exec.namespace === namespace) exec.tasks.stickyWorkerGone(stickyQueue);
     for (const task of tasks) task.onQueueGone?.();
   }
 

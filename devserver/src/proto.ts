@@ -53,6 +53,11 @@ export function msFromDuration(d: Duration | null | undefined): number {
   return msFromTimestamp(d) ?? 0;
 }
 
+/** A payload as Temporal's default data converter writes a value (`json/plain`). */
+export function jsonPayload(value: unknown): Payload {
+  return { metadata: { encoding: Buffer.from('json/plain') }, data: Buffer.from(JSON.stringify(value)) };
+}
+
 /** Temporal stores "no value" for memo/search attributes as an empty, `null` or `[]` payload. */
 export function isEmptyPayload(p: Payload | undefined): boolean {
   if (!p?.data || p.data.length === 0) return true;

@@ -59,7 +59,7 @@ export class QueryBroker {
   dispatchLegacy(exec: Execution, q: PendingQuery): void {
     if (q.settled) return;
     this.legacy.set(q.id, q);
-    const sticky = exec.isRunning ? exec.sticky : undefined;
+    const sticky = exec.isRunning ? exec.tasks.sticky : undefined;
     const stickyQueue =
       sticky && exec.host.workflowQueue(exec.namespace, sticky.queue).hasRecentPoller(STICKY_WORKER_GRACE_MS)
         ? sticky.queue
@@ -70,12 +70,12 @@ export class QueryBroker {
       dispatch: (): WorkflowTaskResponse | null => {
         if (q.settled) return null;
         const fromEventId =
-          stickyQueue && exec.sticky?.queue === stickyQueue ? exec.lastCompletedStartedEventId + 1 : 1;
+          stickyQueue && exec.tasks.sticky?.queue === stickyQueue ? exec.tasks.lastCompletedStartedEventId + 1 : 1;
         return {
           taskToken: encodeToken({ kind: 'query', namespace: exec.namespace, queryId: q.id }),
           workflowExecution: { workflowId: exec.workflowId, runId: exec.runId },
           workflowType: { name: exec.workflowType },
-          previousStartedEventId: exec.lastCompletedStartedEventId,
+          previousStartedEventId: exec.tasks.lastCompletedStartedEventId,
           startedEventId: 0,
           attempt: 1,
           history: { events: exec.history.slice(fromEventId) },
@@ -86,7 +86,7 @@ export class QueryBroker {
         };
       },
       onQueueGone: () => {
-        if (exec.sticky?.queue === stickyQueue) exec.sticky = undefined;
+        if (exec.tasks.sticky?.queue === stickyQueue) exec.tasks.sticky = undefined;
         this.dispatchLegacy(exec, q);
       },
     });

@@ -75,9 +75,9 @@ export function workerHandlers(engine: Engine): Handlers {
       identity?: string;
     }) => {
       const { exec, seq } = workflowTaskOwner(req.taskToken);
-      const wft = exec.requireStartedWft(seq);
+      const wft = exec.tasks.requireStarted(seq);
       engine.log.debug(`workflow task failed: ${exec.workflowId}/${exec.runId} cause ${req.cause ?? 0}`);
-      exec.failStartedWft(
+      exec.tasks.fail(
         wft,
         req.cause ?? enums.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_UNSPECIFIED,
         req.failure,
@@ -160,7 +160,7 @@ export function workerHandlers(engine: Engine): Handlers {
 
     ResetStickyTaskQueue: (req: { namespace?: string; execution?: { workflowId?: string; runId?: string } }) => {
       const exec = engine.find(req.namespace, req.execution?.workflowId, req.execution?.runId);
-      if (exec.sticky) exec.stickyWorkerGone(exec.sticky.queue);
+      if (exec.tasks.sticky) exec.tasks.stickyWorkerGone(exec.tasks.sticky.queue);
       return {};
     },
   };

@@ -40,24 +40,31 @@ export class UserTimers {
     this.byId.set(timerId, { startedEventId: event.eventId, handle });
   }
 
-  cancel(attrs: { timerId?: string } | undefined, completedEventId: number): void {
-    const timer = attrs?.timerId ? this.byId.get(attrs.timerId) : undefined;
-    if (!timer) {
+  /**
+   * CancelTimer command. A timer that fired while the completing task was in flight has its TimerFired
+   * event buffered: as Temporal's AddTimerCanceledEvent does, that event is dropped and TimerCanceled written.
+   */
+  cancel(attrs: { timerId?: string } | undefined, completedEventId: number, identity: string | undefined): void {
+    const timerId = attrs?.timerId ?? '';
+    const running = this.byId.get(timerId);
+    const startedEventId = running?.startedEventId ?? this.exec.removeBufferedTimerFired(timerId)?.startedEventId;
+    if (startedEventId === undefined) {
       throw new CommandError(
         enums.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_BAD_CANCEL_TIMER_ATTRIBUTES,
-        `CancelTimerCommand: no running timer with ID ${attrs?.timerId ?? ''}.`,
+        `CancelTimerCommand: no running timer with ID ${timerId}.`,
       );
     }
-    timer.handle.cancel();
-    this.byId.delete(attrs!.timerId!);
+    running?.handle.cancel();
+    this.byId.delete(timerId);
     this.exec.append({
       type: E.EVENT_TYPE_TIMER_CANCELED,
-      attributes: {
-        timerId: attrs!.timerId,
-        startedEventId: timer.startedEventId,
-        workflowTaskCompletedEventId: completedEventId,
-      },
+      attributes: { timerId, startedEventId, workflowTaskCompletedEventId: completedEventId, identity },
     });
+  }
+
+  /** Running, or fired with its TimerFired event still buffered (so a CancelTimer command is valid). */
+  isCancelable(timerId: string): boolean {
+    return this.byId.has(timerId) || this.exec.hasBufferedTimerFired(timerId);
   }
 
   has(timerId: string): boolean {

@@ -1,10 +1,11 @@
 // RespondWorkflowTaskCompleted: answer attached queries, enforce the unhandled-command rule, record the
 // completion, apply the commands, then flush buffered events and schedule the next task if needed.
 import { CommandError } from './command-error';
-import { applyCommands, closesWorkflow, validateCommands, type Command } from './commands';
+import { applyCommands, closesWorkflow, validateCommands, type Command, type ValidatedBatch } from './commands';
 import type { Engine } from './engine';
 import { invalidArgument } from './errors';
-import type { Execution, StartedWft } from './execution';
+import type { Execution } from './execution';
+import type { StartedWft } from './workflow-tasks';
 import { enums, msFromDuration, type Duration, type Message } from './proto';
 import { outcomeOfQueryResult, type WorkflowQueryResult } from './queries';
 
@@ -24,9 +25,10 @@ export interface CompletionRequest {
 }
 
 export function completeWorkflowTask(engine: Engine, exec: Execution, seq: number, req: CompletionRequest): Message {
-  const wft = exec.requireStartedWft(seq);
+  const wft = exec.tasks.requireStarted(seq);
   answerQueries(exec, wft, req.queryResults ?? {});
   const commands = req.commands ?? [];
+  let batch: ValidatedBatch;
   try {
     if (req.messages?.length) {
       throw new CommandError(
@@ -34,11 +36,11 @@ export function completeWorkflowTask(engine: Engine, exec: Execution, seq: numbe
         'Protocol messages (workflow updates) are not supported by the Tact dev server.',
       );
     }
-    validateCommands(exec, commands);
+    batch = validateCommands(exec, commands);
   } catch (err) {
     if (!(err instanceof CommandError)) throw err;
     engine.log.info(`workflow task of ${exec.workflowId} failed: ${err.message}`);
-    exec.failStartedWft(
+    exec.tasks.fail(
       wft,
       err.failedCause,
       { message: err.message, source: 'Server', serverFailureInfo: { nonRetryable: false } },
@@ -46,9 +48,10 @@ export function completeWorkflowTask(engine: Engine, exec: Execution, seq: numbe
     );
     throw invalidArgument(err.message);
   }
-  if (exec.hasBufferedEvents() && closesWorkflow(commands)) {
-    // New events arrived while the task ran: Temporal rejects the close so the workflow sees them first.
-    exec.failStartedWft(
+  if (closesWorkflow(commands) && exec.hasBufferedEventsBesidesFiredTimers(batch.canceledTimerIds)) {
+    // New events arrived while the task ran: Temporal rejects the close so the workflow sees them first
+    // (a buffered TimerFired of a timer the batch cancels does not count: the cancel drops it).
+    exec.tasks.fail(
       wft,
       enums.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND,
       { message: 'UnhandledCommand', source: 'Server', serverFailureInfo: { nonRetryable: false } },
@@ -65,7 +68,7 @@ export function completeWorkflowTask(engine: Engine, exec: Execution, seq: numbe
           msFromDuration(req.stickyAttributes?.scheduleToStartTimeout) || DEFAULT_STICKY_SCHEDULE_TO_START_MS,
       }
     : undefined;
-  const completed = exec.completeStartedWft(
+  const completed = exec.tasks.complete(
     wft,
     {
       identity: req.identity,
@@ -78,7 +81,7 @@ export function completeWorkflowTask(engine: Engine, exec: Execution, seq: numbe
   );
   const afterCommit: (() => void)[] = [];
   exec.applyCommandsThenFlush(
-    () => applyCommands(exec, commands, completed.eventId, engine, afterCommit),
+    () => applyCommands(exec, commands, completed.eventId, engine, afterCommit, req.identity),
     !!req.forceCreateNewWorkflowTask,
   );
   for (const effect of afterCommit) {
