@@ -5,9 +5,8 @@ import type { Engine } from './engine';
 import { invalidArgument } from './errors';
 import type { Handlers } from './grpc';
 import { compileListFilter, ListFilterError, type CompiledFilter } from './visibility/filter';
+import { listPage, type ListPage } from './visibility/paging';
 import type { SearchAttributeRegistry } from './visibility/search-attributes';
-
-const DEFAULT_PAGE_SIZE = 1000;
 
 interface ListRequest {
   namespace?: string;
@@ -25,28 +24,22 @@ function compile(query: string | undefined, registry: SearchAttributeRegistry, a
   }
 }
 
-function decodeOffset(token: Uint8Array | undefined): number {
-  if (!token || token.length === 0) return 0;
-  const offset = Number(Buffer.from(token).toString('utf8'));
-  if (!Number.isInteger(offset) || offset < 0) throw invalidArgument('Invalid NextPageToken.');
-  return offset;
-}
-
 export function visibilityHandlers(engine: Engine): Handlers {
   const list = (req: ListRequest) => {
     const ns = engine.namespace(req.namespace);
     const filter = compile(req.query, ns.registry);
-    const matching = [...ns.allRuns()]
-      .map((exec) => ({ exec, record: visibilityRecord(exec) }))
-      .filter((r) => filter.matches(r.record));
-    matching.sort((a, b) => filter.compare(a.record, b.record));
-    const offset = decodeOffset(req.nextPageToken);
-    const pageSize = req.pageSize && req.pageSize > 0 ? req.pageSize : DEFAULT_PAGE_SIZE;
-    const page = matching.slice(offset, offset + pageSize);
-    const next = offset + page.length;
+    const runs = new Map([...ns.allRuns()].map((exec) => [exec, visibilityRecord(exec)] as const));
+    const execByRunId = new Map([...runs].map(([exec, record]) => [record.runId, exec]));
+    let page: ListPage;
+    try {
+      page = listPage(runs.values(), filter, req.pageSize ?? 0, req.nextPageToken);
+    } catch (err) {
+      if (err instanceof ListFilterError) throw invalidArgument(err.message);
+      throw err;
+    }
     return {
-      executions: page.map((r) => executionInfo(r.exec)),
-      nextPageToken: next < matching.length ? Buffer.from(String(next)) : undefined,
+      executions: page.records.map((r) => executionInfo(execByRunId.get(r.runId)!)),
+      nextPageToken: page.nextPageToken,
     };
   };
   return {
