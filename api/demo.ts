@@ -10,7 +10,14 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { z } from 'zod';
 import { createLogger } from './logger';
-import type { decisionResponse, eventResult, eventsBatchResult, outboxResponse, stateResponse } from './schemas';
+import type {
+  decisionResponse,
+  decisionsPage,
+  eventResult,
+  eventsBatchResult,
+  outboxResponse,
+  stateResponse,
+} from './schemas';
 import { startTact, type RunningTact } from './start';
 
 interface DemoUser {
@@ -188,23 +195,18 @@ async function main(): Promise<void> {
 
     for (const user of users) {
       const state = await settle(api, user.id);
-      const { body: page } = await api.call<{ decisions: Decision[] }>(
+      const { body: page } = await api.call<z.output<typeof decisionsPage>>(
         'GET',
         `/v1/users/${user.id}/decisions?limit=50`,
       );
       console.log(`\n━━ ${user.id}  (${user.timeZone}, ${user.locale}; ${user.story})`);
       console.log(`   budget left today: ${state.budgetLeftToday}; cooldown until: ${state.cooldownUntil ?? '—'}`);
-      // The log has every sent outcome at once; suppressions may still wait in the workflow to be written
-      // (TACT_DECISION_LOG_DELAY_MS), and the state shows them meanwhile.
-      const logged = new Set(page.decisions.map((d) => d.candidateId));
-      const decided = [...page.decisions, ...state.recentDecisions.filter((d) => !logged.has(d.candidateId))].sort(
-        (a, b) => a.at.localeCompare(b.at),
-      );
+      // Suppressions may still wait in the workflow to be written (TACT_DECISION_LOG_DELAY_MS): the API merges
+      // them in, marked recorded: false.
+      const decided = [...page.decisions].reverse();
       console.log('   decided:');
       for (const decision of decided) {
-        console.log(
-          `     ${describeDecision(decision)}${logged.has(decision.candidateId) ? '' : '  [not in the log yet]'}`,
-        );
+        console.log(`     ${describeDecision(decision)}${decision.recorded ? '' : '  [not written to the log yet]'}`);
       }
       if (decided.length === 0) console.log('     (nothing yet)');
       console.log('   waiting:');

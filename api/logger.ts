@@ -16,6 +16,11 @@ export const REDACTED_PATHS = [
   '*.password',
   'secret',
   '*.secret',
+  // Email addresses and phone numbers (PUT /v1/users/{id}/endpoints/…) are PII.
+  'address',
+  '*.address',
+  'phone',
+  '*.phone',
 ];
 
 export function createLogger(options: { level?: string; destination?: pino.DestinationStream } = {}): Logger {

@@ -212,6 +212,29 @@ export const preferencesPatch = z
 
 export const deviceInput = z.strictObject({ platform: z.enum(['ios', 'android', 'web']) });
 
+/** Email addresses are PII: validated here, stored, never logged, and echoed only redacted. */
+export const emailAddress = z
+  .email({ error: 'must be an email address such as ada@example.org', abort: true })
+  .max(254, 'at most 254 characters')
+  // Domains are case-insensitive; the local part is kept as given.
+  .transform((address) => {
+    const at = address.lastIndexOf('@');
+    return address.slice(0, at) + address.slice(at).toLowerCase();
+  })
+  .describe('The address to email. Never logged; answers show it redacted.');
+
+/** E.164: the form SMS providers take. Phone numbers are PII: never logged, echoed only redacted. */
+export const phoneNumber = z
+  .string()
+  .regex(
+    /^\+[1-9]\d{6,14}$/,
+    'must be an E.164 phone number: +, the country code and the number, digits only (e.g. +33612345678)',
+  )
+  .describe('E.164 phone number, e.g. +33612345678. Never logged; answers show it redacted.');
+
+export const emailEndpointInput = z.strictObject({ address: emailAddress });
+export const smsEndpointInput = z.strictObject({ phone: phoneNumber });
+
 export const notificationEventInput = z.strictObject({
   type: z.enum(NOTIFICATION_EVENT_TYPES),
   at: timestamp.optional().describe('When it happened; default: when the API received it.'),
@@ -302,6 +325,15 @@ export const deviceResponse = z.object({
   status: z.enum(['registered', 'reactivated']),
 });
 
+export const contactEndpointResponse = z.object({
+  userId: z.string(),
+  channel: z.enum(['email', 'sms']),
+  destination: z.string().describe('The address or number, redacted (a***@example.org, +33*******78).'),
+  status: z
+    .enum(['registered', 'replaced', 'reactivated'])
+    .describe('`registered`: the user had none; `replaced`: another one was replaced; `reactivated`: the same one.'),
+});
+
 export const notificationEventResult = z.object({
   notificationId: z.string(),
   userId: z.string(),
@@ -319,9 +351,35 @@ export const decisionResponse = z.object({
   at: isoTime,
 });
 
+const receiptTimes = z
+  .object({
+    delivered: isoTime.optional(),
+    opened: isoTime.optional(),
+    engaged: isoTime.optional(),
+    converted: isoTime.optional(),
+  })
+  .describe('When each receipt for this notification arrived (the first of each type); empty until one does.');
+
+export const loggedDecisionResponse = decisionResponse.extend({
+  receipts: receiptTimes.optional().describe('On `sent` decisions only.'),
+  recorded: z
+    .boolean()
+    .describe(
+      'False for a decision the user’s workflow has made and shows but has not written to the log yet ' +
+        '(suppressions are written in batches, up to the deployment’s decision-log delay later).',
+    ),
+});
+
 export const decisionsPage = z.object({
-  decisions: z.array(decisionResponse),
+  decisions: z.array(loggedDecisionResponse),
   nextCursor: z.string().optional().describe('Pass as ?cursor= for the next (older) page; absent on the last.'),
+  liveDecisions: z
+    .enum(['included', 'no_workflow', 'unavailable'])
+    .describe(
+      '`included`: the workflow’s not-yet-recorded decisions are merged in (`recorded: false`); `no_workflow`: the ' +
+        'user has no workflow, the log is complete; `unavailable`: Temporal or the workflow did not answer, so this ' +
+        'page is the database alone and may lack the most recent suppressions.',
+    ),
 });
 
 const queuedCandidate = z.object({
@@ -353,6 +411,20 @@ export const stateResponse = z.object({
   planWhy: z.string().describe('Why the workflow is idle or waiting, from its last plan.'),
   queue: z.array(queuedCandidate),
   recentDecisions: z.array(decisionResponse).describe('Newest last, bounded; the full log is at /decisions.'),
+  recentSends: z
+    .array(
+      z.object({
+        notificationId: z.string(),
+        category: z.enum(CATEGORIES),
+        channel: z.enum(CHANNELS),
+        sentAt: isoTime,
+        deliveredAt: isoTime.optional(),
+        openedAt: isoTime.optional().describe('Also set by an `engaged` or `converted` receipt, which imply the open.'),
+        engagedAt: isoTime.optional(),
+        convertedAt: isoTime.optional(),
+      }),
+    )
+    .describe('Delivered notifications with the receipts the workflow has applied, newest last, bounded.'),
   inboxSize: z.number().int(),
   stats: z.record(z.string(), z.number()),
 });

@@ -147,6 +147,27 @@ export async function run(): Promise<void> {
       await drain(expected, started),
     );
 
+    // Reads of the decision log: each merges the workflow's `state` query with the database page.
+    const readLatencies: number[] = [];
+    started = performance.now();
+    await pool(
+      Array.from({ length: USERS * 2 }, (_, i) => `bench-${i % USERS}`),
+      16,
+      async (userId) => {
+        const begun = performance.now();
+        const response = await fetch(`${tact.apiUrl}/v1/users/${userId}/decisions?limit=50`, {
+          headers: { authorization: `Bearer ${key}` },
+        });
+        const page = (await response.json()) as { liveDecisions?: string };
+        if (response.status !== 200 || page.liveDecisions !== 'included') {
+          throw new Error(`decisions of ${userId}: ${response.status} ${JSON.stringify(page)}`);
+        }
+        readLatencies.push(performance.now() - begun);
+      },
+    );
+    const readMs = performance.now() - started;
+    const reads = [...readLatencies].sort((a, b) => a - b);
+
     console.log(
       `API load: ${USERS} users, database ${tact.database.kind}, bundled Temporal server, worker in the same process, ${os.cpus().length} CPUs`,
     );
@@ -155,6 +176,11 @@ export async function run(): Promise<void> {
     for (const row of [header, ...rows]) console.log(row.map((cell, i) => cell.padEnd(widths[i]!)).join('  '));
     console.log(
       'accepted ev/s: acknowledged by the API (each event signalled to its workflow); applied ev/s: until every workflow had processed them; latency per HTTP request.',
+    );
+    console.log(
+      `GET /v1/users/{id}/decisions (merged with the state query, 16 in flight): ${reads.length} requests, ` +
+        `${(reads.length / (readMs / 1000)).toFixed(0)} req/s, p50 ${percentile(reads, 50).toFixed(1)} ms, ` +
+        `p99 ${percentile(reads, 99).toFixed(1)} ms`,
     );
   } finally {
     await tact.stop();

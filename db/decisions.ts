@@ -1,8 +1,9 @@
 // The decision log: one row per candidate outcome, read newest first by the API and by ops.
 import type { DecisionStore } from '../domain/ports';
-import type { Category, Channel, Decision, EpochMs, SuppressionReason } from '../domain/types';
+import type { Category, Channel, Decision, EpochMs, NotificationEventType, SuppressionReason } from '../domain/types';
 import { SUPPRESSION_REASONS } from '../domain/types';
 import { InvalidCursorError } from './errors';
+import type { ReceiptTimes } from './notification-events';
 import { toDate, toEpochMs, type Queryable } from './sql';
 
 /** `sent`, `suppressed` (any reason), or one suppression reason. */
@@ -13,10 +14,39 @@ export const DEFAULT_PAGE_SIZE = 50;
 const MAX_BIGINT = 2n ** 63n - 1n;
 export const MAX_PAGE_SIZE = 500;
 
+/**
+ * A decision as the log holds it. A `sent` decision carries its notification's receipts (empty until the first
+ * comes back); a suppression has none.
+ */
+export type LoggedDecision = Decision & { receipts?: ReceiptTimes };
+
 export interface DecisionPage {
-  decisions: Decision[];
+  decisions: LoggedDecision[];
   /** Pass back to get the next (older) page; absent on the last page. */
   nextCursor?: string;
+}
+
+/** A row's place in the log's order (newest first): its decision time, then its identity as tie-breaker. */
+export interface LogPosition {
+  decidedAt: EpochMs;
+  /** The row's identity (bigint as text); LAST_LOG_ID stands after every row of that instant. */
+  id: string;
+}
+
+/** An id above every row's: a position with it is before every row decided at the same instant. */
+export const LAST_LOG_ID = MAX_BIGINT.toString();
+
+export interface PositionedDecision {
+  decision: LoggedDecision;
+  position: LogPosition;
+}
+
+/** A notification id sent to more than one user, named without its user. */
+export class AmbiguousNotificationError extends Error {
+  constructor(readonly notificationId: string) {
+    super(`notification ${notificationId} was sent to more than one user: name the user`);
+    this.name = 'AmbiguousNotificationError';
+  }
 }
 
 export interface SentNotification {
@@ -36,6 +66,10 @@ interface DecisionRow {
   reason: SuppressionReason | null;
   detail: string | null;
   decided_at: Date;
+  delivered_at: Date | null;
+  opened_at: Date | null;
+  engaged_at: Date | null;
+  converted_at: Date | null;
 }
 
 export class DecisionRepository implements DecisionStore {
@@ -61,50 +95,96 @@ export class DecisionRepository implements DecisionStore {
     );
   }
 
-  /** A user's decisions, newest first, optionally only one outcome or reason. */
+  /** A user's decisions, newest first, optionally only one outcome or reason; sends with their receipts. */
   async list(
     userId: string,
     options: { limit?: number; cursor?: string; outcome?: DecisionFilter } = {},
   ): Promise<DecisionPage> {
     const limit = options.limit ?? DEFAULT_PAGE_SIZE;
+    const { entries, more } = await this.listBefore(userId, {
+      limit,
+      before: options.cursor === undefined ? null : decodeLogCursor(options.cursor),
+      ...(options.outcome === undefined ? {} : { outcome: options.outcome }),
+    });
+    const last = entries.at(-1);
+    return {
+      decisions: entries.map((entry) => entry.decision),
+      ...(more && last !== undefined ? { nextCursor: encodeLogCursor(last.position) } : {}),
+    };
+  }
+
+  /**
+   * Up to `limit` decisions older than `before` (null: the newest), newest first, each with its position;
+   * `more` tells whether older ones remain. One indexed query: receipts come by a join on (id, user).
+   */
+  async listBefore(
+    userId: string,
+    options: { limit: number; before: LogPosition | null; outcome?: DecisionFilter },
+  ): Promise<{ entries: PositionedDecision[]; more: boolean }> {
+    const { limit, before } = options;
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
       throw new RangeError(`limit must be an integer from 1 to ${MAX_PAGE_SIZE}`);
     }
     if (options.outcome !== undefined && !DECISION_FILTERS.includes(options.outcome)) {
       throw new RangeError(`outcome must be one of: ${DECISION_FILTERS.join(', ')}`);
     }
-    const after = options.cursor === undefined ? null : decodeCursor(options.cursor);
     const outcome = options.outcome === 'sent' || options.outcome === 'suppressed' ? options.outcome : null;
     const reason = outcome === null && options.outcome !== undefined ? options.outcome : null;
     const { rows } = await this.db.query<DecisionRow>(
-      `SELECT id::text AS seq, candidate_id, category, outcome, channel, reason, detail, decided_at
-       FROM decisions
-       WHERE user_id = $1
-         AND ($2::text IS NULL OR outcome = $2)
-         AND ($3::text IS NULL OR reason = $3)
-         AND ($4::timestamptz IS NULL OR (decided_at, id) < ($4, $5::bigint))
-       ORDER BY decided_at DESC, id DESC
-       LIMIT $6`,
-      [userId, outcome, reason, after && toDate(after.decidedAt), after?.id ?? null, limit + 1],
+      `SELECT d.id::text AS seq, d.candidate_id, d.category, d.outcome, d.channel, d.reason, d.detail, d.decided_at,
+              r.delivered_at, r.opened_at, r.engaged_at, r.converted_at
+       FROM (
+         SELECT * FROM decisions
+         WHERE user_id = $1
+           AND ($2::text IS NULL OR outcome = $2)
+           AND ($3::text IS NULL OR reason = $3)
+           AND ($4::timestamptz IS NULL OR (decided_at, id) < ($4, $5::bigint))
+         ORDER BY decided_at DESC, id DESC
+         LIMIT $6
+       ) AS d
+       LEFT JOIN LATERAL (
+         SELECT min(e.occurred_at) FILTER (WHERE e.type = 'delivered') AS delivered_at,
+                min(e.occurred_at) FILTER (WHERE e.type = 'opened') AS opened_at,
+                min(e.occurred_at) FILTER (WHERE e.type = 'engaged') AS engaged_at,
+                min(e.occurred_at) FILTER (WHERE e.type = 'converted') AS converted_at
+         FROM notification_events AS e
+         WHERE e.notification_id = d.candidate_id AND e.user_id = d.user_id
+       ) AS r ON d.outcome = 'sent'
+       ORDER BY d.decided_at DESC, d.id DESC`,
+      [userId, outcome, reason, before && toDate(before.decidedAt), before?.id ?? null, limit + 1],
     );
-    const page = rows.slice(0, limit);
-    const last = page.at(-1);
     return {
-      decisions: page.map(fromRow),
-      ...(rows.length > limit && last !== undefined
-        ? { nextCursor: encodeCursor({ decidedAt: toEpochMs(last.decided_at), id: last.seq }) }
-        : {}),
+      entries: rows.slice(0, limit).map((row) => ({
+        decision: fromRow(row),
+        position: { decidedAt: toEpochMs(row.decided_at), id: row.seq },
+      })),
+      more: rows.length > limit,
     };
   }
 
-  /** The user a sent notification (the sent candidate's id) went to, for receipts that name only it. */
-  async findSent(notificationId: string): Promise<SentNotification | null> {
+  /** Which of these candidates of the user already have their outcome in the log. */
+  async recordedAmong(userId: string, candidateIds: readonly string[]): Promise<Set<string>> {
+    if (candidateIds.length === 0) return new Set();
+    const { rows } = await this.db.query<{ candidate_id: string }>(
+      'SELECT candidate_id FROM decisions WHERE user_id = $1 AND candidate_id = ANY($2::text[])',
+      [userId, [...new Set(candidateIds)]],
+    );
+    return new Set(rows.map((row) => row.candidate_id));
+  }
+
+  /**
+   * A sent notification (the sent candidate's id), for receipts. With `userId`, that user's; without, the one
+   * user it went to: candidate ids are unique per user only, so an id sent to several users throws
+   * AmbiguousNotificationError (the caller must name the user).
+   */
+  async findSent(notificationId: string, userId?: string): Promise<SentNotification | null> {
     const { rows } = await this.db.query<{ user_id: string; category: Category; channel: Channel; decided_at: Date }>(
       `SELECT user_id, category, channel, decided_at FROM decisions
-       WHERE candidate_id = $1 AND outcome = 'sent'
-       ORDER BY decided_at DESC LIMIT 1`,
-      [notificationId],
+       WHERE candidate_id = $1 AND outcome = 'sent' AND ($2::text IS NULL OR user_id = $2)
+       LIMIT 2`,
+      [notificationId, userId ?? null],
     );
+    if (rows.length > 1) throw new AmbiguousNotificationError(notificationId);
     const row = rows[0];
     return row === undefined
       ? null
@@ -112,28 +192,35 @@ export class DecisionRepository implements DecisionStore {
   }
 }
 
-function fromRow(row: DecisionRow): Decision {
+function fromRow(row: DecisionRow): LoggedDecision {
   const at = toEpochMs(row.decided_at);
-  return {
-    candidateId: row.candidate_id,
-    category: row.category,
-    outcome:
-      row.outcome === 'sent'
-        ? { kind: 'sent', channel: row.channel!, at }
-        : { kind: 'suppressed', reason: row.reason!, at, ...(row.detail === null ? {} : { detail: row.detail }) },
+  const base = { candidateId: row.candidate_id, category: row.category };
+  if (row.outcome === 'suppressed') {
+    return {
+      ...base,
+      outcome: { kind: 'suppressed', reason: row.reason!, at, ...(row.detail === null ? {} : { detail: row.detail }) },
+    };
+  }
+  const receipts: ReceiptTimes = {};
+  const times = {
+    delivered: row.delivered_at,
+    opened: row.opened_at,
+    engaged: row.engaged_at,
+    converted: row.converted_at,
   };
+  for (const [type, time] of Object.entries(times) as [NotificationEventType, Date | null][]) {
+    if (time !== null) receipts[type] = toEpochMs(time);
+  }
+  return { ...base, outcome: { kind: 'sent', channel: row.channel!, at }, receipts };
 }
 
-interface Cursor {
-  decidedAt: EpochMs;
-  id: string;
+/** The opaque form of a position, as the API hands it out. */
+export function encodeLogCursor(position: LogPosition): string {
+  return Buffer.from(`${position.decidedAt}.${position.id}`).toString('base64url');
 }
 
-function encodeCursor(cursor: Cursor): string {
-  return Buffer.from(`${cursor.decidedAt}.${cursor.id}`).toString('base64url');
-}
-
-function decodeCursor(text: string): Cursor {
+/** Throws InvalidCursorError for anything encodeLogCursor did not make. */
+export function decodeLogCursor(text: string): LogPosition {
   const match = /^(\d{1,15})\.(\d{1,19})$/.exec(Buffer.from(text, 'base64url').toString('utf8'));
   if (match === null || BigInt(match[2]!) > MAX_BIGINT) throw new InvalidCursorError();
   return { decidedAt: Number(match[1]), id: match[2]! };

@@ -4,6 +4,9 @@ import type { Channel, EpochMs } from '../domain/types';
 import { UnknownUserError } from './errors';
 import { isForeignKeyViolation, optionalEpochMs, toDate, toEpochMs, type Queryable } from './sql';
 
+/** The channels a user has one address on (push has one endpoint per device). */
+export type ContactChannel = Exclude<Channel, 'push'>;
+
 export interface EndpointRecord {
   endpoint: Endpoint;
   active: boolean;
@@ -29,21 +32,26 @@ export class EndpointRepository implements EndpointDirectory {
   constructor(private readonly db: Queryable) {}
 
   /**
-   * Registers an endpoint, or re-activates it when known. A push token registered by another user
-   * moves to this one (the device changed hands or accounts). Throws UnknownUserError without a profile.
+   * Registers an endpoint, or re-activates it when known; throws UnknownUserError without a profile. A push token
+   * registered by another user moves to this one (the device changed hands or accounts). A user has at most one
+   * email address and one phone number: a different one replaces it (`replaced`).
    */
-  async put(userId: string, endpoint: Endpoint, now: EpochMs): Promise<{ created: boolean }> {
+  async put(userId: string, endpoint: Endpoint, now: EpochMs): Promise<{ created: boolean; replaced: boolean }> {
     const target =
       endpoint.channel === 'push'
         ? `(address) WHERE channel = 'push'
            DO UPDATE SET user_id = EXCLUDED.user_id, platform = EXCLUDED.platform,`
-        : `(user_id, channel, address) DO UPDATE SET`;
+        : `(user_id, channel) WHERE channel <> 'push' DO UPDATE SET address = EXCLUDED.address,`;
     try {
-      const { rows } = await this.db.query<{ created: boolean }>(
-        `INSERT INTO endpoints (user_id, channel, platform, address, created_at, updated_at)
+      const { rows } = await this.db.query<{ created: boolean; replaced: boolean }>(
+        `WITH previous AS (
+           SELECT address FROM endpoints WHERE user_id = $1 AND channel = $2 AND channel <> 'push'
+         )
+         INSERT INTO endpoints (user_id, channel, platform, address, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $5)
          ON CONFLICT ${target} active = true, last_error = NULL, deactivated_at = NULL, updated_at = EXCLUDED.updated_at
-         RETURNING (xmax = 0) AS created`,
+         RETURNING (xmax = 0) AS created,
+                   COALESCE((SELECT address FROM previous) <> endpoints.address, false) AS replaced`,
         [
           userId,
           endpoint.channel,
@@ -52,7 +60,7 @@ export class EndpointRepository implements EndpointDirectory {
           toDate(now),
         ],
       );
-      return { created: rows[0]!.created };
+      return { created: rows[0]!.created, replaced: rows[0]!.replaced };
     } catch (error) {
       if (isForeignKeyViolation(error)) throw new UnknownUserError(userId);
       throw error;
@@ -68,6 +76,15 @@ export class EndpointRepository implements EndpointDirectory {
       'DELETE FROM endpoints WHERE user_id = $1 AND channel = $2 AND address = $3',
       [userId, channel, address],
     );
+    return rowCount !== 0;
+  }
+
+  /** Removes the user's email address or phone number, whichever it is; false when there was none. */
+  async deleteContact(userId: string, channel: ContactChannel): Promise<boolean> {
+    const { rowCount } = await this.db.query('DELETE FROM endpoints WHERE user_id = $1 AND channel = $2', [
+      userId,
+      channel,
+    ]);
     return rowCount !== 0;
   }
 

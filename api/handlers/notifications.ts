@@ -1,9 +1,9 @@
 // POST /v1/notifications/{id}/events: receipts and engagement (delivered, opened, engaged, converted),
 // stored once per (notification, type) and signalled to the recipient's workflow.
-import { forgetNotificationEvent } from '../adapters/notification-events';
+import { AmbiguousNotificationError, type SentNotification } from '../../db/decisions';
 import { operation, type Operation } from '../operation';
 import { HttpProblem, temporalUnavailable } from '../problem';
-import { notificationEventInput, notificationEventResult, notificationPath } from '../schemas';
+import { notificationEventInput, notificationEventResult, notificationPath, problemResponse } from '../schemas';
 import type { ApiServices } from '../services';
 import { WorkflowsUnavailableError } from '../workflow-gateway';
 
@@ -17,16 +17,28 @@ export function notificationOperations(services: ApiServices): Operation[] {
       tag: 'events',
       summary: 'Report a receipt or engagement for a sent notification',
       description:
-        'The recipient is found from the decision log; give `userId` when the receipt may arrive before the ' +
-        'send is logged. The first event of each type per notification counts; a repeat answers `duplicate`.',
+        'The recipient is found from the decision log. Give `userId` when the receipt may arrive before the send ' +
+        'is logged, or when the id may have gone to several users (notification ids derive from event ids, which ' +
+        'are unique per user): without it such an id answers 409. The first event of each type per notification ' +
+        'counts; a repeat answers `duplicate`.',
       scope: 'events:write',
       params: notificationPath,
       body: notificationEventInput,
-      responses: { 202: { description: 'Recorded (or a duplicate).', schema: notificationEventResult } },
+      responses: {
+        202: { description: 'Recorded (or a duplicate).', schema: notificationEventResult },
+        409: {
+          description: 'The id went to several users: give `userId`.',
+          schema: problemResponse,
+          contentType: 'application/problem+json',
+        },
+      },
       async handle({ params, body, now }) {
-        const sent = await repos.decisions.findSent(params.id);
-        if (sent !== null && body.userId !== undefined && body.userId !== sent.userId) {
-          throw new HttpProblem(409, 'wrong-recipient', `notification ${params.id} was sent to another user`);
+        let sent: SentNotification | null;
+        try {
+          sent = await repos.decisions.findSent(params.id, body.userId);
+        } catch (error) {
+          if (!(error instanceof AmbiguousNotificationError)) throw error;
+          throw new HttpProblem(409, 'ambiguous-notification', `${error.message} (give userId)`);
         }
         const userId = sent?.userId ?? body.userId;
         if (userId === undefined || (sent === null && !(await repos.users.exists(userId)))) {
@@ -46,7 +58,8 @@ export function notificationOperations(services: ApiServices): Operation[] {
         try {
           await workflows.notificationEvent(userId, event);
         } catch (error) {
-          await forgetNotificationEvent(services.pool, params.id, body.type);
+          // Undone, so that the client's retry is applied rather than taken for a duplicate.
+          await repos.notificationEvents.delete(userId, params.id, body.type);
           if (error instanceof WorkflowsUnavailableError) throw temporalUnavailable(services.retryAfterSeconds);
           throw error;
         }

@@ -3,9 +3,10 @@
 import type { z } from 'zod';
 import { DEFAULT_PAGE_SIZE, type DecisionFilter } from '../../db/decisions';
 import { InvalidCursorError } from '../../db/errors';
-import type { Decision } from '../../domain/types';
+import { NOTIFICATION_EVENT_TYPES, type Decision } from '../../domain/types';
 import { getDefaultCatalog } from '../../activities/localization';
 import type { UserStateView } from '../../workflows/definitions';
+import { readDecisionLog, type DecisionLogEntry, type DecisionLogPage } from '../decision-log';
 import { operation, type Operation } from '../operation';
 import { HttpProblem, validationProblem } from '../problem';
 import {
@@ -13,6 +14,7 @@ import {
   decisionsPage,
   decisionsQuery,
   localesResponse,
+  loggedDecisionResponse,
   outboxQuery,
   outboxResponse,
   stateResponse,
@@ -36,6 +38,23 @@ export function decisionBody(decision: Decision): z.output<typeof decisionRespon
       ? { channel: outcome.channel }
       : { reason: outcome.reason, ...(outcome.detail === undefined ? {} : { detail: outcome.detail }) }),
     at: iso(outcome.at),
+  };
+}
+
+function loggedDecisionBody({ decision, recorded }: DecisionLogEntry): z.output<typeof loggedDecisionResponse> {
+  const { receipts } = decision;
+  return {
+    ...decisionBody(decision),
+    ...(receipts === undefined
+      ? {}
+      : {
+          receipts: Object.fromEntries(
+            NOTIFICATION_EVENT_TYPES.flatMap((type) =>
+              receipts[type] === undefined ? [] : [[type, iso(receipts[type])]],
+            ),
+          ),
+        }),
+    recorded,
   };
 }
 
@@ -80,6 +99,16 @@ export function stateBody(view: UserStateView): z.output<typeof stateResponse> {
             },
     })),
     recentDecisions: view.recentDecisions.map(decisionBody),
+    recentSends: view.recentSends.map((sent) => ({
+      notificationId: sent.notificationId,
+      category: sent.category,
+      channel: sent.channel,
+      sentAt: iso(sent.sentAt),
+      ...(sent.deliveredAt === undefined ? {} : { deliveredAt: iso(sent.deliveredAt) }),
+      ...(sent.openedAt === undefined ? {} : { openedAt: iso(sent.openedAt) }),
+      ...(sent.engagedAt === undefined ? {} : { engagedAt: iso(sent.engagedAt) }),
+      ...(sent.convertedAt === undefined ? {} : { convertedAt: iso(sent.convertedAt) }),
+    })),
     inboxSize: view.inboxSize,
     stats: { ...view.stats },
   };
@@ -87,6 +116,14 @@ export function stateBody(view: UserStateView): z.output<typeof stateResponse> {
 
 export function readOperations(services: ApiServices): Operation[] {
   const { repos, workflows } = services;
+  const decisionLog = {
+    decisions: repos.decisions,
+    notificationEvents: repos.notificationEvents,
+    workflows,
+    logger: services.logger,
+  };
+  const hasAnyDecision = async (userId: string) =>
+    (await repos.decisions.list(userId, { limit: 1 })).decisions.length > 0;
   return [
     operation({
       operationId: 'getUserState',
@@ -117,18 +154,24 @@ export function readOperations(services: ApiServices): Operation[] {
       path: '/v1/users/{id}/decisions',
       tag: 'users',
       summary: "A user's decision log, newest first",
-      description: 'One entry per candidate outcome: `sent` (channel) or `suppressed` (reason).',
+      description:
+        'One entry per candidate outcome: `sent` (channel, and the receipts that came back) or `suppressed` ' +
+        '(reason). The workflow writes suppressions to the log in batches, up to the deployment’s decision-log ' +
+        'delay later; every page merges in those it holds but has not written yet (`recorded: false`), so the log ' +
+        'is current. When Temporal does not answer, the page comes from the database alone ' +
+        '(`liveDecisions: "unavailable"`) rather than failing.',
       scope: 'users:read',
       params: userPath,
       query: decisionsQuery,
       responses: { 200: { description: 'One page.', schema: decisionsPage } },
       async handle({ params, query }) {
-        let page;
+        const outcome = query.outcome as DecisionFilter | undefined;
+        let page: DecisionLogPage;
         try {
-          page = await repos.decisions.list(params.id, {
+          page = await readDecisionLog(decisionLog, params.id, {
             limit: query.limit ?? DEFAULT_PAGE_SIZE,
             ...(query.cursor === undefined ? {} : { cursor: query.cursor }),
-            ...(query.outcome === undefined ? {} : { outcome: query.outcome as DecisionFilter }),
+            ...(outcome === undefined ? {} : { outcome }),
           });
         } catch (error) {
           if (error instanceof InvalidCursorError) {
@@ -136,17 +179,18 @@ export function readOperations(services: ApiServices): Operation[] {
           }
           throw error;
         }
-        if (page.decisions.length === 0 && query.cursor === undefined && !(await repos.users.exists(params.id))) {
-          const anyDecision = query.outcome === undefined ? page : await repos.decisions.list(params.id, { limit: 1 });
-          if (anyDecision.decisions.length === 0) throw unknownUser(params.id);
+        const knownByWorkflow = page.liveDecisions === 'included';
+        if (page.entries.length === 0 && query.cursor === undefined && !knownByWorkflow) {
+          if (!(await repos.users.exists(params.id)) && !(await hasAnyDecision(params.id))) {
+            throw unknownUser(params.id);
+          }
         }
-        return {
-          status: 200,
-          body: {
-            decisions: page.decisions.map(decisionBody),
-            ...(page.nextCursor === undefined ? {} : { nextCursor: page.nextCursor }),
-          },
+        const body: z.output<typeof decisionsPage> = {
+          decisions: page.entries.map(loggedDecisionBody),
+          ...(page.nextCursor === undefined ? {} : { nextCursor: page.nextCursor }),
+          liveDecisions: page.liveDecisions,
         };
+        return { status: 200, body };
       },
     }),
     operation({

@@ -1,18 +1,24 @@
 // Profiles, preferences and devices: stored first, then signalled so the user's workflow re-plans at once.
 import type { z } from 'zod';
+import { redactedDestination } from '../../activities/delivery/endpoint-identity';
+import type { ContactChannel } from '../../db/devices';
 import { UnknownUserError } from '../../db/errors';
+import type { Endpoint } from '../../domain/ports';
 import type { UserRecord } from '../../db/users';
 import type { Preferences } from '../../domain/types';
 import { operation, type Operation } from '../operation';
 import { HttpProblem } from '../problem';
 import {
+  contactEndpointResponse,
   deviceInput,
   devicePath,
   deviceResponse,
+  emailEndpointInput,
   formatMinuteOfDay,
   preferencesPatch,
   preferencesResponse,
   profileInput,
+  smsEndpointInput,
   userPath,
   userResponse,
 } from '../schemas';
@@ -49,7 +55,7 @@ export function unknownUser(userId: string): HttpProblem {
 
 export function userOperations(services: ApiServices): Operation[] {
   const { repos, workflows } = services;
-  const storedOr404 = async <T>(userId: string, write: () => Promise<T>): Promise<T> => {
+  const storedOr404: StoredOr404 = async (userId, write) => {
     try {
       return await write();
     } catch (error) {
@@ -162,6 +168,88 @@ export function userOperations(services: ApiServices): Operation[] {
       async handle({ params, now }) {
         const removed = await repos.endpoints.delete(params.id, 'push', params.token);
         if (!removed) throw new HttpProblem(404, 'unknown-device', `user ${params.id} has no such device`);
+        await signalOr503(services, () => workflows.devicesChanged(params.id, now));
+        return { status: 204 };
+      },
+    }),
+    ...contactOperations(services, storedOr404, {
+      channel: 'email',
+      noun: 'email address',
+      body: emailEndpointInput,
+      endpoint: (input) => ({ channel: 'email', address: input.address }),
+    }),
+    ...contactOperations(services, storedOr404, {
+      channel: 'sms',
+      noun: 'phone number (SMS)',
+      body: smsEndpointInput,
+      endpoint: (input) => ({ channel: 'sms', phone: input.phone }),
+    }),
+  ];
+}
+
+type StoredOr404 = <T>(userId: string, write: () => Promise<T>) => Promise<T>;
+
+interface ContactSpec<B extends z.ZodType> {
+  channel: ContactChannel;
+  noun: string;
+  body: B;
+  endpoint(input: z.output<B>): Endpoint;
+}
+
+/** PUT and DELETE of a user's one email address or one phone number. */
+function contactOperations<B extends z.ZodType>(
+  services: ApiServices,
+  storedOr404: StoredOr404,
+  { channel, noun, body, endpoint }: ContactSpec<B>,
+): Operation[] {
+  const { repos, workflows } = services;
+  const path = `/v1/users/{id}/endpoints/${channel}`;
+  const Name = channel === 'email' ? 'Email' : 'Sms';
+  return [
+    operation({
+      operationId: `put${Name}Endpoint`,
+      method: 'put',
+      path,
+      tag: 'users',
+      summary: `Set the user's ${noun}`,
+      description:
+        `A user has one ${noun}: this one replaces any other, and is active again if delivery had turned it off. ` +
+        'Stored, then signalled so the workflow re-plans with the channel available. It is never logged, and ' +
+        'answers show it redacted. On 503 it is stored but not yet applied: repeat the PUT.',
+      scope: 'users:write',
+      params: userPath,
+      body,
+      responses: {
+        200: { description: 'Replaced or re-activated.', schema: contactEndpointResponse },
+        201: { description: `The user had no ${noun}.`, schema: contactEndpointResponse },
+      },
+      async handle({ params, body: input, now }) {
+        const contact = endpoint(input as z.output<B>);
+        const { created, replaced } = await storedOr404(params.id, () => repos.endpoints.put(params.id, contact, now));
+        await signalOr503(services, () => workflows.devicesChanged(params.id, now));
+        const reply: z.output<typeof contactEndpointResponse> = {
+          userId: params.id,
+          channel,
+          destination: redactedDestination(contact),
+          status: created ? 'registered' : replaced ? 'replaced' : 'reactivated',
+        };
+        return { status: created ? 201 : 200, body: reply };
+      },
+    }),
+    operation({
+      operationId: `delete${Name}Endpoint`,
+      method: 'delete',
+      path,
+      tag: 'users',
+      summary: `Remove the user's ${noun}`,
+      description: `Stored, then signalled: the workflow stops routing to ${channel} at once.`,
+      scope: 'users:write',
+      params: userPath,
+      responses: { 204: { description: 'Removed.' } },
+      async handle({ params, now }) {
+        if (!(await repos.endpoints.deleteContact(params.id, channel))) {
+          throw new HttpProblem(404, 'unknown-endpoint', `user ${params.id} has no ${noun}`);
+        }
         await signalOr503(services, () => workflows.devicesChanged(params.id, now));
         return { status: 204 };
       },

@@ -50,8 +50,17 @@ describe('events through to the decision log', () => {
       const response = await decisionsOf(userId);
       return response.body.decisions?.length > 0 ? response.body : undefined;
     });
+    expect(page.liveDecisions).toBe('included');
     expect(page.decisions).toEqual([
-      { candidateId: 'evt-1:0', category: 'security', outcome: 'sent', channel: 'push', at: expect.any(String) },
+      {
+        candidateId: 'evt-1:0',
+        category: 'security',
+        outcome: 'sent',
+        channel: 'push',
+        at: expect.any(String),
+        receipts: {},
+        recorded: true,
+      },
     ]);
     const outbox = await stack().call('GET', `/v1/outbox?userId=${userId}`);
     expect(outbox.status).toBe(200);
@@ -71,10 +80,55 @@ describe('events through to the decision log', () => {
     expect(again.body.status).toBe('duplicate');
     expect(stack().spy.signalsFor(userId, 'notificationEvent')).toBe(1);
     expect(await stack().repos.notificationEvents.listByNotification('evt-1:0')).toHaveLength(1);
-    const wrongUser = await stack().call('POST', '/v1/notifications/evt-1:0/events', {
+    const unknownUser = await stack().call('POST', '/v1/notifications/evt-1:0/events', {
       json: { type: 'converted', userId: uniqueId('other') },
     });
-    expectProblem(wrongUser, 409);
+    expectProblem(unknownUser, 404);
+
+    // The receipt shows in the decision log (one query, joined) and in the workflow's state.
+    const openedAt = Date.parse(opened.headers.get('date')!);
+    const logged = (await decisionsOf(userId)).body.decisions[0];
+    expect(Object.keys(logged.receipts)).toEqual(['opened']);
+    expect(Math.abs(Date.parse(logged.receipts.opened) - openedAt)).toBeLessThan(5_000);
+    const state = await eventually('the open in the workflow state', async () => {
+      const response = await stack().call('GET', `/v1/users/${userId}/state`);
+      return response.body.recentSends?.[0]?.openedAt ? response.body : undefined;
+    });
+    expect(state.recentSends).toEqual([
+      {
+        notificationId: 'evt-1:0',
+        category: 'security',
+        channel: 'push',
+        sentAt: logged.at,
+        openedAt: logged.receipts.opened,
+      },
+    ]);
+  });
+
+  it('keeps receipts of notifications that share an id apart per user, asking for the user when ambiguous', async () => {
+    const [first, second] = [uniqueId('twin-a'), uniqueId('twin-b')];
+    await createUser(first);
+    await createUser(second);
+    const at = Date.now();
+    await stack().repos.decisions.recordDecisions(first, [
+      { candidateId: 'shared:0', category: 'social', outcome: { kind: 'sent', channel: 'push', at } },
+    ]);
+    const alone = await stack().call('POST', '/v1/notifications/shared:0/events', { json: { type: 'delivered' } });
+    expect(alone.status, JSON.stringify(alone.body)).toBe(202);
+    expect(alone.body.userId).toBe(first);
+    await stack().repos.decisions.recordDecisions(second, [
+      { candidateId: 'shared:0', category: 'social', outcome: { kind: 'sent', channel: 'push', at } },
+    ]);
+    const before = stack().spy.signals;
+    expectProblem(await stack().call('POST', '/v1/notifications/shared:0/events', { json: { type: 'opened' } }), 409);
+    expect(stack().spy.signals).toBe(before);
+    const named = await stack().call('POST', '/v1/notifications/shared:0/events', {
+      json: { type: 'delivered', userId: second },
+    });
+    expect(named.body).toMatchObject({ userId: second, status: 'recorded' });
+    const receiptsOf = async (userId: string) => (await decisionsOf(userId)).body.decisions[0].receipts;
+    expect(Object.keys(await receiptsOf(first))).toEqual(['delivered']);
+    expect(Object.keys(await receiptsOf(second))).toEqual(['delivered']);
   });
 
   it('a repeated event id is accepted but applied once, singly or in a batch', async () => {
@@ -120,22 +174,41 @@ describe('events through to the decision log', () => {
     });
     expect(patch.status).toBe(200);
     expect(patch.body.globalOptOut).toBe(true);
+    // The workflow runs with the default decision-log delay (24 h): the suppression is not written yet, and the
+    // log shows it at once from the workflow.
     const page = await eventually('the opted_out decision', async () => {
-      console.log(
-        JSON.stringify((await decisionsOf(userId)).body),
-        JSON.stringify((await stack().call('GET', `/v1/users/${userId}/state`)).body),
-      );
       const response = await decisionsOf(userId, '?outcome=opted_out');
       return response.body.decisions?.length === 1 ? response.body : undefined;
     });
+    expect(page.liveDecisions).toBe('included');
     expect(page.decisions[0]).toMatchObject({
       candidateId: waiting.queue[0].id,
       outcome: 'suppressed',
       reason: 'opted_out',
+      recorded: false,
     });
+    expect(page.decisions[0].receipts).toBeUndefined();
+    expect((await stack().repos.decisions.list(userId)).decisions).toEqual([]);
+    expect((await decisionsOf(userId, '?outcome=sent')).body.decisions).toEqual([]);
     const state = await stack().call('GET', `/v1/users/${userId}/state`, { key: stack().keys.usersRead });
     expect(state.body.queue).toEqual([]);
     expect(state.body.preferences.globalOptOut).toBe(true);
+
+    // The next send (critical, so it goes despite the opt-out) writes the buffered suppression with it: both are
+    // in the log once, recorded.
+    await stack().call('PUT', `/v1/users/${userId}/devices/${'5e'.repeat(32)}`, { json: { platform: 'ios' } });
+    await stack().call('POST', '/v1/events', { json: { id: 'reset-1', userId, type: 'password_reset' } });
+    const both = await eventually('both decisions written', async () => {
+      const response = await decisionsOf(userId);
+      return response.body.decisions?.length === 2 &&
+        response.body.decisions.every((d: { recorded: boolean }) => d.recorded)
+        ? response.body.decisions
+        : undefined;
+    });
+    expect(both.map((d: { candidateId: string; outcome: string }) => [d.candidateId, d.outcome])).toEqual([
+      ['reset-1:0', 'sent'],
+      [waiting.queue[0].id, 'suppressed'],
+    ]);
   });
 
   it('a preference change re-plans at once, visible in state', async () => {
@@ -224,6 +297,7 @@ describe('events through to the decision log', () => {
     expect(new Set(all.map((d: { candidateId: string }) => d.candidateId)).size).toBe(3);
     const times = all.map((d: { at: string }) => Date.parse(d.at));
     expect([...times].sort((a, b) => b - a)).toEqual(times);
+    expect(all.every((d: { recorded: boolean }) => !d.recorded)).toBe(true);
     expect((await decisionsOf(userId, '?outcome=sent')).body.decisions).toEqual([]);
     expectProblem(await decisionsOf(userId, '?cursor=bm90LWEtY3Vyc29y'), 400);
     expectProblem(await decisionsOf(userId, '?outcome=bogus&limit=0'), 400);
@@ -260,6 +334,109 @@ describe('profile, devices and unsubscribe', () => {
     expect((await stack().call('DELETE', path)).status).toBe(204);
     expectProblem(await stack().call('DELETE', path), 404);
     expect(stack().spy.signalsFor(userId, 'devicesChanged')).toBe(3);
+  });
+
+  it('sets, replaces and removes the email address, never echoing it, signalling each change', async () => {
+    const userId = uniqueId('email');
+    await createUser(userId);
+    const path = `/v1/users/${userId}/endpoints/email`;
+    const put = await stack().call('PUT', path, { json: { address: 'Ada.Lovelace@Example.ORG' } });
+    expect(put.status, JSON.stringify(put.body)).toBe(201);
+    expect(put.body).toEqual({ userId, channel: 'email', destination: 'A***@example.org', status: 'registered' });
+    expect(JSON.stringify(put.body)).not.toContain('Lovelace');
+    expect(await stack().repos.endpoints.activeEndpoints(userId, 'email')).toEqual([
+      { channel: 'email', address: 'Ada.Lovelace@example.org' },
+    ]);
+    const same = await stack().call('PUT', path, { json: { address: 'Ada.Lovelace@example.org' } });
+    expect([same.status, same.body.status]).toEqual([200, 'reactivated']);
+    const other = await stack().call('PUT', path, {
+      key: stack().keys.usersWrite,
+      json: { address: 'ada@work.example' },
+    });
+    expect([other.status, other.body.status]).toEqual([200, 'replaced']);
+    expect(await stack().repos.endpoints.activeEndpoints(userId, 'email')).toEqual([
+      { channel: 'email', address: 'ada@work.example' },
+    ]);
+
+    const bad = await stack().call('PUT', path, { json: { address: 'not an address <grace@example.net>' } });
+    expectProblem(bad, 400);
+    expect(bad.body.errors).toEqual([{ in: 'body', field: 'address', message: expect.stringContaining('email') }]);
+    expect(JSON.stringify(bad.body)).not.toContain('grace');
+    expectProblem(await stack().call('PUT', path, { json: { phone: '+33612345678' } }), 400);
+    expectProblem(
+      await stack().call('PUT', path, { key: stack().keys.usersRead, json: { address: 'a@b.example' } }),
+      403,
+    );
+
+    expect((await stack().call('DELETE', path)).status).toBe(204);
+    expectProblem(await stack().call('DELETE', path), 404);
+    expect(await stack().repos.endpoints.activeEndpoints(userId, 'email')).toEqual([]);
+    expect(stack().spy.signalsFor(userId, 'devicesChanged')).toBe(4);
+    const metrics = await stack().call('GET', '/metrics', { key: null });
+    expect(metrics.body).not.toMatch(/work\.example|Lovelace/);
+  });
+
+  it('routes a notification to the phone number set through the API, and reports it in the log', async () => {
+    const userId = uniqueId('sms');
+    await createUser(userId);
+    const path = `/v1/users/${userId}/endpoints/sms`;
+    for (const phone of ['0612345678', '+33 6 12 34 56 78', '+0612345678', '+1234', `+${'1'.repeat(16)}`]) {
+      const response = await stack().call('PUT', path, { json: { phone } });
+      expectProblem(response, 400);
+      expect(response.body.errors[0]).toMatchObject({ field: 'phone', message: expect.stringContaining('E.164') });
+    }
+    expectProblem(
+      await stack().call('PUT', `/v1/users/${uniqueId('nobody')}/endpoints/sms`, { json: { phone: '+33612345678' } }),
+      404,
+    );
+    const put = await stack().call('PUT', path, { json: { phone: '+33612345678' } });
+    expect(put.status).toBe(201);
+    expect(put.body).toEqual({ userId, channel: 'sms', destination: '+33*******78', status: 'registered' });
+
+    // Security goes by SMS first (no push device here): the dry-run outbox has the text.
+    await stack().call('POST', '/v1/events', { json: { id: 'otp-1', userId, type: 'password_reset' } });
+    const page = await eventually('the sms decision', async () => {
+      const response = await decisionsOf(userId);
+      return response.body.decisions?.length === 1 ? response.body : undefined;
+    });
+    expect(page.decisions[0]).toMatchObject({
+      candidateId: 'otp-1:0',
+      outcome: 'sent',
+      channel: 'sms',
+      recorded: true,
+    });
+    const outbox = await stack().call('GET', `/v1/outbox?userId=${userId}`);
+    expect(outbox.body.entries).toEqual([
+      expect.objectContaining({ notificationId: 'otp-1:0', channel: 'sms', destination: '+33*******78' }),
+    ]);
+
+    expect((await stack().call('DELETE', path)).status).toBe(204);
+    expect(await stack().repos.endpoints.activeEndpoints(userId, 'sms')).toEqual([]);
+    expect(stack().spy.signalsFor(userId, 'devicesChanged')).toBe(2);
+  });
+
+  it('answers the decision log from the database alone for a user without a workflow, saying so', async () => {
+    const userId = uniqueId('no-workflow');
+    await stack().repos.users.upsert({ id: userId, timeZone: 'UTC', locale: 'en', attributes: {} }, Date.now());
+    const at = Date.now();
+    await stack().repos.decisions.recordDecisions(userId, [
+      { candidateId: 'old:0', category: 'content', outcome: { kind: 'suppressed', reason: 'expired', at } },
+    ]);
+    const page = await decisionsOf(userId);
+    expect(page.status).toBe(200);
+    expect(page.body).toEqual({
+      liveDecisions: 'no_workflow',
+      decisions: [
+        {
+          candidateId: 'old:0',
+          category: 'content',
+          outcome: 'suppressed',
+          reason: 'expired',
+          at: new Date(at).toISOString(),
+          recorded: true,
+        },
+      ],
+    });
   });
 
   it('one-click unsubscribe opts the user out of the category in the signed link', async () => {
@@ -395,6 +572,10 @@ describe('auth, errors and limits', () => {
       ['/v1/users/{id}', 'put'],
       ['/v1/users/{id}/preferences', 'patch'],
       ['/v1/users/{id}/devices/{token}', 'delete'],
+      ['/v1/users/{id}/endpoints/email', 'put'],
+      ['/v1/users/{id}/endpoints/email', 'delete'],
+      ['/v1/users/{id}/endpoints/sms', 'put'],
+      ['/v1/users/{id}/endpoints/sms', 'delete'],
       ['/v1/notifications/{id}/events', 'post'],
       ['/v1/users/{id}/state', 'get'],
       ['/v1/users/{id}/decisions', 'get'],
@@ -410,6 +591,15 @@ describe('auth, errors and limits', () => {
     expect(event.properties.userId.pattern).toBe('^[A-Za-z0-9_.:-]{1,128}$');
     const batch = doc.paths['/v1/events:batch'].post.requestBody.content['application/json'].schema;
     expect(batch.properties.events.maxItems).toBe(500);
+    const sms = doc.paths['/v1/users/{id}/endpoints/sms'].put.requestBody.content['application/json'].schema;
+    expect(sms).toMatchObject({ required: ['phone'], additionalProperties: false });
+    expect(sms.properties.phone.pattern).toBe('^\\+[1-9]\\d{6,14}$');
+    const email = doc.paths['/v1/users/{id}/endpoints/email'].put.requestBody.content['application/json'].schema;
+    expect(email.properties.address).toMatchObject({ format: 'email', maxLength: 254 });
+    const page = doc.paths['/v1/users/{id}/decisions'].get.responses['200'].content['application/json'].schema;
+    expect(page.required).toEqual(expect.arrayContaining(['decisions', 'liveDecisions']));
+    expect(JSON.stringify(page)).toContain('recorded');
+    expect(JSON.stringify(page)).toContain('receipts');
     const refs = JSON.stringify(doc).match(/"#\/components\/schemas\/[^"]+"/g) ?? [];
     for (const ref of refs) expect(doc.components.schemas[ref.slice(22, -1)], ref).toBeDefined();
   });

@@ -250,6 +250,49 @@ describe('bad input fuzzing: no 5xx, no signal, no row for a rejected request', 
     );
   });
 
+  it('PUT and DELETE /v1/users/{id}/endpoints/{email,sms}: path and body', async () => {
+    const contact = fc.oneof(
+      fc.record({ channel: fc.constant('email'), body: bodies({ address: 'fuzz@example.org' }) }),
+      fc.record({ channel: fc.constant('sms'), body: bodies({ phone: '+33612345678' }) }),
+      // A valid field on the other channel's route, and look-alikes of valid values.
+      fc.record({
+        channel: fc.constantFrom('email', 'sms'),
+        body: fc
+          .record({
+            field: fc.constantFrom('address', 'phone'),
+            value: fc.constantFrom(
+              'a@b',
+              'a@@b.example',
+              'a b@example.org',
+              '@example.org',
+              'ada@example.org\r\nBcc: x@evil.example',
+              `${'x'.repeat(250)}@example.org`,
+              '+33 6 12 34 56 78',
+              '+0612345678',
+              '0612345678',
+              '+1234',
+              '+33612345678\n',
+              '＋33612345678',
+            ),
+          })
+          .map(({ field, value }): Body => ({ json: { [field]: value } })),
+      }),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(pathSegment, fc.constant(KNOWN_USER)),
+        contact,
+        fc.boolean(),
+        async (id, { channel, body }, remove) => {
+          // The one valid delete would succeed (once): removing the known user's contact is not a rejection.
+          if (id === KNOWN_USER && remove) return;
+          await probe(remove ? 'DELETE' : 'PUT', `/v1/users/${id}/endpoints/${channel}`, send(body));
+        },
+      ),
+      { numRuns: RUNS },
+    );
+  });
+
   it('POST /v1/notifications/{id}/events: path and body', async () => {
     await fc.assert(
       fc.asyncProperty(

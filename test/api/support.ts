@@ -182,8 +182,6 @@ export function useApiStack(options: { worker: boolean }): () => ApiStack {
         taskQueue,
         timeoutMs: 10_000,
         metrics,
-        // Suppressions reach the decision log before the workflow sleeps, not batched into a later send.
-        workflowOptions: { decisionLogDelayMs: 0 },
       }),
     );
     const { app } = createApp({

@@ -106,6 +106,10 @@ describe('Temporal unavailable', () => {
     expect(ready.body.checks.database).toBe('ok');
     expect(ready.body.checks.temporal).not.toBe('ok');
     expect((await call('GET', `/v1/users/${userId}/state`)).status).toBe(503);
+    // The decision log still answers, from the database alone, and says so.
+    const log = await call('GET', `/v1/users/${userId}/decisions`);
+    expect(log.status).toBe(200);
+    expect(log.body).toEqual({ decisions: [], liveDecisions: 'unavailable' });
 
     temporal = await startTemporal(port);
     nativeConnection = await NativeConnection.connect({ address: temporal.address });

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { DecisionRepository } from '../../db/decisions';
+import {
+  AmbiguousNotificationError,
+  DecisionRepository,
+  decodeLogCursor,
+  encodeLogCursor,
+  LAST_LOG_ID,
+} from '../../db/decisions';
 import { InvalidCursorError } from '../../db/errors';
+import { NotificationEventRepository } from '../../db/notification-events';
 import type { Decision } from '../../domain/types';
 import { useTestDatabase } from './test-database';
 
@@ -10,7 +17,15 @@ const sent = (candidateId: string, at: number): Decision => ({
   category: 'social',
   outcome: { kind: 'sent', channel: 'push', at },
 });
-const suppressed = (candidateId: string, at: number, reason: 'daily_cap' | 'opted_out', detail?: string): Decision => ({
+/** A sent decision as the log lists it: with its receipts (none yet by default). */
+const logged = (decision: Decision, receipts: Record<string, number> = {}) =>
+  decision.outcome.kind === 'sent' ? { ...decision, receipts } : decision;
+const suppressed = (
+  candidateId: string,
+  at: number,
+  reason: 'daily_cap' | 'opted_out' | 'expired',
+  detail?: string,
+): Decision => ({
   candidateId,
   category: 'marketing',
   outcome: { kind: 'suppressed', reason, at, ...(detail === undefined ? {} : { detail }) },
@@ -26,9 +41,9 @@ describe('decision log', () => {
     await repo.recordDecisions('dl-idem', [sent('c1', T0), suppressed('c1', T0 + 5, 'opted_out'), sent('c3', T0 + 2)]);
     await repo.recordDecisions('dl-idem', []);
     expect((await repo.list('dl-idem')).decisions).toEqual([
-      sent('c3', T0 + 2),
+      logged(sent('c3', T0 + 2)),
       suppressed('c2', T0 + 1, 'daily_cap', 'third today'),
-      sent('c1', T0),
+      logged(sent('c1', T0)),
     ]);
   });
 
@@ -36,7 +51,7 @@ describe('decision log', () => {
     const repo = decisions();
     await repo.recordDecisions('dl-a', [sent('shared', T0)]);
     await repo.recordDecisions('dl-b', [suppressed('shared', T0, 'opted_out')]);
-    expect((await repo.list('dl-a')).decisions).toEqual([sent('shared', T0)]);
+    expect((await repo.list('dl-a')).decisions).toEqual([logged(sent('shared', T0))]);
     expect((await repo.list('dl-b')).decisions).toEqual([suppressed('shared', T0, 'opted_out')]);
   });
 
@@ -120,7 +135,7 @@ describe('decision log', () => {
     );
   });
 
-  it('find the user a sent notification went to', async () => {
+  it('find the user a sent notification went to, and refuse to guess when the id went to several', async () => {
     const repo = decisions();
     await repo.recordDecisions('dl-owner', [sent('n-42', T0), suppressed('n-43', T0, 'opted_out')]);
     expect(await repo.findSent('n-42')).toEqual({
@@ -131,5 +146,62 @@ describe('decision log', () => {
     });
     expect(await repo.findSent('n-43')).toBeNull();
     expect(await repo.findSent('n-missing')).toBeNull();
+
+    await repo.recordDecisions('dl-owner-2', [sent('n-42', T0 + 5)]);
+    await expect(repo.findSent('n-42')).rejects.toBeInstanceOf(AmbiguousNotificationError);
+    expect(await repo.findSent('n-42', 'dl-owner-2')).toMatchObject({ userId: 'dl-owner-2', sentAt: T0 + 5 });
+    expect(await repo.findSent('n-42', 'dl-owner')).toMatchObject({ userId: 'dl-owner', sentAt: T0 });
+    expect(await repo.findSent('n-42', 'dl-nobody')).toBeNull();
+  });
+
+  it('list each send with the receipts of that user’s notification, and no receipts on suppressions', async () => {
+    const repo = decisions();
+    const receipts = new NotificationEventRepository(db().pool);
+    await repo.recordDecisions('dl-rc', [sent('r1', T0), sent('r2', T0 + 1), suppressed('r3', T0 + 2, 'daily_cap')]);
+    await repo.recordDecisions('dl-rc-other', [sent('r1', T0)]);
+    await receipts.record('dl-rc', { notificationId: 'r1', type: 'delivered', at: T0 + 10 });
+    await receipts.record('dl-rc', { notificationId: 'r1', type: 'opened', at: T0 + 20 });
+    await receipts.record('dl-rc', { notificationId: 'r1', type: 'converted', at: T0 + 40 });
+    // Another user's notification with the same id, and a receipt naming a suppressed candidate: neither shows.
+    await receipts.record('dl-rc-other', { notificationId: 'r1', type: 'engaged', at: T0 + 30 });
+    await receipts.record('dl-rc', { notificationId: 'r3', type: 'opened', at: T0 + 50 });
+
+    expect((await repo.list('dl-rc')).decisions).toEqual([
+      suppressed('r3', T0 + 2, 'daily_cap'),
+      logged(sent('r2', T0 + 1)),
+      logged(sent('r1', T0), { delivered: T0 + 10, opened: T0 + 20, converted: T0 + 40 }),
+    ]);
+    expect((await repo.list('dl-rc-other')).decisions).toEqual([logged(sent('r1', T0), { engaged: T0 + 30 })]);
+    const page = await repo.list('dl-rc', { outcome: 'sent', limit: 1 });
+    expect(page.decisions).toEqual([logged(sent('r2', T0 + 1))]);
+    expect((await repo.list('dl-rc', { outcome: 'sent', cursor: page.nextCursor! })).decisions).toEqual([
+      logged(sent('r1', T0), { delivered: T0 + 10, opened: T0 + 20, converted: T0 + 40 }),
+    ]);
+  });
+
+  it('list from a position: every row of the same instant after LAST_LOG_ID, and cursors round-trip', async () => {
+    const repo = decisions();
+    await repo.recordDecisions('dl-pos', [sent('q1', T0), suppressed('q2', T0 + 1, 'opted_out'), sent('q3', T0 + 1)]);
+    const all = await repo.listBefore('dl-pos', { limit: 10, before: null });
+    expect(all.more).toBe(false);
+    expect(all.entries.map((e) => e.decision.candidateId)).toEqual(['q3', 'q2', 'q1']);
+    const sameInstant = await repo.listBefore('dl-pos', { limit: 10, before: { decidedAt: T0 + 1, id: LAST_LOG_ID } });
+    expect(sameInstant.entries.map((e) => e.decision.candidateId)).toEqual(['q3', 'q2', 'q1']);
+    const afterQ3 = await repo.listBefore('dl-pos', { limit: 1, before: all.entries[0]!.position });
+    expect(afterQ3).toMatchObject({ more: true, entries: [{ decision: { candidateId: 'q2' } }] });
+    const position = all.entries[1]!.position;
+    expect(decodeLogCursor(encodeLogCursor(position))).toEqual(position);
+    expect(decodeLogCursor(encodeLogCursor({ decidedAt: T0, id: LAST_LOG_ID }))).toEqual({
+      decidedAt: T0,
+      id: LAST_LOG_ID,
+    });
+  });
+
+  it('tell which candidates of a user are already in the log', async () => {
+    const repo = decisions();
+    await repo.recordDecisions('dl-among', [sent('a1', T0), suppressed('a2', T0, 'expired')]);
+    await repo.recordDecisions('dl-among-other', [sent('a3', T0)]);
+    expect(await repo.recordedAmong('dl-among', ['a1', 'a2', 'a3', 'a4', 'a1'])).toEqual(new Set(['a1', 'a2']));
+    expect(await repo.recordedAmong('dl-among', [])).toEqual(new Set());
   });
 });

@@ -99,6 +99,42 @@ describe('notification events', () => {
       { notificationId: 'ne-1', userId: 'ne-user', type: 'opened', at: T0 + 60_000 },
     ]);
   });
+
+  it('keep the receipts of two users whose notifications share an id apart', async () => {
+    const repo = events();
+    expect(await repo.record('ne-a', { notificationId: 'evt-1:0', type: 'opened', at: T0 })).toBe(true);
+    expect(await repo.record('ne-b', { notificationId: 'evt-1:0', type: 'opened', at: T0 + 5 })).toBe(true);
+    expect(await repo.record('ne-b', { notificationId: 'evt-1:0', type: 'opened', at: T0 + 9 })).toBe(false);
+    expect(await repo.receiptsOf('ne-a', ['evt-1:0'])).toEqual(new Map([['evt-1:0', { opened: T0 }]]));
+    expect(await repo.receiptsOf('ne-b', ['evt-1:0'])).toEqual(new Map([['evt-1:0', { opened: T0 + 5 }]]));
+  });
+
+  it('give the receipts of several notifications of a user in one map, without the ones that have none', async () => {
+    const repo = events();
+    await repo.record('ne-map', { notificationId: 'm-1', type: 'delivered', at: T0 });
+    await repo.record('ne-map', { notificationId: 'm-1', type: 'converted', at: T0 + 3 });
+    await repo.record('ne-map', { notificationId: 'm-2', type: 'engaged', at: T0 + 4 });
+    await repo.record('ne-other', { notificationId: 'm-3', type: 'opened', at: T0 });
+    expect(await repo.receiptsOf('ne-map', ['m-1', 'm-2', 'm-3', 'm-1'])).toEqual(
+      new Map([
+        ['m-1', { delivered: T0, converted: T0 + 3 }],
+        ['m-2', { engaged: T0 + 4 }],
+      ]),
+    );
+    expect(await repo.receiptsOf('ne-map', [])).toEqual(new Map());
+  });
+
+  it('delete a recorded event so that it can be recorded again, leaving the rest', async () => {
+    const repo = events();
+    await repo.record('ne-del', { notificationId: 'd-1', type: 'opened', at: T0 });
+    await repo.record('ne-del', { notificationId: 'd-1', type: 'delivered', at: T0 });
+    await repo.record('ne-del-2', { notificationId: 'd-1', type: 'opened', at: T0 });
+    expect(await repo.delete('ne-del', 'd-1', 'opened')).toBe(true);
+    expect(await repo.delete('ne-del', 'd-1', 'opened')).toBe(false);
+    expect(await repo.receiptsOf('ne-del', ['d-1'])).toEqual(new Map([['d-1', { delivered: T0 }]]));
+    expect(await repo.receiptsOf('ne-del-2', ['d-1'])).toEqual(new Map([['d-1', { opened: T0 }]]));
+    expect(await repo.record('ne-del', { notificationId: 'd-1', type: 'opened', at: T0 + 1 })).toBe(true);
+  });
 });
 
 describe('dry-run outbox', () => {

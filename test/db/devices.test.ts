@@ -17,6 +17,7 @@ describe('endpoints', () => {
     const repo = endpoints();
     expect(await repo.put('d-list', { channel: 'push', platform: 'ios', token: 'tok-ios-1' }, T0)).toEqual({
       created: true,
+      replaced: false,
     });
     await repo.put('d-list', { channel: 'push', platform: 'android', token: 'tok-android-1' }, T0 + 10);
     await repo.put('d-list', { channel: 'email', address: 'ada@example.com' }, T0 + 20);
@@ -37,6 +38,7 @@ describe('endpoints', () => {
     await repo.put('d-twice', { channel: 'email', address: 'x@example.com' }, T0);
     expect(await repo.put('d-twice', { channel: 'email', address: 'x@example.com' }, T0 + 1)).toEqual({
       created: false,
+      replaced: false,
     });
     expect(await repo.list('d-twice')).toHaveLength(1);
   });
@@ -77,9 +79,7 @@ describe('endpoints', () => {
     await repo.put('d-old-owner', { channel: 'push', platform: 'android', token: 'tok-shared' }, T0);
     expect(
       await repo.put('d-new-owner', { channel: 'push', platform: 'android', token: 'tok-shared' }, T0 + 1),
-    ).toEqual({
-      created: false,
-    });
+    ).toEqual({ created: false, replaced: false });
     expect(await repo.activeEndpoints('d-old-owner', 'push')).toEqual([]);
     expect(await repo.activeEndpoints('d-new-owner', 'push')).toEqual([
       { channel: 'push', platform: 'android', token: 'tok-shared' },
@@ -94,6 +94,51 @@ describe('endpoints', () => {
     await repo.put('d-family-2', { channel: 'email', address: 'family@example.com' }, T0);
     expect(await repo.activeEndpoints('d-family-1', 'email')).toHaveLength(1);
     expect(await repo.activeEndpoints('d-family-2', 'email')).toHaveLength(1);
+  });
+
+  it('keep one email address and one phone number per user: a new one replaces the old, re-activated', async () => {
+    await addUser('d-contact');
+    const repo = endpoints();
+    await repo.put('d-contact', { channel: 'push', platform: 'ios', token: 'tok-contact-1' }, T0);
+    await repo.put('d-contact', { channel: 'push', platform: 'android', token: 'tok-contact-2' }, T0);
+    expect(await repo.put('d-contact', { channel: 'email', address: 'old@example.com' }, T0)).toEqual({
+      created: true,
+      replaced: false,
+    });
+    expect(await repo.put('d-contact', { channel: 'sms', phone: '+33612345678' }, T0)).toEqual({
+      created: true,
+      replaced: false,
+    });
+    expect(await repo.put('d-contact', { channel: 'email', address: 'new@example.com' }, T0 + 1)).toEqual({
+      created: false,
+      replaced: true,
+    });
+    expect(await repo.activeEndpoints('d-contact', 'email')).toEqual([
+      { channel: 'email', address: 'new@example.com' },
+    ]);
+    expect(await repo.activeEndpoints('d-contact', 'sms')).toEqual([{ channel: 'sms', phone: '+33612345678' }]);
+    expect(await repo.activeEndpoints('d-contact', 'push')).toHaveLength(2);
+
+    // Concurrent replacements leave exactly one address, one of those given.
+    const given = ['a@example.com', 'b@example.com', 'c@example.com', 'd@example.com'];
+    await Promise.all(given.map((address) => repo.put('d-contact', { channel: 'email', address }, T0 + 2)));
+    const after = await repo.activeEndpoints('d-contact', 'email');
+    expect(after).toHaveLength(1);
+    expect(given).toContain((after[0] as { address: string }).address);
+  });
+
+  it('delete the email address or the phone number of a user, and only theirs', async () => {
+    await addUser('d-forget');
+    await addUser('d-keep');
+    const repo = endpoints();
+    await repo.put('d-forget', { channel: 'email', address: 'f@example.com' }, T0);
+    await repo.put('d-forget', { channel: 'sms', phone: '+15551234567' }, T0);
+    await repo.put('d-keep', { channel: 'email', address: 'f@example.com' }, T0);
+    expect(await repo.deleteContact('d-forget', 'email')).toBe(true);
+    expect(await repo.deleteContact('d-forget', 'email')).toBe(false);
+    expect(await repo.activeEndpoints('d-forget', 'email')).toEqual([]);
+    expect(await repo.activeEndpoints('d-forget', 'sms')).toHaveLength(1);
+    expect(await repo.activeEndpoints('d-keep', 'email')).toEqual([{ channel: 'email', address: 'f@example.com' }]);
   });
 
   it("delete only the user's own endpoint", async () => {

@@ -45,7 +45,12 @@ describe('embedded database', () => {
         attributes: { plan: 'pro' },
       });
       expect((await reopened.decisions.list('user-1')).decisions).toEqual([
-        { candidateId: 'c1', category: 'social', outcome: { kind: 'sent', channel: 'push', at: 1_700_000_000_500 } },
+        {
+          candidateId: 'c1',
+          category: 'social',
+          outcome: { kind: 'sent', channel: 'push', at: 1_700_000_000_500 },
+          receipts: {},
+        },
       ]);
     } finally {
       await second.close();

@@ -63,7 +63,8 @@ describe('migrations', () => {
         'delivery_ledger_pkey',
         'endpoints_user_active_idx',
         'endpoints_push_token_key',
-        'notification_events_notification_id_type_key',
+        'notification_events_notification_user_type_key',
+        'endpoints_user_contact_key',
         'users_attributes_idx',
       ]),
     );
@@ -104,6 +105,50 @@ describe('migrations', () => {
     expect(recorded.rowCount).toBe(0);
     // The pool is still usable after the failure.
     expect((await migrate(pool)).applied).toEqual([]);
+  });
+});
+
+describe('migration 003 on a database with data', () => {
+  const db = useTestDatabase({ migrated: false });
+
+  it('keep the newest email and phone per user and key receipts by user, keeping every row it may', async () => {
+    const { pool } = db();
+    const all = loadMigrations();
+    await migrate(
+      pool,
+      all.filter((m) => m.version < 3),
+    );
+    await pool.query(
+      `INSERT INTO users (id, time_zone, locale, created_at, updated_at) VALUES ('m3', 'UTC', 'en', now(), now())`,
+    );
+    await pool.query(
+      `INSERT INTO endpoints (user_id, channel, platform, address, created_at, updated_at) VALUES
+         ('m3', 'email', NULL, 'old@example.com', now(), '2025-01-01'),
+         ('m3', 'email', NULL, 'new@example.com', now(), '2025-02-01'),
+         ('m3', 'sms', NULL, '+33612345678', now(), '2025-01-01'),
+         ('m3', 'push', 'ios', 'tok-1', now(), '2025-01-01'),
+         ('m3', 'push', 'ios', 'tok-2', now(), '2025-01-01')`,
+    );
+    await pool.query(
+      `INSERT INTO notification_events (notification_id, user_id, type, occurred_at) VALUES
+         ('n1', 'm3', 'opened', now()), ('n1', 'm3', 'delivered', now())`,
+    );
+    expect((await migrate(pool)).applied.map((m) => m.version)).toEqual(
+      all.filter((m) => m.version >= 3).map((m) => m.version),
+    );
+    const { rows } = await pool.query('SELECT channel, address FROM endpoints ORDER BY channel, address');
+    expect(rows).toEqual([
+      { channel: 'email', address: 'new@example.com' },
+      { channel: 'push', address: 'tok-1' },
+      { channel: 'push', address: 'tok-2' },
+      { channel: 'sms', address: '+33612345678' },
+    ]);
+    const receipts = await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM notification_events');
+    expect(receipts.rows[0]!.n).toBe(2);
+    // The same notification id for another user is no longer a duplicate.
+    await pool.query(
+      `INSERT INTO notification_events (notification_id, user_id, type, occurred_at) VALUES ('n1', 'm3-other', 'opened', now())`,
+    );
   });
 });
 
