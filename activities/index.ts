@@ -1,18 +1,21 @@
 // Wires the user workflow's activities from injected dependencies.
 import { Context } from '@temporalio/activity';
 import { DEFAULT_POLICY, type PolicyConfig } from '../domain';
-import type { DecisionStore } from '../domain/ports';
+import type { DecisionStore, UserSettingsSource } from '../domain/ports';
 import type { EpochMs } from '../domain/types';
 import { createRecordDecisions } from './decisions';
 import { createScoreCandidates } from './scoring';
 import { createSendNotification, type Deliver, type ScoreCandidates } from './send';
 import type { TactActivities } from './types';
+import { createLoadUserSettings, InMemoryUserSettings } from './user-settings';
 
 export type { Deliver, ScoreCandidates };
 
 export interface ActivityDeps {
   decisions: DecisionStore;
   deliver: Deliver;
+  /** Stored profiles and preferences; an empty in-memory store by default (every user starts on the defaults). */
+  settings?: UserSettingsSource;
   policy?: PolicyConfig;
   /** The scoring model (PRODUCT.md §6); the domain's heuristic prior under `policy` by default. */
   score?: ScoreCandidates;
@@ -23,6 +26,7 @@ export interface ActivityDeps {
 export function createActivities(deps: ActivityDeps): TactActivities {
   const scoreCandidates = deps.score ?? createScoreCandidates(deps.policy ?? DEFAULT_POLICY);
   return {
+    loadUserSettings: createLoadUserSettings(deps.settings ?? new InMemoryUserSettings()),
     scoreCandidates,
     deliverNotification: (input) => deps.deliver(input),
     sendNotification: createSendNotification(deps.deliver, deps.decisions, deps.now ?? Date.now, scoreCandidates),
@@ -52,4 +56,5 @@ export function createDryRunDeliver(now: () => number = Date.now): Deliver {
 }
 
 export { InMemoryDecisionStore } from './decisions';
+export { createStoredUserSettings, InMemoryUserSettings } from './user-settings';
 export type * from './types';

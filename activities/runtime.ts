@@ -8,12 +8,14 @@ import { DecisionRepository } from '../db/decisions';
 import { EndpointRepository } from '../db/devices';
 import { LedgerRepository } from '../db/ledger';
 import { OutboxRepository } from '../db/outbox';
+import { PreferencesRepository } from '../db/preferences';
 import {
   DEFAULT_OVERRIDE_REFRESH_MS,
   startTemplateOverrideSnapshot,
   TemplateOverrideRepository,
   type TemplateOverrideSnapshot,
 } from '../db/template-overrides';
+import { UserRepository } from '../db/users';
 import {
   createDeliverNotification,
   DeliveryConfigError,
@@ -33,6 +35,7 @@ import {
 } from './localization';
 import { createActivities } from './index';
 import type { TactActivities } from './types';
+import { createStoredUserSettings } from './user-settings';
 
 /** Structured log sink. Fields never carry tokens, addresses, phone numbers, message text or secrets. */
 export type RuntimeLog = (
@@ -126,7 +129,15 @@ export async function createRuntimeActivities(options: RuntimeActivitiesOptions)
     log('info', 'delivery.providers', { ...described, templateOverrides: overrides.size() });
     const snapshot = overrides;
     return {
-      activities: createActivities({ decisions: new DecisionRepository(options.pool), deliver, policy }),
+      activities: createActivities({
+        decisions: new DecisionRepository(options.pool),
+        deliver,
+        policy,
+        settings: createStoredUserSettings({
+          users: new UserRepository(options.pool),
+          preferences: new PreferencesRepository(options.pool),
+        }),
+      }),
       channels: described,
       unsubscribe,
       templateOverrides: { refresh: () => snapshot.refresh(), size: () => snapshot.size() },

@@ -1,5 +1,6 @@
 // The activity interface of the user workflow, in one place: the workflow proxies it, activities/index.ts implements it.
 import type { DeepPartial, PolicyConfig } from '../domain/config';
+import type { StoredUserSettings } from '../domain/ports';
 import type {
   Candidate,
   Channel,
@@ -88,7 +89,16 @@ export interface RecordDecisionsInput {
   decisions: Decision[];
 }
 
+export interface LoadUserSettingsInput {
+  userId: string;
+}
+
 export interface TactActivities {
+  /**
+   * The user's stored profile and preferences (null for what was never stored). A fresh user workflow run (not a
+   * continue-as-new) applies them before its first decision; a read failure rejects, so the workflow retries.
+   */
+  loadUserSettings(input: LoadUserSettingsInput): Promise<StoredUserSettings>;
   /**
    * The scoring model on its own: one score per input candidate, same order. The user workflow scores inside
    * sendNotification instead (one activity call per send, not two).

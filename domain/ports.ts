@@ -1,6 +1,15 @@
 // Storage ports: what activities need from persistence, as interfaces.
 // `db/` implements them on PostgreSQL (real server or embedded PGlite); tests may use in-memory versions.
-import type { Candidate, Channel, Decision, EpochMs, NotificationEvent, Outcome } from './types';
+import type {
+  Candidate,
+  Channel,
+  Decision,
+  EpochMs,
+  NotificationEvent,
+  Outcome,
+  Preferences,
+  UserProfile,
+} from './types';
 
 export type Platform = 'ios' | 'android' | 'web';
 
@@ -17,6 +26,19 @@ export interface DeviceRecord {
   active: boolean;
   lastError?: string;
   deactivatedAt?: EpochMs;
+}
+
+/** A user's settings as stored: null for what was never stored (the user workflow then keeps its defaults). */
+export interface StoredUserSettings {
+  profile: UserProfile | null;
+  /** Never set without a profile (preferences belong to a stored user). */
+  preferences: Preferences | null;
+}
+
+/** Where a (re)started user workflow reads the settings the API stored before it ran. */
+export interface UserSettingsSource {
+  /** Rejects when the store cannot be read: "unknown" must never pass for "nothing stored". */
+  load(userId: string): Promise<StoredUserSettings>;
 }
 
 export interface DecisionStore {

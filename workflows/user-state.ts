@@ -17,6 +17,7 @@ import {
   type TriggerRule,
   withReceipt,
 } from '../domain';
+import type { StoredUserSettings } from '../domain/ports';
 import {
   CATEGORIES,
   CHANNELS,
@@ -205,28 +206,13 @@ export function applyMessages(
         break;
       }
       case 'profile': {
-        const { timeZone, locale } = message.change;
-        if (timeZone !== undefined && !isValidTimeZone(timeZone)) {
-          warnings.push('profile change with an invalid time zone; ignored');
-          break;
-        }
-        if (timeZone !== undefined && timeZone !== state.profile.timeZone) state.modelScores = {};
-        state.profile = {
-          timeZone: timeZone ?? state.profile.timeZone,
-          locale: typeof locale === 'string' && locale.length > 0 ? locale : state.profile.locale,
-        };
+        const problem = changeProfile(state, message.change);
+        if (problem) warnings.push(`profile change ignored: ${problem}`);
         break;
       }
       case 'preferences': {
-        const problem = preferencesProblem(message.change);
-        if (problem) {
-          warnings.push(`preference change ignored: ${problem}`);
-          break;
-        }
-        state.preferences = { ...state.preferences, ...definedOnly(message.change) };
-        const { pending, drops } = dropOptedOut(plannerState(state), now, config);
-        state.pending = pending;
-        for (const drop of drops) decide(state, drop, now);
+        const problem = changePreferences(state, message.change, now, config);
+        if (problem) warnings.push(`preference change ignored: ${problem}`);
         break;
       }
       case 'notification': {
@@ -251,6 +237,53 @@ export function applyMessages(
   }
   if (state.seenIds.length > SEEN_IDS_CAP) state.seenIds.splice(0, state.seenIds.length - SEEN_IDS_CAP);
   return { warnings };
+}
+
+/**
+ * Applies the settings stored before this workflow ran (loaded once per workflow lifetime, before the first inbox
+ * message), as a profile and a preference change: invalid stored values are reported and the defaults kept.
+ */
+export function applyStoredSettings(
+  state: UserState,
+  stored: StoredUserSettings,
+  now: EpochMs,
+  config: PolicyConfig,
+): ApplyResult {
+  const warnings: string[] = [];
+  const profileProblem = stored.profile === null ? null : changeProfile(state, stored.profile);
+  if (profileProblem) warnings.push(`stored profile ignored: ${profileProblem}`);
+  const preferencesProblem =
+    stored.preferences === null ? null : changePreferences(state, stored.preferences, now, config);
+  if (preferencesProblem) warnings.push(`stored preferences ignored: ${preferencesProblem}`);
+  return { warnings };
+}
+
+/** Returns what is wrong with the change (leaving the profile as it was), or null once applied. */
+function changeProfile(state: UserState, change: Partial<UserProfile>): string | null {
+  const { timeZone, locale } = change;
+  if (timeZone !== undefined && !isValidTimeZone(timeZone)) return 'invalid time zone';
+  if (timeZone !== undefined && timeZone !== state.profile.timeZone) state.modelScores = {};
+  state.profile = {
+    timeZone: timeZone ?? state.profile.timeZone,
+    locale: typeof locale === 'string' && locale.length > 0 ? locale : state.profile.locale,
+  };
+  return null;
+}
+
+/** Returns what is wrong with the change (leaving the preferences as they were), or null once applied. */
+function changePreferences(
+  state: UserState,
+  change: Partial<Preferences>,
+  now: EpochMs,
+  config: PolicyConfig,
+): string | null {
+  const problem = preferencesProblem(change);
+  if (problem) return problem;
+  state.preferences = { ...state.preferences, ...definedOnly(change) };
+  const { pending, drops } = dropOptedOut(plannerState(state), now, config);
+  state.pending = pending;
+  for (const drop of drops) decide(state, drop, now);
+  return null;
 }
 
 /** Gives a candidate its final outcome at `now` and buffers the outcome for the decision log. */

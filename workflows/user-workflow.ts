@@ -14,6 +14,7 @@ import {
 } from '@temporalio/workflow';
 import { DEFAULT_POLICY, DEFAULT_TRIGGERS, plan, withOverrides, type PlanAction, type PolicyConfig } from '../domain';
 import type { Candidate, Channel, Decision, EpochMs, Score } from '../domain/types';
+import type { StoredUserSettings } from '../domain/ports';
 import type { SendAuction, SendNotificationResult, TactActivities } from '../activities/types';
 import { DEFAULT_DECISION_LOG_DELAY_MS, mustRecordBeforeSleep } from './decision-log';
 import {
@@ -38,6 +39,7 @@ import {
 } from './ops-view';
 import {
   applyMessages,
+  applyStoredSettings,
   conclude,
   decide,
   initialState,
@@ -87,6 +89,15 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
   setHandler(appOpenedSignal, ({ at }) => void inbox.push({ kind: 'appOpened', at }));
   setHandler(devicesChangedSignal, ({ at }) => void inbox.push({ kind: 'devicesChanged', at }));
   setHandler(stateQuery, () => stateView(state, inbox.length, lastPlan, Date.now(), config));
+
+  if (input.carried === undefined) {
+    // Before the first message: the API may have stored settings before this run existed (a restart, a terminated
+    // workflow, events sent before any settings signal). Signals that arrive meanwhile are newer, so they follow.
+    lastPlan = { next: null, why: 'loading stored settings' };
+    const stored = await loadStoredSettings(state.userId);
+    const { warnings } = applyStoredSettings(state, stored, Date.now(), config);
+    for (const warning of warnings) log.warn(warning, { userId: state.userId });
+  }
 
   for (;;) {
     const now = Date.now();
@@ -266,6 +277,19 @@ function failed(candidate: Candidate, at: EpochMs, detail: string): Decision {
     category: candidate.category,
     outcome: { kind: 'suppressed', reason: 'delivery_failed', at, detail },
   };
+}
+
+/**
+ * Retried without limit (signals queue in the inbox meanwhile, and nothing is decided): deciding on the defaults
+ * while the store is down could notify a user who opted out, or one in Tokyo at 3 a.m.
+ */
+async function loadStoredSettings(userId: string): Promise<StoredUserSettings> {
+  const { loadUserSettings } = proxyActivities<TactActivities>({
+    startToCloseTimeout: '30s',
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '5m' },
+    summary: 'load stored profile and preferences',
+  });
+  return await loadUserSettings({ userId });
 }
 
 async function recordDecisions(state: UserState): Promise<void> {

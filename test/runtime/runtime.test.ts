@@ -149,11 +149,14 @@ describe('runtime activities', () => {
       ],
     });
     const page = await new DecisionRepository(db().pool).list(USER);
-    expect(page.decisions).toContainEqual({
-      candidateId: candidate.id,
-      category: 'social',
-      outcome: { kind: 'sent', channel: 'push', at: NOW },
-    });
+    // The log may add receipts to a listed decision (db/decisions.ts): the decision itself is what was recorded.
+    expect(page.decisions).toContainEqual(
+      expect.objectContaining({
+        candidateId: candidate.id,
+        category: 'social',
+        outcome: { kind: 'sent', channel: 'push', at: NOW },
+      }),
+    );
 
     const scores = await runtime.activities.scoreCandidates({
       userId: USER,

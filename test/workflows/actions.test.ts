@@ -61,7 +61,7 @@ describe('Temporal actions of the user workflow', () => {
     expect(h.decisions.decisionsFor(userId)).toEqual(done.recentDecisions);
     expect(done.recentDecisions.map((d) => d.outcome.kind)).toEqual(['suppressed', 'sent']);
     // The send re-scored the pending candidate with the model in the same activity call.
-    expect(await activitiesScheduled(userId)).toEqual(['sendNotification']);
+    expect(await activitiesScheduled(userId)).toEqual(['loadUserSettings', 'sendNotification']);
     expect(h.scoringCalls.filter((c) => c.userId === userId)).toEqual([{ userId, candidates: 1 }]);
     saveHistoryFixtures('ride-along', await h.histories(userId));
   });
@@ -94,7 +94,7 @@ describe('Temporal actions of the user workflow', () => {
     await h.sleepUntil(three + MINUTE);
     const done = await h.waitForState(userId, (s) => s.recentSends.length === 1, 'the send at the model’s time');
     expect(done.recentSends[0]!.sentAt).toBeGreaterThanOrEqual(three);
-    expect(await activitiesScheduled(userId)).toEqual(['sendNotification', 'sendNotification']);
+    expect(await activitiesScheduled(userId)).toEqual(['loadUserSettings', 'sendNotification', 'sendNotification']);
     expect(h.scoringCalls.filter((c) => c.userId === userId)).toHaveLength(2);
     expect(h.deliveries.filter((d) => d.input.userId === userId)).toHaveLength(1);
     saveHistoryFixtures('outbid', await h.histories(userId));
@@ -114,7 +114,7 @@ describe('Temporal actions of the user workflow', () => {
     expect(h.decisions.decisionsFor(userId).map((d) => d.outcome)).toMatchObject([
       { kind: 'suppressed', reason: 'duplicate' },
     ]);
-    expect(await activitiesScheduled(userId)).toEqual(['recordDecisions']);
+    expect(await activitiesScheduled(userId)).toEqual(['loadUserSettings', 'recordDecisions']);
   });
 
   it('keeps a delivered send when the decision log is down, and records it once the log is back', async () => {
@@ -137,7 +137,7 @@ describe('Temporal actions of the user workflow', () => {
     await expectEventually(async () => expect(h.decisions.decisionsFor(userId)).toHaveLength(1), 30_000);
     expect(h.decisions.decisionsFor(userId)[0]!.outcome).toMatchObject({ kind: 'sent', channel: 'sms' });
     expect(h.deliveries.filter((d) => d.input.userId === userId)).toHaveLength(1);
-    expect(await activitiesScheduled(userId)).toEqual(['sendNotification', 'recordDecisions']);
+    expect(await activitiesScheduled(userId)).toEqual(['loadUserSettings', 'sendNotification', 'recordDecisions']);
   });
 
   it('keeps the running timer when the plan moves later, and never lists the next send later than it is', async () => {

@@ -84,6 +84,14 @@ describe('history bounds', () => {
 
     const runs = await h.histories(userId);
     expect(runs.length).toBe(done.stats.continuedAsNew + 1);
+    // Stored settings are loaded once per workflow lifetime: later runs carry them in their state.
+    const loads = runs.map(
+      (r) =>
+        (r.history.events ?? []).filter(
+          (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'loadUserSettings',
+        ).length,
+    );
+    expect(loads).toEqual([1, ...runs.slice(1).map(() => 0)]);
     saveHistoryFixtures('continue-as-new', runs);
   });
 });

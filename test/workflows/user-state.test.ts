@@ -1,6 +1,6 @@
 // The workflow's pure state transitions and ops view, without a Temporal server.
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_POLICY, DEFAULT_TRIGGERS } from '../../domain';
+import { DEFAULT_POLICY, DEFAULT_TRIGGERS, defaultPreferences, defaultProfile } from '../../domain';
 import type { Candidate, NotificationEvent } from '../../domain/types';
 import {
   currentDetails,
@@ -9,7 +9,13 @@ import {
   searchAttributeUpdates,
   stateView,
 } from '../../workflows/ops-view';
-import { applyMessages, initialState, SEEN_IDS_CAP, type InboxMessage } from '../../workflows/user-state';
+import {
+  applyMessages,
+  applyStoredSettings,
+  initialState,
+  SEEN_IDS_CAP,
+  type InboxMessage,
+} from '../../workflows/user-state';
 import { loadWorkerConfig, WorkerConfigError } from '../../workers/config';
 import { assertOpaqueUserId, InvalidUserIdError } from '../../api/user-client';
 import { HOUR, userEvent } from './support/events';
@@ -90,6 +96,45 @@ describe('applyMessages', () => {
     expect(state.profile.timeZone).toBe('UTC');
     expect(state.preferences.quietHours).toBeNull();
     expect(warnings).toHaveLength(2);
+  });
+
+  it('applies stored settings in full, and keeps the defaults for what was never stored', () => {
+    const stored = initialState('u1', NOW);
+    const preferences = { ...defaultPreferences(), optedOutChannels: ['email' as const], privacyMode: true };
+    const { warnings } = applyStoredSettings(
+      stored,
+      { profile: { timeZone: 'Asia/Tokyo', locale: 'ja' }, preferences },
+      NOW,
+      DEFAULT_POLICY,
+    );
+    expect(warnings).toEqual([]);
+    expect(stored.profile).toEqual({ timeZone: 'Asia/Tokyo', locale: 'ja' });
+    expect(stored.preferences).toEqual(preferences);
+    expect(stored.stats.messagesProcessed).toBe(0);
+
+    const none = initialState('u2', NOW);
+    applyStoredSettings(none, { profile: null, preferences: null }, NOW, DEFAULT_POLICY);
+    expect(none.profile).toEqual(defaultProfile());
+    expect(none.preferences).toEqual(defaultPreferences());
+  });
+
+  it('keeps the defaults, with a warning, for a stored time zone or preferences it cannot use', () => {
+    const state = initialState('u1', NOW);
+    const { warnings } = applyStoredSettings(
+      state,
+      {
+        profile: { timeZone: 'Mars/Olympus', locale: 'ja' },
+        preferences: { ...defaultPreferences(), optedOutCategories: ['gossip' as never] },
+      },
+      NOW,
+      DEFAULT_POLICY,
+    );
+    expect(state.profile).toEqual(defaultProfile());
+    expect(state.preferences).toEqual(defaultPreferences());
+    expect(warnings).toEqual([
+      'stored profile ignored: invalid time zone',
+      'stored preferences ignored: unknown category',
+    ]);
   });
 
   it('marks a send opened, records engagement and invalidates model scores', () => {

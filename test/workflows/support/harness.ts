@@ -12,11 +12,17 @@ import {
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
 import type { temporal } from '@temporalio/proto';
-import { createActivities, createDryRunDeliver, InMemoryDecisionStore, serverClock } from '../../../activities';
+import {
+  createActivities,
+  createDryRunDeliver,
+  InMemoryDecisionStore,
+  InMemoryUserSettings,
+  serverClock,
+} from '../../../activities';
 import { createScoreCandidates } from '../../../activities/scoring';
 import type { DeliverNotificationInput, DeliveryResult } from '../../../activities/types';
 import { TactUserClient } from '../../../api/user-client';
-import type { DecisionStore } from '../../../domain/ports';
+import type { DecisionStore, UserSettingsSource } from '../../../domain/ports';
 import type { EpochMs, Score } from '../../../domain/types';
 import { userWorkflowId, type UserStateView } from '../../../workflows/definitions';
 import { TactBudgetLeft, TactNextSendAt, TactOptedOut, TactQueueSize } from '../../../workflows/search-attributes';
@@ -39,6 +45,14 @@ export interface Harness {
   /** A client whose workflows start with these options (e.g. small history caps). */
   usersWith(workflowOptions: RuntimeOptions): TactUserClient;
   readonly decisions: InMemoryDecisionStore;
+  /** The settings stored for users (as the API stores them), which a workflow loads when it starts. */
+  readonly settings: InMemoryUserSettings;
+  /** While true, every settings load fails (as a database outage would). */
+  settingsDown: boolean;
+  /** Every settings load attempt (the user id), failed ones included, in order. */
+  readonly settingsLoads: string[];
+  /** Holds every settings load until the returned function is called. */
+  holdSettingsLoads(): () => void;
   /** While true, every write to the decision log fails (as a database outage would). */
   decisionLogDown: boolean;
   /** Every delivery attempt, in order. */
@@ -96,10 +110,22 @@ export function defineHarness(options: { workflowOptions?: RuntimeOptions } = {}
       await decisions.recordDecisions(userId, batch);
     },
   };
+  const settings = new InMemoryUserSettings();
+  const settingsLoads: string[] = [];
+  let settingsHeld: Promise<void> = Promise.resolve();
+  const settingsSource: UserSettingsSource = {
+    load: async (userId) => {
+      settingsLoads.push(userId);
+      await settingsHeld;
+      if (harness.settingsDown) throw new Error('settings store unavailable (test outage)');
+      return settings.load(userId);
+    },
+  };
   const modelOverrides = new Map<string, Partial<Omit<Score, 'candidateId'>>>();
   const prior = createScoreCandidates();
   const activities = createActivities({
     decisions: decisionLog,
+    settings: settingsSource,
     score: async (input) => {
       scoringCalls.push({ userId: input.userId, candidates: input.candidates.length });
       return (await prior(input)).map((score) => ({ ...score, ...modelOverrides.get(score.candidateId) }));
@@ -132,6 +158,14 @@ export function defineHarness(options: { workflowOptions?: RuntimeOptions } = {}
       return new TactUserClient(required(env, 'env').client, { taskQueue, workflowOptions });
     },
     decisions,
+    settings,
+    settingsDown: false,
+    settingsLoads,
+    holdSettingsLoads() {
+      let release!: () => void;
+      settingsHeld = new Promise((resolve) => (release = resolve));
+      return release;
+    },
     decisionLogDown: false,
     deliveries,
     failedDeliveries,
