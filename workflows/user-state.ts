@@ -33,6 +33,7 @@ import {
   type UserEvent,
   type UserProfile,
 } from '../domain/types';
+import { MAX_UNRECORDED_DECISIONS } from './decision-log';
 import type { UserStats } from './definitions';
 
 export type PolicyOverrides = Parameters<typeof withOverrides>[1];
@@ -96,7 +97,11 @@ export interface CarriedState {
 
 const HOURS_PER_WEEK = 168;
 export const SEEN_IDS_CAP = 2_000;
-export const RECENT_DECISIONS_CAP = 50;
+/**
+ * The state view's recent decisions include every decision not yet written to the decision log (those are
+ * always the newest, since each write flushes the whole buffer), so the API can merge them into the log.
+ */
+export const RECENT_DECISIONS_CAP = MAX_UNRECORDED_DECISIONS;
 /** A model score older than this is refreshed (by the send activity's auction) before it decides a send. */
 export const MODEL_SCORE_TTL_MS = 15 * 60_000;
 

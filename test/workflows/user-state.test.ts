@@ -9,9 +9,11 @@ import {
   searchAttributeUpdates,
   stateView,
 } from '../../workflows/ops-view';
+import { MAX_UNRECORDED_DECISIONS } from '../../workflows/decision-log';
 import {
   applyMessages,
   applyStoredSettings,
+  decide,
   initialState,
   SEEN_IDS_CAP,
   type InboxMessage,
@@ -284,5 +286,27 @@ describe('worker config and user ids', () => {
     expect(() => assertOpaqueUserId('ana@example.com')).toThrow(InvalidUserIdError);
     expect(() => assertOpaqueUserId('+33612345678')).toThrow(InvalidUserIdError);
     expect(() => assertOpaqueUserId('')).toThrow(InvalidUserIdError);
+  });
+});
+
+describe('the state view and the decision log buffer', () => {
+  it('shows every decision not yet written to the decision log, so the API can merge them', () => {
+    const state = initialState('u1', NOW);
+    decide(
+      state,
+      { candidateId: 'written', category: 'social', outcome: { kind: 'suppressed', reason: 'expired', at: NOW } },
+      NOW,
+    );
+    state.unrecorded.splice(0);
+    for (let i = 0; i < MAX_UNRECORDED_DECISIONS; i += 1) {
+      decide(
+        state,
+        { candidateId: `c${i}`, category: 'social', outcome: { kind: 'suppressed', reason: 'duplicate', at: NOW + i } },
+        NOW + i,
+      );
+    }
+    const view = stateView(state, 0, { next: null, why: 'idle' }, NOW + MAX_UNRECORDED_DECISIONS, DEFAULT_POLICY);
+    const shown = new Set(view.recentDecisions.map((d) => d.candidateId));
+    expect(state.unrecorded.every((d) => shown.has(d.candidateId))).toBe(true);
   });
 });
