@@ -35,6 +35,7 @@ const FRIEND_JOINED_RULE = DEFAULT_TRIGGERS.findIndex((rule) => rule.eventType =
 
 interface StateBody {
   nextPlannedSend: { at: string; candidateId: string } | null;
+  recentSends: { notificationId: string; channel: string; sentAt: string; openedAt?: string }[];
   queue: { id: string }[];
   recentDecisions: {
     candidateId: string;
@@ -239,6 +240,15 @@ describe('delivery end to end', () => {
       'the receipt to reach the workflow',
     );
     expect(opened.stats.messagesProcessed).toBe(processedBefore + 1);
+    // Visible to ops in the workflow's state and in the decision log.
+    expect(opened.recentSends).toEqual([
+      expect.objectContaining({ notificationId: nid, channel: 'push', openedAt: expect.any(String) }),
+    ]);
+    const logged = await ok<{ decisions: Array<{ candidateId: string; receipts?: { opened?: string } }> }>(
+      'GET',
+      `/v1/users/${USER}/decisions`,
+    );
+    expect(logged.decisions.find((d) => d.candidateId === nid)?.receipts?.opened).toEqual(expect.any(String));
     expect(await repos.notificationEvents.listByNotification(nid)).toEqual([
       expect.objectContaining({ notificationId: nid, type: 'opened' }),
     ]);
