@@ -5,11 +5,14 @@
 //   TACT_TEMPORAL        auto (default) | temporal | bundled: which dev server when TEMPORAL_ADDRESS is unset
 //   PORT / HOST          the API's listen address (default 3000 on 0.0.0.0)
 //   TACT_DECISION_LOG_DELAY_MS  how long suppressions may wait before the decision log gets them (workflow default)
+//   TACT_POLICY          JSON overrides of the policy defaults (domain/config.ts), for workflows this API starts
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { createRuntimeActivities } from '../activities/runtime';
+import { DEFAULT_POLICY, withOverrides } from '../domain/config';
+import type { PolicyOverrides } from '../workflows/user-state';
 import { ensureAdminKey } from '../db/api-keys';
 import { migrate } from '../db/migrate';
 import { DEFAULT_DATA_DIR, openDatabase, type Database } from '../db/pool';
@@ -71,6 +74,33 @@ function parseDelay(value: string | undefined): number | undefined {
     throw new Error(`TACT_DECISION_LOG_DELAY_MS must be a whole number of milliseconds, got "${value}"`);
   }
   return delay;
+}
+
+/**
+ * TACT_POLICY: JSON overrides of the policy defaults (domain/config.ts DEFAULT_POLICY), e.g.
+ * `{"dailyCap":2,"cooldownMs":7200000,"categories":{"marketing":{"weeklyCap":1}}}`. Validated here so a typo stops
+ * start-up instead of being ignored. Applied to workflows this API starts; running workflows keep the options they
+ * started with (carried across continue-as-new).
+ */
+export function parsePolicyOverrides(value: string | undefined): PolicyOverrides | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  let overrides: unknown;
+  try {
+    overrides = JSON.parse(value);
+  } catch (err) {
+    throw new Error(`TACT_POLICY must be a JSON object: ${(err as Error).message}`, { cause: err });
+  }
+  if (overrides === null || typeof overrides !== 'object' || Array.isArray(overrides)) {
+    throw new Error('TACT_POLICY must be a JSON object of policy overrides');
+  }
+  const unknown = Object.keys(overrides).filter((key) => !(key in DEFAULT_POLICY));
+  if (unknown.length > 0) {
+    throw new Error(
+      `TACT_POLICY has unknown keys: ${unknown.join(', ')} (known: ${Object.keys(DEFAULT_POLICY).join(', ')})`,
+    );
+  }
+  withOverrides(DEFAULT_POLICY, overrides as PolicyOverrides); // throws a RangeError naming every bad value
+  return overrides as PolicyOverrides;
 }
 
 let runtimeInstalled = false;
@@ -167,12 +197,17 @@ export async function startTact(options: StartOptions = {}): Promise<RunningTact
       cleanup.push(() => connection.close());
       const metrics = createMetrics({ processMetrics: true });
       const decisionLogDelayMs = parseDelay(env.TACT_DECISION_LOG_DELAY_MS);
+      const policy = parsePolicyOverrides(env.TACT_POLICY);
+      const workflowOptions = {
+        ...(decisionLogDelayMs === undefined ? {} : { decisionLogDelayMs }),
+        ...(policy === undefined ? {} : { policy }),
+      };
       const workflows = new TemporalUserWorkflows({
         client: new Client({ connection, namespace: workerConfig.namespace }),
         connection,
         taskQueue: workerConfig.taskQueue,
         metrics,
-        ...(decisionLogDelayMs === undefined ? {} : { workflowOptions: { decisionLogDelayMs } }),
+        workflowOptions,
       });
       const { app } = createApp({
         repos,
