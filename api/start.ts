@@ -163,12 +163,13 @@ export async function startTact(options: StartOptions = {}): Promise<RunningTact
     let unsubscribeSecret = env.TACT_UNSUBSCRIBE_SECRET || undefined;
     if (role !== 'api') {
       installRuntime();
+      const workerLogger = logger.child({ component: 'worker' });
       const nativeConnection = await NativeConnection.connect({ address: temporalAddress });
       cleanup.push(() => nativeConnection.close());
       const wiring = await createRuntimeActivities({
         pool: database.pool,
         env,
-        log: (level, event, fields) => logger[level]({ ...fields, event }, event),
+        log: (level, event, fields) => workerLogger[level]({ ...fields, event }, event),
       });
       cleanup.push(() => wiring.close());
       unsubscribeSecret = wiring.unsubscribe.secret;
