@@ -90,11 +90,22 @@ export function sendSlots(counts: HourOfWeekCounts, from: EpochMs, tz: string, h
   return slots;
 }
 
-/** The slot with the highest lift among those before `before` (ties go to the earliest); slots[0] always counts. */
+/**
+ * Waiting must buy a real gain: the first slot (now, or the earliest allowed time) is kept unless a later slot's
+ * lift beats it by more than this fraction. Without it, a send planned for Friday 20:00 and re-optimized when that
+ * time comes would slip a whole day to Saturday 20:00 for a 0.15 % better lift.
+ */
+export const MIN_LIFT_GAIN_TO_WAIT = 0.01;
+
+/**
+ * The slot with the highest lift among those before `before` (ties go to the earliest); slots[0] always counts and
+ * is kept unless the best beats it by more than MIN_LIFT_GAIN_TO_WAIT.
+ */
 export function bestSlot(slots: readonly SendSlot[], before: EpochMs = Infinity): SendSlot {
-  let best = slots[0]!;
+  const first = slots[0]!;
+  let best = first;
   for (const slot of slots) if (slot.at < before && slot.propensity > best.propensity) best = slot;
-  return best;
+  return best.propensity > first.propensity * (1 + MIN_LIFT_GAIN_TO_WAIT) ? best : first;
 }
 
 /**

@@ -125,11 +125,12 @@ describe('daily cap on the local calendar day', () => {
     expect(
       plan(state({ pending: [c], sends: three, engagement: mornings }), scored(c), paris(3, 20, 30)).action,
     ).toMatchObject({ kind: 'wait', until: paris(4, 8) });
-    // A candidate that expires before the next evening gets the best time it can still make.
+    // A candidate that expires before the next evening gets the best time it can still make: the morning, and at
+    // its start (07:00), since 08:00 is not meaningfully better (MIN_LIFT_GAIN_TO_WAIT).
     const short = candidate('content', paris(3, 20, 30), { ttlMs: 13 * HOUR });
     expect(
       plan(state({ pending: [short], sends: three, engagement }), scored(short), paris(3, 20, 30)).action,
-    ).toMatchObject({ kind: 'wait', until: paris(4, 8) });
+    ).toMatchObject({ kind: 'wait', until: paris(4, 7) });
   });
 
   it('drops `daily_cap` at once when the next allowed day starts after the candidate expires', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  MIN_LIFT_GAIN_TO_WAIT,
   HOURS_PER_WEEK,
   POPULATION_HOUR_OF_WEEK,
   bestSendTime,
@@ -66,8 +67,9 @@ describe('bestSendTime', () => {
     expect(slots.at(-1)!.at).toBe(paris(5, 7));
     expect(bestSlot(slots)).toEqual(bestSendTime([], from, PARIS));
     expect(bestSlot(slots).at).toBe(paris(4, 20));
-    // Expiring at 10:00: the morning peak is the best it can still make; expiring at once, only `from` counts.
-    expect(bestSlot(slots, paris(4, 10)).at).toBe(paris(4, 8));
+    // Expiring at 10:00: the 08:00 morning peak is the best it can still make, but only 0.03 % better than now
+    // (07:10), which is not worth waiting for; expiring at once, only `from` counts.
+    expect(bestSlot(slots, paris(4, 10)).at).toBe(from);
     expect(bestSlot(slots, from).at).toBe(from);
   });
 
@@ -101,5 +103,16 @@ describe('recordEngagement', () => {
   it('smooths toward the prior: the smoothed propensity always sums to 1', () => {
     const counts = recordEngagement([], paris(3, 12), PARIS);
     expect(smoothedPropensity(counts).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 10);
+  });
+});
+
+describe('bestSlot', () => {
+  const slot = (hour: number, propensity: number) => ({ at: paris(4, hour), propensity });
+
+  it('keeps the first slot unless waiting buys more than MIN_LIFT_GAIN_TO_WAIT', () => {
+    // Re-optimized at the planned Friday 20:00, the same hour a day later being 0.15 % better must not win.
+    expect(bestSlot([slot(20, 2.744), slot(21, 1.5), slot(23, 2.748)]).at).toBe(paris(4, 20));
+    expect(bestSlot([slot(7, 1.0), slot(8, 1.0 * (1 + MIN_LIFT_GAIN_TO_WAIT) + 1e-9)]).at).toBe(paris(4, 8));
+    expect(bestSlot([slot(7, 1.0), slot(8, 1.2), slot(9, 1.5)]).at).toBe(paris(4, 9));
   });
 });
