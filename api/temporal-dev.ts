@@ -2,13 +2,7 @@
 // (the Temporal CLI, downloaded by @temporalio/testing) where it can be had, else the repository's
 // bundled offline server. TACT_TEMPORAL=auto|temporal|bundled chooses; `auto` is the default.
 import { startDevServer } from '../devserver/src/server';
-import {
-  TACT_SEARCH_ATTRIBUTES,
-  TactBudgetLeft,
-  TactNextSendAt,
-  TactOptedOut,
-  TactQueueSize,
-} from '../workflows/search-attributes';
+import { TACT_SEARCH_ATTRIBUTE_KEYS, TACT_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 
 export type TemporalChoice = 'auto' | 'temporal' | 'bundled';
 
@@ -50,7 +44,7 @@ async function startTemporalCli(): Promise<DevTemporal> {
   // A dev dependency, loaded only here: production images run against TEMPORAL_ADDRESS.
   const { TestWorkflowEnvironment } = await import('@temporalio/testing');
   const env = await TestWorkflowEnvironment.createLocal({
-    server: { ui: true, searchAttributes: [TactNextSendAt, TactQueueSize, TactBudgetLeft, TactOptedOut] },
+    server: { ui: true, searchAttributes: TACT_SEARCH_ATTRIBUTE_KEYS },
   });
   // createLocal opens client connections the API and worker do not use.
   const uiUrl = `http://${env.address.replace(/:\d+$/, '')}:${Number(env.address.split(':').pop()) + 1000}`;

@@ -11,16 +11,13 @@ import { randomUUID } from 'node:crypto';
 import { tsToMs } from '@temporalio/common/lib/time';
 import type { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, DefaultLogger, Runtime } from '@temporalio/worker';
 import { createActivities, createDryRunDeliver, InMemoryDecisionStore, serverClock } from '../activities';
 import { TactUserClient } from '../api/user-client';
 import { nextLocalTime } from '../domain';
 import { formatLocal } from '../workflows/ops-view';
 import type { EpochMs, UserEvent } from '../domain/types';
 import { userWorkflowId } from '../workflows/definitions';
-import { TactBudgetLeft, TactNextSendAt, TactOptedOut, TactQueueSize } from '../workflows/search-attributes';
-import { createTactWorker, WORKFLOWS_PATH } from '../workers/worker';
-import { createTestEnv } from '../test/temporal-env';
+import { startTactTestWorker } from '../test/support/tact-test-env';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
@@ -184,27 +181,13 @@ function standardDay(
 }
 
 export async function run(): Promise<void> {
-  try {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
-  } catch {
-    // A runtime already exists in this process.
-  }
-  const [env, workflowBundle] = await Promise.all([
-    createTestEnv({
-      mode: 'time-skipping',
-      searchAttributes: [TactNextSendAt, TactQueueSize, TactBudgetLeft, TactOptedOut],
-    }),
-    bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') }),
-  ]);
   const taskQueue = `bench-actions-${randomUUID().slice(0, 8)}`;
   const decisions = new InMemoryDecisionStore();
-  const worker = await createTactWorker({
-    connection: env.nativeConnection,
-    workflowBundle,
-    activities: createActivities({ decisions, deliver: createDryRunDeliver(serverClock), now: serverClock }),
-    config: { taskQueue, namespace: env.namespace ?? 'default' },
-  });
-  const running = worker.run();
+  const tact = await startTactTestWorker(
+    createActivities({ decisions, deliver: createDryRunDeliver(serverClock), now: serverClock }),
+    taskQueue,
+  );
+  const { env } = tact;
   try {
     const users = new TactUserClient(env.client, { taskQueue });
     const wanted = (process.env.BENCH_PROFILES ?? 'utc,local').split(',').map((p) => p.trim());
@@ -212,9 +195,7 @@ export async function run(): Promise<void> {
       await measure(env, users, decisions, profile);
     }
   } finally {
-    worker.shutdown();
-    await running;
-    await env.teardown();
+    await tact.stop();
   }
 }
 

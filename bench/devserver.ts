@@ -8,8 +8,9 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
+import { installQuietRuntime } from '../test/support/quiet-runtime';
 import { createTestEnv } from '../test/temporal-env';
 import * as activities from './devserver/activities';
 import {
@@ -132,11 +133,7 @@ function printTable(title: string, rows: Row[]): void {
 
 export async function run(): Promise<void> {
   process.env.TEMPORAL_TEST_SERVER ??= 'bundled';
-  try {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
-  } catch {
-    // Another bench suite in this process installed the runtime already.
-  }
+  installQuietRuntime();
   const env: TestWorkflowEnvironment = await createTestEnv({ mode: 'local' });
   try {
     const taskQueue = `bench-${randomUUID()}`;

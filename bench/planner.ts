@@ -4,6 +4,7 @@ import { performance } from 'node:perf_hooks';
 import { DEFAULT_POLICY } from '../domain/config';
 import { plan } from '../domain/planner';
 import type { PlannerState } from '../domain/planner';
+import { defaultPreferences } from '../domain/user-defaults';
 import { CATEGORIES } from '../domain/types';
 import type { Candidate, Score, SendRecord } from '../domain/types';
 
@@ -48,14 +49,7 @@ function workload(pendingCount: number): { state: PlannerState; scores: Record<s
   ];
   const state: PlannerState = {
     profile: { timeZone: 'Europe/Paris', locale: 'fr-FR' },
-    preferences: {
-      globalOptOut: false,
-      optedOutCategories: [],
-      optedOutChannels: [],
-      quietHours: null,
-      nightDelivery: false,
-      privacyMode: false,
-    },
+    preferences: defaultPreferences(),
     pending,
     sends,
     userSince: NOW - 90 * 24 * HOUR,

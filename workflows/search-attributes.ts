@@ -8,6 +8,9 @@ export const TactQueueSize = defineSearchAttributeKey('TactQueueSize', SearchAtt
 export const TactBudgetLeft = defineSearchAttributeKey('TactBudgetLeft', SearchAttributeType.INT);
 export const TactOptedOut = defineSearchAttributeKey('TactOptedOut', SearchAttributeType.BOOL);
 
+/** Every key above, for registering them with a server (`createTestEnv`, `TestWorkflowEnvironment.createLocal`). */
+export const TACT_SEARCH_ATTRIBUTE_KEYS = [TactNextSendAt, TactQueueSize, TactBudgetLeft, TactOptedOut];
+
 /**
  * Name → type, in the spelling the Temporal CLI expects
  * (`temporal server start-dev --search-attribute TactQueueSize=Int`,

@@ -14,6 +14,7 @@ import {
   withOverrides,
   type PlannerState,
   type PolicyConfig,
+  type ScoringContext,
   type TriggerRule,
   withReceipt,
 } from '../domain';
@@ -319,14 +320,6 @@ export function markRecorded(state: UserState, count: number): void {
 /** Forgets sends no rule needs any more (admission memory is pruned by rememberAdmission). */
 export function prune(state: UserState, now: EpochMs, config: PolicyConfig): void {
   state.sends = pruneSends(state.sends, now, config);
-}
-
-export interface ScoringContext {
-  now: EpochMs;
-  timeZone: string;
-  hourOfWeek: HourOfWeekCounts;
-  recentSends: SendRecord[];
-  opensLast10: number;
 }
 
 export function scoringContext(state: UserState, now: EpochMs): ScoringContext {

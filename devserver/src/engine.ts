@@ -14,13 +14,13 @@ import {
   Execution,
   type Continuation,
   type ExecutionHost,
-  type ParentRef,
+  type RunDefinition,
   type RunStart,
   type WorkflowTaskResponse,
 } from './execution';
 import type { EventDraft } from './history';
 import type { Logger } from './logger';
-import { enums, msFromDuration, type Message, type Payload, type Payloads } from './proto';
+import { enums, msFromDuration, type Message, type Payloads } from './proto';
 import { QueryBroker, type PendingQuery } from './queries';
 import { TaskQueue } from './task-queue';
 import type { ActivityTaskResponse } from './activities';
@@ -57,28 +57,11 @@ export class Namespace {
   }
 }
 
-/** A start request after validation and defaults. */
-export interface StartParams {
-  workflowId: string;
-  workflowType: string;
-  taskQueue: string;
-  input?: Payloads;
-  header?: Message;
-  memo: Record<string, Payload>;
-  searchAttributes: Record<string, unknown>;
-  runTimeoutMs: number;
-  executionTimeoutMs: number;
-  workflowTaskTimeoutMs: number;
-  retryPolicy?: Message;
-  requestId?: string;
-  identity?: string;
+/** A start request after validation and defaults (0 ms timeouts are unset: the engine applies its defaults). */
+export interface StartParams extends RunDefinition {
   reusePolicy?: number;
   conflictPolicy?: number;
   startDelayMs: number;
-  userMetadata?: Message;
-  priority?: Message;
-  parent?: ParentRef;
-  root?: { workflowId: string; runId: string };
   /** Signal-with-start: the signal recorded right after the started event. */
   signal?: { name: string; input?: Payloads; header?: Message };
 }

@@ -26,12 +26,9 @@ export interface ParentRef {
   initiatedEventId: number;
 }
 
-/** What a new run starts from (a client start, a child start, continue-as-new or a workflow retry). */
-export interface RunStart {
-  namespace: string;
+/** What describes a run both in a start request (after validation) and in the run it creates. */
+export interface RunDefinition {
   workflowId: string;
-  runId: string;
-  firstRunId: string;
   workflowType: string;
   taskQueue: string;
   input?: Payloads;
@@ -40,22 +37,29 @@ export interface RunStart {
   searchAttributes: Record<string, unknown>;
   runTimeoutMs: number;
   executionTimeoutMs: number;
-  /** Absolute deadline of the whole chain of runs (execution timeout), if any. */
-  expirationTime?: number;
   workflowTaskTimeoutMs: number;
   retryPolicy?: Message;
-  attempt: number;
   identity?: string;
   requestId?: string;
   parent?: ParentRef;
   root?: { workflowId: string; runId: string };
+  userMetadata?: Message;
+  priority?: Message;
+}
+
+/** What a new run starts from (a client start, a child start, continue-as-new or a workflow retry). */
+export interface RunStart extends RunDefinition {
+  namespace: string;
+  runId: string;
+  firstRunId: string;
+  /** Absolute deadline of the whole chain of runs (execution timeout), if any. */
+  expirationTime?: number;
+  attempt: number;
   continuedExecutionRunId?: string;
   initiator?: number;
   continuedFailure?: Message;
   lastCompletionResult?: Payloads;
   firstWorkflowTaskBackoffMs: number;
-  userMetadata?: Message;
-  priority?: Message;
 }
 
 export interface Continuation {

@@ -4,7 +4,7 @@
 import type { ClockTimer } from './clock';
 import { notFound } from './errors';
 import type { Execution, WorkflowTaskResponse } from './execution';
-import type { HistoryEvent } from './history';
+import type { EventType, HistoryEvent } from './history';
 import { durationFromMs, enums, timestampFromMs, type Message } from './proto';
 import type { PendingQuery } from './queries';
 import type { QueuedTask } from './task-queue';
@@ -287,18 +287,7 @@ export class WorkflowTasks {
       !wft.sticky && cause !== enums.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND;
     if (!countsAsAttempt) this.persistStarted(wft);
     this.state = { kind: 'none' };
-    if (!wft.transient) {
-      this.exec.append({
-        type: E.EVENT_TYPE_WORKFLOW_TASK_FAILED,
-        attributes: {
-          scheduledEventId: wft.scheduledEventId,
-          startedEventId: wft.startedEventId,
-          cause,
-          failure,
-          identity,
-        },
-      });
-    }
+    this.recordAttemptEnd(wft, E.EVENT_TYPE_WORKFLOW_TASK_FAILED, { cause, failure, identity });
     this.afterFailure(wft, countsAsAttempt);
   }
 
@@ -308,17 +297,10 @@ export class WorkflowTasks {
     if (wft.kind !== 'started') return;
     wft.timer.cancel();
     this.state = { kind: 'none' };
-    if (!wft.transient) {
-      this.exec.append({
-        type: E.EVENT_TYPE_WORKFLOW_TASK_FAILED,
-        attributes: {
-          scheduledEventId: wft.scheduledEventId,
-          startedEventId: wft.startedEventId,
-          cause: enums.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_FORCE_CLOSE_COMMAND,
-          identity: wft.identity,
-        },
-      });
-    }
+    this.recordAttemptEnd(wft, E.EVENT_TYPE_WORKFLOW_TASK_FAILED, {
+      cause: enums.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_FORCE_CLOSE_COMMAND,
+      identity: wft.identity,
+    });
     this.exec.waitingQueries.unshift(...wft.queries);
     this.exec.flushBufferedEvents();
   }
@@ -336,18 +318,20 @@ export class WorkflowTasks {
     const wft = this.state;
     if (!exec.isRunning || wft.kind !== 'started' || wft.seq !== seq) return;
     this.state = { kind: 'none' };
-    if (!wft.transient) {
-      exec.append({
-        type: E.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT,
-        attributes: {
-          scheduledEventId: wft.scheduledEventId,
-          startedEventId: wft.startedEventId,
-          timeoutType: enums.TimeoutType.TIMEOUT_TYPE_START_TO_CLOSE,
-        },
-      });
-    }
+    this.recordAttemptEnd(wft, E.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT, {
+      timeoutType: enums.TimeoutType.TIMEOUT_TYPE_START_TO_CLOSE,
+    });
     exec.host.log.debug(`workflow task timed out: ${exec.workflowId}/${exec.runId}`);
     this.afterFailure(wft, !wft.sticky);
+  }
+
+  /** Writes the event that ends a started attempt; a transient attempt is not in history, so nothing is written. */
+  private recordAttemptEnd(wft: StartedWft, type: EventType, attributes: Message): void {
+    if (wft.transient) return;
+    this.exec.append({
+      type,
+      attributes: { scheduledEventId: wft.scheduledEventId, startedEventId: wft.startedEventId, ...attributes },
+    });
   }
 
   private afterFailure(wft: StartedWft, countsAsAttempt: boolean): void {

@@ -6,7 +6,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, type Worker } from '@temporalio/worker';
 import { afterAll, beforeAll } from 'vitest';
 import { createApp } from '../../api/app';
 import { createLogger } from '../../api/logger';
@@ -16,9 +16,11 @@ import { TemporalUserWorkflows, type UserWorkflows } from '../../api/workflow-ga
 import type { ApiKeyScope } from '../../db/api-keys';
 import { createRepositories, type Repositories } from '../../db/repositories';
 import type { EpochMs, NotificationEvent, Preferences, UserEvent, UserProfile } from '../../domain/types';
-import { TactBudgetLeft, TactNextSendAt, TactOptedOut, TactQueueSize } from '../../workflows/search-attributes';
+import { TACT_SEARCH_ATTRIBUTE_KEYS } from '../../workflows/search-attributes';
 import { createTactWorker, WORKFLOWS_PATH } from '../../workers/worker';
 import { openTestDatabase, type TestDatabase } from '../db/test-database';
+import { installQuietRuntime } from '../support/quiet-runtime';
+import { waitFor } from '../support/wait';
 import { createTestEnv } from '../temporal-env';
 
 export const UNSUBSCRIBE_SECRET = 'api-test-unsubscribe-secret-0123456789abcdef';
@@ -90,18 +92,6 @@ export interface ApiResponse {
   body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests read many shapes
 }
 
-let runtimeInstalled = false;
-
-export function installTestRuntime(): void {
-  if (runtimeInstalled) return;
-  runtimeInstalled = true;
-  try {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
-  } catch {
-    // A runtime already exists in this process.
-  }
-}
-
 export function uniqueId(prefix: string): string {
   return `${prefix}-${randomUUID().slice(0, 8)}`;
 }
@@ -151,11 +141,11 @@ export function useApiStack(options: { worker: boolean }): () => ApiStack {
   let runtime: RuntimeActivities | undefined;
 
   beforeAll(async () => {
-    installTestRuntime();
+    installQuietRuntime();
     db = await openTestDatabase();
     env = await createTestEnv({
       mode: 'local',
-      searchAttributes: [TactNextSendAt, TactQueueSize, TactBudgetLeft, TactOptedOut],
+      searchAttributes: TACT_SEARCH_ATTRIBUTE_KEYS,
     });
     const repos = createRepositories(db.pool);
     const taskQueue = uniqueId('tact-api-test');
@@ -226,20 +216,7 @@ export function useApiStack(options: { worker: boolean }): () => ApiStack {
   };
 }
 
-/** Polls `probe` until it returns a value (not undefined), failing with `what` after `timeoutMs`. */
-export async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+/** Polls `probe` until it returns a value (not undefined), failing with `what` after 30 s: API round trips go through Temporal. */
+export function eventually<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
+  return waitFor(what, probe, { timeoutMs: 30_000, intervalMs: 200 });
 }

@@ -14,7 +14,8 @@ import { startDevServer, type DevServer } from '../../devserver/src/server';
 import { TACT_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 import { createTactWorker, WORKFLOWS_PATH } from '../../workers/worker';
 import { openTestDatabase, type TestDatabase } from '../db/test-database';
-import { callApi, createKeys, eventually, installTestRuntime, listen, uniqueId } from './support';
+import { installQuietRuntime } from '../support/quiet-runtime';
+import { callApi, createKeys, eventually, listen, uniqueId } from './support';
 
 let db: TestDatabase;
 let repos: Repositories;
@@ -41,7 +42,7 @@ async function acceptedRows(userId: string): Promise<number> {
 }
 
 beforeAll(async () => {
-  installTestRuntime();
+  installQuietRuntime();
   db = await openTestDatabase();
   repos = createRepositories(db.pool);
   temporal = await startTemporal();

@@ -1,6 +1,7 @@
 // Shared test data for delivery tests.
 import type { Candidate, Category, Preferences, UserProfile } from '../../domain/types';
 import type { PushMessage } from '../../activities/delivery/types';
+import { defaultPreferences } from '../../domain/user-defaults';
 
 export const NOW = Date.UTC(2025, 5, 2, 12, 0, 0);
 
@@ -22,14 +23,7 @@ export function candidate(overrides: Partial<Candidate> & { category?: Category 
 
 export const PROFILE: UserProfile = { timeZone: 'Europe/Paris', locale: 'en' };
 
-export const PREFERENCES: Preferences = {
-  globalOptOut: false,
-  optedOutCategories: [],
-  optedOutChannels: [],
-  quietHours: null,
-  nightDelivery: false,
-  privacyMode: false,
-};
+export const PREFERENCES: Preferences = defaultPreferences();
 
 export function pushMessage(overrides: Partial<PushMessage> = {}): PushMessage {
   return {

@@ -1,16 +1,19 @@
-import { SearchAttributeRegistry } from '../../devserver/src/visibility/search-attributes';
+import { SearchAttributeRegistry, type SearchAttributeType } from '../../devserver/src/visibility/search-attributes';
 import type { VisibilityRecord } from '../../devserver/src/visibility/filter';
 
+/** One custom search attribute of every type. */
+export const CUSTOM_TYPES: Readonly<Record<string, SearchAttributeType>> = {
+  CustomKeyword: 'Keyword',
+  CustomText: 'Text',
+  CustomInt: 'Int',
+  CustomDouble: 'Double',
+  CustomBool: 'Bool',
+  CustomDatetime: 'Datetime',
+  CustomKeywordList: 'KeywordList',
+};
+
 export function testRegistry(): SearchAttributeRegistry {
-  return new SearchAttributeRegistry({
-    CustomKeyword: 'Keyword',
-    CustomText: 'Text',
-    CustomInt: 'Int',
-    CustomDouble: 'Double',
-    CustomBool: 'Bool',
-    CustomDatetime: 'Datetime',
-    CustomKeywordList: 'KeywordList',
-  });
+  return new SearchAttributeRegistry(CUSTOM_TYPES);
 }
 
 export const t = (iso: string): number => Date.parse(iso);

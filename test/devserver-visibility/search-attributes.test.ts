@@ -15,20 +15,7 @@ import {
   toIndexedValueType,
 } from '../../devserver/src/visibility/search-attributes';
 import type { SearchAttributeType } from '../../devserver/src/visibility/search-attributes';
-
-const customTypes: Record<string, SearchAttributeType> = {
-  CustomKeyword: 'Keyword',
-  CustomText: 'Text',
-  CustomInt: 'Int',
-  CustomDouble: 'Double',
-  CustomBool: 'Bool',
-  CustomDatetime: 'Datetime',
-  CustomKeywordList: 'KeywordList',
-};
-
-function registry(): SearchAttributeRegistry {
-  return new SearchAttributeRegistry(customTypes);
-}
+import { CUSTOM_TYPES as customTypes, testRegistry as registry } from './fixtures';
 
 function errorOf(fn: () => unknown): SearchAttributeError {
   try {

@@ -4,58 +4,22 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { status } from '@grpc/grpc-js';
-import { Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import Long from 'long';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDevServer, type DevServer } from '../../devserver/src/server';
+import { describe, expect, it } from 'vitest';
+import { namespace, RAW_IDENTITY, useRawService, type HistoryEvent, type WorkflowTask as Task } from './raw-service';
 
 const enums = temporal.api.enums.v1;
 const E = enums.EventType;
 const C = enums.CommandType;
-const namespace = 'default';
 const TIMER_MS = 100;
 
 type Command = temporal.api.command.v1.ICommand;
-type Task = temporal.api.workflowservice.v1.PollWorkflowTaskQueueResponse;
 
-let server: DevServer;
-let connection: Connection;
-
-beforeAll(async () => {
-  server = await startDevServer();
-  connection = await Connection.connect({ address: server.address });
-});
-
-afterAll(async () => {
-  await connection?.close();
-  await server?.stop();
-});
-
-const svc = () => connection.workflowService;
-
-async function start(taskQueue: string): Promise<string> {
-  const workflowId = `race-${randomUUID()}`;
-  await svc().startWorkflowExecution({
-    namespace,
-    workflowId,
-    workflowType: { name: 'Raw' },
-    taskQueue: { name: taskQueue },
-    requestId: randomUUID(),
-  });
-  return workflowId;
-}
-
-async function poll(taskQueue: string): Promise<Task> {
-  const task = await connection.withDeadline(Date.now() + 5000, () =>
-    svc().pollWorkflowTaskQueue({ namespace, taskQueue: { name: taskQueue }, identity: 'raw-test' }),
-  );
-  if (!task.taskToken?.length) throw new Error(`no workflow task on ${taskQueue} within 5 s`);
-  return task;
-}
+const { connection, svc, start, poll, history } = useRawService('race');
 
 async function complete(task: Task, commands: Command[]): Promise<void> {
-  await svc().respondWorkflowTaskCompleted({ taskToken: task.taskToken, identity: 'raw-test', commands });
+  await svc().respondWorkflowTaskCompleted({ taskToken: task.taskToken, identity: RAW_IDENTITY, commands });
 }
 
 async function signal(workflowId: string): Promise<void> {
@@ -67,12 +31,7 @@ async function signal(workflowId: string): Promise<void> {
   });
 }
 
-async function history(workflowId: string): Promise<temporal.api.history.v1.IHistoryEvent[]> {
-  const res = await svc().getWorkflowExecutionHistory({ namespace, execution: { workflowId } });
-  return res.history!.events!;
-}
-
-const typesOf = (events: temporal.api.history.v1.IHistoryEvent[]) => events.map((e) => Number(e.eventType));
+const typesOf = (events: HistoryEvent[]) => events.map((e) => Number(e.eventType));
 
 const startTimer: Command = {
   commandType: C.COMMAND_TYPE_START_TIMER,
@@ -183,12 +142,12 @@ describe('RequestCancelActivityTask for an activity whose close event is buffere
     const scheduledId = Number(
       (await history(workflowId)).find((e) => e.activityTaskScheduledEventAttributes)!.eventId,
     );
-    const activity = await connection.withDeadline(Date.now() + 5000, () =>
-      svc().pollActivityTaskQueue({ namespace, taskQueue: { name: queue }, identity: 'raw-test' }),
+    const activity = await connection().withDeadline(Date.now() + 5000, () =>
+      svc().pollActivityTaskQueue({ namespace, taskQueue: { name: queue }, identity: RAW_IDENTITY }),
     );
     await signal(workflowId);
     const task = await poll(queue);
-    await svc().respondActivityTaskCompleted({ taskToken: activity.taskToken, identity: 'raw-test' });
+    await svc().respondActivityTaskCompleted({ taskToken: activity.taskToken, identity: RAW_IDENTITY });
     await complete(task, [cancelActivity(scheduledId)]);
     const types = typesOf(await history(workflowId));
     expect(types.slice(types.lastIndexOf(E.EVENT_TYPE_WORKFLOW_TASK_COMPLETED))).toEqual([

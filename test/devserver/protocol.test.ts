@@ -2,52 +2,18 @@
 // fallback, rejected commands, stale task tokens.
 import { randomUUID } from 'node:crypto';
 import { status } from '@grpc/grpc-js';
-import { Connection } from '@temporalio/client';
 import Long from 'long';
 import { temporal } from '@temporalio/proto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDevServer, type DevServer } from '../../devserver/src/server';
+import { describe, expect, it } from 'vitest';
+import { namespace, RAW_IDENTITY, useRawService } from './raw-service';
 
 const enums = temporal.api.enums.v1;
 const E = enums.EventType;
-const namespace = 'default';
 
-let server: DevServer;
-let connection: Connection;
-
-beforeAll(async () => {
-  server = await startDevServer();
-  connection = await Connection.connect({ address: server.address });
-});
-
-afterAll(async () => {
-  await connection?.close();
-  await server?.stop();
-});
-
-const svc = () => connection.workflowService;
-
-async function start(taskQueue: string): Promise<string> {
-  const workflowId = `raw-${randomUUID()}`;
-  await svc().startWorkflowExecution({
-    namespace,
-    workflowId,
-    workflowType: { name: 'Raw' },
-    taskQueue: { name: taskQueue },
-    requestId: randomUUID(),
-  });
-  return workflowId;
-}
-
-async function poll(taskQueue: string): Promise<temporal.api.workflowservice.v1.PollWorkflowTaskQueueResponse> {
-  return connection.withDeadline(Date.now() + 5000, () =>
-    svc().pollWorkflowTaskQueue({ namespace, taskQueue: { name: taskQueue }, identity: 'raw-test' }),
-  );
-}
+const { connection, svc, start, poll, history } = useRawService('raw');
 
 async function eventTypes(workflowId: string): Promise<number[]> {
-  const res = await svc().getWorkflowExecutionHistory({ namespace, execution: { workflowId } });
-  return res.history!.events!.map((e) => Number(e.eventType));
+  return (await history(workflowId)).map((e) => Number(e.eventType));
 }
 
 async function codeOf(p: Promise<unknown>): Promise<number | undefined> {
@@ -65,7 +31,7 @@ describe('sticky queues', () => {
     const first = await poll(queue);
     await svc().respondWorkflowTaskCompleted({
       taskToken: first.taskToken,
-      identity: 'raw-test',
+      identity: RAW_IDENTITY,
       commands: [],
       stickyAttributes: {
         workerTaskQueue: { name: sticky, kind: enums.TaskQueueKind.TASK_QUEUE_KIND_STICKY },
@@ -73,7 +39,7 @@ describe('sticky queues', () => {
       },
     });
     // A worker polled the sticky queue once and then died without ShutdownWorker.
-    await connection
+    await connection()
       .withDeadline(Date.now() + 50, () => svc().pollWorkflowTaskQueue({ namespace, taskQueue: { name: sticky } }))
       .catch(() => undefined);
     await svc().signalWorkflowExecution({
@@ -104,7 +70,7 @@ describe('sticky queues', () => {
       commands: [],
       stickyAttributes: { workerTaskQueue: { name: sticky }, scheduleToStartTimeout: { seconds: Long.fromNumber(60) } },
     });
-    await connection
+    await connection()
       .withDeadline(Date.now() + 50, () => svc().pollWorkflowTaskQueue({ namespace, taskQueue: { name: sticky } }))
       .catch(() => undefined);
     await svc().shutdownWorker({ namespace, stickyTaskQueue: sticky });

@@ -5,6 +5,7 @@ import { DEFAULT_POLICY } from '../../domain/config';
 import type { PolicyConfig } from '../../domain/config';
 import { admit, dropOptedOut, plan, pruneSends, rememberAdmission } from '../../domain/planner';
 import type { DedupeKeys, Plan, PlannerState } from '../../domain/planner';
+import { defaultPreferences } from '../../domain/user-defaults';
 import type { Candidate, Category, Decision, EpochMs, Preferences, Score, SendRecord } from '../../domain/types';
 import { violations } from './oracle';
 
@@ -220,14 +221,7 @@ export function simulate(
   return { outcomesPerArrival, sends, decisions, problems, admittedAt, plans, waits, finalState: state };
 }
 
-export const NO_PREFS: Preferences = {
-  globalOptOut: false,
-  optedOutCategories: [],
-  optedOutChannels: [],
-  quietHours: null,
-  nightDelivery: false,
-  privacyMode: false,
-};
+export const NO_PREFS: Preferences = defaultPreferences();
 
 let nextId = 0;
 /** A candidate with the category's default TTL unless given. */

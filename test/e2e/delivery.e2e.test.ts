@@ -6,7 +6,6 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
 import { FcmProvider } from '../../activities/delivery/providers/fcm';
 import { createRuntimeActivities, type RuntimeActivities } from '../../activities/runtime';
 import type { ScoreCandidatesInput } from '../../activities/types';
@@ -17,12 +16,10 @@ import { createRepositories, type Repositories } from '../../db/repositories';
 import { TemplateOverrideRepository } from '../../db/template-overrides';
 import { nextLocalTime } from '../../domain/time';
 import { DEFAULT_TRIGGERS } from '../../domain/triggers';
-import { TactBudgetLeft, TactNextSendAt, TactOptedOut, TactQueueSize } from '../../workflows/search-attributes';
-import { createTactWorker, WORKFLOWS_PATH } from '../../workers/worker';
 import { openTestDatabase, type TestDatabase } from '../db/test-database';
 import { startFakeApns, type FakeApns } from '../delivery/servers/apns';
 import { startFakeFcm, type FakeFcm } from '../delivery/servers/fcm';
-import { createTestEnv } from '../temporal-env';
+import { startTactTestWorker, type TactTestWorker } from '../support/tact-test-env';
 import { APNS_TOPIC, apnsEnv, captureLog, iosToken } from '../runtime/support';
 
 const TASK_QUEUE = 'tact-e2e';
@@ -57,9 +54,8 @@ describe('delivery end to end', () => {
   let apnsConfig: ReturnType<typeof apnsEnv>;
   let fcmProvider: FcmProvider;
   let runtime: RuntimeActivities;
+  let tact: TactTestWorker | undefined;
   let env: TestWorkflowEnvironment;
-  let worker: Worker;
-  let running: Promise<void>;
   let server: Server;
   let baseUrl: string;
   let apiKey: string;
@@ -67,11 +63,6 @@ describe('delivery end to end', () => {
   const scoringInputs: ScoreCandidatesInput[] = [];
 
   beforeAll(async () => {
-    try {
-      Runtime.install({ logger: new DefaultLogger('WARN') });
-    } catch {
-      // A runtime already exists in this process; keep it.
-    }
     [db, apns, fcm] = await Promise.all([openTestDatabase(), startFakeApns(), startFakeFcm()]);
     repos = createRepositories(db.pool);
     apnsConfig = apnsEnv(apns);
@@ -87,17 +78,8 @@ describe('delivery end to end', () => {
       log: captureLog().log,
     });
 
-    const [createdEnv, bundle] = await Promise.all([
-      createTestEnv({
-        mode: 'time-skipping',
-        searchAttributes: [TactNextSendAt, TactQueueSize, TactBudgetLeft, TactOptedOut],
-      }),
-      bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') }),
-    ]);
-    env = createdEnv;
-    worker = await createTactWorker({
-      connection: env.nativeConnection,
-      activities: {
+    tact = await startTactTestWorker(
+      {
         ...runtime.activities,
         // Model scoring runs inside the send call (the auction re-check); capture its inputs.
         sendNotification: (input) => {
@@ -105,10 +87,9 @@ describe('delivery end to end', () => {
           return runtime.activities.sendNotification(input);
         },
       },
-      workflowBundle: bundle,
-      config: { taskQueue: TASK_QUEUE, namespace: env.namespace ?? 'default' },
-    });
-    running = worker.run();
+      TASK_QUEUE,
+    );
+    env = tact.env;
 
     const { app } = createApp({
       repos,
@@ -133,10 +114,8 @@ describe('delivery end to end', () => {
   afterAll(async () => {
     await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
     try {
-      if (worker?.getState() === 'RUNNING') worker.shutdown();
-      await running;
+      await tact?.stop();
     } finally {
-      await env?.teardown();
       await runtime?.close();
       await fcmProvider?.close();
       await Promise.all([apns?.close(), fcm?.close()]);

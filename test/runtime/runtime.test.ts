@@ -11,6 +11,7 @@ import { OutboxRepository } from '../../db/outbox';
 import { InvalidTemplateOverrideError, TemplateOverrideRepository } from '../../db/template-overrides';
 import { UserRepository } from '../../db/users';
 import type { Candidate, Preferences } from '../../domain/types';
+import { defaultPreferences } from '../../domain/user-defaults';
 import { APNS_REPLIES, startFakeApns, type FakeApns } from '../delivery/servers/apns';
 import { useTestDatabase } from '../db/test-database';
 import { APNS_TOPIC, apnsEnv, captureLog, iosToken, type LogLine } from './support';
@@ -19,14 +20,7 @@ const NOW = Date.UTC(2025, 5, 2, 12, 0, 0);
 const USER = 'runtime-user-1';
 const IOS = iosToken(1);
 const ANDROID = 'android-token-runtime-0001';
-const PREFERENCES: Preferences = {
-  globalOptOut: false,
-  optedOutCategories: [],
-  optedOutChannels: [],
-  quietHours: null,
-  nightDelivery: false,
-  privacyMode: false,
-};
+const PREFERENCES: Preferences = defaultPreferences();
 
 let seq = 0;
 function friendJoined(overrides: Partial<Candidate> = {}): Candidate {

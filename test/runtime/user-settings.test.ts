@@ -4,7 +4,6 @@ import net from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
 import { createRuntimeActivities, type RuntimeActivities } from '../../activities/runtime';
 import { createStoredUserSettings } from '../../activities/user-settings';
 import { TactUserClient } from '../../api/user-client';
@@ -13,10 +12,8 @@ import { PreferencesRepository } from '../../db/preferences';
 import { UserRepository } from '../../db/users';
 import { defaultPreferences, nextLocalTime } from '../../domain';
 import { userWorkflowId } from '../../workflows/definitions';
-import { TactBudgetLeft, TactNextSendAt, TactOptedOut, TactQueueSize } from '../../workflows/search-attributes';
-import { createTactWorker, WORKFLOWS_PATH } from '../../workers/worker';
 import { useTestDatabase } from '../db/test-database';
-import { createTestEnv } from '../temporal-env';
+import { startTactTestWorker, type TactTestWorker } from '../support/tact-test-env';
 import { userEvent } from '../workflows/support/events';
 
 const NOW = Date.UTC(2025, 5, 2, 12, 0, 0);
@@ -98,47 +95,26 @@ describe('loadUserSettings on PostgreSQL', () => {
 describe('a user workflow started by events on the production activities', () => {
   const db = useTestDatabase();
   let runtime: RuntimeActivities;
+  let tact: TactTestWorker | undefined;
   let env: TestWorkflowEnvironment;
-  let worker: Worker;
-  let running: Promise<void>;
   let client: TactUserClient;
   const taskQueue = 'tact-runtime-settings';
 
   beforeAll(async () => {
-    try {
-      Runtime.install({ logger: new DefaultLogger('WARN') });
-    } catch {
-      // A runtime already exists in this process; keep it.
-    }
     runtime = await createRuntimeActivities({
       pool: db().pool,
       env: { TACT_TEMPLATE_REFRESH_MS: '0' },
       log: () => undefined,
     });
-    const [createdEnv, bundle] = await Promise.all([
-      createTestEnv({
-        mode: 'time-skipping',
-        searchAttributes: [TactNextSendAt, TactQueueSize, TactBudgetLeft, TactOptedOut],
-      }),
-      bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') }),
-    ]);
-    env = createdEnv;
-    worker = await createTactWorker({
-      connection: env.nativeConnection,
-      activities: runtime.activities,
-      workflowBundle: bundle,
-      config: { taskQueue, namespace: env.namespace ?? 'default' },
-    });
-    running = worker.run();
+    tact = await startTactTestWorker(runtime.activities, taskQueue);
+    env = tact.env;
     client = new TactUserClient(env.client, { taskQueue });
   });
 
   afterAll(async () => {
     try {
-      if (worker?.getState() === 'RUNNING') worker.shutdown();
-      await running;
+      await tact?.stop();
     } finally {
-      await env?.teardown();
       await runtime?.close();
     }
   });

@@ -5,7 +5,7 @@ import { CancelledFailure, WorkflowNotFoundError } from '@temporalio/common';
 import { defineSuite, uniqueId } from '../support/suite';
 import { eventTypeNames } from '../support/history';
 import { thrown } from '../support/errors';
-import { waitFor } from '../support/wait';
+import { waitFor } from '../../support/wait';
 import * as activities from './activities';
 import { sleepAndCleanUp, sleepUncaught } from './workflows';
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ParentClosePolicy } from '@temporalio/workflow';
 import { defineSuite, uniqueId } from '../support/suite';
 import { eventTypeNames } from '../support/history';
-import { waitFor } from '../support/wait';
+import { waitFor } from '../../support/wait';
 import { parentCatchesChildFailure, parentExecutesChild, parentLeavesChild } from './workflows';
 
 const suite = defineSuite({ mode: 'local', workflowsPath: path.join(__dirname, 'workflows.ts') });

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { temporal } from '@temporalio/proto';
 import { defineSuite, uniqueId } from '../support/suite';
-import { waitFor } from '../support/wait';
+import { waitFor } from '../../support/wait';
 import * as activities from './activities';
 import { parentWithPendingWork, releaseSignal } from './workflows';
 

@@ -5,7 +5,7 @@ import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { defineSuite, uniqueId } from '../support/suite';
 import { eventTypeName, eventTypeNames, historyEvents } from '../support/history';
-import { waitFor } from '../support/wait';
+import { waitFor } from '../../support/wait';
 import * as activities from './activities';
 import { goSignal } from './workflows-v1';
 

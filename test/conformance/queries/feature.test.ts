@@ -6,7 +6,7 @@ import { WorkflowNotFoundError } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { defineSuite, uniqueId } from '../support/suite';
 import { thrown } from '../support/errors';
-import { waitFor } from '../support/wait';
+import { waitFor } from '../../support/wait';
 import { addSignal, countQuery, doneSignal, itemsQuery, queryable } from './workflows';
 
 const suite = defineSuite({ mode: 'local', workflowsPath: path.join(__dirname, 'workflows.ts') });

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defineSuite, uniqueId } from '../support/suite';
 import { eventTypeNames } from '../support/history';
-import { waitFor } from '../support/wait';
+import { waitFor } from '../../support/wait';
 import * as activities from './activities';
 import { accumulate, addSignal, totalQuery } from './workflows';
 

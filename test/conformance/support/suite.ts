@@ -10,8 +10,9 @@ import type { Client } from '@temporalio/client';
 import type { SearchAttributeType } from '@temporalio/common';
 import type { SearchAttributeKey } from '@temporalio/common/lib/search-attributes';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
 import type { WorkerOptions, WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { installQuietRuntime } from '../../support/quiet-runtime';
 import { createTestEnv } from '../../temporal-env';
 
 export type EnvMode = 'local' | 'time-skipping';
@@ -35,17 +36,6 @@ export interface Suite {
   readonly bundle: WorkflowBundleWithSourceMap;
   /** Another worker on the same bundle (not started): for tests that need their own queue or options. */
   createWorker(options: Partial<WorkerOptions> & { taskQueue: string }): Promise<Worker>;
-}
-
-let runtimeInstalled = false;
-function installQuietRuntime(): void {
-  if (runtimeInstalled) return;
-  runtimeInstalled = true;
-  try {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
-  } catch {
-    // A runtime already exists in this process (e.g. created by the env helper); keep it.
-  }
 }
 
 export function uniqueId(prefix: string): string {

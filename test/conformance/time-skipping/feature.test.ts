@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defineSuite, uniqueId } from '../support/suite';
-import { waitFor } from '../support/wait';
+import { waitFor } from '../../support/wait';
 import { napThenWake, sleepDays, wokenQuery } from './workflows';
 
 const suite = defineSuite({ mode: 'time-skipping', workflowsPath: path.join(__dirname, 'workflows.ts') });

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { TypedSearchAttributes } from '@temporalio/common';
 import { defineSuite, uniqueId } from '../support/suite';
 import { eventTypeNames } from '../support/history';
-import { waitFor } from '../support/wait';
+import { waitFor } from '../../support/wait';
 import {
   conformanceBool,
   conformanceDatetime,

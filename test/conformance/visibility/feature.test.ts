@@ -15,7 +15,7 @@ import {
   conformanceText,
 } from '../support/search-attributes';
 import { defineSuite, uniqueId } from '../support/suite';
-import { waitFor } from '../support/wait';
+import { waitFor } from '../../support/wait';
 import { finishSignal, listedWorkflow, otherListedWorkflow, setIntSignal } from './workflows';
 
 const suite = defineSuite({

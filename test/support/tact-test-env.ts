@@ -1,0 +1,47 @@
+// A time-skipping Temporal test server with Tact's search attributes and a Tact worker running on it:
+// what an end-to-end test or a bench needs around the real user workflow.
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
+import type { TactActivities } from '../../activities/types';
+import { TACT_SEARCH_ATTRIBUTE_KEYS } from '../../workflows/search-attributes';
+import { createTactWorker, WORKFLOWS_PATH } from '../../workers/worker';
+import { createTestEnv } from '../temporal-env';
+import { installQuietRuntime } from './quiet-runtime';
+
+export interface TactTestWorker {
+  env: TestWorkflowEnvironment;
+  /** Stops the worker (letting it finish what it runs), then the test server. */
+  stop(): Promise<void>;
+}
+
+export async function startTactTestWorker(activities: TactActivities, taskQueue: string): Promise<TactTestWorker> {
+  installQuietRuntime();
+  const [env, workflowBundle] = await Promise.all([
+    createTestEnv({ mode: 'time-skipping', searchAttributes: TACT_SEARCH_ATTRIBUTE_KEYS }),
+    bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') }),
+  ]);
+  let worker;
+  try {
+    worker = await createTactWorker({
+      connection: env.nativeConnection,
+      activities,
+      workflowBundle,
+      config: { taskQueue, namespace: env.namespace ?? 'default' },
+    });
+  } catch (error) {
+    await env.teardown();
+    throw error;
+  }
+  const running = worker.run();
+  return {
+    env,
+    async stop() {
+      try {
+        if (worker.getState() === 'RUNNING') worker.shutdown();
+        await running;
+      } finally {
+        await env.teardown();
+      }
+    },
+  };
+}
