@@ -139,6 +139,15 @@ export class EndpointRepository implements EndpointDirectory {
       [token, reason, toDate(at)],
     );
   }
+
+  /** Idempotent: an endpoint already inactive keeps the time and reason of its first deactivation. */
+  async deactivateEndpoint(userId: string, endpoint: Endpoint, reason: string, at: EpochMs): Promise<void> {
+    await this.db.query(
+      `UPDATE endpoints SET active = false, last_error = $4, deactivated_at = $5, updated_at = $5
+       WHERE user_id = $1 AND channel = $2 AND address = $3 AND active`,
+      [userId, endpoint.channel, addressOf(endpoint), reason, toDate(at)],
+    );
+  }
 }
 
 function addressOf(endpoint: Endpoint): string {

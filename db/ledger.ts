@@ -1,11 +1,12 @@
-// The delivery ledger: one row per (notification, endpoint), claimed before sending, so that a
+// The delivery ledger: one row per (user, notification, endpoint), claimed before sending, so that a
 // retried delivery activity never sends the same notification to the same endpoint twice.
-import type { DeliveryLedger, LedgerEntry, LedgerStatus } from '../domain/ports';
+import type { DeliveryLedger, LedgerEntry, LedgerKey, LedgerStatus } from '../domain/ports';
 import type { Channel, EpochMs } from '../domain/types';
 import { LedgerConflictError } from './errors';
 import { toDate, toEpochMs, type Queryable } from './sql';
 
 interface LedgerRow {
+  user_id: string;
   notification_id: string;
   endpoint_key: string;
   channel: Channel;
@@ -15,23 +16,39 @@ interface LedgerRow {
   updated_at: Date;
 }
 
-const COLUMNS = 'notification_id, endpoint_key, channel, status, provider_message_id, error, updated_at';
+const COLUMNS = 'user_id, notification_id, endpoint_key, channel, status, provider_message_id, error, updated_at';
 /** Outcomes that are final: the entry no longer changes. */
 const FINAL: readonly LedgerStatus[] = ['sent', 'failed_permanent'];
 
 export class LedgerRepository implements DeliveryLedger {
   constructor(private readonly db: Queryable) {}
 
-  async claim(entry: Omit<LedgerEntry, 'status' | 'updatedAt'>, now: EpochMs): Promise<LedgerEntry | null> {
-    const inserted = await this.db.query(
-      `INSERT INTO delivery_ledger (notification_id, endpoint_key, channel, status, created_at, updated_at)
-       VALUES ($1, $2, $3, 'pending', $4, $4)
-       ON CONFLICT (notification_id, endpoint_key) DO NOTHING`,
-      [entry.notificationId, entry.endpointKey, entry.channel, toDate(now)],
+  async claim(
+    entry: Omit<LedgerEntry, 'status' | 'updatedAt'>,
+    now: EpochMs,
+    inFlightSince?: EpochMs,
+  ): Promise<LedgerEntry | null> {
+    // The conflicting row is locked while the WHERE is checked: of concurrent claims, exactly one takes it over.
+    const claimed = await this.db.query(
+      `INSERT INTO delivery_ledger (user_id, notification_id, endpoint_key, channel, status, created_at, updated_at)
+       VALUES ($6, $1, $2, $3, 'pending', $4, $4)
+       ON CONFLICT (notification_id, user_id, endpoint_key) DO UPDATE
+         SET status = 'pending', provider_message_id = NULL, error = NULL, updated_at = EXCLUDED.updated_at
+         WHERE $5::timestamptz IS NOT NULL
+           AND (delivery_ledger.status = 'failed_retryable'
+                OR (delivery_ledger.status = 'pending' AND delivery_ledger.updated_at < $5::timestamptz))`,
+      [
+        entry.notificationId,
+        entry.endpointKey,
+        entry.channel,
+        toDate(now),
+        inFlightSince === undefined ? null : toDate(inFlightSince),
+        entry.userId,
+      ],
     );
-    if (inserted.rowCount === 1) return null;
+    if (claimed.rowCount === 1) return null;
     // Entries are never deleted, so the conflicting row is still there.
-    return (await this.get(entry.notificationId, entry.endpointKey))!;
+    return (await this.get(entry))!;
   }
 
   /**
@@ -39,14 +56,14 @@ export class LedgerRepository implements DeliveryLedger {
    * same status again (a retried activity repeating itself); changing it throws LedgerConflictError.
    */
   async markOutcome(
-    notificationId: string,
-    endpointKey: string,
+    key: LedgerKey,
     outcome: Pick<LedgerEntry, 'status' | 'providerMessageId' | 'error'>,
     now: EpochMs,
   ): Promise<void> {
+    const { notificationId, endpointKey } = key;
     const updated = await this.db.query(
       `UPDATE delivery_ledger SET status = $3, provider_message_id = $4, error = $5, updated_at = $6
-       WHERE notification_id = $1 AND endpoint_key = $2 AND NOT (status = ANY($7::text[]))`,
+       WHERE notification_id = $1 AND endpoint_key = $2 AND user_id = $8 AND NOT (status = ANY($7::text[]))`,
       [
         notificationId,
         endpointKey,
@@ -55,10 +72,11 @@ export class LedgerRepository implements DeliveryLedger {
         outcome.error ?? null,
         toDate(now),
         FINAL,
+        key.userId,
       ],
     );
     if (updated.rowCount === 1) return;
-    const existing = await this.get(notificationId, endpointKey);
+    const existing = await this.get(key);
     if (existing === null) {
       throw new LedgerConflictError('markOutcome without a claim: claim the notification and endpoint first');
     }
@@ -69,18 +87,19 @@ export class LedgerRepository implements DeliveryLedger {
     }
   }
 
-  async list(notificationId: string): Promise<LedgerEntry[]> {
+  async list(notificationId: string, userId?: string): Promise<LedgerEntry[]> {
     const { rows } = await this.db.query<LedgerRow>(
-      `SELECT ${COLUMNS} FROM delivery_ledger WHERE notification_id = $1 ORDER BY created_at, endpoint_key`,
-      [notificationId],
+      `SELECT ${COLUMNS} FROM delivery_ledger WHERE notification_id = $1 AND ($2::text IS NULL OR user_id = $2)
+       ORDER BY created_at, user_id, endpoint_key`,
+      [notificationId, userId ?? null],
     );
     return rows.map(fromRow);
   }
 
-  private async get(notificationId: string, endpointKey: string): Promise<LedgerEntry | null> {
+  private async get(key: LedgerKey): Promise<LedgerEntry | null> {
     const { rows } = await this.db.query<LedgerRow>(
-      `SELECT ${COLUMNS} FROM delivery_ledger WHERE notification_id = $1 AND endpoint_key = $2`,
-      [notificationId, endpointKey],
+      `SELECT ${COLUMNS} FROM delivery_ledger WHERE notification_id = $1 AND endpoint_key = $2 AND user_id = $3`,
+      [key.notificationId, key.endpointKey, key.userId],
     );
     return rows[0] === undefined ? null : fromRow(rows[0]);
   }
@@ -88,6 +107,7 @@ export class LedgerRepository implements DeliveryLedger {
 
 function fromRow(row: LedgerRow): LedgerEntry {
   return {
+    userId: row.user_id,
     notificationId: row.notification_id,
     endpointKey: row.endpoint_key,
     channel: row.channel,

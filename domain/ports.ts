@@ -49,6 +49,8 @@ export interface DecisionStore {
 export type LedgerStatus = 'pending' | 'sent' | 'failed_permanent' | 'failed_retryable';
 
 export interface LedgerEntry {
+  /** Candidate ids are unique per user only: the user is part of the key. */
+  userId: string;
   notificationId: string;
   /** Stable key of the endpoint, e.g. `push:ios:<sha256 of token>`; never the raw token. */
   endpointKey: string;
@@ -59,19 +61,30 @@ export interface LedgerEntry {
   updatedAt: EpochMs;
 }
 
+/** What identifies one ledger entry: one user's notification to one endpoint. */
+export type LedgerKey = Pick<LedgerEntry, 'userId' | 'notificationId' | 'endpointKey'>;
+
 export interface DeliveryLedger {
   /**
-   * Claims (notificationId, endpointKey) before sending. Returns the existing entry when one exists
-   * (so a retry can see it already succeeded), or null when this call created a fresh `pending` entry.
+   * Claims (userId, notificationId, endpointKey) before sending, atomically. Returns null when this call holds the
+   * claim (it created a fresh `pending` entry, dated `now`), else the existing entry (so a retry can see it already
+   * succeeded).
+   * With `inFlightSince`, the call also takes over (back to `pending`, dated `now`, and returns null) an entry that is
+   * `failed_retryable`, or `pending` but last claimed before `inFlightSince` (its attempt presumed dead); a `pending`
+   * entry claimed since then is returned as is: another attempt has that send in flight.
    */
-  claim(entry: Omit<LedgerEntry, 'status' | 'updatedAt'>, now: EpochMs): Promise<LedgerEntry | null>;
+  claim(
+    entry: Omit<LedgerEntry, 'status' | 'updatedAt'>,
+    now: EpochMs,
+    inFlightSince?: EpochMs,
+  ): Promise<LedgerEntry | null>;
   markOutcome(
-    notificationId: string,
-    endpointKey: string,
+    key: LedgerKey,
     outcome: Pick<LedgerEntry, 'status' | 'providerMessageId' | 'error'>,
     now: EpochMs,
   ): Promise<void>;
-  list(notificationId: string): Promise<LedgerEntry[]>;
+  /** The entries of a notification id: of one user when given, else of every user who had one with that id. */
+  list(notificationId: string, userId?: string): Promise<LedgerEntry[]>;
 }
 
 export interface EndpointDirectory {
@@ -79,6 +92,11 @@ export interface EndpointDirectory {
   activeEndpoints(userId: string, channel: Channel): Promise<Endpoint[]>;
   /** Deactivates a push token at once after a permanent provider error (an uninstall signal). */
   deactivateToken(token: string, reason: string, at: EpochMs): Promise<void>;
+  /**
+   * Deactivates one of the user's endpoints (an email address after a hard bounce, a phone number after STOP or an
+   * invalid-number answer) if it is still theirs; registering it again re-activates it. Idempotent.
+   */
+  deactivateEndpoint(userId: string, endpoint: Endpoint, reason: string, at: EpochMs): Promise<void>;
 }
 
 export interface NotificationEventStore {

@@ -32,6 +32,7 @@ function imageUrlOf(candidate: Candidate, lockScreenSafe: boolean): string | und
 
 export function buildPushMessage(args: {
   candidate: Candidate;
+  userId: string;
   rendered: Rendered;
   policy: CategoryPolicy;
   lockScreenSafe: boolean;
@@ -40,13 +41,14 @@ export function buildPushMessage(args: {
   now: EpochMs;
   fit: FitPushPayload;
 }): PushMessage {
-  const { candidate, rendered, policy, lockScreenSafe, deepLink, now, fit } = args;
+  const { candidate, userId, rendered, policy, lockScreenSafe, deepLink, now, fit } = args;
   const data: Record<string, string> = { nid: candidate.id, category: candidate.category };
   if (deepLink !== undefined) data.link = deepLink;
   const content = fit({ title: rendered.title, body: rendered.body, data }, PUSH_CONTENT_LIMIT_BYTES);
   const collapseKey = policy.collapsible ? candidate.category : undefined;
   const imageUrl = imageUrlOf(candidate, lockScreenSafe);
   return {
+    userId,
     notificationId: candidate.id,
     category: candidate.category,
     content,
@@ -82,9 +84,11 @@ export function buildEmailMessage(args: {
   rendered: Rendered;
   policy: CategoryPolicy;
   unsubscribe: UnsubscribeConfig;
+  /** The candidate's deep link if it passed validation: the mail's call to action (a password reset link). */
+  actionLink: string | undefined;
   now: EpochMs;
 }): EmailMessage {
-  const { candidate, userId, rendered, policy, unsubscribe, now } = args;
+  const { candidate, userId, rendered, policy, unsubscribe, actionLink, now } = args;
   const link =
     policy.priorityClass === 'promotional'
       ? unsubscribeUrl(
@@ -98,20 +102,31 @@ export function buildEmailMessage(args: {
       .split(/\n{2,}/)
       .map((paragraph) => `<p>${escapeHtml(paragraph).replace(/\n/g, '<br>')}</p>`)
       .join('');
+  const actionHtml =
+    actionLink === undefined ? '' : `<p><a href="${escapeHtml(actionLink)}">${escapeHtml(actionLink)}</a></p>`;
   const footerHtml = link === undefined ? '' : `<p><a href="${escapeHtml(link)}">Unsubscribe</a></p>`;
-  const text = link === undefined ? rendered.body : `${rendered.body}\n\n--\nUnsubscribe: ${link}`;
+  const withAction = actionLink === undefined ? rendered.body : `${rendered.body}\n\n${actionLink}`;
+  const text = link === undefined ? withAction : `${withAction}\n\n--\nUnsubscribe: ${link}`;
   return {
+    userId,
     notificationId: candidate.id,
     subject: rendered.subject ?? rendered.title,
     text,
-    html: htmlDocument(rendered, bodyHtml, footerHtml),
+    html: htmlDocument(rendered, bodyHtml + actionHtml, footerHtml),
     locale: rendered.locale,
     direction: rendered.direction,
     ...(link !== undefined && { unsubscribeUrl: link }),
   };
 }
 
-export function buildSmsMessage(candidate: Candidate, rendered: Rendered): SmsMessage {
-  const text = rendered.title === '' ? rendered.body : `${rendered.title}\n${rendered.body}`;
-  return { notificationId: candidate.id, text };
+/** The text, then the deep link when it is an https URL (phones make those tappable; app schemes are not). */
+export function buildSmsMessage(
+  candidate: Candidate,
+  userId: string,
+  rendered: Rendered,
+  actionLink: string | undefined,
+): SmsMessage {
+  const lines = [rendered.title, rendered.body].filter((line) => line !== '');
+  if (actionLink?.startsWith('https://') === true) lines.push(actionLink);
+  return { userId, notificationId: candidate.id, text: lines.join('\n') };
 }

@@ -2,7 +2,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { DEFAULT_POLICY, categoryPolicy, type PolicyConfig } from '../../domain/config';
 import type { Candidate, Channel, CategoryPolicy, EpochMs } from '../../domain/types';
-import type { DeliveryLedger, Endpoint, EndpointDirectory, OutboxStore } from '../../domain/ports';
+import type { DeliveryLedger, Endpoint, EndpointDirectory, LedgerKey, OutboxStore } from '../../domain/ports';
 import type { DeepLinkVerdict } from '../localization/deep-link';
 import type {
   DeliverNotificationInput,
@@ -14,6 +14,7 @@ import type {
   Render,
 } from './types';
 import { pushProviderFor } from './types';
+import { heartbeat, throwIfCancelled } from './activity-progress';
 import { endpointKey, redactedDestination } from './endpoint-identity';
 import { DRY_RUN_PREFIX, DryRunOutbox } from './providers/dry-run-outbox';
 import { buildEmailMessage, buildPushMessage, buildSmsMessage, type Rendered, type UnsubscribeConfig } from './content';
@@ -38,23 +39,34 @@ export interface DeliveryDeps {
   now: () => EpochMs;
   policy?: PolicyConfig;
   log?: DeliveryLog;
+  /**
+   * How long a `pending` ledger entry counts as another attempt's send in flight (default: the send activity's
+   * start-to-close timeout). Older ones are presumed crashed and re-sent. See README, "Overlapping attempts".
+   */
+  inFlightWindowMs?: number;
 }
 
 /** Failure types a workflow's retry policy and error handling can match on. */
 export const DELIVERY_RETRYABLE = 'DeliveryRetryable';
-export const MALFORMED_PAYLOAD = 'MalformedPayload';
+/** The user workflow's start-to-close timeout of a send attempt. */
+export const DEFAULT_IN_FLIGHT_WINDOW_MS = 60_000;
 
 type Sender = (endpoint: Endpoint) => Promise<{ result: ProviderResult; provider: string }>;
+/** A channel's message is built once; `unsendable` when it cannot be (push text that cannot fit 4 KB). */
+type ChannelSender = { kind: 'ready'; send: Sender } | { kind: 'unsendable'; reason: string };
 
 interface ChannelTally {
   delivered: number;
   permanent: string[];
   retryable: string[];
+  /** Endpoints another, overlapping attempt is sending to right now. */
+  inFlight: number;
 }
 
 export function createDeliverNotification(deps: DeliveryDeps) {
   const policyConfig = deps.policy ?? DEFAULT_POLICY;
   const log: DeliveryLog = deps.log ?? (() => {});
+  const inFlightWindowMs = deps.inFlightWindowMs ?? DEFAULT_IN_FLIGHT_WINDOW_MS;
 
   function checkedDeepLink(candidate: Candidate): string | undefined {
     if (candidate.deepLink === undefined) return undefined;
@@ -69,35 +81,39 @@ export function createDeliverNotification(deps: DeliveryDeps) {
     input: DeliverNotificationInput,
     rendered: Rendered,
     policy: CategoryPolicy,
-  ): Sender {
+  ): ChannelSender {
     const { candidate, userId, preferences } = input;
     const dryRun = new DryRunOutbox(deps.outbox, userId, deps.now);
-    const lockScreenSafe = policy.sensitive || preferences.privacyMode;
+    const actionLink = checkedDeepLink(candidate);
     switch (channel) {
       case 'push': {
         let message: PushMessage;
         try {
           message = buildPushMessage({
             candidate,
+            userId,
             rendered,
             policy,
-            lockScreenSafe,
-            deepLink: checkedDeepLink(candidate),
+            lockScreenSafe: policy.sensitive || preferences.privacyMode,
+            deepLink: actionLink,
             now: deps.now(),
             fit: deps.fitPushPayload,
           });
         } catch (error) {
-          // Even the shortest text does not fit: the same payload can never be sent.
-          throw ApplicationFailure.nonRetryable(
-            `push payload of ${candidate.id} cannot fit the provider limit: ${error instanceof Error ? error.message : String(error)}`,
-            MALFORMED_PAYLOAD,
-            { channel: 'push', provider: 'none', reason: 'payload_too_large' },
-          );
+          // Even the shortest text does not fit: no push endpoint can take it, another channel may.
+          log('warn', 'delivery.malformed_payload', { nid: candidate.id, channel, reason: 'payload_too_large' });
+          return {
+            kind: 'unsendable',
+            reason: `payload cannot fit the provider limit (${error instanceof Error ? error.message : String(error)})`,
+          };
         }
-        return async (endpoint) => {
-          if (endpoint.channel !== 'push') throw new TypeError(`push endpoint expected, got ${endpoint.channel}`);
-          const provider = deps.providers[pushProviderFor(endpoint.platform)] ?? dryRun.push;
-          return { result: await provider.send(endpoint, message), provider: provider.name };
+        return {
+          kind: 'ready',
+          send: async (endpoint) => {
+            if (endpoint.channel !== 'push') throw new TypeError(`push endpoint expected, got ${endpoint.channel}`);
+            const provider = deps.providers[pushProviderFor(endpoint.platform)] ?? dryRun.push;
+            return { result: await provider.send(endpoint, message), provider: provider.name };
+          },
         };
       }
       case 'email': {
@@ -107,54 +123,82 @@ export function createDeliverNotification(deps: DeliveryDeps) {
           rendered,
           policy,
           unsubscribe: deps.unsubscribe,
+          actionLink,
           now: deps.now(),
         });
-        return async (endpoint) => {
-          if (endpoint.channel !== 'email') throw new TypeError(`email endpoint expected, got ${endpoint.channel}`);
-          const provider = deps.providers.email ?? dryRun.email;
-          return { result: await provider.send(endpoint, message), provider: provider.name };
+        return {
+          kind: 'ready',
+          send: async (endpoint) => {
+            if (endpoint.channel !== 'email') throw new TypeError(`email endpoint expected, got ${endpoint.channel}`);
+            const provider = deps.providers.email ?? dryRun.email;
+            return { result: await provider.send(endpoint, message), provider: provider.name };
+          },
         };
       }
       case 'sms': {
-        const message = buildSmsMessage(candidate, rendered);
-        return async (endpoint) => {
-          if (endpoint.channel !== 'sms') throw new TypeError(`sms endpoint expected, got ${endpoint.channel}`);
-          const provider = deps.providers.sms ?? dryRun.sms;
-          return { result: await provider.send(endpoint, message), provider: provider.name };
+        const message = buildSmsMessage(candidate, userId, rendered, actionLink);
+        return {
+          kind: 'ready',
+          send: async (endpoint) => {
+            if (endpoint.channel !== 'sms') throw new TypeError(`sms endpoint expected, got ${endpoint.channel}`);
+            const provider = deps.providers.sms ?? dryRun.sms;
+            return { result: await provider.send(endpoint, message), provider: provider.name };
+          },
         };
       }
     }
   }
 
-  /** Sends to one endpoint unless the ledger shows this (notification, endpoint) already settled. */
-  async function sendOnce(candidate: Candidate, endpoint: Endpoint, send: Sender, tally: ChannelTally): Promise<void> {
-    const key = endpointKey(endpoint);
+  /** Switches off an endpoint the provider called dead: a push token anywhere, an address or number for this user. */
+  async function deactivate(userId: string, endpoint: Endpoint, reason: string, at: EpochMs): Promise<void> {
+    if (endpoint.channel === 'push') await deps.endpoints.deactivateToken(endpoint.token, reason, at);
+    else await deps.endpoints.deactivateEndpoint(userId, endpoint, reason, at);
+  }
+
+  /**
+   * Sends to one endpoint unless the ledger shows this (notification, endpoint) settled or in flight in another
+   * attempt. Every provider answer is recorded for this endpoint alone: none of them ends the whole delivery.
+   */
+  async function sendOnce(
+    userId: string,
+    candidate: Candidate,
+    endpoint: Endpoint,
+    send: Sender,
+    tally: ChannelTally,
+  ): Promise<void> {
+    const key: LedgerKey = { userId, notificationId: candidate.id, endpointKey: endpointKey(endpoint) };
     const fields = { nid: candidate.id, channel: endpoint.channel, endpoint: redactedDestination(endpoint) };
+    const claimedAt = deps.now();
     const existing = await deps.ledger.claim(
-      { notificationId: candidate.id, endpointKey: key, channel: endpoint.channel },
-      deps.now(),
+      { ...key, channel: endpoint.channel },
+      claimedAt,
+      claimedAt - inFlightWindowMs,
     );
-    if (existing?.status === 'sent') {
-      tally.delivered += 1;
-      log('info', 'delivery.already_sent', fields);
-      return;
+    switch (existing?.status) {
+      case undefined:
+        break;
+      case 'sent':
+        tally.delivered += 1;
+        log('info', 'delivery.already_sent', fields);
+        return;
+      case 'failed_permanent':
+        tally.permanent.push(existing.error ?? 'failed_permanent');
+        return;
+      case 'pending':
+      case 'failed_retryable':
+        // Claimed within the window by an attempt that may still be sending (Temporal started this one when that
+        // one timed out): sending too would duplicate the notification. Its outcome is read on a later attempt.
+        tally.inFlight += 1;
+        log('info', 'delivery.in_flight_elsewhere', { ...fields, claimedAgoMs: claimedAt - existing.updatedAt });
+        return;
     }
-    if (existing?.status === 'failed_permanent') {
-      tally.permanent.push(existing.error ?? 'failed_permanent');
-      return;
-    }
-    // A `pending` entry means an earlier attempt may have sent and crashed before recording: we send again
-    // (APNs gets the same apns-id and collapse id, Android/web the same tag, email the same Message-ID).
+    // This attempt holds the claim: a fresh entry, a retryable failure, or a `pending` entry older than the window
+    // (an attempt that crashed between sending and recording: the documented duplicate window).
     const { result, provider } = await send(endpoint);
     const at = deps.now();
     switch (result.kind) {
       case 'ok':
-        await deps.ledger.markOutcome(
-          candidate.id,
-          key,
-          { status: 'sent', providerMessageId: result.providerMessageId },
-          at,
-        );
+        await deps.ledger.markOutcome(key, { status: 'sent', providerMessageId: result.providerMessageId }, at);
         tally.delivered += 1;
         log('info', 'delivery.sent', {
           ...fields,
@@ -163,47 +207,51 @@ export function createDeliverNotification(deps: DeliveryDeps) {
         });
         return;
       case 'permanent':
-        await deps.ledger.markOutcome(candidate.id, key, { status: 'failed_permanent', error: result.code }, at);
-        if (result.tokenInvalid && endpoint.channel === 'push') {
-          await deps.endpoints.deactivateToken(endpoint.token, `${provider}: ${result.code}`, at);
-          log('warn', 'delivery.token_invalidated', { ...fields, provider, code: result.code, uninstall: true });
+        await deps.ledger.markOutcome(key, { status: 'failed_permanent', error: result.code }, at);
+        if (result.endpointInvalid) {
+          await deactivate(userId, endpoint, `${provider}: ${result.code}`, at);
+          log('warn', endpoint.channel === 'push' ? 'delivery.token_invalidated' : 'delivery.endpoint_deactivated', {
+            ...fields,
+            provider,
+            code: result.code,
+            uninstall: endpoint.channel === 'push',
+          });
         } else {
           log('warn', 'delivery.failed_permanent', { ...fields, provider, code: result.code });
         }
         tally.permanent.push(`${provider} ${result.code}`);
         return;
       case 'retryable':
-        await deps.ledger.markOutcome(candidate.id, key, { status: 'failed_retryable', error: result.code }, at);
+        await deps.ledger.markOutcome(key, { status: 'failed_retryable', error: result.code }, at);
         log('warn', 'delivery.failed_retryable', { ...fields, provider, code: result.code });
         tally.retryable.push(`${provider} ${result.code}`);
         return;
       case 'malformed': {
+        // The provider refused this payload: the endpoint fails for this notification (not deactivated, it is not
+        // the endpoint's fault); the other endpoints and channels still get theirs.
         const error = `malformed payload (${result.payloadBytes} bytes): ${result.code}`;
-        await deps.ledger.markOutcome(candidate.id, key, { status: 'failed_permanent', error }, at);
+        await deps.ledger.markOutcome(key, { status: 'failed_permanent', error }, at);
         log('warn', 'delivery.malformed_payload', {
           ...fields,
           provider,
           code: result.code,
           payloadBytes: result.payloadBytes,
         });
-        throw ApplicationFailure.nonRetryable(
-          `${provider} rejected the ${endpoint.channel} payload of ${candidate.id} (${result.payloadBytes} bytes): ${result.code}`,
-          MALFORMED_PAYLOAD,
-          { channel: endpoint.channel, provider, payloadBytes: result.payloadBytes, reason: result.code },
-        );
+        tally.permanent.push(`${provider} ${error}`);
+        return;
       }
     }
   }
 
   return async function deliverNotification(input: DeliverNotificationInput): Promise<DeliveryResult> {
-    const { candidate, profile, preferences } = input;
+    const { candidate, profile, preferences, userId } = input;
     const policy = categoryPolicy(policyConfig, candidate.category);
     const channels = [...new Set(input.channels)].filter((c) => !preferences.optedOutChannels.includes(c));
     const notes: string[] = [];
     let attempted = false;
 
     for (const channel of channels) {
-      const endpoints = await deps.endpoints.activeEndpoints(input.userId, channel);
+      const endpoints = await deps.endpoints.activeEndpoints(userId, channel);
       if (endpoints.length === 0) {
         notes.push(`${channel}: no active endpoint`);
         continue;
@@ -218,22 +266,48 @@ export function createDeliverNotification(deps: DeliveryDeps) {
       });
       if (rendered.kind === 'error') return { kind: 'failed', reason: 'template_error', detail: rendered.detail };
 
-      const send = senderFor(channel, input, rendered, policy);
-      const tally: ChannelTally = { delivered: 0, permanent: [], retryable: [] };
-      // One device at a time: a crash leaves a clean ledger prefix for the retry to skip.
-      for (const endpoint of endpoints) await sendOnce(candidate, endpoint, send, tally);
+      attempted = true;
+      const sender = senderFor(channel, input, rendered, policy);
+      if (sender.kind === 'unsendable') {
+        notes.push(`${channel}: ${sender.reason}`);
+        continue;
+      }
+      const tally: ChannelTally = { delivered: 0, permanent: [], retryable: [], inFlight: 0 };
+      // One endpoint at a time: a crash leaves a clean ledger prefix for the retry to skip, and a heartbeat after each
+      // lets Temporal tell a stale attempt to stop before the next one.
+      for (const [index, endpoint] of endpoints.entries()) {
+        throwIfCancelled();
+        await sendOnce(userId, candidate, endpoint, sender.send, tally);
+        heartbeat({ nid: candidate.id, channel, endpointsDone: index + 1, endpoints: endpoints.length });
+      }
 
-      if (tally.retryable.length > 0) {
-        // Temporal retries with backoff; endpoints already `sent` are skipped by the ledger on the next attempt.
+      const unsettled = tally.retryable.length + tally.inFlight;
+      if (tally.delivered > 0) {
+        // The notification reached the user: it counts as sent. The other endpoints keep their ledger entries and
+        // are not retried (retrying would hold a delivered notification hostage to one flaky device).
+        if (unsettled > 0) {
+          log('warn', 'delivery.partial', {
+            nid: candidate.id,
+            channel,
+            delivered: tally.delivered,
+            retryable: tally.retryable.length,
+            inFlight: tally.inFlight,
+            permanent: tally.permanent.length,
+          });
+        }
+        return { kind: 'delivered', channel, endpoints: tally.delivered, at: deps.now() };
+      }
+      if (unsettled > 0) {
+        // Temporal retries with backoff; the ledger keeps settled endpoints from being sent twice.
+        const why = [
+          tally.retryable.length > 0 ? `failed transiently (${tally.retryable.join(', ')})` : '',
+          tally.inFlight > 0 ? `${tally.inFlight} in flight in another attempt` : '',
+        ].filter((part) => part !== '');
         throw ApplicationFailure.retryable(
-          `${channel} delivery of ${candidate.id}: ${tally.retryable.length} of ${endpoints.length} endpoint(s) failed transiently (${tally.retryable.join(', ')})`,
+          `${channel} delivery of ${candidate.id}: ${unsettled} of ${endpoints.length} endpoint(s) ${why.join('; ')}`,
           DELIVERY_RETRYABLE,
         );
       }
-      if (tally.delivered > 0) {
-        return { kind: 'delivered', channel, endpoints: tally.delivered, at: deps.now() };
-      }
-      attempted = true;
       notes.push(`${channel}: every endpoint failed permanently (${tally.permanent.join(', ')})`);
     }
 

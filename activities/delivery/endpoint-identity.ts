@@ -43,8 +43,9 @@ export function redactedDestination(endpoint: Endpoint): string {
 }
 
 /**
- * Deterministic UUID (RFC 9562 version 8, name-based on SHA-256) for (notification id, endpoint key).
- * Sent as `apns-id` so a re-send after a crash carries the same id as the first attempt.
+ * Deterministic UUID (RFC 9562 version 8, name-based on SHA-256) of its parts, e.g. (user id, notification id,
+ * endpoint key): sent as `apns-id` and in the email Message-ID, so a re-send after a crash carries the same id as the
+ * first attempt. The user is part of it because candidate ids are unique per user only.
  */
 export function deterministicUuid(...parts: string[]): string {
   const bytes = createHash('sha256').update(parts.join('\u0000'), 'utf8').digest().subarray(0, 16);

@@ -13,8 +13,11 @@ export type SmsEndpoint = Extract<Endpoint, { channel: 'sms' }>;
 /** What every provider answers for one endpoint. Classified by provider error code, never by message text. */
 export type ProviderResult =
   | { kind: 'ok'; providerMessageId: string }
-  /** The endpoint will never accept this message; `tokenInvalid` means the push token is dead (uninstall). */
-  | { kind: 'permanent'; code: string; tokenInvalid: boolean }
+  /**
+   * The endpoint will never accept this message. `endpointInvalid`: the endpoint itself is dead (push token
+   * uninstalled, mailbox gone, number unsubscribed or invalid) and is switched off; otherwise it is our configuration.
+   */
+  | { kind: 'permanent'; code: string; endpointInvalid: boolean }
   /** Throttling, 5xx, network: the same request may succeed later. */
   | { kind: 'retryable'; code: string }
   /** The provider rejected the payload itself; retrying the same payload cannot succeed. */
@@ -28,8 +31,14 @@ export interface PushContent {
   data: Record<string, string>;
 }
 
-export interface PushMessage {
+/** Who and what a message is for: with the endpoint, the seed of its deterministic provider message id. */
+interface MessageIdentity {
+  /** Candidate ids are unique per user only. */
+  userId: string;
   notificationId: string;
+}
+
+export interface PushMessage extends MessageIdentity {
   category: Category;
   content: PushContent;
   /** `high` wakes the device at once (APNs 10, Android high); `normal` may be batched (APNs 5). */
@@ -52,8 +61,7 @@ export interface PushMessage {
   direction: 'ltr' | 'rtl';
 }
 
-export interface EmailMessage {
-  notificationId: string;
+export interface EmailMessage extends MessageIdentity {
   subject: string;
   text: string;
   html: string;
@@ -63,8 +71,7 @@ export interface EmailMessage {
   unsubscribeUrl?: string;
 }
 
-export interface SmsMessage {
-  notificationId: string;
+export interface SmsMessage extends MessageIdentity {
   text: string;
 }
 

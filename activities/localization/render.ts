@@ -23,12 +23,13 @@ function templateError(detail: string): RenderResult {
 
 /**
  * Renders a candidate's template in the user's locale (through the fallback chain) and time zone.
- * Sensitive categories and privacy mode render the lock-screen-safe generic template instead, with no
- * candidate data at all. Never returns text with an unfilled placeholder: a variable that is missing or
- * unusable takes its declared fallback, or the result is a template_error.
+ * A push of a sensitive category or to a user in privacy mode renders the lock-screen-safe generic template
+ * instead, with no candidate data at all; email and SMS, read in the user's own inbox, get the real text (a
+ * password reset mail must carry its details). Never returns text with an unfilled placeholder: a variable that
+ * is missing or unusable takes its declared fallback, or the result is a template_error.
  */
 export function renderWith(source: DocumentSource, input: RenderInput): RenderResult {
-  const lockScreenSafe = input.privacyMode || input.sensitive;
+  const lockScreenSafe = input.channel === 'push' && (input.privacyMode || input.sensitive);
   const template = lockScreenSafe ? GENERIC_TEMPLATE : input.candidate.template;
   const ctx: Context = {
     resolution: resolve(source, template, input.locale),

@@ -66,7 +66,8 @@ export interface RenderInput {
   /** IANA time zone of the user, e.g. `America/Sao_Paulo`. */
   timeZone: string;
   channel: Channel;
+  /** The user's privacy mode: push gets lock-screen-safe text. */
   privacyMode: boolean;
-  /** The candidate's category is sensitive (CategoryPolicy.sensitive). */
+  /** The candidate's category is sensitive (CategoryPolicy.sensitive): push gets lock-screen-safe text. */
   sensitive: boolean;
 }

@@ -13,22 +13,17 @@ const db = useTestDatabase();
 describe('delivery ledger', () => {
   const ledger = () => new LedgerRepository(db().pool);
   const key = (n: number) => `push:ios:${String(n).padStart(64, '0')}`;
+  const entry = (notificationId: string, n: number, userId = 'u1') =>
+    ({ userId, notificationId, endpointKey: key(n), channel: 'push' }) as const;
+  const at = (n: number, userId = 'u1') => ({ userId, notificationId: `n${n}`, endpointKey: key(n) });
 
   it('claim once: a second claim sees the first entry and its outcome', async () => {
     const repo = ledger();
-    expect(await repo.claim({ notificationId: 'n1', endpointKey: key(1), channel: 'push' }, T0)).toBeNull();
-    expect(await repo.claim({ notificationId: 'n1', endpointKey: key(1), channel: 'push' }, T0 + 5)).toEqual({
-      notificationId: 'n1',
-      endpointKey: key(1),
-      channel: 'push',
-      status: 'pending',
-      updatedAt: T0,
-    });
-    await repo.markOutcome('n1', key(1), { status: 'sent', providerMessageId: 'fcm-123' }, T0 + 10);
-    expect(await repo.claim({ notificationId: 'n1', endpointKey: key(1), channel: 'push' }, T0 + 20)).toEqual({
-      notificationId: 'n1',
-      endpointKey: key(1),
-      channel: 'push',
+    expect(await repo.claim(entry('n1', 1), T0)).toBeNull();
+    expect(await repo.claim(entry('n1', 1), T0 + 5)).toEqual({ ...entry('n1', 1), status: 'pending', updatedAt: T0 });
+    await repo.markOutcome(at(1), { status: 'sent', providerMessageId: 'fcm-123' }, T0 + 10);
+    expect(await repo.claim(entry('n1', 1), T0 + 20)).toEqual({
+      ...entry('n1', 1),
       status: 'sent',
       providerMessageId: 'fcm-123',
       updatedAt: T0 + 10,
@@ -37,45 +32,87 @@ describe('delivery ledger', () => {
 
   it('let exactly one of many concurrent claims win', async () => {
     const repo = ledger();
-    const results = await Promise.all(
-      Array.from({ length: 8 }, () =>
-        repo.claim({ notificationId: 'n-race', endpointKey: key(2), channel: 'push' }, T0),
-      ),
-    );
+    const results = await Promise.all(Array.from({ length: 8 }, () => repo.claim(entry('n-race', 2), T0)));
     expect(results.filter((result) => result === null)).toHaveLength(1);
     expect(await repo.list('n-race')).toHaveLength(1);
   });
 
+  it('keep two users whose notifications share an id apart (candidate ids are unique per user only)', async () => {
+    const repo = ledger();
+    expect(await repo.claim(entry('n-shared', 20, 'ua'), T0)).toBeNull();
+    await repo.markOutcome({ userId: 'ua', notificationId: 'n-shared', endpointKey: key(20) }, { status: 'sent' }, T0);
+    // Same notification id, same endpoint (an address or a device that changed hands), another user: a fresh claim.
+    expect(await repo.claim(entry('n-shared', 20, 'ub'), T0 + 1)).toBeNull();
+    await repo.markOutcome(
+      { userId: 'ub', notificationId: 'n-shared', endpointKey: key(20) },
+      { status: 'failed_permanent', error: 'x' },
+      T0 + 2,
+    );
+    expect((await repo.list('n-shared', 'ua')).map((e) => [e.userId, e.status])).toEqual([['ua', 'sent']]);
+    expect((await repo.list('n-shared', 'ub')).map((e) => [e.userId, e.status])).toEqual([['ub', 'failed_permanent']]);
+    expect(await repo.list('n-shared')).toHaveLength(2);
+  });
+
+  it('treat a recent pending claim as in flight, and take over a stale one or a retryable failure', async () => {
+    const repo = ledger();
+    const window = 60_000;
+    expect(await repo.claim(entry('n-fly', 30), T0, T0 - window)).toBeNull();
+    // Another attempt 30 s later: the first one may still be sending.
+    expect(await repo.claim(entry('n-fly', 30), T0 + 30_000, T0 + 30_000 - window)).toMatchObject({
+      status: 'pending',
+      updatedAt: T0,
+    });
+    // Past the window the first attempt is presumed dead: exactly one of several concurrent attempts takes over.
+    const later = T0 + window + 1;
+    const takeovers = await Promise.all(
+      Array.from({ length: 6 }, () => repo.claim(entry('n-fly', 30), later, later - window)),
+    );
+    expect(takeovers.filter((r) => r === null)).toHaveLength(1);
+    expect(takeovers.filter((r) => r?.status === 'pending' && r.updatedAt === later)).toHaveLength(5);
+
+    const k = { userId: 'u1', notificationId: 'n-fly', endpointKey: key(30) };
+    await repo.markOutcome(k, { status: 'failed_retryable', error: 'FCM 503' }, later + 1);
+    expect(await repo.claim(entry('n-fly', 30), later + 2, later + 2 - window)).toBeNull();
+    expect((await repo.list('n-fly'))[0]).toEqual({ ...entry('n-fly', 30), status: 'pending', updatedAt: later + 2 });
+    // Without a window, a claim never takes over.
+    await repo.markOutcome(k, { status: 'failed_retryable', error: 'FCM 503' }, later + 3);
+    expect(await repo.claim(entry('n-fly', 30), later + 4)).toMatchObject({ status: 'failed_retryable' });
+    await repo.markOutcome(k, { status: 'sent' }, later + 5);
+    expect(await repo.claim(entry('n-fly', 30), later + 10 * window, later + 9 * window)).toMatchObject({
+      status: 'sent',
+    });
+  });
+
   it('allow a retryable failure to be retried, then keep a final outcome final', async () => {
     const repo = ledger();
-    await repo.claim({ notificationId: 'n2', endpointKey: key(3), channel: 'push' }, T0);
-    await repo.markOutcome('n2', key(3), { status: 'failed_retryable', error: 'FCM 429' }, T0 + 1);
-    await repo.markOutcome('n2', key(3), { status: 'sent', providerMessageId: 'm-1' }, T0 + 2);
-    await repo.markOutcome('n2', key(3), { status: 'sent', providerMessageId: 'm-2' }, T0 + 3); // a repeated retry
-    await expect(repo.markOutcome('n2', key(3), { status: 'failed_permanent', error: 'x' }, T0 + 4)).rejects.toThrow(
+    await repo.claim(entry('n2', 3), T0);
+    const k = { userId: 'u1', notificationId: 'n2', endpointKey: key(3) };
+    await repo.markOutcome(k, { status: 'failed_retryable', error: 'FCM 429' }, T0 + 1);
+    await repo.markOutcome(k, { status: 'sent', providerMessageId: 'm-1' }, T0 + 2);
+    await repo.markOutcome(k, { status: 'sent', providerMessageId: 'm-2' }, T0 + 3); // a repeated retry
+    await expect(repo.markOutcome(k, { status: 'failed_permanent', error: 'x' }, T0 + 4)).rejects.toThrow(
       LedgerConflictError,
     );
     expect(await repo.list('n2')).toEqual([
-      {
-        notificationId: 'n2',
-        endpointKey: key(3),
-        channel: 'push',
-        status: 'sent',
-        providerMessageId: 'm-1',
-        updatedAt: T0 + 2,
-      },
+      { ...entry('n2', 3), status: 'sent', providerMessageId: 'm-1', updatedAt: T0 + 2 },
     ]);
   });
 
-  it('refuse an outcome for a delivery never claimed', async () => {
-    await expect(ledger().markOutcome('n-none', key(4), { status: 'sent' }, T0)).rejects.toThrow(/without a claim/);
+  it('refuse an outcome for a delivery never claimed (or claimed for another user)', async () => {
+    await expect(ledger().markOutcome(at(4), { status: 'sent' }, T0)).rejects.toThrow(/without a claim/);
+    await ledger().claim(entry('n4', 4, 'u-other'), T0);
+    await expect(ledger().markOutcome(at(4), { status: 'sent' }, T0)).rejects.toThrow(/without a claim/);
   });
 
   it('list every endpoint of a notification', async () => {
     const repo = ledger();
-    await repo.claim({ notificationId: 'n3', endpointKey: key(5), channel: 'push' }, T0);
-    await repo.claim({ notificationId: 'n3', endpointKey: 'email:ab12', channel: 'email' }, T0 + 1);
-    await repo.markOutcome('n3', key(5), { status: 'failed_permanent', error: 'UNREGISTERED' }, T0 + 2);
+    await repo.claim(entry('n3', 5), T0);
+    await repo.claim({ userId: 'u1', notificationId: 'n3', endpointKey: 'email:ab12', channel: 'email' }, T0 + 1);
+    await repo.markOutcome(
+      { userId: 'u1', notificationId: 'n3', endpointKey: key(5) },
+      { status: 'failed_permanent', error: 'UNREGISTERED' },
+      T0 + 2,
+    );
     expect((await repo.list('n3')).map((e) => [e.channel, e.status, e.error])).toEqual([
       ['push', 'failed_permanent', 'UNREGISTERED'],
       ['email', 'pending', undefined],

@@ -72,6 +72,38 @@ describe('endpoints', () => {
     });
   });
 
+  it('deactivate a bounced email address or a STOPped number of that user only, until registered again', async () => {
+    await addUser('d-bounce');
+    await addUser('d-bounce-other');
+    const repo = endpoints();
+    const mail = { channel: 'email', address: 'gone@example.com' } as const;
+    const phone = { channel: 'sms', phone: '+33600000042' } as const;
+    await repo.put('d-bounce', mail, T0);
+    await repo.put('d-bounce', phone, T0);
+    await repo.put('d-bounce-other', mail, T0);
+
+    await repo.deactivateEndpoint('d-bounce', mail, 'smtp: 550 5.1.1', T0 + 100);
+    await repo.deactivateEndpoint('d-bounce', mail, 'later bounce', T0 + 200);
+    await repo.deactivateEndpoint('d-bounce', phone, 'twilio-sms: 400 21610', T0 + 100);
+    // An address the user no longer has is left alone.
+    await repo.deactivateEndpoint('d-bounce-other', { channel: 'email', address: 'old@example.com' }, 'x', T0 + 100);
+
+    expect(await repo.activeEndpoints('d-bounce', 'email')).toEqual([]);
+    expect(await repo.activeEndpoints('d-bounce', 'sms')).toEqual([]);
+    expect(await repo.activeEndpoints('d-bounce-other', 'email')).toEqual([mail]);
+    expect(
+      (await repo.list('d-bounce')).map((r) => [r.endpoint.channel, r.active, r.lastError, r.deactivatedAt]),
+    ).toEqual(
+      expect.arrayContaining([
+        ['email', false, 'smtp: 550 5.1.1', T0 + 100],
+        ['sms', false, 'twilio-sms: 400 21610', T0 + 100],
+      ]),
+    );
+
+    await repo.put('d-bounce', mail, T0 + 300);
+    expect(await repo.activeEndpoints('d-bounce', 'email')).toEqual([mail]);
+  });
+
   it('move a push token to the user who registers it last', async () => {
     await addUser('d-old-owner');
     await addUser('d-new-owner');

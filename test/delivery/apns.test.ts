@@ -97,12 +97,12 @@ describe('APNs provider on the wire', () => {
     [
       '410 Unregistered',
       APNS_REPLIES.unregistered,
-      { kind: 'permanent', code: '410 Unregistered', tokenInvalid: true },
+      { kind: 'permanent', code: '410 Unregistered', endpointInvalid: true },
     ],
     [
       '400 BadDeviceToken',
       APNS_REPLIES.badDeviceToken,
-      { kind: 'permanent', code: '400 BadDeviceToken', tokenInvalid: true },
+      { kind: 'permanent', code: '400 BadDeviceToken', endpointInvalid: true },
     ],
     ['429 TooManyRequests', APNS_REPLIES.tooManyRequests, { kind: 'retryable', code: '429 TooManyRequests' }],
     ['503 ServiceUnavailable', APNS_REPLIES.serviceUnavailable, { kind: 'retryable', code: '503 ServiceUnavailable' }],

@@ -1,11 +1,13 @@
 // The deliverNotification activity end to end against the fake APNs, FCM, SMTP and SMS servers:
 // routing, fallback, idempotency across retries and crashes, token hygiene, error classes, dry run.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ApplicationFailure } from '@temporalio/common';
-import { endpointKey } from '../../activities/delivery';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { DEFAULT_IN_FLIGHT_WINDOW_MS, endpointKey } from '../../activities/delivery';
 import { fitPushPayload } from '../../activities/localization/payload';
 import type { DeliveryLedger } from '../../domain/ports';
 import { APNS_REPLIES } from './servers/apns';
+import { SMS_REPLIES } from './servers/sms';
 import { APNS_TOPIC, startHarness, type Harness } from './harness';
 import { InMemoryEndpoints, InMemoryLedger, InMemoryOutbox } from './in-memory-ports';
 import { apnsToken, candidate, NOW, PREFERENCES, PROFILE } from './fixtures';
@@ -117,7 +119,10 @@ describe('deliverNotification', () => {
       lastError: 'fcm: messaging/registration-token-not-registered',
     });
     const mail = h.smtp.received.find((m) => m.envelope.to.includes(`${user}@example.org`))!;
-    expect(mail.parsed.subject).toBe('New activity'); // account is sensitive: lock-screen-safe text
+    // account is sensitive, but lock-screen-safe text is for push only: the mail has the details and the link.
+    expect(mail.parsed.subject).toBe('friend_joined (email)');
+    expect(mail.parsed.text).toContain('Ada joined');
+    expect(mail.parsed.html).toContain('<a href="tact-demo://friends/ada">');
     expect(mail.header('list-unsubscribe')).toBeUndefined(); // transactional
   });
 
@@ -147,10 +152,8 @@ describe('deliverNotification', () => {
     });
     const viaSms = await h.deliver(input({ candidate: security, channels: ['sms', 'push', 'email'] }));
     expect(viaSms).toMatchObject({ kind: 'delivered', channel: 'sms' });
-    expect(h.sms.requests.at(-1)!.form).toMatchObject({
-      To: '+33698765432',
-      Body: 'New activity\nOpen the app to see it',
-    });
+    // The real text on SMS (lock-screen-safe text is for push); an app-scheme link is no use in a text message.
+    expect(h.sms.requests.at(-1)!.form).toMatchObject({ To: '+33698765432', Body: 'login_code (sms)\nCode 4242' });
 
     const optedOut = await h.deliver(
       input({
@@ -160,7 +163,41 @@ describe('deliverNotification', () => {
       }),
     );
     expect(optedOut).toMatchObject({ kind: 'delivered', channel: 'push' });
-    expect(h.apns.requestsFor(IOS_A())[0]!.headers['apns-priority']).toBe('10');
+    const [push] = h.apns.requestsFor(IOS_A());
+    expect(push!.headers['apns-priority']).toBe('10');
+    expect(push!.payload).toMatchObject({ aps: { alert: { title: 'New activity', body: 'Open the app to see it' } } });
+  });
+
+  it('puts the action link into SMS (https only) and email, and keeps push lock-screen-safe, for security and privacy mode', async () => {
+    h.endpoints.addPhone(user, '+33698765400').addEmail(user, `${user}@example.org`).addDevice(user, 'ios', IOS_A());
+    const reset = candidate({
+      id: `cand-${seq}`,
+      category: 'security',
+      template: 'password_reset',
+      variables: { body: 'Reset your password' },
+      deepLink: 'https://app.example.com/reset?t=abc',
+    });
+    expect(await h.deliver(input({ candidate: reset, channels: ['sms'] }))).toMatchObject({ channel: 'sms' });
+    expect(h.sms.requests.at(-1)!.form.Body).toBe(
+      'password_reset (sms)\nReset your password\nhttps://app.example.com/reset?t=abc',
+    );
+    expect(
+      await h.deliver(input({ candidate: { ...reset, id: `cand-${seq}-mail` }, channels: ['email'] })),
+    ).toMatchObject({ channel: 'email' });
+    const mail = h.smtp.received.find((m) => m.envelope.to.includes(`${user}@example.org`))!;
+    expect(mail.parsed.subject).toBe('password_reset (email)');
+    expect(mail.parsed.text).toContain('Reset your password\n\nhttps://app.example.com/reset?t=abc');
+    expect(mail.parsed.html).toContain('<a href="https://app.example.com/reset?t=abc">');
+
+    const privacy = { ...PREFERENCES, privacyMode: true };
+    const social = candidate({ id: `cand-${seq}-p`, deepLink: 'https://app.example.com/f' });
+    await h.deliver(input({ candidate: social, channels: ['push'], preferences: privacy }));
+    expect(h.apns.requestsFor(IOS_A()).at(-1)!.payload).toMatchObject({
+      aps: { alert: { title: 'New activity', body: 'Open the app to see it' } },
+      link: 'https://app.example.com/f',
+    });
+    await h.deliver(input({ candidate: { ...social, id: `cand-${seq}-p2` }, channels: ['sms'], preferences: privacy }));
+    expect(h.sms.requests.at(-1)!.form.Body).toBe('friend_joined (sms)\nAda joined\nhttps://app.example.com/f');
   });
 
   it('sends promotional email with a one-click unsubscribe link', async () => {
@@ -191,20 +228,23 @@ describe('deliverNotification', () => {
     expect(h.fcm.sendsFor(ANDROID())).toHaveLength(2);
   });
 
-  it('crash/retry: fails after sending to one of two devices; the retry sends only to the other', async () => {
+  it('reports delivered with the count reached when another device of the channel fails transiently (no retry)', async () => {
     h.endpoints.addDevice(user, 'ios', IOS_A()).addDevice(user, 'ios', IOS_B());
     h.apns.script(IOS_B(), APNS_REPLIES.serviceUnavailable);
 
-    const failure = await expectFailure(h.deliver(input()));
-    expect(failure.type).toBe('DeliveryRetryable');
+    expect(await h.deliver(input())).toEqual({ kind: 'delivered', channel: 'push', endpoints: 1, at: NOW });
     expect(h.apns.requestsFor(IOS_A())).toHaveLength(1);
     expect(h.apns.requestsFor(IOS_B())).toHaveLength(1);
-
-    const retry = await h.deliver(input());
-    expect(retry).toEqual({ kind: 'delivered', channel: 'push', endpoints: 2, at: NOW });
-    expect(h.apns.requestsFor(IOS_A())).toHaveLength(1); // not re-sent
-    expect(h.apns.requestsFor(IOS_B())).toHaveLength(2); // 503, then 200
-    expect((await h.ledger.list(`cand-${seq}`)).map((e) => e.status)).toEqual(['sent', 'sent']);
+    const ledger = await h.ledger.list(`cand-${seq}`);
+    expect(ledger.map((e) => [e.endpointKey, e.status, e.error])).toEqual([
+      [endpointKey({ channel: 'push', platform: 'ios', token: IOS_A() }), 'sent', undefined],
+      [endpointKey({ channel: 'push', platform: 'ios', token: IOS_B() }), 'failed_retryable', '503 ServiceUnavailable'],
+    ]);
+    expect(h.endpoints.device(IOS_B())!.active).toBe(true);
+    expect(h.logs.find((l) => l.event === 'delivery.partial' && l.fields.nid === `cand-${seq}`)!.fields).toMatchObject({
+      delivered: 1,
+      retryable: 1,
+    });
   });
 
   it('crash/retry: the worker dies before the second device; the retry sends only to the second', async () => {
@@ -226,10 +266,10 @@ describe('deliverNotification', () => {
     expect(h.fcm.sendsFor(ANDROID())).toHaveLength(1);
   });
 
-  it('crash between send and record: the re-send carries the same apns-id and collapse id (documented duplicate window)', async () => {
+  it('crash between send and record: within the in-flight window the retry does not re-send; after it, the re-send carries the same apns-id and collapse id (documented duplicate window)', async () => {
     h.endpoints.addDevice(user, 'ios', IOS_A());
     const crashAfterSend: DeliveryLedger = {
-      claim: (entry, now) => h.ledger.claim(entry, now),
+      claim: (...args) => h.ledger.claim(...args),
       markOutcome: async () => {
         throw new Error('worker crashed after send');
       },
@@ -238,10 +278,65 @@ describe('deliverNotification', () => {
     await expect(h.deliverWith({ ledger: crashAfterSend })(input())).rejects.toThrow('worker crashed after send');
     expect((await h.ledger.list(`cand-${seq}`))[0]!.status).toBe('pending');
 
+    h.clock.now = NOW + DEFAULT_IN_FLIGHT_WINDOW_MS;
+    const inFlight = await expectFailure(h.deliver(input()));
+    expect(inFlight).toMatchObject({ type: 'DeliveryRetryable', nonRetryable: false });
+    expect(inFlight.message).toContain('1 in flight in another attempt');
+    expect(h.apns.requestsFor(IOS_A())).toHaveLength(1);
+
+    h.clock.now = NOW + DEFAULT_IN_FLIGHT_WINDOW_MS + 1;
     expect(await h.deliver(input())).toMatchObject({ kind: 'delivered', endpoints: 1 });
     const [first, second] = h.apns.requestsFor(IOS_A());
     expect(second!.headers['apns-id']).toBe(first!.headers['apns-id']);
     expect(second!.headers['apns-collapse-id']).toBe(first!.headers['apns-collapse-id']);
+    h.clock.now = NOW;
+  });
+
+  it('overlapping attempts: the second attempt leaves an endpoint the first is still sending to alone', async () => {
+    h.endpoints.addPhone(user, '+33698765411');
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let sending!: () => void;
+    const started = new Promise<void>((resolve) => (sending = resolve));
+    const slowSms = {
+      ...h.providers.sms,
+      name: h.providers.sms.name,
+      send: async (...args: Parameters<typeof h.providers.sms.send>) => {
+        sending();
+        await gate; // the provider is slow: Temporal times the attempt out and starts the next one
+        return h.providers.sms.send(...args);
+      },
+    };
+    const first = h.deliverWith({ providers: { ...h.providers, sms: slowSms } })(input({ channels: ['sms'] }));
+    await started;
+    h.clock.now = NOW + 30_000;
+    const second = await expectFailure(h.deliver(input({ channels: ['sms'] })));
+    expect(second.type).toBe('DeliveryRetryable');
+    release();
+    expect(await first).toMatchObject({ kind: 'delivered', channel: 'sms', endpoints: 1 });
+    expect(h.sms.requests.filter((r) => r.form.To === '+33698765411')).toHaveLength(1);
+    // The attempt after that reads the first one's outcome.
+    expect(await h.deliver(input({ channels: ['sms'] }))).toMatchObject({ kind: 'delivered', endpoints: 1 });
+    expect(h.sms.requests.filter((r) => r.form.To === '+33698765411')).toHaveLength(1);
+    h.clock.now = NOW;
+  });
+
+  it('keys the ledger and the provider message ids by user: two users’ notifications with the same id both go out', async () => {
+    const shared = `family-${seq}@example.org`;
+    const other = `${user}-b`;
+    h.endpoints.addEmail(user, shared).addEmail(other, shared);
+    const sameId = candidate({ id: `cand-${seq}`, category: 'account' });
+    expect(await h.deliver(input({ candidate: sameId, channels: ['email'] }))).toMatchObject({ kind: 'delivered' });
+    expect(
+      await h.deliver(input({ userId: other, candidate: { ...sameId, userId: other }, channels: ['email'] })),
+    ).toMatchObject({ kind: 'delivered', endpoints: 1 });
+    const mails = h.smtp.received.filter((m) => m.envelope.to.includes(shared));
+    expect(mails).toHaveLength(2);
+    expect(mails[0]!.header('message-id')).not.toBe(mails[1]!.header('message-id'));
+    expect((await h.ledger.list(`cand-${seq}`)).map((e) => [e.userId, e.status])).toEqual([
+      [user, 'sent'],
+      [other, 'sent'],
+    ]);
   });
 
   it('never re-sends when a re-run finds the endpoint already sent', async () => {
@@ -252,21 +347,107 @@ describe('deliverNotification', () => {
     expect(h.logs.some((l) => l.event === 'delivery.already_sent' && l.fields.nid === `cand-${seq}`)).toBe(true);
   });
 
-  it('raises a non-retryable MalformedPayload failure with the payload size and the provider reason', async () => {
-    h.endpoints.addDevice(user, 'android', ANDROID());
+  it('records a payload the provider rejects for that endpoint only (size and reason), and still delivers elsewhere', async () => {
+    h.endpoints.addDevice(user, 'android', ANDROID()).addDevice(user, 'ios', IOS_A());
     h.fcm.script(ANDROID(), 'INVALID_ARGUMENT_PAYLOAD');
-    const failure = await expectFailure(h.deliver(input()));
-    expect(failure.nonRetryable).toBe(true);
-    expect(failure.type).toBe('MalformedPayload');
-    expect(failure.details).toEqual([
-      { channel: 'push', provider: 'fcm', payloadBytes: expect.any(Number), reason: 'messaging/invalid-argument' },
-    ]);
-    expect((failure.details![0] as { payloadBytes: number }).payloadBytes).toBeGreaterThan(50);
+    expect(await h.deliver(input())).toEqual({ kind: 'delivered', channel: 'push', endpoints: 1, at: NOW });
+    expect(h.apns.requestsFor(IOS_A())).toHaveLength(1);
     expect(h.endpoints.device(ANDROID())!.active).toBe(true); // the payload was bad, not the token
-    expect((await h.ledger.list(`cand-${seq}`))[0]).toMatchObject({
+    const entry = (await h.ledger.list(`cand-${seq}`)).find((e) => e.endpointKey.startsWith('push:android'))!;
+    expect(entry).toMatchObject({
       status: 'failed_permanent',
-      error: expect.stringContaining('malformed payload'),
+      error: expect.stringMatching(
+        /^malformed payload \(\d{2,} bytes\): messaging\/invalid-argument \(message\.android/,
+      ),
     });
+    const log = h.logs.find((l) => l.event === 'delivery.malformed_payload' && l.fields.nid === `cand-${seq}`)!;
+    expect(log.fields).toMatchObject({ provider: 'fcm', payloadBytes: expect.any(Number) });
+  });
+
+  it('falls back to the next channel when the only device rejects the payload', async () => {
+    h.endpoints.addDevice(user, 'android', ANDROID()).addEmail(user, `${user}@example.org`);
+    h.fcm.script(ANDROID(), 'INVALID_ARGUMENT_PAYLOAD');
+    expect(await h.deliver(input({ channels: ['push', 'email'] }))).toMatchObject({
+      kind: 'delivered',
+      channel: 'email',
+    });
+    expect(await h.deliver(input({ candidate: candidate({ id: `cand-${seq}-b` }), channels: ['push'] }))).toMatchObject(
+      { kind: 'delivered', channel: 'push' },
+    ); // the token stayed active
+  });
+
+  it('switches off a token FCM answers with a bare INVALID_ARGUMENT (garbage token) and still reaches the other devices', async () => {
+    // Newest first, like the endpoint directory: the garbage token is tried first.
+    h.endpoints.addDevice(user, 'android', ANDROID()).addDevice(user, 'ios', IOS_A());
+    h.fcm.script(ANDROID(), 'INVALID_ARGUMENT_GARBAGE_TOKEN');
+
+    expect(await h.deliver(input())).toEqual({ kind: 'delivered', channel: 'push', endpoints: 1, at: NOW });
+    expect(h.endpoints.device(ANDROID())).toMatchObject({
+      active: false,
+      lastError: 'fcm: messaging/invalid-argument',
+      deactivatedAt: NOW,
+    });
+    expect((await h.ledger.list(`cand-${seq}`)).find((e) => e.endpointKey.startsWith('push:android'))).toMatchObject({
+      status: 'failed_permanent',
+      error: 'messaging/invalid-argument',
+    });
+    expect(h.logs.some((l) => l.event === 'delivery.token_invalidated' && l.fields.nid === `cand-${seq}`)).toBe(true);
+
+    // The next notification goes to the live device only.
+    await h.deliver(input({ candidate: candidate({ id: `cand-${seq}-b` }) }));
+    expect(h.fcm.sendsFor(ANDROID())).toHaveLength(1);
+    expect(h.apns.requestsFor(IOS_A())).toHaveLength(2);
+  });
+
+  it('falls back to email when the only push token is garbage (bare INVALID_ARGUMENT)', async () => {
+    h.endpoints.addDevice(user, 'android', ANDROID()).addEmail(user, `${user}@example.org`);
+    h.fcm.script(ANDROID(), 'INVALID_ARGUMENT_GARBAGE_TOKEN');
+    expect(await h.deliver(input({ channels: ['push', 'email'] }))).toMatchObject({
+      kind: 'delivered',
+      channel: 'email',
+    });
+    expect(h.endpoints.device(ANDROID())!.active).toBe(false);
+  });
+
+  it('deactivates a hard-bounced email address (550 5.1.1) and a STOPped number (Twilio 21610), and falls back', async () => {
+    const address = `${user}@example.org`;
+    const phone = '+33698765499';
+    h.endpoints.addEmail(user, address).addPhone(user, phone).addDevice(user, 'ios', IOS_A());
+    h.smtp.refuseRecipient(address, { code: 550, message: '5.1.1 No such user' });
+    h.sms.script(phone, SMS_REPLIES.unsubscribed);
+    const account = candidate({ id: `cand-${seq}`, category: 'account' });
+
+    expect(await h.deliver(input({ candidate: account, channels: ['email', 'sms', 'push'] }))).toMatchObject({
+      kind: 'delivered',
+      channel: 'push',
+    });
+    expect(h.endpoints.contact(user, 'email')).toMatchObject({
+      active: false,
+      lastError: 'smtp: 550 5.1.1',
+      deactivatedAt: NOW,
+    });
+    expect(h.endpoints.contact(user, 'sms')).toMatchObject({ active: false, lastError: 'twilio-sms: 400 21610' });
+    expect(
+      h.logs.filter((l) => l.event === 'delivery.endpoint_deactivated' && l.fields.nid === `cand-${seq}`),
+    ).toHaveLength(2);
+
+    // Neither is tried again.
+    const smsBefore = h.sms.requests.length;
+    expect(
+      await h.deliver(input({ candidate: { ...account, id: `cand-${seq}-b` }, channels: ['email', 'sms'] })),
+    ).toMatchObject({ kind: 'failed', reason: 'no_channel' });
+    expect(h.sms.requests.length).toBe(smsBefore);
+  });
+
+  it('keeps an email address after a permanent refusal that is not a dead address (5.7.1 policy)', async () => {
+    const address = `${user}@example.org`;
+    h.endpoints.addEmail(user, address);
+    h.smtp.refuseRecipient(address, { code: 550, message: '5.7.1 Message refused by policy' });
+    expect(await h.deliver(input({ channels: ['email'] }))).toMatchObject({
+      kind: 'failed',
+      reason: 'delivery_failed',
+    });
+    expect(h.endpoints.contact(user, 'email')!.active).toBe(true);
   });
 
   it('shortens an oversized body to fit 4 KB instead of failing', async () => {
@@ -292,15 +473,22 @@ describe('deliverNotification', () => {
     ).toBeLessThanOrEqual(4096);
   });
 
-  it('fails non-retryably when even the shortest text cannot fit', async () => {
-    h.endpoints.addDevice(user, 'android', ANDROID());
+  it('skips push for the next channel when even the shortest text cannot fit, and fails without one', async () => {
+    h.endpoints.addDevice(user, 'android', ANDROID()).addEmail(user, `${user}@example.org`);
     const deliver = h.deliverWith({
       fitPushPayload: () => {
         throw new Error('push payload is 5000 bytes after shortening');
       },
     });
-    const failure = await expectFailure(deliver(input()));
-    expect(failure).toMatchObject({ nonRetryable: true, type: 'MalformedPayload' });
+    expect(await deliver(input({ channels: ['push', 'email'] }))).toMatchObject({
+      kind: 'delivered',
+      channel: 'email',
+    });
+    expect(await deliver(input({ candidate: candidate({ id: `cand-${seq}-b` }) }))).toEqual({
+      kind: 'failed',
+      reason: 'delivery_failed',
+      detail: 'push: payload cannot fit the provider limit (push payload is 5000 bytes after shortening)',
+    });
     expect(h.fcm.sendsFor(ANDROID())).toHaveLength(0);
   });
 
@@ -333,6 +521,41 @@ describe('deliverNotification', () => {
     expect(h.logs.length).toBeGreaterThan(0);
     for (const secret of [IOS_A(), 'secret.person@example.org', '+33611112222', ANDROID()])
       expect(text).not.toContain(secret);
+  });
+});
+
+describe('deliverNotification as an activity', () => {
+  it('heartbeats after each endpoint (no secrets in the details)', async () => {
+    seq += 1;
+    const u = `user-${seq}`;
+    h.endpoints.addDevice(u, 'ios', apnsToken(900)).addDevice(u, 'android', `android-hb-${seq}`);
+    const env = new MockActivityEnvironment();
+    const beats: unknown[] = [];
+    env.on('heartbeat', (details: unknown) => beats.push(details));
+    const base = { userId: u, profile: PROFILE, preferences: PREFERENCES, channels: ['push' as const] };
+    const result = await env.run(h.deliver, { ...base, candidate: candidate({ id: `hb-${seq}`, userId: u }) });
+    expect(result).toMatchObject({ kind: 'delivered', endpoints: 2 });
+    expect(beats).toEqual([
+      { nid: `hb-${seq}`, channel: 'push', endpointsDone: 1, endpoints: 2 },
+      { nid: `hb-${seq}`, channel: 'push', endpointsDone: 2, endpoints: 2 },
+    ]);
+  });
+
+  it('stops before the next endpoint once Temporal cancels the attempt (e.g. it timed out)', async () => {
+    seq += 1;
+    const u = `user-${seq}`;
+    h.endpoints.addDevice(u, 'ios', apnsToken(901)).addDevice(u, 'ios', apnsToken(902));
+    const env = new MockActivityEnvironment();
+    env.on('heartbeat', () => env.cancel());
+    const base = { userId: u, profile: PROFILE, preferences: PREFERENCES, channels: ['push' as const] };
+    const error = await env.run(h.deliver, { ...base, candidate: candidate({ id: `cx-${seq}`, userId: u }) }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(CancelledFailure);
+    expect(h.apns.requestsFor(apnsToken(901))).toHaveLength(1);
+    expect(h.apns.requestsFor(apnsToken(902))).toHaveLength(0);
+    expect((await h.ledger.list(`cx-${seq}`)).map((e) => e.status)).toEqual(['sent']);
   });
 });
 

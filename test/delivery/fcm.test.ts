@@ -88,14 +88,24 @@ describe('FCM provider on the wire', () => {
   });
 
   it.each([
-    ['UNREGISTERED', { kind: 'permanent', code: 'messaging/registration-token-not-registered', tokenInvalid: true }],
+    ['UNREGISTERED', { kind: 'permanent', code: 'messaging/registration-token-not-registered', endpointInvalid: true }],
     [
       'INVALID_ARGUMENT_TOKEN',
-      { kind: 'permanent', code: 'messaging/invalid-argument (message.token)', tokenInvalid: true },
+      { kind: 'permanent', code: 'messaging/invalid-argument (message.token)', endpointInvalid: true },
+    ],
+    // Real FCM answers a garbage token with INVALID_ARGUMENT and an FcmError detail only: with our payload within
+    // the size limit, FCM's token guidance makes that a dead token.
+    [
+      'INVALID_ARGUMENT_GARBAGE_TOKEN',
+      { kind: 'permanent', code: 'messaging/invalid-argument', endpointInvalid: true },
     ],
     [
       'INVALID_ARGUMENT_PAYLOAD',
-      { kind: 'malformed', code: 'messaging/invalid-argument', payloadBytes: expect.any(Number) },
+      {
+        kind: 'malformed',
+        code: 'messaging/invalid-argument (message.android.notification.tag)',
+        payloadBytes: expect.any(Number),
+      },
     ],
     ['QUOTA_EXCEEDED', { kind: 'retryable', code: 'messaging/message-rate-exceeded' }],
   ] as const)('classifies %s by error code', async (reply, expected) => {

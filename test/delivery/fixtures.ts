@@ -27,6 +27,7 @@ export const PREFERENCES: Preferences = defaultPreferences();
 
 export function pushMessage(overrides: Partial<PushMessage> = {}): PushMessage {
   return {
+    userId: 'user-42',
     notificationId: 'cand-0001',
     category: 'content',
     content: { title: 'New article', body: 'Read what Ada wrote', data: { nid: 'cand-0001', category: 'content' } },

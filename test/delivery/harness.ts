@@ -21,7 +21,7 @@ export const UNSUBSCRIBE = { publicBaseUrl: 'https://tact.example', secret: 'uns
 export const testRender: Render = ({ candidate, channel, privacyMode, sensitive, locale }): RenderResult => {
   if (candidate.template === 'broken')
     return { kind: 'error', reason: 'template_error', detail: 'missing variable "friend"' };
-  if (privacyMode || sensitive)
+  if (channel === 'push' && (privacyMode || sensitive))
     return { kind: 'ok', title: 'New activity', body: 'Open the app to see it', direction: 'ltr', locale };
   const fill = (text: string) =>
     text.replace(/\{(\w+)\}/g, (_m, name: string) => String(candidate.variables[name] ?? ''));

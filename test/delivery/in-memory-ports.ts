@@ -5,6 +5,7 @@ import type {
   Endpoint,
   EndpointDirectory,
   LedgerEntry,
+  LedgerKey,
   OutboxEntry,
   OutboxStore,
 } from '../../domain/ports';
@@ -13,36 +14,51 @@ import type { Channel, EpochMs } from '../../domain/types';
 export class InMemoryLedger implements DeliveryLedger {
   readonly entries = new Map<string, LedgerEntry>();
 
-  private key(notificationId: string, endpointKey: string): string {
-    return `${notificationId}\u0000${endpointKey}`;
+  private key({ userId, notificationId, endpointKey }: LedgerKey): string {
+    return `${userId}\u0000${notificationId}\u0000${endpointKey}`;
   }
 
-  async claim(entry: Omit<LedgerEntry, 'status' | 'updatedAt'>, now: EpochMs): Promise<LedgerEntry | null> {
-    const key = this.key(entry.notificationId, entry.endpointKey);
+  async claim(
+    entry: Omit<LedgerEntry, 'status' | 'updatedAt'>,
+    now: EpochMs,
+    inFlightSince?: EpochMs,
+  ): Promise<LedgerEntry | null> {
+    const key = this.key(entry);
     const existing = this.entries.get(key);
-    if (existing) return { ...existing };
+    const takeOver =
+      existing !== undefined &&
+      inFlightSince !== undefined &&
+      (existing.status === 'failed_retryable' || (existing.status === 'pending' && existing.updatedAt < inFlightSince));
+    if (existing && !takeOver) return { ...existing };
     this.entries.set(key, { ...entry, status: 'pending', updatedAt: now });
     return null;
   }
 
   async markOutcome(
-    notificationId: string,
-    endpointKey: string,
+    ledgerKey: LedgerKey,
     outcome: Pick<LedgerEntry, 'status' | 'providerMessageId' | 'error'>,
     now: EpochMs,
   ): Promise<void> {
-    const key = this.key(notificationId, endpointKey);
+    const key = this.key(ledgerKey);
     const existing = this.entries.get(key);
-    if (!existing) throw new Error(`markOutcome without claim: ${notificationId}`);
+    if (!existing) throw new Error(`markOutcome without claim: ${ledgerKey.notificationId}`);
     this.entries.set(key, { ...existing, ...outcome, updatedAt: now });
   }
 
-  async list(notificationId: string): Promise<LedgerEntry[]> {
-    return [...this.entries.values()].filter((e) => e.notificationId === notificationId);
+  async list(notificationId: string, userId?: string): Promise<LedgerEntry[]> {
+    return [...this.entries.values()].filter(
+      (e) => e.notificationId === notificationId && (userId === undefined || e.userId === userId),
+    );
   }
 }
 
-type ContactRecord = { userId: string; endpoint: Extract<Endpoint, { channel: 'email' | 'sms' }> };
+type ContactRecord = {
+  userId: string;
+  endpoint: Extract<Endpoint, { channel: 'email' | 'sms' }>;
+  active: boolean;
+  lastError?: string;
+  deactivatedAt?: EpochMs;
+};
 
 export class InMemoryEndpoints implements EndpointDirectory {
   readonly devices: DeviceRecord[] = [];
@@ -54,13 +70,17 @@ export class InMemoryEndpoints implements EndpointDirectory {
   }
 
   addEmail(userId: string, address: string): this {
-    this.contacts.push({ userId, endpoint: { channel: 'email', address } });
+    this.contacts.push({ userId, endpoint: { channel: 'email', address }, active: true });
     return this;
   }
 
   addPhone(userId: string, phone: string): this {
-    this.contacts.push({ userId, endpoint: { channel: 'sms', phone } });
+    this.contacts.push({ userId, endpoint: { channel: 'sms', phone }, active: true });
     return this;
+  }
+
+  contact(userId: string, channel: 'email' | 'sms'): ContactRecord | undefined {
+    return this.contacts.find((c) => c.userId === userId && c.endpoint.channel === channel);
   }
 
   device(token: string): DeviceRecord | undefined {
@@ -73,7 +93,9 @@ export class InMemoryEndpoints implements EndpointDirectory {
         .filter((d) => d.userId === userId && d.active)
         .map((d) => ({ channel: 'push', platform: d.platform, token: d.token }));
     }
-    return this.contacts.filter((c) => c.userId === userId && c.endpoint.channel === channel).map((c) => c.endpoint);
+    return this.contacts
+      .filter((c) => c.userId === userId && c.endpoint.channel === channel && c.active)
+      .map((c) => c.endpoint);
   }
 
   async deactivateToken(token: string, reason: string, at: EpochMs): Promise<void> {
@@ -82,6 +104,25 @@ export class InMemoryEndpoints implements EndpointDirectory {
         device.active = false;
         device.lastError = reason;
         device.deactivatedAt = at;
+      }
+    }
+  }
+
+  async deactivateEndpoint(userId: string, endpoint: Endpoint, reason: string, at: EpochMs): Promise<void> {
+    if (endpoint.channel === 'push') {
+      if (this.devices.some((d) => d.userId === userId && d.token === endpoint.token))
+        await this.deactivateToken(endpoint.token, reason, at);
+      return;
+    }
+    for (const contact of this.contacts) {
+      if (
+        contact.userId === userId &&
+        contact.active &&
+        JSON.stringify(contact.endpoint) === JSON.stringify(endpoint)
+      ) {
+        contact.active = false;
+        contact.lastError = reason;
+        contact.deactivatedAt = at;
       }
     }
   }

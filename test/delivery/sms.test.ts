@@ -24,7 +24,7 @@ describe('Twilio-shaped SMS provider on the wire', () => {
   it('posts a form with To, From and Body using basic auth', async () => {
     const result = await provider.send(
       { channel: 'sms', phone: '+33612345678' },
-      { notificationId: 'n1', text: 'Code: 123456' },
+      { userId: 'user-42', notificationId: 'n1', text: 'Code: 123456' },
     );
     expect(result).toMatchObject({ kind: 'ok', providerMessageId: expect.stringMatching(/^SM[0-9a-f]{32}$/) });
     const request = sms.requests.at(-1)!;
@@ -42,7 +42,10 @@ describe('Twilio-shaped SMS provider on the wire', () => {
       authToken: sms.authToken,
       sender: { kind: 'messaging_service', sid: 'MG0123' },
     });
-    await viaService.send({ channel: 'sms', phone: '+33600000001' }, { notificationId: 'n1', text: 'hi' });
+    await viaService.send(
+      { channel: 'sms', phone: '+33600000001' },
+      { userId: 'user-42', notificationId: 'n1', text: 'hi' },
+    );
     expect(sms.requests.at(-1)!.form).toEqual({ To: '+33600000001', Body: 'hi', MessagingServiceSid: 'MG0123' });
   });
 
@@ -50,16 +53,23 @@ describe('Twilio-shaped SMS provider on the wire', () => {
     [
       'invalid number (21211)',
       SMS_REPLIES.invalidNumber,
-      { kind: 'permanent', code: '400 21211', tokenInvalid: false },
+      { kind: 'permanent', code: '400 21211', endpointInvalid: true },
     ],
-    ['unsubscribed (21610)', SMS_REPLIES.unsubscribed, { kind: 'permanent', code: '400 21610', tokenInvalid: false }],
+    ['unsubscribed (21610)', SMS_REPLIES.unsubscribed, { kind: 'permanent', code: '400 21610', endpointInvalid: true }],
+    [
+      'sender not allowed (21606)',
+      SMS_REPLIES.senderNotAllowed,
+      { kind: 'permanent', code: '400 21606', endpointInvalid: false },
+    ],
     ['body too long (21617)', SMS_REPLIES.bodyTooLong, { kind: 'malformed', code: '400 21617', payloadBytes: 2 }],
     ['429', SMS_REPLIES.tooManyRequests, { kind: 'retryable', code: '429 20429' }],
     ['500', SMS_REPLIES.serverError, { kind: 'retryable', code: '500 20500' }],
   ])('classifies %s by status and Twilio error code', async (_label, reply, expected) => {
     const phone = `+3361111${String(sms.requests.length).padStart(4, '0')}`;
     sms.script(phone, reply);
-    expect(await provider.send({ channel: 'sms', phone }, { notificationId: 'n1', text: 'hi' })).toEqual(expected);
+    expect(
+      await provider.send({ channel: 'sms', phone }, { userId: 'user-42', notificationId: 'n1', text: 'hi' }),
+    ).toEqual(expected);
   });
 
   it('reports wrong credentials as a permanent configuration error', async () => {
@@ -69,10 +79,15 @@ describe('Twilio-shaped SMS provider on the wire', () => {
       authToken: 'wrong',
       sender: { kind: 'from', number: '+1' },
     });
-    expect(await wrong.send({ channel: 'sms', phone: '+33600000002' }, { notificationId: 'n1', text: 'hi' })).toEqual({
+    expect(
+      await wrong.send(
+        { channel: 'sms', phone: '+33600000002' },
+        { userId: 'user-42', notificationId: 'n1', text: 'hi' },
+      ),
+    ).toEqual({
       kind: 'permanent',
       code: '401 20003',
-      tokenInvalid: false,
+      endpointInvalid: false,
     });
   });
 
@@ -84,7 +99,10 @@ describe('Twilio-shaped SMS provider on the wire', () => {
       sender: { kind: 'from', number: '+1' },
     });
     expect(
-      await offline.send({ channel: 'sms', phone: '+33600000003' }, { notificationId: 'n1', text: 'hi' }),
+      await offline.send(
+        { channel: 'sms', phone: '+33600000003' },
+        { userId: 'user-42', notificationId: 'n1', text: 'hi' },
+      ),
     ).toMatchObject({
       kind: 'retryable',
     });

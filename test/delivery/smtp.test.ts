@@ -42,6 +42,7 @@ function marketingMail() {
     },
     policy: DEFAULT_POLICY.categories.marketing,
     unsubscribe: { publicBaseUrl: 'https://tact.example/', secret: SECRET },
+    actionLink: undefined,
     now: NOW,
   });
 }
@@ -89,25 +90,50 @@ describe('SMTP provider on the wire', () => {
       },
       policy: DEFAULT_POLICY.categories.account,
       unsubscribe: { publicBaseUrl: 'https://tact.example', secret: SECRET },
+      actionLink: 'https://app.example.com/security?from=mail&x="1"',
       now: NOW,
     });
     await provider.send({ channel: 'email', address: 'ada@example.org' }, message);
     const mail = smtp.received.at(-1)!;
+    // The call to action is a link in both parts (the password reset a sensitive mail exists for).
+    expect(mail.parsed.html).toContain(
+      '<a href="https://app.example.com/security?from=mail&#38;x=&#34;1&#34;">https://app.example.com/security?from=mail&#38;x=&#34;1&#34;</a>',
+    );
     expect(mail.parsed.subject).toBe('Security notice');
     expect(mail.header('list-unsubscribe')).toBeUndefined();
     expect(mail.header('list-unsubscribe-post')).toBeUndefined();
     expect(mail.parsed.html).toContain('dir="rtl"');
     expect(mail.parsed.html).toContain('Not you? &#60;Reply&#62; &#38; tell us');
-    expect(mail.parsed.text?.trimEnd()).toBe('Not you? <Reply> & tell us');
+    expect(mail.parsed.text?.trimEnd()).toBe(
+      'Not you? <Reply> & tell us\n\nhttps://app.example.com/security?from=mail&x="1"',
+    );
   });
 
-  it('classifies a refused mailbox (550 5.1.1) as permanent and a 452 as retryable', async () => {
+  it('classifies a hard bounce (550 5.1.1) as a dead address, a policy refusal as permanent only, a 452 as retryable', async () => {
     smtp.refuseRecipient('gone@example.org', { code: 550, message: '5.1.1 No such user' });
+    smtp.refuseRecipient('disabled@example.org', { code: 550, message: '5.2.1 Mailbox disabled' });
+    smtp.refuseRecipient('blocked@example.org', { code: 550, message: '5.7.1 Message refused by policy' });
+    smtp.refuseRecipient('bare@example.org', { code: 550, message: 'Rejected' });
     smtp.refuseRecipient('full@example.org', { code: 452, message: '4.2.2 Mailbox full' });
     expect(await provider.send({ channel: 'email', address: 'gone@example.org' }, marketingMail())).toEqual({
       kind: 'permanent',
       code: '550 5.1.1',
-      tokenInvalid: false,
+      endpointInvalid: true,
+    });
+    expect(await provider.send({ channel: 'email', address: 'disabled@example.org' }, marketingMail())).toEqual({
+      kind: 'permanent',
+      code: '550 5.2.1',
+      endpointInvalid: true,
+    });
+    expect(await provider.send({ channel: 'email', address: 'blocked@example.org' }, marketingMail())).toEqual({
+      kind: 'permanent',
+      code: '550 5.7.1',
+      endpointInvalid: false,
+    });
+    expect(await provider.send({ channel: 'email', address: 'bare@example.org' }, marketingMail())).toEqual({
+      kind: 'permanent',
+      code: '550',
+      endpointInvalid: false,
     });
     expect(await provider.send({ channel: 'email', address: 'full@example.org' }, marketingMail())).toEqual({
       kind: 'retryable',

@@ -340,11 +340,21 @@ describe('privacy', () => {
     }
   });
 
-  it('still renders when the candidate lacks required variables, and covers email too', () => {
-    const r = ok(renderNotification(input('streak_at_risk', {}, 'pt-BR', { privacyMode: true, channel: 'email' })));
+  it('still renders a push when the candidate lacks required variables', () => {
+    const r = ok(renderNotification(input('streak_at_risk', {}, 'pt-BR', { privacyMode: true })));
     expect(r).toMatchObject({ title: 'Nova atividade', body: 'Abra o app para ver os detalhes.' });
-    expect(r.subject).toBe('Você tem uma nova atividade');
-    expect(r.html).toContain('Abra o app');
+  });
+
+  it('gives email and SMS the real localized text even for sensitive categories and privacy mode', () => {
+    for (const flags of [{ sensitive: true }, { privacyMode: true }]) {
+      const email = ok(renderNotification(input('login_new_device', secret, 'en', { ...flags, channel: 'email' })));
+      expect(email.subject).toBe('New sign-in to your account');
+      expect(email.body).toContain('Secret Laptop');
+      expect(email.html).toContain('Secret Laptop');
+      const sms = ok(renderNotification(input('login_new_device', secret, 'en', { ...flags, channel: 'sms' })));
+      expect(sms.body).toContain('Secret Laptop');
+      expect(sms.title).not.toBe('New activity');
+    }
   });
 });
 

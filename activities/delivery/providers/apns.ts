@@ -50,7 +50,7 @@ export function classifyApnsFailure(failure: ApnsFailure, payloadBytes: number):
   if (status === undefined) return { kind: 'retryable', code: 'network' };
   const code = reason ? `${status} ${reason}` : String(status);
   if (status === 410 || (reason !== undefined && DEAD_TOKEN_REASONS.has(reason))) {
-    return { kind: 'permanent', code, tokenInvalid: true };
+    return { kind: 'permanent', code, endpointInvalid: true };
   }
   if (status === 429 || status >= 500) return { kind: 'retryable', code };
   // node-apn regenerates the provider JWT on this answer; the next attempt uses the fresh one.
@@ -59,7 +59,7 @@ export function classifyApnsFailure(failure: ApnsFailure, payloadBytes: number):
     return { kind: 'malformed', code, payloadBytes };
   }
   // 403 credentials, BadTopic, TopicDisallowed, DeviceTokenNotForTopic: our configuration, not the device.
-  return { kind: 'permanent', code, tokenInvalid: false };
+  return { kind: 'permanent', code, endpointInvalid: false };
 }
 
 export class ApnsProvider implements PushProvider {
@@ -81,7 +81,7 @@ export class ApnsProvider implements PushProvider {
 
   buildNotification(endpoint: PushEndpoint, message: PushMessage): Notification {
     const note = new Notification();
-    note.id = deterministicUuid(message.notificationId, endpointKey(endpoint));
+    note.id = deterministicUuid(message.userId, message.notificationId, endpointKey(endpoint));
     note.topic = this.config.topic;
     note.pushType = 'alert';
     note.priority = message.urgency === 'high' ? 10 : 5;

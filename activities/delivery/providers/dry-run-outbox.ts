@@ -61,7 +61,7 @@ export class DryRunOutbox {
 
   private async record(endpoint: Endpoint, content: OutboxContent): Promise<ProviderResult> {
     const key = endpointKey(endpoint);
-    const id = deterministicUuid('outbox', content.notificationId, key);
+    const id = deterministicUuid('outbox', this.userId, content.notificationId, key);
     await this.outbox.record({
       ...content,
       id,

@@ -41,40 +41,61 @@ const MALFORMED_CODES = new Set([
   'messaging/invalid-payload',
   'messaging/invalid-data-payload-key',
   'messaging/invalid-options',
-  'messaging/invalid-argument',
 ]);
 
-/** FCM reports an invalid token as INVALID_ARGUMENT with a BadRequest field violation on `message.token`. */
-function violatesTokenField(data: unknown): boolean {
+const BAD_REQUEST = 'type.googleapis.com/google.rpc.BadRequest';
+
+/**
+ * The request fields FCM names in a `google.rpc.BadRequest` detail. FCM documents that a payload error carries
+ * one (e.g. `message.data[0].value`), while an invalid registration token comes with only an `FcmError` detail
+ * (https://firebase.google.com/docs/cloud-messaging/error-codes); some answers name `message.token` itself.
+ */
+function violatedFields(data: unknown): string[] {
   const details = (data as { error?: { details?: unknown } } | undefined)?.error?.details;
-  if (!Array.isArray(details)) return false;
-  return details.some(
-    (detail: { fieldViolations?: { field?: unknown }[] }) =>
-      Array.isArray(detail?.fieldViolations) && detail.fieldViolations.some((v) => v?.field === 'message.token'),
+  if (!Array.isArray(details)) return [];
+  return details.flatMap((detail: { '@type'?: unknown; fieldViolations?: { field?: unknown }[] }) =>
+    detail?.['@type'] === BAD_REQUEST && Array.isArray(detail.fieldViolations)
+      ? detail.fieldViolations.map((v) => (typeof v?.field === 'string' ? v.field : ''))
+      : [],
   );
+}
+
+/**
+ * INVALID_ARGUMENT on a send to one token, after our own 4 KB check passed: FCM's token guidance says that with a
+ * valid payload it means the token will never be valid again. Only a field violation naming a field other than
+ * the token marks the payload itself as wrong (then no token is switched off for our own bug).
+ */
+function classifyInvalidArgument(code: string, data: unknown, payloadBytes: number): ProviderResult {
+  const fields = violatedFields(data);
+  const payloadFields = fields.filter((field) => field !== 'message.token');
+  if (payloadFields.length > 0)
+    return { kind: 'malformed', code: `${code} (${payloadFields.join(', ')})`, payloadBytes };
+  return {
+    kind: 'permanent',
+    code: fields.length > 0 ? `${code} (message.token)` : code,
+    endpointInvalid: true,
+  };
 }
 
 export function classifyFcmError(error: unknown, payloadBytes: number): ProviderResult {
   const err = (error ?? {}) as FirebaseLikeError;
   const code = typeof err.code === 'string' ? err.code : 'unknown';
   const status = err.httpResponse?.status;
-  if (DEAD_TOKEN_CODES.has(code)) return { kind: 'permanent', code, tokenInvalid: true };
-  if (code === 'messaging/invalid-argument' && violatesTokenField(err.httpResponse?.data)) {
-    return { kind: 'permanent', code: `${code} (message.token)`, tokenInvalid: true };
-  }
+  if (DEAD_TOKEN_CODES.has(code)) return { kind: 'permanent', code, endpointInvalid: true };
+  if (code === 'messaging/invalid-argument') return classifyInvalidArgument(code, err.httpResponse?.data, payloadBytes);
   if (RETRYABLE_CODES.has(code)) return { kind: 'retryable', code };
   if (MALFORMED_CODES.has(code)) return { kind: 'malformed', code, payloadBytes };
   if (code === 'app/invalid-credential') {
     // The OAuth token fetch failed: a 4xx answer is a bad or revoked key, anything else is transport.
     const causeStatus = err.cause?.status ?? err.cause?.response?.status;
     return causeStatus !== undefined && causeStatus >= 400 && causeStatus < 500 && causeStatus !== 429
-      ? { kind: 'permanent', code: `${code} (${causeStatus})`, tokenInvalid: false }
+      ? { kind: 'permanent', code: `${code} (${causeStatus})`, endpointInvalid: false }
       : { kind: 'retryable', code };
   }
   if (status !== undefined && (status === 429 || status >= 500))
     return { kind: 'retryable', code: `${code} (${status})` };
   // mismatched-credential, third-party-auth-error, authentication-error: our configuration, not the device.
-  return { kind: 'permanent', code, tokenInvalid: false };
+  return { kind: 'permanent', code, endpointInvalid: false };
 }
 
 export function buildFcmMessage(endpoint: PushEndpoint, message: PushMessage): Message {

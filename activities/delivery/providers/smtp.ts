@@ -24,6 +24,12 @@ interface SmtpLikeError {
 
 /** RFC 3463 enhanced status codes for content problems: too big (5.3.4) and media errors (5.6.x). */
 const MALFORMED_ENHANCED_STATUS = /^5\.(3\.4|6\.\d{1,3})$/;
+/**
+ * RFC 3463 statuses that say the address itself is dead (a hard bounce): bad mailbox (5.1.1), bad destination
+ * system (5.1.2), bad address syntax (5.1.3), mailbox moved (5.1.6), domain accepts no mail (5.1.10, RFC 7505),
+ * mailbox disabled (5.2.1). A bare 550 without one is not enough: servers also use it for policy and spam blocks.
+ */
+const DEAD_ADDRESS_ENHANCED_STATUS = new Set(['5.1.1', '5.1.2', '5.1.3', '5.1.6', '5.1.10', '5.2.1']);
 
 export function classifySmtpError(error: unknown, messageBytes: number): ProviderResult {
   const err = (error ?? {}) as SmtpLikeError;
@@ -32,7 +38,7 @@ export function classifySmtpError(error: unknown, messageBytes: number): Provide
   if (responseCode === undefined) {
     // No SMTP answer: nodemailer could not build the message, could not log in, or lost the connection.
     if (code === 'EMESSAGE') return { kind: 'malformed', code, payloadBytes: messageBytes };
-    if (code === 'EAUTH' || code === 'ENOAUTH') return { kind: 'permanent', code, tokenInvalid: false };
+    if (code === 'EAUTH' || code === 'ENOAUTH') return { kind: 'permanent', code, endpointInvalid: false };
     return { kind: 'retryable', code };
   }
   const enhanced =
@@ -42,7 +48,8 @@ export function classifySmtpError(error: unknown, messageBytes: number): Provide
   if (enhanced !== undefined && MALFORMED_ENHANCED_STATUS.test(enhanced)) {
     return { kind: 'malformed', code: label, payloadBytes: messageBytes };
   }
-  return { kind: 'permanent', code: label, tokenInvalid: false };
+  const deadAddress = responseCode >= 500 && enhanced !== undefined && DEAD_ADDRESS_ENHANCED_STATUS.has(enhanced);
+  return { kind: 'permanent', code: label, endpointInvalid: deadAddress };
 }
 
 function domainOf(from: string): string {
@@ -78,7 +85,8 @@ export class SmtpEmailProvider implements EmailProvider {
       headers['List-Unsubscribe-Post'] = 'List-Unsubscribe=One-Click';
     }
     // Same Message-ID on a re-send after a crash: receiving systems that dedupe by Message-ID drop the copy.
-    const messageId = `<${deterministicUuid(message.notificationId, endpointKey(endpoint))}@${domainOf(this.config.from)}>`;
+    const id = deterministicUuid(message.userId, message.notificationId, endpointKey(endpoint));
+    const messageId = `<${id}@${domainOf(this.config.from)}>`;
     const messageBytes = Buffer.byteLength(message.text, 'utf8') + Buffer.byteLength(message.html, 'utf8');
     try {
       await this.transport.sendMail({

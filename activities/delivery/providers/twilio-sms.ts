@@ -14,6 +14,11 @@ export interface TwilioSmsConfig {
 
 /** Twilio error codes for the message itself (empty, too long, unsupported content). */
 const MALFORMED_CODES = new Set([21602, 21617, 21619]);
+/**
+ * Twilio error codes for a number that will not take texts from us: not a valid phone number (21211), the recipient
+ * replied STOP (21610), not a mobile number (21614). Texting it again cannot succeed until the user re-registers it.
+ */
+const DEAD_NUMBER_CODES = new Set([21211, 21610, 21614]);
 
 export function classifyTwilioResponse(status: number, body: unknown, payloadBytes: number): ProviderResult {
   const twilioCode = (body as { code?: unknown } | null)?.code;
@@ -22,8 +27,9 @@ export function classifyTwilioResponse(status: number, body: unknown, payloadByt
   if (typeof twilioCode === 'number' && MALFORMED_CODES.has(twilioCode)) {
     return { kind: 'malformed', code, payloadBytes };
   }
-  // Invalid or unsubscribed number (21211, 21610, 21614...), auth (20003), region blocked: not retryable.
-  return { kind: 'permanent', code, tokenInvalid: false };
+  const deadNumber = typeof twilioCode === 'number' && DEAD_NUMBER_CODES.has(twilioCode);
+  // Otherwise auth (20003), region or sender blocked: our configuration, not the number.
+  return { kind: 'permanent', code, endpointInvalid: deadNumber };
 }
 
 export class TwilioSmsProvider implements SmsProvider {

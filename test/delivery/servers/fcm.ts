@@ -18,7 +18,13 @@ import { testTls } from './tls';
 import { verifyJwt } from './jwt';
 
 export type FcmErrorKind =
-  'UNREGISTERED' | 'INVALID_ARGUMENT_TOKEN' | 'INVALID_ARGUMENT_PAYLOAD' | 'QUOTA_EXCEEDED' | 'UNAVAILABLE';
+  | 'UNREGISTERED'
+  /** A garbage token as real FCM answers it: only an FcmError detail, no field violation. */
+  | 'INVALID_ARGUMENT_GARBAGE_TOKEN'
+  | 'INVALID_ARGUMENT_TOKEN'
+  | 'INVALID_ARGUMENT_PAYLOAD'
+  | 'QUOTA_EXCEEDED'
+  | 'UNAVAILABLE';
 export type FcmReply = 'SUCCESS' | FcmErrorKind;
 
 const FCM_ERROR = 'type.googleapis.com/google.firebase.fcm.v1.FcmError';
@@ -36,6 +42,19 @@ function errorResponse(kind: FcmErrorKind): { status: number; body: unknown } {
             message: 'Requested entity was not found.',
             status: 'NOT_FOUND',
             details: [{ '@type': FCM_ERROR, errorCode: 'UNREGISTERED' }],
+          },
+        },
+      };
+    case 'INVALID_ARGUMENT_GARBAGE_TOKEN':
+      // Verbatim shape of https://firebase.google.com/docs/cloud-messaging/error-codes, example 2.
+      return {
+        status: 400,
+        body: {
+          error: {
+            code: 400,
+            message: 'The registration token is not a valid FCM registration token',
+            status: 'INVALID_ARGUMENT',
+            details: [{ '@type': FCM_ERROR, errorCode: 'INVALID_ARGUMENT' }],
           },
         },
       };

@@ -18,6 +18,14 @@ export const SMS_REPLIES = {
     status: 400,
     body: { code: 21610, message: 'Attempt to send to unsubscribed recipient', status: 400 },
   },
+  senderNotAllowed: {
+    status: 400,
+    body: {
+      code: 21606,
+      message: "The 'From' phone number provided is not a valid message-capable number",
+      status: 400,
+    },
+  },
   tooManyRequests: { status: 429, body: { code: 20429, message: 'Too Many Requests', status: 429 } },
   serverError: { status: 500, body: { code: 20500, message: 'Internal Server Error', status: 500 } },
   bodyTooLong: {
