@@ -6,6 +6,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type pg from 'pg';
 import type { z } from 'zod';
 import { grants, type VerifiedApiKey } from '../db/api-keys';
+import { DEFAULT_CLAIM_STALE_AFTER_MS } from '../db/events-accepted';
 import type { Repositories } from '../db/repositories';
 import type { EpochMs } from '../domain/types';
 import { eventOperations } from './handlers/events';
@@ -37,6 +38,11 @@ export interface AppDeps {
   limits?: { jsonBytes?: number; batchBytes?: number };
   /** Retry-After of 503 answers; default 5 s. */
   retryAfterSeconds?: number;
+  /**
+   * How long a request may hold an event id (or receipt) it is signalling before a repeat takes the claim over
+   * (the request is presumed dead); default 60 s. Keep it above the longest signalling time of one request.
+   */
+  claimStaleAfterMs?: number;
   /** Users signalled in parallel by one batch; default 16. */
   signalConcurrency?: number;
   /** The secret email unsubscribe links are signed with; without it the unsubscribe routes are absent. */
@@ -64,6 +70,7 @@ export function createApp(deps: AppDeps): TactApp {
     logger,
     retryAfterSeconds: deps.retryAfterSeconds ?? 5,
     signalConcurrency: deps.signalConcurrency ?? 16,
+    claimStaleAfterMs: deps.claimStaleAfterMs ?? DEFAULT_CLAIM_STALE_AFTER_MS,
     ...(deps.unsubscribeSecret === undefined ? {} : { unsubscribeSecret: deps.unsubscribeSecret }),
   };
   const operations = [
@@ -88,7 +95,8 @@ export function createApp(deps: AppDeps): TactApp {
   const parsers = {
     json: express.json({ limit: jsonBytes, strict: true, type: () => true }),
     batch: express.json({ limit: batchBytes, strict: true, type: () => true }),
-    form: express.urlencoded({ limit: 4096, extended: false, type: () => true }),
+    // RFC 8058 one-click: the body (`List-Unsubscribe=One-Click`, urlencoded or multipart) is read and ignored.
+    form: express.raw({ limit: 16 * 1024, type: () => true }),
   };
   for (const op of operations) {
     const kind = op.bodyKind ?? (op.body ? 'json' : undefined);
@@ -99,7 +107,8 @@ export function createApp(deps: AppDeps): TactApp {
       },
       authenticate(op, services, now),
     ];
-    if (kind !== undefined) handlers.push(requireMediaType(kind), parsers[kind]);
+    if (kind === 'form') handlers.push(parsers.form);
+    else if (kind !== undefined) handlers.push(requireJson, parsers[kind]);
     handlers.push(handle(op, now));
     app[op.method](expressPath(op.path), ...handlers);
   }
@@ -175,17 +184,13 @@ function hasBody(req: Request): boolean {
   return req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] ?? '0') !== '0';
 }
 
-function requireMediaType(kind: 'json' | 'batch' | 'form'): express.RequestHandler {
-  const accepted = kind === 'form' ? ['application/x-www-form-urlencoded'] : ['application/json', '+json'];
-  return (req, _res, next) => {
-    if (!hasBody(req)) return next();
-    const type = req.get('content-type')?.split(';')[0]?.trim().toLowerCase() ?? '';
-    if (kind === 'form' && type === '') return next();
-    if (!accepted.some((a) => (a.startsWith('+') ? type.endsWith(a) : type === a))) {
-      throw new HttpProblem(415, 'unsupported-media-type', `send the body as ${accepted[0]}`);
-    }
-    next();
-  };
+function requireJson(req: Request, _res: Response, next: NextFunction): void {
+  if (!hasBody(req)) return next();
+  const type = req.get('content-type')?.split(';')[0]?.trim().toLowerCase() ?? '';
+  if (type !== 'application/json' && !type.endsWith('+json')) {
+    throw new HttpProblem(415, 'unsupported-media-type', 'send the body as application/json');
+  }
+  next();
 }
 
 function validate(schema: z.ZodType | undefined, value: unknown, location: 'path' | 'query' | 'body') {
@@ -252,7 +257,10 @@ function isDatabaseUnavailable(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code === 'string' && DATABASE_UNAVAILABLE_CODES.has(code)) return true;
   const message = error instanceof Error ? error.message : '';
-  return /Connection terminated|connection timeout|Client has encountered a connection error/i.test(message);
+  // "timeout exceeded when trying to connect": no pooled connection came free in time (db/pool.ts acquireTimeoutMs).
+  return /Connection terminated|connection timeout|Client has encountered a connection error|timeout exceeded when trying to connect/i.test(
+    message,
+  );
 }
 
 function errorHandler(

@@ -29,7 +29,9 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): ApiMe
     }),
     eventsAccepted: new Counter({
       name: 'tact_events_total',
-      help: 'User events received, by outcome (accepted: handed to the workflow; duplicate: an id seen before).',
+      help:
+        'User events received, by outcome (accepted: handed to the workflow; duplicate: an id applied before; ' +
+        'in_flight: an id another request is applying, answered 409).',
       labelNames: ['outcome'],
       registers: [registry],
     }),

@@ -117,6 +117,9 @@ export function buildOpenApiDocument(operations: readonly Operation[], info: Ope
               'application/x-www-form-urlencoded': {
                 schema: { type: 'object', properties: { 'List-Unsubscribe': { const: 'One-Click' } } },
               },
+              'multipart/form-data': {
+                schema: { type: 'object', properties: { 'List-Unsubscribe': { const: 'One-Click' } } },
+              },
             },
           }
         : undefined;

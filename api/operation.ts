@@ -6,7 +6,10 @@ import type { ApiKeyScope, VerifiedApiKey } from '../db/api-keys';
 import type { EpochMs } from '../domain/types';
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
-/** `json`: application/json within the default limit; `batch`: the larger batch limit; `form`: RFC 8058 one-click. */
+/**
+ * `json`: application/json within the default limit; `batch`: the larger batch limit; `form`: RFC 8058 one-click,
+ * any media type (urlencoded or multipart), read and ignored.
+ */
 export type BodyKind = 'json' | 'batch' | 'form';
 
 export interface Reply {

@@ -4,6 +4,7 @@ import { DECISION_FILTERS } from '../db/decisions';
 import { MAX_OUTBOX_PAGE } from '../db/outbox';
 import { isValidTimeZone } from '../domain/time';
 import { CATEGORIES, CHANNELS, NOTIFICATION_EVENT_TYPES, SUPPRESSION_REASONS } from '../domain/types';
+import { CLIENT_TIME_RULE } from './client-time';
 import { assertOpaqueUserId } from './user-client';
 
 export const MAX_BATCH_EVENTS = 500;
@@ -172,7 +173,7 @@ export const userEventInput = z.strictObject({
   id: eventId,
   userId,
   type: eventType,
-  occurredAt: timestamp.optional().describe('When it happened; default: when the API received it.'),
+  occurredAt: timestamp.optional().describe(`When it happened; default: when the API received it. ${CLIENT_TIME_RULE}`),
   properties: properties.optional(),
 });
 
@@ -237,7 +238,7 @@ export const smsEndpointInput = z.strictObject({ phone: phoneNumber });
 
 export const notificationEventInput = z.strictObject({
   type: z.enum(NOTIFICATION_EVENT_TYPES),
-  at: timestamp.optional().describe('When it happened; default: when the API received it.'),
+  at: timestamp.optional().describe(`When it happened; default: when the API received it. ${CLIENT_TIME_RULE}`),
   userId: userId
     .optional()
     .describe('The recipient; needed only when the receipt may arrive before the send is in the decision log.'),
@@ -457,7 +458,12 @@ export const unsubscribeResult = z.object({
 export const healthResponse = z.object({ status: z.literal('ok') });
 export const readyResponse = z.object({
   status: z.enum(['ready', 'unavailable']),
-  checks: z.object({ database: z.string(), temporal: z.string() }),
+  checks: z
+    .object({
+      database: z.enum(['ok', 'unavailable', 'timeout']),
+      temporal: z.enum(['ok', 'unavailable', 'timeout']),
+    })
+    .describe('Each component: ok, unavailable (it failed; the reason is in the server log) or timeout.'),
 });
 
 export const timeZonesResponse = z.object({ timeZones: z.array(z.string()) });

@@ -14,6 +14,8 @@ export interface ApiServices {
   logger: Logger;
   /** Retry-After of a 503. */
   retryAfterSeconds: number;
+  /** A pending event claim older than this is taken for a crashed request and re-signalled by a repeat. */
+  claimStaleAfterMs: number;
   /** Users signalled at once by one batch request. */
   signalConcurrency: number;
   /** Enables the one-click unsubscribe endpoint (the secret the email links were signed with). */

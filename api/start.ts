@@ -5,12 +5,14 @@
 //   TACT_TEMPORAL        auto (default) | temporal | bundled: which dev server when TEMPORAL_ADDRESS is unset
 //   PORT / HOST          the API's listen address (default 3000 on 0.0.0.0)
 //   TACT_DECISION_LOG_DELAY_MS  how long suppressions may wait before the decision log gets them (workflow default)
-//   TACT_POLICY          JSON overrides of the policy defaults (domain/config.ts), for workflows this API starts
+//   TACT_POLICY          JSON overrides of the policy defaults (domain/config.ts), for workflows this API starts and
+//                        for the worker's activities (sensitivity, unsubscribe links): set it on both roles
+//   TACT_EVENT_ID_RETENTION_HOURS  how long accepted event ids are remembered for idempotency (default 72)
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
-import { createRuntimeActivities } from '../activities/runtime';
+import { createRuntimeActivities, type RuntimeActivities, type RuntimeActivitiesOptions } from '../activities/runtime';
 import { DEFAULT_POLICY, withOverrides } from '../domain/config';
 import type { PolicyOverrides } from '../workflows/user-state';
 import { ensureAdminKey } from '../db/api-keys';
@@ -22,6 +24,7 @@ import { createTactWorker } from '../workers/worker';
 import { createApp } from './app';
 import { createLogger, type Logger } from './logger';
 import { createMetrics } from './metrics';
+import { parseRetentionHours, startEventIdPruning } from './retention';
 import { parseTemporalChoice, startDevTemporal, type DevTemporal } from './temporal-dev';
 import { TemporalUserWorkflows } from './workflow-gateway';
 
@@ -38,6 +41,8 @@ export interface StartOptions {
   /** Human-readable startup lines; default stdout. */
   print?: (line: string) => void;
   logger?: Logger;
+  /** Builds the worker's activities; default createRuntimeActivities (tests observe the options it is given). */
+  createActivities?: (options: RuntimeActivitiesOptions) => Promise<RuntimeActivities>;
 }
 
 export interface RunningTact {
@@ -121,6 +126,9 @@ export async function startTact(options: StartOptions = {}): Promise<RunningTact
   const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`));
   const logger = options.logger ?? createLogger();
   const role = parseRole(env.TACT_ROLE);
+  // Parsed before anything starts, for every role: a typo stops start-up.
+  const policyOverrides = parsePolicyOverrides(env.TACT_POLICY);
+  const eventIdRetentionMs = parseRetentionHours(env.TACT_EVENT_ID_RETENTION_HOURS);
   const cleanup: (() => Promise<void>)[] = [];
   const stopAll = async () => {
     for (const step of cleanup.splice(0).reverse()) {
@@ -166,9 +174,10 @@ export async function startTact(options: StartOptions = {}): Promise<RunningTact
       const workerLogger = logger.child({ component: 'worker' });
       const nativeConnection = await NativeConnection.connect({ address: temporalAddress });
       cleanup.push(() => nativeConnection.close());
-      const wiring = await createRuntimeActivities({
+      const wiring = await (options.createActivities ?? createRuntimeActivities)({
         pool: database.pool,
         env,
+        ...(policyOverrides === undefined ? {} : { policy: withOverrides(DEFAULT_POLICY, policyOverrides) }),
         log: (level, event, fields) => workerLogger[level]({ ...fields, event }, event),
       });
       cleanup.push(() => wiring.close());
@@ -198,10 +207,9 @@ export async function startTact(options: StartOptions = {}): Promise<RunningTact
       cleanup.push(() => connection.close());
       const metrics = createMetrics({ processMetrics: true });
       const decisionLogDelayMs = parseDelay(env.TACT_DECISION_LOG_DELAY_MS);
-      const policy = parsePolicyOverrides(env.TACT_POLICY);
       const workflowOptions = {
         ...(decisionLogDelayMs === undefined ? {} : { decisionLogDelayMs }),
-        ...(policy === undefined ? {} : { policy }),
+        ...(policyOverrides === undefined ? {} : { policy: policyOverrides }),
       };
       const workflows = new TemporalUserWorkflows({
         client: new Client({ connection, namespace: workerConfig.namespace }),
@@ -218,6 +226,12 @@ export async function startTact(options: StartOptions = {}): Promise<RunningTact
         metrics,
         ...(unsubscribeSecret ? { unsubscribeSecret } : {}),
       });
+      const pruning = startEventIdPruning({
+        acceptedEvents: repos.acceptedEvents,
+        logger,
+        retentionMs: eventIdRetentionMs,
+      });
+      cleanup.push(() => pruning.stop());
       const server = http.createServer(app);
       const port = options.port ?? parsePort(env.PORT, 3000);
       const host = env.HOST?.trim() || '0.0.0.0';

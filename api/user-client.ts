@@ -35,6 +35,12 @@ export function assertOpaqueUserId(userId: string): void {
     throw new InvalidUserIdError('user id looks like a phone number; use an opaque id');
 }
 
+/**
+ * The payload of the preferences signal when it carries the full stored preferences: `version` increases with every
+ * stored write, and a workflow should ignore a signal whose version is not above the last one it applied.
+ */
+export type VersionedPreferencesChange = Partial<Preferences> & { version?: number };
+
 export interface UserClientOptions {
   taskQueue: string;
   /** Knobs for workflows this client starts (policy overrides, trigger rules, history caps). */
@@ -59,7 +65,14 @@ export class TactUserClient {
     return this.signal(userId, profileSignal, [change]);
   }
 
+  /** A partial change without a version (journeys, tests); the API uses setPreferences. */
   updatePreferences(userId: string, change: Partial<Preferences>): Promise<void> {
+    return this.signal(userId, preferencesSignal, [change]);
+  }
+
+  /** The full stored preferences and their version (see VersionedPreferencesChange). */
+  setPreferences(userId: string, preferences: Preferences, version: number): Promise<void> {
+    const change: VersionedPreferencesChange = { ...preferences, version };
     return this.signal(userId, preferencesSignal, [change]);
   }
 

@@ -11,7 +11,11 @@ import { TactUserClient } from './user-client';
 export interface UserWorkflows {
   sendEvent(event: UserEvent): Promise<void>;
   updateProfile(userId: string, profile: UserProfile): Promise<void>;
-  updatePreferences(userId: string, preferences: Preferences): Promise<void>;
+  /**
+   * Signals the full stored preferences with their version (db/preferences.ts StoredPreferences): the workflow keeps
+   * the highest version it has seen, so two quick changes signalled out of order still end in the later one.
+   */
+  updatePreferences(userId: string, preferences: Preferences, version: number): Promise<void>;
   devicesChanged(userId: string, at: EpochMs): Promise<void>;
   notificationEvent(userId: string, event: NotificationEvent): Promise<void>;
   /** null when the user has no workflow. */
@@ -78,8 +82,8 @@ export class TemporalUserWorkflows implements UserWorkflows {
     return this.signal('profile', () => this.users.updateProfile(userId, profile));
   }
 
-  updatePreferences(userId: string, preferences: Preferences): Promise<void> {
-    return this.signal('preferences', () => this.users.updatePreferences(userId, preferences));
+  updatePreferences(userId: string, preferences: Preferences, version: number): Promise<void> {
+    return this.signal('preferences', () => this.users.setPreferences(userId, preferences, version));
   }
 
   devicesChanged(userId: string, at: EpochMs): Promise<void> {

@@ -6,7 +6,7 @@ import { startEmbeddedServer, type EmbeddedServer } from './embedded';
 
 export const DEFAULT_DATA_DIR = './data/pglite';
 const DEFAULT_POOL_MAX = 10;
-const SERVER_CONNECT_TIMEOUT_MS = 15_000;
+const DEFAULT_ACQUIRE_TIMEOUT_MS = 15_000;
 
 export interface DatabaseOptions {
   /** A PostgreSQL connection URL. Default: `DATABASE_URL`, unless `dataDir` is given. */
@@ -15,6 +15,12 @@ export interface DatabaseOptions {
   dataDir?: string;
   /** Connections to a real server. Default: `TACT_DB_POOL_MAX`, else 10. Embedded mode always uses 1. */
   poolMax?: number;
+  /**
+   * How long a query waits for a connection (to open one, or for a busy pool to free one) before it fails with
+   * "timeout exceeded when trying to connect" (the API answers 503). Default: `TACT_DB_ACQUIRE_TIMEOUT_MS`, else
+   * 15 s. Matters most in embedded mode, where the API and every activity share one connection.
+   */
+  acquireTimeoutMs?: number;
   /** Called when an idle pooled connection fails (the pool replaces it). Default: one line on stderr. */
   onIdleClientError?: (error: Error) => void;
 }
@@ -28,17 +34,27 @@ export interface Database {
   close(): Promise<void>;
 }
 
-type Target = { kind: 'postgres'; databaseUrl: string; poolMax: number } | { kind: 'embedded'; dataDir: string };
+type Target = ({ kind: 'postgres'; databaseUrl: string; poolMax: number } | { kind: 'embedded'; dataDir: string }) & {
+  acquireTimeoutMs: number;
+};
 
 export function resolveTarget(options: DatabaseOptions = {}, env: NodeJS.ProcessEnv = process.env): Target {
   if (options.databaseUrl !== undefined && options.dataDir !== undefined) {
     throw new Error('openDatabase: give either databaseUrl or dataDir, not both');
   }
   const databaseUrl = options.databaseUrl ?? (options.dataDir === undefined ? nonEmpty(env.DATABASE_URL) : undefined);
+  const acquireTimeoutMs =
+    options.acquireTimeoutMs ??
+    parsePositiveInteger('TACT_DB_ACQUIRE_TIMEOUT_MS', env.TACT_DB_ACQUIRE_TIMEOUT_MS, DEFAULT_ACQUIRE_TIMEOUT_MS);
   if (databaseUrl !== undefined) {
-    return { kind: 'postgres', databaseUrl, poolMax: options.poolMax ?? parsePoolMax(env.TACT_DB_POOL_MAX) };
+    const poolMax = options.poolMax ?? parsePositiveInteger('TACT_DB_POOL_MAX', env.TACT_DB_POOL_MAX, DEFAULT_POOL_MAX);
+    return { kind: 'postgres', databaseUrl, poolMax, acquireTimeoutMs };
   }
-  return { kind: 'embedded', dataDir: options.dataDir ?? nonEmpty(env.TACT_DATA_DIR) ?? DEFAULT_DATA_DIR };
+  return {
+    kind: 'embedded',
+    dataDir: options.dataDir ?? nonEmpty(env.TACT_DATA_DIR) ?? DEFAULT_DATA_DIR,
+    acquireTimeoutMs,
+  };
 }
 
 export async function openDatabase(options: DatabaseOptions = {}): Promise<Database> {
@@ -48,8 +64,8 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
     const pool = new pg.Pool({
       connectionString: target.databaseUrl,
       max: target.poolMax,
-      // An unreachable server fails requests (and /readyz) instead of hanging them.
-      connectionTimeoutMillis: SERVER_CONNECT_TIMEOUT_MS,
+      // An unreachable server or an exhausted pool fails requests (and /readyz) instead of hanging them.
+      connectionTimeoutMillis: target.acquireTimeoutMs,
     });
     pool.on('error', onIdleClientError);
     return { pool, kind: 'postgres', where: describeServer(target.databaseUrl), close: once(() => pool.end()) };
@@ -63,6 +79,8 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
     max: 1,
     // Keep the one connection: PGlite is single-session and reconnecting gains nothing.
     idleTimeoutMillis: 0,
+    // The API and every activity share that connection: one slow holder must not stall the rest forever.
+    connectionTimeoutMillis: target.acquireTimeoutMs,
   });
   pool.on('error', onIdleClientError);
   return {
@@ -99,11 +117,11 @@ function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value;
 }
 
-function parsePoolMax(value: string | undefined): number {
-  if (nonEmpty(value) === undefined) return DEFAULT_POOL_MAX;
+function parsePositiveInteger(name: string, value: string | undefined, fallback: number): number {
+  if (nonEmpty(value) === undefined) return fallback;
   const parsed = Number(value);
   if (!Number.isInteger(parsed) || parsed < 1) {
-    throw new Error(`TACT_DB_POOL_MAX must be a positive integer, got "${value}"`);
+    throw new Error(`${name} must be a positive integer, got "${value}"`);
   }
   return parsed;
 }

@@ -7,6 +7,15 @@ import { isForeignKeyViolation, toDate, type Queryable } from './sql';
 /** Fields to change; an absent field keeps its value, `quietHours: null` restores the default window. */
 export type PreferencesPatch = Partial<Preferences>;
 
+/**
+ * The preferences a write left in force, with the row's version: every write increments it in the same statement,
+ * so of two signals carrying preferences the higher version is the later state (signals may arrive out of order).
+ */
+export interface StoredPreferences {
+  preferences: Preferences;
+  version: number;
+}
+
 interface PreferencesRow {
   global_opt_out: boolean;
   opted_out_categories: Category[];
@@ -15,6 +24,10 @@ interface PreferencesRow {
   quiet_hours_end: number | null;
   night_delivery: boolean;
   privacy_mode: boolean;
+}
+
+interface VersionedRow extends PreferencesRow {
+  version: string;
 }
 
 const COLUMNS =
@@ -35,11 +48,11 @@ export class PreferencesRepository {
    * Applies `patch` atomically (one statement, so concurrent patches of different fields both
    * survive) and returns the preferences now in force. Throws UnknownUserError without a profile.
    */
-  async patch(userId: string, patch: PreferencesPatch, now: EpochMs): Promise<Preferences> {
+  async patch(userId: string, patch: PreferencesPatch, now: EpochMs): Promise<StoredPreferences> {
     const initial = { ...defaultPreferences(), ...withoutUndefined(patch) };
     const has = (field: keyof Preferences) => patch[field] !== undefined;
     try {
-      const { rows } = await this.db.query<PreferencesRow>(
+      const { rows } = await this.db.query<VersionedRow>(
         `INSERT INTO preferences AS p (user_id, ${COLUMNS}, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
          ON CONFLICT (user_id) DO UPDATE SET
@@ -50,8 +63,9 @@ export class PreferencesRepository {
            quiet_hours_end = CASE WHEN $13 THEN EXCLUDED.quiet_hours_end ELSE p.quiet_hours_end END,
            night_delivery = CASE WHEN $14 THEN EXCLUDED.night_delivery ELSE p.night_delivery END,
            privacy_mode = CASE WHEN $15 THEN EXCLUDED.privacy_mode ELSE p.privacy_mode END,
-           updated_at = EXCLUDED.updated_at
-         RETURNING ${COLUMNS}`,
+           updated_at = EXCLUDED.updated_at,
+           version = p.version + 1
+         RETURNING ${COLUMNS}, version`,
         [
           userId,
           initial.globalOptOut,
@@ -71,12 +85,53 @@ export class PreferencesRepository {
           has('privacyMode'),
         ],
       );
-      return fromRow(rows[0]!);
+      return fromVersionedRow(rows[0]!);
     } catch (error) {
       if (isForeignKeyViolation(error)) throw new UnknownUserError(userId);
       throw error;
     }
   }
+
+  /**
+   * Adds `category` to the opted-out categories in one statement (no read-modify-write, so a concurrent change of
+   * the categories is not lost). Idempotent. Throws UnknownUserError without a profile.
+   */
+  async optOutOfCategory(userId: string, category: Category, now: EpochMs): Promise<StoredPreferences> {
+    const initial = { ...defaultPreferences(), optedOutCategories: [category] };
+    try {
+      const { rows } = await this.db.query<VersionedRow>(
+        `INSERT INTO preferences AS p (user_id, ${COLUMNS}, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+         ON CONFLICT (user_id) DO UPDATE SET
+           opted_out_categories = CASE WHEN $10 = ANY (p.opted_out_categories) THEN p.opted_out_categories
+                                       ELSE array_append(p.opted_out_categories, $10) END,
+           updated_at = EXCLUDED.updated_at,
+           version = p.version + 1
+         RETURNING ${COLUMNS}, version`,
+        [
+          userId,
+          initial.globalOptOut,
+          initial.optedOutCategories,
+          initial.optedOutChannels,
+          null,
+          null,
+          initial.nightDelivery,
+          initial.privacyMode,
+          toDate(now),
+          category,
+        ],
+      );
+      return fromVersionedRow(rows[0]!);
+    } catch (error) {
+      if (isForeignKeyViolation(error)) throw new UnknownUserError(userId);
+      throw error;
+    }
+  }
+}
+
+function fromVersionedRow(row: VersionedRow): StoredPreferences {
+  // bigint arrives as a string; versions stay far below 2^53.
+  return { preferences: fromRow(row), version: Number(row.version) };
 }
 
 function fromRow(row: PreferencesRow): Preferences {

@@ -1,11 +1,20 @@
 // POST /v1/events and /v1/events:batch: idempotent on the client's event id, delivered to each
-// user's workflow by signal-with-start. An event is marked accepted only once its signal went
-// through: when Temporal is unreachable the mark is released, so a retry with the same id applies it.
+// user's workflow by signal-with-start. An id is claimed (pending) before its signal and marked applied only
+// after the signal went through; a failed signal releases the claim, so a retry with the same id applies it. A
+// repeat while the first request is still signalling answers 409 + Retry-After, never a premature `duplicate`.
 import type { EventKey } from '../../db/events-accepted';
 import type { EpochMs, UserEvent } from '../../domain/types';
 import { operation, type Operation } from '../operation';
-import { HttpProblem, temporalUnavailable } from '../problem';
-import { eventResult, eventsBatchInput, eventsBatchResult, MAX_BATCH_EVENTS, userEventInput } from '../schemas';
+import { clampClientTime, clientTimeOr400, futureTimeError } from '../client-time';
+import { HttpProblem, temporalUnavailable, validationProblem } from '../problem';
+import {
+  eventResult,
+  eventsBatchInput,
+  eventsBatchResult,
+  MAX_BATCH_EVENTS,
+  problemResponse,
+  userEventInput,
+} from '../schemas';
 import type { ApiServices } from '../services';
 import { WorkflowsUnavailableError } from '../workflow-gateway';
 import type { z } from 'zod';
@@ -13,18 +22,35 @@ import type { z } from 'zod';
 type EventInput = z.output<typeof userEventInput>;
 type EventStatus = 'accepted' | 'duplicate';
 
-function toUserEvent(input: EventInput, now: EpochMs): UserEvent {
+function toUserEvent(input: EventInput, occurredAt: EpochMs): UserEvent {
   return {
     id: input.id,
     userId: input.userId,
     type: input.type,
-    occurredAt: input.occurredAt ?? now,
+    occurredAt,
     properties: input.properties ?? {},
   };
 }
 
+function keyOf(event: UserEvent): EventKey {
+  return { userId: event.userId, eventId: event.id };
+}
+
+function inFlight(services: ApiServices, detail: string): HttpProblem {
+  return new HttpProblem(409, 'event-in-flight', detail, { retryAfterSeconds: services.retryAfterSeconds });
+}
+
+const IN_FLIGHT_RESPONSE = {
+  description:
+    'Another request with the same event id is being applied right now: retry after Retry-After seconds ' +
+    '(the retry answers `duplicate` once it was applied, or applies it if that request failed).',
+  schema: problemResponse,
+  contentType: 'application/problem+json',
+};
+
 export function eventOperations(services: ApiServices): Operation[] {
   const { repos, workflows, metrics } = services;
+  const claimOptions = (now: EpochMs) => ({ now, staleAfterMs: services.claimStaleAfterMs });
 
   const single = operation({
     operationId: 'sendEvent',
@@ -33,25 +59,34 @@ export function eventOperations(services: ApiServices): Operation[] {
     tag: 'events',
     summary: 'Send one user event',
     description:
-      'Idempotent on (userId, id): a repeated id answers `duplicate` and is not applied again. ' +
-      'On 503 nothing was applied; retry with the same id.',
+      'Idempotent on (userId, id): a repeated id answers `duplicate` and is not applied again; a repeat while the ' +
+      'first request is still being applied answers 409 with Retry-After. On 503 nothing was applied; retry with ' +
+      'the same id.',
     scope: 'events:write',
     body: userEventInput,
-    responses: { 202: { description: 'Accepted (or a duplicate of an accepted event).', schema: eventResult } },
+    responses: {
+      202: { description: 'Accepted (or a duplicate of an accepted event).', schema: eventResult },
+      409: IN_FLIGHT_RESPONSE,
+    },
     async handle({ body, now }) {
-      const event = toUserEvent(body, now);
-      const fresh = await repos.acceptedEvents.accept(event.userId, event.id, now);
-      if (!fresh) {
+      const event = toUserEvent(body, clientTimeOr400(body.occurredAt, now, 'occurredAt'));
+      const { claim, outcomes } = await repos.acceptedEvents.claim(event.userId, event.id, claimOptions(now));
+      if (outcomes[0] === 'applied') {
         metrics.eventsAccepted.inc({ outcome: 'duplicate' });
         return { status: 202, body: { id: event.id, userId: event.userId, status: 'duplicate' } };
+      }
+      if (outcomes[0] === 'in-flight') {
+        metrics.eventsAccepted.inc({ outcome: 'in_flight' });
+        throw inFlight(services, `event ${event.id} is being applied by another request; retry shortly`);
       }
       try {
         await workflows.sendEvent(event);
       } catch (error) {
-        await repos.acceptedEvents.release(event.userId, event.id);
+        await repos.acceptedEvents.releaseClaims([keyOf(event)], claim);
         if (error instanceof WorkflowsUnavailableError) throw temporalUnavailable(services.retryAfterSeconds);
         throw error;
       }
+      await repos.acceptedEvents.markApplied([keyOf(event)], claim, now);
       metrics.eventsAccepted.inc({ outcome: 'accepted' });
       return { status: 202, body: { id: event.id, userId: event.userId, status: 'accepted' } };
     },
@@ -66,26 +101,41 @@ export function eventOperations(services: ApiServices): Operation[] {
     description:
       'Each event is idempotent on (userId, id); events of one user are applied in the order given. ' +
       'On 503 the events not yet applied were released: retry the whole batch with the same ids ' +
-      '(those already applied answer `duplicate`).',
+      '(those already applied answer `duplicate`). When another request is applying one of these ids right now, ' +
+      'nothing is applied and the answer is 409 with Retry-After: retry the whole batch.',
     scope: 'events:write',
     body: eventsBatchInput,
     bodyKind: 'batch',
-    responses: { 202: { description: 'Every event accepted or a duplicate.', schema: eventsBatchResult } },
+    responses: {
+      202: { description: 'Every event accepted or a duplicate.', schema: eventsBatchResult },
+      409: IN_FLIGHT_RESPONSE,
+    },
     async handle({ body, now }) {
-      const events = body.events.map((input) => toUserEvent(input, now));
-      const fresh = await repos.acceptedEvents.acceptMany(
-        events.map((event) => ({ userId: event.userId, eventId: event.id })),
-        now,
+      const times = body.events.map((input) => clampClientTime(input.occurredAt, now));
+      const tooLate = times.flatMap((time, index) =>
+        time === null ? [futureTimeError(`events[${index}].occurredAt`)] : [],
       );
-      const statuses: EventStatus[] = fresh.map((isFresh) => (isFresh ? 'accepted' : 'duplicate'));
-      const failed = await signalInOrder(
-        services,
-        events.filter((_, index) => fresh[index]),
-      );
-      if (failed.keys.length > 0) {
-        await Promise.all(failed.keys.map((key) => repos.acceptedEvents.release(key.userId, key.eventId)));
+      if (tooLate.length > 0) throw validationProblem(tooLate);
+      const events = body.events.map((input, index) => toUserEvent(input, times[index]!));
+      const { claim, outcomes } = await repos.acceptedEvents.claimMany(events.map(keyOf), claimOptions(now));
+      const claimed = events.filter((_, index) => outcomes[index] === 'claimed');
+      const busy = outcomes.filter((outcome) => outcome === 'in-flight').length;
+      if (busy > 0) {
+        // Applying the rest now could overtake a user's in-flight event: the batch is retried whole.
+        await repos.acceptedEvents.releaseClaims(claimed.map(keyOf), claim);
+        metrics.eventsAccepted.inc({ outcome: 'in_flight' }, busy);
+        throw inFlight(
+          services,
+          `${busy} of these events are being applied by another request; retry the batch shortly`,
+        );
       }
-      const applied = fresh.filter(Boolean).length - failed.keys.length;
+      const statuses: EventStatus[] = outcomes.map((outcome) => (outcome === 'claimed' ? 'accepted' : 'duplicate'));
+      const failed = await signalInOrder(services, claimed);
+      const unsent = new Set(failed.keys.map((key) => JSON.stringify([key.userId, key.eventId])));
+      const sent = claimed.filter((event) => !unsent.has(JSON.stringify([event.userId, event.id])));
+      await repos.acceptedEvents.markApplied(sent.map(keyOf), claim, now);
+      await repos.acceptedEvents.releaseClaims(failed.keys, claim);
+      const applied = sent.length;
       metrics.eventsAccepted.inc({ outcome: 'accepted' }, applied);
       metrics.eventsAccepted.inc({ outcome: 'duplicate' }, statuses.filter((s) => s === 'duplicate').length);
       if (failed.error !== undefined) {

@@ -1,21 +1,32 @@
 // Liveness and readiness: /healthz answers while the process runs; /readyz checks that the
-// database and Temporal both answer, so a load balancer stops routing when either is gone.
+// database and Temporal both answer, so a load balancer stops routing when either is gone. The route is public:
+// it answers a bare component status, and the failure itself (host names, driver messages) goes to the log only.
+import type { Logger } from '../logger';
 import { operation, type Operation } from '../operation';
 import { healthResponse, readyResponse } from '../schemas';
 import type { ApiServices } from '../services';
 
 const CHECK_TIMEOUT_MS = 3_000;
 
-async function check(probe: () => Promise<unknown>): Promise<string> {
+/** `ok`; `unavailable` (it failed) or `timeout` (no answer within CHECK_TIMEOUT_MS). */
+export type ComponentStatus = 'ok' | 'unavailable' | 'timeout';
+
+async function check(component: string, probe: () => Promise<unknown>, logger: Logger): Promise<ComponentStatus> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<string>((resolve) => {
-    timer = setTimeout(() => resolve(`no answer within ${CHECK_TIMEOUT_MS} ms`), CHECK_TIMEOUT_MS);
+  const timeout = new Promise<ComponentStatus>((resolve) => {
+    timer = setTimeout(() => {
+      logger.warn({ component, timeoutMs: CHECK_TIMEOUT_MS }, 'readiness check: no answer');
+      resolve('timeout');
+    }, CHECK_TIMEOUT_MS);
   });
   try {
     return await Promise.race([
       probe().then(
-        () => 'ok',
-        (error: unknown) => `unreachable: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`,
+        (): ComponentStatus => 'ok',
+        (error: unknown): ComponentStatus => {
+          logger.warn({ component, err: error }, 'readiness check failed');
+          return 'unavailable';
+        },
       ),
       timeout,
     ]);
@@ -51,8 +62,8 @@ export function healthOperations(services: ApiServices): Operation[] {
       },
       async handle() {
         const [database, temporal] = await Promise.all([
-          check(() => services.pool.query('SELECT 1')),
-          check(() => services.workflows.ping()),
+          check('database', () => services.pool.query('SELECT 1'), services.logger),
+          check('temporal', () => services.workflows.ping(), services.logger),
         ]);
         const ready = database === 'ok' && temporal === 'ok';
         return {

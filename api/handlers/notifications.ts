@@ -1,6 +1,7 @@
 // POST /v1/notifications/{id}/events: receipts and engagement (delivered, opened, engaged, converted),
 // stored once per (notification, type) and signalled to the recipient's workflow.
 import { AmbiguousNotificationError, type SentNotification } from '../../db/decisions';
+import { clientTimeOr400 } from '../client-time';
 import { operation, type Operation } from '../operation';
 import { HttpProblem, temporalUnavailable } from '../problem';
 import { notificationEventInput, notificationEventResult, notificationPath, problemResponse } from '../schemas';
@@ -27,12 +28,15 @@ export function notificationOperations(services: ApiServices): Operation[] {
       responses: {
         202: { description: 'Recorded (or a duplicate).', schema: notificationEventResult },
         409: {
-          description: 'The id went to several users: give `userId`.',
+          description:
+            'The id went to several users: give `userId`; or the same receipt is being applied by another request ' +
+            'right now: retry after Retry-After seconds.',
           schema: problemResponse,
           contentType: 'application/problem+json',
         },
       },
       async handle({ params, body, now }) {
+        const at = clientTimeOr400(body.at, now, 'at');
         let sent: SentNotification | null;
         try {
           sent = await repos.decisions.findSent(params.id, body.userId);
@@ -49,20 +53,34 @@ export function notificationOperations(services: ApiServices): Operation[] {
               (body.userId === undefined ? ' (give userId if the send is not logged yet)' : ` for user ${body.userId}`),
           );
         }
-        const event = { notificationId: params.id, type: body.type, at: body.at ?? now };
+        const event = { notificationId: params.id, type: body.type, at };
         const reply = (status: 'recorded' | 'duplicate') => ({
           status: 202,
           body: { notificationId: params.id, userId, type: body.type, status },
         });
-        if (!(await repos.notificationEvents.record(userId, event))) return reply('duplicate');
+        const receipts = repos.notificationEvents;
+        const { outcome, claim } = await receipts.claim(userId, event, {
+          now,
+          staleAfterMs: services.claimStaleAfterMs,
+        });
+        if (outcome === 'applied') return reply('duplicate');
+        if (outcome === 'in-flight') {
+          throw new HttpProblem(
+            409,
+            'event-in-flight',
+            `this ${body.type} event is being applied by another request; retry shortly`,
+            { retryAfterSeconds: services.retryAfterSeconds },
+          );
+        }
         try {
           await workflows.notificationEvent(userId, event);
         } catch (error) {
-          // Undone, so that the client's retry is applied rather than taken for a duplicate.
-          await repos.notificationEvents.delete(userId, params.id, body.type);
+          // Released, so that the client's retry is applied rather than taken for a duplicate.
+          await receipts.release(userId, params.id, body.type, claim);
           if (error instanceof WorkflowsUnavailableError) throw temporalUnavailable(services.retryAfterSeconds);
           throw error;
         }
+        await receipts.markApplied(userId, params.id, body.type, claim);
         return reply('recorded');
       },
     }),

@@ -5,7 +5,7 @@ import { UnknownUserError } from '../../db/errors';
 import { operation, type Operation } from '../operation';
 import { HttpProblem } from '../problem';
 import { unsubscribePath, unsubscribeResult } from '../schemas';
-import { signalOr503, type ApiServices } from '../services';
+import type { ApiServices } from '../services';
 
 function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -32,24 +32,35 @@ export function unsubscribeOperations(services: ApiServices): Operation[] {
       path: '/v1/unsubscribe/{token}',
       tag: 'email',
       summary: 'One-click unsubscribe (RFC 8058)',
-      description: 'Opts the user out of the category named in the signed link. Idempotent.',
+      description:
+        'Opts the user out of the category named in the signed link. Idempotent. Any body is accepted (mail ' +
+        'providers POST `List-Unsubscribe=One-Click` as application/x-www-form-urlencoded or multipart/form-data) ' +
+        'and ignored. The opt-out is stored before the answer; when the workflow service cannot be told at once, ' +
+        'the answer is still 200: delivery re-checks the stored opt-outs before every send.',
       scope: 'public',
       params: unsubscribePath,
       bodyKind: 'form',
       responses: { 200: { description: 'Unsubscribed.', schema: unsubscribeResult } },
       async handle({ params, now }) {
         const { userId, category } = verified(params.token, now);
-        let preferences;
+        let stored;
         try {
-          const current = await services.repos.preferences.get(userId);
-          const categories = [...new Set([...current.optedOutCategories, category])];
-          preferences = await services.repos.preferences.patch(userId, { optedOutCategories: categories }, now);
+          stored = await services.repos.preferences.optOutOfCategory(userId, category, now);
         } catch (error) {
           if (error instanceof UnknownUserError)
             throw new HttpProblem(404, 'unknown-user', 'this user no longer exists');
           throw error;
         }
-        await signalOr503(services, () => services.workflows.updatePreferences(userId, preferences));
+        try {
+          await services.workflows.updatePreferences(userId, stored.preferences, stored.version);
+        } catch (error) {
+          // A mail provider's one-click POST is not repeated: a 5xx here would only hide that the opt-out holds.
+          // The workflow learns it from the next preference signal or its start, and delivery re-checks it anyway.
+          services.logger.warn(
+            { err: error, category, unsubscribe: 'stored, not signalled' },
+            'one-click unsubscribe stored but the workflow was not told',
+          );
+        }
         return { status: 200, body: { userId, category, status: 'unsubscribed' } };
       },
     }),

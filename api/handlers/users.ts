@@ -125,10 +125,11 @@ export function userOperations(services: ApiServices): Operation[] {
         const patch: Partial<Preferences> = Object.fromEntries(
           Object.entries(body).filter(([, value]) => value !== undefined),
         );
-        const preferences = await storedOr404(params.id, () => repos.preferences.patch(params.id, patch, now));
-        // The whole preference set, not the patch: the workflow converges on what is stored.
-        await signalOr503(services, () => workflows.updatePreferences(params.id, preferences));
-        return { status: 200, body: preferencesBody(preferences) };
+        const stored = await storedOr404(params.id, () => repos.preferences.patch(params.id, patch, now));
+        // The whole preference set with its version, not the patch: the workflow converges on what is stored, and
+        // ignores a signal older than one it applied when two changes overtake each other.
+        await signalOr503(services, () => workflows.updatePreferences(params.id, stored.preferences, stored.version));
+        return { status: 200, body: preferencesBody(stored.preferences) };
       },
     }),
     operation({

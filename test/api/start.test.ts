@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { createRuntimeActivities, type RuntimeActivitiesOptions } from '../../activities/runtime';
 import { createLogger } from '../../api/logger';
 import { startTact, type RunningTact } from '../../api/start';
 import { callApi } from './support';
@@ -60,5 +61,39 @@ describe('npm start', () => {
     expect(ready.body.checks.database).toBe('ok');
     expect(ready.body.checks.temporal).not.toBe('ok');
     expect((await callApi(tact.apiUrl!, 'GET', '/healthz')).status).toBe(200);
+  });
+
+  it('hands TACT_POLICY to the worker activities in roles all and worker', async () => {
+    const policies: RuntimeActivitiesOptions['policy'][] = [];
+    const createActivities = (options: RuntimeActivitiesOptions) => {
+      policies.push(options.policy);
+      return createRuntimeActivities(options);
+    };
+    const TACT_POLICY = '{"dailyCap":2,"categories":{"social":{"sensitive":true}}}';
+    const all = await startTact({
+      env: { TACT_TEMPORAL: 'bundled', TACT_POLICY },
+      dataDir: path.join(dataDir, 'policy-all'),
+      port: 0,
+      temporalPort: 0,
+      print: () => undefined,
+      logger: createLogger({ level: 'silent' }),
+      createActivities,
+    });
+    running.push(all);
+    const worker = await startTact({
+      env: { TACT_ROLE: 'worker', TEMPORAL_ADDRESS: all.temporalAddress, TACT_POLICY },
+      dataDir: path.join(dataDir, 'policy-worker'),
+      print: () => undefined,
+      logger: createLogger({ level: 'silent' }),
+      createActivities,
+    });
+    running.push(worker);
+    expect(policies).toHaveLength(2);
+    for (const policy of policies) {
+      expect(policy?.dailyCap).toBe(2);
+      expect(policy?.categories.social.sensitive).toBe(true);
+      // Defaults stay for what the overrides leave out.
+      expect(policy?.categories.security.sensitive).toBe(true);
+    }
   });
 });

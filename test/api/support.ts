@@ -46,9 +46,9 @@ export class SpyWorkflows implements UserWorkflows {
     this.calls.push({ method: 'updateProfile', userId });
     return this.inner.updateProfile(userId, profile);
   }
-  updatePreferences(userId: string, preferences: Preferences) {
+  updatePreferences(userId: string, preferences: Preferences, version: number) {
     this.calls.push({ method: 'updatePreferences', userId });
-    return this.inner.updatePreferences(userId, preferences);
+    return this.inner.updatePreferences(userId, preferences, version);
   }
   devicesChanged(userId: string, at: EpochMs) {
     this.calls.push({ method: 'devicesChanged', userId });

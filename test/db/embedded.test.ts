@@ -85,6 +85,18 @@ describe('embedded database', () => {
       await db.close();
     }
   });
+
+  it('fail a query that waits longer than the acquire timeout for the one shared connection', async () => {
+    const database = await openDatabase({ dataDir: path.join(tempDir(), 'pglite'), acquireTimeoutMs: 300 });
+    try {
+      const holder = await database.pool.connect();
+      await expect(database.pool.query('SELECT 1')).rejects.toThrow(/timeout exceeded when trying to connect/);
+      holder.release();
+      expect((await database.pool.query<{ one: number }>('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+    } finally {
+      await database.close();
+    }
+  });
 });
 
 describe('data directory lock', () => {
@@ -112,18 +124,32 @@ describe('choosing the database', () => {
       kind: 'postgres',
       databaseUrl: 'postgres://h/db',
       poolMax: 10,
+      acquireTimeoutMs: 15_000,
     });
-    expect(resolveTarget({}, { DATABASE_URL: ' ' })).toEqual({ kind: 'embedded', dataDir: DEFAULT_DATA_DIR });
-    expect(resolveTarget({}, { TACT_DATA_DIR: '/var/tact' })).toEqual({ kind: 'embedded', dataDir: '/var/tact' });
+    expect(resolveTarget({}, { DATABASE_URL: ' ' })).toEqual({
+      kind: 'embedded',
+      dataDir: DEFAULT_DATA_DIR,
+      acquireTimeoutMs: 15_000,
+    });
+    expect(resolveTarget({}, { TACT_DATA_DIR: '/var/tact', TACT_DB_ACQUIRE_TIMEOUT_MS: '2500' })).toEqual({
+      kind: 'embedded',
+      dataDir: '/var/tact',
+      acquireTimeoutMs: 2500,
+    });
   });
 
   it('let explicit options win over the environment', () => {
     const env = { DATABASE_URL: 'postgres://h/db', TACT_DATA_DIR: '/var/tact', TACT_DB_POOL_MAX: '4' };
-    expect(resolveTarget({ dataDir: '/tmp/x' }, env)).toEqual({ kind: 'embedded', dataDir: '/tmp/x' });
+    expect(resolveTarget({ dataDir: '/tmp/x', acquireTimeoutMs: 50 }, env)).toEqual({
+      kind: 'embedded',
+      dataDir: '/tmp/x',
+      acquireTimeoutMs: 50,
+    });
     expect(resolveTarget({ databaseUrl: 'postgres://other/db' }, env)).toEqual({
       kind: 'postgres',
       databaseUrl: 'postgres://other/db',
       poolMax: 4,
+      acquireTimeoutMs: 15_000,
     });
     expect(() => resolveTarget({ databaseUrl: 'postgres://h/db', dataDir: '/tmp/x' }, {})).toThrow(/not both/);
   });
@@ -131,6 +157,9 @@ describe('choosing the database', () => {
   it('reject a pool size that is not a positive integer', () => {
     expect(() => resolveTarget({}, { DATABASE_URL: 'postgres://h/db', TACT_DB_POOL_MAX: 'many' })).toThrow(
       /TACT_DB_POOL_MAX must be a positive integer, got "many"/,
+    );
+    expect(() => resolveTarget({}, { TACT_DB_ACQUIRE_TIMEOUT_MS: '0' })).toThrow(
+      /TACT_DB_ACQUIRE_TIMEOUT_MS must be a positive integer, got "0"/,
     );
   });
 });

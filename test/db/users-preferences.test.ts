@@ -95,12 +95,18 @@ describe('preferences', () => {
   it('apply a patch field by field, keeping absent fields', async () => {
     await addUser('p-patch');
     const repo = preferences();
-    expect(await repo.patch('p-patch', { optedOutCategories: ['marketing', 'social', 'marketing'] }, T0)).toEqual({
+    expect(
+      (await repo.patch('p-patch', { optedOutCategories: ['marketing', 'social', 'marketing'] }, T0)).preferences,
+    ).toEqual({
       ...defaultPreferences(),
       optedOutCategories: ['marketing', 'social'],
     });
     await repo.patch('p-patch', { quietHours: { start: 23 * 60, end: 6 * 60 }, privacyMode: true }, T0 + 1);
-    const after = await repo.patch('p-patch', { globalOptOut: true, optedOutChannels: ['email'] }, T0 + 2);
+    const { preferences: after } = await repo.patch(
+      'p-patch',
+      { globalOptOut: true, optedOutChannels: ['email'] },
+      T0 + 2,
+    );
     expect(after).toEqual({
       globalOptOut: true,
       optedOutCategories: ['marketing', 'social'],
@@ -116,7 +122,7 @@ describe('preferences', () => {
     await addUser('p-quiet');
     const repo = preferences();
     await repo.patch('p-quiet', { quietHours: { start: 0, end: 420 }, nightDelivery: true }, T0);
-    const after = await repo.patch('p-quiet', { quietHours: null, nightDelivery: undefined }, T0 + 1);
+    const { preferences: after } = await repo.patch('p-quiet', { quietHours: null, nightDelivery: undefined }, T0 + 1);
     expect(after.quietHours).toBeNull();
     expect(after.nightDelivery).toBe(true);
   });
@@ -134,6 +140,46 @@ describe('preferences', () => {
       privacyMode: true,
       optedOutChannels: ['sms'],
     });
+  });
+
+  it('number every write with a higher version, concurrent writes included', async () => {
+    await addUser('p-version');
+    const repo = preferences();
+    const first = await repo.patch('p-version', { privacyMode: true }, T0);
+    const concurrent = await Promise.all([
+      repo.patch('p-version', { globalOptOut: true }, T0 + 1),
+      repo.optOutOfCategory('p-version', 'social', T0 + 1),
+      repo.patch('p-version', { nightDelivery: true }, T0 + 1),
+    ]);
+    const versions = concurrent.map((stored) => stored.version);
+    expect(new Set(versions).size).toBe(3);
+    expect(Math.min(...versions)).toBeGreaterThan(first.version);
+    // The highest version is the state in force.
+    const latest = concurrent.find((stored) => stored.version === Math.max(...versions))!;
+    expect(latest.preferences).toEqual(await repo.get('p-version'));
+  });
+
+  it('add a category opt-out atomically, losing neither of two concurrent ones nor a concurrent patch', async () => {
+    await addUser('p-optout');
+    const repo = preferences();
+    await repo.patch('p-optout', { optedOutCategories: ['content'] }, T0);
+    await Promise.all([
+      repo.optOutOfCategory('p-optout', 'marketing', T0 + 1),
+      repo.optOutOfCategory('p-optout', 'social', T0 + 1),
+      repo.patch('p-optout', { privacyMode: true }, T0 + 1),
+    ]);
+    const after = await repo.get('p-optout');
+    expect([...after.optedOutCategories].sort()).toEqual(['content', 'marketing', 'social']);
+    expect(after.privacyMode).toBe(true);
+    const again = await repo.optOutOfCategory('p-optout', 'social', T0 + 2);
+    expect([...again.preferences.optedOutCategories].sort()).toEqual(['content', 'marketing', 'social']);
+    // A user without stored preferences gets the defaults plus the one category.
+    await addUser('p-optout-fresh');
+    expect((await repo.optOutOfCategory('p-optout-fresh', 'reminder', T0)).preferences).toEqual({
+      ...defaultPreferences(),
+      optedOutCategories: ['reminder'],
+    });
+    await expect(repo.optOutOfCategory('p-nobody', 'social', T0)).rejects.toBeInstanceOf(UnknownUserError);
   });
 
   it('refuse preferences for a user without a profile', async () => {

@@ -1,0 +1,99 @@
+// RFC 8058 one-click unsubscribe as mail providers send it: any body (urlencoded, multipart, none), the opt-out
+// added atomically, and a 200 even when the workflow cannot be told at once (the opt-out is stored).
+import { describe, expect, it } from 'vitest';
+import { signUnsubscribeToken } from '../../activities/delivery';
+import type { Category } from '../../domain/types';
+import { uniqueId } from './support';
+import { useScriptedApi } from './scripted-workflows';
+
+const SECRET = 'unsubscribe-test-secret-0123456789abcdef0123';
+const api = useScriptedApi({ unsubscribeSecret: SECRET });
+
+async function userWithLink(category: Category): Promise<{ userId: string; path: string }> {
+  const userId = uniqueId('unsub');
+  await api().repos.users.upsert({ id: userId, timeZone: 'UTC', locale: 'en', attributes: {} }, Date.now());
+  const token = signUnsubscribeToken({ userId, category, issuedAt: Date.now() }, SECRET);
+  return { userId, path: `/v1/unsubscribe/${token}` };
+}
+
+const MULTIPART = '--xyz\r\nContent-Disposition: form-data; name="List-Unsubscribe"\r\n\r\nOne-Click\r\n--xyz--\r\n';
+
+describe('one-click unsubscribe', () => {
+  it.each([
+    ['multipart/form-data', { 'content-type': 'multipart/form-data; boundary=xyz' }, MULTIPART],
+    ['urlencoded', { 'content-type': 'application/x-www-form-urlencoded' }, 'List-Unsubscribe=One-Click'],
+    ['text/plain', { 'content-type': 'text/plain' }, 'List-Unsubscribe=One-Click'],
+    ['no body', {}, undefined],
+  ])('accepts a %s POST', async (_kind, headers, rawBody) => {
+    const { userId, path } = await userWithLink('marketing');
+    const response = await api().call('POST', path, {
+      key: null,
+      headers,
+      ...(rawBody === undefined ? {} : { rawBody }),
+    });
+    expect(response.status, JSON.stringify(response.body)).toBe(200);
+    expect(response.body).toEqual({ userId, category: 'marketing', status: 'unsubscribed' });
+    expect((await api().repos.preferences.get(userId)).optedOutCategories).toEqual(['marketing']);
+  });
+
+  it('signals the full stored preferences with a version above the previous write', async () => {
+    const { userId, path } = await userWithLink('social');
+    const before = await api().repos.preferences.patch(userId, { optedOutCategories: ['content'] }, Date.now());
+    expect((await api().call('POST', path, { key: null })).status).toBe(200);
+    const [signal] = api().workflows.signalsOf('updatePreferences', userId);
+    const { preferences, version } = signal!.args as { preferences: { optedOutCategories: string[] }; version: number };
+    expect(preferences.optedOutCategories).toEqual(['content', 'social']);
+    expect(version).toBeGreaterThan(before.version);
+  });
+
+  it('keeps a category opted out by a concurrent preference change', async () => {
+    const { userId, path } = await userWithLink('marketing');
+    const other = await userWithLink('social');
+    // Same user, two links for two categories, and a PATCH, all at once.
+    const socialPath = `/v1/unsubscribe/${signUnsubscribeToken({ userId, category: 'social', issuedAt: Date.now() }, SECRET)}`;
+    const results = await Promise.all([
+      api().call('POST', path, { key: null }),
+      api().call('POST', socialPath, { key: null }),
+      api().call('PATCH', `/v1/users/${userId}/preferences`, { json: { privacyMode: true } }),
+    ]);
+    expect(results.map((r) => r.status)).toEqual([200, 200, 200]);
+    const stored = await api().repos.preferences.get(userId);
+    expect([...stored.optedOutCategories].sort()).toEqual(['marketing', 'social']);
+    expect(stored.privacyMode).toBe(true);
+    expect((await api().repos.preferences.get(other.userId)).optedOutCategories).toEqual([]);
+  });
+
+  it('answers 200 with the opt-out stored when the workflow service is unreachable', async () => {
+    const { userId, path } = await userWithLink('marketing');
+    api().workflows.failNext();
+    const response = await api().call('POST', path, {
+      key: null,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      rawBody: 'List-Unsubscribe=One-Click',
+    });
+    expect(response.status).toBe(200);
+    expect((await api().repos.preferences.get(userId)).optedOutCategories).toEqual(['marketing']);
+    expect(api().workflows.signalsOf('updatePreferences', userId)).toHaveLength(0);
+  });
+
+  it('documents both form media types in OpenAPI', async () => {
+    const doc = (await api().call('GET', '/v1/openapi.json')).body;
+    const content = doc.paths['/v1/unsubscribe/{token}'].post.requestBody.content;
+    expect(Object.keys(content).sort()).toEqual(['application/x-www-form-urlencoded', 'multipart/form-data']);
+  });
+});
+
+describe('preference signals', () => {
+  it('carry the full stored preferences and a version that grows with every write', async () => {
+    const { userId } = await userWithLink('marketing');
+    await api().call('PATCH', `/v1/users/${userId}/preferences`, { json: { optedOutChannels: ['sms'] } });
+    await api().call('PATCH', `/v1/users/${userId}/preferences`, { json: { privacyMode: true } });
+    const signals = api()
+      .workflows.signalsOf('updatePreferences', userId)
+      .map((call) => call.args as { preferences: Record<string, unknown>; version: number });
+    expect(signals).toHaveLength(2);
+    expect(signals[1]!.version).toBeGreaterThan(signals[0]!.version);
+    // The whole set, not the patch: the second signal still carries the first change.
+    expect(signals[1]!.preferences).toMatchObject({ optedOutChannels: ['sms'], privacyMode: true });
+  });
+});
