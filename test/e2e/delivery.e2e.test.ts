@@ -57,6 +57,8 @@ describe('delivery end to end', () => {
   let tact: TactTestWorker | undefined;
   let env: TestWorkflowEnvironment;
   let server: Server;
+  /** Time-skipping server clock minus the real one, refreshed whenever the test reads workflow time. */
+  let clockOffset = 0;
   let baseUrl: string;
   let apiKey: string;
   /** What the workflow passed to the (real) scoring activity: how receipts feed scoring. */
@@ -101,6 +103,8 @@ describe('delivery end to end', () => {
       }),
       logger: createLogger({ level: 'silent' }),
       unsubscribeSecret: runtime.unsubscribe.secret,
+      // The API judges client times against its clock: here, the time-skipping server's.
+      now: () => Date.now() + clockOffset,
     });
     server = await new Promise<Server>((resolve) => {
       const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
@@ -146,7 +150,11 @@ describe('delivery end to end', () => {
   }
 
   /** The skipped-ahead workflow clock, not the wall clock the API would default `occurredAt` to. */
-  const workflowNow = async () => new Date(await env.currentTimeMs()).toISOString();
+  const workflowNow = async () => {
+    const now = await env.currentTimeMs();
+    clockOffset = now - Date.now();
+    return new Date(now).toISOString();
+  };
 
   const state = () => ok<StateBody>('GET', `/v1/users/${USER}/state`);
 
