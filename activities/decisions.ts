@@ -1,6 +1,6 @@
 // Recording decisions through the DecisionStore port, and an in-memory store for tests and dry runs.
-import type { DecisionStore } from '../domain/ports';
-import type { Decision } from '../domain/types';
+import type { DecisionStore, SendHistorySource } from '../domain/ports';
+import type { Decision, EpochMs, SendRecord } from '../domain/types';
 import type { RecordDecisionsInput } from './types';
 
 export function createRecordDecisions(store: DecisionStore): (input: RecordDecisionsInput) => Promise<void> {
@@ -11,7 +11,7 @@ export function createRecordDecisions(store: DecisionStore): (input: RecordDecis
 }
 
 /** Keeps decisions in memory, idempotent on (userId, candidateId) like the PostgreSQL store. */
-export class InMemoryDecisionStore implements DecisionStore {
+export class InMemoryDecisionStore implements DecisionStore, SendHistorySource {
   private readonly byUser = new Map<string, Map<string, Decision>>();
 
   async recordDecisions(userId: string, decisions: Decision[]): Promise<void> {
@@ -23,6 +23,15 @@ export class InMemoryDecisionStore implements DecisionStore {
     for (const decision of decisions) {
       if (!log.has(decision.candidateId)) log.set(decision.candidateId, decision);
     }
+  }
+
+  async recentSends(userId: string, since: EpochMs, atLeast: number): Promise<SendRecord[]> {
+    const sends: SendRecord[] = [];
+    for (const { candidateId, category, outcome } of this.decisionsFor(userId)) {
+      if (outcome.kind === 'sent') sends.push({ candidateId, category, channel: outcome.channel, at: outcome.at });
+    }
+    sends.sort((a, b) => a.at - b.at);
+    return sends.filter((send, i) => send.at > since || i >= sends.length - atLeast);
   }
 
   /** A user's decisions in the order they were first recorded. */

@@ -1,21 +1,29 @@
 // Wires the user workflow's activities from injected dependencies.
 import { Context } from '@temporalio/activity';
 import { DEFAULT_POLICY, type PolicyConfig } from '../domain';
-import type { DecisionStore, UserSettingsSource } from '../domain/ports';
+import type { DecisionStore, SendHistorySource, UserSettingsSource } from '../domain/ports';
 import type { EpochMs } from '../domain/types';
 import { createRecordDecisions } from './decisions';
 import { createScoreCandidates } from './scoring';
 import { createSendNotification, type Deliver, type ScoreCandidates } from './send';
 import type { TactActivities } from './types';
-import { createLoadUserSettings, InMemoryUserSettings } from './user-settings';
+import { createLoadUserSettings, InMemoryUserSettings, NO_SEND_HISTORY } from './user-settings';
 
 export type { Deliver, ScoreCandidates };
 
 export interface ActivityDeps {
   decisions: DecisionStore;
   deliver: Deliver;
-  /** Stored profiles and preferences; an empty in-memory store by default (every user starts on the defaults). */
+  /**
+   * Stored profiles and preferences, read when a workflow starts and on every send attempt; an empty in-memory store
+   * by default (every user starts on the defaults, and sends keep the workflow's snapshot).
+   */
   settings?: UserSettingsSource;
+  /**
+   * What earlier runs of a user's workflow sent, loaded by a fresh run so caps and cooldown survive a lost run: the
+   * decision log. None by default (a fresh run then starts with no sends).
+   */
+  sendHistory?: SendHistorySource;
   policy?: PolicyConfig;
   /** The scoring model (PRODUCT.md §6); the domain's heuristic prior under `policy` by default. */
   score?: ScoreCandidates;
@@ -25,11 +33,18 @@ export interface ActivityDeps {
 
 export function createActivities(deps: ActivityDeps): TactActivities {
   const scoreCandidates = deps.score ?? createScoreCandidates(deps.policy ?? DEFAULT_POLICY);
+  const settings = deps.settings ?? new InMemoryUserSettings();
   return {
-    loadUserSettings: createLoadUserSettings(deps.settings ?? new InMemoryUserSettings()),
+    loadUserSettings: createLoadUserSettings(settings, deps.sendHistory ?? NO_SEND_HISTORY),
     scoreCandidates,
     deliverNotification: (input) => deps.deliver(input),
-    sendNotification: createSendNotification(deps.deliver, deps.decisions, deps.now ?? Date.now, scoreCandidates),
+    sendNotification: createSendNotification({
+      deliver: deps.deliver,
+      decisions: deps.decisions,
+      settings,
+      score: scoreCandidates,
+      now: deps.now ?? Date.now,
+    }),
     recordDecisions: createRecordDecisions(deps.decisions),
   };
 }
@@ -56,5 +71,5 @@ export function createDryRunDeliver(now: () => number = Date.now): Deliver {
 }
 
 export { InMemoryDecisionStore } from './decisions';
-export { createStoredUserSettings, InMemoryUserSettings } from './user-settings';
+export { createStoredSendHistory, createStoredUserSettings, InMemoryUserSettings } from './user-settings';
 export type * from './types';

@@ -35,7 +35,7 @@ import {
 } from './localization';
 import { createActivities } from './index';
 import type { TactActivities } from './types';
-import { createStoredUserSettings } from './user-settings';
+import { createStoredSendHistory, createStoredUserSettings } from './user-settings';
 
 /** Structured log sink. Fields never carry tokens, addresses, phone numbers, message text or secrets. */
 export type RuntimeLog = (
@@ -128,15 +128,17 @@ export async function createRuntimeActivities(options: RuntimeActivitiesOptions)
     const described = describeProviders(providers);
     log('info', 'delivery.providers', { ...described, templateOverrides: overrides.size() });
     const snapshot = overrides;
+    const decisions = new DecisionRepository(options.pool);
     return {
       activities: createActivities({
-        decisions: new DecisionRepository(options.pool),
+        decisions,
         deliver,
         policy,
         settings: createStoredUserSettings({
           users: new UserRepository(options.pool),
           preferences: new PreferencesRepository(options.pool),
         }),
+        sendHistory: createStoredSendHistory(decisions),
       }),
       channels: described,
       unsubscribe,

@@ -1,15 +1,22 @@
-// The user workflow's send, in one activity call (one Temporal action): re-score the pending candidates with the
-// model and re-run the auction on those scores, then deliver, then write the outcome to the decision log together
-// with the decisions the workflow has buffered.
+// The user workflow's send, in one activity call (one Temporal action): check the send against the user's current
+// stored settings at the real send time, re-score the best pending candidates with the model and re-run the
+// auction on those scores, then deliver, then write the outcome to the decision log together with the decisions
+// the workflow has buffered.
+//
+// Why the check is here: a send is planned on the workflow's snapshot, and its attempts are retried for a while
+// (a provider outage) while the signals that would change the plan wait in the workflow's inbox. Every attempt
+// reads the stored opt-outs and quiet hours and compares them with its own clock, and declines rather than send
+// inside quiet hours or after an opt-out (PRODUCT.md §3, §4.5). Caps and cooldown need no second look: they change
+// only through sends, and the workflow makes one at a time.
 //
 // Why the auction is re-run here: the workflow plans on in-workflow priors (pure, free), and the model's scores
 // decide only at send time. Scoring in a separate activity before each send cost a second action per send; scoring
 // here lets the model veto the send instead ("outbid"), in which case nothing is delivered and the workflow
-// re-plans on the returned scores. Rules (caps, cooldown, quiet hours, opt-outs) were already checked by the
-// workflow's plan at the same instant; the auction here can only change which candidate is worth sending when.
+// re-plans on the returned scores.
 import { Context, log } from '@temporalio/activity';
-import { DEFAULT_POLICY, heuristicScore, plan, withOverrides } from '../domain';
-import type { DecisionStore } from '../domain/ports';
+import { checkAtSend, DEFAULT_POLICY, heuristicScore, isValidTimeZone, plan, withOverrides } from '../domain';
+import type { PolicyConfig } from '../domain/config';
+import type { DecisionStore, StoredUserSettings, UserSettingsSource } from '../domain/ports';
 import type { Candidate, Decision, EpochMs, Score } from '../domain/types';
 import type {
   DeliverNotificationInput,
@@ -22,6 +29,16 @@ import type {
 
 export type Deliver = (input: DeliverNotificationInput) => Promise<DeliveryResult>;
 export type ScoreCandidates = (input: ScoreCandidatesInput) => Promise<Score[]>;
+
+export interface SendDeps {
+  deliver: Deliver;
+  decisions: DecisionStore;
+  /** The user's current stored settings, read on every attempt. */
+  settings: UserSettingsSource;
+  score: ScoreCandidates;
+  /** The real send time (and the date of a failure). */
+  now: () => EpochMs;
+}
 
 /** The outcome a delivery result means for its candidate; `failedAt` dates a failure (a delivery carries its own time). */
 export function deliveryDecision(candidate: Candidate, result: DeliveryResult, failedAt: EpochMs): Decision {
@@ -36,24 +53,39 @@ export function deliveryDecision(candidate: Candidate, result: DeliveryResult, f
 }
 
 export function createSendNotification(
-  deliver: Deliver,
-  store: DecisionStore,
-  now: () => EpochMs,
-  score: ScoreCandidates,
+  deps: SendDeps,
 ): (input: SendNotificationInput) => Promise<SendNotificationResult> {
-  return async ({ delivery, unrecorded, auction }) => {
-    const scores = auction === undefined ? [] : await modelScores(score, auction.scoring);
+  return async ({ delivery: planned, unrecorded, auction, policy }) => {
+    const context = Context.current();
+    const config = withOverrides(DEFAULT_POLICY, policy ?? {});
+    // A read failure rejects: Temporal retries the attempt rather than send on a snapshot that may be stale.
+    const settings = await deps.settings.load(planned.userId);
+    context.heartbeat('settings checked');
+    const delivery = current(planned, settings);
+    const check = checkAtSend(
+      delivery.candidate,
+      delivery.channels,
+      delivery.preferences,
+      delivery.profile.timeZone,
+      deps.now(),
+      config,
+    );
+    if (check.kind !== 'send') return { kind: 'declined', check, settings };
+    delivery.channels = check.channels;
+
+    const scores = auction === undefined ? [] : await modelScores(deps.score, auction.scoring);
+    context.heartbeat('scored');
     // Only the first attempt may be outbid: a retry follows an attempt that passed the auction and may already have
     // reached some endpoints, and a model updated in between must not leave that notification half-sent.
-    if (auction !== undefined && Context.current().info.attempt === 1) {
-      const instead = outbidBy(delivery, auction, scores);
+    if (auction !== undefined && context.info.attempt === 1) {
+      const instead = outbidBy(delivery, auction, scores, config);
       if (instead !== null) return { kind: 'outbid', scores, why: instead };
     }
     // A delivery error propagates: Temporal retries it (the ledger keeps retries from sending twice).
-    const result = await deliver(delivery);
-    const decision = deliveryDecision(delivery.candidate, result, now());
+    const result = await deps.deliver(delivery);
+    const decision = deliveryDecision(delivery.candidate, result, deps.now());
     try {
-      await store.recordDecisions(delivery.userId, [...unrecorded, decision]);
+      await deps.decisions.recordDecisions(delivery.userId, [...unrecorded, decision]);
       return { kind: 'attempted', delivery: result, decision, recorded: true, scores };
     } catch (err) {
       // Retrying the activity for the log would hold the delivery's outcome hostage to the database.
@@ -63,6 +95,16 @@ export function createSendNotification(
       });
       return { kind: 'attempted', delivery: result, decision, recorded: false, scores };
     }
+  };
+}
+
+/** The planned delivery under the stored settings (the plan's snapshot for what was never stored, or is invalid). */
+function current(planned: DeliverNotificationInput, stored: StoredUserSettings): DeliverNotificationInput {
+  const timeZone = stored.profile !== null && isValidTimeZone(stored.profile.timeZone) ? stored.profile.timeZone : null;
+  return {
+    ...planned,
+    profile: timeZone === null ? planned.profile : { ...planned.profile, timeZone },
+    preferences: stored.preferences ?? planned.preferences,
   };
 }
 
@@ -83,17 +125,21 @@ async function modelScores(score: ScoreCandidates, input: ScoreCandidatesInput):
  * What the auction does instead of sending this candidate now, given the model's scores (priors for the rest,
  * as the workflow plans), at the workflow's decision time; null when it still sends it.
  */
-function outbidBy(delivery: DeliverNotificationInput, auction: SendAuction, scores: Score[]): string | null {
-  const config = withOverrides(DEFAULT_POLICY, auction.policy ?? {});
+function outbidBy(
+  delivery: DeliverNotificationInput,
+  auction: SendAuction,
+  scores: Score[],
+  config: PolicyConfig,
+): string | null {
   const { scoring } = auction;
   const byId: Record<string, Score> = {};
-  for (const candidate of auction.pending) byId[candidate.id] = heuristicScore(candidate, scoring, config);
+  for (const candidate of scoring.candidates) byId[candidate.id] = heuristicScore(candidate, scoring, config);
   for (const s of scores) byId[s.candidateId] = s;
   const { action } = plan(
     {
       profile: delivery.profile,
       preferences: delivery.preferences,
-      pending: auction.pending,
+      pending: scoring.candidates,
       sends: scoring.recentSends,
       lastEngagementAt: auction.lastEngagementAt,
       userSince: auction.userSince,

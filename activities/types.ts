@@ -1,6 +1,7 @@
 // The activity interface of the user workflow, in one place: the workflow proxies it, activities/index.ts implements it.
 import type { DeepPartial, PolicyConfig } from '../domain/config';
 import type { StoredUserSettings } from '../domain/ports';
+import type { SendCheck } from '../domain/send-check';
 import type {
   Candidate,
   Channel,
@@ -44,14 +45,14 @@ export type DeliveryResult =
  * activity call as the delivery: the workflow plans on in-workflow priors and lets the model have the last word.
  */
 export interface SendAuction {
-  /** Every pending non-critical candidate (the one to send included), scored by the model in this call. */
+  /**
+   * The contenders: the best pending non-critical candidates under the workflow's scores (a bounded few, the one to
+   * send included), scored by the model in this call. Critical candidates never compete: the workflow sends them
+   * first whenever one is due.
+   */
   scoring: ScoreCandidatesInput;
-  /** Every pending candidate; critical ones keep the in-workflow prior, as the workflow plans them. */
-  pending: Candidate[];
   lastEngagementAt?: EpochMs;
   userSince: EpochMs;
-  /** The workflow's policy overrides (RuntimeOptions.policy), so the auction is judged under the workflow's rules. */
-  policy?: DeepPartial<PolicyConfig>;
 }
 
 export interface SendNotificationInput {
@@ -60,6 +61,11 @@ export interface SendNotificationInput {
   unrecorded: Decision[];
   /** Absent when the workflow's scores are already fresh model scores (or the candidate is critical). */
   auction?: SendAuction;
+  /**
+   * The workflow's policy overrides (RuntimeOptions.policy), so the send-time check and the auction are judged under
+   * the workflow's rules.
+   */
+  policy?: DeepPartial<PolicyConfig>;
 }
 
 export type SendNotificationResult =
@@ -77,6 +83,15 @@ export type SendNotificationResult =
       scores: Score[];
     }
   | {
+      /**
+       * At the real send time, the user's current stored settings forbid this send (quiet hours, an opt-out made
+       * since the plan): nothing was delivered or recorded. The workflow adopts `settings` and re-plans.
+       */
+      kind: 'declined';
+      check: Exclude<SendCheck, { kind: 'send' }>;
+      settings: StoredUserSettings;
+    }
+  | {
       /** On fresh scores the auction no longer sends this candidate now: nothing was delivered or recorded. */
       kind: 'outbid';
       scores: Score[];
@@ -91,14 +106,24 @@ export interface RecordDecisionsInput {
 
 export interface LoadUserSettingsInput {
   userId: string;
+  /** Sends decided after this are loaded (the workflow's rules look this far back)… */
+  sendsSince: EpochMs;
+  /** …and at least this many of the newest, whatever their age (the low-responder window). */
+  atLeastSends: number;
+}
+
+/** What a fresh run starts from: the stored settings, and the sends earlier runs made (oldest first, with receipts). */
+export interface LoadedUserSettings extends StoredUserSettings {
+  recentSends: SendRecord[];
 }
 
 export interface TactActivities {
   /**
-   * The user's stored profile and preferences (null for what was never stored). A fresh user workflow run (not a
-   * continue-as-new) applies them before its first decision; a read failure rejects, so the workflow retries.
+   * The user's stored profile and preferences (null for what was never stored) and recent sends. A fresh user
+   * workflow run (not a continue-as-new) applies them before its first decision, so caps and cooldown survive a
+   * terminated or lost run; a read failure rejects, so the workflow retries.
    */
-  loadUserSettings(input: LoadUserSettingsInput): Promise<StoredUserSettings>;
+  loadUserSettings(input: LoadUserSettingsInput): Promise<LoadedUserSettings>;
   /**
    * The scoring model on its own: one score per input candidate, same order. The user workflow scores inside
    * sendNotification instead (one activity call per send, not two).

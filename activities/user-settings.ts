@@ -1,13 +1,66 @@
 // The loadUserSettings activity and its sources: what a (re)started user workflow applies before its first decision.
-import type { StoredUserSettings, UserSettingsSource } from '../domain/ports';
-import type { Preferences, UserProfile } from '../domain/types';
+import type { LogPosition, PositionedDecision } from '../db/decisions';
+import type { SendHistorySource, StoredUserSettings, UserSettingsSource } from '../domain/ports';
+import { withReceipt } from '../domain/receipts';
+import type { NotificationEventType, Preferences, SendRecord, UserProfile } from '../domain/types';
 import { defaultPreferences } from '../domain/user-defaults';
-import type { LoadUserSettingsInput } from './types';
+import type { LoadedUserSettings, LoadUserSettingsInput } from './types';
+
+/** A source that knows no sends (tests and tools that never send through the decision log). */
+export const NO_SEND_HISTORY: SendHistorySource = { recentSends: async () => [] };
 
 export function createLoadUserSettings(
   source: UserSettingsSource,
-): (input: LoadUserSettingsInput) => Promise<StoredUserSettings> {
-  return ({ userId }) => source.load(userId);
+  history: SendHistorySource,
+): (input: LoadUserSettingsInput) => Promise<LoadedUserSettings> {
+  return async ({ userId, sendsSince, atLeastSends }) => {
+    const [settings, recentSends] = await Promise.all([
+      source.load(userId),
+      history.recentSends(userId, sendsSince, atLeastSends),
+    ]);
+    return { ...settings, recentSends };
+  };
+}
+
+/** The decision-log read the stored send history needs (db/decisions.ts DecisionRepository implements it). */
+export interface SentDecisionLog {
+  listBefore(
+    userId: string,
+    options: { limit: number; before: LogPosition | null; outcome: 'sent' },
+  ): Promise<{ entries: PositionedDecision[]; more: boolean }>;
+}
+
+const HISTORY_PAGE = 500;
+
+/** Sends from the decision log, with their receipts, paged newest first until old enough. */
+export function createStoredSendHistory(log: SentDecisionLog): SendHistorySource {
+  return {
+    async recentSends(userId, since, atLeast) {
+      const newestFirst: SendRecord[] = [];
+      let before: LogPosition | null = null;
+      for (;;) {
+        const { entries, more } = await log.listBefore(userId, { limit: HISTORY_PAGE, before, outcome: 'sent' });
+        for (const { decision } of entries) {
+          const { outcome } = decision;
+          if (outcome.kind !== 'sent') continue;
+          if (outcome.at <= since && newestFirst.length >= atLeast) return newestFirst.reverse();
+          let send: SendRecord = {
+            candidateId: decision.candidateId,
+            category: decision.category,
+            channel: outcome.channel,
+            at: outcome.at,
+          };
+          for (const [type, at] of Object.entries(decision.receipts ?? {}) as [NotificationEventType, number][]) {
+            send = withReceipt(send, { type, at });
+          }
+          newestFirst.push(send);
+        }
+        const last = entries.at(-1);
+        if (!more || last === undefined) return newestFirst.reverse();
+        before = last.position;
+      }
+    },
+  };
 }
 
 /** The repository reads the source needs (db/users.ts and db/preferences.ts implement them). */

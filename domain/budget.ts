@@ -3,7 +3,7 @@
 import { DEFAULT_POLICY, WEEK_MS, categoryPolicy, isBudgeted } from './config';
 import type { PolicyConfig } from './config';
 import { isKnownCategory } from './eligibility';
-import { startOfLocalDay } from './time';
+import { HOUR_MS, startOfLocalDay } from './time';
 import type { EpochMs, SendRecord, UserProfile } from './types';
 
 /** What the budget rules need to know about a user. */
@@ -78,6 +78,15 @@ export function cooldownUntil(state: BudgetState, now: EpochMs, config: PolicyCo
   return until > now ? until : null;
 }
 
+/** Critical notifications sent in the rolling hour up to `now`, for the per-user ceiling (criticalSendsPerHour). */
+export function criticalSendsLastHour(
+  sends: SendRecord[],
+  now: EpochMs,
+  config: PolicyConfig = DEFAULT_POLICY,
+): number {
+  return sends.filter((s) => s.at > now - HOUR_MS && s.at <= now && !isNonCriticalSend(s, config)).length;
+}
+
 export function lastNonCriticalSendAt(sends: SendRecord[], config: PolicyConfig): EpochMs | null {
   let last: EpochMs | null = null;
   for (const send of sends) {
@@ -93,6 +102,11 @@ export function lastNonCriticalSendAt(sends: SendRecord[], config: PolicyConfig)
 export function pruneSends(sends: SendRecord[], now: EpochMs, config: PolicyConfig = DEFAULT_POLICY): SendRecord[] {
   const ordered = [...sends].sort((a, b) => a.at - b.at);
   const keepFrom = Math.max(0, ordered.length - config.lowResponderWindow);
-  const horizon = Math.max(WEEK_MS, config.cooldownMs);
+  const horizon = sendsHorizonMs(config);
   return ordered.filter((send, i) => i >= keepFrom || send.at > now - horizon);
+}
+
+/** How far back a rule may look at sends (besides the last `lowResponderWindow`, kept whatever their age). */
+export function sendsHorizonMs(config: PolicyConfig = DEFAULT_POLICY): number {
+  return Math.max(WEEK_MS, config.cooldownMs);
 }

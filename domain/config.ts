@@ -24,6 +24,12 @@ export interface PolicyConfig {
   scoreFloor: number;
   /** How long a dedupeKey is remembered after admission. */
   dedupeWindowMs: number;
+  /**
+   * Critical notifications per user per rolling hour (default 10): critical bypasses every budget, so a flood of
+   * e.g. password-reset events would otherwise notify (and grow the workflow's history) without limit. Beyond it a
+   * critical candidate ends `rate_limited`.
+   */
+  criticalSendsPerHour: number;
 }
 
 export type DeepPartial<T> = T extends readonly unknown[]
@@ -95,6 +101,7 @@ export const DEFAULT_POLICY: PolicyConfig = {
   defaultQuietHours: { start: 22 * 60, end: 7 * 60 },
   scoreFloor: 0.02,
   dedupeWindowMs: DAY_MS,
+  criticalSendsPerHour: 10,
 };
 
 /** Critical and transactional notifications are urgent: sent as soon as the rules allow, no send-time optimization. */
@@ -169,7 +176,13 @@ export function policyProblems(config: PolicyConfig): string[] {
       problems.push(`categories.${category}.ttlMs must be a positive duration`);
     }
   }
-  for (const key of ['dailyCap', 'lowResponderDailyCap', 'lowResponderWindow', 'dormantWeeklyCap'] as const) {
+  for (const key of [
+    'dailyCap',
+    'lowResponderDailyCap',
+    'lowResponderWindow',
+    'dormantWeeklyCap',
+    'criticalSendsPerHour',
+  ] as const) {
     if (!isCount(config[key])) problems.push(`${key} must be a non-negative integer`);
   }
   for (const key of ['dormantAfterMs', 'cooldownMs', 'dedupeWindowMs'] as const) {

@@ -11,4 +11,5 @@ export * from './send-time';
 export * from './scoring';
 export * from './ports';
 export * from './receipts';
+export * from './send-check';
 export * from './user-defaults';

@@ -6,6 +6,8 @@
 //     no channel left after channel opt-outs → drop `no_channel`.
 //  2. expired (now ≥ expiresAt) → drop `low_score` if it was being held for its score, else `expired`.
 //     The outcome time is its expiresAt (it may be noticed at a later re-plan; no timer is spent on it).
+//  2b. critical, and the user already got `criticalSendsPerHour` critical notifications in the last hour → drop
+//     `rate_limited` at once (its TTL is short, and a flood must neither notify nor grow the history without end).
 //  3. dormant user and businessValue below the dormant minimum → drop `daily_cap` (adaptive cap) at once.
 //  4. the earliest time every rule allows (notBefore, quiet hours, cooldown, daily/adaptive/category caps) is
 //     computed under the sends known now. If only the caps push it past its expiry → drop `daily_cap`/
@@ -23,7 +25,7 @@
 // the first expiry so every candidate gets its outcome without polling.
 import { DEFAULT_POLICY, categoryPolicy, isBudgeted, isUrgent } from './config';
 import type { PolicyConfig } from './config';
-import { budgetLeftToday, cooldownUntil, pruneSends } from './budget';
+import { budgetLeftToday, cooldownUntil, criticalSendsLastHour, pruneSends } from './budget';
 import { earliestAllowed, ruleContext } from './earliest';
 import type { Constraint, Earliest, RuleContext } from './earliest';
 import { allowedChannels, ineligibility } from './eligibility';
@@ -162,6 +164,7 @@ export function plan(
   const drops: Decision[] = [];
   const options: Option[] = [];
   const waitingToExpire: { candidate: Candidate; why: string }[] = [];
+  const criticalLastHour = criticalSendsLastHour(state.sends, now, config);
   // Candidates pushed to the same instant (the end of quiet hours, the next local day) share its send slots.
   const { engagement } = state;
   const slots = new Map<EpochMs, SendSlot[]>();
@@ -199,6 +202,12 @@ export function plan(
       continue;
     }
     const policy = categoryPolicy(config, candidate.category);
+    if (policy.priorityClass === 'critical' && criticalLastHour >= config.criticalSendsPerHour) {
+      drops.push(
+        drop(candidate, 'rate_limited', now, `${config.criticalSendsPerHour} critical notifications in the last hour`),
+      );
+      continue;
+    }
     const { dormant } = ctx.status;
     if (dormant !== null && isBudgeted(policy.priorityClass) && candidate.businessValue < dormant.minBusinessValue) {
       drops.push(
@@ -311,6 +320,11 @@ function sendAction(option: Option, why: string): PlanAction {
 export type DedupeKeys = Record<string, EpochMs>;
 
 const ID_PREFIX = 'id:';
+/**
+ * The most entries admission remembers, ids and dedupeKeys together (the oldest go first): the memory is workflow
+ * state, and a flood within the dedupe window must not grow it without end.
+ */
+export const MAX_ADMISSION_MEMORY = 2_000;
 
 /** How long an admitted candidate id is remembered: long enough to outlive any candidate's TTL. */
 function idMemoryMs(config: PolicyConfig): number {
@@ -350,7 +364,9 @@ export function admit(
 /**
  * Updates what admission remembers after `admit` returned `suppression` for `candidate`: its id (unless it was
  * itself a duplicate: a stream of duplicates must not extend the memory), its dedupeKey only when admitted, and
- * forgets entries no rule needs any more. Call it for every candidate passed to admit.
+ * forgets entries no rule needs any more, then the oldest beyond MAX_ADMISSION_MEMORY. Call it for every candidate
+ * passed to admit. Updates `dedupeKeys` in place and returns it: copying a memory of thousands of keys on every
+ * admission made a burst of events cost seconds of workflow-task time.
  */
 export function rememberAdmission(
   dedupeKeys: DedupeKeys,
@@ -360,14 +376,20 @@ export function rememberAdmission(
   config: PolicyConfig = DEFAULT_POLICY,
 ): DedupeKeys {
   const idMemory = idMemoryMs(config);
-  const kept: DedupeKeys = {};
-  for (const [key, at] of Object.entries(dedupeKeys)) {
-    if (now - at < (key.startsWith(ID_PREFIX) ? idMemory : config.dedupeWindowMs)) kept[key] = at;
+  for (const key in dedupeKeys) {
+    if (now - dedupeKeys[key]! >= (key.startsWith(ID_PREFIX) ? idMemory : config.dedupeWindowMs)) {
+      delete dedupeKeys[key];
+    }
   }
   const duplicate = suppression?.outcome.kind === 'suppressed' && suppression.outcome.reason === 'duplicate';
-  if (!duplicate) kept[ID_PREFIX + candidate.id] = now;
-  if (suppression === null && candidate.dedupeKey !== undefined) kept[candidate.dedupeKey] = now;
-  return kept;
+  if (!duplicate) dedupeKeys[ID_PREFIX + candidate.id] = now;
+  if (suppression === null && candidate.dedupeKey !== undefined) dedupeKeys[candidate.dedupeKey] = now;
+  const keys = Object.keys(dedupeKeys);
+  if (keys.length > MAX_ADMISSION_MEMORY) {
+    const oldest = keys.sort((a, b) => dedupeKeys[a]! - dedupeKeys[b]!).slice(0, keys.length - MAX_ADMISSION_MEMORY);
+    for (const key of oldest) delete dedupeKeys[key];
+  }
+  return dedupeKeys;
 }
 
 /** Drops what rules no longer allow after a preference change (opt-outs take effect immediately). */

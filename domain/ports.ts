@@ -8,6 +8,7 @@ import type {
   NotificationEvent,
   Outcome,
   Preferences,
+  SendRecord,
   UserProfile,
 } from './types';
 
@@ -39,6 +40,15 @@ export interface StoredUserSettings {
 export interface UserSettingsSource {
   /** Rejects when the store cannot be read: "unknown" must never pass for "nothing stored". */
   load(userId: string): Promise<StoredUserSettings>;
+}
+
+/** Where a fresh user workflow run reads what earlier runs sent (a terminated or lost run's sends included). */
+export interface SendHistorySource {
+  /**
+   * The user's sent notifications decided after `since`, and at least the last `atLeast` of them whatever their
+   * age, oldest first, with the receipts known for them. Rejects when the store cannot be read.
+   */
+  recentSends(userId: string, since: EpochMs, atLeast: number): Promise<SendRecord[]>;
 }
 
 export interface DecisionStore {

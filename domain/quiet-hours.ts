@@ -40,3 +40,18 @@ export function quietHoursEnd(
   if (window === null || !minuteInWindow(localParts(at, tz).minuteOfDay, window)) return null;
   return nextLocalTime(at, tz, window.end);
 }
+
+/**
+ * When quiet hours next begin: `at` itself when it is inside them, else the next local start of the window; null
+ * when the user has none. A non-critical send must not be attempted from then on.
+ */
+export function nextQuietHoursStart(
+  at: EpochMs,
+  tz: string,
+  prefs: Preferences,
+  config: PolicyConfig = DEFAULT_POLICY,
+): EpochMs | null {
+  const window = effectiveQuietHours(prefs, config);
+  if (window === null) return null;
+  return minuteInWindow(localParts(at, tz).minuteOfDay, window) ? at : nextLocalTime(at, tz, window.start);
+}

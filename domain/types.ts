@@ -99,6 +99,8 @@ export const SUPPRESSION_REASONS = [
   'no_channel',
   'delivery_failed',
   'template_error',
+  /** A critical notification beyond the per-user ceiling (PolicyConfig.criticalSendsPerHour), or a full queue. */
+  'rate_limited',
 ] as const;
 export type SuppressionReason = (typeof SUPPRESSION_REASONS)[number];
 

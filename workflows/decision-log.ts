@@ -14,6 +14,11 @@ import type { UserState } from './user-state';
 export const DEFAULT_DECISION_LOG_DELAY_MS = 24 * 60 * 60_000;
 /** A buffer this full is written before the next sleep even when a send is near: it bounds the carried state. */
 export const MAX_UNRECORDED_DECISIONS = 100;
+/**
+ * The most buffered decisions one activity call carries (a send's or a recordDecisions call's), so a burst of drops
+ * (a full queue evicting, a flood of rate-limited critical events) never builds an input near Temporal's 2 MB limit.
+ */
+export const MAX_DECISIONS_PER_CALL = 500;
 
 /**
  * Whether the buffered decisions must be written before the workflow sleeps until `wakeAt` (null: until a signal).

@@ -3,6 +3,7 @@
 import {
   admit,
   candidatesFromEvent,
+  categoryPolicy,
   defaultPreferences,
   defaultProfile,
   dropOptedOut,
@@ -79,8 +80,11 @@ export interface UserState {
   engagement: { counts: HourOfWeekCounts; updatedAt?: EpochMs };
   /** Admission memory (dedupe keys and candidate ids → when admitted), kept by the domain's rememberAdmission. */
   dedupeKeys: Record<string, EpochMs>;
-  /** Recently seen event and candidate ids (`event:<id>`, `candidate:<id>`), oldest first, bounded. */
-  seenIds: string[];
+  /**
+   * Recently seen event and candidate ids (`event:<id>`, `candidate:<id>`) → when first seen, oldest first:
+   * remembered for EVENT_ID_MEMORY_MS, and at most the newest SEEN_IDS_CAP of those.
+   */
+  seenIds: Record<string, EpochMs>;
   /** Newest last, bounded; for the state query. */
   recentDecisions: Decision[];
   /** Decisions not yet in the decision log, oldest first (see decision-log.ts for when they are written). */
@@ -97,12 +101,25 @@ export interface CarriedState {
 }
 
 const HOURS_PER_WEEK = 168;
+/**
+ * Event ids are remembered for 72 hours, and at most the last SEEN_IDS_CAP per user (a user with more events than
+ * that in 72 hours has the oldest forgotten sooner): a re-sent event within that memory is a duplicate. The cap
+ * bounds the workflow state carried in history; the API's own idempotency record sits in front of it.
+ */
+export const EVENT_ID_MEMORY_MS = 72 * 60 * 60_000;
 export const SEEN_IDS_CAP = 2_000;
+/** A receipt or engagement time further in the future than this (a client clock ahead) is taken as now. */
+export const MAX_CLOCK_SKEW_MS = 2 * 60_000;
 /**
  * The state view's recent decisions include every decision not yet written to the decision log (those are
  * always the newest, since each write flushes the whole buffer), so the API can merge them into the log.
  */
 export const RECENT_DECISIONS_CAP = MAX_UNRECORDED_DECISIONS;
+/**
+ * The most candidates waiting at once. Beyond it the least valuable are suppressed at once (see boundPending): the
+ * queue is workflow state, carried in history and re-planned on every wake-up.
+ */
+export const MAX_PENDING = 200;
 /** A model score older than this is refreshed (by the send activity's auction) before it decides a send. */
 export const MODEL_SCORE_TTL_MS = 15 * 60_000;
 
@@ -117,7 +134,7 @@ export function initialState(userId: string, now: EpochMs): UserState {
     sends: [],
     engagement: { counts: Array.from({ length: HOURS_PER_WEEK }, () => 0) },
     dedupeKeys: {},
-    seenIds: [],
+    seenIds: {},
     recentDecisions: [],
     unrecorded: [],
     stats: {
@@ -161,10 +178,11 @@ export function applyMessages(
   triggers: readonly TriggerRule[],
 ): ApplyResult {
   const warnings: string[] = [];
-  const seen = new Set(state.seenIds);
+  const seenIds = forgetOldIds(state.seenIds, now);
+  state.seenIds = seenIds;
+  const seen = (id: string): boolean => seenIds[id] !== undefined;
   const remember = (id: string): void => {
-    seen.add(id);
-    state.seenIds.push(id);
+    seenIds[id] = now;
   };
 
   const admitCandidate = (candidate: Candidate): void => {
@@ -189,7 +207,7 @@ export function applyMessages(
           break;
         }
         const key = `event:${event.id}`;
-        if (seen.has(key)) {
+        if (seen(key)) {
           state.stats.duplicateEvents += 1;
           break;
         }
@@ -206,7 +224,7 @@ export function applyMessages(
         }
         const key = `candidate:${candidate.id}`;
         // A re-delivered proposal of the same candidate (a journey retrying) is idempotent, not a new candidate.
-        if (seen.has(key) || state.pending.some((c) => c.id === candidate.id)) break;
+        if (seen(key) || state.pending.some((c) => c.id === candidate.id)) break;
         remember(key);
         admitCandidate(candidate);
         break;
@@ -227,35 +245,109 @@ export function applyMessages(
           warnings.push('notification event with an unknown type or invalid time; ignored');
           break;
         }
+        const receipt = { type: event.type, at: notInFuture(event.at, now) };
         // A receipt for a send no longer kept (or never made) still counts as engagement below.
         const i = state.sends.findIndex((s) => s.candidateId === event.notificationId);
-        if (i >= 0) state.sends[i] = withReceipt(state.sends[i]!, event);
-        if (event.type !== 'delivered') engage(state, event.at);
+        if (i >= 0) state.sends[i] = withReceipt(state.sends[i]!, receipt);
+        if (event.type !== 'delivered') engage(state, receipt.at);
         break;
       }
       case 'appOpened':
-        engage(state, message.at);
+        if (!Number.isFinite(message.at)) {
+          warnings.push('app opened with an invalid time; ignored');
+          break;
+        }
+        engage(state, notInFuture(message.at, now));
         break;
       case 'devicesChanged':
         // Nothing to store: channel availability lives with the endpoints; the loop re-plans after every message.
         break;
     }
   }
-  if (state.seenIds.length > SEEN_IDS_CAP) state.seenIds.splice(0, state.seenIds.length - SEEN_IDS_CAP);
+  const ids = Object.keys(seenIds);
+  for (const id of ids.slice(0, Math.max(0, ids.length - SEEN_IDS_CAP))) delete seenIds[id];
+  boundPending(state, now, config);
   return { warnings };
+}
+
+/** The ids seen within EVENT_ID_MEMORY_MS of `now` (insertion order is age order: an id is added once). */
+function forgetOldIds(seenIds: Record<string, EpochMs>, now: EpochMs): Record<string, EpochMs> {
+  const kept: Record<string, EpochMs> = {};
+  for (const [id, at] of Object.entries(seenIds)) if (now - at < EVENT_ID_MEMORY_MS) kept[id] = at;
+  return kept;
+}
+
+/**
+ * A client-reported time, unless it is further ahead of the workflow clock than a little skew: then now. A receipt
+ * dated years ahead would otherwise decay every engagement count to nothing and keep the user "engaged" for years.
+ */
+function notInFuture(at: EpochMs, now: EpochMs): EpochMs {
+  return at > now + MAX_CLOCK_SKEW_MS ? now : at;
+}
+
+/** Who leaves a full queue first: a lower rank, then a lower expected value, then the oldest. */
+const EVICTION_RANK = { promotional: 0, normal: 0, transactional: 1, critical: 2 } as const;
+
+/**
+ * Keeps at most MAX_PENDING candidates waiting: the least valuable non-critical ones end `low_score` (the one that
+ * would be held longest for the least), and only a queue of critical candidates alone loses its oldest, as
+ * `rate_limited` (far more than the hourly ceiling could ever send).
+ */
+function boundPending(state: UserState, now: EpochMs, config: PolicyConfig): void {
+  const excess = state.pending.length - MAX_PENDING;
+  if (excess <= 0) return;
+  const scores = planningScores(state, now, config);
+  const rank = (c: Candidate) => EVICTION_RANK[categoryPolicy(config, c.category).priorityClass];
+  const evicted = [...state.pending]
+    .sort(
+      (a, b) =>
+        rank(a) - rank(b) ||
+        (rank(a) === EVICTION_RANK.critical ? 0 : scores[a.id]!.expectedValue - scores[b.id]!.expectedValue) ||
+        a.createdAt - b.createdAt ||
+        (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+    )
+    .slice(0, excess);
+  for (const candidate of evicted) {
+    const critical = rank(candidate) === EVICTION_RANK.critical;
+    decide(
+      state,
+      {
+        candidateId: candidate.id,
+        category: candidate.category,
+        outcome: {
+          kind: 'suppressed',
+          reason: critical ? 'rate_limited' : 'low_score',
+          at: now,
+          detail: critical
+            ? `queue full: more than ${MAX_PENDING} critical notifications waiting`
+            : `queue full (${MAX_PENDING} waiting): lowest expected value ${scores[candidate.id]!.expectedValue.toFixed(3)}`,
+        },
+      },
+      now,
+    );
+  }
 }
 
 /**
  * Applies the settings stored before this workflow ran (loaded once per workflow lifetime, before the first inbox
- * message), as a profile and a preference change: invalid stored values are reported and the defaults kept.
+ * message, and again when a send found them changed), as a profile and a preference change: invalid stored values
+ * are reported and the defaults kept. Sends earlier runs made (with a fresh run's load) join the known sends.
  */
 export function applyStoredSettings(
   state: UserState,
-  stored: StoredUserSettings,
+  stored: StoredUserSettings & { recentSends?: SendRecord[] },
   now: EpochMs,
   config: PolicyConfig,
 ): ApplyResult {
   const warnings: string[] = [];
+  if (stored.recentSends !== undefined) {
+    const known = new Set(state.sends.map((s) => s.candidateId));
+    state.sends = pruneSends(
+      [...state.sends, ...stored.recentSends.filter((s) => !known.has(s.candidateId))],
+      now,
+      config,
+    );
+  }
   const profileProblem = stored.profile === null ? null : changeProfile(state, stored.profile);
   if (profileProblem) warnings.push(`stored profile ignored: ${profileProblem}`);
   const preferencesProblem =

@@ -2,6 +2,7 @@
 // which channel to notify them (PRODUCT.md §1–5, §10). Deterministic: only domain/ (pure) and
 // @temporalio/workflow are imported; `Date.now()` is the workflow clock.
 import {
+  ActivityFailure,
   allHandlersFinished,
   condition,
   continueAsNew,
@@ -12,11 +13,20 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { DEFAULT_POLICY, DEFAULT_TRIGGERS, plan, withOverrides, type PlanAction, type PolicyConfig } from '../domain';
+import {
+  DEFAULT_POLICY,
+  DEFAULT_TRIGGERS,
+  nextQuietHoursStart,
+  plan,
+  quietHoursEnd,
+  sendsHorizonMs,
+  withOverrides,
+  type PlanAction,
+  type PolicyConfig,
+} from '../domain';
 import type { Candidate, Channel, Decision, EpochMs, Score } from '../domain/types';
-import type { StoredUserSettings } from '../domain/ports';
-import type { SendAuction, SendNotificationResult, TactActivities } from '../activities/types';
-import { DEFAULT_DECISION_LOG_DELAY_MS, mustRecordBeforeSleep } from './decision-log';
+import type { LoadedUserSettings, SendAuction, SendNotificationResult, TactActivities } from '../activities/types';
+import { DEFAULT_DECISION_LOG_DELAY_MS, MAX_DECISIONS_PER_CALL, mustRecordBeforeSleep } from './decision-log';
 import {
   appOpenedSignal,
   candidateSignal,
@@ -63,7 +73,16 @@ import { WakeTimer } from './wake-timer';
 export const DEFAULT_MAX_HISTORY_EVENTS = 2_000;
 export const DEFAULT_MAX_HISTORY_BYTES = 2 * 1024 * 1024;
 
+/** How long a send's attempts may go on (less when the candidate expires first or quiet hours begin). */
 const MAX_DELIVERY_WINDOW_MS = 60 * 60_000;
+/** The shortest window a send gets: one unhurried attempt. */
+const MIN_DELIVERY_WINDOW_MS = 10_000;
+/** Longer than the slowest provider call between two heartbeats of a send attempt. */
+const SEND_HEARTBEAT_TIMEOUT = '30s';
+/** A whole attempt: every endpoint of every channel in turn, each heartbeating. */
+const SEND_ATTEMPT_TIMEOUT = '2m';
+/** The most contenders a send's auction re-scores with the model: the best few, not the whole queue. */
+export const AUCTION_SIZE = 20;
 
 export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
   const options = input.options ?? {};
@@ -94,7 +113,7 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
     // Before the first message: the API may have stored settings before this run existed (a restart, a terminated
     // workflow, events sent before any settings signal). Signals that arrive meanwhile are newer, so they follow.
     lastPlan = { next: null, why: 'loading stored settings' };
-    const stored = await loadStoredSettings(state.userId);
+    const stored = await loadStoredSettings(state.userId, Date.now(), config);
     const { warnings } = applyStoredSettings(state, stored, Date.now(), config);
     for (const warning of warnings) log.warn(warning, { userId: state.userId });
   }
@@ -113,25 +132,23 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
 
     if (action.kind === 'send') {
       lastPlan = { next: { at: now, candidateId: action.candidate.id, why: action.why }, why: action.why };
-      await send(state, action.candidate, action.channels, auctionFor(state, action.candidate, now, config, options));
+      // Checked before every send too: a run of due sends (a burst of critical events) must not outgrow the history.
+      if (shouldContinueAsNew(maxEvents, maxBytes)) return await continueAsNewNow(now);
+      await send(
+        state,
+        action.candidate,
+        action.channels,
+        auctionFor(state, action.candidate, scores, now, config),
+        config,
+        options,
+      );
       continue;
     }
 
     lastPlan = summarize(action);
     if (inbox.length > 0) continue;
 
-    if (shouldContinueAsNew(maxEvents, maxBytes)) {
-      // Buffered decisions travel in the carried state; the new run writes them under the same bound.
-      publish(state, lastPlan, now, config, null);
-      await condition(allHandlersFinished);
-      state.stats.continuedAsNew += 1;
-      log.info('continuing as new', { userId: state.userId, historyLength: workflowInfo().historyLength });
-      return await continueAsNew<typeof userWorkflow>({
-        userId: state.userId,
-        options,
-        carried: { state, inbox: inbox.splice(0) },
-      });
-    }
+    if (shouldContinueAsNew(maxEvents, maxBytes)) return await continueAsNewNow(now);
 
     // No wake-up at local midnight: the plan already accounts for the day's budget resetting (see ops-view.ts
     // for what that leaves stale).
@@ -141,11 +158,25 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
       action.kind === 'wait' ? `waiting: ${action.why}` : '',
     );
     if (mustRecordBeforeSleep(state, now, timer.deadline, decisionLogDelay)) {
+      // Then re-plan: signals may have arrived meanwhile, and a large buffer takes more than one call.
       await recordDecisions(state);
-      if (inbox.length > 0) continue;
+      continue;
     }
     publish(state, lastPlan, Date.now(), config, timer.deadline);
     await condition(() => inbox.length > 0 || timer.fired);
+  }
+
+  /** Hands the state and every unprocessed signal to a new run (buffered decisions travel in the state). */
+  async function continueAsNewNow(now: EpochMs): Promise<never> {
+    publish(state, lastPlan, now, config, null);
+    await condition(allHandlersFinished);
+    state.stats.continuedAsNew += 1;
+    log.info('continuing as new', { userId: state.userId, historyLength: workflowInfo().historyLength });
+    return await continueAsNew<typeof userWorkflow>({
+      userId: state.userId,
+      options,
+      carried: { state, inbox: inbox.splice(0) },
+    });
   }
 
   function publish(s: UserState, summary: PlanSummary, at: EpochMs, cfg: PolicyConfig, wakeAt: EpochMs | null): void {
@@ -182,61 +213,86 @@ function shouldContinueAsNew(maxEvents: number, maxBytes: number): boolean {
 /**
  * The auction the send activity re-runs on fresh model scores (see activities/send.ts), or none: critical
  * candidates skip scoring (nothing to optimize, and every millisecond counts), and a plan already made on fresh
- * model scores needs no second look.
+ * model scores needs no second look. Its contenders are the AUCTION_SIZE best non-critical candidates under the
+ * planning scores (the one to send among them): the input stays small whatever the queue's length.
  */
 function auctionFor(
   state: UserState,
   candidate: Candidate,
+  scores: Readonly<Record<string, Score>>,
   now: EpochMs,
   config: PolicyConfig,
-  options: RuntimeOptions,
 ): SendAuction | undefined {
   if (isCritical(candidate, config)) return undefined;
   if (!needingModelScore(state, now).some((c) => !isCritical(c, config))) return undefined;
+  const value = (c: Candidate): number => scores[c.id]?.expectedValue ?? c.businessValue;
+  const others = state.pending
+    .filter((c) => c.id !== candidate.id && !isCritical(c, config))
+    .sort((a, b) => value(b) - value(a) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+    .slice(0, AUCTION_SIZE - 1);
   return {
-    scoring: {
-      userId: state.userId,
-      candidates: state.pending.filter((c) => !isCritical(c, config)),
-      ...scoringContext(state, now),
-    },
-    pending: state.pending,
+    scoring: { userId: state.userId, candidates: [candidate, ...others], ...scoringContext(state, now) },
     ...(state.lastEngagementAt === undefined ? {} : { lastEngagementAt: state.lastEngagementAt }),
     userSince: state.userSince,
-    ...(options.policy === undefined ? {} : { policy: options.policy }),
   };
 }
 
 /**
  * Delivers and, in the same activity, records the outcome with every buffered decision; with an auction, the
- * activity first re-scores the pending candidates and may decline ("outbid"), leaving the workflow to re-plan on
- * the model's scores.
+ * activity first re-scores the contenders and may decline ("outbid"), leaving the workflow to re-plan on the
+ * model's scores. Every attempt re-checks quiet hours and opt-outs against the stored settings; a declined send
+ * (nothing delivered) brings them back, and the workflow adopts them and re-plans. The attempts of a non-critical
+ * send stop when quiet hours begin; the candidate then waits for them to end, as planning would have it.
  */
 async function send(
   state: UserState,
   candidate: Candidate,
   channels: Channel[],
   auction: SendAuction | undefined,
+  config: PolicyConfig,
+  options: RuntimeOptions,
 ): Promise<void> {
   const now = Date.now();
-  const window = Math.min(MAX_DELIVERY_WINDOW_MS, Math.max(60_000, candidate.expiresAt - now));
+  const untilExpiry = Math.min(MAX_DELIVERY_WINDOW_MS, Math.max(MIN_DELIVERY_WINDOW_MS, candidate.expiresAt - now));
+  const quietStart = isCritical(candidate, config)
+    ? null
+    : nextQuietHoursStart(now, state.profile.timeZone, state.preferences, config);
+  const cutByQuietHours = quietStart !== null && quietStart - now < untilExpiry;
+  const window = cutByQuietHours ? Math.max(MIN_DELIVERY_WINDOW_MS, quietStart - now) : untilExpiry;
   const rescoring = auction === undefined ? '' : ` (re-scoring ${auction.scoring.candidates.length} pending)`;
   const { sendNotification } = proxyActivities<TactActivities>({
-    startToCloseTimeout: '1m',
+    // An attempt heartbeats per endpoint; a provider call may take 20 s. A silent attempt is stuck: Temporal times it
+    // out and retries, and the attempt learns it was abandoned at its next heartbeat, instead of both sending.
+    heartbeatTimeout: SEND_HEARTBEAT_TIMEOUT,
+    startToCloseTimeout: SEND_ATTEMPT_TIMEOUT,
     scheduleToCloseTimeout: window,
     retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '5m' },
     summary: `deliver ${candidate.category} ${candidate.template} via ${channels.join(' → ')}${rescoring}`,
   });
-  const unrecorded = [...state.unrecorded];
+  const unrecorded = state.unrecorded.slice(0, MAX_DECISIONS_PER_CALL);
   let result: SendNotificationResult;
   try {
     result = await sendNotification({
       delivery: { userId: state.userId, candidate, channels, profile: state.profile, preferences: state.preferences },
       unrecorded,
       ...(auction === undefined ? {} : { auction }),
+      ...(options.policy === undefined ? {} : { policy: options.policy }),
     });
   } catch (err) {
+    if (cutByQuietHours && ranOutOfTime(err) && candidate.expiresAt > Date.now()) {
+      // Not a failure of the notification: its attempts ran into quiet hours. It waits for them to end (not for a
+      // fresh window before they begin: the provider just failed for the whole of the last one).
+      log.warn('delivery retries stopped at quiet hours', { userId: state.userId, candidateId: candidate.id });
+      const end = quietHoursEnd(quietStart, state.profile.timeZone, state.preferences, config);
+      if (end !== null) holdUntil(state, candidate.id, end);
+      return;
+    }
     log.warn('delivery failed after retries', { userId: state.userId, candidateId: candidate.id });
     decide(state, failed(candidate, Date.now(), failureMessage(err)), Date.now());
+    return;
+  }
+  if (result.kind === 'declined') {
+    declined(state, candidate, result, config);
     return;
   }
   // Scored at the decision time: the scores' best send times are predicted from it.
@@ -266,6 +322,49 @@ async function send(
   }
 }
 
+/**
+ * The send activity found the stored settings forbid the send now: adopt them (the snapshot was stale, and its
+ * signal may never come), then make sure the candidate cannot be planned straight back into the same refusal.
+ */
+function declined(
+  state: UserState,
+  candidate: Candidate,
+  result: Extract<SendNotificationResult, { kind: 'declined' }>,
+  config: PolicyConfig,
+): void {
+  const now = Date.now();
+  const { check } = result;
+  log.info('send declined at send time', { userId: state.userId, candidateId: candidate.id, why: check.kind });
+  const { warnings } = applyStoredSettings(state, result.settings, now, config);
+  for (const warning of warnings) log.warn(warning, { userId: state.userId });
+  if (!state.pending.some((c) => c.id === candidate.id)) return;
+  if (check.kind === 'drop') {
+    decide(
+      state,
+      {
+        candidateId: candidate.id,
+        category: candidate.category,
+        outcome: { kind: 'suppressed', reason: check.reason, at: now, detail: check.detail },
+      },
+      now,
+    );
+    return;
+  }
+  holdUntil(state, candidate.id, check.until);
+}
+
+/** Keeps a pending candidate from being planned before `until` (its notBefore), whatever the snapshot says. */
+function holdUntil(state: UserState, candidateId: string, until: EpochMs): void {
+  state.pending = state.pending.map((c) =>
+    c.id === candidateId ? { ...c, notBefore: Math.max(c.notBefore ?? 0, until) } : c,
+  );
+}
+
+/** The attempts stopped because the window closed (a timeout, or no time left for the next retry). */
+function ranOutOfTime(err: unknown): boolean {
+  return err instanceof ActivityFailure && err.retryState === 'TIMEOUT';
+}
+
 /** Only what planning needs: a model may return more, and the workflow state is carried in history. */
 function stripExtra(score: Score): Score {
   return { candidateId: score.candidateId, expectedValue: score.expectedValue, bestSendAt: score.bestSendAt };
@@ -281,19 +380,24 @@ function failed(candidate: Candidate, at: EpochMs, detail: string): Decision {
 
 /**
  * Retried without limit (signals queue in the inbox meanwhile, and nothing is decided): deciding on the defaults
- * while the store is down could notify a user who opted out, or one in Tokyo at 3 a.m.
+ * while the store is down could notify a user who opted out, or one in Tokyo at 3 a.m. With the settings come the
+ * sends earlier runs made, as far back as the rules look: a terminated or lost run's caps and cooldown still hold.
  */
-async function loadStoredSettings(userId: string): Promise<StoredUserSettings> {
+async function loadStoredSettings(userId: string, now: EpochMs, config: PolicyConfig): Promise<LoadedUserSettings> {
   const { loadUserSettings } = proxyActivities<TactActivities>({
     startToCloseTimeout: '30s',
     retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '5m' },
-    summary: 'load stored profile and preferences',
+    summary: 'load stored profile, preferences and recent sends',
   });
-  return await loadUserSettings({ userId });
+  return await loadUserSettings({
+    userId,
+    sendsSince: now - sendsHorizonMs(config),
+    atLeastSends: config.lowResponderWindow,
+  });
 }
 
 async function recordDecisions(state: UserState): Promise<void> {
-  const decisions = [...state.unrecorded];
+  const decisions = state.unrecorded.slice(0, MAX_DECISIONS_PER_CALL);
   const { recordDecisions: record } = proxyActivities<TactActivities>({
     startToCloseTimeout: '30s',
     // Unlimited attempts: the decision log must not lose an outcome; it is idempotent per candidate.

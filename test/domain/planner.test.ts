@@ -5,6 +5,7 @@ import {
   budgetLeftToday,
   cooldownUntil,
   dropOptedOut,
+  MAX_ADMISSION_MEMORY,
   plan,
   pruneSends,
   rememberAdmission,
@@ -433,5 +434,57 @@ describe('pruneSends', () => {
       iso(paris(2, 9)),
       iso(paris(3, 9)),
     ]);
+  });
+});
+
+describe('the per-user ceiling on critical notifications', () => {
+  it('sends critical candidates until criticalSendsPerHour went in the last hour, then drops them rate_limited', () => {
+    const now = paris(3, 23, 30);
+    const c = candidate('security', now);
+    const earlier = Array.from({ length: 10 }, (_, i) => sent('security', now - HOUR + (i + 1) * MIN));
+    const full = plan(state({ pending: [c], sends: earlier }), scored(c), now);
+    expect(full.action).toEqual({ kind: 'idle', why: 'no pending candidates' });
+    expect(full.drops).toEqual([
+      {
+        candidateId: c.id,
+        category: 'security',
+        outcome: {
+          kind: 'suppressed',
+          reason: 'rate_limited',
+          at: now,
+          detail: '10 critical notifications in the last hour',
+        },
+      },
+    ]);
+    // The oldest of the ten leaves the rolling hour: the next critical one goes, quiet hours or not.
+    const later = now + MIN;
+    expect(plan(state({ pending: [c], sends: earlier }), scored(c), later).action).toMatchObject({ kind: 'send' });
+  });
+
+  it('counts only critical sends, and follows the configured ceiling', () => {
+    const now = paris(3, 12);
+    const c = candidate('security', now);
+    const others = Array.from({ length: 12 }, (_, i) => sent('account', now - (i + 1) * MIN));
+    expect(plan(state({ pending: [c], sends: others }), scored(c), now).action).toMatchObject({ kind: 'send' });
+    const strict = withOverrides(DEFAULT_POLICY, { criticalSendsPerHour: 1 });
+    const one = [sent('security', now - 30 * MIN)];
+    expect(plan(state({ pending: [c], sends: one }), scored(c), now, strict).drops[0]!.outcome).toMatchObject({
+      reason: 'rate_limited',
+    });
+  });
+});
+
+describe('admission memory', () => {
+  it('keeps at most MAX_ADMISSION_MEMORY entries, forgetting the oldest first', () => {
+    let keys = {};
+    const start = paris(3, 10);
+    for (let i = 0; i < MAX_ADMISSION_MEMORY + 5; i++) {
+      const c = { ...candidate('social', start + i), dedupeKey: `k${i}` };
+      keys = rememberAdmission(keys, c, null, start + i);
+    }
+    expect(Object.keys(keys)).toHaveLength(MAX_ADMISSION_MEMORY);
+    // Each admission remembers its id and its dedupeKey: the oldest 2.5 admissions' entries are gone.
+    expect(Object.values(keys).every((at) => (at as number) >= start + 2)).toBe(true);
+    expect(Object.keys(keys)).toContain(`k${MAX_ADMISSION_MEMORY + 4}`);
   });
 });

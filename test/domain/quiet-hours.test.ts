@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY, withOverrides } from '../../domain/config';
-import { inQuietHours, quietHoursEnd } from '../../domain/quiet-hours';
+import { inQuietHours, nextQuietHoursStart, quietHoursEnd } from '../../domain/quiet-hours';
 import type { Preferences } from '../../domain/types';
 import { NO_PREFS } from './simulator';
 
@@ -72,5 +72,16 @@ describe('custom windows and night opt-in', () => {
     expect(inQuietHours(parisJune(4, 8, 0), PARIS, NO_PREFS)).toBe(false);
     const own = prefs({ quietHours: { start: 23 * 60, end: 6 * 60 } });
     expect(inQuietHours(parisJune(4, 8, 0), PARIS, own, config)).toBe(false);
+  });
+});
+
+describe('the next start of quiet hours', () => {
+  it('is the next 22:00 local outside them, the instant itself inside them, and none with night delivery', () => {
+    expect(iso(nextQuietHoursStart(parisJune(3, 21, 50), PARIS, NO_PREFS))).toBe(iso(parisJune(3, 22)));
+    expect(iso(nextQuietHoursStart(parisJune(3, 8, 0), PARIS, NO_PREFS))).toBe(iso(parisJune(3, 22)));
+    expect(iso(nextQuietHoursStart(parisJune(3, 23, 0), PARIS, NO_PREFS))).toBe(iso(parisJune(3, 23)));
+    expect(nextQuietHoursStart(parisJune(3, 21, 50), PARIS, prefs({ nightDelivery: true }))).toBeNull();
+    const custom = prefs({ quietHours: { start: 13 * 60, end: 14 * 60 } });
+    expect(iso(nextQuietHoursStart(parisJune(3, 14, 30), PARIS, custom))).toBe(iso(parisJune(4, 13)));
   });
 });

@@ -2,11 +2,11 @@
 // delivered notification into a failed or retried one.
 import { describe, expect, it } from 'vitest';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { InMemoryDecisionStore } from '../../activities';
+import { InMemoryDecisionStore, InMemoryUserSettings } from '../../activities';
 import { createSendNotification, type Deliver, type ScoreCandidates } from '../../activities/send';
 import { createScoreCandidates } from '../../activities/scoring';
 import type { SendAuction, SendNotificationInput, SendNotificationResult } from '../../activities/types';
-import type { DecisionStore } from '../../domain/ports';
+import type { DecisionStore, UserSettingsSource } from '../../domain/ports';
 import type { Candidate, Decision } from '../../domain/types';
 import { defaultPreferences } from '../../domain/user-defaults';
 
@@ -53,6 +53,17 @@ function inActivity(
   return new MockActivityEnvironment({ attempt }).run(send, i) as Promise<SendNotificationResult>;
 }
 
+/** The activity over these dependencies; nothing stored (sends keep the workflow's snapshot) unless given. */
+function createSend(
+  deliver: Deliver,
+  decisions: DecisionStore,
+  now: () => number,
+  score: ScoreCandidates,
+  settings: UserSettingsSource = new InMemoryUserSettings(),
+) {
+  return createSendNotification({ deliver, decisions, now, score, settings });
+}
+
 /** Calls without an auction must not score. */
 const noModel: ScoreCandidates = async () => {
   throw new Error('no auction, no scoring');
@@ -63,7 +74,7 @@ const delivered: Deliver = async () => ({ kind: 'delivered', channel: 'push', en
 describe('sendNotification', () => {
   it('records the buffered decisions and the sent outcome, dated by the delivery, with the delivery', async () => {
     const store = new InMemoryDecisionStore();
-    const send = createSendNotification(delivered, store, () => FAILED_AT, noModel);
+    const send = createSend(delivered, store, () => FAILED_AT, noModel);
     const result = await inActivity(send, input([earlier]));
     const sent: Decision = {
       candidateId: 'c1',
@@ -88,7 +99,7 @@ describe('sendNotification', () => {
       detail: 'push: no active endpoint',
     });
     const result = await inActivity(
-      createSendNotification(noChannel, store, () => FAILED_AT, noModel),
+      createSend(noChannel, store, () => FAILED_AT, noModel),
       input([]),
     );
     if (result.kind !== 'attempted') throw new Error('expected an attempt');
@@ -113,7 +124,7 @@ describe('sendNotification', () => {
       },
     };
     const result = await inActivity(
-      createSendNotification(deliver, down, () => FAILED_AT, noModel),
+      createSend(deliver, down, () => FAILED_AT, noModel),
       input([earlier]),
     );
     if (result.kind !== 'attempted') throw new Error('expected an attempt');
@@ -130,7 +141,7 @@ describe('sendNotification', () => {
     };
     await expect(
       inActivity(
-        createSendNotification(flaky, store, () => FAILED_AT, noModel),
+        createSend(flaky, store, () => FAILED_AT, noModel),
         input([earlier]),
       ),
     ).rejects.toThrow('FCM 503');
@@ -151,7 +162,6 @@ describe('sendNotification with an auction on fresh model scores', () => {
       recentSends: [],
       opensLast10: 0,
     },
-    pending,
     userSince: NOW - 86_400_000,
   });
   const short = (c: Candidate): Candidate => ({ ...c, expiresAt: NOW + 20 * 60_000 });
@@ -166,10 +176,11 @@ describe('sendNotification with an auction on fresh model scores', () => {
 
   it('sends when the model still ranks the candidate first, and returns the model scores', async () => {
     const store = new InMemoryDecisionStore();
-    const send = createSendNotification(delivered, store, () => FAILED_AT, model({ c1: 0.4, c2: 0.2 }));
+    const send = createSend(delivered, store, () => FAILED_AT, model({ c1: 0.4, c2: 0.2 }));
     const pending = [short(candidate), short(rival)];
     const result = await inActivity(send, { ...input([]), auction: auction(pending) });
     expect(result).toMatchObject({ kind: 'attempted', recorded: true, decision: { outcome: { kind: 'sent' } } });
+    if (result.kind !== 'attempted') throw new Error('expected an attempt');
     expect(result.scores.map((s) => [s.candidateId, s.expectedValue])).toEqual([
       ['c1', 0.4],
       ['c2', 0.2],
@@ -183,9 +194,10 @@ describe('sendNotification with an auction on fresh model scores', () => {
       deliveries += 1;
       return delivered(i);
     };
-    const send = createSendNotification(deliver, store, () => FAILED_AT, model({ c1: 0.2, c2: 0.5 }));
+    const send = createSend(deliver, store, () => FAILED_AT, model({ c1: 0.2, c2: 0.5 }));
     const result = await inActivity(send, { ...input([earlier]), auction: auction([short(candidate), short(rival)]) });
     expect(result).toMatchObject({ kind: 'outbid', why: expect.stringContaining('sends c2 instead') });
+    if (result.kind !== 'outbid') throw new Error('expected outbid');
     expect(result.scores).toHaveLength(2);
     expect(deliveries).toBe(0);
     expect(store.decisionsFor('u1')).toEqual([]);
@@ -193,7 +205,7 @@ describe('sendNotification with an auction on fresh model scores', () => {
 
   it('is outbid when the model moves the best send time later', async () => {
     const later = { ...candidate, expiresAt: NOW + 8 * 3_600_000 };
-    const send = createSendNotification(
+    const send = createSend(
       delivered,
       new InMemoryDecisionStore(),
       () => FAILED_AT,
@@ -204,13 +216,13 @@ describe('sendNotification with an auction on fresh model scores', () => {
   });
 
   it('holds a candidate the model scores below the floor', async () => {
-    const send = createSendNotification(delivered, new InMemoryDecisionStore(), () => FAILED_AT, model({ c1: 0.001 }));
+    const send = createSend(delivered, new InMemoryDecisionStore(), () => FAILED_AT, model({ c1: 0.001 }));
     const result = await inActivity(send, { ...input([]), auction: auction([short(candidate)]) });
     expect(result).toMatchObject({ kind: 'outbid', why: expect.stringContaining('held') });
   });
 
   it('never declines on a retry: an earlier attempt passed the auction and may have reached some endpoints', async () => {
-    const send = createSendNotification(delivered, new InMemoryDecisionStore(), () => FAILED_AT, model({ c2: 0.9 }));
+    const send = createSend(delivered, new InMemoryDecisionStore(), () => FAILED_AT, model({ c2: 0.9 }));
     const result = await inActivity(send, { ...input([]), auction: auction([short(candidate), short(rival)]) }, 2);
     expect(result).toMatchObject({ kind: 'attempted', decision: { outcome: { kind: 'sent' } } });
   });
@@ -219,26 +231,148 @@ describe('sendNotification with an auction on fresh model scores', () => {
     const broken: ScoreCandidates = async () => {
       throw new Error('model store down');
     };
-    const send = createSendNotification(delivered, new InMemoryDecisionStore(), () => FAILED_AT, broken);
+    const send = createSend(delivered, new InMemoryDecisionStore(), () => FAILED_AT, broken);
     const result = await inActivity(send, { ...input([]), auction: auction([short(candidate)]) });
     expect(result).toMatchObject({ kind: 'attempted', scores: [] });
   });
 
   it('judges the auction with the workflow policy overrides', async () => {
     // The prior model scores c1 at about 0.06; a deployment floor of 0.5 holds it.
-    const send = createSendNotification(
-      delivered,
-      new InMemoryDecisionStore(),
-      () => FAILED_AT,
-      createScoreCandidates(),
-    );
+    const send = createSend(delivered, new InMemoryDecisionStore(), () => FAILED_AT, createScoreCandidates());
     const pending = [short(candidate)];
     const plain = await inActivity(send, { ...input([]), auction: auction(pending) });
     expect(plain.kind).toBe('attempted');
-    const strict = await inActivity(send, {
-      ...input([]),
-      auction: { ...auction(pending), policy: { scoreFloor: 0.5 } },
-    });
+    const strict = await inActivity(send, { ...input([]), auction: auction(pending), policy: { scoreFloor: 0.5 } });
     expect(strict).toMatchObject({ kind: 'outbid', why: expect.stringContaining('below floor 0.5') });
+  });
+});
+
+describe('sendNotification re-checks the stored settings at the real send time, on every attempt', () => {
+  const AT_2205 = Date.UTC(2025, 5, 2, 22, 5);
+  const SEVEN_NEXT_DAY = Date.UTC(2025, 5, 3, 7, 0);
+  const utc = { timeZone: 'UTC', locale: 'en' };
+
+  function counting(): { deliver: Deliver; calls: SendNotificationInput['delivery'][] } {
+    const calls: SendNotificationInput['delivery'][] = [];
+    return {
+      calls,
+      deliver: async (i) => {
+        calls.push(i);
+        return delivered(i);
+      },
+    };
+  }
+
+  it('declines a non-critical send that reaches the provider inside quiet hours, though it was planned before', async () => {
+    const { deliver, calls } = counting();
+    const store = new InMemoryDecisionStore();
+    const result = await inActivity(
+      createSend(deliver, store, () => AT_2205, noModel),
+      input([earlier]),
+      3,
+    );
+    expect(result).toMatchObject({
+      kind: 'declined',
+      check: { kind: 'defer', until: SEVEN_NEXT_DAY, why: 'quiet hours until 07:00 UTC' },
+    });
+    expect(calls).toEqual([]);
+    expect(store.decisionsFor('u1')).toEqual([]);
+  });
+
+  it('sends a critical notification inside quiet hours', async () => {
+    const { deliver, calls } = counting();
+    const security: Candidate = { ...candidate, category: 'security', template: 'password_reset' };
+    const send = createSend(deliver, new InMemoryDecisionStore(), () => AT_2205, noModel);
+    const result = await inActivity(send, { ...input([]), delivery: { ...input([]).delivery, candidate: security } });
+    expect(result.kind).toBe('attempted');
+    expect(calls).toHaveLength(1);
+  });
+
+  it('honours quiet hours the user stored after the plan (their window, their time zone)', async () => {
+    const settings = new InMemoryUserSettings();
+    // 10:00 UTC is 19:00 in Tokyo; the stored window starts at 18:00 there.
+    settings.store(
+      'u1',
+      { timeZone: 'Asia/Tokyo', locale: 'ja' },
+      { ...defaultPreferences(), quietHours: { start: 18 * 60, end: 8 * 60 } },
+    );
+    const { deliver, calls } = counting();
+    const send = createSend(deliver, new InMemoryDecisionStore(), () => NOW, noModel, settings);
+    const result = await inActivity(send, input([]));
+    expect(result).toMatchObject({
+      kind: 'declined',
+      check: { kind: 'defer', until: Date.UTC(2025, 5, 2, 23, 0) },
+      settings: { profile: { timeZone: 'Asia/Tokyo' } },
+    });
+    expect(calls).toEqual([]);
+  });
+
+  it('drops a send the user opted out of since the plan, on a retry too', async () => {
+    const settings = new InMemoryUserSettings();
+    settings.store('u1', utc, { ...defaultPreferences(), globalOptOut: true });
+    const { deliver, calls } = counting();
+    const store = new InMemoryDecisionStore();
+    const result = await inActivity(
+      createSend(deliver, store, () => NOW, noModel, settings),
+      input([]),
+      4,
+    );
+    expect(result).toEqual({
+      kind: 'declined',
+      check: { kind: 'drop', reason: 'opted_out', detail: 'user opted out of all non-critical notifications' },
+      settings: { profile: utc, preferences: { ...defaultPreferences(), globalOptOut: true } },
+    });
+    expect(calls).toEqual([]);
+    expect(store.decisionsFor('u1')).toEqual([]);
+  });
+
+  it('delivers on the planned channels the user still allows, under the stored preferences', async () => {
+    const settings = new InMemoryUserSettings();
+    const stored = { ...defaultPreferences(), optedOutChannels: ['email' as const], privacyMode: true };
+    settings.store('u1', utc, stored);
+    const { deliver, calls } = counting();
+    const marketing: Candidate = { ...candidate, category: 'marketing', template: 'marketing.promo' };
+    const planned = { ...input([]).delivery, candidate: marketing, channels: ['email' as const, 'push' as const] };
+    const send = createSend(deliver, new InMemoryDecisionStore(), () => NOW, noModel, settings);
+    const result = await inActivity(send, { ...input([]), delivery: planned });
+    expect(result.kind).toBe('attempted');
+    expect(calls).toEqual([{ ...planned, channels: ['push'], preferences: stored }]);
+  });
+
+  it('ends a send whose every planned channel was opted out since as no_channel', async () => {
+    const settings = new InMemoryUserSettings();
+    settings.store('u1', utc, { ...defaultPreferences(), optedOutChannels: ['push'] });
+    const { deliver, calls } = counting();
+    const send = createSend(deliver, new InMemoryDecisionStore(), () => NOW, noModel, settings);
+    const result = await inActivity(send, input([]));
+    expect(result).toMatchObject({ kind: 'declined', check: { kind: 'drop', reason: 'no_channel' } });
+    expect(calls).toEqual([]);
+  });
+
+  it('fails the attempt (Temporal retries it) when the settings cannot be read, rather than send on a snapshot', async () => {
+    const down: UserSettingsSource = {
+      load: async () => {
+        throw new Error('settings store unavailable');
+      },
+    };
+    const { deliver, calls } = counting();
+    const send = createSend(deliver, new InMemoryDecisionStore(), () => NOW, noModel, down);
+    await expect(inActivity(send, input([]))).rejects.toThrow('settings store unavailable');
+    expect(calls).toEqual([]);
+  });
+
+  it('heartbeats before delivering, so a stuck attempt is detected by its heartbeat timeout', async () => {
+    const beats: unknown[] = [];
+    const env = new MockActivityEnvironment({ attempt: 1 });
+    env.on('heartbeat', (details: unknown) => beats.push(details));
+    const deliver: Deliver = async (i) => {
+      beats.push('deliver');
+      return delivered(i);
+    };
+    await env.run(
+      createSend(deliver, new InMemoryDecisionStore(), () => NOW, noModel),
+      input([]),
+    );
+    expect(beats.indexOf('deliver')).toBeGreaterThan(0);
   });
 });

@@ -14,7 +14,9 @@ import {
   applyMessages,
   applyStoredSettings,
   decide,
+  EVENT_ID_MEMORY_MS,
   initialState,
+  MAX_PENDING,
   SEEN_IDS_CAP,
   type InboxMessage,
 } from '../../workflows/user-state';
@@ -182,15 +184,60 @@ describe('applyMessages', () => {
     expect(state.lastEngagementAt).toBe(NOW);
   });
 
-  it('keeps the seen-id memory bounded', () => {
+  it('remembers event ids for 72 hours, and at most the newest SEEN_IDS_CAP', () => {
     const state = initialState('u1', NOW);
-    const events = Array.from({ length: SEEN_IDS_CAP + 10 }, (_, i) => ({
+    const pageView = (id: string, at: number) => ({
       kind: 'event' as const,
-      event: userEvent('u1', 'page_viewed', {}, NOW, `p${i}`),
-    }));
+      event: userEvent('u1', 'page_viewed', {}, at, id),
+    });
+    const events = Array.from({ length: SEEN_IDS_CAP + 10 }, (_, i) => pageView(`p${i}`, NOW));
     apply(state, events);
-    expect(state.seenIds).toHaveLength(SEEN_IDS_CAP);
-    expect(state.seenIds[0]).toBe('event:p10');
+    const ids = Object.keys(state.seenIds);
+    expect(ids).toHaveLength(SEEN_IDS_CAP);
+    expect(ids[0]).toBe('event:p10');
+
+    // Within 72 h a re-sent event is a duplicate; after 72 h it is new again, and the old ids are forgotten.
+    apply(state, [pageView('p20', NOW + EVENT_ID_MEMORY_MS - 1)], NOW + EVENT_ID_MEMORY_MS - 1);
+    expect(state.stats.duplicateEvents).toBe(1);
+    apply(state, [pageView('p21', NOW + EVENT_ID_MEMORY_MS)], NOW + EVENT_ID_MEMORY_MS);
+    expect(state.stats.duplicateEvents).toBe(1);
+    expect(state.seenIds).toEqual({ 'event:p21': NOW + EVENT_ID_MEMORY_MS });
+  });
+
+  it('takes a receipt or app open dated in the future (beyond a small skew) as now', () => {
+    const state = initialState('u1', NOW);
+    state.sends = [{ candidateId: 'n1', category: 'social', channel: 'push', at: NOW - HOUR }];
+    const fiveYears = NOW + 5 * 365 * 24 * HOUR;
+    apply(state, [{ kind: 'notification', event: { notificationId: 'n1', type: 'opened', at: fiveYears } }]);
+    expect(state.sends[0]!.openedAt).toBe(NOW);
+    expect(state.lastEngagementAt).toBe(NOW);
+    apply(state, [{ kind: 'appOpened', at: fiveYears }], NOW + HOUR);
+    expect(state.lastEngagementAt).toBe(NOW + HOUR);
+    expect(state.engagement.updatedAt).toBe(NOW + HOUR);
+    // A clock a minute ahead is within the skew: kept as reported.
+    apply(state, [{ kind: 'appOpened', at: NOW + HOUR + 60_000 }], NOW + HOUR);
+    expect(state.lastEngagementAt).toBe(NOW + HOUR + 60_000);
+  });
+
+  it('keeps at most MAX_PENDING waiting, suppressing the least valuable non-critical ones', () => {
+    const state = initialState('u1', NOW);
+    const valued = (i: number, businessValue: number, category: Candidate['category'] = 'reminder') =>
+      ({ kind: 'candidate', candidate: journeyCandidate(`c${i}`, { businessValue, category }) }) as const;
+    const messages: InboxMessage[] = [
+      ...Array.from({ length: MAX_PENDING - 2 }, (_, i) => valued(i, 0.5)),
+      valued(900, 0.05),
+      valued(901, 0.9, 'security'),
+      valued(902, 0.01, 'account'),
+      valued(903, 0.07),
+    ];
+    apply(state, messages);
+    expect(state.pending).toHaveLength(MAX_PENDING);
+    expect(state.unrecorded.map((d) => [d.candidateId, d.outcome.kind === 'suppressed' && d.outcome.reason])).toEqual([
+      ['c900', 'low_score'],
+      ['c903', 'low_score'],
+    ]);
+    expect(state.unrecorded[0]!.outcome).toMatchObject({ detail: expect.stringContaining('queue full (200 waiting)') });
+    expect(state.pending.map((c) => c.id)).toEqual(expect.arrayContaining(['c901', 'c902']));
   });
 });
 

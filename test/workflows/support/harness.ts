@@ -34,6 +34,8 @@ export const TACT_SEARCH_ATTRIBUTE_KEYS = [TactNextSendAt, TactQueueSize, TactBu
 
 export interface DeliveryCall {
   input: DeliverNotificationInput;
+  /** When the attempt was scheduled, on the server's (skipped) clock. */
+  at: EpochMs;
 }
 
 export interface Harness {
@@ -61,6 +63,8 @@ export interface Harness {
   readonly modelOverrides: Map<string, Partial<Omit<Score, 'candidateId'>>>;
   /** Candidate id → the failed result its delivery reports instead of the dry run's success. */
   readonly failedDeliveries: Map<string, Extract<DeliveryResult, { kind: 'failed' }>>;
+  /** Candidate id → until when its delivery attempts throw (a provider outage: Temporal retries the attempt). */
+  readonly deliveryOutages: Map<string, EpochMs>;
   /** Every call of the scoring model (inside sendNotification or as scoreCandidates): for whom, and how many candidates. */
   readonly scoringCalls: { userId: string; candidates: number }[];
   now(): Promise<EpochMs>;
@@ -92,6 +96,7 @@ export function defineHarness(options: { workflowOptions?: RuntimeOptions } = {}
   const decisions = new InMemoryDecisionStore();
   const deliveries: DeliveryCall[] = [];
   const failedDeliveries = new Map<string, Extract<DeliveryResult, { kind: 'failed' }>>();
+  const deliveryOutages = new Map<string, EpochMs>();
   const scoringCalls: { userId: string; candidates: number }[] = [];
   let env: TestWorkflowEnvironment | undefined;
   let bundle: WorkflowBundleWithSourceMap | undefined;
@@ -126,12 +131,15 @@ export function defineHarness(options: { workflowOptions?: RuntimeOptions } = {}
   const activities = createActivities({
     decisions: decisionLog,
     settings: settingsSource,
+    sendHistory: decisions,
     score: async (input) => {
       scoringCalls.push({ userId: input.userId, candidates: input.candidates.length });
       return (await prior(input)).map((score) => ({ ...score, ...modelOverrides.get(score.candidateId) }));
     },
     deliver: async (input) => {
-      deliveries.push({ input });
+      const at = serverClock();
+      deliveries.push({ input, at });
+      if (at < (deliveryOutages.get(input.candidate.id) ?? -Infinity)) throw new Error('provider unavailable (test)');
       return failedDeliveries.get(input.candidate.id) ?? dryRun(input);
     },
     now: serverClock,
@@ -169,6 +177,7 @@ export function defineHarness(options: { workflowOptions?: RuntimeOptions } = {}
     decisionLogDown: false,
     deliveries,
     failedDeliveries,
+    deliveryOutages,
     modelOverrides,
     scoringCalls,
     now: () => required(env, 'env').currentTimeMs(),

@@ -1,0 +1,38 @@
+// The last look before a notification leaves (PRODUCT.md §3 "never delivered inside quiet hours", §4.5 "re-check
+// every rule"): made by the send activity on every attempt, against the real send time and the user's current
+// stored preferences, since a send planned on a snapshot can be retried long after it was planned.
+import { categoryPolicy } from './config';
+import type { PolicyConfig } from './config';
+import { ineligibility } from './eligibility';
+import { quietHoursEnd } from './quiet-hours';
+import { formatLocalTime } from './time';
+import type { Candidate, Channel, EpochMs, Preferences, SuppressionReason } from './types';
+
+export type SendCheck =
+  /** Send now, on these channels (the planned ones the user has not opted out of since). */
+  | { kind: 'send'; channels: Channel[] }
+  /** Inside quiet hours: not before `until`. */
+  | { kind: 'defer'; until: EpochMs; why: string }
+  /** The user's preferences no longer allow it at all. */
+  | { kind: 'drop'; reason: Extract<SuppressionReason, 'opted_out' | 'no_channel'>; detail: string };
+
+export function checkAtSend(
+  candidate: Candidate,
+  plannedChannels: readonly Channel[],
+  prefs: Preferences,
+  timeZone: string,
+  at: EpochMs,
+  config: PolicyConfig,
+): SendCheck {
+  const notAllowed = ineligibility(candidate, prefs, config);
+  if (notAllowed !== null) return { kind: 'drop', ...notAllowed };
+  const channels = plannedChannels.filter((channel) => !prefs.optedOutChannels.includes(channel));
+  if (channels.length === 0) {
+    return { kind: 'drop', reason: 'no_channel', detail: 'every planned channel is opted out' };
+  }
+  if (categoryPolicy(config, candidate.category).priorityClass !== 'critical') {
+    const until = quietHoursEnd(at, timeZone, prefs, config);
+    if (until !== null) return { kind: 'defer', until, why: `quiet hours until ${formatLocalTime(until, timeZone)}` };
+  }
+  return { kind: 'send', channels };
+}
