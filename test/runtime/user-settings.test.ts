@@ -39,10 +39,10 @@ describe('loadUserSettings on PostgreSQL', () => {
     await runtime?.close();
   });
 
-  const load = (userId: string) => runtime.activities.loadUserSettings({ userId });
+  const load = (userId: string) => runtime.activities.loadUserSettings({ userId, sendsSince: 0, atLeastSends: 10 });
 
   it('has nothing for a user the API never stored', async () => {
-    expect(await load('settings-unknown')).toEqual({ profile: null, preferences: null });
+    expect(await load('settings-unknown')).toEqual({ profile: null, preferences: null, recentSends: [] });
   });
 
   it('returns the stored profile without its attributes, and the default preferences until some are set', async () => {
@@ -53,6 +53,7 @@ describe('loadUserSettings on PostgreSQL', () => {
     expect(await load('settings-1')).toEqual({
       profile: { timeZone: TOKYO, locale: 'ja' },
       preferences: defaultPreferences(),
+      recentSends: [],
     });
 
     await preferences.patch(
@@ -68,6 +69,7 @@ describe('loadUserSettings on PostgreSQL', () => {
         quietHours: { start: 21 * 60, end: 8 * 60 },
         privacyMode: true,
       },
+      recentSends: [],
     });
   });
 
@@ -75,7 +77,7 @@ describe('loadUserSettings on PostgreSQL', () => {
     await users.upsert({ id: 'settings-2', timeZone: 'Europe/Paris', locale: 'fr', attributes: {} }, NOW);
     await preferences.patch('settings-2', { globalOptOut: true }, NOW);
     await users.delete('settings-2');
-    expect(await load('settings-2')).toEqual({ profile: null, preferences: null });
+    expect(await load('settings-2')).toEqual({ profile: null, preferences: null, recentSends: [] });
   });
 
   it('fails, rather than answering "nothing stored", when the database cannot be reached', async () => {
