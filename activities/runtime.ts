@@ -15,6 +15,7 @@ import {
   TemplateOverrideRepository,
   type TemplateOverrideSnapshot,
 } from '../db/template-overrides';
+import { withTransaction } from '../db/sql';
 import { UserRepository } from '../db/users';
 import {
   createDeliverNotification,
@@ -35,7 +36,7 @@ import {
 } from './localization';
 import { createActivities } from './index';
 import type { TactActivities } from './types';
-import { createStoredSendHistory, createStoredUserSettings } from './user-settings';
+import { createStoredSendHistory, createStoredUserSettings, type VersionedPreferencesReader } from './user-settings';
 
 /** Structured log sink. Fields never carry tokens, addresses, phone numbers, message text or secrets. */
 export type RuntimeLog = (
@@ -136,7 +137,7 @@ export async function createRuntimeActivities(options: RuntimeActivitiesOptions)
         policy,
         settings: createStoredUserSettings({
           users: new UserRepository(options.pool),
-          preferences: new PreferencesRepository(options.pool),
+          preferences: versionedPreferences(options.pool),
         }),
         sendHistory: createStoredSendHistory(decisions),
       }),
@@ -153,6 +154,27 @@ export async function createRuntimeActivities(options: RuntimeActivitiesOptions)
     await closeProviders();
     throw error;
   }
+}
+
+/**
+ * The stored preferences and their row's version from one snapshot (REPEATABLE READ), so the version is that of the
+ * preferences read: a version read apart could be newer, and the workflow would then reject the signal of a write it
+ * never saw.
+ */
+export function versionedPreferences(pool: pg.Pool): VersionedPreferencesReader {
+  return {
+    getVersioned: (userId) =>
+      withTransaction(pool, async (client) => {
+        await client.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
+        const { rows } = await client.query<{ version: string }>('SELECT version FROM preferences WHERE user_id = $1', [
+          userId,
+        ]);
+        if (rows[0] === undefined) return null;
+        const preferences = await new PreferencesRepository(client).get(userId);
+        // bigint arrives as a string; versions stay far below 2^53.
+        return { preferences, version: Number(rows[0].version) };
+      }),
+  };
 }
 
 /**

@@ -63,32 +63,54 @@ export function createStoredSendHistory(log: SentDecisionLog): SendHistorySource
   };
 }
 
-/** The repository reads the source needs (db/users.ts and db/preferences.ts implement them). */
+/** The stored preferences with the version of their row, read together; the row's absence is null. */
+export interface VersionedPreferencesReader {
+  getVersioned(userId: string): Promise<{ preferences: Preferences; version: number } | null>;
+}
+
+/** The repository reads the source needs (db/users.ts, and db/preferences.ts through runtime.ts, implement them). */
 export interface SettingsRepositories {
   users: { get(id: string): Promise<UserProfile | null> };
-  /** The stored preferences, or the defaults when the user never set any. */
-  preferences: { get(userId: string): Promise<Preferences> };
+  preferences: VersionedPreferencesReader;
 }
 
 /** Settings from the database. A user without a stored profile has nothing stored (preferences need a profile). */
 export function createStoredUserSettings(repos: SettingsRepositories): UserSettingsSource {
   return {
     async load(userId) {
-      const [user, preferences] = await Promise.all([repos.users.get(userId), repos.preferences.get(userId)]);
+      const [user, stored] = await Promise.all([repos.users.get(userId), repos.preferences.getVersioned(userId)]);
       if (user === null) return { profile: null, preferences: null };
       // Only the profile fields: a stored user's attributes (segment data, possibly PII) stay out of history.
-      return { profile: { timeZone: user.timeZone, locale: user.locale }, preferences };
+      const profile = { timeZone: user.timeZone, locale: user.locale };
+      // No row: the defaults, and no version (the row's first write is version 0, and its signal must apply).
+      if (stored === null) return { profile, preferences: defaultPreferences() };
+      return { profile, preferences: stored.preferences, preferencesVersion: stored.version };
     },
   };
 }
 
 /** Settings kept in memory, for tests and the in-memory worker; a user nobody stored settings for has none. */
 export class InMemoryUserSettings implements UserSettingsSource {
-  private readonly stored = new Map<string, { profile: UserProfile; preferences: Preferences }>();
+  private readonly stored = new Map<
+    string,
+    { profile: UserProfile; preferences: Preferences; preferencesVersion?: number }
+  >();
 
-  /** Stores a profile, and preferences (the defaults when absent), as `PUT /v1/users` and `PATCH …/preferences` do. */
-  store(userId: string, profile: UserProfile, preferences: Preferences = defaultPreferences()): void {
-    this.stored.set(userId, { profile: { ...profile }, preferences: structuredClone(preferences) });
+  /**
+   * Stores a profile, and preferences (the defaults when absent), as `PUT /v1/users` and `PATCH …/preferences` do;
+   * with `preferencesVersion`, as the database reports a write's version.
+   */
+  store(
+    userId: string,
+    profile: UserProfile,
+    preferences: Preferences = defaultPreferences(),
+    preferencesVersion?: number,
+  ): void {
+    this.stored.set(userId, {
+      profile: { ...profile },
+      preferences: structuredClone(preferences),
+      ...(preferencesVersion === undefined ? {} : { preferencesVersion }),
+    });
   }
 
   delete(userId: string): void {
@@ -98,6 +120,6 @@ export class InMemoryUserSettings implements UserSettingsSource {
   async load(userId: string): Promise<StoredUserSettings> {
     const settings = this.stored.get(userId);
     if (settings === undefined) return { profile: null, preferences: null };
-    return { profile: { ...settings.profile }, preferences: structuredClone(settings.preferences) };
+    return structuredClone(settings);
   }
 }

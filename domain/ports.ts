@@ -34,6 +34,11 @@ export interface StoredUserSettings {
   profile: UserProfile | null;
   /** Never set without a profile (preferences belong to a stored user). */
   preferences: Preferences | null;
+  /**
+   * The stored preferences' version (incremented by every write; see the preference signal): a signal with a version
+   * no higher reports an older state. Absent when nothing versioned is stored.
+   */
+  preferencesVersion?: number;
 }
 
 /** Where a (re)started user workflow reads the settings the API stored before it ran. */

@@ -12,7 +12,7 @@ import type {
   UserEvent,
   UserProfile,
 } from '../domain/types';
-import type { CarriedState, RuntimeOptions } from './user-state';
+import type { CarriedState, PreferencesChange, RuntimeOptions } from './user-state';
 
 export const USER_WORKFLOW_TYPE = 'userWorkflow';
 
@@ -35,8 +35,11 @@ export const userEventSignal = defineSignal<[UserEvent]>('userEvent');
 export const candidateSignal = defineSignal<[Candidate]>('candidate');
 /** Profile change; a time-zone change re-plans at once. */
 export const profileSignal = defineSignal<[Partial<UserProfile>]>('profile');
-/** Preference change (partial); opt-outs drop covered pending candidates at once. */
-export const preferencesSignal = defineSignal<[Partial<Preferences>]>('preferences');
+/**
+ * Preference change: partial, or the full stored preferences with their version (a signal whose version is not above
+ * the last applied is ignored, so out-of-order delivery converges). Opt-outs drop covered pending candidates at once.
+ */
+export const preferencesSignal = defineSignal<[PreferencesChange]>('preferences');
 /** Receipt or engagement for a sent notification; the notification id is the candidate id. */
 export const notificationEventSignal = defineSignal<[NotificationEvent]>('notificationEvent');
 /** The user opened the app (engagement for send-time optimization and dormancy). */
@@ -98,7 +101,10 @@ export interface UserStateView {
   /** Why the workflow is idle or waiting, from the last plan. */
   planWhy: string;
   queue: QueuedCandidateView[];
-  /** Newest last, bounded. */
+  /**
+   * Newest last: the last RECENT_DECISIONS_CAP decisions, preceded by any older ones not yet in the decision log
+   * (every unwritten decision is here, so the API can merge them into the log).
+   */
   recentDecisions: Decision[];
   /**
    * Delivered notifications with their receipts, newest last: at most the last RECENT_SENDS_VIEW_CAP of those the

@@ -2,7 +2,7 @@
 // Pure functions of the workflow state; no PII (template variables and deep links never leave the workflow here).
 import type { SearchAttributeUpdatePair, TypedSearchAttributes } from '@temporalio/common';
 import { budgetLeftToday, cooldownUntil, localParts, type PolicyConfig } from '../domain';
-import type { EpochMs, SendRecord } from '../domain/types';
+import type { Decision, EpochMs, SendRecord } from '../domain/types';
 import type { PlannedSendView, SentNotificationView, UserStateView } from './definitions';
 import { TactBudgetLeft, TactNextSendAt, TactOptedOut, TactQueueSize } from './search-attributes';
 import { planningScores, plannerState, type UserState } from './user-state';
@@ -43,11 +43,22 @@ export function stateView(
         score: scores[c.id] ?? null,
       }))
       .sort((a, b) => (b.score?.expectedValue ?? 0) - (a.score?.expectedValue ?? 0)),
-    recentDecisions: [...state.recentDecisions],
+    recentDecisions: recentDecisionsView(state),
     recentSends: state.sends.slice(-RECENT_SENDS_VIEW_CAP).map(sentView),
     inboxSize,
     stats: { ...state.stats },
   };
+}
+
+/**
+ * The last RECENT_DECISIONS_CAP decisions, and before them every older one not yet in the decision log (a burst
+ * of evictions can leave more than the cap unwritten, and the API merges the view's unwritten decisions into the log).
+ * Decisions are kept in decision order, so the unwritten ones outside the window are older than all inside it.
+ */
+export function recentDecisionsView(state: Pick<UserState, 'recentDecisions' | 'unrecorded'>): Decision[] {
+  const key = (d: Decision): string => `${d.candidateId}@${d.outcome.at}`;
+  const shown = new Set(state.recentDecisions.map(key));
+  return [...state.unrecorded.filter((d) => !shown.has(key(d))), ...state.recentDecisions];
 }
 
 /** How many sends the `state` query lists. */

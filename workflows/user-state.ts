@@ -52,11 +52,18 @@ export interface RuntimeOptions {
   decisionLogDelayMs?: number;
 }
 
+/**
+ * A preference signal's payload. The API sends the full stored preferences with their `version` (incremented by every
+ * stored write), so a signal overtaken by a newer one is recognised; journeys, tools and older clients send a partial
+ * change without one, merged as it comes.
+ */
+export type PreferencesChange = Partial<Preferences> & { version?: number };
+
 export type InboxMessage =
   | { kind: 'event'; event: UserEvent }
   | { kind: 'candidate'; candidate: Candidate }
   | { kind: 'profile'; change: Partial<UserProfile> }
-  | { kind: 'preferences'; change: Partial<Preferences> }
+  | { kind: 'preferences'; change: PreferencesChange }
   | { kind: 'notification'; event: NotificationEvent }
   | { kind: 'appOpened'; at: EpochMs }
   | { kind: 'devicesChanged'; at: EpochMs };
@@ -71,6 +78,8 @@ export interface UserState {
   userId: string;
   profile: UserProfile;
   preferences: Preferences;
+  /** The version of the newest stored preferences applied (see PreferencesChange); absent before any. */
+  preferencesVersion?: number;
   userSince: EpochMs;
   pending: Candidate[];
   modelScores: Record<string, ModelScore>;
@@ -110,10 +119,7 @@ export const EVENT_ID_MEMORY_MS = 72 * 60 * 60_000;
 export const SEEN_IDS_CAP = 2_000;
 /** A receipt or engagement time further in the future than this (a client clock ahead) is taken as now. */
 export const MAX_CLOCK_SKEW_MS = 2 * 60_000;
-/**
- * The state view's recent decisions include every decision not yet written to the decision log (those are
- * always the newest, since each write flushes the whole buffer), so the API can merge them into the log.
- */
+/** How many decisions the state keeps for the `state` query (which adds any older unwritten ones: see ops-view.ts). */
 export const RECENT_DECISIONS_CAP = MAX_UNRECORDED_DECISIONS;
 /**
  * The most candidates waiting at once. Beyond it the least valuable are suppressed at once (see boundPending): the
@@ -235,8 +241,10 @@ export function applyMessages(
         break;
       }
       case 'preferences': {
-        const problem = changePreferences(state, message.change, now, config);
-        if (problem) warnings.push(`preference change ignored: ${problem}`);
+        const result = changePreferences(state, message.change, now, config);
+        if (result.kind === 'invalid' || result.kind === 'stale') {
+          warnings.push(`preference change ignored: ${result.why}`);
+        }
         break;
       }
       case 'notification': {
@@ -350,9 +358,15 @@ export function applyStoredSettings(
   }
   const profileProblem = stored.profile === null ? null : changeProfile(state, stored.profile);
   if (profileProblem) warnings.push(`stored profile ignored: ${profileProblem}`);
-  const preferencesProblem =
-    stored.preferences === null ? null : changePreferences(state, stored.preferences, now, config);
-  if (preferencesProblem) warnings.push(`stored preferences ignored: ${preferencesProblem}`);
+  if (stored.preferences !== null) {
+    const change: PreferencesChange =
+      stored.preferencesVersion === undefined
+        ? stored.preferences
+        : { ...stored.preferences, version: stored.preferencesVersion };
+    const result = changePreferences(state, change, now, config);
+    // A stored read no newer than a signal already applied is expected (the signal reported that very write).
+    if (result.kind === 'invalid') warnings.push(`stored preferences ignored: ${result.why}`);
+  }
   return { warnings };
 }
 
@@ -368,20 +382,35 @@ function changeProfile(state: UserState, change: Partial<UserProfile>): string |
   return null;
 }
 
-/** Returns what is wrong with the change (leaving the preferences as they were), or null once applied. */
+/** `current`: the change carries the version already applied (e.g. the very write a settings load just read). */
+type PreferencesChangeResult = { kind: 'applied' | 'current' } | { kind: 'invalid' | 'stale'; why: string };
+
+/**
+ * Merges the change into the preferences, unless it is invalid or older than the version already applied (then the
+ * preferences stay as they were). A change without a version is always newer: it keeps the last version applied.
+ */
 function changePreferences(
   state: UserState,
-  change: Partial<Preferences>,
+  { version, ...change }: PreferencesChange,
   now: EpochMs,
   config: PolicyConfig,
-): string | null {
-  const problem = preferencesProblem(change);
-  if (problem) return problem;
+): PreferencesChangeResult {
+  const problem = preferencesProblem(change) ?? (version === undefined ? null : versionProblem(version));
+  if (problem) return { kind: 'invalid', why: problem };
+  if (version !== undefined && state.preferencesVersion !== undefined && version <= state.preferencesVersion) {
+    if (version === state.preferencesVersion) return { kind: 'current' };
+    return { kind: 'stale', why: `version ${version} is older than ${state.preferencesVersion}` };
+  }
+  if (version !== undefined) state.preferencesVersion = version;
   state.preferences = { ...state.preferences, ...definedOnly(change) };
   const { pending, drops } = dropOptedOut(plannerState(state), now, config);
   state.pending = pending;
   for (const drop of drops) decide(state, drop, now);
-  return null;
+  return { kind: 'applied' };
+}
+
+function versionProblem(version: unknown): string | null {
+  return Number.isSafeInteger(version) && (version as number) >= 0 ? null : 'version is not a whole number ≥ 0';
 }
 
 /** Gives a candidate its final outcome at `now` and buffers the outcome for the decision log. */

@@ -4,7 +4,7 @@ import net from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { createRuntimeActivities, type RuntimeActivities } from '../../activities/runtime';
+import { createRuntimeActivities, versionedPreferences, type RuntimeActivities } from '../../activities/runtime';
 import { createStoredUserSettings } from '../../activities/user-settings';
 import { TactUserClient } from '../../api/user-client';
 import { DecisionRepository } from '../../db/decisions';
@@ -69,7 +69,16 @@ describe('loadUserSettings on PostgreSQL', () => {
         quietHours: { start: 21 * 60, end: 8 * 60 },
         privacyMode: true,
       },
+      preferencesVersion: 0,
       recentSends: [],
+    });
+
+    // Every write increments the version the load reports with the preferences it read.
+    const { version } = await preferences.patch('settings-1', { nightDelivery: true }, NOW);
+    expect(version).toBe(1);
+    expect(await load('settings-1')).toMatchObject({
+      preferences: { nightDelivery: true, privacyMode: true },
+      preferencesVersion: 1,
     });
   });
 
@@ -85,7 +94,7 @@ describe('loadUserSettings on PostgreSQL', () => {
     try {
       const source = createStoredUserSettings({
         users: new UserRepository(pool),
-        preferences: new PreferencesRepository(pool),
+        preferences: versionedPreferences(pool),
       });
       await expect(source.load('settings-1')).rejects.toThrow(/ECONNREFUSED|connect/);
     } finally {

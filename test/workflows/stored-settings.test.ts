@@ -154,4 +154,32 @@ describe('stored settings of a user workflow started by an event', () => {
     await eventually(() => h.decisions.decisionsFor(userId).length === 1, 'the suppression in the decision log');
     expect(await activitiesScheduled(userId)).toEqual(['loadUserSettings', 'recordDecisions']);
   });
+
+  it('ignores a preference signal older than one applied, and after a restart older than the stored version', async () => {
+    const userId = uniqueUser('versions');
+    const v1 = { ...defaultPreferences(), optedOutCategories: ['social' as const] };
+    const v2 = { ...defaultPreferences(), optedOutCategories: ['marketing' as const], privacyMode: true };
+    // Two quick PATCHes stored v1 then v2; their signals arrive v2 first.
+    await h.users.setPreferences(userId, v2, 2);
+    await h.users.setPreferences(userId, v1, 1);
+    const applied = await h.waitForState(userId, (s) => s.stats.messagesProcessed === 2, 'both signals');
+    expect(applied.preferences).toEqual(v2);
+
+    // A new run (ops terminated the old one) loads v2 with its version: v1's late signal is still older.
+    await h.client.workflow.getHandle(userWorkflowId(userId)).terminate('restart');
+    h.settings.store(userId, { timeZone: TOKYO, locale: 'ja' }, v2, 2);
+    await h.users.setPreferences(userId, v1, 1);
+    const restarted = await h.waitForState(
+      userId,
+      (s) => s.stats.messagesProcessed === 1 && s.profile.timeZone === TOKYO,
+      'the late signal after the load',
+    );
+    expect(restarted.preferences).toEqual(v2);
+
+    // A newer version, and a change without one (older clients), still apply.
+    await h.users.setPreferences(userId, v1, 3);
+    await h.users.updatePreferences(userId, { nightDelivery: true });
+    const updated = await h.waitForState(userId, (s) => s.stats.messagesProcessed === 3, 'the newer signals');
+    expect(updated.preferences).toEqual({ ...v1, nightDelivery: true });
+  });
 });

@@ -1,7 +1,7 @@
 // The workflow's pure state transitions and ops view, without a Temporal server.
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY, DEFAULT_TRIGGERS, defaultPreferences, defaultProfile } from '../../domain';
-import type { Candidate, NotificationEvent } from '../../domain/types';
+import type { Candidate, Decision, NotificationEvent } from '../../domain/types';
 import {
   currentDetails,
   opsAttributes,
@@ -15,6 +15,8 @@ import {
   applyStoredSettings,
   decide,
   EVENT_ID_MEMORY_MS,
+  markRecorded,
+  RECENT_DECISIONS_CAP,
   initialState,
   MAX_PENDING,
   SEEN_IDS_CAP,
@@ -100,6 +102,66 @@ describe('applyMessages', () => {
     expect(state.profile.timeZone).toBe('UTC');
     expect(state.preferences.quietHours).toBeNull();
     expect(warnings).toHaveLength(2);
+  });
+
+  it('ignores a versioned preference change not newer than the last applied, whatever the arrival order', () => {
+    const state = initialState('u1', NOW);
+    const v1 = { ...defaultPreferences(), optedOutCategories: ['marketing' as const] };
+    const v2 = { ...defaultPreferences(), optedOutCategories: ['social' as const], privacyMode: true };
+    const { warnings } = apply(state, [
+      { kind: 'candidate', candidate: journeyCandidate('j1', { category: 'marketing' }) },
+      { kind: 'preferences', change: { ...v2, version: 2 } },
+      { kind: 'preferences', change: { ...v1, version: 1 } },
+      { kind: 'preferences', change: { ...v2, version: 2 } },
+    ]);
+    expect(state.preferences).toEqual(v2);
+    expect(state.preferencesVersion).toBe(2);
+    // v1's marketing opt-out never applied: the marketing candidate still waits.
+    expect(state.pending.map((c) => c.id)).toEqual(['j1']);
+    // An older version is a conflict worth a warning; the same version again is that very write: silent.
+    expect(warnings).toEqual(['preference change ignored: version 1 is older than 2']);
+
+    // Without a version (journeys, older clients): merged as before, and the version applied is kept.
+    apply(state, [{ kind: 'preferences', change: { nightDelivery: true } }]);
+    expect(state.preferences).toEqual({ ...v2, nightDelivery: true });
+    expect(state.preferencesVersion).toBe(2);
+    apply(state, [{ kind: 'preferences', change: { ...v1, version: 3 } }]);
+    expect(state.preferences).toEqual(v1);
+    expect(state.preferencesVersion).toBe(3);
+    expect(state.unrecorded).toMatchObject([{ candidateId: 'j1', outcome: { reason: 'opted_out' } }]);
+  });
+
+  it('rejects a preference change with an invalid version without changing state', () => {
+    const state = initialState('u1', NOW);
+    for (const version of [-1, 1.5, Number.NaN, '3' as unknown as number]) {
+      const { warnings } = apply(state, [{ kind: 'preferences', change: { globalOptOut: true, version } }]);
+      expect(warnings).toEqual(['preference change ignored: version is not a whole number ≥ 0']);
+    }
+    expect(state.preferences).toEqual(defaultPreferences());
+    expect(state.preferencesVersion).toBeUndefined();
+  });
+
+  it('takes the stored version with stored preferences: an older signal after a restart is ignored', () => {
+    const state = initialState('u1', NOW);
+    const stored = { ...defaultPreferences(), globalOptOut: true };
+    const profile = { timeZone: 'Asia/Tokyo', locale: 'ja' };
+    applyStoredSettings(state, { profile, preferences: stored, preferencesVersion: 4 }, NOW, DEFAULT_POLICY);
+    expect(state.preferencesVersion).toBe(4);
+    const { warnings } = apply(state, [{ kind: 'preferences', change: { ...defaultPreferences(), version: 3 } }]);
+    expect(warnings).toEqual(['preference change ignored: version 3 is older than 4']);
+    expect(state.preferences).toEqual(stored);
+
+    // A stored read no newer than what a signal already brought (a send's re-read) changes nothing, silently.
+    apply(state, [{ kind: 'preferences', change: { ...defaultPreferences(), version: 5 } }]);
+    const reread = applyStoredSettings(
+      state,
+      { profile, preferences: stored, preferencesVersion: 4 },
+      NOW,
+      DEFAULT_POLICY,
+    );
+    expect(reread.warnings).toEqual([]);
+    expect(state.preferences).toEqual(defaultPreferences());
+    expect(state.preferencesVersion).toBe(5);
   });
 
   it('applies stored settings in full, and keeps the defaults for what was never stored', () => {
@@ -355,5 +417,32 @@ describe('the state view and the decision log buffer', () => {
     const view = stateView(state, 0, { next: null, why: 'idle' }, NOW + MAX_UNRECORDED_DECISIONS, DEFAULT_POLICY);
     const shown = new Set(view.recentDecisions.map((d) => d.candidateId));
     expect(state.unrecorded.every((d) => shown.has(d.candidateId))).toBe(true);
+  });
+
+  it('shows every unwritten decision even when one pass left more than RECENT_DECISIONS_CAP of them', () => {
+    const state = initialState('u1', NOW);
+    const suppressed = (id: string, at: number) =>
+      decide(
+        state,
+        { candidateId: id, category: 'social', outcome: { kind: 'suppressed', reason: 'expired', at } },
+        at,
+      );
+    suppressed('written', NOW);
+    markRecorded(state, 1);
+    // A full queue evicting at once (up to MAX_DECISIONS_PER_CALL per write) leaves far more than the cap unwritten.
+    const burst = RECENT_DECISIONS_CAP + 150;
+    for (let i = 0; i < burst; i += 1) suppressed(`c${i}`, NOW + 1 + i);
+    expect(state.recentDecisions).toHaveLength(RECENT_DECISIONS_CAP);
+
+    const ids = (s: { recentDecisions: Decision[] }) => s.recentDecisions.map((d) => d.candidateId);
+    const all = Array.from({ length: burst }, (_, i) => `c${i}`);
+    const view = () => stateView(state, 0, { next: null, why: 'idle' }, NOW + burst, DEFAULT_POLICY);
+    expect(ids(view())).toEqual(all);
+
+    // Once part of the buffer is written, the view is the window plus what is still unwritten, newest last.
+    markRecorded(state, 100);
+    expect(ids(view())).toEqual(all.slice(100));
+    markRecorded(state, state.unrecorded.length);
+    expect(ids(view())).toEqual(all.slice(-RECENT_DECISIONS_CAP));
   });
 });
