@@ -4,13 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll } from 'vitest';
 import type { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import {
-  bundleWorkflowCode,
-  DefaultLogger,
-  Runtime,
-  type Worker,
-  type WorkflowBundleWithSourceMap,
-} from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { temporal } from '@temporalio/proto';
 import {
   createActivities,
@@ -25,12 +19,11 @@ import { TactUserClient } from '../../../api/user-client';
 import type { DecisionStore, UserSettingsSource } from '../../../domain/ports';
 import type { EpochMs, Score } from '../../../domain/types';
 import { userWorkflowId, type UserStateView } from '../../../workflows/definitions';
-import { TactBudgetLeft, TactNextSendAt, TactOptedOut, TactQueueSize } from '../../../workflows/search-attributes';
+import { TACT_SEARCH_ATTRIBUTE_KEYS } from '../../../workflows/search-attributes';
+import { installQuietRuntime } from '../../support/quiet-runtime';
 import type { RuntimeOptions } from '../../../workflows/user-state';
 import { createTactWorker, WORKFLOWS_PATH } from '../../../workers/worker';
 import { createTestEnv } from '../../temporal-env';
-
-export const TACT_SEARCH_ATTRIBUTE_KEYS = [TactNextSendAt, TactQueueSize, TactBudgetLeft, TactOptedOut];
 
 export interface DeliveryCall {
   input: DeliverNotificationInput;
@@ -77,21 +70,12 @@ export interface Harness {
   histories(userId: string): Promise<{ runId: string; history: temporal.api.history.v1.IHistory }[]>;
 }
 
-let runtimeInstalled = false;
-
 export function uniqueUser(prefix: string): string {
   return `${prefix}-${randomUUID().slice(0, 8)}`;
 }
 
 export function defineHarness(options: { workflowOptions?: RuntimeOptions } = {}): Harness {
-  if (!runtimeInstalled) {
-    runtimeInstalled = true;
-    try {
-      Runtime.install({ logger: new DefaultLogger('WARN') });
-    } catch {
-      // A runtime already exists in this process; keep it.
-    }
-  }
+  installQuietRuntime();
   const taskQueue = `tact-test-${randomUUID().slice(0, 8)}`;
   const decisions = new InMemoryDecisionStore();
   const deliveries: DeliveryCall[] = [];
