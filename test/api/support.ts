@@ -22,6 +22,7 @@ import { openTestDatabase, type TestDatabase } from '../db/test-database';
 import { installQuietRuntime } from '../support/quiet-runtime';
 import { waitFor } from '../support/wait';
 import { createTestEnv } from '../temporal-env';
+import { stopWorker } from '../support/worker-lifecycle';
 
 export const UNSUBSCRIBE_SECRET = 'api-test-unsubscribe-secret-0123456789abcdef';
 
@@ -203,8 +204,7 @@ export function useApiStack(options: { worker: boolean }): () => ApiStack {
 
   afterAll(async () => {
     await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-    if (worker && worker.getState() === 'RUNNING') worker.shutdown();
-    await running;
+    await stopWorker(worker, running);
     await runtime?.close();
     await env?.teardown();
     await db?.close();

@@ -16,6 +16,7 @@ import { createTactWorker, WORKFLOWS_PATH } from '../../workers/worker';
 import { openTestDatabase, type TestDatabase } from '../db/test-database';
 import { installQuietRuntime } from '../support/quiet-runtime';
 import { callApi, createKeys, eventually, listen, uniqueId } from './support';
+import { stopWorker } from '../support/worker-lifecycle';
 
 let db: TestDatabase;
 let repos: Repositories;
@@ -66,8 +67,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (worker && worker.getState() === 'RUNNING') worker.shutdown();
-  await running;
+  await stopWorker(worker, running);
   await runtime?.close();
   await nativeConnection?.close();
   await connection.close();

@@ -7,6 +7,7 @@ import { TACT_SEARCH_ATTRIBUTE_KEYS } from '../../workflows/search-attributes';
 import { createTactWorker, WORKFLOWS_PATH } from '../../workers/worker';
 import { createTestEnv } from '../temporal-env';
 import { installQuietRuntime } from './quiet-runtime';
+import { stopWorkerAndServer } from './worker-lifecycle';
 
 export interface TactTestWorker {
   env: TestWorkflowEnvironment;
@@ -36,12 +37,7 @@ export async function startTactTestWorker(activities: TactActivities, taskQueue:
   return {
     env,
     async stop() {
-      try {
-        if (worker.getState() === 'RUNNING') worker.shutdown();
-        await running;
-      } finally {
-        await env.teardown();
-      }
+      await stopWorkerAndServer(worker, running, env);
     },
   };
 }

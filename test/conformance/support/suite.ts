@@ -14,6 +14,7 @@ import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
 import type { WorkerOptions, WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { installQuietRuntime } from '../../support/quiet-runtime';
 import { createTestEnv } from '../../temporal-env';
+import { stopWorkerAndServer } from '../../support/worker-lifecycle';
 
 export type EnvMode = 'local' | 'time-skipping';
 
@@ -88,12 +89,7 @@ export function defineSuite(options: SuiteOptions): Suite {
   });
 
   afterAll(async () => {
-    try {
-      if (worker && worker.getState() === 'RUNNING') worker.shutdown();
-      await running;
-    } finally {
-      await env?.teardown();
-    }
+    await stopWorkerAndServer(worker, running, env);
   });
 
   return suite;

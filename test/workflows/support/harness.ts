@@ -24,6 +24,7 @@ import { installQuietRuntime } from '../../support/quiet-runtime';
 import type { RuntimeOptions } from '../../../workflows/user-state';
 import { createTactWorker, WORKFLOWS_PATH } from '../../../workers/worker';
 import { createTestEnv } from '../../temporal-env';
+import { stopWorkerAndServer } from '../../support/worker-lifecycle';
 
 export interface DeliveryCall {
   input: DeliverNotificationInput;
@@ -221,12 +222,7 @@ export function defineHarness(options: { workflowOptions?: RuntimeOptions } = {}
   });
 
   afterAll(async () => {
-    try {
-      if (worker && worker.getState() === 'RUNNING') worker.shutdown();
-      await running;
-    } finally {
-      await env?.teardown();
-    }
+    await stopWorkerAndServer(worker, running, env);
   });
 
   return harness;
