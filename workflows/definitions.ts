@@ -55,7 +55,7 @@ export interface QueuedCandidateView {
   source: Candidate['source'];
   createdAt: EpochMs;
   expiresAt: EpochMs;
-  notBefore?: EpochMs;
+  notBefore?: EpochMs | undefined;
   businessValue: number;
   score: (Score & { source: 'model' | 'prior' }) | null;
 }
@@ -73,11 +73,11 @@ export interface SentNotificationView {
   category: Category;
   channel: Channel;
   sentAt: EpochMs;
-  deliveredAt?: EpochMs;
+  deliveredAt?: EpochMs | undefined;
   /** Also set by an `engaged` or `converted` receipt, which imply the open. */
-  openedAt?: EpochMs;
-  engagedAt?: EpochMs;
-  convertedAt?: EpochMs;
+  openedAt?: EpochMs | undefined;
+  engagedAt?: EpochMs | undefined;
+  convertedAt?: EpochMs | undefined;
 }
 
 export interface UserStats {

@@ -38,7 +38,7 @@ export function stateView(
         source: c.source,
         createdAt: c.createdAt,
         expiresAt: c.expiresAt,
-        ...(c.notBefore === undefined ? {} : { notBefore: c.notBefore }),
+        notBefore: c.notBefore,
         businessValue: c.businessValue,
         score: scores[c.id] ?? null,
       }))
@@ -71,10 +71,10 @@ function sentView(send: SendRecord): SentNotificationView {
     category,
     channel,
     sentAt: at,
-    ...(deliveredAt === undefined ? {} : { deliveredAt }),
-    ...(openedAt === undefined ? {} : { openedAt }),
-    ...(engagedAt === undefined ? {} : { engagedAt }),
-    ...(convertedAt === undefined ? {} : { convertedAt }),
+    deliveredAt,
+    openedAt,
+    engagedAt,
+    convertedAt,
   };
 }
 

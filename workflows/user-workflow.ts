@@ -275,8 +275,8 @@ async function send(
     result = await sendNotification({
       delivery: { userId: state.userId, candidate, channels, profile: state.profile, preferences: state.preferences },
       unrecorded,
-      ...(auction === undefined ? {} : { auction }),
-      ...(options.policy === undefined ? {} : { policy: options.policy }),
+      auction,
+      policy: options.policy,
     });
   } catch (err) {
     if (cutByQuietHours && ranOutOfTime(err) && candidate.expiresAt > Date.now()) {
