@@ -55,7 +55,7 @@ export interface QueuedCandidateView {
   source: Candidate['source'];
   createdAt: EpochMs;
   expiresAt: EpochMs;
-  notBefore?: EpochMs | undefined;
+  notBefore?: EpochMs;
   businessValue: number;
   score: (Score & { source: 'model' | 'prior' }) | null;
 }
@@ -73,11 +73,11 @@ export interface SentNotificationView {
   category: Category;
   channel: Channel;
   sentAt: EpochMs;
-  deliveredAt?: EpochMs | undefined;
+  deliveredAt?: EpochMs;
   /** Also set by an `engaged` or `converted` receipt, which imply the open. */
-  openedAt?: EpochMs | undefined;
-  engagedAt?: EpochMs | undefined;
-  convertedAt?: EpochMs | undefined;
+  openedAt?: EpochMs;
+  engagedAt?: EpochMs;
+  convertedAt?: EpochMs;
 }
 
 export interface UserStats {

@@ -38,7 +38,7 @@ export function stateView(
         source: c.source,
         createdAt: c.createdAt,
         expiresAt: c.expiresAt,
-        notBefore: c.notBefore,
+        ...(c.notBefore === undefined ? {} : { notBefore: c.notBefore }),
         businessValue: c.businessValue,
         score: scores[c.id] ?? null,
       }))
@@ -71,10 +71,10 @@ function sentView(send: SendRecord): SentNotificationView {
     category,
     channel,
     sentAt: at,
-    deliveredAt,
-    openedAt,
-    engagedAt,
-    convertedAt,
+    ...(deliveredAt === undefined ? {} : { deliveredAt }),
+    ...(openedAt === undefined ? {} : { openedAt }),
+    ...(engagedAt === undefined ? {} : { engagedAt }),
+    ...(convertedAt === undefined ? {} : { convertedAt }),
   };
 }
 
