@@ -4,7 +4,7 @@ import type { z } from 'zod';
 import { DEFAULT_PAGE_SIZE, type DecisionFilter } from '../../db/decisions';
 import { InvalidCursorError } from '../../db/errors';
 import { NOTIFICATION_EVENT_TYPES, type Decision } from '../../domain/types';
-import { getDefaultCatalog } from '../../activities/localization';
+import { getDefaultCatalog } from '../../localization';
 import type { UserStateView } from '../../workflows/definitions';
 import { readDecisionLog, type DecisionLogEntry, type DecisionLogPage } from '../decision-log';
 import { operation, type Operation } from '../operation';
