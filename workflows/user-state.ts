@@ -103,12 +103,6 @@ export interface UserState {
   stats: UserStats;
 }
 
-/** Everything a new run needs after continue-as-new. */
-export interface CarriedState {
-  state: UserState;
-  inbox: InboxMessage[];
-}
-
 const HOURS_PER_WEEK = 168;
 /**
  * Event ids are remembered for 72 hours, and at most the last SEEN_IDS_CAP per user (a user with more events than
