@@ -208,8 +208,8 @@ export async function startTact(options: StartOptions = {}): Promise<RunningTact
       const metrics = createMetrics({ processMetrics: true });
       const decisionLogDelayMs = parseDelay(env.TACT_DECISION_LOG_DELAY_MS);
       const workflowOptions = {
-        ...(decisionLogDelayMs === undefined ? {} : { decisionLogDelayMs }),
-        ...(policyOverrides === undefined ? {} : { policy: policyOverrides }),
+        decisionLogDelayMs,
+        policy: policyOverrides,
       };
       const workflows = new TemporalUserWorkflows({
         client: new Client({ connection, namespace: workerConfig.namespace }),
