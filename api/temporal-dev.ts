@@ -1,7 +1,7 @@
 // A Temporal server for development, when TEMPORAL_ADDRESS is not set: Temporal's own dev server
 // (the Temporal CLI, downloaded by @temporalio/testing) where it can be had, else the repository's
 // bundled offline server. TACT_TEMPORAL=auto|temporal|bundled chooses; `auto` is the default.
-import { startDevServer } from '../devserver/src/server';
+import { startDevServer } from '@tact/temporal-devserver';
 import { TACT_SEARCH_ATTRIBUTE_KEYS, TACT_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 
 export type TemporalChoice = 'auto' | 'temporal' | 'bundled';

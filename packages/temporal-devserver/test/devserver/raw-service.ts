@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { Connection } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
 import { afterAll, beforeAll } from 'vitest';
-import { startDevServer, type DevServer } from '../../devserver/src/server';
+import { startDevServer, type DevServer } from '../../src/server';
 
 export const namespace = 'default';
 /** The identity every raw call reports. */

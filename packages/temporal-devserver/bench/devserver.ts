@@ -11,7 +11,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
 import { installQuietRuntime } from '../test/support/quiet-runtime';
-import { createTestEnv } from '../test/temporal-env';
+import { createTestEnv } from '../src/testing';
 import * as activities from './devserver/activities';
 import {
   addSignal,

@@ -13,8 +13,8 @@ import {
   SearchAttributeError,
   SearchAttributeRegistry,
   toIndexedValueType,
-} from '../../devserver/src/visibility/search-attributes';
-import type { SearchAttributeType } from '../../devserver/src/visibility/search-attributes';
+} from '../../src/visibility/search-attributes';
+import type { SearchAttributeType } from '../../src/visibility/search-attributes';
 import { CUSTOM_TYPES as customTypes, testRegistry as registry } from './fixtures';
 
 function errorOf(fn: () => unknown): SearchAttributeError {

@@ -8,7 +8,7 @@ import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { createTestEnv } from '../temporal-env';
+import { createTestEnv } from '../../src/testing';
 import { eventTypeNames } from '../conformance/support/history';
 import { uniqueId } from '../conformance/support/suite';
 import { addSignal, signalsTimersActivities } from './workflows';

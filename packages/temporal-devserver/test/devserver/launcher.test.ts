@@ -8,8 +8,8 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parseLauncherArgs, UsageError } from '../../devserver/src/cli-args';
-import { BUNDLED_SERVER_PATH, createTestEnv, selectedTestServer } from '../temporal-env';
+import { parseLauncherArgs, UsageError } from '../../src/cli-args';
+import { BUNDLED_SERVER_PATH, createTestEnv, selectedTestServer } from '../../src/testing';
 import * as activities from './fixtures/activities';
 
 const silent = { log() {}, info() {}, warn() {}, error() {}, debug() {}, trace() {} };

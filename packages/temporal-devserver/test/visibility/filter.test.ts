@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { compileListFilter, ListFilterError } from '../../devserver/src/visibility/filter';
-import type { VisibilityRecord } from '../../devserver/src/visibility/filter';
+import { compileListFilter, ListFilterError } from '../../src/visibility/filter';
+import type { VisibilityRecord } from '../../src/visibility/filter';
 import { record, t, testRegistry } from './fixtures';
 
 const records: VisibilityRecord[] = [

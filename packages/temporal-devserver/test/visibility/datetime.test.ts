@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatRfc3339, parseRfc3339 } from '../../devserver/src/visibility/datetime';
-import { textTokens } from '../../devserver/src/visibility/text-tokens';
+import { formatRfc3339, parseRfc3339 } from '../../src/visibility/datetime';
+import { textTokens } from '../../src/visibility/text-tokens';
 
 describe('parseRfc3339', () => {
   it.each<[string, number]>([

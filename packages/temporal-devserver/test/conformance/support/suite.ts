@@ -7,13 +7,12 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll } from 'vitest';
 import type { Client } from '@temporalio/client';
-import type { SearchAttributeType } from '@temporalio/common';
-import type { SearchAttributeKey } from '@temporalio/common/lib/search-attributes';
+import type { SearchAttributeKey } from '../../../src/testing';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
 import type { WorkerOptions, WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { installQuietRuntime } from '../../support/quiet-runtime';
-import { createTestEnv } from '../../temporal-env';
+import { createTestEnv } from '../../../src/testing';
 import { stopWorkerAndServer } from '../../support/worker-lifecycle';
 
 export type EnvMode = 'local' | 'time-skipping';
@@ -24,7 +23,7 @@ export interface SuiteOptions {
   /** Absolute path of the file's workflows module. */
   workflowsPath: string;
   activities?: object;
-  searchAttributes?: SearchAttributeKey<SearchAttributeType>[];
+  searchAttributes?: SearchAttributeKey[];
   /** Extra options for the file's shared worker, or `false` for no shared worker. */
   worker?: Partial<WorkerOptions> | false;
 }

@@ -1,5 +1,5 @@
-import { SearchAttributeRegistry, type SearchAttributeType } from '../../devserver/src/visibility/search-attributes';
-import type { VisibilityRecord } from '../../devserver/src/visibility/filter';
+import { SearchAttributeRegistry, type SearchAttributeType } from '../../src/visibility/search-attributes';
+import type { VisibilityRecord } from '../../src/visibility/filter';
 
 /** One custom search attribute of every type. */
 export const CUSTOM_TYPES: Readonly<Record<string, SearchAttributeType>> = {

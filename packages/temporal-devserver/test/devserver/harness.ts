@@ -2,7 +2,7 @@
 import * as path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { startDevServer, type DevServer, type DevServerOptions } from '../../devserver/src/server';
+import { startDevServer, type DevServer, type DevServerOptions } from '../../src/server';
 import * as activities from './fixtures/activities';
 
 export const silentLogger = { log() {}, info() {}, warn() {}, error() {}, debug() {}, trace() {} };

@@ -5,8 +5,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compileListFilter, ListFilterError } from '../../devserver/src/visibility/filter';
-import type { VisibilityRecord } from '../../devserver/src/visibility/filter';
+import { compileListFilter, ListFilterError } from '../../src/visibility/filter';
+import type { VisibilityRecord } from '../../src/visibility/filter';
 import { record, testRegistry } from './fixtures';
 
 type Kind = 'Keyword' | 'Text' | 'Int' | 'Double' | 'Bool' | 'Datetime' | 'KeywordList' | 'Status';

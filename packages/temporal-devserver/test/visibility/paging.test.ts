@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compileListFilter, ListFilterError } from '../../devserver/src/visibility/filter';
-import type { VisibilityRecord } from '../../devserver/src/visibility/filter';
-import { listPage, MAX_PAGE_SIZE } from '../../devserver/src/visibility/paging';
+import { compileListFilter, ListFilterError } from '../../src/visibility/filter';
+import type { VisibilityRecord } from '../../src/visibility/filter';
+import { listPage, MAX_PAGE_SIZE } from '../../src/visibility/paging';
 import { record, testRegistry } from './fixtures';
 
 function executions(n: number): VisibilityRecord[] {

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Clock } from '../../devserver/src/clock';
+import { Clock } from '../../src/clock';
 
 const clocks: Clock[] = [];
 function newClock(timeSkipping = false, idle = () => true): Clock {
