@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   const { options } = command;
   const server = await startDevServer(options);
   process.stdout.write(
-    `Tact dev server (Temporal-compatible, in-memory, not for production) listening on ${server.address}` +
+    `Tact dev server (Temporal-compatible, ${options.dbFilename ? `data in ${options.dbFilename}` : 'in-memory'}, not for production) listening on ${server.address}` +
       `${options.timeSkipping ? ' with time skipping' : ''}; namespaces: ${[...new Set(['default', ...(options.namespaces ?? [])])].join(', ')}\n`,
   );
   let stopping = false;

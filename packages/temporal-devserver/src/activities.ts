@@ -57,6 +57,9 @@ interface Timeouts {
 
 type Phase = 'scheduled' | 'started' | 'backoff';
 
+/** A pending activity as stored on disk: its state without the timers. */
+export type ActivitySnapshot = Omit<ActivityState, 'attemptTimers' | 'heartbeatTimer' | 'scheduleToCloseTimer'>;
+
 export interface ActivityState {
   scheduledEventId: number;
   activityId: string;
@@ -77,6 +80,8 @@ export interface ActivityState {
   lastHeartbeatTime?: number;
   cancelRequestedEventId?: number;
   lastFailure?: Message;
+  /** When the attempt waiting out its retry backoff is due (phase 'backoff'). */
+  retryAt?: number;
   attemptTimers: ClockTimer[];
   heartbeatTimer?: ClockTimer;
   scheduleToCloseTimer?: ClockTimer;
@@ -132,6 +137,57 @@ export class Activities {
     return [...this.byScheduledId.values()];
   }
 
+  /** The pending activities as plain data (no timers), for the on-disk store. */
+  snapshot(): ActivitySnapshot[] {
+    return this.pending().map(({ attemptTimers: _a, heartbeatTimer: _h, scheduleToCloseTimer: _s, ...data }) => data);
+  }
+
+  /** Rebuilds pending activities after a restart: timers re-armed at their original due times, tasks re-queued. */
+  restore(snapshots: ActivitySnapshot[]): void {
+    const clock = this.exec.clock;
+    for (const data of snapshots) {
+      const a: ActivityState = { ...data, attemptTimers: [] };
+      this.byScheduledId.set(a.scheduledEventId, a);
+      if (a.timeouts.scheduleToCloseMs > 0) {
+        a.scheduleToCloseTimer = clock.at(a.firstScheduledTime + a.timeouts.scheduleToCloseMs, () =>
+          this.timedOut(a, a.attempt, T.TIMEOUT_TYPE_SCHEDULE_TO_CLOSE),
+        );
+      }
+      const attempt = a.attempt;
+      switch (a.phase) {
+        case 'scheduled':
+          if (a.timeouts.scheduleToStartMs > 0) {
+            a.attemptTimers.push(
+              clock.at(a.attemptScheduledTime + a.timeouts.scheduleToStartMs, () =>
+                this.timedOut(a, attempt, T.TIMEOUT_TYPE_SCHEDULE_TO_START),
+              ),
+            );
+          }
+          this.offer(a, attempt);
+          break;
+        case 'started': {
+          const startedTime = a.startedTime ?? a.attemptScheduledTime;
+          if (a.timeouts.startToCloseMs > 0) {
+            a.attemptTimers.push(
+              clock.at(startedTime + a.timeouts.startToCloseMs, () =>
+                this.timedOut(a, attempt, T.TIMEOUT_TYPE_START_TO_CLOSE),
+              ),
+            );
+          }
+          if (a.timeouts.heartbeatMs > 0) {
+            a.heartbeatTimer = clock.at((a.lastHeartbeatTime ?? startedTime) + a.timeouts.heartbeatMs, () =>
+              this.timedOut(a, attempt, T.TIMEOUT_TYPE_HEARTBEAT),
+            );
+          }
+          break;
+        }
+        case 'backoff':
+          a.attemptTimers.push(clock.at(a.retryAt ?? clock.now(), () => this.retryDue(a, attempt)));
+          break;
+      }
+    }
+  }
+
   findByActivityId(activityId: string): ActivityState | undefined {
     for (const a of this.byScheduledId.values()) if (a.activityId === activityId) return a;
     return undefined;
@@ -179,15 +235,24 @@ export class Activities {
       attemptTimers: [],
     };
     this.byScheduledId.set(a.scheduledEventId, a);
+    // The first attempt's schedule-to-start timer is armed before schedule-to-close: timers due at the same instant
+    // fire in the order they were armed, and when both fall due together Temporal reports schedule-to-start. The
+    // task is offered to pollers only after both, so a start-to-close timer never precedes schedule-to-close.
+    const attempt = this.armScheduleToStart(a);
     if (timeouts.scheduleToCloseMs > 0) {
       a.scheduleToCloseTimer = exec.clock.after(timeouts.scheduleToCloseMs, () =>
         this.timedOut(a, a.attempt, T.TIMEOUT_TYPE_SCHEDULE_TO_CLOSE),
       );
     }
-    this.enqueue(a);
+    this.offer(a, attempt);
   }
 
   private enqueue(a: ActivityState): void {
+    this.offer(a, this.armScheduleToStart(a));
+  }
+
+  /** Marks the current attempt scheduled and arms its schedule-to-start timer; returns the attempt. */
+  private armScheduleToStart(a: ActivityState): number {
     const attempt = a.attempt;
     a.phase = 'scheduled';
     a.attemptScheduledTime = this.exec.now();
@@ -198,6 +263,11 @@ export class Activities {
         ),
       );
     }
+    return attempt;
+  }
+
+  private offer(a: ActivityState, attempt: number): void {
+    this.exec.markDirty();
     this.exec.host
       .activityQueue(this.exec.namespace, a.taskQueue)
       .offer({ dispatch: (identity) => this.dispatch(a, attempt, identity) });
@@ -215,6 +285,7 @@ export class Activities {
       return null;
     const now = exec.now();
     this.clearAttemptTimers(a);
+    exec.markDirty();
     a.phase = 'started';
     a.startedTime = now;
     a.startedIdentity = identity;
@@ -275,6 +346,7 @@ export class Activities {
   heartbeat(a: ActivityState, details: Payloads | undefined): { cancelRequested: boolean } {
     if (details) a.heartbeatDetails = details;
     a.lastHeartbeatTime = this.exec.now();
+    this.exec.markDirty();
     this.armHeartbeatTimer(a);
     return { cancelRequested: a.cancelRequestedEventId !== undefined };
   }
@@ -364,13 +436,15 @@ export class Activities {
     a.phase = 'backoff';
     a.startedTime = undefined;
     const attempt = a.attempt;
-    a.attemptTimers.push(
-      this.exec.clock.after(backoffMs, () => {
-        if (this.byScheduledId.get(a.scheduledEventId) === a && a.attempt === attempt && a.phase === 'backoff')
-          this.enqueue(a);
-      }),
-    );
+    a.retryAt = this.exec.now() + backoffMs;
+    a.attemptTimers.push(this.exec.clock.at(a.retryAt, () => this.retryDue(a, attempt)));
+    this.exec.markDirty();
     this.exec.host.changed();
+  }
+
+  private retryDue(a: ActivityState, attempt: number): void {
+    if (this.byScheduledId.get(a.scheduledEventId) === a && a.attempt === attempt && a.phase === 'backoff')
+      this.enqueue(a);
   }
 
   private timedOut(a: ActivityState, attempt: number, timeoutType: number): void {

@@ -1,8 +1,9 @@
 // Command-line arguments of the launcher. Three shapes are accepted:
 //  - `<port> [...]`: how @temporalio/testing starts its time-skipping test server;
 //  - `server start-dev --port … --namespace … --ip … --search-attribute Name=Type …`: how it starts the
-//    Temporal CLI dev server (flags that do not apply here, like the UI or the database file, are ignored);
-//  - standalone flags: `--port`, `--namespace` (repeatable), `--search-attribute`, `--log-level`, `--time-skipping`.
+//    Temporal CLI dev server (flags that do not apply here, like the UI, are ignored);
+//  - standalone flags: `--port`, `--namespace` (repeatable), `--search-attribute`, `--db-filename`, `--log-level`,
+//    `--time-skipping`.
 import { isLogLevel, type LogLevel } from './logger';
 import type { DevServerOptions } from './server';
 import {
@@ -21,8 +22,6 @@ const DEFAULT_PORT = 7233;
 
 /** CLI dev-server flags taking a value that this server accepts and ignores. */
 const IGNORED_WITH_VALUE = new Set([
-  '--db-filename',
-  '-f',
   '--ui-port',
   '--ui-ip',
   '--ui-public-path',
@@ -43,7 +42,8 @@ export const USAGE = `Usage: tact-temporal-dev [options]
        tact-temporal-dev server start-dev [options]   (Temporal CLI compatible)
        tact-temporal-dev <port> [--time-skipping]      (Temporal test server compatible: time skipping on)
 
-An offline, in-memory, Temporal-compatible server for development and tests. Not for production.
+An offline Temporal-compatible server for development and tests (in memory, or in one SQLite file with
+--db-filename). Not for production.
 
 Options:
   --port, -p <port>                gRPC port (default ${DEFAULT_PORT}; 0 = any free port)
@@ -51,10 +51,12 @@ Options:
   --namespace, -n <name>           extra namespace to create (repeatable; "default" always exists)
   --search-attribute <Name=Type>   register a custom search attribute (repeatable);
                                    Type: Keyword, Text, Int, Double, Bool, Datetime, KeywordList
+  --db-filename, -f <file>         keep workflows in this SQLite file (created if missing) so they survive
+                                   a restart or a crash; without it everything is in memory
   --log-level <level>              debug, info, warn or error (default warn)
   --time-skipping                  serve TestService: the clock starts locked and skips ahead when idle
   --help, -h                       show this help
-UI, database and other Temporal CLI options are accepted and ignored.`;
+UI and other Temporal CLI options are accepted and ignored.`;
 
 export function parseLauncherArgs(argv: readonly string[]): LauncherCommand {
   const args = [...argv];
@@ -70,6 +72,7 @@ export function parseLauncherArgs(argv: readonly string[]): LauncherCommand {
   const searchAttributes: Record<string, SearchAttributeType> = {};
   let host = '127.0.0.1';
   let logLevel: LogLevel = 'warn';
+  let dbFilename: string | undefined;
   for (let i = 0; i < args.length; i++) {
     const [flag, inline] = splitFlag(args[i]!);
     const value = (): string => {
@@ -99,6 +102,11 @@ export function parseLauncherArgs(argv: readonly string[]): LauncherCommand {
       case '--log-level':
         logLevel = parseLogLevel(value());
         break;
+      case '--db-filename':
+      case '-f':
+        dbFilename = value();
+        if (dbFilename === '') throw new UsageError('--db-filename needs a file name');
+        break;
       case '--time-skipping':
         timeSkipping = true;
         break;
@@ -107,7 +115,18 @@ export function parseLauncherArgs(argv: readonly string[]): LauncherCommand {
         else if (!IGNORED_FLAGS.has(flag)) throw new UsageError(`unknown argument: ${args[i]}`);
     }
   }
-  return { kind: 'serve', options: { port, host, namespaces, searchAttributes, logLevel, timeSkipping } };
+  return {
+    kind: 'serve',
+    options: {
+      port,
+      host,
+      namespaces,
+      searchAttributes,
+      logLevel,
+      timeSkipping,
+      ...(dbFilename !== undefined ? { dbFilename } : {}),
+    },
+  };
 }
 
 function splitFlag(arg: string): [string, string | undefined] {

@@ -20,7 +20,8 @@ const MAX_REAL_DELAY_MS = 2_147_483_647;
 const RELEASED = (): void => {};
 
 export class Clock {
-  private offsetMs = 0;
+  /** How far (ms) time skipping has moved this clock ahead of real time; kept across restarts by the store. */
+  offset = 0;
   private locks: number;
   private seq = 0;
   /** Pending timers sorted by (at, seq); a fired or cancelled timer leaves at once. */
@@ -34,12 +35,14 @@ export class Clock {
     readonly timeSkipping: boolean,
     private readonly isIdle: () => boolean,
     private readonly onError: (err: unknown) => void,
+    /** Runs after a batch of timers fired (the engine writes what they changed). */
+    private readonly afterFire: () => void = () => {},
   ) {
     this.locks = timeSkipping ? 1 : 0;
   }
 
   now(): number {
-    return Date.now() + this.offsetMs;
+    return Date.now() + this.offset;
   }
 
   /** Runs `fire` once the clock reaches `atMs`. */
@@ -107,7 +110,7 @@ export class Clock {
     const next = this.entries[0];
     if (!next || !this.isIdle()) return;
     const gap = next.at - this.now();
-    if (gap > 0) this.offsetMs += gap;
+    if (gap > 0) this.offset += gap;
     this.fireDue();
   }
 
@@ -146,6 +149,11 @@ export class Clock {
       } catch (err) {
         this.onError(err);
       }
+    }
+    try {
+      this.afterFire();
+    } catch (err) {
+      this.onError(err);
     }
     this.armRealTimer();
     this.poke();

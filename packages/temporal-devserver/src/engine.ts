@@ -23,6 +23,7 @@ import type { Logger } from './logger';
 import { enums, msFromDuration, type Message, type Payloads } from './proto';
 import { QueryBroker, type PendingQuery } from './queries';
 import { TaskQueue } from './task-queue';
+import type { RunWrite, SqliteStore, StoredNamespace } from './persistence/store';
 import type { ActivityTaskResponse } from './activities';
 import type { ExecutionStatusName } from './visibility/record';
 import {
@@ -34,7 +35,6 @@ import {
 const E = enums.EventType;
 
 export class Namespace {
-  readonly id = randomUUID();
   readonly registry: SearchAttributeRegistry;
   /** Runs per workflow id, oldest first; the last one is the current run. */
   readonly runsByWorkflowId = new Map<string, Execution[]>();
@@ -43,6 +43,7 @@ export class Namespace {
   constructor(
     readonly name: string,
     searchAttributes: Record<string, SearchAttributeType>,
+    readonly id: string = randomUUID(),
   ) {
     this.registry = new SearchAttributeRegistry(searchAttributes);
   }
@@ -71,6 +72,8 @@ export interface EngineOptions {
   searchAttributes: Record<string, SearchAttributeType>;
   timeSkipping: boolean;
   log: Logger;
+  /** On-disk store: state is loaded from it at start and every change is written before it is acknowledged. */
+  store?: SqliteStore;
 }
 
 const DEFAULT_WFT_TIMEOUT_MS = 10_000;
@@ -90,16 +93,33 @@ export class Engine implements ExecutionHost, CrossRunEffects {
   private readonly queues = new Map<string, TaskQueue<Message>>();
   private readonly running = new Set<Execution>();
   private readonly defaultSearchAttributes: Record<string, SearchAttributeType>;
+  private readonly store: SqliteStore | undefined;
+  /** Runs changed since the last flush to the store. */
+  private readonly dirty = new Set<Execution>();
+  /** How many history events of each run are in the store. */
+  private readonly storedEventCount = new WeakMap<Execution, number>();
+  private storedNamespaces = '';
+  private storedClockOffset = 0;
+  private stopped = false;
 
   constructor(opts: EngineOptions) {
     this.log = opts.log;
     this.defaultSearchAttributes = opts.searchAttributes;
+    this.store = opts.store;
     this.clock = new Clock(
       opts.timeSkipping,
       () => this.isIdle(),
       (err) => this.log.error(`timer callback failed: ${String(err)}`),
+      () => this.flush(),
     );
-    for (const name of new Set(['default', ...opts.namespaces])) this.registerNamespace(name);
+    if (this.store) this.restore(this.store);
+    for (const name of new Set(['default', ...opts.namespaces]))
+      if (!this.namespaces.has(name)) this.registerNamespace(name);
+    // Namespaces and search attributes given on the command line are added to stored ones.
+    for (const ns of this.namespaces.values())
+      for (const [name, type] of Object.entries(opts.searchAttributes))
+        if (ns.registry.typeOf(name) === undefined) ns.registry.add(name, type);
+    this.flush();
   }
 
   registerNamespace(name: string): Namespace {
@@ -107,6 +127,76 @@ export class Engine implements ExecutionHost, CrossRunEffects {
     const ns = new Namespace(name, this.defaultSearchAttributes);
     this.namespaces.set(name, ns);
     return ns;
+  }
+
+  // ---- persistence --------------------------------------------------------------------------------
+
+  markDirty(exec: Execution): void {
+    if (this.store) this.dirty.add(exec);
+  }
+
+  /**
+   * Writes every change since the last flush in one transaction. Called after each gRPC call's handler (before
+   * its answer is sent) and after timers fire, so nothing is acknowledged that is not on disk.
+   */
+  flush(): void {
+    const store = this.store;
+    if (!store || this.stopped) return;
+    const namespaces = this.namespaceRecords();
+    const namespacesJson = JSON.stringify(namespaces);
+    const offset = Math.round(this.clock.offset);
+    if (this.dirty.size === 0 && namespacesJson === this.storedNamespaces && offset === this.storedClockOffset) return;
+    const runs: RunWrite[] = [];
+    for (const exec of this.dirty) {
+      const stored = this.storedEventCount.get(exec);
+      runs.push({
+        start: exec.start,
+        state: exec.snapshot(),
+        newEvents: exec.history.events.slice(stored ?? 0),
+        isNew: stored === undefined,
+      });
+    }
+    store.write(runs, namespacesJson === this.storedNamespaces ? undefined : namespaces, {
+      clock_offset_ms: `${offset}`,
+    });
+    for (const exec of this.dirty) this.storedEventCount.set(exec, exec.history.events.length);
+    this.dirty.clear();
+    this.storedNamespaces = namespacesJson;
+    this.storedClockOffset = offset;
+  }
+
+  private namespaceRecords(): StoredNamespace[] {
+    return [...this.namespaces.values()].map((ns) => ({
+      name: ns.name,
+      id: ns.id,
+      searchAttributes: ns.registry.types(),
+    }));
+  }
+
+  /** Loads namespaces and runs from the store and rebuilds their run state (timers, tasks on their queues). */
+  private restore(store: SqliteStore): void {
+    this.clock.offset = Number(store.getMeta('clock_offset_ms') ?? 0);
+    this.storedClockOffset = this.clock.offset;
+    for (const stored of store.loadNamespaces()) {
+      const ns = new Namespace(stored.name, stored.searchAttributes, stored.id);
+      this.namespaces.set(ns.name, ns);
+    }
+    this.storedNamespaces = JSON.stringify(this.namespaceRecords());
+    const runs = store.loadRuns();
+    for (const run of runs) {
+      const exec = Execution.restore(this, run.start, run.state, run.events);
+      const ns = this.namespace(run.start.namespace);
+      const list = ns.runsByWorkflowId.get(exec.workflowId) ?? [];
+      list.push(exec);
+      ns.runsByWorkflowId.set(exec.workflowId, list);
+      ns.runsByRunId.set(exec.runId, exec);
+      if (exec.isRunning) this.running.add(exec);
+      this.storedEventCount.set(exec, exec.history.events.length);
+    }
+    // Restoring re-queues tasks and re-arms timers without changing what is stored.
+    this.dirty.clear();
+    if (runs.length > 0)
+      this.log.info(`restored ${runs.length} runs (${this.running.size} running) from ${store.filename}`);
   }
 
   namespace(name: string | undefined): Namespace {
@@ -345,6 +435,9 @@ export class Engine implements ExecutionHost, CrossRunEffects {
   stop(): void {
     this.clock.stop();
     for (const q of this.queues.values()) q.releasePollers();
+    this.flush();
+    this.stopped = true;
+    this.store?.close();
   }
 
   // ---- CrossRunEffects ------------------------------------------------------------------------------

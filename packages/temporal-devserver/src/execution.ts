@@ -9,10 +9,10 @@ import { durationFromMs, enums, timestampFromMs, type Message, type Payload, typ
 import type { TaskQueue } from './task-queue';
 import type { ExecutionStatusName } from './visibility/record';
 import { encodeSearchAttributes, type SearchAttributeRegistry } from './visibility/search-attributes';
-import { Activities, type ActivityTaskResponse } from './activities';
-import { UserTimers } from './timers';
+import { Activities, type ActivitySnapshot, type ActivityTaskResponse } from './activities';
+import { UserTimers, type TimerSnapshot } from './timers';
 import { workflowRetry } from './workflow-retry';
-import { WorkflowTasks } from './workflow-tasks';
+import { WorkflowTasks, type WorkflowTasksSnapshot } from './workflow-tasks';
 import type { PendingQuery } from './queries';
 
 const E = enums.EventType;
@@ -79,6 +79,34 @@ export interface ExecutionHost {
   dispatchLegacyQuery(exec: Execution, query: PendingQuery): void;
   /** Something changed that may let a time-skipping clock advance. */
   changed(): void;
+  /** The run's stored state changed: the store writes it before the next answer to a client. */
+  markDirty(exec: Execution): void;
+}
+
+/** A buffered event as stored on disk (attributes evaluated; callbacks do not survive a restart). */
+export interface BufferedDraft {
+  type: EventDraft['type'];
+  attributes: Message;
+  userMetadata?: Message;
+  startedFromPrevious?: boolean;
+}
+
+/** A run's mutable state as stored on disk, beside its start and its history. */
+export interface ExecutionSnapshot {
+  status: ExecutionStatusName;
+  startTime: number;
+  executionTime: number;
+  closeTime?: number;
+  memo: Record<string, Payload>;
+  searchAttributes: Record<string, unknown>;
+  cancelRequested: boolean;
+  successorRunId?: string;
+  requestIds: string[];
+  buffer: BufferedDraft[];
+  tasks: WorkflowTasksSnapshot;
+  activities: ActivitySnapshot[];
+  timers: TimerSnapshot[];
+  children: ChildRecord[];
 }
 
 export class Execution {
@@ -87,8 +115,8 @@ export class Execution {
   readonly timers: UserTimers;
   readonly children = new Map<number, ChildRecord>();
   readonly requestIds = new Set<string>();
-  readonly startTime: number;
-  readonly executionTime: number;
+  startTime: number;
+  executionTime: number;
   status: ExecutionStatusName = 'Running';
   closeTime?: number;
   memo: Record<string, Payload>;
@@ -146,6 +174,74 @@ export class Execution {
     return this.host.clock.now();
   }
 
+  markDirty(): void {
+    this.host.markDirty(this);
+  }
+
+  snapshot(): ExecutionSnapshot {
+    return {
+      status: this.status,
+      startTime: this.startTime,
+      executionTime: this.executionTime,
+      ...(this.closeTime !== undefined ? { closeTime: this.closeTime } : {}),
+      memo: this.memo,
+      searchAttributes: this.searchAttributes,
+      cancelRequested: this.cancelRequested,
+      ...(this.successorRunId !== undefined ? { successorRunId: this.successorRunId } : {}),
+      requestIds: [...this.requestIds],
+      buffer: this.buffer.map((draft) => ({
+        type: draft.type,
+        attributes: typeof draft.attributes === 'function' ? draft.attributes() : draft.attributes,
+        ...(draft.userMetadata ? { userMetadata: draft.userMetadata } : {}),
+        ...(draft.startedFromPrevious ? { startedFromPrevious: true } : {}),
+      })),
+      tasks: this.tasks.snapshot(),
+      activities: this.activities.snapshot(),
+      timers: this.timers.snapshot(),
+      children: [...this.children.values()],
+    };
+  }
+
+  /**
+   * Rebuilds a stored run after a restart: its history and state as they were, and every timer re-armed at its
+   * original due time (one that fell due while the server was down fires at once), tasks back on their queues.
+   */
+  static restore(host: ExecutionHost, start: RunStart, snap: ExecutionSnapshot, events: HistoryEvent[]): Execution {
+    const exec = new Execution(host, start);
+    exec.history.load(events);
+    exec.startTime = snap.startTime;
+    exec.executionTime = snap.executionTime;
+    exec.status = snap.status;
+    exec.closeTime = snap.closeTime;
+    exec.memo = snap.memo;
+    exec.searchAttributes = snap.searchAttributes;
+    exec.cancelRequested = snap.cancelRequested;
+    exec.successorRunId = snap.successorRunId;
+    for (const id of snap.requestIds) exec.requestIds.add(id);
+    for (const child of snap.children) exec.children.set(child.initiatedEventId, child);
+    if (!exec.isRunning) return exec;
+    exec.buffer = snap.buffer.map((draft) => ({ ...draft }));
+    exec.armLifetimeTimers();
+    exec.timers.restore(snap.timers);
+    exec.activities.restore(snap.activities);
+    exec.tasks.restore(snap.tasks);
+    if (
+      start.firstWorkflowTaskBackoffMs > 0 &&
+      snap.tasks.state.kind === 'none' &&
+      !events.some((e) => e.eventType === E.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED)
+    ) {
+      exec.lifetimeTimers.push(exec.clock.at(exec.executionTime, () => exec.tasks.schedule()));
+    }
+    return exec;
+  }
+
+  private armLifetimeTimers(): void {
+    const s = this.start;
+    if (s.runTimeoutMs > 0)
+      this.lifetimeTimers.push(this.clock.at(this.startTime + s.runTimeoutMs, () => this.timeOut()));
+    if (s.expirationTime !== undefined) this.lifetimeTimers.push(this.clock.at(s.expirationTime, () => this.timeOut()));
+  }
+
   /** True while the run has work a worker must do (time skipping waits for it). */
   isBusy(): boolean {
     return this.isRunning && (this.tasks.isPending || this.activities.isBusy() || this.waitingQueries.length > 0);
@@ -154,6 +250,7 @@ export class Execution {
   /** Appends directly; only valid when no workflow task is running. */
   append(draft: EventDraft): HistoryEvent {
     if (this.tasks.isStarted) throw new Error(`bug: append while a workflow task runs (${draft.type})`);
+    this.markDirty();
     return this.history.append(this.now(), draft);
   }
 
@@ -164,6 +261,7 @@ export class Execution {
       if (this.tasks.isStarted) this.buffer.push(draft);
       else this.append(draft);
     }
+    this.markDirty();
     if (this.applyingCommands) this.wftNeededAfterCommands = true;
     else this.tasks.schedule();
   }
@@ -206,8 +304,7 @@ export class Execution {
       },
     });
     for (const draft of extraEvents) this.append(draft);
-    if (s.runTimeoutMs > 0) this.lifetimeTimers.push(this.clock.after(s.runTimeoutMs, () => this.timeOut()));
-    if (s.expirationTime !== undefined) this.lifetimeTimers.push(this.clock.at(s.expirationTime, () => this.timeOut()));
+    this.armLifetimeTimers();
     if (s.firstWorkflowTaskBackoffMs > 0) {
       this.lifetimeTimers.push(this.clock.after(s.firstWorkflowTaskBackoffMs, () => this.tasks.schedule()));
     } else {

@@ -16,7 +16,17 @@ export interface CallContext extends Omit<PollContext, 'identity'> {
 export type Handler = (request: any, ctx: CallContext) => Promise<object> | object;
 export type Handlers = Record<string, Handler>;
 
-export function addService(server: grpc.Server, serviceName: string, handlers: Handlers, log: Logger): void {
+/**
+ * Serves `handlers` for a service. `afterCall` runs after a handler returned and before its answer is sent (the
+ * engine writes its changes to disk there); if it throws, the caller gets an error instead of the answer.
+ */
+export function addService(
+  server: grpc.Server,
+  serviceName: string,
+  handlers: Handlers,
+  log: Logger,
+  afterCall: () => void = () => {},
+): void {
   const service: Service = root.lookupService(serviceName);
   service.resolveAll();
   const definition: Record<string, grpc.MethodDefinition<object, object>> = {};
@@ -34,12 +44,17 @@ export function addService(server: grpc.Server, serviceName: string, handlers: H
       responseSerialize: (value: object) => encodeMessage(responseType, value),
       responseDeserialize: (bytes: Buffer) => decodeMessage<Message>(responseType, bytes),
     };
-    implementation[method.name] = unaryHandler(method.name, handlers[method.name], log);
+    implementation[method.name] = unaryHandler(method.name, handlers[method.name], log, afterCall);
   }
   server.addService(definition as grpc.ServiceDefinition, implementation);
 }
 
-function unaryHandler(name: string, handler: Handler | undefined, log: Logger): grpc.handleUnaryCall<Message, object> {
+function unaryHandler(
+  name: string,
+  handler: Handler | undefined,
+  log: Logger,
+  afterCall: () => void,
+): grpc.handleUnaryCall<Message, object> {
   return (call, callback) => {
     if (!handler) {
       callback(
@@ -63,6 +78,16 @@ function unaryHandler(name: string, handler: Handler | undefined, log: Logger): 
     };
     Promise.resolve()
       .then(() => handler(call.request, ctx))
+      .then(
+        (response) => {
+          afterCall();
+          return response;
+        },
+        (err: unknown) => {
+          afterCall();
+          throw err;
+        },
+      )
       .then(
         (response) => callback(null, response),
         (err: unknown) => {

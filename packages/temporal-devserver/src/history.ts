@@ -76,6 +76,11 @@ export class History {
     return this.events[this.events.length - 1];
   }
 
+  /** Puts back a stored history (at start, before anything waits on it). */
+  load(events: HistoryEvent[]): void {
+    this.events.push(...events);
+  }
+
   append(timeMs: number, draft: EventDraft): HistoryEvent {
     const event = buildEvent(this.nextEventId, timeMs, draft);
     this.events.push(event);

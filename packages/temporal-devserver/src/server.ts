@@ -3,6 +3,7 @@ import * as grpc from '@grpc/grpc-js';
 import { Engine } from './engine';
 import { addService } from './grpc';
 import { createLogger, type LogLevel } from './logger';
+import { SqliteStore } from './persistence/store';
 import { namespaceHandlers } from './service-namespaces';
 import { operatorHandlers } from './service-operator';
 import { testHandlers } from './service-test';
@@ -24,6 +25,11 @@ export interface DevServerOptions {
   /** Serve TestService; the clock starts locked and skips ahead when unlocked and idle. */
   timeSkipping?: boolean;
   logLevel?: LogLevel;
+  /**
+   * Keep everything in this SQLite file (created if missing): runs, histories, pending tasks and timers survive a
+   * restart and a crash. Without it the server keeps everything in memory.
+   */
+  dbFilename?: string;
 }
 
 export interface DevServer {
@@ -37,12 +43,15 @@ const MAX_MESSAGE_BYTES = 128 * 1024 * 1024;
 
 export async function startDevServer(opts: DevServerOptions = {}): Promise<DevServer> {
   const log = createLogger(opts.logLevel ?? 'warn');
+  const store = opts.dbFilename !== undefined ? new SqliteStore(opts.dbFilename) : undefined;
   const engine = new Engine({
     namespaces: opts.namespaces ?? [],
     searchAttributes: opts.searchAttributes ?? {},
     timeSkipping: opts.timeSkipping ?? false,
     log,
+    ...(store ? { store } : {}),
   });
+  const persist = () => engine.flush();
   const server = new grpc.Server({
     'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
     'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
@@ -57,9 +66,16 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
       ...visibilityHandlers(engine),
     },
     log,
+    persist,
   );
-  addService(server, 'temporal.api.operatorservice.v1.OperatorService', operatorHandlers(engine), log);
-  addService(server, 'temporal.api.testservice.v1.TestService', opts.timeSkipping ? testHandlers(engine) : {}, log);
+  addService(server, 'temporal.api.operatorservice.v1.OperatorService', operatorHandlers(engine), log, persist);
+  addService(
+    server,
+    'temporal.api.testservice.v1.TestService',
+    opts.timeSkipping ? testHandlers(engine) : {},
+    log,
+    persist,
+  );
   addService(server, 'grpc.health.v1.Health', { Check: () => ({ status: 1 /* SERVING */ }) }, log);
 
   const host = opts.host ?? '127.0.0.1';

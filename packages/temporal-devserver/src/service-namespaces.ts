@@ -19,7 +19,8 @@ export function describeNamespace(ns: Namespace): object {
         eagerWorkflowStart: false,
         syncUpdate: false,
         asyncUpdate: false,
-        workerPollCompleteOnShutdown: false,
+        // ShutdownWorker ends the worker's outstanding polls (service-worker.ts).
+        workerPollCompleteOnShutdown: true,
       },
       supportsSchedules: false,
     },

@@ -14,6 +14,7 @@ interface PollRequest {
   namespace?: string;
   taskQueue?: { name?: string };
   identity?: string;
+  workerInstanceKey?: string;
 }
 
 interface ById {
@@ -29,7 +30,10 @@ export function workerHandlers(engine: Engine): Handlers {
     const ns = engine.namespace(req.namespace);
     const name = requireString(req.taskQueue?.name, 'TaskQueue');
     const queue = kind === 'workflow' ? engine.workflowQueue(ns.name, name) : engine.activityQueue(ns.name, name);
-    const response = await queue.poll({ ...ctx, identity: req.identity ?? '' }, LONG_POLL_MS);
+    const response = await queue.poll(
+      { ...ctx, identity: req.identity ?? '', workerInstanceKey: req.workerInstanceKey ?? '' },
+      LONG_POLL_MS,
+    );
     engine.changed();
     return response ?? {};
   };
@@ -152,9 +156,26 @@ export function workerHandlers(engine: Engine): Handlers {
       return done({});
     },
 
-    ShutdownWorker: (req: { namespace?: string; stickyTaskQueue?: string }) => {
+    // Like Temporal's server with `workerPollCompleteOnShutdown`: the worker's outstanding polls on its task queue
+    // end at once with empty responses, so a worker that waits for its polls (instead of cancelling them and
+    // perhaps losing a task already handed out) shuts down promptly.
+    ShutdownWorker: (req: {
+      namespace?: string;
+      stickyTaskQueue?: string;
+      workerInstanceKey?: string;
+      taskQueue?: string;
+      taskQueueTypes?: number[];
+    }) => {
       const ns = engine.namespace(req.namespace);
       if (req.stickyTaskQueue) engine.stickyQueueGone(ns.name, req.stickyTaskQueue);
+      if (req.workerInstanceKey && req.taskQueue) {
+        for (const type of req.taskQueueTypes ?? []) {
+          if (type === enums.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW)
+            engine.workflowQueue(ns.name, req.taskQueue).releasePollers(req.workerInstanceKey);
+          else if (type === enums.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY)
+            engine.activityQueue(ns.name, req.taskQueue).releasePollers(req.workerInstanceKey);
+        }
+      }
       return done({});
     },
 

@@ -10,6 +10,8 @@ export interface QueuedTask<R> {
 
 export interface PollContext {
   identity: string;
+  /** The polling worker's `workerInstanceKey` ('' when the SDK sends none): ShutdownWorker ends its polls. */
+  workerInstanceKey?: string;
   /** Registers a callback run when the caller gives up (gRPC call cancelled or deadline hit). */
   onCancel(cb: () => void): void;
   isCancelled(): boolean;
@@ -85,8 +87,13 @@ export class TaskQueue<R> {
     return tasks;
   }
 
-  /** Ends every waiting poll with an empty response (server shutdown). */
-  releasePollers(): void {
-    for (const poller of this.pollers.splice(0)) poller.resolve(null);
+  /** Ends every waiting poll with an empty response (server shutdown), or only those of one worker. */
+  releasePollers(workerInstanceKey?: string): void {
+    const released =
+      workerInstanceKey === undefined
+        ? this.pollers.splice(0)
+        : this.pollers.filter((p) => p.ctx.workerInstanceKey === workerInstanceKey);
+    if (workerInstanceKey !== undefined) this.pollers = this.pollers.filter((p) => !released.includes(p));
+    for (const poller of released) poller.resolve(null);
   }
 }

@@ -28,6 +28,10 @@ export interface TestEnvOptions {
   mode?: TestEnvMode;
   /** Custom search attributes to register, e.g. `[defineSearchAttributeKey('NextSendTime', 'DATETIME')]`. */
   searchAttributes?: SearchAttributeKey[];
+  /** `local` only: keep the server's state in this SQLite file (`--db-filename`), so a new server on it resumes. */
+  dbFilename?: string;
+  /** `local` only: the server's port (default: a free one), e.g. to restart a server where its workers expect it. */
+  port?: number;
 }
 
 /** Path of the bundled server executable (usable as `server.executable = { type: 'existing-path', path }`). */
@@ -60,7 +64,9 @@ export async function createTestEnv(opts: TestEnvOptions = {}): Promise<TestWork
 
 async function createTemporal(mode: TestEnvMode, opts: TestEnvOptions): Promise<TestWorkflowEnvironment> {
   if (mode === 'local')
-    return TestWorkflowEnvironment.createLocal({ server: { searchAttributes: opts.searchAttributes } });
+    return TestWorkflowEnvironment.createLocal({
+      server: { searchAttributes: opts.searchAttributes, dbFilename: opts.dbFilename, port: opts.port },
+    });
   const env = await TestWorkflowEnvironment.createTimeSkipping();
   if (opts.searchAttributes?.length) {
     try {
@@ -99,7 +105,11 @@ async function createBundled(mode: TestEnvMode, opts: TestEnvOptions): Promise<T
 function startBundled(mode: TestEnvMode, opts: TestEnvOptions): Promise<TestWorkflowEnvironment> {
   const executable = { type: 'existing-path' as const, path: BUNDLED_SERVER_PATH };
   if (mode === 'local')
-    return TestWorkflowEnvironment.createLocal({ server: { executable, searchAttributes: opts.searchAttributes } });
+    return TestWorkflowEnvironment.createLocal({
+      server: { executable, searchAttributes: opts.searchAttributes, dbFilename: opts.dbFilename, port: opts.port },
+    });
+  if (opts.dbFilename !== undefined || opts.port !== undefined)
+    throw new Error('createTestEnv: dbFilename and port need mode "local"');
   const extraArgs = (opts.searchAttributes ?? []).flatMap((k) => [
     '--search-attribute',
     `${k.name}=${TypedSearchAttributes.toMetadataType(k.type)}`,

@@ -8,7 +8,15 @@ const E = enums.EventType;
 
 interface UserTimer {
   startedEventId: number;
+  firesAt: number;
   handle: ClockTimer;
+}
+
+/** A running user timer as stored on disk. */
+export interface TimerSnapshot {
+  timerId: string;
+  startedEventId: number;
+  firesAt: number;
 }
 
 export class UserTimers {
@@ -31,13 +39,25 @@ export class UserTimers {
         workflowTaskCompletedEventId: completedEventId,
       },
     });
-    const firesAt = this.exec.now() + msFromDuration(attrs.startToFireTimeout);
+    this.arm(timerId, event.eventId, this.exec.now() + msFromDuration(attrs.startToFireTimeout));
+  }
+
+  private arm(timerId: string, startedEventId: number, firesAt: number): void {
     const handle = this.exec.clock.at(firesAt, () => {
-      if (this.byId.get(timerId)?.startedEventId !== event.eventId) return;
+      if (this.byId.get(timerId)?.startedEventId !== startedEventId) return;
       this.byId.delete(timerId);
-      this.exec.record({ type: E.EVENT_TYPE_TIMER_FIRED, attributes: { timerId, startedEventId: event.eventId } });
+      this.exec.record({ type: E.EVENT_TYPE_TIMER_FIRED, attributes: { timerId, startedEventId } });
     });
-    this.byId.set(timerId, { startedEventId: event.eventId, handle });
+    this.byId.set(timerId, { startedEventId, firesAt, handle });
+  }
+
+  snapshot(): TimerSnapshot[] {
+    return [...this.byId].map(([timerId, t]) => ({ timerId, startedEventId: t.startedEventId, firesAt: t.firesAt }));
+  }
+
+  /** Re-arms the running timers after a restart; one due while the server was down fires at once. */
+  restore(timers: TimerSnapshot[]): void {
+    for (const t of timers) this.arm(t.timerId, t.startedEventId, t.firesAt);
   }
 
   /**

@@ -53,14 +53,103 @@ export interface StickyQueue {
   scheduleToStartMs: number;
 }
 
+/** The workflow-task state as stored on disk: no timers, no queries, no sticky queue (a restart drops it). */
+export interface WorkflowTasksSnapshot {
+  state:
+    { kind: 'none' } | Omit<Extract<WftState, { kind: 'scheduled' }>, 'timer'> | Omit<StartedWft, 'timer' | 'queries'>;
+  lastCompletedStartedEventId: number;
+  seq: number;
+  attempt: number;
+}
+
 export class WorkflowTasks {
-  state: WftState = { kind: 'none' };
+  private current: WftState = { kind: 'none' };
   sticky?: StickyQueue;
   lastCompletedStartedEventId = 0;
   private seq = 0;
   private attempt = 1;
 
   constructor(private readonly exec: Execution) {}
+
+  get state(): WftState {
+    return this.current;
+  }
+
+  set state(next: WftState) {
+    this.current = next;
+    this.exec.markDirty();
+  }
+
+  snapshot(): WorkflowTasksSnapshot {
+    const wft = this.current;
+    let state: WorkflowTasksSnapshot['state'];
+    switch (wft.kind) {
+      case 'none':
+        state = wft;
+        break;
+      case 'scheduled': {
+        const { timer: _timer, ...rest } = wft;
+        state = rest;
+        break;
+      }
+      case 'started': {
+        const { timer: _timer, queries: _queries, ...rest } = wft;
+        state = rest;
+        break;
+      }
+    }
+    return {
+      state,
+      lastCompletedStartedEventId: this.lastCompletedStartedEventId,
+      seq: this.seq,
+      attempt: this.attempt,
+    };
+  }
+
+  /**
+   * Rebuilds the task after a restart. A scheduled task goes back on its run's normal queue (sticky queues do not
+   * survive); a started one keeps its token valid, so the worker that holds it can still complete it, and times out
+   * at its original deadline otherwise.
+   */
+  restore(snap: WorkflowTasksSnapshot): void {
+    this.lastCompletedStartedEventId = snap.lastCompletedStartedEventId;
+    this.seq = snap.seq;
+    this.attempt = snap.attempt;
+    const wft = snap.state;
+    const clock = this.exec.clock;
+    switch (wft.kind) {
+      case 'none':
+        this.current = wft;
+        break;
+      case 'scheduled': {
+        const seq = wft.seq;
+        if (wft.delayed) {
+          this.current = {
+            ...wft,
+            timer: clock.at(wft.scheduledTime, () => {
+              if (this.state.kind === 'scheduled' && this.state.seq === seq) {
+                this.state = { kind: 'none' };
+                this.schedule();
+              }
+            }),
+          };
+        } else {
+          this.current = { ...wft, sticky: false, queue: this.exec.taskQueue };
+          this.offer(this.exec.taskQueue, seq);
+        }
+        break;
+      }
+      case 'started': {
+        const seq = wft.seq;
+        this.current = {
+          ...wft,
+          queries: [],
+          timer: clock.at(wft.startedTime + this.exec.start.workflowTaskTimeoutMs, () => this.timedOut(seq)),
+        };
+        break;
+      }
+    }
+  }
 
   get isStarted(): boolean {
     return this.state.kind === 'started';

@@ -37,7 +37,7 @@ describe('launcher arguments', () => {
     });
   });
 
-  it('reads the CLI dev-server form and ignores options that do not apply', () => {
+  it('reads the CLI dev-server form (with its database file) and ignores options that do not apply', () => {
     const args = [
       'server',
       'start-dev',
@@ -74,6 +74,7 @@ describe('launcher arguments', () => {
         searchAttributes: { B: 'KeywordList' },
         logLevel: 'warn',
         timeSkipping: false,
+        dbFilename: '/tmp/x.db',
       },
     });
   });

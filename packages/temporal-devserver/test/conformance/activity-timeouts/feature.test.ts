@@ -26,12 +26,17 @@ describe('activity timeouts', () => {
     });
   });
 
-  it('schedule-to-close: the whole activity, from scheduling on, times out', async () => {
+  it('schedule-to-close: a started activity outliving its whole budget times out', async () => {
+    const report = await run('slow', [5_000], { scheduleToCloseTimeout: '1 second' });
+    expect(report).toMatchObject({ timedOut: true, timeoutType: String(TimeoutType.SCHEDULE_TO_CLOSE) });
+  });
+
+  it('schedule-to-start and schedule-to-close due together: schedule-to-start is reported', async () => {
     const report = await run('slow', [1], {
       taskQueue: uniqueId('nobody-polls-this-queue'),
       scheduleToCloseTimeout: '1 second',
     });
-    expect(report).toMatchObject({ timedOut: true, timeoutType: String(TimeoutType.SCHEDULE_TO_CLOSE) });
+    expect(report).toMatchObject({ timedOut: true, timeoutType: String(TimeoutType.SCHEDULE_TO_START) });
   });
 
   it('schedule-to-start: an activity no worker picks up times out', async () => {
