@@ -5,6 +5,7 @@ import { addService } from './grpc';
 import { createLogger, type LogLevel } from './logger';
 import { SqliteStore } from './persistence/store';
 import { namespaceHandlers } from './service-namespaces';
+import { scheduleHandlers } from './schedules/service';
 import { operatorHandlers } from './service-operator';
 import { testHandlers } from './service-test';
 import { visibilityHandlers } from './service-visibility';
@@ -64,6 +65,7 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
       ...workflowHandlers(engine),
       ...workerHandlers(engine),
       ...visibilityHandlers(engine),
+      ...scheduleHandlers(engine),
     },
     log,
     persist,
