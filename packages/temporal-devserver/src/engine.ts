@@ -375,6 +375,7 @@ export class Engine implements ExecutionHost, CrossRunEffects {
         firstWorkflowTaskBackoffMs: p.startDelayMs,
         lastCompletionResult: p.lastCompletionResult,
         continuedFailure: p.continuedFailure,
+        cronSchedule: p.cronSchedule,
         userMetadata: p.userMetadata,
         priority: p.priority,
       },

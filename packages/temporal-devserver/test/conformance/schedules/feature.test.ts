@@ -8,12 +8,12 @@ import { blocker, echo, failing } from './workflows';
 // Local mode: Temporal's dev server runs schedules in real time (its time-skipping test server has none).
 const suite = defineSuite({ mode: 'local', workflowsPath: path.join(__dirname, 'workflows.ts') });
 
-const startWorkflow = (workflowType: typeof echo | typeof blocker | typeof failing, workflowId: string) => ({
+const startWorkflow = (workflow: typeof echo | typeof blocker | typeof failing, workflowId: string) => ({
   type: 'startWorkflow' as const,
-  workflowType,
+  workflowType: workflow.name,
   workflowId,
   taskQueue: suite.taskQueue,
-  args: workflowType === echo ? ['arg1'] : [],
+  args: workflow === echo ? ['arg1'] : [],
 });
 
 describe('schedules', () => {
