@@ -26,8 +26,8 @@ const E = enums.EventType;
 const Cause = enums.WorkflowTaskFailedCause;
 
 export interface Command {
-  commandType?: number;
-  userMetadata?: Message;
+  commandType?: number | undefined;
+  userMetadata?: Message | undefined;
   [attributes: string]: unknown;
 }
 
@@ -39,59 +39,59 @@ export interface CrossRunEffects {
 }
 
 export interface StartChildAttributes {
-  namespace?: string;
-  workflowId?: string;
-  workflowType?: { name?: string };
-  taskQueue?: { name?: string };
-  input?: Payloads;
-  workflowExecutionTimeout?: Duration;
-  workflowRunTimeout?: Duration;
-  workflowTaskTimeout?: Duration;
-  parentClosePolicy?: number;
-  control?: string;
-  workflowIdReusePolicy?: number;
-  retryPolicy?: RetryPolicyMessage;
-  cronSchedule?: string;
-  header?: Message;
-  memo?: { fields?: Record<string, Payload> };
-  searchAttributes?: { indexedFields?: Record<string, Payload> };
-  priority?: Message;
+  namespace?: string | undefined;
+  workflowId?: string | undefined;
+  workflowType?: { name?: string } | undefined;
+  taskQueue?: { name?: string } | undefined;
+  input?: Payloads | undefined;
+  workflowExecutionTimeout?: Duration | undefined;
+  workflowRunTimeout?: Duration | undefined;
+  workflowTaskTimeout?: Duration | undefined;
+  parentClosePolicy?: number | undefined;
+  control?: string | undefined;
+  workflowIdReusePolicy?: number | undefined;
+  retryPolicy?: RetryPolicyMessage | undefined;
+  cronSchedule?: string | undefined;
+  header?: Message | undefined;
+  memo?: { fields?: Record<string, Payload> } | undefined;
+  searchAttributes?: { indexedFields?: Record<string, Payload> } | undefined;
+  priority?: Message | undefined;
 }
 
 export interface SignalExternalAttributes {
-  namespace?: string;
-  execution?: { workflowId?: string; runId?: string };
-  signalName?: string;
-  input?: Payloads;
-  control?: string;
-  childWorkflowOnly?: boolean;
-  header?: Message;
+  namespace?: string | undefined;
+  execution?: { workflowId?: string; runId?: string } | undefined;
+  signalName?: string | undefined;
+  input?: Payloads | undefined;
+  control?: string | undefined;
+  childWorkflowOnly?: boolean | undefined;
+  header?: Message | undefined;
 }
 
 export interface CancelExternalAttributes {
-  namespace?: string;
-  workflowId?: string;
-  runId?: string;
-  control?: string;
-  childWorkflowOnly?: boolean;
-  reason?: string;
+  namespace?: string | undefined;
+  workflowId?: string | undefined;
+  runId?: string | undefined;
+  control?: string | undefined;
+  childWorkflowOnly?: boolean | undefined;
+  reason?: string | undefined;
 }
 
 interface ContinueAsNewAttributes {
-  workflowType?: { name?: string };
-  taskQueue?: { name?: string };
-  input?: Payloads;
-  workflowRunTimeout?: Duration;
-  workflowTaskTimeout?: Duration;
-  backoffStartInterval?: Duration;
-  retryPolicy?: RetryPolicyMessage;
-  initiator?: number;
-  failure?: Message;
-  lastCompletionResult?: Payloads;
-  cronSchedule?: string;
-  header?: Message;
-  memo?: { fields?: Record<string, Payload> };
-  searchAttributes?: { indexedFields?: Record<string, Payload> };
+  workflowType?: { name?: string } | undefined;
+  taskQueue?: { name?: string } | undefined;
+  input?: Payloads | undefined;
+  workflowRunTimeout?: Duration | undefined;
+  workflowTaskTimeout?: Duration | undefined;
+  backoffStartInterval?: Duration | undefined;
+  retryPolicy?: RetryPolicyMessage | undefined;
+  initiator?: number | undefined;
+  failure?: Message | undefined;
+  lastCompletionResult?: Payloads | undefined;
+  cronSchedule?: string | undefined;
+  header?: Message | undefined;
+  memo?: { fields?: Record<string, Payload> } | undefined;
+  searchAttributes?: { indexedFields?: Record<string, Payload> } | undefined;
 }
 
 const ATTRIBUTE_KEYS: Record<number, string> = {
@@ -436,6 +436,10 @@ export function applyCommands(
       case C.COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION:
         continueAsNew(exec, attrs<ContinueAsNewAttributes>(command) ?? {}, completedEventId, md);
         break;
+      case undefined:
+      default:
+        // validateCommands refuses every other command type before anything is applied.
+        throw new Error(`bug: command type ${command.commandType} reached applyCommands unvalidated`);
     }
   }
 }

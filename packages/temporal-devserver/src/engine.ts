@@ -60,11 +60,11 @@ export class Namespace {
 
 /** A start request after validation and defaults (0 ms timeouts are unset: the engine applies its defaults). */
 export interface StartParams extends RunDefinition {
-  reusePolicy?: number;
-  conflictPolicy?: number;
+  reusePolicy?: number | undefined;
+  conflictPolicy?: number | undefined;
   startDelayMs: number;
   /** Signal-with-start: the signal recorded right after the started event. */
-  signal?: { name: string; input?: Payloads; header?: Message };
+  signal?: { name: string; input?: Payloads | undefined; header?: Message | undefined } | undefined;
 }
 
 export interface EngineOptions {
@@ -73,7 +73,7 @@ export interface EngineOptions {
   timeSkipping: boolean;
   log: Logger;
   /** On-disk store: state is loaded from it at start and every change is written before it is acknowledged. */
-  store?: SqliteStore;
+  store?: SqliteStore | undefined;
 }
 
 const DEFAULT_WFT_TIMEOUT_MS = 10_000;
@@ -656,7 +656,8 @@ function childCloseDraft(
       };
     case 'Terminated':
       return { type: E.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_TERMINATED, attributes: common };
-    default:
+    case 'ContinuedAsNew': // the chain goes on: the parent hears from its last run
+    case 'Running':
       return undefined;
   }
 }

@@ -31,20 +31,20 @@ export interface RunDefinition {
   workflowId: string;
   workflowType: string;
   taskQueue: string;
-  input?: Payloads;
-  header?: Message;
+  input?: Payloads | undefined;
+  header?: Message | undefined;
   memo: Record<string, Payload>;
   searchAttributes: Record<string, unknown>;
   runTimeoutMs: number;
   executionTimeoutMs: number;
   workflowTaskTimeoutMs: number;
-  retryPolicy?: Message;
-  identity?: string;
-  requestId?: string;
-  parent?: ParentRef;
-  root?: { workflowId: string; runId: string };
-  userMetadata?: Message;
-  priority?: Message;
+  retryPolicy?: Message | undefined;
+  identity?: string | undefined;
+  requestId?: string | undefined;
+  parent?: ParentRef | undefined;
+  root?: { workflowId: string; runId: string } | undefined;
+  userMetadata?: Message | undefined;
+  priority?: Message | undefined;
 }
 
 /** What a new run starts from (a client start, a child start, continue-as-new or a workflow retry). */
@@ -53,12 +53,12 @@ export interface RunStart extends RunDefinition {
   runId: string;
   firstRunId: string;
   /** Absolute deadline of the whole chain of runs (execution timeout), if any. */
-  expirationTime?: number;
+  expirationTime?: number | undefined;
   attempt: number;
-  continuedExecutionRunId?: string;
-  initiator?: number;
-  continuedFailure?: Message;
-  lastCompletionResult?: Payloads;
+  continuedExecutionRunId?: string | undefined;
+  initiator?: number | undefined;
+  continuedFailure?: Message | undefined;
+  lastCompletionResult?: Payloads | undefined;
   firstWorkflowTaskBackoffMs: number;
 }
 
@@ -87,8 +87,8 @@ export interface ExecutionHost {
 export interface BufferedDraft {
   type: EventDraft['type'];
   attributes: Message;
-  userMetadata?: Message;
-  startedFromPrevious?: boolean;
+  userMetadata?: Message | undefined;
+  startedFromPrevious?: boolean | undefined;
 }
 
 /** A run's mutable state as stored on disk, beside its start and its history. */
@@ -96,11 +96,11 @@ export interface ExecutionSnapshot {
   status: ExecutionStatusName;
   startTime: number;
   executionTime: number;
-  closeTime?: number;
+  closeTime?: number | undefined;
   memo: Record<string, Payload>;
   searchAttributes: Record<string, unknown>;
   cancelRequested: boolean;
-  successorRunId?: string;
+  successorRunId?: string | undefined;
   requestIds: string[];
   buffer: BufferedDraft[];
   tasks: WorkflowTasksSnapshot;
@@ -118,13 +118,13 @@ export class Execution {
   startTime: number;
   executionTime: number;
   status: ExecutionStatusName = 'Running';
-  closeTime?: number;
+  closeTime?: number | undefined;
   memo: Record<string, Payload>;
   searchAttributes: Record<string, unknown>;
   cancelRequested = false;
   readonly tasks: WorkflowTasks;
   /** Run id of the run that continued this one (continue-as-new or retry). */
-  successorRunId?: string;
+  successorRunId?: string | undefined;
   waitingQueries: PendingQuery[] = [];
   private buffer: EventDraft[] = [];
   private applyingCommands = false;
@@ -432,8 +432,8 @@ export interface ChildRecord {
   namespace: string;
   workflowId: string;
   workflowType: string;
-  runId?: string;
-  startedEventId?: number;
+  runId?: string | undefined;
+  startedEventId?: number | undefined;
   parentClosePolicy: number;
 }
 

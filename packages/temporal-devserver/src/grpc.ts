@@ -109,5 +109,5 @@ function unaryHandler(
 }
 
 function serviceError(code: grpc.status, details: string, metadata?: grpc.Metadata): grpc.ServerErrorResponse {
-  return Object.assign(new Error(details), { code, details, metadata });
+  return Object.assign(new Error(details), { code, details }, metadata ? { metadata } : {});
 }

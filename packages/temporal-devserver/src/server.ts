@@ -16,20 +16,20 @@ export type { SearchAttributeType } from './visibility/search-attributes';
 
 export interface DevServerOptions {
   /** 0 or undefined = a free port */
-  port?: number;
+  port?: number | undefined;
   /** default 127.0.0.1 */
-  host?: string;
+  host?: string | undefined;
   /** 'default' always exists */
-  namespaces?: string[];
-  searchAttributes?: Record<string, SearchAttributeType>;
+  namespaces?: string[] | undefined;
+  searchAttributes?: Record<string, SearchAttributeType> | undefined;
   /** Serve TestService; the clock starts locked and skips ahead when unlocked and idle. */
-  timeSkipping?: boolean;
-  logLevel?: LogLevel;
+  timeSkipping?: boolean | undefined;
+  logLevel?: LogLevel | undefined;
   /**
    * Keep everything in this SQLite file (created if missing): runs, histories, pending tasks and timers survive a
    * restart and a crash. Without it the server keeps everything in memory.
    */
-  dbFilename?: string;
+  dbFilename?: string | undefined;
 }
 
 export interface DevServer {

@@ -15,17 +15,17 @@ const DEFAULT_HISTORY_PAGE = 1000;
 const QUERY_TIMEOUT_MS = 60_000;
 
 interface ExecutionRef {
-  workflowId?: string;
-  runId?: string;
+  workflowId?: string | undefined;
+  runId?: string | undefined;
 }
 
 interface HistoryRequest {
-  namespace?: string;
-  execution?: ExecutionRef;
-  maximumPageSize?: number;
-  nextPageToken?: Uint8Array;
-  waitNewEvent?: boolean;
-  historyEventFilterType?: number;
+  namespace?: string | undefined;
+  execution?: ExecutionRef | undefined;
+  maximumPageSize?: number | undefined;
+  nextPageToken?: Uint8Array | undefined;
+  waitNewEvent?: boolean | undefined;
+  historyEventFilterType?: number | undefined;
 }
 
 interface HistoryPageToken {
@@ -72,13 +72,13 @@ export function workflowHandlers(engine: Engine): Handlers {
     },
 
     SignalWorkflowExecution: (req: {
-      namespace?: string;
-      workflowExecution?: ExecutionRef;
-      signalName?: string;
-      input?: Payloads;
-      identity?: string;
-      requestId?: string;
-      header?: Message;
+      namespace?: string | undefined;
+      workflowExecution?: ExecutionRef | undefined;
+      signalName?: string | undefined;
+      input?: Payloads | undefined;
+      identity?: string | undefined;
+      requestId?: string | undefined;
+      header?: Message | undefined;
     }) => {
       const exec = engine.findRunning(req.namespace, req.workflowExecution?.workflowId, req.workflowExecution?.runId);
       const signalName = requireString(req.signalName, 'SignalName');
@@ -92,10 +92,10 @@ export function workflowHandlers(engine: Engine): Handlers {
     },
 
     RequestCancelWorkflowExecution: (req: {
-      namespace?: string;
-      workflowExecution?: ExecutionRef;
-      identity?: string;
-      reason?: string;
+      namespace?: string | undefined;
+      workflowExecution?: ExecutionRef | undefined;
+      identity?: string | undefined;
+      reason?: string | undefined;
     }) => {
       const exec = engine.findRunning(req.namespace, req.workflowExecution?.workflowId, req.workflowExecution?.runId);
       engine.requestCancel(exec, req.reason, req.identity);
@@ -103,11 +103,11 @@ export function workflowHandlers(engine: Engine): Handlers {
     },
 
     TerminateWorkflowExecution: (req: {
-      namespace?: string;
-      workflowExecution?: ExecutionRef;
-      reason?: string;
-      details?: Payloads;
-      identity?: string;
+      namespace?: string | undefined;
+      workflowExecution?: ExecutionRef | undefined;
+      reason?: string | undefined;
+      details?: Payloads | undefined;
+      identity?: string | undefined;
     }) => {
       const exec = engine.findRunning(req.namespace, req.workflowExecution?.workflowId, req.workflowExecution?.runId);
       engine.terminate(exec, req.reason, req.details, req.identity);
@@ -119,10 +119,10 @@ export function workflowHandlers(engine: Engine): Handlers {
 
     QueryWorkflow: async (
       req: {
-        namespace?: string;
-        execution?: ExecutionRef;
-        query?: Message & { queryType?: string };
-        queryRejectCondition?: number;
+        namespace?: string | undefined;
+        execution?: ExecutionRef | undefined;
+        query?: (Message & { queryType?: string }) | undefined;
+        queryRejectCondition?: number | undefined;
       },
       ctx,
     ) => {

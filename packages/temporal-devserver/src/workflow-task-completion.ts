@@ -12,16 +12,16 @@ import { outcomeOfQueryResult, type WorkflowQueryResult } from './queries';
 const DEFAULT_STICKY_SCHEDULE_TO_START_MS = 10_000;
 
 export interface CompletionRequest {
-  commands?: Command[];
-  identity?: string;
-  stickyAttributes?: { workerTaskQueue?: { name?: string }; scheduleToStartTimeout?: Duration };
-  forceCreateNewWorkflowTask?: boolean;
-  binaryChecksum?: string;
-  queryResults?: Record<string, WorkflowQueryResult>;
-  workerVersionStamp?: Message;
-  sdkMetadata?: Message;
-  meteringMetadata?: Message;
-  messages?: unknown[];
+  commands?: Command[] | undefined;
+  identity?: string | undefined;
+  stickyAttributes?: { workerTaskQueue?: { name?: string }; scheduleToStartTimeout?: Duration } | undefined;
+  forceCreateNewWorkflowTask?: boolean | undefined;
+  binaryChecksum?: string | undefined;
+  queryResults?: Record<string, WorkflowQueryResult> | undefined;
+  workerVersionStamp?: Message | undefined;
+  sdkMetadata?: Message | undefined;
+  meteringMetadata?: Message | undefined;
+  messages?: unknown[] | undefined;
 }
 
 export function completeWorkflowTask(engine: Engine, exec: Execution, seq: number, req: CompletionRequest): Message {
