@@ -14,6 +14,7 @@ import {
   type Payloads,
 } from './proto';
 import type { RetryPolicyMessage } from './retry';
+import type { ProtocolMessage } from './updates';
 import { successorBase, workflowRetry } from './workflow-retry';
 import {
   applySearchAttributeUpsert,
@@ -110,6 +111,7 @@ const ATTRIBUTE_KEYS: Record<number, string> = {
   [C.COMMAND_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION]: 'signalExternalWorkflowExecutionCommandAttributes',
   [C.COMMAND_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES]: 'upsertWorkflowSearchAttributesCommandAttributes',
   [C.COMMAND_TYPE_MODIFY_WORKFLOW_PROPERTIES]: 'modifyWorkflowPropertiesCommandAttributes',
+  [C.COMMAND_TYPE_PROTOCOL_MESSAGE]: 'protocolMessageCommandAttributes',
 };
 
 const CLOSE_COMMANDS = new Set<number>([
@@ -305,11 +307,20 @@ export function applyCommands(
   effects: CrossRunEffects,
   afterCommit: (() => void)[],
   identity: string | undefined,
+  messages: Map<string, ProtocolMessage> = new Map(),
 ): void {
   for (const command of commands) {
     if (!exec.isRunning) break;
     const md = command.userMetadata;
     switch (command.commandType) {
+      case C.COMMAND_TYPE_PROTOCOL_MESSAGE: {
+        // The message (an update's acceptance or response) takes effect here, in command order.
+        const id = attrs<{ messageId?: string }>(command)?.messageId ?? '';
+        const message = messages.get(id);
+        messages.delete(id);
+        if (message) exec.updates.apply(message);
+        break;
+      }
       case C.COMMAND_TYPE_SCHEDULE_ACTIVITY_TASK:
         exec.activities.schedule(attrs<ScheduleActivityAttributes>(command)!, completedEventId, md);
         break;

@@ -12,6 +12,7 @@ import { encodeSearchAttributes, type SearchAttributeRegistry } from './visibili
 import { Activities, type ActivitySnapshot, type ActivityTaskResponse } from './activities';
 import { UserTimers, type TimerSnapshot } from './timers';
 import { workflowRetry } from './workflow-retry';
+import { Updates } from './updates';
 import { WorkflowTasks, type WorkflowTasksSnapshot } from './workflow-tasks';
 import type { PendingQuery } from './queries';
 
@@ -123,6 +124,7 @@ export class Execution {
   searchAttributes: Record<string, unknown>;
   cancelRequested = false;
   readonly tasks: WorkflowTasks;
+  readonly updates: Updates;
   /** Run id of the run that continued this one (continue-as-new or retry). */
   successorRunId?: string | undefined;
   waitingQueries: PendingQuery[] = [];
@@ -143,6 +145,7 @@ export class Execution {
     this.activities = new Activities(this);
     this.timers = new UserTimers(this);
     this.tasks = new WorkflowTasks(this);
+    this.updates = new Updates(this);
   }
 
   get namespace(): string {
@@ -219,6 +222,7 @@ export class Execution {
     exec.successorRunId = snap.successorRunId;
     for (const id of snap.requestIds) exec.requestIds.add(id);
     for (const child of snap.children) exec.children.set(child.initiatedEventId, child);
+    exec.updates.restore(events);
     if (!exec.isRunning) return exec;
     exec.buffer = snap.buffer.map((draft) => ({ ...draft }));
     exec.armLifetimeTimers();
@@ -244,7 +248,10 @@ export class Execution {
 
   /** True while the run has work a worker must do (time skipping waits for it). */
   isBusy(): boolean {
-    return this.isRunning && (this.tasks.isPending || this.activities.isBusy() || this.waitingQueries.length > 0);
+    return (
+      this.isRunning &&
+      (this.tasks.isPending || this.activities.isBusy() || this.waitingQueries.length > 0 || this.updates.hasAdmitted())
+    );
   }
 
   /** Appends directly; only valid when no workflow task is running. */
@@ -396,6 +403,7 @@ export class Execution {
     this.activities.releaseAll();
     this.timers.releaseAll();
     this.host.onRunClosed(this, continuation);
+    this.updates.closed();
     this.routeWaitingQueries();
     this.history.notify();
     this.host.changed();

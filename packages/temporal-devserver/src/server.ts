@@ -51,7 +51,7 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
     log,
     ...(store ? { store } : {}),
   });
-  const persist = () => engine.flush();
+  const persist = () => engine.flushSoon();
   const server = new grpc.Server({
     'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
     'grpc.max_send_message_length': MAX_MESSAGE_BYTES,

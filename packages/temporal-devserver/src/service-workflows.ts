@@ -2,12 +2,13 @@
 import { status } from '@grpc/grpc-js';
 import { describeExecution, statusCode } from './describe';
 import type { Engine } from './engine';
-import { ApiError, invalidArgument, requireString } from './errors';
+import { ApiError, invalidArgument, notFound, requireString, workflowNotFound } from './errors';
 import type { Execution } from './execution';
 import type { CallContext, Handlers } from './grpc';
 import type { HistoryEvent } from './history';
 import { enums, type Message, type Payloads } from './proto';
 import { startParams, type StartRequest } from './start-request';
+import { stageNumber } from './updates';
 
 /** Long polls end with an empty answer well before the SDK's own deadlines. */
 export const LONG_POLL_MS = 20_000;
@@ -46,6 +47,60 @@ function decodePageToken(bytes: Uint8Array | undefined): HistoryPageToken | unde
   }
 }
 
+interface UpdateRequest {
+  namespace?: string | undefined;
+  workflowExecution?: ExecutionRef | undefined;
+  firstExecutionRunId?: string | undefined;
+  waitPolicy?: { lifecycleStage?: number | undefined } | undefined;
+  request?:
+    | (Message & {
+        meta?: { updateId?: string | undefined; identity?: string | undefined } | undefined;
+        input?: { name?: string | undefined } | undefined;
+      })
+    | undefined;
+}
+
+interface PollUpdateRequest {
+  namespace?: string | undefined;
+  updateRef?: { workflowExecution?: ExecutionRef | undefined; updateId?: string | undefined } | undefined;
+  waitPolicy?: { lifecycleStage?: number | undefined } | undefined;
+}
+
+/**
+ * Long-polls until the update reaches the stage asked for (default: accepted, Temporal's minimum wait), then answers
+ * with the stage reached and, once completed, its outcome. Answers early with the stage reached so far when the long
+ * poll runs out; the SDK then polls again with PollWorkflowExecutionUpdate.
+ */
+async function waitForUpdate(
+  exec: Execution,
+  updateId: string,
+  wanted: number | undefined,
+  ctx: CallContext,
+): Promise<Message> {
+  const Stage = enums.UpdateWorkflowExecutionLifecycleStage;
+  const target =
+    wanted === Stage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED
+      ? Stage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED
+      : Stage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ACCEPTED;
+  const deadline = Date.now() + LONG_POLL_MS;
+  // Held, not looked up again: a rejected update leaves the registry but its waiters still get its outcome.
+  const update = exec.updates.get(updateId);
+  if (!update) throw notFound('workflow execution already completed');
+  for (;;) {
+    const stage = stageNumber(update.stage);
+    const answer = (): Message => ({
+      updateRef: { workflowExecution: { workflowId: exec.workflowId, runId: exec.runId }, updateId },
+      stage,
+      ...(update.outcome ? { outcome: update.outcome } : {}),
+    });
+    if (stage >= target) return answer();
+    if (!exec.isRunning) throw notFound('workflow execution already completed');
+    const left = deadline - Date.now();
+    if (left <= 0 || ctx.isCancelled()) return answer();
+    await exec.updates.waitForChange(update, left, ctx.onCancel);
+  }
+}
+
 /** Long-polls until `done()` holds, the caller goes away or LONG_POLL_MS passes. */
 async function waitUntil(exec: Execution, ctx: CallContext, done: () => boolean): Promise<void> {
   const deadline = Date.now() + LONG_POLL_MS;
@@ -69,6 +124,31 @@ export function workflowHandlers(engine: Engine): Handlers {
         signal: { name: signalName, input: req.signalInput, header: req.header },
       });
       return { runId: exec.runId, started };
+    },
+
+    UpdateWorkflowExecution: async (req: UpdateRequest, ctx) => {
+      const workflowId = requireString(req.workflowExecution?.workflowId, 'WorkflowId');
+      const request = req.request ?? {};
+      const updateId = requireString(request.meta?.updateId, 'UpdateId');
+      requireString(request.input?.name, 'Update name');
+      const exec = engine.find(req.namespace, workflowId, req.workflowExecution?.runId);
+      if (req.firstExecutionRunId && exec.start.firstRunId !== req.firstExecutionRunId)
+        throw workflowNotFound(workflowId);
+      // The same update id again (a client retry) joins the first request: never applied twice.
+      if (!exec.updates.get(updateId)) {
+        if (!exec.isRunning) throw notFound('workflow execution already completed');
+        exec.updates.admit(request);
+      }
+      return waitForUpdate(exec, updateId, req.waitPolicy?.lifecycleStage, ctx);
+    },
+
+    PollWorkflowExecutionUpdate: async (req: PollUpdateRequest, ctx) => {
+      const ref = req.updateRef;
+      const workflowId = requireString(ref?.workflowExecution?.workflowId, 'WorkflowId');
+      const updateId = requireString(ref?.updateId, 'UpdateId');
+      const exec = engine.find(req.namespace, workflowId, ref?.workflowExecution?.runId);
+      if (!exec.updates.get(updateId)) throw notFound(`update ${updateId} not found`);
+      return waitForUpdate(exec, updateId, req.waitPolicy?.lifecycleStage, ctx);
     },
 
     SignalWorkflowExecution: (req: {

@@ -318,6 +318,8 @@ export class WorkflowTasks {
       startedTime: timestampFromMs(now),
     };
     if (queries.length > 0) response.queries = Object.fromEntries(queries.map((q) => [q.id, q.query]));
+    const messages = exec.updates.requestMessages(startedEventId);
+    if (messages.length > 0) response.messages = messages;
     return response;
   }
 
