@@ -1,8 +1,12 @@
 /**
- * Throughput and latency of the Temporal server used by the tests, with client, worker and server on this machine.
+ * Throughput and latency of the Temporal server used by the tests, with client, worker and server on this machine,
+ * measured twice in one run: in memory, and with persistence (`--db-filename`, every change fsynced before it is
+ * acknowledged); then the cost of durability per workflow task and per activity task, and the ratios.
  * Defaults to the bundled offline server (TEMPORAL_TEST_SERVER=bundled); set TEMPORAL_TEST_SERVER=temporal to
  * measure Temporal's dev server the same way.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
@@ -34,6 +38,8 @@ interface Row {
   metric: string;
   value: string;
   detail: string;
+  /** The number behind `value` (per second for throughput rows, ms for latency rows). */
+  raw: number;
 }
 
 function percentile(sortedMs: number[], p: number): number {
@@ -44,9 +50,11 @@ function percentile(sortedMs: number[], p: number): number {
 function latencyRows(name: string, samples: number[], detail: string): Row[] {
   const sorted = [...samples].sort((a, b) => a - b);
   const fmt = (ms: number) => `${ms.toFixed(1)} ms`;
+  const p50 = percentile(sorted, 50);
+  const p99 = percentile(sorted, 99);
   return [
-    { metric: `${name} p50`, value: fmt(percentile(sorted, 50)), detail },
-    { metric: `${name} p99`, value: fmt(percentile(sorted, 99)), detail },
+    { metric: `${name} p50`, value: fmt(p50), detail, raw: p50 },
+    { metric: `${name} p99`, value: fmt(p99), detail, raw: p99 },
   ];
 }
 
@@ -72,6 +80,7 @@ async function workflowTaskThroughput(client: Client, taskQueue: string): Promis
   return {
     metric: 'workflow tasks / s',
     value: (tasks / seconds).toFixed(0),
+    raw: tasks / seconds,
     detail: `${tasks} tasks: ${WFT_WORKFLOWS} workflows × ${WFT_STEPS} timers, ${seconds.toFixed(2)} s`,
   };
 }
@@ -93,6 +102,7 @@ async function activityThroughput(client: Client, taskQueue: string): Promise<Ro
   return {
     metric: 'activity tasks / s',
     value: (tasks / seconds).toFixed(0),
+    raw: tasks / seconds,
     detail: `${tasks} activities: ${ACTIVITY_WORKFLOWS} workflows × ${ACTIVITIES_PER_WORKFLOW} in parallel, ${seconds.toFixed(2)} s`,
   };
 }
@@ -131,10 +141,12 @@ function printTable(title: string, rows: Row[]): void {
   for (const r of rows) console.log(`${r.metric.padEnd(widths[0]!)}  ${r.value.padStart(widths[1]!)}  ${r.detail}`);
 }
 
-export async function run(): Promise<void> {
-  process.env.TEMPORAL_TEST_SERVER ??= 'bundled';
-  installQuietRuntime();
-  const env: TestWorkflowEnvironment = await createTestEnv({ mode: 'local' });
+/** One full measurement on a fresh server: in memory, or keeping its state in `dbFilename`. */
+async function measure(dbFilename: string | undefined): Promise<Row[]> {
+  const env: TestWorkflowEnvironment = await createTestEnv({
+    mode: 'local',
+    ...(dbFilename !== undefined ? { dbFilename } : {}),
+  });
   try {
     const taskQueue = `bench-${randomUUID()}`;
     const worker = await Worker.create({
@@ -147,17 +159,52 @@ export async function run(): Promise<void> {
       }),
       activities,
     });
-    const rows = await worker.runUntil(async () => [
+    return await worker.runUntil(async () => [
       await workflowTaskThroughput(env.client, taskQueue),
       await activityThroughput(env.client, taskQueue),
       ...(await startToResult(env.client, taskQueue)),
       ...(await signalToQuery(env.client, taskQueue)),
     ]);
-    printTable(
-      `Temporal server (${process.env.TEMPORAL_TEST_SERVER}) — client, worker and server on this machine`,
-      rows,
-    );
   } finally {
     await env.teardown();
+  }
+}
+
+export async function run(): Promise<void> {
+  process.env.TEMPORAL_TEST_SERVER ??= 'bundled';
+  installQuietRuntime();
+  const server = process.env.TEMPORAL_TEST_SERVER;
+  const memory = await measure(undefined);
+  printTable(`Temporal server (${server}), in memory — client, worker and server on this machine`, memory);
+  const dir = mkdtempSync(path.join(tmpdir(), 'devserver-bench-'));
+  try {
+    const durable = await measure(path.join(dir, 'bench.db'));
+    printTable(`Temporal server (${server}), --db-filename (SQLite, fsync per acknowledged change)`, durable);
+    const comparison: Row[] = memory.map((m, i) => {
+      const d = durable[i]!;
+      const throughput = m.metric.endsWith('/ s');
+      const ratio = throughput ? d.raw / m.raw : m.raw / d.raw;
+      return {
+        metric: m.metric,
+        value: `${(ratio * 100).toFixed(0)} %`,
+        detail: `${d.value} with persistence vs ${m.value} in memory`,
+        raw: ratio,
+      };
+    });
+    for (const [name, index] of [
+      ['durability cost per workflow task', 0],
+      ['durability cost per activity task', 1],
+    ] as const) {
+      const extraMs = 1000 / durable[index]!.raw - 1000 / memory[index]!.raw;
+      comparison.push({
+        metric: name,
+        value: `${extraMs.toFixed(2)} ms`,
+        detail: `1/throughput with persistence minus in memory (${durable[index]!.value} vs ${memory[index]!.value} per s)`,
+        raw: extraMs,
+      });
+    }
+    printTable('Persistence relative to in memory (same run; 100 % = no cost)', comparison);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -33,19 +33,19 @@ const ACTIVITY_NOT_STARTED = 'ACTIVITY_ID_NOT_STARTED';
 export type ActivityTaskResponse = Message;
 
 export interface ScheduleActivityAttributes {
-  activityId?: string;
-  activityType?: { name?: string };
-  taskQueue?: { name?: string };
-  header?: Message;
-  input?: Payloads;
-  scheduleToCloseTimeout?: Duration;
-  scheduleToStartTimeout?: Duration;
-  startToCloseTimeout?: Duration;
-  heartbeatTimeout?: Duration;
-  retryPolicy?: RetryPolicyMessage;
-  requestEagerExecution?: boolean;
-  useWorkflowBuildId?: boolean;
-  priority?: Message;
+  activityId?: string | undefined;
+  activityType?: { name?: string } | undefined;
+  taskQueue?: { name?: string } | undefined;
+  header?: Message | undefined;
+  input?: Payloads | undefined;
+  scheduleToCloseTimeout?: Duration | undefined;
+  scheduleToStartTimeout?: Duration | undefined;
+  startToCloseTimeout?: Duration | undefined;
+  heartbeatTimeout?: Duration | undefined;
+  retryPolicy?: RetryPolicyMessage | undefined;
+  requestEagerExecution?: boolean | undefined;
+  useWorkflowBuildId?: boolean | undefined;
+  priority?: Message | undefined;
 }
 
 interface Timeouts {
@@ -65,26 +65,26 @@ export interface ActivityState {
   activityId: string;
   activityType: string;
   taskQueue: string;
-  header?: Message;
-  input?: Payloads;
-  priority?: Message;
+  header?: Message | undefined;
+  input?: Payloads | undefined;
+  priority?: Message | undefined;
   timeouts: Timeouts;
   retryPolicy: RetryPolicy;
   firstScheduledTime: number;
   attemptScheduledTime: number;
   attempt: number;
   phase: Phase;
-  startedTime?: number;
-  startedIdentity?: string;
-  heartbeatDetails?: Payloads;
-  lastHeartbeatTime?: number;
-  cancelRequestedEventId?: number;
-  lastFailure?: Message;
+  startedTime?: number | undefined;
+  startedIdentity?: string | undefined;
+  heartbeatDetails?: Payloads | undefined;
+  lastHeartbeatTime?: number | undefined;
+  cancelRequestedEventId?: number | undefined;
+  lastFailure?: Message | undefined;
   /** When the attempt waiting out its retry backoff is due (phase 'backoff'). */
-  retryAt?: number;
+  retryAt?: number | undefined;
   attemptTimers: ClockTimer[];
-  heartbeatTimer?: ClockTimer;
-  scheduleToCloseTimer?: ClockTimer;
+  heartbeatTimer?: ClockTimer | undefined;
+  scheduleToCloseTimer?: ClockTimer | undefined;
 }
 
 /** Temporal's normalisation (validateActivityScheduleAttributes): defaults and caps from the run timeout. */

@@ -14,6 +14,7 @@ import {
   type Payloads,
 } from './proto';
 import type { RetryPolicyMessage } from './retry';
+import type { ProtocolMessage } from './updates';
 import { successorBase, workflowRetry } from './workflow-retry';
 import { cronContinuation } from './schedules/cron';
 import {
@@ -27,8 +28,8 @@ const E = enums.EventType;
 const Cause = enums.WorkflowTaskFailedCause;
 
 export interface Command {
-  commandType?: number;
-  userMetadata?: Message;
+  commandType?: number | undefined;
+  userMetadata?: Message | undefined;
   [attributes: string]: unknown;
 }
 
@@ -40,59 +41,59 @@ export interface CrossRunEffects {
 }
 
 export interface StartChildAttributes {
-  namespace?: string;
-  workflowId?: string;
-  workflowType?: { name?: string };
-  taskQueue?: { name?: string };
-  input?: Payloads;
-  workflowExecutionTimeout?: Duration;
-  workflowRunTimeout?: Duration;
-  workflowTaskTimeout?: Duration;
-  parentClosePolicy?: number;
-  control?: string;
-  workflowIdReusePolicy?: number;
-  retryPolicy?: RetryPolicyMessage;
-  cronSchedule?: string;
-  header?: Message;
-  memo?: { fields?: Record<string, Payload> };
-  searchAttributes?: { indexedFields?: Record<string, Payload> };
-  priority?: Message;
+  namespace?: string | undefined;
+  workflowId?: string | undefined;
+  workflowType?: { name?: string } | undefined;
+  taskQueue?: { name?: string } | undefined;
+  input?: Payloads | undefined;
+  workflowExecutionTimeout?: Duration | undefined;
+  workflowRunTimeout?: Duration | undefined;
+  workflowTaskTimeout?: Duration | undefined;
+  parentClosePolicy?: number | undefined;
+  control?: string | undefined;
+  workflowIdReusePolicy?: number | undefined;
+  retryPolicy?: RetryPolicyMessage | undefined;
+  cronSchedule?: string | undefined;
+  header?: Message | undefined;
+  memo?: { fields?: Record<string, Payload> } | undefined;
+  searchAttributes?: { indexedFields?: Record<string, Payload> } | undefined;
+  priority?: Message | undefined;
 }
 
 export interface SignalExternalAttributes {
-  namespace?: string;
-  execution?: { workflowId?: string; runId?: string };
-  signalName?: string;
-  input?: Payloads;
-  control?: string;
-  childWorkflowOnly?: boolean;
-  header?: Message;
+  namespace?: string | undefined;
+  execution?: { workflowId?: string; runId?: string } | undefined;
+  signalName?: string | undefined;
+  input?: Payloads | undefined;
+  control?: string | undefined;
+  childWorkflowOnly?: boolean | undefined;
+  header?: Message | undefined;
 }
 
 export interface CancelExternalAttributes {
-  namespace?: string;
-  workflowId?: string;
-  runId?: string;
-  control?: string;
-  childWorkflowOnly?: boolean;
-  reason?: string;
+  namespace?: string | undefined;
+  workflowId?: string | undefined;
+  runId?: string | undefined;
+  control?: string | undefined;
+  childWorkflowOnly?: boolean | undefined;
+  reason?: string | undefined;
 }
 
 interface ContinueAsNewAttributes {
-  workflowType?: { name?: string };
-  taskQueue?: { name?: string };
-  input?: Payloads;
-  workflowRunTimeout?: Duration;
-  workflowTaskTimeout?: Duration;
-  backoffStartInterval?: Duration;
-  retryPolicy?: RetryPolicyMessage;
-  initiator?: number;
-  failure?: Message;
-  lastCompletionResult?: Payloads;
-  cronSchedule?: string;
-  header?: Message;
-  memo?: { fields?: Record<string, Payload> };
-  searchAttributes?: { indexedFields?: Record<string, Payload> };
+  workflowType?: { name?: string } | undefined;
+  taskQueue?: { name?: string } | undefined;
+  input?: Payloads | undefined;
+  workflowRunTimeout?: Duration | undefined;
+  workflowTaskTimeout?: Duration | undefined;
+  backoffStartInterval?: Duration | undefined;
+  retryPolicy?: RetryPolicyMessage | undefined;
+  initiator?: number | undefined;
+  failure?: Message | undefined;
+  lastCompletionResult?: Payloads | undefined;
+  cronSchedule?: string | undefined;
+  header?: Message | undefined;
+  memo?: { fields?: Record<string, Payload> } | undefined;
+  searchAttributes?: { indexedFields?: Record<string, Payload> } | undefined;
 }
 
 const ATTRIBUTE_KEYS: Record<number, string> = {
@@ -111,6 +112,7 @@ const ATTRIBUTE_KEYS: Record<number, string> = {
   [C.COMMAND_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION]: 'signalExternalWorkflowExecutionCommandAttributes',
   [C.COMMAND_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES]: 'upsertWorkflowSearchAttributesCommandAttributes',
   [C.COMMAND_TYPE_MODIFY_WORKFLOW_PROPERTIES]: 'modifyWorkflowPropertiesCommandAttributes',
+  [C.COMMAND_TYPE_PROTOCOL_MESSAGE]: 'protocolMessageCommandAttributes',
 };
 
 const CLOSE_COMMANDS = new Set<number>([
@@ -306,11 +308,20 @@ export function applyCommands(
   effects: CrossRunEffects,
   afterCommit: (() => void)[],
   identity: string | undefined,
+  messages: Map<string, ProtocolMessage> = new Map(),
 ): void {
   for (const command of commands) {
     if (!exec.isRunning) break;
     const md = command.userMetadata;
     switch (command.commandType) {
+      case C.COMMAND_TYPE_PROTOCOL_MESSAGE: {
+        // The message (an update's acceptance or response) takes effect here, in command order.
+        const id = attrs<{ messageId?: string }>(command)?.messageId ?? '';
+        const message = messages.get(id);
+        messages.delete(id);
+        if (message) exec.updates.apply(message);
+        break;
+      }
       case C.COMMAND_TYPE_SCHEDULE_ACTIVITY_TASK:
         exec.activities.schedule(attrs<ScheduleActivityAttributes>(command)!, completedEventId, md);
         break;
@@ -442,6 +453,10 @@ export function applyCommands(
       case C.COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION:
         continueAsNew(exec, attrs<ContinueAsNewAttributes>(command) ?? {}, completedEventId, md);
         break;
+      case undefined:
+      default:
+        // validateCommands refuses every other command type before anything is applied.
+        throw new Error(`bug: command type ${command.commandType} reached applyCommands unvalidated`);
     }
   }
 }

@@ -13,6 +13,7 @@ import { Activities, type ActivitySnapshot, type ActivityTaskResponse } from './
 import { UserTimers, type TimerSnapshot } from './timers';
 import { workflowRetry } from './workflow-retry';
 import { cronContinuation } from './schedules/cron';
+import { Updates } from './updates';
 import { WorkflowTasks, type WorkflowTasksSnapshot } from './workflow-tasks';
 import type { PendingQuery } from './queries';
 
@@ -32,22 +33,22 @@ export interface RunDefinition {
   workflowId: string;
   workflowType: string;
   taskQueue: string;
-  input?: Payloads;
-  header?: Message;
+  input?: Payloads | undefined;
+  header?: Message | undefined;
   memo: Record<string, Payload>;
   searchAttributes: Record<string, unknown>;
   runTimeoutMs: number;
   executionTimeoutMs: number;
   workflowTaskTimeoutMs: number;
-  retryPolicy?: Message;
-  identity?: string;
-  requestId?: string;
-  parent?: ParentRef;
-  root?: { workflowId: string; runId: string };
-  userMetadata?: Message;
-  priority?: Message;
+  retryPolicy?: Message | undefined;
+  identity?: string | undefined;
+  requestId?: string | undefined;
+  parent?: ParentRef | undefined;
+  root?: { workflowId: string; runId: string } | undefined;
+  userMetadata?: Message | undefined;
+  priority?: Message | undefined;
   /** A cron workflow: each run's close starts the next one at the next cron time. */
-  cronSchedule?: string;
+  cronSchedule?: string | undefined;
 }
 
 /** What a new run starts from (a client start, a child start, continue-as-new or a workflow retry). */
@@ -56,12 +57,12 @@ export interface RunStart extends RunDefinition {
   runId: string;
   firstRunId: string;
   /** Absolute deadline of the whole chain of runs (execution timeout), if any. */
-  expirationTime?: number;
+  expirationTime?: number | undefined;
   attempt: number;
-  continuedExecutionRunId?: string;
-  initiator?: number;
-  continuedFailure?: Message;
-  lastCompletionResult?: Payloads;
+  continuedExecutionRunId?: string | undefined;
+  initiator?: number | undefined;
+  continuedFailure?: Message | undefined;
+  lastCompletionResult?: Payloads | undefined;
   firstWorkflowTaskBackoffMs: number;
 }
 
@@ -90,8 +91,8 @@ export interface ExecutionHost {
 export interface BufferedDraft {
   type: EventDraft['type'];
   attributes: Message;
-  userMetadata?: Message;
-  startedFromPrevious?: boolean;
+  userMetadata?: Message | undefined;
+  startedFromPrevious?: boolean | undefined;
 }
 
 /** A run's mutable state as stored on disk, beside its start and its history. */
@@ -99,11 +100,11 @@ export interface ExecutionSnapshot {
   status: ExecutionStatusName;
   startTime: number;
   executionTime: number;
-  closeTime?: number;
+  closeTime?: number | undefined;
   memo: Record<string, Payload>;
   searchAttributes: Record<string, unknown>;
   cancelRequested: boolean;
-  successorRunId?: string;
+  successorRunId?: string | undefined;
   requestIds: string[];
   buffer: BufferedDraft[];
   tasks: WorkflowTasksSnapshot;
@@ -121,13 +122,14 @@ export class Execution {
   startTime: number;
   executionTime: number;
   status: ExecutionStatusName = 'Running';
-  closeTime?: number;
+  closeTime?: number | undefined;
   memo: Record<string, Payload>;
   searchAttributes: Record<string, unknown>;
   cancelRequested = false;
   readonly tasks: WorkflowTasks;
+  readonly updates: Updates;
   /** Run id of the run that continued this one (continue-as-new or retry). */
-  successorRunId?: string;
+  successorRunId?: string | undefined;
   waitingQueries: PendingQuery[] = [];
   private buffer: EventDraft[] = [];
   private applyingCommands = false;
@@ -146,6 +148,7 @@ export class Execution {
     this.activities = new Activities(this);
     this.timers = new UserTimers(this);
     this.tasks = new WorkflowTasks(this);
+    this.updates = new Updates(this);
   }
 
   get namespace(): string {
@@ -222,6 +225,7 @@ export class Execution {
     exec.successorRunId = snap.successorRunId;
     for (const id of snap.requestIds) exec.requestIds.add(id);
     for (const child of snap.children) exec.children.set(child.initiatedEventId, child);
+    exec.updates.restore(events);
     if (!exec.isRunning) return exec;
     exec.buffer = snap.buffer.map((draft) => ({ ...draft }));
     exec.armLifetimeTimers();
@@ -247,7 +251,10 @@ export class Execution {
 
   /** True while the run has work a worker must do (time skipping waits for it). */
   isBusy(): boolean {
-    return this.isRunning && (this.tasks.isPending || this.activities.isBusy() || this.waitingQueries.length > 0);
+    return (
+      this.isRunning &&
+      (this.tasks.isPending || this.activities.isBusy() || this.waitingQueries.length > 0 || this.updates.hasAdmitted())
+    );
   }
 
   /** Appends directly; only valid when no workflow task is running. */
@@ -400,6 +407,7 @@ export class Execution {
     this.activities.releaseAll();
     this.timers.releaseAll();
     this.host.onRunClosed(this, continuation);
+    this.updates.closed();
     this.routeWaitingQueries();
     this.history.notify();
     this.host.changed();
@@ -438,8 +446,8 @@ export interface ChildRecord {
   namespace: string;
   workflowId: string;
   workflowType: string;
-  runId?: string;
-  startedEventId?: number;
+  runId?: string | undefined;
+  startedEventId?: number | undefined;
   parentClosePolicy: number;
 }
 

@@ -17,15 +17,15 @@ export type Handler = (request: any, ctx: CallContext) => Promise<object> | obje
 export type Handlers = Record<string, Handler>;
 
 /**
- * Serves `handlers` for a service. `afterCall` runs after a handler returned and before its answer is sent (the
- * engine writes its changes to disk there); if it throws, the caller gets an error instead of the answer.
+ * Serves `handlers` for a service. `afterCall` runs after a handler returned and its answer waits for it (the
+ * engine's changes reach the disk there); if it fails, the caller gets an error instead of the answer.
  */
 export function addService(
   server: grpc.Server,
   serviceName: string,
   handlers: Handlers,
   log: Logger,
-  afterCall: () => void = () => {},
+  afterCall: () => Promise<void> = () => Promise.resolve(),
 ): void {
   const service: Service = root.lookupService(serviceName);
   service.resolveAll();
@@ -53,7 +53,7 @@ function unaryHandler(
   name: string,
   handler: Handler | undefined,
   log: Logger,
-  afterCall: () => void,
+  afterCall: () => Promise<void>,
 ): grpc.handleUnaryCall<Message, object> {
   return (call, callback) => {
     if (!handler) {
@@ -79,12 +79,12 @@ function unaryHandler(
     Promise.resolve()
       .then(() => handler(call.request, ctx))
       .then(
-        (response) => {
-          afterCall();
+        async (response) => {
+          await afterCall();
           return response;
         },
-        (err: unknown) => {
-          afterCall();
+        async (err: unknown) => {
+          await afterCall();
           throw err;
         },
       )
@@ -109,5 +109,5 @@ function unaryHandler(
 }
 
 function serviceError(code: grpc.status, details: string, metadata?: grpc.Metadata): grpc.ServerErrorResponse {
-  return Object.assign(new Error(details), { code, details, metadata });
+  return Object.assign(new Error(details), { code, details }, metadata ? { metadata } : {});
 }

@@ -11,7 +11,7 @@ export interface HistoryEvent {
   eventTime: Timestamp;
   eventType: EventType;
   taskId: number;
-  userMetadata?: Message;
+  userMetadata?: Message | undefined;
   [attributes: string]: unknown;
 }
 
@@ -40,9 +40,9 @@ export interface EventDraft {
   type: EventType;
   /** A function is evaluated when the event is appended (for ids known only then). */
   attributes: Message | (() => Message);
-  userMetadata?: Message;
+  userMetadata?: Message | undefined;
   /** Set `attributes.startedEventId` to the id of the event appended just before (activity close events). */
-  startedFromPrevious?: boolean;
+  startedFromPrevious?: boolean | undefined;
   /** Called with the event once it is in history (its id is known only then if it was buffered). */
   onAppended?: (event: HistoryEvent) => void;
 }

@@ -11,17 +11,17 @@ export const enums = temporal.api.enums.v1;
 export type Message = Record<string, unknown>;
 
 export interface Timestamp {
-  seconds?: number;
-  nanos?: number;
+  seconds?: number | undefined;
+  nanos?: number | undefined;
 }
 export type Duration = Timestamp;
 
 export interface Payload {
-  metadata?: Record<string, Uint8Array>;
-  data?: Uint8Array;
+  metadata?: Record<string, Uint8Array> | undefined;
+  data?: Uint8Array | undefined;
 }
 export interface Payloads {
-  payloads?: Payload[];
+  payloads?: Payload[] | undefined;
 }
 
 export function lookupType(name: string): Type {

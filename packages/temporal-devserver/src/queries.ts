@@ -8,7 +8,8 @@ import { encodeToken } from './tokens';
 const STICKY_WORKER_GRACE_MS = 10_000;
 
 export type QueryOutcome =
-  { kind: 'answered'; result?: Payloads } | { kind: 'failed'; message: string; failure?: Message };
+  | { kind: 'answered'; result?: Payloads | undefined }
+  | { kind: 'failed'; message: string; failure?: Message | undefined };
 
 export interface PendingQuery {
   readonly id: string;
@@ -18,10 +19,10 @@ export interface PendingQuery {
 }
 
 export interface WorkflowQueryResult {
-  resultType?: number;
-  answer?: Payloads;
-  errorMessage?: string;
-  failure?: Message;
+  resultType?: number | undefined;
+  answer?: Payloads | undefined;
+  errorMessage?: string | undefined;
+  failure?: Message | undefined;
 }
 
 export function outcomeOfQueryResult(r: WorkflowQueryResult): QueryOutcome {

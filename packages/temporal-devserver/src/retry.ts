@@ -11,11 +11,11 @@ export interface RetryPolicy {
 }
 
 export interface RetryPolicyMessage {
-  initialInterval?: Duration;
-  backoffCoefficient?: number;
-  maximumInterval?: Duration;
-  maximumAttempts?: number;
-  nonRetryableErrorTypes?: string[];
+  initialInterval?: Duration | undefined;
+  backoffCoefficient?: number | undefined;
+  maximumInterval?: Duration | undefined;
+  maximumAttempts?: number | undefined;
+  nonRetryableErrorTypes?: string[] | undefined;
 }
 
 /** Fills Temporal's defaults: 1 s initial, coefficient 2, maximum 100 × initial, unlimited attempts. */
@@ -43,8 +43,8 @@ export function retryPolicyMessage(p: RetryPolicy): Message {
 export type RetryDecision = { retry: true; backoffMs: number } | { retry: false; retryState: number };
 
 interface FailureLike {
-  applicationFailureInfo?: { type?: string; nonRetryable?: boolean; nextRetryDelay?: Duration };
-  timeoutFailureInfo?: { timeoutType?: number };
+  applicationFailureInfo?: { type?: string; nonRetryable?: boolean; nextRetryDelay?: Duration } | undefined;
+  timeoutFailureInfo?: { timeoutType?: number } | undefined;
 }
 
 const RS = enums.RetryState;
@@ -87,6 +87,7 @@ function timeoutTypeName(t: number | undefined): string {
       return 'TemporalTimeout:Heartbeat';
     case enums.TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_START:
       return 'TemporalTimeout:ScheduleToStart';
+    case undefined:
     default:
       return 'TemporalTimeout:ScheduleToClose';
   }

@@ -17,20 +17,20 @@ export type { SearchAttributeType } from './visibility/search-attributes';
 
 export interface DevServerOptions {
   /** 0 or undefined = a free port */
-  port?: number;
+  port?: number | undefined;
   /** default 127.0.0.1 */
-  host?: string;
+  host?: string | undefined;
   /** 'default' always exists */
-  namespaces?: string[];
-  searchAttributes?: Record<string, SearchAttributeType>;
+  namespaces?: string[] | undefined;
+  searchAttributes?: Record<string, SearchAttributeType> | undefined;
   /** Serve TestService; the clock starts locked and skips ahead when unlocked and idle. */
-  timeSkipping?: boolean;
-  logLevel?: LogLevel;
+  timeSkipping?: boolean | undefined;
+  logLevel?: LogLevel | undefined;
   /**
    * Keep everything in this SQLite file (created if missing): runs, histories, pending tasks and timers survive a
    * restart and a crash. Without it the server keeps everything in memory.
    */
-  dbFilename?: string;
+  dbFilename?: string | undefined;
 }
 
 export interface DevServer {
@@ -52,7 +52,7 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
     log,
     ...(store ? { store } : {}),
   });
-  const persist = () => engine.flush();
+  const persist = () => engine.flushSoon();
   const server = new grpc.Server({
     'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
     'grpc.max_send_message_length': MAX_MESSAGE_BYTES,

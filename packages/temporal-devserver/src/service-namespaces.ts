@@ -17,8 +17,8 @@ export function describeNamespace(ns: Namespace): object {
       id: ns.id,
       capabilities: {
         eagerWorkflowStart: false,
-        syncUpdate: false,
-        asyncUpdate: false,
+        syncUpdate: true,
+        asyncUpdate: true,
         // ShutdownWorker ends the worker's outstanding polls (service-worker.ts).
         workerPollCompleteOnShutdown: true,
       },

@@ -9,10 +9,10 @@ import { listPage, type ListPage } from './visibility/paging';
 import type { SearchAttributeRegistry } from './visibility/search-attributes';
 
 interface ListRequest {
-  namespace?: string;
-  pageSize?: number;
-  nextPageToken?: Uint8Array;
-  query?: string;
+  namespace?: string | undefined;
+  pageSize?: number | undefined;
+  nextPageToken?: Uint8Array | undefined;
+  query?: string | undefined;
 }
 
 function compile(query: string | undefined, registry: SearchAttributeRegistry, allowGroupBy = false): CompiledFilter {

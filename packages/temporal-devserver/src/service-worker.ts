@@ -11,18 +11,18 @@ import { decodeToken } from './tokens';
 import { LONG_POLL_MS } from './service-workflows';
 
 interface PollRequest {
-  namespace?: string;
-  taskQueue?: { name?: string };
-  identity?: string;
-  workerInstanceKey?: string;
+  namespace?: string | undefined;
+  taskQueue?: { name?: string } | undefined;
+  identity?: string | undefined;
+  workerInstanceKey?: string | undefined;
 }
 
 interface ById {
-  namespace?: string;
-  workflowId?: string;
-  runId?: string;
-  activityId?: string;
-  identity?: string;
+  namespace?: string | undefined;
+  workflowId?: string | undefined;
+  runId?: string | undefined;
+  activityId?: string | undefined;
+  identity?: string | undefined;
 }
 
 export function workerHandlers(engine: Engine): Handlers {
@@ -73,10 +73,10 @@ export function workerHandlers(engine: Engine): Handlers {
     },
 
     RespondWorkflowTaskFailed: (req: {
-      taskToken?: Uint8Array;
-      cause?: number;
-      failure?: Message;
-      identity?: string;
+      taskToken?: Uint8Array | undefined;
+      cause?: number | undefined;
+      failure?: Message | undefined;
+      identity?: string | undefined;
     }) => {
       const { exec, seq } = workflowTaskOwner(req.taskToken);
       const wft = exec.tasks.requireStarted(seq);
@@ -91,11 +91,11 @@ export function workerHandlers(engine: Engine): Handlers {
     },
 
     RespondQueryTaskCompleted: (req: {
-      taskToken?: Uint8Array;
-      completedType?: number;
-      queryResult?: Payloads;
-      errorMessage?: string;
-      failure?: Message;
+      taskToken?: Uint8Array | undefined;
+      completedType?: number | undefined;
+      queryResult?: Payloads | undefined;
+      errorMessage?: string | undefined;
+      failure?: Message | undefined;
     }) => {
       const token = decodeToken(req.taskToken, 'query');
       if (token.kind !== 'query') throw notFound('Query task not found.');
@@ -130,10 +130,10 @@ export function workerHandlers(engine: Engine): Handlers {
     },
 
     RespondActivityTaskFailed: (req: {
-      taskToken?: Uint8Array;
-      failure?: Message;
-      identity?: string;
-      lastHeartbeatDetails?: Payloads;
+      taskToken?: Uint8Array | undefined;
+      failure?: Message | undefined;
+      identity?: string | undefined;
+      lastHeartbeatDetails?: Payloads | undefined;
     }) => {
       const { exec, activity } = activityByToken(req.taskToken);
       exec.activities.failed(activity, req.failure, req.identity ?? '', req.lastHeartbeatDetails);
@@ -160,11 +160,11 @@ export function workerHandlers(engine: Engine): Handlers {
     // end at once with empty responses, so a worker that waits for its polls (instead of cancelling them and
     // perhaps losing a task already handed out) shuts down promptly.
     ShutdownWorker: (req: {
-      namespace?: string;
-      stickyTaskQueue?: string;
-      workerInstanceKey?: string;
-      taskQueue?: string;
-      taskQueueTypes?: number[];
+      namespace?: string | undefined;
+      stickyTaskQueue?: string | undefined;
+      workerInstanceKey?: string | undefined;
+      taskQueue?: string | undefined;
+      taskQueueTypes?: number[] | undefined;
     }) => {
       const ns = engine.namespace(req.namespace);
       if (req.stickyTaskQueue) engine.stickyQueueGone(ns.name, req.stickyTaskQueue);

@@ -2,12 +2,13 @@
 import { status } from '@grpc/grpc-js';
 import { describeExecution, statusCode } from './describe';
 import type { Engine } from './engine';
-import { ApiError, invalidArgument, requireString } from './errors';
+import { ApiError, invalidArgument, notFound, requireString, workflowNotFound } from './errors';
 import type { Execution } from './execution';
 import type { CallContext, Handlers } from './grpc';
 import type { HistoryEvent } from './history';
 import { enums, type Message, type Payloads } from './proto';
 import { startParams, type StartRequest } from './start-request';
+import { stageNumber } from './updates';
 
 /** Long polls end with an empty answer well before the SDK's own deadlines. */
 export const LONG_POLL_MS = 20_000;
@@ -15,17 +16,17 @@ const DEFAULT_HISTORY_PAGE = 1000;
 const QUERY_TIMEOUT_MS = 60_000;
 
 interface ExecutionRef {
-  workflowId?: string;
-  runId?: string;
+  workflowId?: string | undefined;
+  runId?: string | undefined;
 }
 
 interface HistoryRequest {
-  namespace?: string;
-  execution?: ExecutionRef;
-  maximumPageSize?: number;
-  nextPageToken?: Uint8Array;
-  waitNewEvent?: boolean;
-  historyEventFilterType?: number;
+  namespace?: string | undefined;
+  execution?: ExecutionRef | undefined;
+  maximumPageSize?: number | undefined;
+  nextPageToken?: Uint8Array | undefined;
+  waitNewEvent?: boolean | undefined;
+  historyEventFilterType?: number | undefined;
 }
 
 interface HistoryPageToken {
@@ -43,6 +44,60 @@ function decodePageToken(bytes: Uint8Array | undefined): HistoryPageToken | unde
     return JSON.parse(Buffer.from(bytes).toString('utf8')) as HistoryPageToken;
   } catch {
     throw invalidArgument('Invalid NextPageToken.');
+  }
+}
+
+interface UpdateRequest {
+  namespace?: string | undefined;
+  workflowExecution?: ExecutionRef | undefined;
+  firstExecutionRunId?: string | undefined;
+  waitPolicy?: { lifecycleStage?: number | undefined } | undefined;
+  request?:
+    | (Message & {
+        meta?: { updateId?: string | undefined; identity?: string | undefined } | undefined;
+        input?: { name?: string | undefined } | undefined;
+      })
+    | undefined;
+}
+
+interface PollUpdateRequest {
+  namespace?: string | undefined;
+  updateRef?: { workflowExecution?: ExecutionRef | undefined; updateId?: string | undefined } | undefined;
+  waitPolicy?: { lifecycleStage?: number | undefined } | undefined;
+}
+
+/**
+ * Long-polls until the update reaches the stage asked for (default: accepted, Temporal's minimum wait), then answers
+ * with the stage reached and, once completed, its outcome. Answers early with the stage reached so far when the long
+ * poll runs out; the SDK then polls again with PollWorkflowExecutionUpdate.
+ */
+async function waitForUpdate(
+  exec: Execution,
+  updateId: string,
+  wanted: number | undefined,
+  ctx: CallContext,
+): Promise<Message> {
+  const Stage = enums.UpdateWorkflowExecutionLifecycleStage;
+  const target =
+    wanted === Stage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED
+      ? Stage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED
+      : Stage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ACCEPTED;
+  const deadline = Date.now() + LONG_POLL_MS;
+  // Held, not looked up again: a rejected update leaves the registry but its waiters still get its outcome.
+  const update = exec.updates.get(updateId);
+  if (!update) throw notFound('workflow execution already completed');
+  for (;;) {
+    const stage = stageNumber(update.stage);
+    const answer = (): Message => ({
+      updateRef: { workflowExecution: { workflowId: exec.workflowId, runId: exec.runId }, updateId },
+      stage,
+      ...(update.outcome ? { outcome: update.outcome } : {}),
+    });
+    if (stage >= target) return answer();
+    if (!exec.isRunning) throw notFound('workflow execution already completed');
+    const left = deadline - Date.now();
+    if (left <= 0 || ctx.isCancelled()) return answer();
+    await exec.updates.waitForChange(update, left, ctx.onCancel);
   }
 }
 
@@ -71,14 +126,39 @@ export function workflowHandlers(engine: Engine): Handlers {
       return { runId: exec.runId, started };
     },
 
+    UpdateWorkflowExecution: async (req: UpdateRequest, ctx) => {
+      const workflowId = requireString(req.workflowExecution?.workflowId, 'WorkflowId');
+      const request = req.request ?? {};
+      const updateId = requireString(request.meta?.updateId, 'UpdateId');
+      requireString(request.input?.name, 'Update name');
+      const exec = engine.find(req.namespace, workflowId, req.workflowExecution?.runId);
+      if (req.firstExecutionRunId && exec.start.firstRunId !== req.firstExecutionRunId)
+        throw workflowNotFound(workflowId);
+      // The same update id again (a client retry) joins the first request: never applied twice.
+      if (!exec.updates.get(updateId)) {
+        if (!exec.isRunning) throw notFound('workflow execution already completed');
+        exec.updates.admit(request);
+      }
+      return waitForUpdate(exec, updateId, req.waitPolicy?.lifecycleStage, ctx);
+    },
+
+    PollWorkflowExecutionUpdate: async (req: PollUpdateRequest, ctx) => {
+      const ref = req.updateRef;
+      const workflowId = requireString(ref?.workflowExecution?.workflowId, 'WorkflowId');
+      const updateId = requireString(ref?.updateId, 'UpdateId');
+      const exec = engine.find(req.namespace, workflowId, ref?.workflowExecution?.runId);
+      if (!exec.updates.get(updateId)) throw notFound(`update ${updateId} not found`);
+      return waitForUpdate(exec, updateId, req.waitPolicy?.lifecycleStage, ctx);
+    },
+
     SignalWorkflowExecution: (req: {
-      namespace?: string;
-      workflowExecution?: ExecutionRef;
-      signalName?: string;
-      input?: Payloads;
-      identity?: string;
-      requestId?: string;
-      header?: Message;
+      namespace?: string | undefined;
+      workflowExecution?: ExecutionRef | undefined;
+      signalName?: string | undefined;
+      input?: Payloads | undefined;
+      identity?: string | undefined;
+      requestId?: string | undefined;
+      header?: Message | undefined;
     }) => {
       const exec = engine.findRunning(req.namespace, req.workflowExecution?.workflowId, req.workflowExecution?.runId);
       const signalName = requireString(req.signalName, 'SignalName');
@@ -92,10 +172,10 @@ export function workflowHandlers(engine: Engine): Handlers {
     },
 
     RequestCancelWorkflowExecution: (req: {
-      namespace?: string;
-      workflowExecution?: ExecutionRef;
-      identity?: string;
-      reason?: string;
+      namespace?: string | undefined;
+      workflowExecution?: ExecutionRef | undefined;
+      identity?: string | undefined;
+      reason?: string | undefined;
     }) => {
       const exec = engine.findRunning(req.namespace, req.workflowExecution?.workflowId, req.workflowExecution?.runId);
       engine.requestCancel(exec, req.reason, req.identity);
@@ -103,11 +183,11 @@ export function workflowHandlers(engine: Engine): Handlers {
     },
 
     TerminateWorkflowExecution: (req: {
-      namespace?: string;
-      workflowExecution?: ExecutionRef;
-      reason?: string;
-      details?: Payloads;
-      identity?: string;
+      namespace?: string | undefined;
+      workflowExecution?: ExecutionRef | undefined;
+      reason?: string | undefined;
+      details?: Payloads | undefined;
+      identity?: string | undefined;
     }) => {
       const exec = engine.findRunning(req.namespace, req.workflowExecution?.workflowId, req.workflowExecution?.runId);
       engine.terminate(exec, req.reason, req.details, req.identity);
@@ -119,10 +199,10 @@ export function workflowHandlers(engine: Engine): Handlers {
 
     QueryWorkflow: async (
       req: {
-        namespace?: string;
-        execution?: ExecutionRef;
-        query?: Message & { queryType?: string };
-        queryRejectCondition?: number;
+        namespace?: string | undefined;
+        execution?: ExecutionRef | undefined;
+        query?: (Message & { queryType?: string }) | undefined;
+        queryRejectCondition?: number | undefined;
       },
       ctx,
     ) => {

@@ -7,28 +7,28 @@ import { SpecError } from './schedules/calendar';
 import { cronBackoffMs } from './schedules/cron';
 
 export interface StartRequest {
-  namespace?: string;
-  workflowId?: string;
-  workflowType?: { name?: string };
-  taskQueue?: { name?: string };
-  input?: Payloads;
-  workflowExecutionTimeout?: Duration;
-  workflowRunTimeout?: Duration;
-  workflowTaskTimeout?: Duration;
-  identity?: string;
-  requestId?: string;
-  workflowIdReusePolicy?: number;
-  workflowIdConflictPolicy?: number;
-  retryPolicy?: Message;
-  cronSchedule?: string;
-  memo?: { fields?: Record<string, Payload> };
-  searchAttributes?: { indexedFields?: Record<string, Payload> };
-  header?: Message;
-  workflowStartDelay?: Duration;
-  userMetadata?: Message;
-  priority?: Message;
-  completionCallbacks?: unknown[];
-  versioningOverride?: unknown;
+  namespace?: string | undefined;
+  workflowId?: string | undefined;
+  workflowType?: { name?: string } | undefined;
+  taskQueue?: { name?: string } | undefined;
+  input?: Payloads | undefined;
+  workflowExecutionTimeout?: Duration | undefined;
+  workflowRunTimeout?: Duration | undefined;
+  workflowTaskTimeout?: Duration | undefined;
+  identity?: string | undefined;
+  requestId?: string | undefined;
+  workflowIdReusePolicy?: number | undefined;
+  workflowIdConflictPolicy?: number | undefined;
+  retryPolicy?: Message | undefined;
+  cronSchedule?: string | undefined;
+  memo?: { fields?: Record<string, Payload> } | undefined;
+  searchAttributes?: { indexedFields?: Record<string, Payload> } | undefined;
+  header?: Message | undefined;
+  workflowStartDelay?: Duration | undefined;
+  userMetadata?: Message | undefined;
+  priority?: Message | undefined;
+  completionCallbacks?: unknown[] | undefined;
+  versioningOverride?: unknown | undefined;
 }
 
 export function startParams(engine: Engine, method: string, req: StartRequest): StartParams {

@@ -11,7 +11,7 @@ export interface QueuedTask<R> {
 export interface PollContext {
   identity: string;
   /** The polling worker's `workerInstanceKey` ('' when the SDK sends none): ShutdownWorker ends its polls. */
-  workerInstanceKey?: string;
+  workerInstanceKey?: string | undefined;
   /** Registers a callback run when the caller gives up (gRPC call cancelled or deadline hit). */
   onCancel(cb: () => void): void;
   isCancelled(): boolean;

@@ -25,13 +25,13 @@ export type TestEnvMode = 'time-skipping' | 'local';
 
 export interface TestEnvOptions {
   /** `time-skipping` (default): timers skip ahead when idle. `local`: a full dev server in real time. */
-  mode?: TestEnvMode;
+  mode?: TestEnvMode | undefined;
   /** Custom search attributes to register, e.g. `[defineSearchAttributeKey('NextSendTime', 'DATETIME')]`. */
-  searchAttributes?: SearchAttributeKey[];
+  searchAttributes?: SearchAttributeKey[] | undefined;
   /** `local` only: keep the server's state in this SQLite file (`--db-filename`), so a new server on it resumes. */
-  dbFilename?: string;
+  dbFilename?: string | undefined;
   /** `local` only: the server's port (default: a free one), e.g. to restart a server where its workers expect it. */
-  port?: number;
+  port?: number | undefined;
 }
 
 /** Path of the bundled server executable (usable as `server.executable = { type: 'existing-path', path }`). */
@@ -65,7 +65,7 @@ export async function createTestEnv(opts: TestEnvOptions = {}): Promise<TestWork
 async function createTemporal(mode: TestEnvMode, opts: TestEnvOptions): Promise<TestWorkflowEnvironment> {
   if (mode === 'local')
     return TestWorkflowEnvironment.createLocal({
-      server: { searchAttributes: opts.searchAttributes, dbFilename: opts.dbFilename, port: opts.port },
+      server: localServerOptions(opts),
     });
   const env = await TestWorkflowEnvironment.createTimeSkipping();
   if (opts.searchAttributes?.length) {
@@ -106,7 +106,7 @@ function startBundled(mode: TestEnvMode, opts: TestEnvOptions): Promise<TestWork
   const executable = { type: 'existing-path' as const, path: BUNDLED_SERVER_PATH };
   if (mode === 'local')
     return TestWorkflowEnvironment.createLocal({
-      server: { executable, searchAttributes: opts.searchAttributes, dbFilename: opts.dbFilename, port: opts.port },
+      server: { executable, ...localServerOptions(opts) },
     });
   if (opts.dbFilename !== undefined || opts.port !== undefined)
     throw new Error('createTestEnv: dbFilename and port need mode "local"');
@@ -115,6 +115,19 @@ function startBundled(mode: TestEnvMode, opts: TestEnvOptions): Promise<TestWork
     `${k.name}=${TypedSearchAttributes.toMetadataType(k.type)}`,
   ]);
   return TestWorkflowEnvironment.createTimeSkipping({ server: { executable, extraArgs } });
+}
+
+/** The dev-server options `createLocal` takes from ours (only those that are set). */
+function localServerOptions(opts: TestEnvOptions): {
+  searchAttributes?: SearchAttributeKey[];
+  dbFilename?: string;
+  port?: number;
+} {
+  return {
+    ...(opts.searchAttributes ? { searchAttributes: opts.searchAttributes } : {}),
+    ...(opts.dbFilename !== undefined ? { dbFilename: opts.dbFilename } : {}),
+    ...(opts.port !== undefined ? { port: opts.port } : {}),
+  };
 }
 
 const INDEXED_VALUE_TYPES: Record<SearchAttributeType, number> = {

@@ -8,20 +8,21 @@ import type { Execution } from './execution';
 import type { StartedWft } from './workflow-tasks';
 import { enums, msFromDuration, type Duration, type Message } from './proto';
 import { outcomeOfQueryResult, type WorkflowQueryResult } from './queries';
+import type { ProtocolMessage } from './updates';
 
 const DEFAULT_STICKY_SCHEDULE_TO_START_MS = 10_000;
 
 export interface CompletionRequest {
-  commands?: Command[];
-  identity?: string;
-  stickyAttributes?: { workerTaskQueue?: { name?: string }; scheduleToStartTimeout?: Duration };
-  forceCreateNewWorkflowTask?: boolean;
-  binaryChecksum?: string;
-  queryResults?: Record<string, WorkflowQueryResult>;
-  workerVersionStamp?: Message;
-  sdkMetadata?: Message;
-  meteringMetadata?: Message;
-  messages?: unknown[];
+  commands?: Command[] | undefined;
+  identity?: string | undefined;
+  stickyAttributes?: { workerTaskQueue?: { name?: string }; scheduleToStartTimeout?: Duration } | undefined;
+  forceCreateNewWorkflowTask?: boolean | undefined;
+  binaryChecksum?: string | undefined;
+  queryResults?: Record<string, WorkflowQueryResult> | undefined;
+  workerVersionStamp?: Message | undefined;
+  sdkMetadata?: Message | undefined;
+  meteringMetadata?: Message | undefined;
+  messages?: ProtocolMessage[] | undefined;
 }
 
 export function completeWorkflowTask(engine: Engine, exec: Execution, seq: number, req: CompletionRequest): Message {
@@ -30,12 +31,6 @@ export function completeWorkflowTask(engine: Engine, exec: Execution, seq: numbe
   const commands = req.commands ?? [];
   let batch: ValidatedBatch;
   try {
-    if (req.messages?.length) {
-      throw new CommandError(
-        enums.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_FEATURE_DISABLED,
-        'Protocol messages (workflow updates) are not supported by the Tact dev server.',
-      );
-    }
     batch = validateCommands(exec, commands);
   } catch (err) {
     if (!(err instanceof CommandError)) throw err;
@@ -80,10 +75,14 @@ export function completeWorkflowTask(engine: Engine, exec: Execution, seq: numbe
     sticky,
   );
   const afterCommit: (() => void)[] = [];
-  exec.applyCommandsThenFlush(
-    () => applyCommands(exec, commands, completed.eventId, engine, afterCommit, req.identity),
-    !!req.forceCreateNewWorkflowTask,
-  );
+  const messages = new Map((req.messages ?? []).map((m) => [m.id ?? '', m]));
+  exec.applyCommandsThenFlush(() => {
+    applyCommands(exec, commands, completed.eventId, engine, afterCommit, req.identity, messages);
+    // Messages no command placed (rejections, or a worker that sends none) take effect after the commands.
+    for (const message of messages.values()) if (exec.isRunning) exec.updates.apply(message);
+  }, !!req.forceCreateNewWorkflowTask);
+  // An update admitted while this task ran still needs a task to reach the worker.
+  if (exec.isRunning && exec.updates.hasAdmitted()) exec.tasks.schedule();
   for (const effect of afterCommit) {
     setImmediate(() => {
       try {

@@ -21,13 +21,13 @@ export type WftState =
       kind: 'scheduled';
       seq: number;
       attempt: number;
-      scheduledEventId?: number;
+      scheduledEventId?: number | undefined;
       queue: string;
       sticky: boolean;
       scheduledTime: number;
-      timer?: ClockTimer;
+      timer?: ClockTimer | undefined;
       /** Waiting out a retry backoff: not on any queue yet. */
-      delayed?: boolean;
+      delayed?: boolean | undefined;
     }
   | StartedWft;
 
@@ -64,7 +64,7 @@ export interface WorkflowTasksSnapshot {
 
 export class WorkflowTasks {
   private current: WftState = { kind: 'none' };
-  sticky?: StickyQueue;
+  sticky?: StickyQueue | undefined;
   lastCompletedStartedEventId = 0;
   private seq = 0;
   private attempt = 1;
@@ -318,6 +318,8 @@ export class WorkflowTasks {
       startedTime: timestampFromMs(now),
     };
     if (queries.length > 0) response.queries = Object.fromEntries(queries.map((q) => [q.id, q.query]));
+    const messages = exec.updates.requestMessages(startedEventId);
+    if (messages.length > 0) response.messages = messages;
     return response;
   }
 

@@ -14,7 +14,7 @@ export interface BufferedStart {
 
 export interface BufferDecision {
   overlapping: BufferedStart[];
-  nonOverlapping?: BufferedStart;
+  nonOverlapping?: BufferedStart | undefined;
   newBuffer: BufferedStart[];
   needCancel: boolean;
   needTerminate: boolean;

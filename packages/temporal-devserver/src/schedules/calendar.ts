@@ -5,31 +5,31 @@
 import type { Zone } from './zone';
 
 export interface Range {
-  start?: number;
-  end?: number;
-  step?: number;
+  start?: number | undefined;
+  end?: number | undefined;
+  step?: number | undefined;
 }
 
 export interface StructuredCalendar {
-  second?: Range[];
-  minute?: Range[];
-  hour?: Range[];
-  dayOfMonth?: Range[];
-  month?: Range[];
-  year?: Range[];
-  dayOfWeek?: Range[];
-  comment?: string;
+  second?: Range[] | undefined;
+  minute?: Range[] | undefined;
+  hour?: Range[] | undefined;
+  dayOfMonth?: Range[] | undefined;
+  month?: Range[] | undefined;
+  year?: Range[] | undefined;
+  dayOfWeek?: Range[] | undefined;
+  comment?: string | undefined;
 }
 
 export interface CalendarStrings {
-  second?: string;
-  minute?: string;
-  hour?: string;
-  dayOfMonth?: string;
-  month?: string;
-  year?: string;
-  dayOfWeek?: string;
-  comment?: string;
+  second?: string | undefined;
+  minute?: string | undefined;
+  hour?: string | undefined;
+  dayOfMonth?: string | undefined;
+  month?: string | undefined;
+  year?: string | undefined;
+  dayOfWeek?: string | undefined;
+  comment?: string | undefined;
 }
 
 export interface IntervalSeconds {
@@ -182,8 +182,8 @@ const PREDEFINED: Readonly<Record<string, string>> = {
 };
 
 export interface ParsedCron {
-  calendar?: CalendarStrings;
-  interval?: IntervalSeconds;
+  calendar?: CalendarStrings | undefined;
+  interval?: IntervalSeconds | undefined;
   timezone: string;
 }
 

@@ -34,30 +34,30 @@ const BACKFILLS_PER_ITERATION = 10;
 const MAX_MATCHING_TIMES = 1000;
 
 export interface NewWorkflowMessage {
-  workflowId?: string;
-  workflowType?: { name?: string };
+  workflowId?: string | undefined;
+  workflowType?: { name?: string } | undefined;
   taskQueue?: { name?: string; kind?: number };
-  input?: Payloads;
-  workflowExecutionTimeout?: Duration;
-  workflowRunTimeout?: Duration;
-  workflowTaskTimeout?: Duration;
-  workflowIdReusePolicy?: number;
-  retryPolicy?: Message;
-  memo?: { fields?: Record<string, Payload> };
-  searchAttributes?: { indexedFields?: Record<string, Payload> };
-  header?: Message;
-  userMetadata?: Message;
-  priority?: Message;
+  input?: Payloads | undefined;
+  workflowExecutionTimeout?: Duration | undefined;
+  workflowRunTimeout?: Duration | undefined;
+  workflowTaskTimeout?: Duration | undefined;
+  workflowIdReusePolicy?: number | undefined;
+  retryPolicy?: Message | undefined;
+  memo?: { fields?: Record<string, Payload> } | undefined;
+  searchAttributes?: { indexedFields?: Record<string, Payload> } | undefined;
+  header?: Message | undefined;
+  userMetadata?: Message | undefined;
+  priority?: Message | undefined;
 }
 
 export interface ScheduleMessage {
-  spec?: ScheduleSpecMessage;
-  action?: { startWorkflow?: NewWorkflowMessage };
+  spec?: ScheduleSpecMessage | undefined;
+  action?: { startWorkflow?: NewWorkflowMessage } | undefined;
   policies?: {
-    overlapPolicy?: number;
-    catchupWindow?: Duration;
-    pauseOnFailure?: boolean;
-    keepOriginalWorkflowId?: boolean;
+    overlapPolicy?: number | undefined;
+    catchupWindow?: Duration | undefined;
+    pauseOnFailure?: boolean | undefined;
+    keepOriginalWorkflowId?: boolean | undefined;
   };
   state?: { notes?: string; paused?: boolean; limitedActions?: boolean; remainingActions?: number };
 }
@@ -65,8 +65,8 @@ export interface ScheduleMessage {
 export interface PatchMessage {
   triggerImmediately?: { overlapPolicy?: number; scheduledTime?: Timestamp };
   backfillRequest?: { startTime?: Timestamp; endTime?: Timestamp; overlapPolicy?: number }[];
-  pause?: string;
-  unpause?: string;
+  pause?: string | undefined;
+  unpause?: string | undefined;
 }
 
 interface WorkflowRef {
@@ -92,12 +92,12 @@ export interface ScheduleState {
   namespace: string;
   namespaceId: string;
   scheduleId: string;
-  createRequestId?: string;
+  createRequestId?: string | undefined;
   schedule: ScheduleMessage;
-  memo?: Record<string, Payload>;
-  searchAttributes?: Record<string, Payload>;
+  memo?: Record<string, Payload> | undefined;
+  searchAttributes?: Record<string, Payload> | undefined;
   createTimeMs: number;
-  updateTimeMs?: number;
+  updateTimeMs?: number | undefined;
   lastProcessedMs: number;
   conflictToken: number;
   actionCount: number;
@@ -108,8 +108,8 @@ export interface ScheduleState {
   recent: ActionResult[];
   buffer: BufferedStart[];
   backfills: Backfill[];
-  lastCompletionResult?: Payloads;
-  continuedFailure?: Message;
+  lastCompletionResult?: Payloads | undefined;
+  continuedFailure?: Message | undefined;
 }
 
 /** What a schedule needs from the server: its clock, starting and stopping workflows, being saved. */
@@ -121,8 +121,8 @@ export interface SchedulerHost {
     s: ScheduleState,
     req: NewWorkflowMessage & { identity: string; requestId: string },
     extra: {
-      lastCompletionResult?: Payloads;
-      continuedFailure?: Message;
+      lastCompletionResult?: Payloads | undefined;
+      continuedFailure?: Message | undefined;
     },
   ): string;
   cancelWorkflow(namespace: string, ref: WorkflowRef): void;
@@ -155,8 +155,9 @@ export class Scheduler {
     return this.state.scheduleId;
   }
 
-  private get schedule(): Required<ScheduleMessage> {
-    return this.state.schedule as Required<ScheduleMessage>;
+  /** The schedule with every part present (ensureFields fills them in). */
+  private get schedule(): { [K in keyof ScheduleMessage]-?: NonNullable<ScheduleMessage[K]> } {
+    return this.state.schedule as { [K in keyof ScheduleMessage]-?: NonNullable<ScheduleMessage[K]> };
   }
 
   private ensureFields(): void {

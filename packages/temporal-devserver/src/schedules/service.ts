@@ -17,8 +17,8 @@ const SCHEDULER_WORKFLOW_TYPE = 'temporal-sys-scheduler-workflow';
 const MAX_ID_LENGTH = 1000 - 'temporal-sys-scheduler:'.length;
 
 interface ScheduleRef {
-  namespace?: string;
-  scheduleId?: string;
+  namespace?: string | undefined;
+  scheduleId?: string | undefined;
 }
 
 function canonicalSchedule(schedule: ScheduleMessage | undefined): ScheduleMessage {
@@ -57,12 +57,12 @@ export function scheduleHandlers(engine: Engine): Handlers {
   return {
     CreateSchedule: (
       req: ScheduleRef & {
-        schedule?: ScheduleMessage;
-        initialPatch?: PatchMessage;
-        identity?: string;
-        requestId?: string;
-        memo?: { fields?: Record<string, Payload> };
-        searchAttributes?: { indexedFields?: Record<string, Payload> };
+        schedule?: ScheduleMessage | undefined;
+        initialPatch?: PatchMessage | undefined;
+        identity?: string | undefined;
+        requestId?: string | undefined;
+        memo?: { fields?: Record<string, Payload> } | undefined;
+        searchAttributes?: { indexedFields?: Record<string, Payload> } | undefined;
       },
     ) => {
       const ns = engine.namespace(req.namespace);
@@ -108,9 +108,9 @@ export function scheduleHandlers(engine: Engine): Handlers {
 
     UpdateSchedule: (
       req: ScheduleRef & {
-        schedule?: ScheduleMessage;
-        conflictToken?: Uint8Array;
-        searchAttributes?: { indexedFields?: Record<string, Payload> };
+        schedule?: ScheduleMessage | undefined;
+        conflictToken?: Uint8Array | undefined;
+        searchAttributes?: { indexedFields?: Record<string, Payload> } | undefined;
       },
     ) => {
       const s = find(req);
@@ -155,10 +155,10 @@ export function scheduleHandlers(engine: Engine): Handlers {
     },
 
     ListSchedules: (req: {
-      namespace?: string;
-      maximumPageSize?: number;
-      nextPageToken?: Uint8Array;
-      query?: string;
+      namespace?: string | undefined;
+      maximumPageSize?: number | undefined;
+      nextPageToken?: Uint8Array | undefined;
+      query?: string | undefined;
     }) => {
       const ns = engine.namespace(req.namespace);
       const byId = new Map<string, Scheduler>();

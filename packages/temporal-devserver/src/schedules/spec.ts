@@ -16,23 +16,23 @@ import {
 import { Zone } from './zone';
 
 export interface IntervalSpecMessage {
-  interval?: Duration;
-  phase?: Duration;
+  interval?: Duration | undefined;
+  phase?: Duration | undefined;
 }
 
 /** temporal.api.schedule.v1.ScheduleSpec as decoded from the wire. */
 export interface ScheduleSpecMessage {
-  structuredCalendar?: StructuredCalendar[];
-  cronString?: string[];
-  calendar?: CalendarStrings[];
-  interval?: IntervalSpecMessage[];
-  excludeCalendar?: CalendarStrings[];
-  excludeStructuredCalendar?: StructuredCalendar[];
-  startTime?: Timestamp;
-  endTime?: Timestamp;
-  jitter?: Duration;
-  timezoneName?: string;
-  timezoneData?: Uint8Array;
+  structuredCalendar?: StructuredCalendar[] | undefined;
+  cronString?: string[] | undefined;
+  calendar?: CalendarStrings[] | undefined;
+  interval?: IntervalSpecMessage[] | undefined;
+  excludeCalendar?: CalendarStrings[] | undefined;
+  excludeStructuredCalendar?: StructuredCalendar[] | undefined;
+  startTime?: Timestamp | undefined;
+  endTime?: Timestamp | undefined;
+  jitter?: Duration | undefined;
+  timezoneName?: string | undefined;
+  timezoneData?: Uint8Array | undefined;
 }
 
 export interface NextTime {

@@ -30,7 +30,7 @@ export interface OrderTerm {
 }
 
 export interface ParsedQuery {
-  where?: Condition;
+  where?: Condition | undefined;
   orderBy: OrderTerm[];
   groupBy: ColumnRef[];
 }

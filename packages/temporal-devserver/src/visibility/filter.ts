@@ -18,7 +18,7 @@ export interface CompiledFilter {
 
 export interface CompileOptions {
   /** CountWorkflowExecutions accepts `GROUP BY ExecutionStatus`; ListWorkflowExecutions does not (the default). */
-  allowGroupBy?: boolean;
+  allowGroupBy?: boolean | undefined;
 }
 
 /**

@@ -8,7 +8,7 @@ export const MAX_PAGE_SIZE = 1000;
 export interface ListPage {
   records: VisibilityRecord[];
   /** Absent on the last page. */
-  nextPageToken?: Uint8Array;
+  nextPageToken?: Uint8Array | undefined;
 }
 
 /**

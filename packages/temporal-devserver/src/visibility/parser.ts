@@ -275,7 +275,10 @@ function renderToken(token: Token): string {
       return `'${token.text}'`;
     case 'quotedName':
       return `\`${token.text}\``;
-    default:
+    case 'word':
+    case 'number':
+    case 'symbol':
+    case 'end':
       return `'${token.text}'`;
   }
 }

@@ -9,7 +9,7 @@ export interface VisibilityRecord {
   taskQueue: string;
   status: ExecutionStatusName;
   startTime: number;
-  closeTime?: number;
+  closeTime?: number | undefined;
   executionTime: number;
   /** Decoded values (see `decodeSearchAttributes`); `null` or absent means unset. */
   searchAttributes: Record<string, unknown>;

@@ -6,8 +6,8 @@ import type { SearchAttributeType } from './types';
 
 /** A `temporal.api.common.v1.Payload` as protobufjs decodes it (absent fields may also come as null). */
 export interface SearchAttributePayload {
-  metadata?: Record<string, Uint8Array> | null;
-  data?: Uint8Array | null;
+  metadata?: Record<string, Uint8Array> | null | undefined;
+  data?: Uint8Array | null | undefined;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -42,12 +42,18 @@ export function decodeSearchAttributes(
   return decoded;
 }
 
+/** A payload this server writes: metadata and data always set. */
+export interface EncodedSearchAttributePayload {
+  metadata: Record<string, Uint8Array>;
+  data: Uint8Array;
+}
+
 /** Encodes decoded values back into JSON payloads carrying `metadata.type`, as Temporal returns them. */
 export function encodeSearchAttributes(
   values: Record<string, unknown>,
   registry: SearchAttributeRegistry,
-): Record<string, SearchAttributePayload> {
-  const encoded: Record<string, SearchAttributePayload> = {};
+): Record<string, EncodedSearchAttributePayload> {
+  const encoded: Record<string, EncodedSearchAttributePayload> = {};
   for (const [name, value] of Object.entries(values)) {
     if (value === null || value === undefined) continue;
     const type = registry.typeOf(name);

@@ -130,7 +130,7 @@ describe('describe and history', () => {
         namespace: 'default',
         execution: { workflowId: h.workflowId },
         maximumPageSize: 3,
-        nextPageToken,
+        ...(nextPageToken ? { nextPageToken } : {}),
       });
       paged.push(...page.history!.events!.map((e) => Number(e.eventId)));
       expect(page.history!.events!.length).toBeLessThanOrEqual(3);
@@ -166,7 +166,7 @@ describe('queries and lists', () => {
       const page = await connection.workflowService.listWorkflowExecutions({
         namespace: 'default',
         pageSize: 2,
-        nextPageToken,
+        ...(nextPageToken ? { nextPageToken } : {}),
         query: `WorkflowId STARTS_WITH '${prefix}' AND ExecutionStatus = 'Completed' ORDER BY WorkflowId`,
       });
       expect(page.executions!.length).toBeLessThanOrEqual(2);

@@ -28,7 +28,7 @@ describe('workflow history', () => {
         namespace: suite.client.options.namespace,
         execution: { workflowId: handle.workflowId, runId: handle.firstExecutionRunId },
         maximumPageSize: pageSize,
-        nextPageToken,
+        ...(nextPageToken ? { nextPageToken } : {}),
       });
       const events = page.history?.events ?? [];
       expect(events.length).toBeLessThanOrEqual(pageSize);

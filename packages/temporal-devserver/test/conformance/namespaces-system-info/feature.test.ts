@@ -31,7 +31,10 @@ describe('namespaces, system info and health', () => {
     const names: string[] = [];
     let nextPageToken: Uint8Array | undefined;
     do {
-      const page = await suite.client.connection.workflowService.listNamespaces({ pageSize: 100, nextPageToken });
+      const page = await suite.client.connection.workflowService.listNamespaces({
+        pageSize: 100,
+        ...(nextPageToken ? { nextPageToken } : {}),
+      });
       names.push(...(page.namespaces ?? []).map((n) => n.namespaceInfo?.name ?? ''));
       nextPageToken = page.nextPageToken?.length ? page.nextPageToken : undefined;
     } while (nextPageToken);

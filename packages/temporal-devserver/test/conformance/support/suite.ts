@@ -70,7 +70,7 @@ export function defineSuite(options: SuiteOptions): Suite {
       return Worker.create({
         connection: required(env, 'env').nativeConnection,
         workflowBundle: required(bundle, 'bundle'),
-        activities: options.activities,
+        ...(options.activities ? { activities: options.activities } : {}),
         ...overrides,
       });
     },

@@ -204,7 +204,7 @@ describe('visibility: order and paging', () => {
         namespace: suite.client.options.namespace,
         query: `TactConfKeyword = '${batch}'`,
         pageSize: 2,
-        nextPageToken,
+        ...(nextPageToken ? { nextPageToken } : {}),
       });
       pages++;
       expect(page.executions.length).toBeLessThanOrEqual(2);
