@@ -128,14 +128,16 @@ export class Schedules implements SchedulerHost {
     return { put, deleted };
   }
 
-  /** After runs are restored: rebuild each schedule, catch up on closed workflows and elapsed time. */
+  /**
+   * After runs are restored: rebuild each schedule, catch up on closed workflows and elapsed time. What that
+   * changes (actions taken for times that fell due while the server was down) is written with the first flush.
+   */
   restore(stored: StoredSchedule[]): void {
     for (const row of stored) {
       const s = this.create(row.state as ScheduleState);
       s.refreshRunning();
     }
     for (const s of this.byKey.values()) s.iterate();
-    this.dirty.clear();
   }
 }
 
