@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { DECISION_FILTERS } from '../db/decisions';
 import { MAX_OUTBOX_PAGE } from '../db/outbox';
 import { isValidTimeZone } from '../domain/time';
-import { CATEGORIES, CHANNELS, NOTIFICATION_EVENT_TYPES, SUPPRESSION_REASONS } from '../domain/types';
+import { CANDIDATE_SOURCES, CHANNELS, NOTIFICATION_EVENT_TYPES, SUPPRESSION_REASONS } from '../domain/types';
 import { CLIENT_TIME_RULE } from './client-time';
 import { assertOpaqueUserId } from './user-client';
 
@@ -160,6 +160,12 @@ export function formatMinuteOfDay(minute: number): string {
   return `${String(Math.floor(minute / 60)).padStart(2, '0')}:${String(minute % 60).padStart(2, '0')}`;
 }
 
+/** A category name; which ones exist is the deployment's catalog (checked by the handlers: GET /v1/catalog lists them). */
+export const categoryName = z
+  .string()
+  .regex(/^[a-z][a-z0-9_]{0,63}$/, 'category names are lower_snake_case (see GET /v1/catalog)')
+  .describe('A category of the deployment’s catalog (GET /v1/catalog).');
+
 const uniqueList = <T extends string>(values: readonly [T, ...T[]]) =>
   z
     .array(z.enum(values))
@@ -198,7 +204,11 @@ export const profileInput = z.strictObject({
 export const preferencesPatch = z
   .strictObject({
     globalOptOut: z.boolean().optional().describe('Stops everything except critical (security) notifications.'),
-    optedOutCategories: uniqueList(CATEGORIES).optional(),
+    optedOutCategories: z
+      .array(categoryName)
+      .max(256)
+      .refine((list) => new Set(list).size === list.length, 'must not repeat a value')
+      .optional(),
     optedOutChannels: uniqueList(CHANNELS).optional(),
     quietHours: z
       .strictObject({ start: localTime, end: localTime })
@@ -313,7 +323,7 @@ export const userResponse = z.object({
 
 export const preferencesResponse = z.object({
   globalOptOut: z.boolean(),
-  optedOutCategories: z.array(z.enum(CATEGORIES)),
+  optedOutCategories: z.array(z.string()),
   optedOutChannels: z.array(z.enum(CHANNELS)),
   quietHours: z.object({ start: z.string(), end: z.string() }).nullable(),
   nightDelivery: z.boolean(),
@@ -344,7 +354,7 @@ export const notificationEventResult = z.object({
 
 export const decisionResponse = z.object({
   candidateId: z.string(),
-  category: z.enum(CATEGORIES),
+  category: z.string(),
   outcome: z.enum(['sent', 'suppressed']),
   channel: z.enum(CHANNELS).optional(),
   reason: z.enum(SUPPRESSION_REASONS).optional(),
@@ -385,7 +395,7 @@ export const decisionsPage = z.object({
 
 const queuedCandidate = z.object({
   id: z.string(),
-  category: z.enum(CATEGORIES),
+  category: z.string(),
   template: z.string(),
   source: z.string(),
   createdAt: isoTime,
@@ -416,7 +426,7 @@ export const stateResponse = z.object({
     .array(
       z.object({
         notificationId: z.string(),
-        category: z.enum(CATEGORIES),
+        category: z.string(),
         channel: z.enum(CHANNELS),
         sentAt: isoTime,
         deliveredAt: isoTime.optional(),
@@ -451,7 +461,7 @@ export const outboxResponse = z.object({
 
 export const unsubscribeResult = z.object({
   userId: z.string(),
-  category: z.enum(CATEGORIES),
+  category: z.string(),
   status: z.literal('unsubscribed'),
 });
 

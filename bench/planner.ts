@@ -5,8 +5,9 @@ import { DEFAULT_POLICY } from '../domain/config';
 import { plan } from '../domain/planner';
 import type { PlannerState } from '../domain/planner';
 import { defaultPreferences } from '../domain/user-defaults';
-import { CATEGORIES } from '../domain/types';
 import type { Candidate, Score, SendRecord } from '../domain/types';
+
+const CATEGORIES = Object.keys(DEFAULT_POLICY.categories);
 
 const HOUR = 3_600_000;
 const NOW = Date.UTC(2024, 9, 26, 14); // Saturday 16:00 in Paris, the day before clocks go back

@@ -5,10 +5,12 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY, withOverrides } from '../../domain/config';
 import { plan } from '../../domain/planner';
 import type { PlannerState } from '../../domain/planner';
-import { CATEGORIES, CHANNELS } from '../../domain/types';
+import { CHANNELS } from '../../domain/types';
 import type { Candidate, Category, Preferences, SendRecord } from '../../domain/types';
 import { simulate } from './simulator';
 import type { Scenario, SimEvent, SimResult } from './simulator';
+
+const CATEGORIES = Object.keys(DEFAULT_POLICY.categories);
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -257,7 +259,7 @@ describe('policy properties over simulated users', () => {
       dailyCap: 6,
       cooldownMs: 0,
       defaultQuietHours: { start: 0, end: 0 },
-      categories: Object.fromEntries(CATEGORIES.map((c) => [c, { weeklyCap: 20 }])),
+      categories: Object.fromEntries(Object.keys(DEFAULT_POLICY.categories).map((c) => [c, { weeklyCap: 20 }])),
     });
     const caught = new Set<string>();
     for (const scenario of fc.sample(scenarioArb, { numRuns: 200, seed: 42 })) {
