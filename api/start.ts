@@ -5,15 +5,19 @@
 //   TACT_TEMPORAL        auto (default) | temporal | bundled: which dev server when TEMPORAL_ADDRESS is unset
 //   PORT / HOST          the API's listen address (default 3000 on 0.0.0.0)
 //   TACT_DECISION_LOG_DELAY_MS  how long suppressions may wait before the decision log gets them (workflow default)
-//   TACT_POLICY          JSON overrides of the policy defaults (domain/config.ts), for workflows this API starts and
-//                        for the worker's activities (sensitivity, unsubscribe links): set it on both roles
+//   TACT_CATALOG         the deployment's catalog: a JSON file, or a directory with catalog.json (docs/catalog.md);
+//                        default catalog/default.json. Set it on both roles.
+//   TACT_POLICY          JSON overrides of the policy defaults (domain/config.ts); with the catalog it makes the
+//                        version (content hash) running workflows adopt. Set it on both roles.
 //   TACT_EVENT_ID_RETENTION_HOURS  how long accepted event ids are remembered for idempotency (default 72)
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { createRuntimeActivities, type RuntimeActivities, type RuntimeActivitiesOptions } from '../activities/runtime';
-import { DEFAULT_POLICY, withOverrides } from '../domain/config';
+import { loadCatalog, ruleSetOf, versionedConfig } from '../catalog/load';
+import { activateConfigVersion } from '../db/config-versions';
+import { DEFAULT_POLICY, withOverrides, type PolicyConfig } from '../domain/config';
 import type { PolicyOverrides } from '../workflows/user-state';
 import { ensureAdminKey } from '../db/api-keys';
 import { migrate } from '../db/migrate';
@@ -87,7 +91,10 @@ function parseDelay(value: string | undefined): number | undefined {
  * start-up instead of being ignored. Applied to workflows this API starts; running workflows keep the options they
  * started with (carried across continue-as-new).
  */
-export function parsePolicyOverrides(value: string | undefined): PolicyOverrides | undefined {
+export function parsePolicyOverrides(
+  value: string | undefined,
+  base: PolicyConfig = DEFAULT_POLICY,
+): PolicyOverrides | undefined {
   if (value === undefined || value.trim() === '') return undefined;
   let overrides: unknown;
   try {
@@ -104,7 +111,7 @@ export function parsePolicyOverrides(value: string | undefined): PolicyOverrides
       `TACT_POLICY has unknown keys: ${unknown.join(', ')} (known: ${Object.keys(DEFAULT_POLICY).join(', ')})`,
     );
   }
-  withOverrides(DEFAULT_POLICY, overrides as PolicyOverrides); // throws a RangeError naming every bad value
+  withOverrides(base, overrides as PolicyOverrides); // throws a RangeError naming every bad value
   return overrides as PolicyOverrides;
 }
 
@@ -126,8 +133,13 @@ export async function startTact(options: StartOptions = {}): Promise<RunningTact
   const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`));
   const logger = options.logger ?? createLogger();
   const role = parseRole(env.TACT_ROLE);
-  // Parsed before anything starts, for every role: a typo stops start-up.
-  const policyOverrides = parsePolicyOverrides(env.TACT_POLICY);
+  // Parsed before anything starts, for every role: a typo or a bad catalog stops start-up.
+  const catalog = loadCatalog(env.TACT_CATALOG, env.TACT_TEMPLATES_DIR);
+  const policyOverrides = parsePolicyOverrides(env.TACT_POLICY, {
+    ...DEFAULT_POLICY,
+    categories: catalog.catalog.categories,
+  });
+  const versioned = versionedConfig(catalog.catalog, policyOverrides ?? {});
   const eventIdRetentionMs = parseRetentionHours(env.TACT_EVENT_ID_RETENTION_HOURS);
   const cleanup: (() => Promise<void>)[] = [];
   const stopAll = async () => {
@@ -150,6 +162,13 @@ export async function startTact(options: StartOptions = {}): Promise<RunningTact
       `Database: ${database.where} (migrations: ${migrations.applied.length} applied, ${migrations.alreadyApplied} already in place)`,
     );
     const repos = createRepositories(database.pool);
+    const activation = await activateConfigVersion(
+      database.pool,
+      { id: versioned.id, content: { catalog: versioned.catalog, policy: versioned.policy } },
+      Date.now(),
+    );
+    const ruleSet = ruleSetOf(versioned, activation.activatedAt);
+    print(`Catalog: ${catalog.source} (version ${ruleSet.id})`);
 
     const workerConfig = loadWorkerConfig(env);
     let temporalAddress = workerConfig.address;
@@ -177,7 +196,9 @@ export async function startTact(options: StartOptions = {}): Promise<RunningTact
       const wiring = await (options.createActivities ?? createRuntimeActivities)({
         pool: database.pool,
         env,
-        ...(policyOverrides === undefined ? {} : { policy: withOverrides(DEFAULT_POLICY, policyOverrides) }),
+        policy: versioned.policy,
+        templatesDir: catalog.templatesDir,
+        currentConfig: () => ruleSet,
         log: (level, event, fields) => workerLogger[level]({ ...fields, event }, event),
       });
       cleanup.push(() => wiring.close());
@@ -207,9 +228,10 @@ export async function startTact(options: StartOptions = {}): Promise<RunningTact
       cleanup.push(() => connection.close());
       const metrics = createMetrics({ processMetrics: true });
       const decisionLogDelayMs = parseDelay(env.TACT_DECISION_LOG_DELAY_MS);
+      // New workflows start on the current version; running ones adopt it from their activities.
       const workflowOptions = {
         ...(decisionLogDelayMs === undefined ? {} : { decisionLogDelayMs }),
-        ...(policyOverrides === undefined ? {} : { policy: policyOverrides }),
+        config: ruleSet,
       };
       const workflows = new TemporalUserWorkflows({
         client: new Client({ connection, namespace: workerConfig.namespace }),
@@ -224,6 +246,7 @@ export async function startTact(options: StartOptions = {}): Promise<RunningTact
         workflows,
         logger,
         metrics,
+        catalog: { catalog: catalog.catalog, ruleSet },
         ...(unsubscribeSecret ? { unsubscribeSecret } : {}),
       });
       const pruning = startEventIdPruning({

@@ -10,7 +10,16 @@ import { DEFAULT_POLICY, withOverrides, type DeepPartial, type PolicyConfig } fr
 
 /** The product's default catalog and template tree. */
 export const DEFAULT_CATALOG_PATH = path.resolve(__dirname, 'default.json');
-export const DEFAULT_TEMPLATES_DIR = path.resolve(__dirname, '..', 'templates');
+export const DEFAULT_TEMPLATES_DIR = productTemplatesDir();
+
+/** The product's `templates/`, found walking up from here (the same code runs from source and from dist/). */
+function productTemplatesDir(): string {
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, 'templates');
+    if (existsSync(path.join(candidate, 'generic_activity'))) return candidate;
+    if (path.dirname(dir) === dir) return path.resolve(__dirname, '..', 'templates');
+  }
+}
 
 export interface LoadedCatalog {
   catalog: Catalog;
@@ -24,7 +33,7 @@ export interface LoadedCatalog {
  * TACT_CATALOG: a JSON file, or a directory holding `catalog.json` (and, by convention, its own `templates/`).
  * Unset: catalog/default.json.
  */
-export function loadCatalog(setting: string | undefined): LoadedCatalog {
+export function loadCatalog(setting: string | undefined, templatesSetting?: string): LoadedCatalog {
   const given = setting?.trim();
   let file = given ? path.resolve(given) : DEFAULT_CATALOG_PATH;
   const where = given ? `TACT_CATALOG=${given}` : 'catalog/default.json';
@@ -36,19 +45,20 @@ export function loadCatalog(setting: string | undefined): LoadedCatalog {
   } catch (error) {
     throw new CatalogError(where, [`(file): ${file} is not readable JSON (${(error as Error).message})`]);
   }
-  const templatesDir = templatesDirOf(json, file);
+  const templatesDir = templatesDirOf(json, file, templatesSetting?.trim() || undefined);
   const templates = readTemplateSummaries(templatesDir);
   const parsed = parseCatalog(json, templates);
   if (!parsed.ok) throw new CatalogError(where, parsed.problems);
   return { catalog: parsed.catalog, source: file, templatesDir };
 }
 
-function templatesDirOf(json: unknown, file: string): string {
+/** The catalog's `templatesDir`, else a `templates/` beside it, else TACT_TEMPLATES_DIR, else the product's. */
+function templatesDirOf(json: unknown, file: string, fromEnv: string | undefined): string {
   const declared = (json as { templatesDir?: unknown } | null)?.templatesDir;
   if (typeof declared === 'string' && declared.length > 0) return path.resolve(path.dirname(file), declared);
   const beside = path.join(path.dirname(file), 'templates');
   if (file !== DEFAULT_CATALOG_PATH && existsSync(beside) && statSync(beside).isDirectory()) return beside;
-  return DEFAULT_TEMPLATES_DIR;
+  return fromEnv === undefined ? DEFAULT_TEMPLATES_DIR : path.resolve(fromEnv);
 }
 
 /**

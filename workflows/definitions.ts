@@ -13,6 +13,7 @@ import type {
   UserProfile,
 } from '../domain/types';
 import type { RuleSetRef } from '../domain/catalog';
+import type { SessionAggregate } from '../domain/engagement';
 import type { CarriedState, PreferencesChange, RuntimeOptions } from './user-state';
 
 export const USER_WORKFLOW_TYPE = 'userWorkflow';
@@ -58,7 +59,12 @@ export const notificationEventSignal = defineSignal<[NotificationEvent]>('notifi
  * The user opened the app (engagement for send-time optimization and dormancy). The sessions endpoint signals it only
  * when the session ends the user's dormancy; other sessions reach the workflow as an aggregate with its next activity.
  */
-export const appOpenedSignal = defineSignal<[{ at: EpochMs }]>('appOpened');
+export interface AppOpened {
+  at: EpochMs;
+  /** The stored session aggregate including this session (the sessions endpoint sends it; then `at` is in it). */
+  sessions?: SessionAggregate;
+}
+export const appOpenedSignal = defineSignal<[AppOpened]>('appOpened');
 /** The user's devices or endpoints changed, so channel availability may have changed: re-plan. */
 export const devicesChangedSignal = defineSignal<[{ at: EpochMs }]>('devicesChanged');
 

@@ -74,7 +74,7 @@ export type InboxMessage =
   | { kind: 'profile'; change: Partial<UserProfile> }
   | { kind: 'preferences'; change: PreferencesChange }
   | { kind: 'notification'; event: NotificationEvent }
-  | { kind: 'appOpened'; at: EpochMs }
+  | { kind: 'appOpened'; at: EpochMs; sessions?: SessionAggregate }
   | { kind: 'devicesChanged'; at: EpochMs };
 
 /** A score from the model (scored inside the send activity), valid until invalidated or older than MODEL_SCORE_TTL_MS. */
@@ -335,7 +335,9 @@ export function applyMessages(
           warnings.push('app opened with an invalid time; ignored');
           break;
         }
-        engage(state, notInFuture(message.at, now));
+        // With the stored aggregate, which already counts this session: adopt it rather than count the session twice.
+        if (message.sessions !== undefined) applySessions(state, message.sessions);
+        else engage(state, notInFuture(message.at, now));
         break;
       case 'devicesChanged':
         // Nothing to store: channel availability lives with the endpoints; the loop re-plans after every message.

@@ -123,7 +123,10 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
   setHandler(profileSignal, (change) => void inbox.push({ kind: 'profile', change }));
   setHandler(preferencesSignal, (change) => void inbox.push({ kind: 'preferences', change }));
   setHandler(notificationEventSignal, (event) => void inbox.push({ kind: 'notification', event }));
-  setHandler(appOpenedSignal, ({ at }) => void inbox.push({ kind: 'appOpened', at }));
+  setHandler(
+    appOpenedSignal,
+    ({ at, sessions }) => void inbox.push({ kind: 'appOpened', at, ...(sessions === undefined ? {} : { sessions }) }),
+  );
   setHandler(devicesChangedSignal, ({ at }) => void inbox.push({ kind: 'devicesChanged', at }));
   setHandler(stateQuery, () => stateView(state, inbox.length, lastPlan, Date.now(), policy()));
 
