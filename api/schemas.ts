@@ -595,11 +595,11 @@ export const stateResponse = z.object({
     .object({ count: z.number().int(), lastAt: isoTime })
     .optional()
     .describe('The stored session aggregate as the workflow last received it.'),
-  learnedPeakHourOfWeek: z
+  learnedPeakHour: z
     .number()
     .int()
     .nullable()
-    .describe('Local hour of week (0 = Monday 00:00) with the most engagement, from receipts and sessions.'),
+    .describe('Local hour of day (0–23) the user engages most, from receipts and sessions; null before any.'),
 });
 
 export const outboxResponse = z.object({

@@ -253,17 +253,21 @@ export class DecisionRepository implements DecisionStore {
 
 function fromRow(row: DecisionRow): LoggedDecision {
   const at = toEpochMs(row.decided_at);
-  const provenance: Provenance = {
-    source: row.source,
-    ...(row.source_id === null ? {} : { sourceId: row.source_id }),
-    template: row.template ?? 'unknown',
-    ...(row.experiment === null ? {} : { experiment: row.experiment }),
-    ...(row.variant === null ? {} : { variant: row.variant }),
-  };
+  // A row recorded without provenance (an older caller; the migration could not name its template) shows none.
+  const provenance: Provenance | null =
+    row.template === null
+      ? null
+      : {
+          source: row.source,
+          ...(row.source_id === null ? {} : { sourceId: row.source_id }),
+          template: row.template,
+          ...(row.experiment === null ? {} : { experiment: row.experiment }),
+          ...(row.variant === null ? {} : { variant: row.variant }),
+        };
   const base = {
     candidateId: row.candidate_id,
     category: row.category,
-    provenance,
+    ...(provenance === null ? {} : { provenance }),
     ...(row.config_version === null ? {} : { configVersion: row.config_version }),
   };
   if (row.outcome === 'suppressed') {

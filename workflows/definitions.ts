@@ -143,8 +143,8 @@ export interface UserStateView {
   configVersion: RuleSetRef;
   /** The stored session aggregate the workflow last received (absent before any). */
   sessions?: { count: number; lastAt: EpochMs; updatedAt: EpochMs };
-  /** The local hour of week (0 = Monday 00:00) the user engages most, from receipts and sessions; null before any. */
-  learnedPeakHourOfWeek: number | null;
+  /** The local hour of day (0–23) the user engages most over the week, from receipts and sessions; null before any. */
+  learnedPeakHour: number | null;
 }
 
 export const stateQuery = defineQuery<UserStateView>('state');

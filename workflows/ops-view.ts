@@ -60,15 +60,18 @@ export function stateView(
             updatedAt: state.sessions.updatedAt,
           },
         }),
-    learnedPeakHourOfWeek: peakHour(ps.engagement ?? []),
+    learnedPeakHour: peakHour(ps.engagement ?? []),
   };
 }
 
-/** The hour of week with the most engagement, or null when there is none. */
-function peakHour(counts: readonly number[]): number | null {
+/** The local hour of day with the most engagement summed over the week's days, or null when there is none. */
+function peakHour(hourOfWeek: readonly number[]): number | null {
+  const byHour = Array.from({ length: 24 }, (_, hour) =>
+    hourOfWeek.reduce((sum, count, index) => (index % 24 === hour ? sum + count : sum), 0),
+  );
   let best: number | null = null;
-  counts.forEach((count, hour) => {
-    if (count > 0 && (best === null || count > counts[best]!)) best = hour;
+  byHour.forEach((count, hour) => {
+    if (count > 0 && (best === null || count > byHour[best]!)) best = hour;
   });
   return best;
 }

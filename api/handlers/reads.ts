@@ -134,7 +134,7 @@ export function stateBody(view: UserStateView): z.output<typeof stateResponse> {
             lastAt: iso(view.sessions.lastAt),
           },
         }),
-    learnedPeakHourOfWeek: view.learnedPeakHourOfWeek ?? null,
+    learnedPeakHour: view.learnedPeakHour ?? null,
   };
 }
 

@@ -125,6 +125,7 @@ describe('the stored session aggregate', () => {
     expect(lastEngagedAt(state)).toBe(evening);
     const counts = plannerState(state).engagement!;
     expect(counts.indexOf(Math.max(...counts)) % 24).toBe(19);
+    expect(stateView(state, 0, { next: null, why: '' }, NOW, v1.policy).learnedPeakHour).toBe(19);
 
     // The dormancy-ending signal carries the aggregate that already counts its session.
     const later = addSession(aggregate, NOW, 'UTC');
