@@ -53,7 +53,7 @@ export interface SendAuction {
    * first whenever one is due.
    */
   scoring: ScoreCandidatesInput;
-  lastEngagementAt?: EpochMs;
+  lastEngagementAt?: EpochMs | undefined;
   userSince: EpochMs;
 }
 

@@ -111,8 +111,8 @@ export function parsePolicyOverrides(
       `TACT_POLICY has unknown keys: ${unknown.join(', ')} (known: ${Object.keys(DEFAULT_POLICY).join(', ')})`,
     );
   }
-  withOverrides(base, overrides as PolicyOverrides); // throws a RangeError naming every bad value
-  return overrides as PolicyOverrides;
+  withOverrides(base, overrides); // throws a RangeError naming every bad value
+  return overrides;
 }
 
 let runtimeInstalled = false;

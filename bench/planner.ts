@@ -1,5 +1,6 @@
 // The planner's cost per re-plan with 10 and 100 pending candidates (µs per plan() call, plan() calls per second).
 // Run alone with `npx tsx bench/planner.ts`; bench/run.ts calls run().
+import { categoryPolicy } from '../domain/config';
 import { performance } from 'node:perf_hooks';
 import { DEFAULT_POLICY } from '../domain/config';
 import { plan } from '../domain/planner';
@@ -37,7 +38,7 @@ function workload(pendingCount: number): { state: PlannerState; scores: Record<s
       template: `${category}.bench`,
       variables: {},
       createdAt,
-      expiresAt: createdAt + DEFAULT_POLICY.categories[category].ttlMs,
+      expiresAt: createdAt + categoryPolicy(DEFAULT_POLICY, category).ttlMs,
       businessValue: random(),
       source: 'event',
     });

@@ -41,7 +41,10 @@ export type DeepPartial<T> = T extends readonly unknown[]
 
 export const WEEK_MS = 7 * DAY_MS;
 
-export const DEFAULT_POLICY: PolicyConfig = {
+/** The categories of the default catalog (catalog/default.json): data, named here only for the defaults below. */
+export type DefaultCategory = 'security' | 'account' | 'social' | 'content' | 'reminder' | 'marketing';
+
+export const DEFAULT_POLICY: PolicyConfig & { categories: Record<DefaultCategory, CategoryPolicy> } = {
   categories: {
     security: {
       priorityClass: 'critical',

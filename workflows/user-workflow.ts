@@ -298,7 +298,7 @@ function auctionFor(
     .slice(0, AUCTION_SIZE - 1);
   return {
     scoring: { userId: state.userId, candidates: [candidate, ...others], ...scoringContext(state, now) },
-    ...(lastEngagedAt(state) === undefined ? {} : { lastEngagementAt: lastEngagedAt(state)! }),
+    lastEngagementAt: lastEngagedAt(state),
     userSince: state.userSince,
   };
 }

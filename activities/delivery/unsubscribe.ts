@@ -61,7 +61,7 @@ export function verifyUnsubscribeToken(token: string, secret: string, now: Epoch
   ) {
     return { kind: 'invalid', reason: 'malformed' };
   }
-  const claims: UnsubscribeClaims = { userId: decoded[0], category: decoded[1] as Category, issuedAt: decoded[2] };
+  const claims: UnsubscribeClaims = { userId: decoded[0], category: decoded[1], issuedAt: decoded[2] };
   if (now - claims.issuedAt > UNSUBSCRIBE_TOKEN_LIFETIME_MS) return { kind: 'invalid', reason: 'expired' };
   return { kind: 'ok', claims };
 }

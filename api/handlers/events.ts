@@ -176,7 +176,7 @@ export function eventOperations(services: ApiServices): Operation[] {
       }
       const statuses: EventStatus[] = outcomes.map((outcome) => (outcome === 'claimed' ? 'accepted' : 'duplicate'));
       const signals = events.flatMap((_, index) =>
-        outcomes[index] === 'claimed' && matched[index]!.signal !== null ? [matched[index]!.signal!] : [],
+        outcomes[index] === 'claimed' && matched[index]!.signal !== null ? [matched[index]!.signal] : [],
       );
       const failed = await signalInOrder(services, signals);
       const unsent = new Set(failed.keys.map((key) => JSON.stringify([key.userId, key.eventId])));
@@ -225,7 +225,7 @@ export function eventOperations(services: ApiServices): Operation[] {
 async function signalInOrder(
   services: ApiServices,
   events: UserEventSignal[],
-): Promise<{ keys: EventKey[]; error?: unknown }> {
+): Promise<{ keys: EventKey[]; error?: Error }> {
   const byUser = new Map<string, UserEventSignal[]>();
   for (const event of events) {
     const list = byUser.get(event.userId);
@@ -234,7 +234,7 @@ async function signalInOrder(
   }
   const queues = [...byUser.values()];
   const unsent: EventKey[] = [];
-  let firstError: unknown;
+  let firstError: Error | undefined;
   let next = 0;
   const lane = async (): Promise<void> => {
     while (next < queues.length) {
@@ -248,7 +248,7 @@ async function signalInOrder(
         try {
           await services.workflows.sendEvent(queue[index]!);
         } catch (error) {
-          firstError ??= error;
+          firstError ??= error instanceof Error ? error : new Error(String(error));
           for (const event of queue.slice(index)) unsent.push({ userId: event.userId, eventId: event.id });
           break;
         }

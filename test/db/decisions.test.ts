@@ -9,7 +9,7 @@ import {
 } from '../../db/decisions';
 import { InvalidCursorError } from '../../db/errors';
 import { NotificationEventRepository } from '../../db/notification-events';
-import type { Decision } from '../../domain/types';
+import type { Decision, Provenance } from '../../domain/types';
 import { useTestDatabase } from './test-database';
 
 const T0 = Date.UTC(2025, 4, 1, 8, 0, 0);
@@ -208,7 +208,7 @@ describe('decision log', () => {
 
   it('keep provenance and version, and filter by source, source id, template, experiment and variant', async () => {
     const repo = decisions();
-    const withProvenance = (id: string, provenance: Decision['provenance']): Decision => ({
+    const withProvenance = (id: string, provenance: Provenance): Decision => ({
       ...sent(id, T0),
       provenance,
       configVersion: '0123456789abcdef',

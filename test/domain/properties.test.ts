@@ -1,5 +1,6 @@
 // Property tests of the policy: random users, time zones (DST-switching, half-hour DST, UTC+13, UTC-11),
 // preferences and event streams, driven through time by the planner; the oracle checks every send.
+import { categoryPolicy } from '../../domain/config';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY, withOverrides } from '../../domain/config';
@@ -164,7 +165,7 @@ const scenarioArb: fc.Arbitrary<Scenario> = fc
       .map((p, i) => ({
         candidateId: `prior-${i}`,
         category: p.category,
-        channel: DEFAULT_POLICY.categories[p.category].channels[0]!,
+        channel: categoryPolicy(DEFAULT_POLICY, p.category).channels[0]!,
         at: raw.start - p.ago,
         ...(p.opened ? { openedAt: raw.start - p.ago + MIN } : {}),
       }))
@@ -180,7 +181,7 @@ const scenarioArb: fc.Arbitrary<Scenario> = fc
         template: `${a.category}.t`,
         variables: {},
         createdAt: at,
-        expiresAt: at + (a.ttl ?? DEFAULT_POLICY.categories[a.category].ttlMs),
+        expiresAt: at + (a.ttl ?? categoryPolicy(DEFAULT_POLICY, a.category).ttlMs),
         businessValue: a.businessValue,
         source: 'event',
         ...(a.notBefore === null ? {} : { notBefore: at + a.notBefore }),
@@ -318,7 +319,7 @@ describe('policy properties over simulated users', () => {
         };
         for (const send of result.sends) {
           const p = prefsAt(send.at);
-          const critical = DEFAULT_POLICY.categories[send.category].priorityClass === 'critical';
+          const critical = categoryPolicy(DEFAULT_POLICY, send.category).priorityClass === 'critical';
           expect(p.optedOutCategories).not.toContain(send.category);
           if (!critical) expect(p.globalOptOut).toBe(false);
           expect(p.optedOutChannels).not.toContain(send.channel);

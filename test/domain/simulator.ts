@@ -1,6 +1,7 @@
 // A small pure simulator: drives one user through time with the planner, the way the user workflow does
 // (admit on arrival, drop on opt-out, re-plan, send when told, sleep until the planned time or the next event),
 // and checks every send against the independent oracle.
+import { categoryPolicy } from '../../domain/config';
 import { DEFAULT_POLICY } from '../../domain/config';
 import type { PolicyConfig } from '../../domain/config';
 import { admit, dropOptedOut, plan, pruneSends, rememberAdmission } from '../../domain/planner';
@@ -21,7 +22,7 @@ export interface Scenario {
   preferences: Preferences;
   start: EpochMs;
   userSince: EpochMs;
-  lastEngagementAt?: EpochMs;
+  lastEngagementAt?: EpochMs | undefined;
   /** Sends before the simulation starts (already counted by the rules). */
   priorSends: SendRecord[];
   /** Sorted by time. */
@@ -63,7 +64,7 @@ export function simulate(
     // The population's send-time pattern: candidates held past their score's best time are re-timed with it.
     engagement: new Array<number>(168).fill(0),
     dedupeKeys: {},
-    ...(scenario.lastEngagementAt === undefined ? {} : { lastEngagementAt: scenario.lastEngagementAt }),
+    lastEngagementAt: scenario.lastEngagementAt,
   };
   const history: SendRecord[] = [...scenario.priorSends];
   const scores: Record<string, Score> = {};
@@ -239,7 +240,7 @@ export function candidate(
     template: `${category}.test`,
     variables: {},
     createdAt,
-    expiresAt: createdAt + (ttlMs ?? config.categories[category].ttlMs),
+    expiresAt: createdAt + (ttlMs ?? categoryPolicy(config, category).ttlMs),
     businessValue: 0.5,
     source: 'event',
     ...rest,

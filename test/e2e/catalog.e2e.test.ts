@@ -62,16 +62,6 @@ interface StateBody {
   learnedPeakHour: number | null;
 }
 
-interface DecisionBody {
-  candidateId: string;
-  outcome: string;
-  reason?: string;
-  source?: string;
-  sourceId?: string;
-  template?: string;
-  configVersion?: string;
-}
-
 describe('a deployment catalog end to end', () => {
   let db: TestDatabase;
   let repos: Repositories;
@@ -140,6 +130,7 @@ describe('a deployment catalog end to end', () => {
     }
   });
 
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read many response shapes
   async function call(method: string, url: string, body?: unknown): Promise<{ status: number; body: any }> {
     const response = await fetch(`${baseUrl}${url}`, {
       method,
@@ -153,6 +144,7 @@ describe('a deployment catalog end to end', () => {
     return { status: response.status, body: text === '' ? undefined : JSON.parse(text) };
   }
 
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- as above
   async function ok(method: string, url: string, body?: unknown): Promise<any> {
     const response = await call(method, url, body);
     if (response.status >= 300)
