@@ -66,6 +66,10 @@ describe('events through to the decision log', () => {
         at: expect.any(String),
         receipts: {},
         recorded: true,
+        source: 'event',
+        sourceId: 'evt-1',
+        template: 'password_reset',
+        configVersion: expect.any(String),
       },
     ]);
     const outbox = await stack().call('GET', `/v1/outbox?userId=${userId}`);
