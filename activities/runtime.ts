@@ -34,7 +34,7 @@ import {
   renderNotification,
   validateDeepLink,
   type AllowedDeepLinks,
-} from './localization';
+} from '../localization';
 import type { RuleSet } from '../domain/catalog';
 import { SessionRepository } from '../db/sessions';
 import { createActivities } from './index';
@@ -144,6 +144,7 @@ export async function createRuntimeActivities(options: RuntimeActivitiesOptions)
           preferences: versionedPreferences(options.pool),
         }),
         sendHistory: createStoredSendHistory(decisions),
+        now,
         handover: {
           ...(options.currentConfig === undefined ? {} : { currentConfig: options.currentConfig }),
           sessions: new SessionRepository(options.pool),

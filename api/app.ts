@@ -50,7 +50,7 @@ export interface AppDeps {
   /** Users signalled in parallel by one batch; default 16. */
   signalConcurrency?: number;
   /** The secret email unsubscribe links are signed with; without it the unsubscribe routes are absent. */
-  unsubscribeSecret?: string;
+  unsubscribeSecret?: string | undefined;
   /** The catalog and its current version; default: the default catalog, as version of activation time 0. */
   catalog?: ApiCatalog;
 }
@@ -84,7 +84,7 @@ export function createApp(deps: AppDeps): TactApp {
     signalConcurrency: deps.signalConcurrency ?? 16,
     claimStaleAfterMs: deps.claimStaleAfterMs ?? DEFAULT_CLAIM_STALE_AFTER_MS,
     catalog: deps.catalog ?? defaultApiCatalog(),
-    ...(deps.unsubscribeSecret === undefined ? {} : { unsubscribeSecret: deps.unsubscribeSecret }),
+    unsubscribeSecret: deps.unsubscribeSecret,
   };
   const operations = [
     ...healthOperations(services),

@@ -50,9 +50,9 @@ export interface DecisionLogSources {
 
 export interface DecisionLogQuery {
   limit: number;
-  cursor?: string;
-  outcome?: DecisionFilter;
-  provenance?: ProvenanceFilter;
+  cursor?: string | undefined;
+  outcome?: DecisionFilter | undefined;
+  provenance?: ProvenanceFilter | undefined;
 }
 
 /** A place in the merged order. */
@@ -79,8 +79,8 @@ export async function readDecisionLog(
   const stored = await sources.decisions.listBefore(userId, {
     limit: query.limit,
     before: after === null ? null : storedBound(after),
-    ...(query.outcome === undefined ? {} : { outcome: query.outcome }),
-    ...(query.provenance === undefined ? {} : { provenance: query.provenance }),
+    outcome: query.outcome,
+    provenance: query.provenance,
   });
   const items: Item[] = stored.entries.map(({ decision, position }) => ({
     decision,

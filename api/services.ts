@@ -20,7 +20,7 @@ export interface ApiServices {
   /** Users signalled at once by one batch request. */
   signalConcurrency: number;
   /** Enables the one-click unsubscribe endpoint (the secret the email links were signed with). */
-  unsubscribeSecret?: string;
+  unsubscribeSecret?: string | undefined;
   /** The deployment's catalog and its current version: events are matched and candidates validated against it. */
   catalog: ApiCatalog;
 }

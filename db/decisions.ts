@@ -141,14 +141,19 @@ export class DecisionRepository implements DecisionStore {
   /** A user's decisions, newest first, optionally only one outcome or reason; sends with their receipts. */
   async list(
     userId: string,
-    options: { limit?: number; cursor?: string; outcome?: DecisionFilter; provenance?: ProvenanceFilter } = {},
+    options: {
+      limit?: number;
+      cursor?: string | undefined;
+      outcome?: DecisionFilter | undefined;
+      provenance?: ProvenanceFilter | undefined;
+    } = {},
   ): Promise<DecisionPage> {
     const limit = options.limit ?? DEFAULT_PAGE_SIZE;
     const { entries, more } = await this.listBefore(userId, {
       limit,
       before: options.cursor === undefined ? null : decodeLogCursor(options.cursor),
-      ...(options.outcome === undefined ? {} : { outcome: options.outcome }),
-      ...(options.provenance === undefined ? {} : { provenance: options.provenance }),
+      outcome: options.outcome,
+      provenance: options.provenance,
     });
     const last = entries.at(-1);
     return {
@@ -163,7 +168,12 @@ export class DecisionRepository implements DecisionStore {
    */
   async listBefore(
     userId: string,
-    options: { limit: number; before: LogPosition | null; outcome?: DecisionFilter; provenance?: ProvenanceFilter },
+    options: {
+      limit: number;
+      before: LogPosition | null;
+      outcome?: DecisionFilter | undefined;
+      provenance?: ProvenanceFilter | undefined;
+    },
   ): Promise<{ entries: PositionedDecision[]; more: boolean }> {
     const { limit, before } = options;
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {

@@ -14,8 +14,10 @@
  * CI sets `bundled` so it never waits on a download.
  */
 import * as path from 'node:path';
-import { SearchAttributeType, TypedSearchAttributes } from '@temporalio/common';
-import type { SearchAttributeKey } from '@temporalio/common/lib/search-attributes';
+import { SearchAttributeType, TypedSearchAttributes, type SearchAttributePair } from '@temporalio/common';
+
+/** A search attribute key of any type (the SDK exports the key type only from a private path). */
+type SearchAttributeKey = SearchAttributePair['key'];
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 
 export type TestServerChoice = 'auto' | 'temporal' | 'bundled';
@@ -25,7 +27,7 @@ export interface TestEnvOptions {
   /** `time-skipping` (default): timers skip ahead when idle. `local`: a full dev server in real time. */
   mode?: TestEnvMode;
   /** Custom search attributes to register, e.g. `[defineSearchAttributeKey('NextSendTime', 'DATETIME')]`. */
-  searchAttributes?: SearchAttributeKey<SearchAttributeType>[];
+  searchAttributes?: SearchAttributeKey[];
   /**
    * Time-skipping only: the instant (epoch ms) the server's clock is moved to before the environment is returned,
    * so a test does not depend on the real date (test/support/test-clock.ts has the shared one). It must lie ahead

@@ -14,7 +14,8 @@ import type {
 } from '../domain/types';
 import type { RuleSetRef } from '../domain/catalog';
 import type { SessionAggregate } from '../domain/engagement';
-import type { CarriedState, PreferencesChange, RuntimeOptions } from './user-state';
+import type { AnyCarriedState } from './carried-state';
+import type { PreferencesChange, RuntimeOptions } from './user-state';
 
 export const USER_WORKFLOW_TYPE = 'userWorkflow';
 
@@ -27,8 +28,8 @@ export interface UserWorkflowInput {
   userId: string;
   /** Per-deployment knobs (policy overrides, trigger rules, history caps); carried across continue-as-new. */
   options?: RuntimeOptions;
-  /** Set only by continue-as-new. */
-  carried?: CarriedState;
+  /** Set only by continue-as-new; versioned (see carried-state.ts). */
+  carried?: AnyCarriedState;
 }
 
 /**

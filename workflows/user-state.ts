@@ -49,7 +49,7 @@ export interface RuntimeOptions {
    * as data returned by its activities; `policy` is only for workflows started before versions existed, and tests.
    */
   config?: RuleSet;
-  policy?: PolicyOverrides;
+  policy?: PolicyOverrides | undefined;
   /** Trigger rules; the domain's DEFAULT_TRIGGERS when absent. */
   triggers?: TriggerRule[];
   /** Continue-as-new once the run's history has this many events (default 2,000). */
@@ -57,7 +57,7 @@ export interface RuntimeOptions {
   /** Continue-as-new once the run's history is this large in bytes (default 2 MB). */
   maxHistoryBytes?: number;
   /** How long a suppression may wait in the workflow before it must be in the decision log (default 24 h). */
-  decisionLogDelayMs?: number;
+  decisionLogDelayMs?: number | undefined;
 }
 
 /**
@@ -114,12 +114,6 @@ export interface UserState {
   ruleSet?: RuleSet;
   /** The stored session aggregate last handed over by an activity (docs/catalog.md "Engagement"). */
   sessions?: SessionAggregate;
-}
-
-/** Everything a new run needs after continue-as-new. */
-export interface CarriedState {
-  state: UserState;
-  inbox: InboxMessage[];
 }
 
 const HOURS_PER_WEEK = 168;

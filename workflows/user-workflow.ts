@@ -36,6 +36,7 @@ import type {
   SendNotificationResult,
   TactActivities,
 } from '../activities/types';
+import { carry, migrate } from './carried-state';
 import { DEFAULT_DECISION_LOG_DELAY_MS, MAX_DECISIONS_PER_CALL, mustRecordBeforeSleep } from './decision-log';
 import {
   appOpenedSignal,
@@ -105,12 +106,13 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
   const maxBytes = options.maxHistoryBytes ?? DEFAULT_MAX_HISTORY_BYTES;
   const decisionLogDelay = options.decisionLogDelayMs ?? DEFAULT_DECISION_LOG_DELAY_MS;
 
-  const state: UserState = input.carried?.state ?? initialState(input.userId, Date.now());
+  const carried = input.carried === undefined ? undefined : migrate(input.carried);
+  const state: UserState = carried?.state ?? initialState(input.userId, Date.now());
   // The version decisions are made with: carried, else the one the workflow was started with, else (workflows started
   // before versions existed) the policy it was started with. Newer versions arrive with activity results.
   state.ruleSet ??= options.config ?? legacyRuleSet(options);
   const policy = (): PolicyConfig => state.ruleSet!.policy;
-  const inbox: InboxMessage[] = [...(input.carried?.inbox ?? [])];
+  const inbox: InboxMessage[] = [...(carried?.inbox ?? [])];
   const timer = new WakeTimer();
   let lastPlan: PlanSummary = { next: null, why: 'starting' };
   let published: Partial<OpsAttributes> = readOpsAttributes(workflowInfo().typedSearchAttributes);
@@ -130,7 +132,7 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
   setHandler(devicesChangedSignal, ({ at }) => void inbox.push({ kind: 'devicesChanged', at }));
   setHandler(stateQuery, () => stateView(state, inbox.length, lastPlan, Date.now(), policy()));
 
-  if (input.carried === undefined) {
+  if (carried === undefined) {
     // Before the first message: the API may have stored settings before this run existed (a restart, a terminated
     // workflow, events sent before any settings signal). Signals that arrive meanwhile are newer, so they follow.
     lastPlan = { next: null, why: 'loading stored settings' };
@@ -219,7 +221,7 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
     return await continueAsNew<typeof userWorkflow>({
       userId: state.userId,
       options,
-      carried: { state, inbox: inbox.splice(0) },
+      carried: carry(state, inbox.splice(0)),
     });
   }
 

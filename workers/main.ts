@@ -1,0 +1,63 @@
+// Process entry point of the worker container (`node dist/workers/main.js`): the worker alone, against
+// TEMPORAL_ADDRESS and DATABASE_URL (or the embedded database in TACT_DATA_DIR). Variables: .env.example.
+import { ruleSetOf } from '../catalog/load';
+import { activateConfigVersion } from '../db/config-versions';
+import { migrate } from '../db/migrate';
+import { DEFAULT_DATA_DIR, openDatabase } from '../db/pool';
+import { loadVersionedConfig, loadWorkerConfig } from './config';
+import { runUntilSignal } from './lifecycle';
+import { startWorker } from './start';
+
+const STOP_MARGIN_MS = 5_000;
+
+function log(level: 'info' | 'warn' | 'error', event: string, fields: Record<string, string | number | boolean>): void {
+  process.stdout.write(`${JSON.stringify({ level, time: new Date().toISOString(), event, ...fields })}\n`);
+}
+
+async function start() {
+  const env = process.env;
+  const config = loadWorkerConfig(env);
+  const { catalog, versioned } = loadVersionedConfig(env);
+  const print = (line: string) => process.stdout.write(`${line}\n`);
+  const databaseUrl = env.DATABASE_URL?.trim();
+  const database = await openDatabase(
+    databaseUrl ? { databaseUrl } : { dataDir: env.TACT_DATA_DIR?.trim() || DEFAULT_DATA_DIR },
+  );
+  try {
+    await migrate(database.pool);
+    const activation = await activateConfigVersion(
+      database.pool,
+      { id: versioned.id, content: { catalog: versioned.catalog, policy: versioned.policy } },
+      Date.now(),
+    );
+    const ruleSet = ruleSetOf(versioned, activation.activatedAt);
+    print(`Catalog: ${catalog.source} (version ${ruleSet.id})`);
+    print(`Tact worker starting: database ${database.where}, Temporal ${config.address} (${config.namespace})`);
+    const worker = await startWorker({
+      env,
+      pool: database.pool,
+      config,
+      policy: versioned.policy,
+      templatesDir: catalog.templatesDir,
+      currentConfig: () => ruleSet,
+      log,
+      print,
+    });
+    print('Tact worker is running; SIGTERM or Ctrl-C stops it.');
+    return {
+      stopped: worker.stopped,
+      stop: async () => {
+        await worker.stop();
+        await database.close();
+      },
+    };
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+}
+
+runUntilSignal(start, {
+  name: 'tact-worker',
+  stopTimeoutMs: loadWorkerConfig(process.env).shutdownGraceTimeMs + STOP_MARGIN_MS,
+});
