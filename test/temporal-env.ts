@@ -87,8 +87,7 @@ async function createServerEnv(opts: TestEnvOptions): Promise<TestWorkflowEnviro
 }
 
 async function createTemporal(mode: TestEnvMode, opts: TestEnvOptions): Promise<TestWorkflowEnvironment> {
-  if (mode === 'local')
-    return TestWorkflowEnvironment.createLocal({ server: { searchAttributes: opts.searchAttributes } });
+  if (mode === 'local') return TestWorkflowEnvironment.createLocal({ server: withSearchAttributes({}, opts) });
   const env = await TestWorkflowEnvironment.createTimeSkipping();
   if (opts.searchAttributes?.length) {
     try {
@@ -127,7 +126,7 @@ async function createBundled(mode: TestEnvMode, opts: TestEnvOptions): Promise<T
 function startBundled(mode: TestEnvMode, opts: TestEnvOptions): Promise<TestWorkflowEnvironment> {
   const executable = { type: 'existing-path' as const, path: BUNDLED_SERVER_PATH };
   if (mode === 'local')
-    return TestWorkflowEnvironment.createLocal({ server: { executable, searchAttributes: opts.searchAttributes } });
+    return TestWorkflowEnvironment.createLocal({ server: withSearchAttributes({ executable }, opts) });
   const extraArgs = (opts.searchAttributes ?? []).flatMap((k) => [
     '--search-attribute',
     `${k.name}=${TypedSearchAttributes.toMetadataType(k.type)}`,
@@ -147,4 +146,9 @@ const INDEXED_VALUE_TYPES: Record<SearchAttributeType, number> = {
 
 function indexedValueType(t: SearchAttributeType): number {
   return INDEXED_VALUE_TYPES[t];
+}
+
+/** The SDK's server options take search attributes only when there are some. */
+function withSearchAttributes<T extends object>(server: T, opts: TestEnvOptions) {
+  return opts.searchAttributes === undefined ? server : { ...server, searchAttributes: opts.searchAttributes };
 }
