@@ -12,6 +12,7 @@ import type { EpochMs } from '../domain/types';
 import { eventOperations } from './handlers/events';
 import { healthOperations } from './handlers/health';
 import { notificationOperations } from './handlers/notifications';
+import { adminKeyOperations } from './handlers/admin-keys';
 import { readOperations } from './handlers/reads';
 import { unsubscribeOperations } from './handlers/unsubscribe';
 import { userOperations } from './handlers/users';
@@ -80,6 +81,7 @@ export function createApp(deps: AppDeps): TactApp {
     ...userOperations(services),
     ...readOperations(services),
     ...unsubscribeOperations(services),
+    ...adminKeyOperations(services),
   ];
   const openApi = buildOpenApiDocument(operations, {
     version: API_VERSION,

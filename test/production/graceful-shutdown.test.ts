@@ -99,8 +99,8 @@ describe('the built entry point', () => {
     child = proc;
     const exit = exited(proc);
     let output = '';
-    proc.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    proc.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    proc.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    proc.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
 
     const { apiUrl, key } = await vi.waitFor(
       () => {
