@@ -15,6 +15,7 @@ import { eventOperations } from './handlers/events';
 import { sessionOperations } from './handlers/sessions';
 import { healthOperations } from './handlers/health';
 import { notificationOperations } from './handlers/notifications';
+import { adminKeyOperations } from './handlers/admin-keys';
 import { readOperations } from './handlers/reads';
 import { unsubscribeOperations } from './handlers/unsubscribe';
 import { userOperations } from './handlers/users';
@@ -96,6 +97,7 @@ export function createApp(deps: AppDeps): TactApp {
     ...catalogOperations(services),
     ...readOperations(services),
     ...unsubscribeOperations(services),
+    ...adminKeyOperations(services),
   ];
   const openApi = buildOpenApiDocument(operations, {
     version: API_VERSION,
