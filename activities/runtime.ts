@@ -35,7 +35,7 @@ import {
   validateDeepLink,
   type AllowedDeepLinks,
 } from '../localization';
-import { createActivities } from './index';
+import { createActivities, type Deliver } from './index';
 import type { TactActivities } from './types';
 import { createStoredSendHistory, createStoredUserSettings, type VersionedPreferencesReader } from './user-settings';
 
@@ -65,6 +65,8 @@ export interface RuntimeActivitiesOptions {
 
 export interface RuntimeActivities {
   activities: TactActivities;
+  /** The delivery sendNotification uses: the providers, templates and ledger composed here. */
+  deliver: Deliver;
   /** Which channels are live and which go to the dry-run outbox (logged once at start). */
   channels: ReturnType<typeof describeProviders>;
   /**
@@ -131,6 +133,7 @@ export async function createRuntimeActivities(options: RuntimeActivitiesOptions)
     const snapshot = overrides;
     const decisions = new DecisionRepository(options.pool);
     return {
+      deliver,
       activities: createActivities({
         decisions,
         deliver,

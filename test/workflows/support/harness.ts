@@ -60,7 +60,7 @@ export interface Harness {
   readonly failedDeliveries: Map<string, Extract<DeliveryResult, { kind: 'failed' }>>;
   /** Candidate id → until when its delivery attempts throw (a provider outage: Temporal retries the attempt). */
   readonly deliveryOutages: Map<string, EpochMs>;
-  /** Every call of the scoring model (inside sendNotification or as scoreCandidates): for whom, and how many candidates. */
+  /** Every call of the scoring model (inside sendNotification): for whom, and how many candidates. */
   readonly scoringCalls: { userId: string; candidates: number }[];
   now(): Promise<EpochMs>;
   /** Advances the (skipped) clock to `at`. */
