@@ -25,7 +25,7 @@
 // the first expiry so every candidate gets its outcome without polling.
 import { DEFAULT_POLICY, categoryPolicy, isBudgeted, isUrgent } from './config';
 import type { PolicyConfig } from './config';
-import { budgetLeftToday, cooldownUntil, criticalSendsLastHour, pruneSends } from './budget';
+import { budgetLeftToday, cooldownUntil, criticalSendsLastHour, pruneSends } from './caps';
 import { earliestAllowed, ruleContext } from './earliest';
 import type { Constraint, Earliest, RuleContext } from './earliest';
 import { allowedChannels, ineligibility } from './eligibility';
