@@ -18,7 +18,7 @@ import { createRepositories, type Repositories } from '../../db/repositories';
 import type { EpochMs, NotificationEvent, Preferences, UserEvent, UserProfile } from '../../domain/types';
 import { TACT_SEARCH_ATTRIBUTE_KEYS } from '../../workflows/search-attributes';
 import { createTactWorker, WORKFLOWS_PATH } from '../../workers/worker';
-import { openTestDatabase, type TestDatabase } from '../db/test-database';
+import { openTestDatabase, type TestDatabase } from '../support/test-database';
 import { installQuietRuntime } from '../support/quiet-runtime';
 import { waitFor } from '../support/wait';
 import { createTestEnv } from '../temporal-env';

@@ -13,7 +13,7 @@ import { UserRepository } from '../../db/users';
 import type { Candidate, Preferences } from '../../domain/types';
 import { defaultPreferences } from '../../domain/user-defaults';
 import { APNS_REPLIES, startFakeApns, type FakeApns } from '../delivery/servers/apns';
-import { useTestDatabase } from '../db/test-database';
+import { useTestDatabase } from '../support/test-database';
 import { APNS_TOPIC, apnsEnv, captureLog, iosToken, type LogLine } from './support';
 
 const NOW = Date.UTC(2025, 5, 2, 12, 0, 0);
