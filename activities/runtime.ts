@@ -143,6 +143,7 @@ export async function createRuntimeActivities(options: RuntimeActivitiesOptions)
           preferences: versionedPreferences(options.pool),
         }),
         sendHistory: createStoredSendHistory(decisions),
+        now,
       }),
       channels: described,
       unsubscribe,

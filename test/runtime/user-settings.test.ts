@@ -14,6 +14,7 @@ import { defaultPreferences, nextLocalTime } from '../../domain';
 import { userWorkflowId } from '../../workflows/definitions';
 import { useTestDatabase } from '../support/test-database';
 import { startTactTestWorker, type TactTestWorker } from '../support/tact-test-env';
+import { activityClock } from '../support/test-clock';
 import { userEvent } from '../workflows/support/events';
 import { waitFor } from '../support/wait';
 
@@ -31,6 +32,7 @@ describe('loadUserSettings on PostgreSQL', () => {
       pool: db().pool,
       env: { TACT_TEMPLATE_REFRESH_MS: '0' },
       log: () => undefined,
+      now: activityClock,
     });
     users = new UserRepository(db().pool);
     preferences = new PreferencesRepository(db().pool);
@@ -117,6 +119,7 @@ describe('a user workflow started by events on the production activities', () =>
       pool: db().pool,
       env: { TACT_TEMPLATE_REFRESH_MS: '0' },
       log: () => undefined,
+      now: activityClock,
     });
     tact = await startTactTestWorker(runtime.activities, taskQueue);
     env = tact.env;
