@@ -22,7 +22,7 @@ import { createRepositories, type Repositories } from '../../db/repositories';
 import type { RuleSet } from '../../domain/catalog';
 import { userWorkflowId } from '../../workflows/definitions';
 import { SpyWorkflows } from '../api/support';
-import { openTestDatabase, type TestDatabase } from '../db/test-database';
+import { openTestDatabase, type TestDatabase } from '../support/test-database';
 import { startTactTestWorker, type TactTestWorker } from '../support/tact-test-env';
 
 const TASK_QUEUE = 'tact-e2e-catalog';
