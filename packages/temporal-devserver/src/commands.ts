@@ -16,6 +16,7 @@ import {
 import type { RetryPolicyMessage } from './retry';
 import type { ProtocolMessage } from './updates';
 import { successorBase, workflowRetry } from './workflow-retry';
+import { cronContinuation } from './schedules/cron';
 import {
   applySearchAttributeUpsert,
   decodeSearchAttributes,
@@ -415,19 +416,24 @@ export function applyCommands(
         afterCommit.push(() => effects.cancelExternal(exec, event.eventId, { ...a, namespace }));
         break;
       }
-      case C.COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION:
+      case C.COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION: {
+        const result = attrs<{ result?: Payloads }>(command)?.result;
+        const cron = cronContinuation(exec, result ? { result } : {});
         exec.close(
           {
             type: E.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED,
             userMetadata: md,
             attributes: {
-              result: attrs<{ result?: Payloads }>(command)?.result,
+              result,
               workflowTaskCompletedEventId: completedEventId,
+              newExecutionRunId: cron?.newRunId,
             },
           },
           'Completed',
+          cron,
         );
         break;
+      }
       case C.COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION:
         failWorkflow(exec, attrs<{ failure?: Message }>(command)?.failure, completedEventId, md);
         break;
@@ -472,7 +478,9 @@ function failWorkflow(
   completedEventId: number,
   md: Message | undefined,
 ): void {
-  const { retryState, continuation } = workflowRetry(exec, failure);
+  const retry = workflowRetry(exec, failure);
+  const { retryState } = retry;
+  const continuation = retry.continuation ?? cronContinuation(exec, failure ? { failure } : {});
   exec.close(
     {
       type: E.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED,

@@ -26,6 +26,7 @@ import { TaskQueue } from './task-queue';
 import type { RunWrite, SqliteStore, StoredNamespace } from './persistence/store';
 import type { ActivityTaskResponse } from './activities';
 import type { ExecutionStatusName } from './visibility/record';
+import { Schedules } from './schedules/registry';
 import {
   decodeSearchAttributes,
   SearchAttributeRegistry,
@@ -65,6 +66,9 @@ export interface StartParams extends RunDefinition {
   startDelayMs: number;
   /** Signal-with-start: the signal recorded right after the started event. */
   signal?: { name: string; input?: Payloads | undefined; header?: Message | undefined } | undefined;
+  /** A schedule's start hands on its previous action's result or failure. */
+  lastCompletionResult?: Payloads | undefined;
+  continuedFailure?: Message | undefined;
 }
 
 export interface EngineOptions {
@@ -89,6 +93,7 @@ export class Engine implements ExecutionHost, CrossRunEffects {
   readonly clock: Clock;
   readonly log: Logger;
   readonly queries = new QueryBroker();
+  readonly schedules: Schedules = new Schedules(this);
   private readonly namespaces = new Map<string, Namespace>();
   private readonly queues = new Map<string, TaskQueue<Message>>();
   private readonly running = new Set<Execution>();
@@ -134,6 +139,10 @@ export class Engine implements ExecutionHost, CrossRunEffects {
 
   // ---- persistence --------------------------------------------------------------------------------
 
+  get persistent(): boolean {
+    return this.store !== undefined;
+  }
+
   /**
    * Group commit: resolves once a flush that includes every change made so far is on disk. Calls answered in the
    * same turn of the event loop share one transaction (and one fsync) instead of paying one each.
@@ -168,7 +177,14 @@ export class Engine implements ExecutionHost, CrossRunEffects {
     const namespaces = this.namespaceRecords();
     const namespacesJson = JSON.stringify(namespaces);
     const offset = Math.round(this.clock.offset);
-    if (this.dirty.size === 0 && namespacesJson === this.storedNamespaces && offset === this.storedClockOffset) return;
+    const schedules = this.schedules.takeWrites();
+    if (
+      this.dirty.size === 0 &&
+      !schedules &&
+      namespacesJson === this.storedNamespaces &&
+      offset === this.storedClockOffset
+    )
+      return;
     const runs: RunWrite[] = [];
     for (const exec of this.dirty) {
       const stored = this.storedEventCount.get(exec);
@@ -179,9 +195,12 @@ export class Engine implements ExecutionHost, CrossRunEffects {
         isNew: stored === undefined,
       });
     }
-    store.write(runs, namespacesJson === this.storedNamespaces ? undefined : namespaces, {
-      clock_offset_ms: `${offset}`,
-    });
+    store.write(
+      runs,
+      namespacesJson === this.storedNamespaces ? undefined : namespaces,
+      { clock_offset_ms: `${offset}` },
+      schedules,
+    );
     for (const exec of this.dirty) this.storedEventCount.set(exec, exec.history.events.length);
     this.dirty.clear();
     this.storedNamespaces = namespacesJson;
@@ -218,6 +237,7 @@ export class Engine implements ExecutionHost, CrossRunEffects {
     }
     // Restoring re-queues tasks and re-arms timers without changing what is stored.
     this.dirty.clear();
+    this.schedules.restore(store.loadSchedules());
     if (runs.length > 0)
       this.log.info(`restored ${runs.length} runs (${this.running.size} running) from ${store.filename}`);
   }
@@ -270,7 +290,7 @@ export class Engine implements ExecutionHost, CrossRunEffects {
   }
 
   isIdle(): boolean {
-    if (this.queries.hasOutstanding()) return false;
+    if (this.queries.hasOutstanding() || this.schedules.hasPendingWork()) return false;
     for (const exec of this.running) if (exec.isBusy()) return false;
     return true;
   }
@@ -278,7 +298,10 @@ export class Engine implements ExecutionHost, CrossRunEffects {
   onRunClosed(exec: Execution, continuation?: Continuation): void {
     this.running.delete(exec);
     if (continuation) this.createRun({ ...continuation.start, runId: continuation.newRunId });
-    else this.notifyParent(exec);
+    else {
+      this.notifyParent(exec);
+      this.schedules.onChainClosed(exec);
+    }
     this.applyParentClosePolicies(exec);
   }
 
@@ -373,6 +396,9 @@ export class Engine implements ExecutionHost, CrossRunEffects {
         parent: p.parent,
         root: p.root,
         firstWorkflowTaskBackoffMs: p.startDelayMs,
+        lastCompletionResult: p.lastCompletionResult,
+        continuedFailure: p.continuedFailure,
+        cronSchedule: p.cronSchedule,
         userMetadata: p.userMetadata,
         priority: p.priority,
       },

@@ -12,6 +12,7 @@ import { encodeSearchAttributes, type SearchAttributeRegistry } from './visibili
 import { Activities, type ActivitySnapshot, type ActivityTaskResponse } from './activities';
 import { UserTimers, type TimerSnapshot } from './timers';
 import { workflowRetry } from './workflow-retry';
+import { cronContinuation } from './schedules/cron';
 import { Updates } from './updates';
 import { WorkflowTasks, type WorkflowTasksSnapshot } from './workflow-tasks';
 import type { PendingQuery } from './queries';
@@ -46,6 +47,8 @@ export interface RunDefinition {
   root?: { workflowId: string; runId: string } | undefined;
   userMetadata?: Message | undefined;
   priority?: Message | undefined;
+  /** A cron workflow: each run's close starts the next one at the next cron time. */
+  cronSchedule?: string | undefined;
 }
 
 /** What a new run starts from (a client start, a child start, continue-as-new or a workflow retry). */
@@ -293,6 +296,7 @@ export class Execution {
         initiator: s.initiator,
         continuedFailure: s.continuedFailure,
         lastCompletionResult: s.lastCompletionResult,
+        cronSchedule: s.cronSchedule,
         originalExecutionRunId: s.runId,
         identity: s.identity,
         firstExecutionRunId: s.firstRunId,
@@ -423,7 +427,9 @@ export class Execution {
       source: 'Server',
       timeoutFailureInfo: { timeoutType: enums.TimeoutType.TIMEOUT_TYPE_START_TO_CLOSE },
     };
-    const { retryState, continuation } = workflowRetry(this, failure);
+    const retry = workflowRetry(this, failure);
+    const { retryState } = retry;
+    const continuation = retry.continuation ?? cronContinuation(this, {});
     this.forceClose(
       {
         type: E.EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT,

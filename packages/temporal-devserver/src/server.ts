@@ -4,6 +4,7 @@ import { Engine } from './engine';
 import { addService } from './grpc';
 import { createLogger, type LogLevel } from './logger';
 import { namespaceHandlers } from './service-namespaces';
+import { scheduleHandlers } from './schedules/service';
 import { operatorHandlers } from './service-operator';
 import { testHandlers } from './service-test';
 import { visibilityHandlers } from './service-visibility';
@@ -67,6 +68,7 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
       ...workflowHandlers(engine),
       ...workerHandlers(engine),
       ...visibilityHandlers(engine),
+      ...scheduleHandlers(engine),
     },
     log,
     persist,

@@ -3,6 +3,8 @@ import { invalidArgument, requireString, unimplemented } from './errors';
 import type { Engine, StartParams } from './engine';
 import { msFromDuration, type Duration, type Message, type Payload, type Payloads } from './proto';
 import { decodeSearchAttributes, SearchAttributeError } from './visibility/search-attributes';
+import { SpecError } from './schedules/calendar';
+import { cronBackoffMs } from './schedules/cron';
 
 export interface StartRequest {
   namespace?: string | undefined;
@@ -34,7 +36,21 @@ export function startParams(engine: Engine, method: string, req: StartRequest): 
   const workflowId = requireString(req.workflowId, 'WorkflowId');
   const workflowType = requireString(req.workflowType?.name, 'WorkflowType');
   const taskQueue = requireString(req.taskQueue?.name, 'TaskQueue');
-  if (req.cronSchedule) throw unimplemented(`${method}: cronSchedule is not supported by the Tact dev server`);
+  let startDelayMs = msFromDuration(req.workflowStartDelay);
+  if (req.cronSchedule) {
+    if (startDelayMs > 0) throw invalidArgument('CronSchedule and WorkflowStartDelay may not be used together.');
+    let backoff: number | undefined;
+    try {
+      const now = engine.clock.now();
+      backoff = cronBackoffMs(req.cronSchedule, now, now);
+    } catch (err) {
+      if (err instanceof SpecError) throw invalidArgument('invalid CronSchedule.');
+      throw err;
+    }
+    if (backoff === undefined)
+      throw invalidArgument('invalid CronSchedule, no time can be found to satisfy the schedule');
+    startDelayMs = backoff;
+  }
   if (req.completionCallbacks?.length)
     throw unimplemented(`${method}: completionCallbacks are not supported by the Tact dev server`);
   for (const [field, d] of [
@@ -70,7 +86,8 @@ export function startParams(engine: Engine, method: string, req: StartRequest): 
     identity: req.identity,
     reusePolicy: req.workflowIdReusePolicy,
     conflictPolicy: req.workflowIdConflictPolicy,
-    startDelayMs: msFromDuration(req.workflowStartDelay),
+    startDelayMs,
+    ...(req.cronSchedule ? { cronSchedule: req.cronSchedule } : {}),
     userMetadata: req.userMetadata,
     priority: req.priority,
   };

@@ -267,9 +267,9 @@ describe('errors', () => {
   });
 
   it('answers UNIMPLEMENTED naming the method', async () => {
-    const err = await connection.workflowService.listSchedules({ namespace: 'default' }).catch((e: unknown) => e);
+    const err = await connection.workflowService.listBatchOperations({ namespace: 'default' }).catch((e: unknown) => e);
     expect((err as { code: number }).code).toBe(status.UNIMPLEMENTED);
-    expect((err as Error).message).toContain('ListSchedules');
+    expect((err as Error).message).toContain('ListBatchOperations');
   });
 
   it('answers INVALID_ARGUMENT for a bad request and NOT_FOUND for an unknown namespace', async () => {
