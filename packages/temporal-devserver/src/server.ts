@@ -3,7 +3,6 @@ import * as grpc from '@grpc/grpc-js';
 import { Engine } from './engine';
 import { addService } from './grpc';
 import { createLogger, type LogLevel } from './logger';
-import { SqliteStore } from './persistence/store';
 import { namespaceHandlers } from './service-namespaces';
 import { scheduleHandlers } from './schedules/service';
 import { operatorHandlers } from './service-operator';
@@ -44,7 +43,11 @@ const MAX_MESSAGE_BYTES = 128 * 1024 * 1024;
 
 export async function startDevServer(opts: DevServerOptions = {}): Promise<DevServer> {
   const log = createLogger(opts.logLevel ?? 'warn');
-  const store = opts.dbFilename !== undefined ? new SqliteStore(opts.dbFilename) : undefined;
+  // Loaded only when asked for, so the in-memory server runs where node:sqlite is missing (Node < 22.13).
+  const store =
+    opts.dbFilename !== undefined
+      ? new (require('./persistence/store') as typeof import('./persistence/store')).SqliteStore(opts.dbFilename)
+      : undefined;
   const engine = new Engine({
     namespaces: opts.namespaces ?? [],
     searchAttributes: opts.searchAttributes ?? {},
