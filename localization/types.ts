@@ -1,4 +1,4 @@
-import type { Candidate, Channel } from '../../domain/types';
+import type { Candidate, Channel } from '../domain/types';
 
 /**
  * How a template variable is used and what its value means.

@@ -1,4 +1,4 @@
-import type { Candidate } from '../../domain/types';
+import type { Candidate } from '../domain/types';
 import { isolateUserText } from './bidi';
 import { truncateGraphemes } from './graphemes';
 import type { TextDirection, VariableDeclaration, VariableValue } from './types';

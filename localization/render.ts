@@ -1,5 +1,5 @@
 import { IntlMessageFormat } from 'intl-messageformat';
-import type { Candidate } from '../../domain/types';
+import type { Candidate } from '../domain/types';
 import { GENERIC_TEMPLATE } from './catalog';
 import { formattersFor, isValidTimeZone } from './formatters';
 import { languageOf, textDirection } from './locale';

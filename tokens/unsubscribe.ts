@@ -1,7 +1,7 @@
 // Signed one-click unsubscribe tokens (RFC 8058) for promotional email.
 // The API serves `POST {publicBaseUrl}/v1/unsubscribe/{token}` and verifies with `verifyUnsubscribeToken`.
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { CATEGORIES, type Category, type EpochMs } from '../../domain/types';
+import { CATEGORIES, type Category, type EpochMs } from '../domain/types';
 
 export interface UnsubscribeClaims {
   userId: string;

@@ -1,7 +1,7 @@
 // Stable, non-secret identities for endpoints: ledger keys, log fingerprints and redacted labels.
 // Push tokens, addresses and phone numbers are secrets or PII; only these derived forms leave this module.
 import { createHash } from 'node:crypto';
-import type { Endpoint } from '../../domain/ports';
+import type { Endpoint } from '../domain/ports';
 
 function sha256Hex(value: string): string {
   return createHash('sha256').update(value, 'utf8').digest('hex');
