@@ -28,12 +28,6 @@ export interface TestEnvOptions {
   mode?: TestEnvMode | undefined;
   /** Custom search attributes to register, e.g. `[defineSearchAttributeKey('NextSendTime', 'DATETIME')]`. */
   searchAttributes?: SearchAttributeKey[] | undefined;
-  /**
-   * Time-skipping only: the instant (epoch ms) the server's clock is moved to before the environment is returned,
-   * so a test does not depend on the real date. It must lie ahead of the real clock, since time skipping only
-   * moves forward.
-   */
-  startAt?: number;
   /** `local` only: keep the server's state in this SQLite file (`--db-filename`), so a new server on it resumes. */
   dbFilename?: string | undefined;
   /** `local` only: the server's port (default: a free one), e.g. to restart a server where its workers expect it. */
@@ -52,30 +46,6 @@ export function selectedTestServer(): TestServerChoice {
 let temporalUnavailable: string | undefined;
 
 export async function createTestEnv(opts: TestEnvOptions = {}): Promise<TestWorkflowEnvironment> {
-  const env = await createServerEnv(opts);
-  if (opts.startAt !== undefined) {
-    try {
-      await moveClockTo(env, opts.startAt);
-    } catch (err) {
-      await env.teardown();
-      throw err;
-    }
-  }
-  return env;
-}
-
-async function moveClockTo(env: TestWorkflowEnvironment, startAt: number): Promise<void> {
-  if (!env.supportsTimeSkipping) throw new Error('createTestEnv: startAt needs the time-skipping mode');
-  const now = await env.currentTimeMs();
-  if (startAt < now) {
-    throw new Error(
-      `createTestEnv: startAt ${new Date(startAt).toISOString()} is before the server's clock (${new Date(now).toISOString()}); time skipping only moves forward`,
-    );
-  }
-  await env.sleep(startAt - now);
-}
-
-async function createServerEnv(opts: TestEnvOptions): Promise<TestWorkflowEnvironment> {
   const mode = opts.mode ?? 'time-skipping';
   const choice = selectedTestServer();
   if (choice === 'bundled' || (choice === 'auto' && temporalUnavailable !== undefined))
