@@ -1,15 +1,8 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-// The offline Temporal server and its tests have their own TypeScript projects and move to their own package;
-// they are linted without type information until then.
-const devserverFiles = [
-  'devserver/**',
-  'test/devserver/**',
-  'test/devserver-visibility/**',
-  'test/conformance/**',
-  'test/load/**',
-];
+// The offline Temporal server is its own workspace package with its own TypeScript project.
+const devserverFiles = ['packages/temporal-devserver/**'];
 
 // Import layers (README "Layout"). Imports point down: domain ← localization, tokens ← db ← activities ← workers;
 // domain ← workflows ← workers; api → db, domain, localization, tokens and the workflows' definitions.

@@ -4,6 +4,7 @@
 //   DATABASE_URL         a real PostgreSQL; default: embedded PGlite in TACT_DATA_DIR (./data/pglite)
 //   TEMPORAL_ADDRESS     a real Temporal; default (role all): a dev server, see TACT_TEMPORAL
 //   TACT_TEMPORAL        auto (default) | temporal | bundled: which dev server when TEMPORAL_ADDRESS is unset
+//   TACT_TEMPORAL_DB     the bundled dev server's SQLite file (default ./data/temporal.db; ":memory:" keeps nothing)
 //   PORT / HOST          the API's listen address (default 3000 on 0.0.0.0)
 //   TACT_DECISION_LOG_DELAY_MS  how long suppressions may wait before the decision log gets them (workflow default)
 //   TACT_CATALOG         the deployment's catalog: a JSON file, or a directory with catalog.json (docs/catalog.md);
@@ -32,6 +33,9 @@ import { TemporalUserWorkflows } from './workflow-gateway';
 
 export type Role = 'all' | 'api' | 'worker';
 
+/** Where the bundled Temporal server keeps its workflows, so a restart of `npm start` loses none. */
+export const DEFAULT_TEMPORAL_DB = './data/temporal.db';
+
 export interface StartOptions {
   env?: NodeJS.ProcessEnv;
   /** Overrides TACT_DATA_DIR (tests use a temporary directory). */
@@ -40,6 +44,8 @@ export interface StartOptions {
   port?: number;
   /** Port of the bundled Temporal server; default 7233 (a free one if taken). */
   temporalPort?: number;
+  /** Overrides TACT_TEMPORAL_DB: the bundled Temporal server's database file. */
+  temporalDbFilename?: string;
   /** Human-readable startup lines; default stdout. */
   print?: (line: string) => void;
   logger?: Logger;
@@ -125,8 +131,10 @@ export async function startTact(options: StartOptions = {}): Promise<RunningTact
     if (env.TEMPORAL_ADDRESS?.trim()) {
       print(`Temporal: ${temporalAddress} (TEMPORAL_ADDRESS), namespace ${workerConfig.namespace}`);
     } else if (role === 'all') {
+      const dbFilename = options.temporalDbFilename ?? (env.TACT_TEMPORAL_DB?.trim() || DEFAULT_TEMPORAL_DB);
       const devTemporal: DevTemporal = await startDevTemporal(parseTemporalChoice(env.TACT_TEMPORAL), {
         ...(options.temporalPort !== undefined ? { port: options.temporalPort } : {}),
+        ...(dbFilename !== ':memory:' ? { dbFilename } : {}),
       });
       cleanup.push(() => devTemporal.stop());
       temporalAddress = devTemporal.address;

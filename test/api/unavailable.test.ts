@@ -10,7 +10,7 @@ import { createLogger } from '../../api/logger';
 import { createRuntimeActivities, type RuntimeActivities } from '../../activities/runtime';
 import { TemporalUserWorkflows } from '../../api/workflow-gateway';
 import { createRepositories, type Repositories } from '../../db/repositories';
-import { startDevServer, type DevServer } from '../../devserver/src/server';
+import { startDevServer, type DevServer } from '@tact/temporal-devserver';
 import { TACT_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 import { createTactWorker, WORKFLOWS_PATH } from '../../workers/worker';
 import { openTestDatabase, type TestDatabase } from '../db/test-database';
