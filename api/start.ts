@@ -21,6 +21,8 @@ import { DEFAULT_DATA_DIR, openDatabase, type Database } from '../db/pool';
 import { createRepositories } from '../db/repositories';
 import { loadWorkerConfig } from '../workers/config';
 import { createTactWorker } from '../workers/worker';
+import { setUpCodec } from '../codec/setup';
+import { tactDataConverter } from '../codec/data-converter';
 import { createApp } from './app';
 import { createLogger, type Logger } from './logger';
 import { createMetrics } from './metrics';
@@ -139,10 +141,12 @@ export async function startTact(options: StartOptions = {}): Promise<RunningTact
   try {
     print(`Tact starting (role: ${role})`);
     const databaseUrl = env.DATABASE_URL?.trim();
-    const database = await openDatabase(
+    const localDataDir =
       options.dataDir === undefined && databaseUrl
-        ? { databaseUrl }
-        : { dataDir: options.dataDir ?? (env.TACT_DATA_DIR?.trim() || DEFAULT_DATA_DIR) },
+        ? undefined
+        : (options.dataDir ?? (env.TACT_DATA_DIR?.trim() || DEFAULT_DATA_DIR));
+    const database = await openDatabase(
+      localDataDir === undefined ? { databaseUrl: databaseUrl! } : { dataDir: localDataDir },
     );
     cleanup.push(() => database.close());
     const migrations = await migrate(database.pool);
@@ -150,6 +154,14 @@ export async function startTact(options: StartOptions = {}): Promise<RunningTact
       `Database: ${database.where} (migrations: ${migrations.applied.length} applied, ${migrations.alreadyApplied} already in place)`,
     );
     const repos = createRepositories(database.pool);
+    // After the database opened: a generated local key lives in its (then existing) data directory.
+    const { codec, description: codecDescription } = setUpCodec({
+      env,
+      pool: database.pool,
+      ...(localDataDir === undefined ? {} : { localDataDir }),
+    });
+    const dataConverter = tactDataConverter(codec);
+    print(codecDescription);
 
     const workerConfig = loadWorkerConfig(env);
     let temporalAddress = workerConfig.address;
@@ -186,6 +198,7 @@ export async function startTact(options: StartOptions = {}): Promise<RunningTact
         connection: nativeConnection,
         activities: wiring.activities,
         config: { ...workerConfig, address: temporalAddress },
+        dataConverter,
       });
       const running = worker.run();
       workerStopped = running;
@@ -212,7 +225,7 @@ export async function startTact(options: StartOptions = {}): Promise<RunningTact
         ...(policyOverrides === undefined ? {} : { policy: policyOverrides }),
       };
       const workflows = new TemporalUserWorkflows({
-        client: new Client({ connection, namespace: workerConfig.namespace }),
+        client: new Client({ connection, namespace: workerConfig.namespace, dataConverter }),
         connection,
         taskQueue: workerConfig.taskQueue,
         metrics,

@@ -6,6 +6,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Client } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, type Worker } from '@temporalio/worker';
 import { afterAll, beforeAll } from 'vitest';
 import { createApp } from '../../api/app';
@@ -17,7 +18,8 @@ import type { ApiKeyScope } from '../../db/api-keys';
 import { createRepositories, type Repositories } from '../../db/repositories';
 import type { EpochMs, NotificationEvent, Preferences, UserEvent, UserProfile } from '../../domain/types';
 import { TACT_SEARCH_ATTRIBUTE_KEYS } from '../../workflows/search-attributes';
-import { createTactWorker, WORKFLOWS_PATH } from '../../workers/worker';
+import { createTactWorker, tactBundleOptions } from '../../workers/worker';
+import { createTestCodec, type TestCodec } from '../support/codec';
 import { openTestDatabase, type TestDatabase } from '../db/test-database';
 import { installQuietRuntime } from '../support/quiet-runtime';
 import { waitFor } from '../support/wait';
@@ -73,6 +75,10 @@ export interface ApiStack {
   db: TestDatabase;
   repos: Repositories;
   env: TestWorkflowEnvironment;
+  /** The codec every client and worker of the stack uses (per-user keys in the stack's database). */
+  codec: TestCodec;
+  /** A client with the stack's codec; `env.client` is a raw one (no codec). */
+  client: Client;
   spy: SpyWorkflows;
   keys: Record<'admin' | 'events' | 'usersWrite' | 'usersRead', string>;
   /** fetch against the API with a key (default admin) and a JSON body. */
@@ -149,6 +155,12 @@ export function useApiStack(options: { worker: boolean }): () => ApiStack {
       searchAttributes: TACT_SEARCH_ATTRIBUTE_KEYS,
     });
     const repos = createRepositories(db.pool);
+    const codec = createTestCodec({ pool: db.pool });
+    const client = new Client({
+      connection: env.connection,
+      namespace: env.namespace ?? 'default',
+      dataConverter: codec.dataConverter,
+    });
     const taskQueue = uniqueId('tact-api-test');
     if (options.worker) {
       runtime = await createRuntimeActivities({
@@ -161,14 +173,18 @@ export function useApiStack(options: { worker: boolean }): () => ApiStack {
         connection: env.nativeConnection,
         activities: wiring.activities,
         config: { taskQueue, namespace: env.namespace ?? 'default' },
-        workflowBundle: await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') }),
+        dataConverter: codec.dataConverter,
+        workflowBundle: await bundleWorkflowCode({
+          ...tactBundleOptions(codec.dataConverter),
+          logger: new DefaultLogger('WARN'),
+        }),
       });
       running = worker.run();
     }
     const metrics = createMetrics();
     const spy = new SpyWorkflows(
       new TemporalUserWorkflows({
-        client: env.client,
+        client,
         connection: env.connection,
         taskQueue,
         timeoutMs: 10_000,
@@ -192,6 +208,8 @@ export function useApiStack(options: { worker: boolean }): () => ApiStack {
       db,
       repos,
       env,
+      codec,
+      client,
       spy,
       keys,
       call: (method, path, callOptions = {}) =>
