@@ -9,6 +9,8 @@ import { grants, type VerifiedApiKey } from '../db/api-keys';
 import { DEFAULT_CLAIM_STALE_AFTER_MS } from '../db/events-accepted';
 import type { Repositories } from '../db/repositories';
 import type { EpochMs } from '../domain/types';
+import type { UserErasures } from './erasure-client';
+import { dataRightsOperations } from './handlers/data-rights';
 import { eventOperations } from './handlers/events';
 import { healthOperations } from './handlers/health';
 import { notificationOperations } from './handlers/notifications';
@@ -47,6 +49,10 @@ export interface AppDeps {
   signalConcurrency?: number;
   /** The secret email unsubscribe links are signed with; without it the unsubscribe routes are absent. */
   unsubscribeSecret?: string;
+  /** The codec server for the Temporal UI (api/codec-server.ts), mounted at /codec; absent when encryption is off. */
+  codecServer?: express.Router;
+  /** Starts erasure workflows (api/erasure-client.ts); without it DELETE /v1/users/{id} is absent. */
+  erasures?: UserErasures;
 }
 
 export interface TactApp {
@@ -72,6 +78,7 @@ export function createApp(deps: AppDeps): TactApp {
     signalConcurrency: deps.signalConcurrency ?? 16,
     claimStaleAfterMs: deps.claimStaleAfterMs ?? DEFAULT_CLAIM_STALE_AFTER_MS,
     ...(deps.unsubscribeSecret === undefined ? {} : { unsubscribeSecret: deps.unsubscribeSecret }),
+    ...(deps.erasures === undefined ? {} : { erasures: deps.erasures }),
   };
   const operations = [
     ...healthOperations(services),
@@ -80,6 +87,7 @@ export function createApp(deps: AppDeps): TactApp {
     ...userOperations(services),
     ...readOperations(services),
     ...unsubscribeOperations(services),
+    ...dataRightsOperations(services),
   ];
   const openApi = buildOpenApiDocument(operations, {
     version: API_VERSION,
@@ -120,6 +128,7 @@ export function createApp(deps: AppDeps): TactApp {
     res.locals.route = '/metrics';
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
+  if (deps.codecServer) app.use('/codec', deps.codecServer);
   app.use(notFound(operations));
   app.use(errorHandler(logger, services.retryAfterSeconds, { jsonBytes, batchBytes }));
   return { app, operations, openApi, metrics };

@@ -1,6 +1,7 @@
 // What the handlers work with, resolved once by createApp.
 import type pg from 'pg';
 import type { Repositories } from '../db/repositories';
+import type { UserErasures } from './erasure-client';
 import type { Logger } from './logger';
 import type { ApiMetrics } from './metrics';
 import { temporalUnavailable } from './problem';
@@ -20,6 +21,8 @@ export interface ApiServices {
   signalConcurrency: number;
   /** Enables the one-click unsubscribe endpoint (the secret the email links were signed with). */
   unsubscribeSecret?: string;
+  /** Starts erasure workflows; without it DELETE /v1/users/{id} is absent. */
+  erasures?: UserErasures;
 }
 
 /** Runs a signal; an unreachable Temporal becomes the 503 problem. */

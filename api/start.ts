@@ -23,7 +23,10 @@ import { loadWorkerConfig } from '../workers/config';
 import { createTactWorker } from '../workers/worker';
 import { setUpCodec } from '../codec/setup';
 import { tactDataConverter } from '../codec/data-converter';
+import { createErasureActivities } from '../activities/erasure';
 import { createApp } from './app';
+import { TemporalUserErasures } from './erasure-client';
+import { codecServerConfigFromEnv, createCodecServer } from './codec-server';
 import { createLogger, type Logger } from './logger';
 import { createMetrics } from './metrics';
 import { parseRetentionHours, startEventIdPruning } from './retention';
@@ -155,7 +158,11 @@ export async function startTact(options: StartOptions = {}): Promise<RunningTact
     );
     const repos = createRepositories(database.pool);
     // After the database opened: a generated local key lives in its (then existing) data directory.
-    const { codec, description: codecDescription } = setUpCodec({
+    const {
+      codec,
+      keyring,
+      description: codecDescription,
+    } = setUpCodec({
       env,
       pool: database.pool,
       ...(localDataDir === undefined ? {} : { localDataDir }),
@@ -199,6 +206,11 @@ export async function startTact(options: StartOptions = {}): Promise<RunningTact
         activities: wiring.activities,
         config: { ...workerConfig, address: temporalAddress },
         dataConverter,
+        erasureActivities: createErasureActivities({
+          pool: database.pool,
+          client: new Client({ connection: nativeConnection, namespace: workerConfig.namespace, dataConverter }),
+          ...(codec ? { codec } : {}),
+        }),
       });
       const running = worker.run();
       workerStopped = running;
@@ -224,8 +236,9 @@ export async function startTact(options: StartOptions = {}): Promise<RunningTact
         ...(decisionLogDelayMs === undefined ? {} : { decisionLogDelayMs }),
         ...(policyOverrides === undefined ? {} : { policy: policyOverrides }),
       };
+      const client = new Client({ connection, namespace: workerConfig.namespace, dataConverter });
       const workflows = new TemporalUserWorkflows({
-        client: new Client({ connection, namespace: workerConfig.namespace, dataConverter }),
+        client,
         connection,
         taskQueue: workerConfig.taskQueue,
         metrics,
@@ -238,6 +251,18 @@ export async function startTact(options: StartOptions = {}): Promise<RunningTact
         logger,
         metrics,
         ...(unsubscribeSecret ? { unsubscribeSecret } : {}),
+        erasures: new TemporalUserErasures(client, workerConfig.taskQueue),
+        ...(codec && keyring
+          ? {
+              codecServer: createCodecServer({
+                ...codecServerConfigFromEnv(env, workerConfig.namespace),
+                codec,
+                keyring,
+                repos,
+                now: Date.now,
+              }),
+            }
+          : {}),
       });
       const pruning = startEventIdPruning({
         acceptedEvents: repos.acceptedEvents,
@@ -261,6 +286,7 @@ export async function startTact(options: StartOptions = {}): Promise<RunningTact
         print(`First admin API key (shown once, store it now): ${created.key}`);
       }
       print(`API:      ${apiUrl}/v1   (OpenAPI: ${apiUrl}/v1/openapi.json)`);
+      if (codec) print(`Codec:    ${apiUrl}/codec (for the Temporal UI; sign in at ${apiUrl}/codec/login)`);
       print(`Health:   ${apiUrl}/healthz   Ready: ${apiUrl}/readyz   Metrics: ${apiUrl}/metrics`);
     }
     print('Tact is running; Ctrl-C stops it.');

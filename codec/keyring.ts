@@ -73,6 +73,11 @@ export function loadKeyring(env: NodeJS.ProcessEnv, localDataDir?: string): Keyr
     }
     return { kind: 'configured', keyring: parseKeyring(text, activeId, 'TACT_CODEC_KEYS_FILE'), from: file };
   }
+  if (/^(1|true|yes)$/i.test(env.TACT_CODEC_REQUIRED?.trim() ?? '')) {
+    throw new CodecConfigError(
+      'TACT_CODEC_REQUIRED is set but no keys are: set TACT_CODEC_KEYS or TACT_CODEC_KEYS_FILE (`npm run codec:key -- k1` makes one)',
+    );
+  }
   if (localDataDir === undefined) return { kind: 'none' };
   const keyFile = path.join(localDataDir, LOCAL_KEY_FILE);
   let created = false;

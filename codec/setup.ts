@@ -1,12 +1,13 @@
 // The codec of one process, from its configuration, and the one start-up line that says what it does.
 import type pg from 'pg';
 import { UserKeyRepository } from '../db/user-keys';
-import { loadKeyring } from './keyring';
+import { loadKeyring, type MasterKeyring } from './keyring';
 import { TactPayloadCodec } from './payload-codec';
 
 export interface CodecSetup {
   /** Undefined when encryption is off (no keys configured on an external database). */
   codec: TactPayloadCodec | undefined;
+  keyring: MasterKeyring | undefined;
   description: string;
 }
 
@@ -15,6 +16,7 @@ export function setUpCodec(options: { env: NodeJS.ProcessEnv; pool: pg.Pool; loc
   if (source.kind === 'none') {
     return {
       codec: undefined,
+      keyring: undefined,
       description:
         'Payload encryption: OFF (no TACT_CODEC_KEYS or TACT_CODEC_KEYS_FILE): Temporal histories hold plain JSON and erasure cannot shred them',
     };
@@ -26,6 +28,7 @@ export function setUpCodec(options: { env: NodeJS.ProcessEnv; pool: pg.Pool; loc
       : `${source.created ? 'generated a local key in' : 'local key from'} ${source.file} (back it up with the data directory)`;
   return {
     codec,
+    keyring: source.keyring,
     description: `Payload encryption: AES-256-GCM with per-user keys, active key "${source.keyring.activeId}"; ${where}`,
   };
 }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { TactActivities } from '../activities/types';
+import type { ErasureActivities } from '../workflows/erasure/definitions';
 import { DEFAULT_WORKER_CONFIG, type WorkerConfig } from './config';
 
 /** The module the workflow bundler starts from (workflows/index.ts). */
@@ -12,6 +13,8 @@ export const WORKFLOWS_PATH = path.resolve(__dirname, '..', 'workflows');
 export interface CreateTactWorkerOptions {
   connection: NativeConnection;
   activities: TactActivities;
+  /** The erasure workflow's activities (activities/erasure.ts); without them erasures wait for a worker that has them. */
+  erasureActivities?: ErasureActivities;
   config?: Partial<WorkerConfig>;
   /** A prebuilt bundle (tests bundle once and start many workers); bundled from WORKFLOWS_PATH when absent. */
   workflowBundle?: { code: string };
@@ -39,7 +42,7 @@ export async function createTactWorker(options: CreateTactWorkerOptions): Promis
     connection: options.connection,
     namespace: config.namespace,
     taskQueue: config.taskQueue,
-    activities: { ...options.activities },
+    activities: { ...options.activities, ...options.erasureActivities },
     ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     maxCachedWorkflows: config.maxCachedWorkflows,

@@ -9,7 +9,9 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Client } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, type Worker } from '@temporalio/worker';
 import { afterAll, beforeAll } from 'vitest';
+import { createErasureActivities } from '../../activities/erasure';
 import { createApp } from '../../api/app';
+import { TemporalUserErasures } from '../../api/erasure-client';
 import { createLogger } from '../../api/logger';
 import { createMetrics } from '../../api/metrics';
 import { createRuntimeActivities, type RuntimeActivities } from '../../activities/runtime';
@@ -80,6 +82,7 @@ export interface ApiStack {
   /** A client with the stack's codec; `env.client` is a raw one (no codec). */
   client: Client;
   spy: SpyWorkflows;
+  taskQueue: string;
   keys: Record<'admin' | 'events' | 'usersWrite' | 'usersRead', string>;
   /** fetch against the API with a key (default admin) and a JSON body. */
   call(method: string, path: string, options?: CallOptions): Promise<ApiResponse>;
@@ -174,6 +177,7 @@ export function useApiStack(options: { worker: boolean }): () => ApiStack {
         activities: wiring.activities,
         config: { taskQueue, namespace: env.namespace ?? 'default' },
         dataConverter: codec.dataConverter,
+        erasureActivities: createErasureActivities({ pool: db.pool, client, codec: codec.codec }),
         workflowBundle: await bundleWorkflowCode({
           ...tactBundleOptions(codec.dataConverter),
           logger: new DefaultLogger('WARN'),
@@ -198,6 +202,7 @@ export function useApiStack(options: { worker: boolean }): () => ApiStack {
       metrics,
       logger: createLogger({ level: 'silent' }),
       unsubscribeSecret: UNSUBSCRIBE_SECRET,
+      erasures: new TemporalUserErasures(client, taskQueue),
     });
     const listening = await listen(app);
     server = listening.server;
@@ -211,6 +216,7 @@ export function useApiStack(options: { worker: boolean }): () => ApiStack {
       codec,
       client,
       spy,
+      taskQueue,
       keys,
       call: (method, path, callOptions = {}) =>
         callApi(baseUrl, method, path, {
