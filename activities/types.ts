@@ -51,7 +51,7 @@ export interface SendAuction {
    * first whenever one is due.
    */
   scoring: ScoreCandidatesInput;
-  lastEngagementAt?: EpochMs;
+  lastEngagementAt?: EpochMs | undefined;
   userSince: EpochMs;
 }
 

@@ -232,7 +232,7 @@ function auctionFor(
     .slice(0, AUCTION_SIZE - 1);
   return {
     scoring: { userId: state.userId, candidates: [candidate, ...others], ...scoringContext(state, now) },
-    ...(state.lastEngagementAt === undefined ? {} : { lastEngagementAt: state.lastEngagementAt }),
+    lastEngagementAt: state.lastEngagementAt,
     userSince: state.userSince,
   };
 }
