@@ -138,43 +138,30 @@ export function createCodecServer(deps: CodecServerDeps): express.Router {
   };
 
   const json = express.json({ limit: 4 * 1024 * 1024, type: () => true });
-  router.post('/decode', async (req, res, next) => {
-    res.locals.route = '/codec/decode';
+  // Authentication before the body is read: an anonymous caller never gets 4 MB parsed.
+  const guard: express.RequestHandler = async (req, res, next) => {
+    res.locals.route = `/codec${req.path}`;
     await authenticate(req);
     checkNamespace(req);
-    json(req, res, async (error?: unknown) => {
-      if (error) return next(error);
-      try {
-        const payloads = parsePayloads(req.body);
-        // One by one: a payload whose key was shredded (an erased user) comes back still sealed, the rest decode.
-        const decoded = await Promise.all(
-          payloads.map((payload) =>
-            deps.codec.decode([payload]).then(
-              ([one]) => one!,
-              () => payload,
-            ),
-          ),
-        );
-        res.json({ payloads: decoded.map(toJson) });
-      } catch (failure) {
-        next(failure);
-      }
-    });
+    next();
+  };
+  router.post('/decode', guard, json, async (req, res) => {
+    const payloads = parsePayloads(req.body);
+    // One by one: a payload whose key was shredded (an erased user) comes back still sealed, the rest decode.
+    const decoded = await Promise.all(
+      payloads.map((payload) =>
+        deps.codec.decode([payload]).then(
+          ([one]) => one ?? payload,
+          () => payload,
+        ),
+      ),
+    );
+    res.json({ payloads: decoded.map(toJson) });
   });
-  router.post('/encode', async (req, res, next) => {
-    res.locals.route = '/codec/encode';
-    await authenticate(req);
-    checkNamespace(req);
-    json(req, res, async (error?: unknown) => {
-      if (error) return next(error);
-      try {
-        // No workflow context here: what the UI encodes (e.g. a signal typed in by an operator) is sealed with the
-        // master key, which every worker can open.
-        res.json({ payloads: (await deps.codec.encode(parsePayloads(req.body))).map(toJson) });
-      } catch (failure) {
-        next(failure);
-      }
-    });
+  router.post('/encode', guard, json, async (req, res) => {
+    // No workflow context here: what the UI encodes (e.g. a signal typed in by an operator) is sealed with the
+    // master key, which every worker can open.
+    res.json({ payloads: (await deps.codec.encode(parsePayloads(req.body))).map(toJson) });
   });
 
   // Sign-in for a UI served over plain HTTP, which cannot pass a bearer token: the admin key buys a session cookie.
@@ -184,7 +171,8 @@ export function createCodecServer(deps: CodecServerDeps): express.Router {
   });
   router.post('/login', express.urlencoded({ extended: false, limit: 4096 }), async (req, res) => {
     res.locals.route = '/codec/login';
-    const key = typeof req.body?.key === 'string' ? await deps.repos.apiKeys.verify(req.body.key, deps.now()) : null;
+    const presented = (req.body as { key?: unknown } | undefined)?.key;
+    const key = typeof presented === 'string' ? await deps.repos.apiKeys.verify(presented, deps.now()) : null;
     if (key === null || !grants(key.scopes, 'admin')) throw unauthenticated('an admin API key is needed');
     const expires = deps.now() + sessionTtlMs;
     res.cookie(SESSION_COOKIE, signSession(sessionKey, expires), {

@@ -17,11 +17,20 @@ export function unsubscribeOperations(services: ApiServices): Operation[] {
   const verified = (token: string, now: number) => {
     const verdict = verifyUnsubscribeToken(token, secret, now);
     if (verdict.kind === 'invalid') {
-      throw new HttpProblem(
-        verdict.reason === 'expired' ? 410 : 400,
-        'invalid-unsubscribe-link',
-        verdict.reason === 'expired' ? 'this unsubscribe link has expired' : 'this unsubscribe link is not valid',
-      );
+      switch (verdict.reason) {
+        case 'expired':
+          throw new HttpProblem(410, 'invalid-unsubscribe-link', 'this unsubscribe link has expired');
+        case 'category_not_unsubscribable':
+          throw new HttpProblem(
+            400,
+            'invalid-unsubscribe-link',
+            'security and account messages cannot be unsubscribed from by a link',
+          );
+        case 'malformed':
+        case 'bad_signature':
+        case 'issued_in_future':
+          throw new HttpProblem(400, 'invalid-unsubscribe-link', 'this unsubscribe link is not valid');
+      }
     }
     return verdict.claims;
   };

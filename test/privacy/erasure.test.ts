@@ -15,7 +15,7 @@ const stack = useApiStack({ worker: true });
 
 async function populatedUser(marker: string): Promise<{ userId: string; notificationId: string }> {
   const userId = uniqueId('erase');
-  const call = stack().call;
+  const call = (...args: Parameters<ReturnType<typeof stack>['call']>) => stack().call(...args);
   expect(
     (
       await call('PUT', `/v1/users/${userId}`, {

@@ -13,9 +13,13 @@ export function payloadsOf(history: temporal.api.history.v1.IHistory): FoundPayl
   const walk = (value: unknown, path: string) => {
     if (value === null || typeof value !== 'object' || value instanceof Uint8Array) return;
     const record = value as Record<string, unknown>;
-    const metadata = record.metadata as Record<string, unknown> | undefined;
-    if (metadata && typeof metadata === 'object' && metadata.encoding instanceof Uint8Array) {
-      found.push({ path, payload: value as Payload });
+    const metadata = record.metadata;
+    if (
+      metadata &&
+      typeof metadata === 'object' &&
+      (metadata as Record<string, unknown>).encoding instanceof Uint8Array
+    ) {
+      found.push({ path, payload: value });
       return;
     }
     for (const [key, child] of Object.entries(record)) walk(child, path === '' ? key : `${path}.${key}`);
