@@ -18,6 +18,8 @@ import type { TactPayloadCodec } from '../codec/payload-codec';
 import { grants } from '../db/api-keys';
 import type { Repositories } from '../db/repositories';
 import type { EpochMs } from '../domain/types';
+import type { AbuseLimits } from './abuse-limits';
+import { guardedJsonOptions } from './json-guards';
 import { HttpProblem, validationProblem } from './problem';
 
 export interface CodecJwtConfig {
@@ -41,6 +43,8 @@ export interface CodecServerDeps extends CodecServerConfig {
   keyring: MasterKeyring;
   repos: Repositories;
   now: () => EpochMs;
+  /** The API's failed-authentication lockout: key guesses against the codec server count with the API's. */
+  abuse?: AbuseLimits;
 }
 
 const SESSION_COOKIE = 'tact_codec_session';
@@ -105,6 +109,17 @@ export function createCodecServer(deps: CodecServerDeps): express.Router {
   );
 
   const authenticate = async (req: Request): Promise<void> => {
+    const address = req.ip ?? req.socket.remoteAddress ?? 'unknown';
+    await deps.abuse?.assertNotLockedOut(address);
+    try {
+      await checkCredentials(req);
+    } catch (error) {
+      if (error instanceof HttpProblem && error.status === 401) await deps.abuse?.authenticationFailed(address);
+      throw error;
+    }
+  };
+
+  const checkCredentials = async (req: Request): Promise<void> => {
     const header = req.get('authorization');
     const bearer = header === undefined ? undefined : /^Bearer +(\S+) *$/i.exec(header)?.[1];
     if (bearer !== undefined) {
@@ -137,7 +152,7 @@ export function createCodecServer(deps: CodecServerDeps): express.Router {
     }
   };
 
-  const json = express.json({ limit: 4 * 1024 * 1024, type: () => true });
+  const json = express.json({ limit: 4 * 1024 * 1024, type: () => true, ...guardedJsonOptions });
   // Authentication before the body is read: an anonymous caller never gets 4 MB parsed.
   const guard: express.RequestHandler = async (req, res, next) => {
     res.locals.route = `/codec${req.path}`;
@@ -171,9 +186,14 @@ export function createCodecServer(deps: CodecServerDeps): express.Router {
   });
   router.post('/login', express.urlencoded({ extended: false, limit: 4096 }), async (req, res) => {
     res.locals.route = '/codec/login';
+    const address = req.ip ?? req.socket.remoteAddress ?? 'unknown';
+    await deps.abuse?.assertNotLockedOut(address);
     const presented = (req.body as { key?: unknown } | undefined)?.key;
     const key = typeof presented === 'string' ? await deps.repos.apiKeys.verify(presented, deps.now()) : null;
-    if (key === null || !grants(key.scopes, 'admin')) throw unauthenticated('an admin API key is needed');
+    if (key === null || !grants(key.scopes, 'admin')) {
+      await deps.abuse?.authenticationFailed(address);
+      throw unauthenticated('an admin API key is needed');
+    }
     const expires = deps.now() + sessionTtlMs;
     res.cookie(SESSION_COOKIE, signSession(sessionKey, expires), {
       httpOnly: true,

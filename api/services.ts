@@ -1,6 +1,7 @@
 // What the handlers work with, resolved once by createApp.
 import type pg from 'pg';
 import type { Repositories } from '../db/repositories';
+import type { AbuseLimits } from './abuse-limits';
 import type { UserErasures } from './erasure-client';
 import type { Logger } from './logger';
 import type { ApiMetrics } from './metrics';
@@ -23,6 +24,7 @@ export interface ApiServices {
   unsubscribeSecret?: string;
   /** Starts erasure workflows; without it DELETE /v1/users/{id} is absent. */
   erasures?: UserErasures;
+  abuse?: AbuseLimits;
 }
 
 /** Runs a signal; an unreachable Temporal becomes the 503 problem. */

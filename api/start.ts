@@ -24,6 +24,7 @@ import { createTactWorker } from '../workers/worker';
 import { setUpCodec } from '../codec/setup';
 import { tactDataConverter } from '../codec/data-converter';
 import { createErasureActivities } from '../activities/erasure';
+import { abuseLimitsFromEnv, createAbuseLimits, createLimitedServer } from './abuse-limits';
 import { createApp } from './app';
 import { TemporalUserErasures } from './erasure-client';
 import { codecServerConfigFromEnv, createCodecServer } from './codec-server';
@@ -244,7 +245,11 @@ export async function startTact(options: StartOptions = {}): Promise<RunningTact
         metrics,
         workflowOptions,
       });
+      const abuseConfig = abuseLimitsFromEnv(env);
+      const abuse = createAbuseLimits(abuseConfig, metrics.registry);
       const { app } = createApp({
+        abuse,
+        ...(env.TACT_TRUST_PROXY?.trim() ? { trustProxy: env.TACT_TRUST_PROXY.trim() } : {}),
         repos,
         pool: database.pool,
         workflows,
@@ -260,6 +265,7 @@ export async function startTact(options: StartOptions = {}): Promise<RunningTact
                 keyring,
                 repos,
                 now: Date.now,
+                abuse,
               }),
             }
           : {}),
@@ -270,7 +276,7 @@ export async function startTact(options: StartOptions = {}): Promise<RunningTact
         retentionMs: eventIdRetentionMs,
       });
       cleanup.push(() => pruning.stop());
-      const server = http.createServer(app);
+      const server = createLimitedServer(app, abuseConfig, metrics.registry);
       const port = options.port ?? parsePort(env.PORT, 3000);
       const host = env.HOST?.trim() || '0.0.0.0';
       await new Promise<void>((resolve, reject) => {

@@ -51,8 +51,9 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await new Promise((resolve) => server?.close(resolve));
-  await new Promise((resolve) => jwksServer?.close(resolve));
+  for (const listening of [server, jwksServer]) {
+    if (listening) await new Promise((resolve) => listening.close(resolve));
+  }
 });
 
 async function sealedSignal(marker: string) {
