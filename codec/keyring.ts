@@ -56,6 +56,12 @@ export const LOCAL_KEY_FILE = 'tact-codec-keys';
  * because a key generated per process would differ between the API and worker containers.
  */
 export function loadKeyring(env: NodeJS.ProcessEnv, localDataDir?: string): KeyringSource {
+  const required = /^(1|true|yes)$/i.test(env.TACT_CODEC_REQUIRED?.trim() ?? '');
+  // TACT_CODEC=off: no encryption even on the embedded default (benchmarks compare with it; debugging).
+  if (env.TACT_CODEC?.trim().toLowerCase() === 'off') {
+    if (required) throw new CodecConfigError('TACT_CODEC=off contradicts TACT_CODEC_REQUIRED');
+    return { kind: 'none' };
+  }
   const activeId = env.TACT_CODEC_ACTIVE_KEY;
   const inline = env.TACT_CODEC_KEYS?.trim();
   const file = env.TACT_CODEC_KEYS_FILE?.trim();
@@ -73,7 +79,7 @@ export function loadKeyring(env: NodeJS.ProcessEnv, localDataDir?: string): Keyr
     }
     return { kind: 'configured', keyring: parseKeyring(text, activeId, 'TACT_CODEC_KEYS_FILE'), from: file };
   }
-  if (/^(1|true|yes)$/i.test(env.TACT_CODEC_REQUIRED?.trim() ?? '')) {
+  if (required) {
     throw new CodecConfigError(
       'TACT_CODEC_REQUIRED is set but no keys are: set TACT_CODEC_KEYS or TACT_CODEC_KEYS_FILE (`npm run codec:key -- k1` makes one)',
     );

@@ -18,7 +18,9 @@ export function setUpCodec(options: { env: NodeJS.ProcessEnv; pool: pg.Pool; loc
       codec: undefined,
       keyring: undefined,
       description:
-        'Payload encryption: OFF (no TACT_CODEC_KEYS or TACT_CODEC_KEYS_FILE): Temporal histories hold plain JSON and erasure cannot shred them',
+        options.env.TACT_CODEC?.trim().toLowerCase() === 'off'
+          ? 'Payload encryption: OFF (TACT_CODEC=off): Temporal histories hold plain JSON and erasure cannot shred them'
+          : 'Payload encryption: OFF (no TACT_CODEC_KEYS or TACT_CODEC_KEYS_FILE): Temporal histories hold plain JSON and erasure cannot shred them',
     };
   }
   const codec = new TactPayloadCodec({ keyring: source.keyring, userKeys: new UserKeyRepository(options.pool) });
