@@ -22,8 +22,8 @@ const limits: AbuseLimitsConfig = {
   authLockoutSeconds: 60,
   // fetch keeps a pool of connections to the API server: its cap is tested on a server of its own below.
   connectionsPerAddress: 0,
-  headersTimeoutMs: 1_000,
-  requestTimeoutMs: 1_500,
+  headersTimeoutMs: 2_000,
+  requestTimeoutMs: 2_500,
   keepAliveTimeoutMs: 5_000,
   metricsToken: METRICS_TOKEN,
 };
@@ -120,9 +120,10 @@ describe('failed-authentication lockout', () => {
     expect(Number(locking.headers.get('retry-after'))).toBeLessThanOrEqual(60);
 
     const lookupsBefore = keyLookups;
-    const flood = await Promise.all(
-      Array.from({ length: 50 }, () => callApi(baseUrl, 'GET', '/v1/outbox', from(attacker, { key: 'guess' }))),
-    );
+    const flood = [];
+    for (let i = 0; i < 20; i += 1) {
+      flood.push(await callApi(baseUrl, 'GET', '/v1/outbox', from(attacker, { key: `tact_guess${i}` })));
+    }
     expect(new Set(flood.map((r) => r.status))).toEqual(new Set([429]));
     // Even the right key waits out the lockout, and nothing reached the database.
     expect((await callApi(baseUrl, 'GET', '/v1/outbox', from(attacker, { key: keys.admin }))).status).toBe(429);
@@ -130,7 +131,7 @@ describe('failed-authentication lockout', () => {
 
     // Another client is not affected.
     expect((await callApi(baseUrl, 'GET', '/v1/outbox', from('198.51.100.2', { key: keys.admin }))).status).toBe(200);
-    expect(await metricsText()).toMatch(/tact_abuse_refused_total\{limiter="failed_auth"\} (5[2-9]|[6-9]\d)/);
+    expect(await metricsText()).toMatch(/tact_abuse_refused_total\{limiter="failed_auth"\} (2[2-9]|[3-9]\d)/);
   });
 });
 
@@ -154,19 +155,19 @@ describe('HTTP timeouts and connection cap', () => {
     const head =
       `POST /v1/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${keys.events}\r\n` +
       'Content-Type: application/json\r\nContent-Length: 200\r\n\r\n{"id":';
-    const trickle = Array.from({ length: 30 }, (_, i) => ({ afterMs: 300 * (i + 1), text: ' ' }));
+    const trickle = Array.from({ length: 40 }, (_, i) => ({ afterMs: 300 * (i + 1), text: ' ' }));
     const { response, closedAfterMs } = await rawExchange([{ afterMs: 0, text: head }, ...trickle]);
     expect(response).toMatch(/^HTTP\/1\.1 408/);
-    expect(closedAfterMs).toBeGreaterThanOrEqual(1_400);
-    expect(closedAfterMs).toBeLessThan(5_000);
+    expect(closedAfterMs).toBeGreaterThanOrEqual(2_400);
+    expect(closedAfterMs).toBeLessThan(8_000);
     expect(workflows.calls).toEqual([]);
   });
 
   it('cuts off headers that never end', async () => {
-    const drip = Array.from({ length: 30 }, (_, i) => ({ afterMs: 200 * (i + 1), text: `X-Slow-${i}: a\r\n` }));
+    const drip = Array.from({ length: 50 }, (_, i) => ({ afterMs: 200 * (i + 1), text: `X-Slow-${i}: a\r\n` }));
     const { response, closedAfterMs } = await rawExchange([{ afterMs: 0, text: 'GET /healthz HTTP/1.1\r\n' }, ...drip]);
     expect(response).toMatch(/^HTTP\/1\.1 408/);
-    expect(closedAfterMs).toBeLessThan(4_000);
+    expect(closedAfterMs).toBeLessThan(8_000);
   });
 
   it('refuses connections beyond the cap per address, and takes new ones once some close', async () => {
