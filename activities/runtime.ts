@@ -34,7 +34,7 @@ import {
   renderNotification,
   validateDeepLink,
   type AllowedDeepLinks,
-} from './localization';
+} from '../localization';
 import { createActivities } from './index';
 import type { TactActivities } from './types';
 import { createStoredSendHistory, createStoredUserSettings, type VersionedPreferencesReader } from './user-settings';
@@ -140,6 +140,7 @@ export async function createRuntimeActivities(options: RuntimeActivitiesOptions)
           preferences: versionedPreferences(options.pool),
         }),
         sendHistory: createStoredSendHistory(decisions),
+        now,
       }),
       channels: described,
       unsubscribe,

@@ -50,7 +50,7 @@ export interface AppDeps {
   /** Users signalled in parallel by one batch; default 16. */
   signalConcurrency?: number;
   /** The secret email unsubscribe links are signed with; without it the unsubscribe routes are absent. */
-  unsubscribeSecret?: string;
+  unsubscribeSecret?: string | undefined;
   /** The codec server for the Temporal UI (api/codec-server.ts), mounted at /codec; absent when encryption is off. */
   codecServer?: express.Router;
   /** Starts erasure workflows (api/erasure-client.ts); without it DELETE /v1/users/{id} is absent. */
@@ -86,7 +86,7 @@ export function createApp(deps: AppDeps): TactApp {
     retryAfterSeconds: deps.retryAfterSeconds ?? 5,
     signalConcurrency: deps.signalConcurrency ?? 16,
     claimStaleAfterMs: deps.claimStaleAfterMs ?? DEFAULT_CLAIM_STALE_AFTER_MS,
-    ...(deps.unsubscribeSecret === undefined ? {} : { unsubscribeSecret: deps.unsubscribeSecret }),
+    unsubscribeSecret: deps.unsubscribeSecret,
     ...(deps.erasures === undefined ? {} : { erasures: deps.erasures }),
     ...(deps.abuse === undefined ? {} : { abuse: deps.abuse }),
   };

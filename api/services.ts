@@ -21,7 +21,7 @@ export interface ApiServices {
   /** Users signalled at once by one batch request. */
   signalConcurrency: number;
   /** Enables the one-click unsubscribe endpoint (the secret the email links were signed with). */
-  unsubscribeSecret?: string;
+  unsubscribeSecret?: string | undefined;
   /** Starts erasure workflows; without it DELETE /v1/users/{id} is absent. */
   erasures?: UserErasures;
   abuse?: AbuseLimits;

@@ -23,7 +23,7 @@ import { generateKeyEntry, parseKeyring } from '../codec/keyring';
 import { TactPayloadCodec, type StoredKey, type UserKeyStore } from '../codec/payload-codec';
 import { ApiKeyRepository } from '../db/api-keys';
 import type { UserEvent } from '../domain/types';
-import { startDevServer } from '../devserver/src/server';
+import { startDevServer } from '@tact/temporal-devserver';
 import { TACT_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { createTactWorker, tactBundleOptions } from '../workers/worker';
 

@@ -16,10 +16,10 @@ export {
   UNSUBSCRIBE_TOKEN_LIFETIME_MS,
   UNSUBSCRIBE_TOKEN_MAX_SKEW_MS,
   unsubscribableByLink,
-} from './unsubscribe';
-export type { UnsubscribeClaims, UnsubscribeVerification } from './unsubscribe';
+} from '../../tokens/unsubscribe';
+export type { UnsubscribeClaims, UnsubscribeVerification } from '../../tokens/unsubscribe';
 export type { UnsubscribeConfig } from './content';
-export { endpointKey, redactedDestination } from './endpoint-identity';
+export { endpointKey, redactedDestination } from '../../tokens/endpoint-identity';
 export { DRY_RUN_PREFIX } from './providers/dry-run-outbox';
 export { ApnsProvider } from './providers/apns';
 export { FcmProvider } from './providers/fcm';

@@ -5,7 +5,7 @@ import {
   UNSUBSCRIBE_TOKEN_LIFETIME_MS,
   UNSUBSCRIBE_TOKEN_MAX_SKEW_MS,
   verifyUnsubscribeToken,
-} from '../../activities/delivery/unsubscribe';
+} from '../../tokens/unsubscribe';
 
 const SECRET = 'a-long-enough-secret-for-hmac-sha256!!';
 const NOW = 1_750_000_000_000;

@@ -1,5 +1,6 @@
 // A time-skipping Temporal test server with Tact's search attributes and a Tact worker running on it:
-// what an end-to-end test or a bench needs around the real user workflow.
+// what an end-to-end test or a bench needs around the real user workflow. Its clock starts at TEST_START_MS,
+// never at the real date.
 import type { DataConverter } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
@@ -8,6 +9,7 @@ import { TACT_SEARCH_ATTRIBUTE_KEYS } from '../../workflows/search-attributes';
 import { createTactWorker, tactBundleOptions } from '../../workers/worker';
 import { createTestEnv } from '../temporal-env';
 import { installQuietRuntime } from './quiet-runtime';
+import { TEST_START_MS } from './test-clock';
 import { stopWorkerAndServer } from './worker-lifecycle';
 
 export interface TactTestWorker {
@@ -24,7 +26,7 @@ export async function startTactTestWorker(
 ): Promise<TactTestWorker> {
   installQuietRuntime();
   const [env, workflowBundle] = await Promise.all([
-    createTestEnv({ mode: 'time-skipping', searchAttributes: TACT_SEARCH_ATTRIBUTE_KEYS }),
+    createTestEnv({ mode: 'time-skipping', searchAttributes: TACT_SEARCH_ATTRIBUTE_KEYS, startAt: TEST_START_MS }),
     bundleWorkflowCode({ ...tactBundleOptions(dataConverter), logger: new DefaultLogger('WARN') }),
   ]);
   let worker;
