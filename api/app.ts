@@ -11,7 +11,10 @@ import type { Repositories } from '../db/repositories';
 import type { EpochMs } from '../domain/types';
 import type { UserErasures } from './erasure-client';
 import { dataRightsOperations } from './handlers/data-rights';
+import { candidateOperations } from './handlers/candidates';
+import { catalogOperations } from './handlers/catalog';
 import { eventOperations } from './handlers/events';
+import { sessionOperations } from './handlers/sessions';
 import { healthOperations } from './handlers/health';
 import { notificationOperations } from './handlers/notifications';
 import { readOperations } from './handlers/reads';
@@ -24,7 +27,8 @@ import { createMetrics, type ApiMetrics } from './metrics';
 import { buildOpenApiDocument } from './openapi';
 import { expressPath, type Operation } from './operation';
 import { fieldErrors, HttpProblem, sendProblem, validationProblem, type FieldError } from './problem';
-import type { ApiServices } from './services';
+import type { ApiCatalog, ApiServices } from './services';
+import { loadCatalog, ruleSetOf, versionedConfig } from '../catalog/load';
 import type { UserWorkflows } from './workflow-gateway';
 
 export const DEFAULT_JSON_LIMIT_BYTES = 64 * 1024;
@@ -62,6 +66,14 @@ export interface AppDeps {
    * names the client address that rate limits and the failed-auth lockout count by. Unset: the socket's address.
    */
   trustProxy?: string;
+  /** The catalog and its current version; default: the default catalog, as version of activation time 0. */
+  catalog?: ApiCatalog;
+}
+
+/** The default catalog as an API without a stored version sees it (tests, tools). */
+export function defaultApiCatalog(): ApiCatalog {
+  const { catalog } = loadCatalog(undefined);
+  return { catalog, ruleSet: ruleSetOf(versionedConfig(catalog), 0) };
 }
 
 export interface TactApp {
@@ -86,6 +98,7 @@ export function createApp(deps: AppDeps): TactApp {
     retryAfterSeconds: deps.retryAfterSeconds ?? 5,
     signalConcurrency: deps.signalConcurrency ?? 16,
     claimStaleAfterMs: deps.claimStaleAfterMs ?? DEFAULT_CLAIM_STALE_AFTER_MS,
+    catalog: deps.catalog ?? defaultApiCatalog(),
     unsubscribeSecret: deps.unsubscribeSecret,
     ...(deps.erasures === undefined ? {} : { erasures: deps.erasures }),
     ...(deps.abuse === undefined ? {} : { abuse: deps.abuse }),
@@ -95,6 +108,9 @@ export function createApp(deps: AppDeps): TactApp {
     ...eventOperations(services),
     ...notificationOperations(services),
     ...userOperations(services),
+    ...candidateOperations(services),
+    ...sessionOperations(services),
+    ...catalogOperations(services),
     ...readOperations(services),
     ...unsubscribeOperations(services),
     ...dataRightsOperations(services),

@@ -3,6 +3,7 @@ import type pg from 'pg';
 import type { Repositories } from '../db/repositories';
 import type { AbuseLimits } from './abuse-limits';
 import type { UserErasures } from './erasure-client';
+import type { Catalog, RuleSet } from '../domain/catalog';
 import type { Logger } from './logger';
 import type { ApiMetrics } from './metrics';
 import { temporalUnavailable } from './problem';
@@ -25,6 +26,13 @@ export interface ApiServices {
   /** Starts erasure workflows; without it DELETE /v1/users/{id} is absent. */
   erasures?: UserErasures;
   abuse?: AbuseLimits;
+  /** The deployment's catalog and its current version: events are matched and candidates validated against it. */
+  catalog: ApiCatalog;
+}
+
+export interface ApiCatalog {
+  catalog: Catalog;
+  ruleSet: RuleSet;
 }
 
 /** Runs a signal; an unreachable Temporal becomes the 503 problem. */

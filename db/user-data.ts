@@ -14,6 +14,7 @@ export const USER_TABLES = [
   'events_accepted',
   'endpoints',
   'preferences',
+  'user_sessions',
   'user_data_keys',
   'users',
 ] as const;

@@ -1,8 +1,8 @@
 // Signed one-click unsubscribe tokens (RFC 8058) for promotional email.
 // The API serves `POST {publicBaseUrl}/v1/unsubscribe/{token}` and verifies with `verifyUnsubscribeToken`.
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { DEFAULT_POLICY } from '../domain/config';
-import { CATEGORIES, type Category, type EpochMs } from '../domain/types';
+import { DEFAULT_POLICY, type PolicyConfig } from '../domain/config';
+import type { Category, EpochMs } from '../domain/types';
 
 export interface UnsubscribeClaims {
   userId: string;
@@ -30,8 +30,8 @@ export const UNSUBSCRIBE_TOKEN_MAX_SKEW_MS = 5 * 60 * 1000;
  * Categories a mail link may unsubscribe from: not critical or transactional ones (a security alert or a receipt
  * cannot be switched off by a link, even a validly signed one).
  */
-export function unsubscribableByLink(category: Category): boolean {
-  const priorityClass = DEFAULT_POLICY.categories[category].priorityClass;
+export function unsubscribableByLink(category: Category, policy: PolicyConfig = DEFAULT_POLICY): boolean {
+  const priorityClass = policy.categories[category]?.priorityClass;
   return priorityClass === 'normal' || priorityClass === 'promotional';
 }
 const MIN_SECRET_BYTES = 32;
@@ -58,7 +58,7 @@ export function verifyUnsubscribeToken(
   token: string,
   secret: string,
   now: EpochMs,
-  unsubscribable: (category: Category) => boolean = unsubscribableByLink,
+  unsubscribable: (category: Category) => boolean = (category) => unsubscribableByLink(category),
 ): UnsubscribeVerification {
   assertSecret(secret);
   const parts = token.split('.');
@@ -79,12 +79,13 @@ export function verifyUnsubscribeToken(
     !Array.isArray(decoded) ||
     decoded.length !== 3 ||
     typeof decoded[0] !== 'string' ||
-    !(CATEGORIES as readonly unknown[]).includes(decoded[1]) ||
+    typeof decoded[1] !== 'string' ||
+    !/^[a-z][a-z0-9_]{0,63}$/.test(decoded[1]) ||
     typeof decoded[2] !== 'number'
   ) {
     return { kind: 'invalid', reason: 'malformed' };
   }
-  const claims: UnsubscribeClaims = { userId: decoded[0], category: decoded[1] as Category, issuedAt: decoded[2] };
+  const claims: UnsubscribeClaims = { userId: decoded[0], category: decoded[1], issuedAt: decoded[2] };
   if (claims.issuedAt - now > UNSUBSCRIBE_TOKEN_MAX_SKEW_MS) return { kind: 'invalid', reason: 'issued_in_future' };
   if (now - claims.issuedAt > UNSUBSCRIBE_TOKEN_LIFETIME_MS) return { kind: 'invalid', reason: 'expired' };
   if (!unsubscribable(claims.category)) return { kind: 'invalid', reason: 'category_not_unsubscribable' };
