@@ -148,6 +148,7 @@ function outbidBy(
     byId,
     scoring.now,
     config,
+    auction.planMode ?? 'per_candidate',
   );
   if (action.kind === 'send' && action.candidate.id === delivery.candidate.id) return null;
   if (action.kind === 'send') return `sends ${action.candidate.id} instead: ${action.why}`;

@@ -1,4 +1,5 @@
 // The activity interface of the user workflow, in one place: the workflow proxies it, activities/index.ts implements it.
+import type { PlanMode } from '../domain/planner';
 import type { DeepPartial, PolicyConfig } from '../domain/config';
 import type { StoredUserSettings } from '../domain/ports';
 import type { SendCheck } from '../domain/send-check';
@@ -53,6 +54,8 @@ export interface SendAuction {
   scoring: ScoreCandidatesInput;
   lastEngagementAt?: EpochMs;
   userSince: EpochMs;
+  /** How the workflow plans (absent: a workflow from before the day plan, which plans per candidate). */
+  planMode?: PlanMode;
 }
 
 export interface SendNotificationInput {

@@ -7,6 +7,7 @@ import {
   condition,
   continueAsNew,
   log,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -22,6 +23,7 @@ import {
   sendsHorizonMs,
   withOverrides,
   type PlanAction,
+  type PlanMode,
   type PolicyConfig,
 } from '../domain';
 import type { Candidate, Channel, Decision, EpochMs, Score } from '../domain/types';
@@ -109,6 +111,10 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
   setHandler(devicesChangedSignal, ({ at }) => void inbox.push({ kind: 'devicesChanged', at }));
   setHandler(stateQuery, () => stateView(state, inbox.length, lastPlan, Date.now(), config));
 
+  // Runs whose history began before the day plan keep planning per candidate (replay must take the same decisions);
+  // every run started since, continue-as-new included, plans the day. Decided once per run, at its start.
+  const planMode: PlanMode = patched(DAY_PLAN_PATCH) ? 'day' : 'per_candidate';
+
   if (input.carried === undefined) {
     // Before the first message: the API may have stored settings before this run existed (a restart, a terminated
     // workflow, events sent before any settings signal). Signals that arrive meanwhile are newer, so they follow.
@@ -127,7 +133,7 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
     prune(state, now, config);
 
     const scores = planningScores(state, now, config);
-    const { drops, action } = plan(plannerState(state), scores, now, config);
+    const { drops, action } = plan(plannerState(state), scores, now, config, planMode);
     for (const drop of drops) decide(state, drop, now);
 
     if (action.kind === 'send') {
@@ -138,7 +144,7 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
         state,
         action.candidate,
         action.channels,
-        auctionFor(state, action.candidate, scores, now, config),
+        auctionFor(state, action.candidate, scores, now, config, planMode),
         config,
         options,
       );
@@ -195,6 +201,8 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
   }
 }
 
+const DAY_PLAN_PATCH = 'day-plan';
+
 function isCritical(candidate: Candidate, config: PolicyConfig): boolean {
   return config.categories[candidate.category].priorityClass === 'critical';
 }
@@ -222,6 +230,7 @@ function auctionFor(
   scores: Readonly<Record<string, Score>>,
   now: EpochMs,
   config: PolicyConfig,
+  planMode: PlanMode,
 ): SendAuction | undefined {
   if (isCritical(candidate, config)) return undefined;
   if (!needingModelScore(state, now).some((c) => !isCritical(c, config))) return undefined;
@@ -234,6 +243,7 @@ function auctionFor(
     scoring: { userId: state.userId, candidates: [candidate, ...others], ...scoringContext(state, now) },
     ...(state.lastEngagementAt === undefined ? {} : { lastEngagementAt: state.lastEngagementAt }),
     userSince: state.userSince,
+    planMode,
   };
 }
 
