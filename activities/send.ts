@@ -41,21 +41,36 @@ export interface SendDeps {
 }
 
 /** The outcome a delivery result means for its candidate; `failedAt` dates a failure (a delivery carries its own time). */
-export function deliveryDecision(candidate: Candidate, result: DeliveryResult, failedAt: EpochMs): Decision {
+export function deliveryDecision(
+  candidate: Candidate,
+  result: DeliveryResult,
+  failedAt: EpochMs,
+  scoredBy = 'prior',
+): Decision {
+  if (result.kind !== 'delivered') {
+    return {
+      candidateId: candidate.id,
+      category: candidate.category,
+      outcome: { kind: 'suppressed', reason: result.reason, at: failedAt, detail: result.detail },
+    };
+  }
   return {
     candidateId: candidate.id,
     category: candidate.category,
-    outcome:
-      result.kind === 'delivered'
-        ? { kind: 'sent', channel: result.channel, at: result.at }
-        : { kind: 'suppressed', reason: result.reason, at: failedAt, detail: result.detail },
+    outcome: { kind: 'sent', channel: result.channel, at: result.at },
+    sent: {
+      template: candidate.template,
+      businessValue: candidate.businessValue,
+      candidateCreatedAt: candidate.createdAt,
+      scoredBy,
+    },
   };
 }
 
 export function createSendNotification(
   deps: SendDeps,
 ): (input: SendNotificationInput) => Promise<SendNotificationResult> {
-  return async ({ delivery: planned, unrecorded, auction, policy }) => {
+  return async ({ delivery: planned, unrecorded, auction, policy, scoredBy }) => {
     const context = Context.current();
     const config = withOverrides(DEFAULT_POLICY, policy ?? {});
     // A read failure rejects: Temporal retries the attempt rather than send on a snapshot that may be stale.
@@ -83,7 +98,8 @@ export function createSendNotification(
     }
     // A delivery error propagates: Temporal retries it (the ledger keeps retries from sending twice).
     const result = await deps.deliver(delivery);
-    const decision = deliveryDecision(delivery.candidate, result, deps.now());
+    const fresh = scores.find((s) => s.candidateId === delivery.candidate.id)?.scoredBy;
+    const decision = deliveryDecision(delivery.candidate, result, deps.now(), fresh ?? scoredBy ?? 'prior');
     try {
       await deps.decisions.recordDecisions(delivery.userId, [...unrecorded, decision]);
       return { kind: 'attempted', delivery: result, decision, recorded: true, scores };

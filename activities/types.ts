@@ -25,6 +25,9 @@ export interface ScoreCandidatesInput {
   recentSends: SendRecord[];
   /** Opens among the user's last 10 sends. */
   opensLast10: number;
+  /** For the trained model's lifecycle features (absent: treated as first seen now, never engaged). */
+  userSince?: EpochMs;
+  lastEngagementAt?: EpochMs;
 }
 
 export interface DeliverNotificationInput {
@@ -64,6 +67,8 @@ export interface SendNotificationInput {
   unrecorded: Decision[];
   /** Absent when the workflow's scores are already fresh model scores (or the candidate is critical). */
   auction?: SendAuction;
+  /** Who scored the candidate the workflow planned on ('prior' or 'model:<version>'), for the decision log. */
+  scoredBy?: string;
   /**
    * The workflow's policy overrides (RuntimeOptions.policy), so the send-time check and the auction are judged under
    * the workflow's rules.

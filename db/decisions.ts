@@ -79,8 +79,10 @@ export class DecisionRepository implements DecisionStore {
   async recordDecisions(userId: string, decisions: Decision[]): Promise<void> {
     if (decisions.length === 0) return;
     await this.db.query(
-      `INSERT INTO decisions (user_id, candidate_id, category, outcome, channel, reason, detail, decided_at)
-       SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::timestamptz[])
+      `INSERT INTO decisions (user_id, candidate_id, category, outcome, channel, reason, detail, decided_at,
+                              template, business_value, candidate_created_at, scored_by)
+       SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::timestamptz[],
+                                $9::text[], $10::real[], $11::timestamptz[], $12::text[])
        ON CONFLICT (user_id, candidate_id) DO NOTHING`,
       [
         userId,
@@ -91,6 +93,10 @@ export class DecisionRepository implements DecisionStore {
         decisions.map((d) => (d.outcome.kind === 'suppressed' ? d.outcome.reason : null)),
         decisions.map((d) => (d.outcome.kind === 'suppressed' ? (d.outcome.detail ?? null) : null)),
         decisions.map((d) => toDate(d.outcome.at)),
+        decisions.map((d) => d.sent?.template ?? null),
+        decisions.map((d) => d.sent?.businessValue ?? null),
+        decisions.map((d) => (d.sent === undefined ? null : toDate(d.sent.candidateCreatedAt))),
+        decisions.map((d) => d.sent?.scoredBy ?? null),
       ],
     );
   }

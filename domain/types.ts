@@ -113,6 +113,16 @@ export interface Decision {
   candidateId: string;
   category: Category;
   outcome: Outcome;
+  /** On a send: what was sent and who scored it, for the model's training (the decision log keeps it). */
+  sent?: SentContext;
+}
+
+export interface SentContext {
+  template: string;
+  businessValue: number;
+  candidateCreatedAt: EpochMs;
+  /** 'prior', or 'model:<version>'. */
+  scoredBy: string;
 }
 
 /** What the scoring activity returns per candidate. */
@@ -122,6 +132,8 @@ export interface Score {
   expectedValue: number;
   /** Predicted best send time within the next 24 h. */
   bestSendAt: EpochMs;
+  /** Who scored it: 'prior' (absent means the same), or 'model:<version>'. */
+  scoredBy?: string;
 }
 
 /** A user event sent by a backend service (POST /v1/events). `id` is client-supplied and idempotent. */

@@ -2,10 +2,10 @@
 // user's hidden truths answer each send (open or not, when, convert or not, leave or not).
 import { DEFAULT_POLICY, categoryPolicy, isBudgeted, type PolicyConfig } from '../domain/config';
 import type { Candidate, EpochMs } from '../domain/types';
-import { features } from '../activities/model/features';
+import { features, featureSpace, type FeatureSpace } from '../activities/model/features';
 import type { LogisticModel } from '../activities/model/logistic';
 import { createPolicy, type PolicyName } from './policies';
-import { isNightFor, openProbability, type SimUser, type UserStreams } from './population';
+import { SIM_TEMPLATES, isNightFor, openProbability, type SimUser, type UserStreams } from './population';
 import { rng, streamSeed } from './rng';
 import { ruleViolations, type CheckedSend } from './oracle';
 
@@ -29,12 +29,14 @@ export interface RunOptions {
   start: EpochMs;
   end: EpochMs;
   config?: PolicyConfig;
-  model?: LogisticModel | null;
+  model?: (LogisticModel & FeatureSpace) | null;
   /** From when the model (if any) scores; priors before. */
   modelFrom?: EpochMs;
   /** Collect training rows for sends before this instant. */
   trainUntil?: EpochMs;
 }
+
+export const SIM_SPACE: FeatureSpace = featureSpace(SIM_TEMPLATES);
 
 type Receipt = { at: EpochMs; kind: 'opened' | 'converted'; candidateId: string };
 
@@ -107,16 +109,19 @@ export function simulateUser(user: SimUser, streams: UserStreams, name: PolicyNa
       const state = policy.tactState;
       if (state !== null && options.trainUntil !== undefined && now < options.trainUntil) {
         outcome.rows.push({
-          x: features({
-            candidate,
-            channel: next.channel,
-            at: now,
-            timeZone: user.timeZone,
-            recentSends: state.sends,
-            engagement: state.engagement.counts,
-            userSince: state.userSince,
-            ...(state.lastEngagementAt === undefined ? {} : { lastEngagementAt: state.lastEngagementAt }),
-          }),
+          x: features(
+            {
+              candidate,
+              channel: next.channel,
+              at: now,
+              timeZone: user.timeZone,
+              recentSends: state.sends,
+              engagement: state.engagement.counts,
+              userSince: state.userSince,
+              ...(state.lastEngagementAt === undefined ? {} : { lastEngagementAt: state.lastEngagementAt }),
+            },
+            SIM_SPACE,
+          ),
           y: 0,
           at: now,
         });

@@ -25,6 +25,7 @@ import {
 } from '../workflows/user-state';
 import { modelScore } from '../activities/model/score';
 import type { LogisticModel } from '../activities/model/logistic';
+import type { FeatureSpace } from '../activities/model/features';
 
 const HOUR = 3_600_000;
 const WEEK = 7 * 24 * HOUR;
@@ -127,7 +128,7 @@ class TactPolicy implements Policy {
     timeZone: string,
     start: EpochMs,
     private readonly config: PolicyConfig,
-    private readonly model: (() => LogisticModel | null) | null,
+    private readonly model: (() => (LogisticModel & FeatureSpace) | null) | null,
   ) {
     this.tactState = initialState(userId, start);
     this.apply([{ kind: 'profile', change: { timeZone } }], start);
@@ -192,7 +193,7 @@ export function createPolicy(
   name: PolicyName,
   user: { id: string; timeZone: string },
   start: EpochMs,
-  model: (() => LogisticModel | null) | null,
+  model: (() => (LogisticModel & FeatureSpace) | null) | null,
   config: PolicyConfig = DEFAULT_POLICY,
 ): Policy {
   switch (name) {

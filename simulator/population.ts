@@ -56,6 +56,9 @@ const ARRIVALS: Record<(typeof SIM_CATEGORIES)[number], { perDay: number; value:
   marketing: { perDay: 0.4, value: [0.3, 0.9] },
   account: { perDay: 0.1, value: [0.7, 1] },
 };
+/** The templates the simulation uses (the trained model's feature space). */
+export const SIM_TEMPLATES: readonly string[] = SIM_CATEGORIES.flatMap((c) => [`${c}_a`, `${c}_b`]);
+
 /** Two templates per category; the second is hiddenly less appealing (a signal a model can learn). */
 export const TEMPLATE_APPEAL = [1.15, 0.75] as const;
 

@@ -7,8 +7,8 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { SingleBar } from 'cli-progress';
 import { evaluate } from '../activities/model/evaluation';
-import { predict, train, type LogisticModel } from '../activities/model/logistic';
-import type { RunOptions } from './engine';
+import { predict, train } from '../activities/model/logistic';
+import { SIM_SPACE, type RunOptions } from './engine';
 import type { PolicyName } from './policies';
 import { table, svg, type PolicyRow } from './report';
 import { addTotals, emptyTotals, type Totals } from './totals';
@@ -122,10 +122,13 @@ async function main(): Promise<void> {
   console.log(
     `model: ${fit.length} training rows, holdout ${holdout.length} rows: AUC ${evaluation.auc.toFixed(3)}, log-loss ${evaluation.logLoss.toFixed(3)}`,
   );
-  const model: LogisticModel = train(
-    first.rows.map((r) => r.x),
-    first.rows.map((r) => r.y),
-  );
+  const model = {
+    ...train(
+      first.rows.map((r) => r.x),
+      first.rows.map((r) => r.y),
+    ),
+    ...SIM_SPACE,
+  };
 
   const second = await inWorkers(
     users,

@@ -147,6 +147,7 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
         auctionFor(state, action.candidate, scores, now, config, planMode),
         config,
         options,
+        scores[action.candidate.id]?.scoredBy ?? 'prior',
       );
       continue;
     }
@@ -240,7 +241,13 @@ function auctionFor(
     .sort((a, b) => value(b) - value(a) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
     .slice(0, AUCTION_SIZE - 1);
   return {
-    scoring: { userId: state.userId, candidates: [candidate, ...others], ...scoringContext(state, now) },
+    scoring: {
+      userId: state.userId,
+      candidates: [candidate, ...others],
+      ...scoringContext(state, now),
+      userSince: state.userSince,
+      ...(state.lastEngagementAt === undefined ? {} : { lastEngagementAt: state.lastEngagementAt }),
+    },
     ...(state.lastEngagementAt === undefined ? {} : { lastEngagementAt: state.lastEngagementAt }),
     userSince: state.userSince,
     planMode,
@@ -261,6 +268,7 @@ async function send(
   auction: SendAuction | undefined,
   config: PolicyConfig,
   options: RuntimeOptions,
+  scoredBy: string,
 ): Promise<void> {
   const now = Date.now();
   const untilExpiry = Math.min(MAX_DELIVERY_WINDOW_MS, Math.max(MIN_DELIVERY_WINDOW_MS, candidate.expiresAt - now));
@@ -285,6 +293,7 @@ async function send(
     result = await sendNotification({
       delivery: { userId: state.userId, candidate, channels, profile: state.profile, preferences: state.preferences },
       unrecorded,
+      scoredBy,
       ...(auction === undefined ? {} : { auction }),
       ...(options.policy === undefined ? {} : { policy: options.policy }),
     });
@@ -377,7 +386,8 @@ function ranOutOfTime(err: unknown): boolean {
 
 /** Only what planning needs: a model may return more, and the workflow state is carried in history. */
 function stripExtra(score: Score): Score {
-  return { candidateId: score.candidateId, expectedValue: score.expectedValue, bestSendAt: score.bestSendAt };
+  const { candidateId, expectedValue, bestSendAt, scoredBy } = score;
+  return { candidateId, expectedValue, bestSendAt, ...(scoredBy === undefined ? {} : { scoredBy }) };
 }
 
 function failed(candidate: Candidate, at: EpochMs, detail: string): Decision {

@@ -23,13 +23,32 @@ export interface FeatureInput {
   lastEngagementAt?: EpochMs;
 }
 
-/** Templates get a hashed slot each: a fixed width whatever the catalog. */
-const TEMPLATE_BUCKETS = 16;
+/** The templates a model knows, each with a feature of its own (others share none); kept with the model. */
+export interface FeatureSpace {
+  templates: readonly string[];
+}
 
-export const FEATURE_NAMES: readonly string[] = [
-  ...CATEGORIES.map((c) => `category=${c}`),
-  ...Array.from({ length: TEMPLATE_BUCKETS }, (_, i) => `template#${i}`),
-  ...CHANNELS.map((c) => `channel=${c}`),
+/** At most this many templates get a feature: the most frequent in the training log. */
+export const MAX_TEMPLATES = 48;
+
+/** The space for a log: its most frequent templates (ties by name, so the same log gives the same space). */
+export function featureSpace(templates: Iterable<string>): FeatureSpace {
+  const counts = new Map<string, number>();
+  for (const t of templates) counts.set(t, (counts.get(t) ?? 0) + 1);
+  const ranked = [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, MAX_TEMPLATES);
+  return { templates: ranked.map(([t]) => t).sort() };
+}
+
+export function featureNames(space: FeatureSpace): string[] {
+  return [
+    ...CATEGORIES.map((c) => `category=${c}`),
+    ...space.templates.map((t) => `template=${t}`),
+    ...CHANNELS.map((c) => `channel=${c}`),
+    ...NUMERIC_FEATURES,
+  ];
+}
+
+const NUMERIC_FEATURES = [
   'open_rate_last10',
   'open_rate_category',
   'sends_seen_last10',
@@ -42,25 +61,18 @@ export const FEATURE_NAMES: readonly string[] = [
   'stage=lapsing',
   'log_candidate_age_hours',
   'business_value',
-];
-
-function templateBucket(template: string): number {
-  let h = 2166136261;
-  for (let i = 0; i < template.length; i++) h = Math.imul(h ^ template.charCodeAt(i), 16777619);
-  return (h >>> 0) % TEMPLATE_BUCKETS;
-}
+] as const;
 
 /** Opens observed by `at` (the receipt may come later in reality; the model must not peek). */
 function openedBy(send: SendRecord, at: EpochMs): boolean {
   return send.openedAt !== undefined && send.openedAt <= at;
 }
 
-export function features(input: FeatureInput): number[] {
+export function features(input: FeatureInput, space: FeatureSpace): number[] {
   const { candidate, at } = input;
   const x: number[] = [];
   for (const c of CATEGORIES) x.push(candidate.category === c ? 1 : 0);
-  const bucket = templateBucket(candidate.template);
-  for (let i = 0; i < TEMPLATE_BUCKETS; i++) x.push(i === bucket ? 1 : 0);
+  for (const t of space.templates) x.push(candidate.template === t ? 1 : 0);
   for (const c of CHANNELS) x.push(input.channel === c ? 1 : 0);
 
   const past = input.recentSends.filter((s) => s.at < at);

@@ -6,7 +6,7 @@ import { bestSendTime } from '../../domain/send-time';
 import { DAY_MS } from '../../domain/time';
 import type { Candidate, EpochMs, Score } from '../../domain/types';
 import type { ScoringContext } from '../../domain/scoring';
-import { features } from './features';
+import { features, type FeatureSpace } from './features';
 import { predict, type LogisticModel } from './logistic';
 
 export interface ModelContext extends ScoringContext {
@@ -15,7 +15,7 @@ export interface ModelContext extends ScoringContext {
 }
 
 export function modelScore(
-  model: LogisticModel,
+  model: LogisticModel & FeatureSpace,
   candidate: Candidate,
   ctx: ModelContext,
   config: PolicyConfig = DEFAULT_POLICY,
@@ -26,16 +26,19 @@ export function modelScore(
   const at = urgent ? ctx.now : bestSendTime(ctx.hourOfWeek, ctx.now, ctx.timeZone, horizon).at;
   const pOpen = predict(
     model,
-    features({
-      candidate,
-      channel: policy.channels[0] ?? 'push',
-      at,
-      timeZone: ctx.timeZone,
-      recentSends: ctx.recentSends,
-      engagement: ctx.hourOfWeek,
-      userSince: ctx.userSince,
-      ...(ctx.lastEngagementAt === undefined ? {} : { lastEngagementAt: ctx.lastEngagementAt }),
-    }),
+    features(
+      {
+        candidate,
+        channel: policy.channels[0] ?? 'push',
+        at,
+        timeZone: ctx.timeZone,
+        recentSends: ctx.recentSends,
+        engagement: ctx.hourOfWeek,
+        userSince: ctx.userSince,
+        ...(ctx.lastEngagementAt === undefined ? {} : { lastEngagementAt: ctx.lastEngagementAt }),
+      },
+      model,
+    ),
   );
   return {
     candidateId: candidate.id,
