@@ -142,7 +142,9 @@ export async function createRuntimeActivities(options: RuntimeActivitiesOptions)
           preferences: versionedPreferences(options.pool),
         }),
         sendHistory: createStoredSendHistory(decisions),
-        score: createModelScoring({ models: new OpenModelRepository(options.pool), config: policy }),
+        score: createModelScoring({ models: new OpenModelRepository(options.pool), config: policy, now }),
+        // The same clock as delivery's: a failed send is dated like a delivered one.
+        now,
       }),
       channels: described,
       unsubscribe,
