@@ -23,6 +23,7 @@ import {
   createDeliverNotification,
   DeliveryConfigError,
   describeProviders,
+  closeProviders,
   providersFromEnv,
   unsubscribeConfigFromEnv,
   type Env,
@@ -96,7 +97,6 @@ export async function createRuntimeActivities(options: RuntimeActivitiesOptions)
 
   const fromEnv = providersFromEnv(env);
   const providers: Providers = { ...fromEnv, ...options.providers };
-  const closeProviders = () => Promise.all(Object.values(fromEnv).map((p) => p.close())).then(() => undefined);
   let overrides: TemplateOverrideSnapshot | undefined;
   try {
     const unsubscribe = unsubscribeConfigFromEnv(env, providers);
@@ -151,12 +151,12 @@ export async function createRuntimeActivities(options: RuntimeActivitiesOptions)
       templateOverrides: { refresh: () => snapshot.refresh(), size: () => snapshot.size() },
       close: async () => {
         snapshot.close();
-        await closeProviders();
+        await closeProviders(fromEnv);
       },
     };
   } catch (error) {
     overrides?.close();
-    await closeProviders();
+    await closeProviders(fromEnv);
     throw error;
   }
 }

@@ -55,7 +55,7 @@ export interface SendAuction {
    * first whenever one is due.
    */
   scoring: ScoreCandidatesInput;
-  lastEngagementAt?: EpochMs;
+  lastEngagementAt?: EpochMs | undefined;
   userSince: EpochMs;
   /** How the workflow plans (absent: a workflow from before the day plan, which plans per candidate). */
   planMode?: PlanMode;

@@ -170,7 +170,7 @@ function authenticate(op: Operation, services: ApiServices, now: () => EpochMs):
         headers: challenge('invalid_token'),
       });
     }
-    if (!grants(key.scopes, op.scope as Exclude<Operation['scope'], 'public'>)) {
+    if (!grants(key.scopes, op.scope)) {
       throw new HttpProblem(403, 'forbidden', `this operation needs the ${op.scope} scope`, {
         headers: challenge('insufficient_scope'),
       });

@@ -48,7 +48,7 @@ class SchemaConverter {
 function objectShape(schema: z.ZodType | undefined): Record<string, z.ZodType> {
   if (schema === undefined) return {};
   if (!(schema instanceof z.ZodObject)) throw new Error('path and query schemas must be zod objects');
-  return schema.shape as Record<string, z.ZodType>;
+  return schema.shape;
 }
 
 const PROBLEM_REF = { $ref: '#/components/schemas/Problem' };

@@ -142,7 +142,7 @@ function jsonProblem(value: Json, depth: number): string | null {
 export const attributes = z
   .record(z.string().min(1).max(64), z.json())
   .superRefine((value, ctx) => {
-    const problem = jsonProblem(value as Json, 0);
+    const problem = jsonProblem(value, 0);
     if (problem) ctx.addIssue({ code: 'custom', message: problem });
     else if (Buffer.byteLength(JSON.stringify(value), 'utf8') > MAX_ATTRIBUTES_BYTES) {
       ctx.addIssue({ code: 'custom', message: `at most ${MAX_ATTRIBUTES_BYTES} bytes of JSON` });

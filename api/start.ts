@@ -104,8 +104,8 @@ export function parsePolicyOverrides(value: string | undefined): PolicyOverrides
       `TACT_POLICY has unknown keys: ${unknown.join(', ')} (known: ${Object.keys(DEFAULT_POLICY).join(', ')})`,
     );
   }
-  withOverrides(DEFAULT_POLICY, overrides as PolicyOverrides); // throws a RangeError naming every bad value
-  return overrides as PolicyOverrides;
+  withOverrides(DEFAULT_POLICY, overrides); // throws a RangeError naming every bad value
+  return overrides;
 }
 
 let runtimeInstalled = false;

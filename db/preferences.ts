@@ -5,7 +5,7 @@ import { UnknownUserError } from './errors';
 import { isForeignKeyViolation, toDate, type Queryable } from './sql';
 
 /** Fields to change; an absent field keeps its value, `quietHours: null` restores the default window. */
-export type PreferencesPatch = Partial<Preferences>;
+export type PreferencesPatch = { [K in keyof Preferences]?: Preferences[K] | undefined };
 
 /**
  * The preferences a write left in force, with the row's version: every write increments it in the same statement,
@@ -148,7 +148,7 @@ function fromRow(row: PreferencesRow): Preferences {
   };
 }
 
-function withoutUndefined(patch: PreferencesPatch): PreferencesPatch {
+function withoutUndefined(patch: PreferencesPatch): Partial<Preferences> {
   return Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined));
 }
 

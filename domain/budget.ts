@@ -10,7 +10,7 @@ import type { EpochMs, SendRecord, UserProfile } from './types';
 export interface BudgetState {
   profile: UserProfile;
   sends: SendRecord[];
-  lastEngagementAt?: EpochMs;
+  lastEngagementAt?: EpochMs | undefined;
   userSince: EpochMs;
 }
 

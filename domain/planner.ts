@@ -67,7 +67,7 @@ export interface PlannerState {
   /** Sent notifications of every class (the rules count what applies to them), oldest first; prune with pruneSends. */
   sends: SendRecord[];
   /** Last app open or notification open. */
-  lastEngagementAt?: EpochMs;
+  lastEngagementAt?: EpochMs | undefined;
   /** First seen (new users are not dormant). */
   userSince: EpochMs;
   /**

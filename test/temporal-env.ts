@@ -26,6 +26,12 @@ export interface TestEnvOptions {
   mode?: TestEnvMode;
   /** Custom search attributes to register, e.g. `[defineSearchAttributeKey('NextSendTime', 'DATETIME')]`. */
   searchAttributes?: SearchAttributeKey<SearchAttributeType>[];
+  /**
+   * Time-skipping only: the instant (epoch ms) the server's clock is moved to before the environment is returned,
+   * so a test does not depend on the real date (test/support/test-clock.ts has the shared one). It must lie ahead
+   * of the real clock, since time skipping only moves forward.
+   */
+  startAt?: number;
 }
 
 /** Path of the bundled server executable (usable as `server.executable = { type: 'existing-path', path }`). */
@@ -40,6 +46,30 @@ export function selectedTestServer(): TestServerChoice {
 let temporalUnavailable: string | undefined;
 
 export async function createTestEnv(opts: TestEnvOptions = {}): Promise<TestWorkflowEnvironment> {
+  const env = await createServerEnv(opts);
+  if (opts.startAt !== undefined) {
+    try {
+      await moveClockTo(env, opts.startAt);
+    } catch (err) {
+      await env.teardown();
+      throw err;
+    }
+  }
+  return env;
+}
+
+async function moveClockTo(env: TestWorkflowEnvironment, startAt: number): Promise<void> {
+  if (!env.supportsTimeSkipping) throw new Error('createTestEnv: startAt needs the time-skipping mode');
+  const now = await env.currentTimeMs();
+  if (startAt < now) {
+    throw new Error(
+      `createTestEnv: startAt ${new Date(startAt).toISOString()} is before the server's clock (${new Date(now).toISOString()}); time skipping only moves forward`,
+    );
+  }
+  await env.sleep(startAt - now);
+}
+
+async function createServerEnv(opts: TestEnvOptions): Promise<TestWorkflowEnvironment> {
   const mode = opts.mode ?? 'time-skipping';
   const choice = selectedTestServer();
   if (choice === 'bundled' || (choice === 'auto' && temporalUnavailable !== undefined))
@@ -57,8 +87,7 @@ export async function createTestEnv(opts: TestEnvOptions = {}): Promise<TestWork
 }
 
 async function createTemporal(mode: TestEnvMode, opts: TestEnvOptions): Promise<TestWorkflowEnvironment> {
-  if (mode === 'local')
-    return TestWorkflowEnvironment.createLocal({ server: { searchAttributes: opts.searchAttributes } });
+  if (mode === 'local') return TestWorkflowEnvironment.createLocal({ server: withSearchAttributes({}, opts) });
   const env = await TestWorkflowEnvironment.createTimeSkipping();
   if (opts.searchAttributes?.length) {
     try {
@@ -97,7 +126,7 @@ async function createBundled(mode: TestEnvMode, opts: TestEnvOptions): Promise<T
 function startBundled(mode: TestEnvMode, opts: TestEnvOptions): Promise<TestWorkflowEnvironment> {
   const executable = { type: 'existing-path' as const, path: BUNDLED_SERVER_PATH };
   if (mode === 'local')
-    return TestWorkflowEnvironment.createLocal({ server: { executable, searchAttributes: opts.searchAttributes } });
+    return TestWorkflowEnvironment.createLocal({ server: withSearchAttributes({ executable }, opts) });
   const extraArgs = (opts.searchAttributes ?? []).flatMap((k) => [
     '--search-attribute',
     `${k.name}=${TypedSearchAttributes.toMetadataType(k.type)}`,
@@ -117,4 +146,9 @@ const INDEXED_VALUE_TYPES: Record<SearchAttributeType, number> = {
 
 function indexedValueType(t: SearchAttributeType): number {
   return INDEXED_VALUE_TYPES[t];
+}
+
+/** The SDK's server options take search attributes only when there are some. */
+function withSearchAttributes<T extends object>(server: T, opts: TestEnvOptions) {
+  return opts.searchAttributes === undefined ? server : { ...server, searchAttributes: opts.searchAttributes };
 }

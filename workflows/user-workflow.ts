@@ -248,7 +248,7 @@ function auctionFor(
       userSince: state.userSince,
       ...(state.lastEngagementAt === undefined ? {} : { lastEngagementAt: state.lastEngagementAt }),
     },
-    ...(state.lastEngagementAt === undefined ? {} : { lastEngagementAt: state.lastEngagementAt }),
+    lastEngagementAt: state.lastEngagementAt,
     userSince: state.userSince,
     planMode,
   };

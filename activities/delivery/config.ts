@@ -191,3 +191,9 @@ export function unsubscribeConfigFromEnv(env: Env, providers: Providers): Unsubs
   }
   return { publicBaseUrl, secret: randomBytes(32).toString('base64url') };
 }
+
+/** Closes every configured provider (their connections and timers). */
+export async function closeProviders(providers: Providers): Promise<void> {
+  const { apns, fcm, email, sms } = providers;
+  await Promise.all([apns, fcm, email, sms].flatMap((provider) => (provider ? [provider.close()] : [])));
+}

@@ -1,7 +1,13 @@
 // Real delivery: FCM, APNs, SMTP email, Twilio-shaped SMS, and a dry-run outbox for unconfigured channels.
 export { createDeliverNotification, DELIVERY_RETRYABLE, DEFAULT_IN_FLIGHT_WINDOW_MS } from './deliver';
 export type { DeliveryDeps, DeliveryLog } from './deliver';
-export { providersFromEnv, describeProviders, unsubscribeConfigFromEnv, DeliveryConfigError } from './config';
+export {
+  closeProviders,
+  providersFromEnv,
+  describeProviders,
+  unsubscribeConfigFromEnv,
+  DeliveryConfigError,
+} from './config';
 export type { Env } from './config';
 export {
   signUnsubscribeToken,

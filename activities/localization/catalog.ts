@@ -156,13 +156,11 @@ export function catalogFromTree(tree: TemplateTree, options: TemplateCatalogOpti
 
 /** Field-by-field layering of an override over a repository document. */
 function layer(base: TemplateDocument, top: TemplateDocument): TemplateDocument {
-  return {
-    ...base,
-    ...top,
-    email: base.email || top.email ? { ...base.email, ...top.email } : undefined,
-    variables: base.variables || top.variables ? { ...base.variables, ...top.variables } : undefined,
-    limits: base.limits || top.limits ? { ...base.limits, ...top.limits } : undefined,
-  };
+  const layered: TemplateDocument = { ...base, ...top };
+  if (base.email || top.email) layered.email = { ...base.email, ...top.email };
+  if (base.variables || top.variables) layered.variables = { ...base.variables, ...top.variables };
+  if (base.limits || top.limits) layered.limits = { ...base.limits, ...top.limits };
+  return layered;
 }
 
 /** Loads and validates a template tree; throws TemplateCatalogError listing every problem. */

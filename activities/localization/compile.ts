@@ -67,6 +67,7 @@ export function compileMessage(
   let usesDateTime = false;
   const walk = (elements: MessageFormatElement[]): void => {
     for (const element of elements) {
+      // eslint-disable-next-line @typescript-eslint/no-unsafe-enum-comparison -- LITERAL mirrors the parser's TYPE.literal (see above)
       if (element.type === LITERAL) {
         if (/[{}]/.test(element.value)) literalBraces.push(element.value.trim());
         continue;

@@ -126,7 +126,7 @@ const MAX_FORMATTERS_PER_MESSAGE = 500;
 
 function formatterFor(message: CompiledMessage, locale: string, timeZone: string): IntlMessageFormat {
   let byKey = formatters.get(message);
-  if (byKey === undefined) formatters.set(message, (byKey = new Map()));
+  if (byKey === undefined) formatters.set(message, (byKey = new Map<string, IntlMessageFormat>()));
   const key = `${locale}|${timeZone}`;
   let formatter = byKey.get(key);
   if (formatter === undefined) {

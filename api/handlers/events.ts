@@ -168,10 +168,7 @@ export function eventOperations(services: ApiServices): Operation[] {
  * Signals the events, users in parallel (bounded) and each user's events in order. After a user's
  * first failure its later events are not sent (they would overtake it). Returns the unsent keys.
  */
-async function signalInOrder(
-  services: ApiServices,
-  events: UserEvent[],
-): Promise<{ keys: EventKey[]; error?: unknown }> {
+async function signalInOrder(services: ApiServices, events: UserEvent[]): Promise<{ keys: EventKey[]; error?: Error }> {
   const byUser = new Map<string, UserEvent[]>();
   for (const event of events) {
     const list = byUser.get(event.userId);
@@ -180,7 +177,7 @@ async function signalInOrder(
   }
   const queues = [...byUser.values()];
   const unsent: EventKey[] = [];
-  let firstError: unknown;
+  let firstError: Error | undefined;
   let next = 0;
   const lane = async (): Promise<void> => {
     while (next < queues.length) {
@@ -194,7 +191,7 @@ async function signalInOrder(
         try {
           await services.workflows.sendEvent(queue[index]!);
         } catch (error) {
-          firstError ??= error;
+          firstError ??= error instanceof Error ? error : new Error(String(error));
           for (const event of queue.slice(index)) unsent.push({ userId: event.userId, eventId: event.id });
           break;
         }

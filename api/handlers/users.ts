@@ -194,7 +194,7 @@ interface ContactSpec<B extends z.ZodType> {
   channel: ContactChannel;
   noun: string;
   body: B;
-  endpoint(input: z.output<B>): Endpoint;
+  endpoint: (input: z.output<B>) => Endpoint;
 }
 
 /** PUT and DELETE of a user's one email address or one phone number. */

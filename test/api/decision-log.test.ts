@@ -172,7 +172,7 @@ describe('the merged decision log', () => {
             sources(() => all),
             userId,
             limit,
-            outcome as DecisionFilter | undefined,
+            outcome,
           );
           const wanted = all.filter((d) =>
             outcome === undefined

@@ -74,7 +74,8 @@ describe('APNs provider on the wire', () => {
 
   it('uses priority 10 for urgent notifications and no mutable-content without rich media', async () => {
     const endpoint = ios(2);
-    await provider.send(endpoint, pushMessage({ urgency: 'high', collapseKey: undefined, replaceTag: 'cand-0002' }));
+    const { collapseKey: _, ...uncollapsed } = pushMessage({ urgency: 'high', replaceTag: 'cand-0002' });
+    await provider.send(endpoint, uncollapsed);
     const [request] = apns.requestsFor(endpoint.token);
     expect(request!.headers['apns-priority']).toBe('10');
     expect(request!.headers['apns-collapse-id']).toBe('cand-0002');

@@ -8,6 +8,7 @@ import {
   DeliveryConfigError,
   describeProviders,
   FcmProvider,
+  closeProviders,
   providersFromEnv,
   SmtpEmailProvider,
   TwilioSmsProvider,
@@ -61,7 +62,7 @@ describe('providersFromEnv', () => {
     expect(providers.email).toBeInstanceOf(SmtpEmailProvider);
     expect(providers.sms).toBeInstanceOf(TwilioSmsProvider);
     expect(describeProviders(providers)).toEqual({ apns: 'live', fcm: 'live', email: 'live', sms: 'live' });
-    await Promise.all(Object.values(providers).map((p) => p.close()));
+    await closeProviders(providers);
   });
 
   it('accepts an inline service account', async () => {

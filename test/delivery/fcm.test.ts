@@ -82,7 +82,8 @@ describe('FCM provider on the wire', () => {
 
   it('omits the collapse key for non-collapsible categories but keeps the replace tag', async () => {
     const endpoint = android();
-    await provider.send(endpoint, pushMessage({ collapseKey: undefined, replaceTag: 'cand-0001' }));
+    const { collapseKey: _, ...uncollapsed } = pushMessage({ replaceTag: 'cand-0001' });
+    await provider.send(endpoint, uncollapsed);
     const [send] = fcm.sendsFor(endpoint.token);
     expect(send!.message.android).toEqual({ priority: 'normal', ttl: '7200s', notification: { tag: 'cand-0001' } });
   });

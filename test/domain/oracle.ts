@@ -10,7 +10,7 @@ export interface OracleUser {
   timeZone: string;
   preferences: Preferences;
   userSince: EpochMs;
-  lastEngagementAt?: EpochMs;
+  lastEngagementAt?: EpochMs | undefined;
   /** Every send so far, never pruned. */
   history: SendRecord[];
 }

@@ -21,7 +21,7 @@ export interface Scenario {
   preferences: Preferences;
   start: EpochMs;
   userSince: EpochMs;
-  lastEngagementAt?: EpochMs;
+  lastEngagementAt?: EpochMs | undefined;
   /** Sends before the simulation starts (already counted by the rules). */
   priorSends: SendRecord[];
   /** Sorted by time. */
@@ -63,7 +63,7 @@ export function simulate(
     // The population's send-time pattern: candidates held past their score's best time are re-timed with it.
     engagement: new Array<number>(168).fill(0),
     dedupeKeys: {},
-    ...(scenario.lastEngagementAt === undefined ? {} : { lastEngagementAt: scenario.lastEngagementAt }),
+    lastEngagementAt: scenario.lastEngagementAt,
   };
   const history: SendRecord[] = [...scenario.priorSends];
   const scores: Record<string, Score> = {};

@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 /** Polls `probe` until it returns a value other than undefined, or fails with `what` after `timeoutMs`. */
 export async function waitFor<T>(
   what: string,
@@ -17,7 +18,7 @@ export async function waitFor<T>(
       const reason =
         lastError === undefined
           ? ''
-          : ` (last error: ${lastError instanceof Error ? lastError.message : String(lastError)})`;
+          : ` (last error: ${lastError instanceof Error ? lastError.message : inspect(lastError)})`;
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${reason}`);
     }
     await new Promise((resolve) => setTimeout(resolve, intervalMs));

@@ -89,6 +89,13 @@ describe('Temporal actions of the user workflow', () => {
       businessValue: 0.9,
       source: 'journey',
     });
+    // The prior plans now or at the start of a later hour, depending on the population's send-time shape for this
+    // weekday: follow its plan on the same clock instead of assuming one.
+    const planned = await h.waitForState(userId, (s) => s.nextPlannedSend !== null, 'the plan on priors');
+    const priorAt = planned.nextPlannedSend!.at;
+    expect(planned.queue[0]!.score).toMatchObject({ source: 'prior' });
+    expect(priorAt).toBeLessThan(three);
+    await h.sleepUntil(priorAt);
     const waiting = await h.waitForState(userId, (s) => s.nextPlannedSend?.at === three, 'the plan on model scores');
     expect(waiting.queue[0]!.score).toMatchObject({ source: 'model', bestSendAt: three });
     expect(h.deliveries.filter((d) => d.input.userId === userId)).toEqual([]);

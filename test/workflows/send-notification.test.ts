@@ -50,7 +50,7 @@ function inActivity(
   i: SendNotificationInput,
   attempt = 1,
 ): Promise<SendNotificationResult> {
-  return new MockActivityEnvironment({ attempt }).run(send, i) as Promise<SendNotificationResult>;
+  return new MockActivityEnvironment({ attempt }).run(send, i);
 }
 
 /** The activity over these dependencies; nothing stored (sends keep the workflow's snapshot) unless given. */

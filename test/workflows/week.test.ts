@@ -100,7 +100,7 @@ describe('a week in the life of a user', () => {
           timeZone: TZ,
           preferences: delivery.input.preferences,
           userSince,
-          ...(lastOpen === undefined ? {} : { lastEngagementAt: lastOpen }),
+          lastEngagementAt: lastOpen,
           history,
         },
         candidate,

@@ -1,7 +1,7 @@
 // Android and web push through the FCM HTTP v1 API with firebase-admin.
 import type { Agent } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import { cert, deleteApp, initializeApp, type App, type AppOptions, type ServiceAccount } from 'firebase-admin/app';
+import { cert, deleteApp, initializeApp, type App, type AppOptions } from 'firebase-admin/app';
 import { getMessaging, type Message } from 'firebase-admin/messaging';
 import type { PushEndpoint, PushMessage, PushProvider, ProviderResult } from '../types';
 
@@ -147,7 +147,7 @@ export class FcmProvider implements PushProvider {
   constructor(config: FcmConfig) {
     const options: AppOptions =
       config.serviceAccount.kind === 'json'
-        ? { credential: cert(config.serviceAccount.json as ServiceAccount) }
+        ? { credential: cert(config.serviceAccount.json) }
         : 'httpAgent' in config && config.httpAgent !== undefined
           ? { credential: cert(config.serviceAccount.path, config.httpAgent), httpAgent: config.httpAgent }
           : { credential: cert(config.serviceAccount.path) };

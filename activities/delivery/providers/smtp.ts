@@ -1,5 +1,6 @@
 // Email over SMTP with nodemailer: a plain-text and an HTML part, RFC 8058 one-click unsubscribe headers.
 import nodemailer, { type Transporter } from 'nodemailer';
+import type SMTPTransport from 'nodemailer/lib/smtp-transport';
 import type { EmailEndpoint, EmailMessage, EmailProvider, ProviderResult } from '../types';
 import { deterministicUuid, endpointKey } from '../endpoint-identity';
 
@@ -59,10 +60,10 @@ function domainOf(from: string): string {
 
 export class SmtpEmailProvider implements EmailProvider {
   readonly name = 'smtp';
-  private readonly transport: Transporter;
+  private readonly transport: Transporter<SMTPTransport.SentMessageInfo>;
 
   constructor(private readonly config: SmtpConfig) {
-    this.transport = nodemailer.createTransport({
+    const options: SMTPTransport.Options = {
       host: config.host,
       port: config.port,
       secure: config.secure,
@@ -72,7 +73,8 @@ export class SmtpEmailProvider implements EmailProvider {
       connectionTimeout: 10_000,
       greetingTimeout: 10_000,
       socketTimeout: 20_000,
-    });
+    };
+    this.transport = nodemailer.createTransport(options);
   }
 
   async send(endpoint: EmailEndpoint, message: EmailMessage): Promise<ProviderResult> {

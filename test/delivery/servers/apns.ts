@@ -7,7 +7,7 @@ import {
   type IncomingHttpHeaders,
   type ServerHttp2Session,
 } from 'node:http2';
-import { generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { testTls } from './tls';
 import { verifyJwt } from './jwt';
@@ -80,7 +80,7 @@ export async function startFakeApns(options: { keyId?: string; teamId?: string }
         return answer({ status: 404, reason: 'BadPath' }, apnsId);
       }
       const auth = String(headers.authorization ?? '');
-      const jwt = auth.startsWith('bearer ') ? verifyJwt(auth.slice(7), publicKey as KeyObject, 'ES256') : null;
+      const jwt = auth.startsWith('bearer ') ? verifyJwt(auth.slice(7), publicKey, 'ES256') : null;
       if (!jwt || jwt.header.kid !== keyId || jwt.claims.iss !== teamId) {
         return answer({ status: 403, reason: 'InvalidProviderToken' }, apnsId);
       }

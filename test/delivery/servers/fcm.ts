@@ -9,7 +9,7 @@ import { Agent as HttpsAgent, createServer, type AgentOptions, type Server } fro
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { connect, type ConnectionOptions } from 'node:tls';
 import type { Duplex } from 'node:stream';
-import { generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -195,7 +195,7 @@ export async function startFakeFcm(options: { projectId?: string } = {}): Promis
       const host = String(req.headers.host ?? '').replace(/:\d+$/, '');
       if (host === 'oauth2.googleapis.com' && req.method === 'POST' && req.url === '/token') {
         const form = new URLSearchParams(body);
-        const jwt = verifyJwt(form.get('assertion') ?? '', publicKey as KeyObject, 'RS256');
+        const jwt = verifyJwt(form.get('assertion') ?? '', publicKey, 'RS256');
         if (
           form.get('grant_type') !== 'urn:ietf:params:oauth:grant-type:jwt-bearer' ||
           !jwt ||

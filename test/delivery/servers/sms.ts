@@ -72,7 +72,7 @@ export async function startFakeSms(): Promise<FakeSms> {
       }
       const form = Object.fromEntries(new URLSearchParams(Buffer.concat(chunks).toString('utf8')));
       const reply = scripts.get(form.To ?? '')?.shift();
-      requests.push({ accountSid: match[1]!, headers: req.headers, form, reply: reply ?? 'created' });
+      requests.push({ accountSid: match[1], headers: req.headers, form, reply: reply ?? 'created' });
       if (reply) return send(reply.status, reply.body);
       return send(201, { sid: `SM${randomBytes(16).toString('hex')}`, status: 'queued', to: form.To, body: form.Body });
     });

@@ -1,4 +1,4 @@
-// One time-skipping Temporal environment, one workflow bundle and one Tact worker per test file,
+// One time-skipping Temporal environment (its clock starting at TEST_START_MS, never the real date), one workflow bundle and one Tact worker per test file,
 // through the real SDK and the project's single env helper (test/temporal-env.ts).
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll } from 'vitest';
@@ -24,6 +24,7 @@ import { installQuietRuntime } from '../../support/quiet-runtime';
 import type { RuntimeOptions } from '../../../workflows/user-state';
 import { createTactWorker, WORKFLOWS_PATH } from '../../../workers/worker';
 import { createTestEnv } from '../../temporal-env';
+import { TEST_START_MS } from '../../support/test-clock';
 import { stopWorkerAndServer } from '../../support/worker-lifecycle';
 
 export interface DeliveryCall {
@@ -207,7 +208,7 @@ export function defineHarness(options: { workflowOptions?: RuntimeOptions } = {}
 
   beforeAll(async () => {
     const [createdEnv, createdBundle] = await Promise.all([
-      createTestEnv({ mode: 'time-skipping', searchAttributes: TACT_SEARCH_ATTRIBUTE_KEYS }),
+      createTestEnv({ mode: 'time-skipping', searchAttributes: TACT_SEARCH_ATTRIBUTE_KEYS, startAt: TEST_START_MS }),
       bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') }),
     ]);
     env = createdEnv;
