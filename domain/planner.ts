@@ -16,12 +16,15 @@
 //     stays pending (preferences may still change) and is dropped `expired` when it expires.
 //  5. normal/promotional candidates scoring below the floor are held (kept until they expire → `low_score`).
 //     Critical and transactional candidates are never held.
-//  6. its send time is the earliest allowed time, moved to the predicted best send time when that is later and
-//     still allowed before expiry; urgent classes (critical, transactional) skip send-time optimization.
+//  6. urgent classes (critical, transactional) go at their earliest allowed time. Normal and promotional ones are
+//     placed together by the day plan (domain/day-plan.ts): the value-maximizing assignment of candidates to the
+//     next 24 h's slots under the daily allowances, cooldown, category caps, quiet hours and each one's window;
+//     only its first send matters now (PlanMode `per_candidate` instead times each at its own best time, for
+//     workflows whose histories were made that way).
 // Then the auction: critical candidates are independent of every budget, so the earliest one due goes first;
 // otherwise the winner is the highest class (transactional before normal/promotional), then the highest expected
-// value, then the earliest time. The plan sends it if its time is now, else waits until the earlier of its time
-// and the next critical candidate's time. While nothing is sendable but candidates wait to expire, it waits for
+// value, then the earliest time (with the day plan there is one normal/promotional option, its first send). The
+// plan sends it if its time is now, else waits until the earlier of its time and the next critical candidate's time. While nothing is sendable but candidates wait to expire, it waits for
 // the first expiry so every candidate gets its outcome without polling.
 import { DEFAULT_POLICY, WEEK_MS, categoryPolicy, isBudgeted, isUrgent } from './config';
 import type { PolicyConfig } from './config';
