@@ -36,7 +36,7 @@ import {
   renderNotification,
   validateDeepLink,
   type AllowedDeepLinks,
-} from './localization';
+} from '../localization';
 import { createActivities } from './index';
 import type { TactActivities } from './types';
 import { createStoredSendHistory, createStoredUserSettings, type VersionedPreferencesReader } from './user-settings';
@@ -143,7 +143,6 @@ export async function createRuntimeActivities(options: RuntimeActivitiesOptions)
         }),
         sendHistory: createStoredSendHistory(decisions),
         score: createModelScoring({ models: new OpenModelRepository(options.pool), config: policy, now }),
-        // The same clock as delivery's: a failed send is dated like a delivered one.
         now,
       }),
       channels: described,

@@ -66,14 +66,14 @@ export interface SendNotificationInput {
   /** Outcomes decided earlier and not yet in the decision log: written in the same call as this send's own. */
   unrecorded: Decision[];
   /** Absent when the workflow's scores are already fresh model scores (or the candidate is critical). */
-  auction?: SendAuction;
+  auction?: SendAuction | undefined;
   /** Who scored the candidate the workflow planned on ('prior' or 'model:<version>'), for the decision log. */
-  scoredBy?: string;
+  scoredBy?: string | undefined;
   /**
    * The workflow's policy overrides (RuntimeOptions.policy), so the send-time check and the auction are judged under
    * the workflow's rules.
    */
-  policy?: DeepPartial<PolicyConfig>;
+  policy?: DeepPartial<PolicyConfig> | undefined;
 }
 
 export type SendNotificationResult =

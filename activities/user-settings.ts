@@ -93,7 +93,7 @@ export function createStoredUserSettings(repos: SettingsRepositories): UserSetti
 export class InMemoryUserSettings implements UserSettingsSource {
   private readonly stored = new Map<
     string,
-    { profile: UserProfile; preferences: Preferences; preferencesVersion?: number }
+    { profile: UserProfile; preferences: Preferences; preferencesVersion?: number | undefined }
   >();
 
   /**
@@ -109,7 +109,7 @@ export class InMemoryUserSettings implements UserSettingsSource {
     this.stored.set(userId, {
       profile: { ...profile },
       preferences: structuredClone(preferences),
-      ...(preferencesVersion === undefined ? {} : { preferencesVersion }),
+      preferencesVersion,
     });
   }
 

@@ -46,7 +46,7 @@ export interface AppDeps {
   /** Users signalled in parallel by one batch; default 16. */
   signalConcurrency?: number;
   /** The secret email unsubscribe links are signed with; without it the unsubscribe routes are absent. */
-  unsubscribeSecret?: string;
+  unsubscribeSecret?: string | undefined;
 }
 
 export interface TactApp {
@@ -71,7 +71,7 @@ export function createApp(deps: AppDeps): TactApp {
     retryAfterSeconds: deps.retryAfterSeconds ?? 5,
     signalConcurrency: deps.signalConcurrency ?? 16,
     claimStaleAfterMs: deps.claimStaleAfterMs ?? DEFAULT_CLAIM_STALE_AFTER_MS,
-    ...(deps.unsubscribeSecret === undefined ? {} : { unsubscribeSecret: deps.unsubscribeSecret }),
+    unsubscribeSecret: deps.unsubscribeSecret,
   };
   const operations = [
     ...healthOperations(services),

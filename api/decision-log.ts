@@ -48,8 +48,8 @@ export interface DecisionLogSources {
 
 export interface DecisionLogQuery {
   limit: number;
-  cursor?: string;
-  outcome?: DecisionFilter;
+  cursor?: string | undefined;
+  outcome?: DecisionFilter | undefined;
 }
 
 /** A place in the merged order. */
@@ -76,7 +76,7 @@ export async function readDecisionLog(
   const stored = await sources.decisions.listBefore(userId, {
     limit: query.limit,
     before: after === null ? null : storedBound(after),
-    ...(query.outcome === undefined ? {} : { outcome: query.outcome }),
+    outcome: query.outcome,
   });
   const items: Item[] = stored.entries.map(({ decision, position }) => ({
     decision,

@@ -19,7 +19,7 @@ export interface ApiServices {
   /** Users signalled at once by one batch request. */
   signalConcurrency: number;
   /** Enables the one-click unsubscribe endpoint (the secret the email links were signed with). */
-  unsubscribeSecret?: string;
+  unsubscribeSecret?: string | undefined;
 }
 
 /** Runs a signal; an unreachable Temporal becomes the 503 problem. */

@@ -1,8 +1,10 @@
-// `npm start`: one command for Tact on embedded defaults, or one role of a production deployment.
+// `npm start` (api/main.ts): one command for Tact on embedded defaults, or one role of a production deployment;
+// composes the API here and the worker from workers/start.ts.
 //   TACT_ROLE=all (default) | api | worker
 //   DATABASE_URL         a real PostgreSQL; default: embedded PGlite in TACT_DATA_DIR (./data/pglite)
 //   TEMPORAL_ADDRESS     a real Temporal; default (role all): a dev server, see TACT_TEMPORAL
 //   TACT_TEMPORAL        auto (default) | temporal | bundled: which dev server when TEMPORAL_ADDRESS is unset
+//   TACT_TEMPORAL_DB     the bundled dev server's SQLite file (default ./data/temporal.db; ":memory:" keeps nothing)
 //   PORT / HOST          the API's listen address (default 3000 on 0.0.0.0)
 //   TACT_DECISION_LOG_DELAY_MS  how long suppressions may wait before the decision log gets them (workflow default)
 //   TACT_POLICY          JSON overrides of the policy defaults (domain/config.ts), for workflows this API starts and
@@ -11,16 +13,14 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
-import { createRuntimeActivities, type RuntimeActivities, type RuntimeActivitiesOptions } from '../activities/runtime';
+import type { RuntimeActivities, RuntimeActivitiesOptions } from '../activities/runtime';
 import { DEFAULT_POLICY, withOverrides } from '../domain/config';
-import type { PolicyOverrides } from '../workflows/user-state';
 import { ensureAdminKey } from '../db/api-keys';
 import { migrate } from '../db/migrate';
 import { DEFAULT_DATA_DIR, openDatabase, type Database } from '../db/pool';
 import { createRepositories } from '../db/repositories';
-import { loadWorkerConfig } from '../workers/config';
-import { createTactWorker } from '../workers/worker';
+import { loadWorkerConfig, parsePolicyOverrides } from '../workers/config';
+import { startWorker } from '../workers/start';
 import { createApp } from './app';
 import { createLogger, type Logger } from './logger';
 import { createMetrics } from './metrics';
@@ -30,6 +30,9 @@ import { TemporalUserWorkflows } from './workflow-gateway';
 
 export type Role = 'all' | 'api' | 'worker';
 
+/** Where the bundled Temporal server keeps its workflows, so a restart of `npm start` loses none. */
+export const DEFAULT_TEMPORAL_DB = './data/temporal.db';
+
 export interface StartOptions {
   env?: NodeJS.ProcessEnv;
   /** Overrides TACT_DATA_DIR (tests use a temporary directory). */
@@ -38,6 +41,8 @@ export interface StartOptions {
   port?: number;
   /** Port of the bundled Temporal server; default 7233 (a free one if taken). */
   temporalPort?: number;
+  /** Overrides TACT_TEMPORAL_DB: the bundled Temporal server's database file. */
+  temporalDbFilename?: string;
   /** Human-readable startup lines; default stdout. */
   print?: (line: string) => void;
   logger?: Logger;
@@ -81,46 +86,6 @@ function parseDelay(value: string | undefined): number | undefined {
   return delay;
 }
 
-/**
- * TACT_POLICY: JSON overrides of the policy defaults (domain/config.ts DEFAULT_POLICY), e.g.
- * `{"dailyCap":2,"cooldownMs":7200000,"categories":{"marketing":{"weeklyCap":1}}}`. Validated here so a typo stops
- * start-up instead of being ignored. Applied to workflows this API starts; running workflows keep the options they
- * started with (carried across continue-as-new).
- */
-export function parsePolicyOverrides(value: string | undefined): PolicyOverrides | undefined {
-  if (value === undefined || value.trim() === '') return undefined;
-  let overrides: unknown;
-  try {
-    overrides = JSON.parse(value);
-  } catch (err) {
-    throw new Error(`TACT_POLICY must be a JSON object: ${(err as Error).message}`, { cause: err });
-  }
-  if (overrides === null || typeof overrides !== 'object' || Array.isArray(overrides)) {
-    throw new Error('TACT_POLICY must be a JSON object of policy overrides');
-  }
-  const unknown = Object.keys(overrides).filter((key) => !(key in DEFAULT_POLICY));
-  if (unknown.length > 0) {
-    throw new Error(
-      `TACT_POLICY has unknown keys: ${unknown.join(', ')} (known: ${Object.keys(DEFAULT_POLICY).join(', ')})`,
-    );
-  }
-  withOverrides(DEFAULT_POLICY, overrides); // throws a RangeError naming every bad value
-  return overrides;
-}
-
-let runtimeInstalled = false;
-
-function installRuntime(): void {
-  if (runtimeInstalled) return;
-  runtimeInstalled = true;
-  try {
-    // Shutdown is ours (SIGINT/SIGTERM stop the API, then the worker, then the database).
-    Runtime.install({ shutdownSignals: [], logger: new DefaultLogger('WARN') });
-  } catch {
-    // A runtime already exists in this process (tests); keep it.
-  }
-}
-
 export async function startTact(options: StartOptions = {}): Promise<RunningTact> {
   const env = options.env ?? process.env;
   const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`));
@@ -156,8 +121,10 @@ export async function startTact(options: StartOptions = {}): Promise<RunningTact
     if (env.TEMPORAL_ADDRESS?.trim()) {
       print(`Temporal: ${temporalAddress} (TEMPORAL_ADDRESS), namespace ${workerConfig.namespace}`);
     } else if (role === 'all') {
+      const dbFilename = options.temporalDbFilename ?? (env.TACT_TEMPORAL_DB?.trim() || DEFAULT_TEMPORAL_DB);
       const devTemporal: DevTemporal = await startDevTemporal(parseTemporalChoice(env.TACT_TEMPORAL), {
         ...(options.temporalPort !== undefined ? { port: options.temporalPort } : {}),
+        ...(dbFilename !== ':memory:' ? { dbFilename } : {}),
       });
       cleanup.push(() => devTemporal.stop());
       temporalAddress = devTemporal.address;
@@ -170,34 +137,19 @@ export async function startTact(options: StartOptions = {}): Promise<RunningTact
     let workerStopped: Promise<unknown> = new Promise(() => undefined);
     let unsubscribeSecret = env.TACT_UNSUBSCRIBE_SECRET || undefined;
     if (role !== 'api') {
-      installRuntime();
       const workerLogger = logger.child({ component: 'worker' });
-      const nativeConnection = await NativeConnection.connect({ address: temporalAddress });
-      cleanup.push(() => nativeConnection.close());
-      const wiring = await (options.createActivities ?? createRuntimeActivities)({
-        pool: database.pool,
+      const worker = await startWorker({
         env,
+        pool: database.pool,
+        config: { ...workerConfig, address: temporalAddress },
         ...(policyOverrides === undefined ? {} : { policy: withOverrides(DEFAULT_POLICY, policyOverrides) }),
         log: (level, event, fields) => workerLogger[level]({ ...fields, event }, event),
+        print,
+        ...(options.createActivities ? { createActivities: options.createActivities } : {}),
       });
-      cleanup.push(() => wiring.close());
-      unsubscribeSecret = wiring.unsubscribe.secret;
-      const worker: Worker = await createTactWorker({
-        connection: nativeConnection,
-        activities: wiring.activities,
-        config: { ...workerConfig, address: temporalAddress },
-      });
-      const running = worker.run();
-      workerStopped = running;
-      cleanup.push(async () => {
-        if (worker.getState() === 'RUNNING') worker.shutdown();
-        await running.catch(() => undefined);
-      });
-      const channels = Object.entries(wiring.channels).map(([channel, mode]) => `${channel} ${mode}`);
-      print(`Worker: task queue ${workerConfig.taskQueue}; delivery: ${channels.join(', ')}`);
-      if (Object.values(wiring.channels).includes('dry-run')) {
-        print('         dry-run channels send nothing: their messages go to the outbox (GET /v1/outbox)');
-      }
+      cleanup.push(() => worker.stop());
+      unsubscribeSecret = worker.unsubscribeSecret;
+      workerStopped = worker.stopped;
     }
 
     let apiUrl: string | undefined;
@@ -208,8 +160,8 @@ export async function startTact(options: StartOptions = {}): Promise<RunningTact
       const metrics = createMetrics({ processMetrics: true });
       const decisionLogDelayMs = parseDelay(env.TACT_DECISION_LOG_DELAY_MS);
       const workflowOptions = {
-        ...(decisionLogDelayMs === undefined ? {} : { decisionLogDelayMs }),
-        ...(policyOverrides === undefined ? {} : { policy: policyOverrides }),
+        decisionLogDelayMs,
+        policy: policyOverrides,
       };
       const workflows = new TemporalUserWorkflows({
         client: new Client({ connection, namespace: workerConfig.namespace }),
@@ -275,37 +227,5 @@ function closeServer(server: http.Server): Promise<void> {
       resolve();
     });
     server.closeIdleConnections();
-  });
-}
-
-async function main(): Promise<void> {
-  const tact = await startTact();
-  let stopping = false;
-  const stop = (code: number) => {
-    if (stopping) {
-      process.stderr.write('tact: stopping now\n');
-      process.exit(1);
-    }
-    stopping = true;
-    process.stdout.write('Tact stopping…\n');
-    void tact.stop().finally(() => process.exit(code));
-  };
-  process.on('SIGINT', () => stop(0));
-  process.on('SIGTERM', () => stop(0));
-  void tact.workerStopped.then(
-    () => {
-      if (!stopping) stop(0);
-    },
-    (error: unknown) => {
-      process.stderr.write(`tact: the worker failed: ${error instanceof Error ? error.message : String(error)}\n`);
-      stop(1);
-    },
-  );
-}
-
-if (require.main === module) {
-  main().catch((error: unknown) => {
-    process.stderr.write(`tact: cannot start: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(1);
   });
 }

@@ -8,7 +8,6 @@
  * Two profiles (see PROFILES); `BENCH_PROFILES=local` runs one.
  */
 import { randomUUID } from 'node:crypto';
-import { tsToMs } from '@temporalio/common/lib/time';
 import type { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createActivities, createDryRunDeliver, InMemoryDecisionStore, serverClock } from '../activities';
@@ -252,8 +251,18 @@ async function measure(
   if (process.env.BENCH_TRACE === '1') trace(await allRuns(env.client, plans[0]!.userId), plans[0]!.tz);
 }
 
+/** A protobuf Timestamp or Duration in ms (seconds arrive as a Long or a number, depending on the decoder). */
+function protoMs(
+  t: { seconds?: { toString(): string } | number | null; nanos?: number | null } | null | undefined,
+): number {
+  const seconds = t?.seconds;
+  return (
+    (seconds === undefined || seconds === null ? 0 : Number(String(seconds)) * 1000) + Math.floor((t?.nanos ?? 0) / 1e6)
+  );
+}
+
 function inDay(e: HistoryEvent, start: EpochMs, stop: EpochMs, first: boolean): boolean {
-  const at = tsToMs(e.eventTime);
+  const at = protoMs(e.eventTime);
   return (first || at >= start) && at < stop;
 }
 
@@ -275,13 +284,13 @@ async function allRuns(client: import('@temporalio/client').Client, userId: stri
 function trace(events: HistoryEvent[], tz: string): void {
   const activityTypes = new Map<string, string>();
   for (const e of events) {
-    const at = formatLocal(tsToMs(e.eventTime), tz);
+    const at = formatLocal(protoMs(e.eventTime), tz);
     const a = e.activityTaskScheduledEventAttributes;
     if (a) activityTypes.set(String(e.eventId), a.activityType?.name ?? '?');
     const line = e.workflowExecutionSignaledEventAttributes
       ? `signal ${e.workflowExecutionSignaledEventAttributes.signalName}`
       : e.timerStartedEventAttributes
-        ? `timer ${e.timerStartedEventAttributes.timerId} +${Math.round(tsToMs(e.timerStartedEventAttributes.startToFireTimeout) / 60_000)} min: ${summaryOf(e)}`
+        ? `timer ${e.timerStartedEventAttributes.timerId} +${Math.round(protoMs(e.timerStartedEventAttributes.startToFireTimeout) / 60_000)} min: ${summaryOf(e)}`
         : e.timerFiredEventAttributes
           ? `  (timer ${e.timerFiredEventAttributes.timerId} fired)`
           : e.timerCanceledEventAttributes

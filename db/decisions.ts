@@ -104,13 +104,13 @@ export class DecisionRepository implements DecisionStore {
   /** A user's decisions, newest first, optionally only one outcome or reason; sends with their receipts. */
   async list(
     userId: string,
-    options: { limit?: number; cursor?: string; outcome?: DecisionFilter } = {},
+    options: { limit?: number; cursor?: string | undefined; outcome?: DecisionFilter | undefined } = {},
   ): Promise<DecisionPage> {
     const limit = options.limit ?? DEFAULT_PAGE_SIZE;
     const { entries, more } = await this.listBefore(userId, {
       limit,
       before: options.cursor === undefined ? null : decodeLogCursor(options.cursor),
-      ...(options.outcome === undefined ? {} : { outcome: options.outcome }),
+      outcome: options.outcome,
     });
     const last = entries.at(-1);
     return {
@@ -125,7 +125,7 @@ export class DecisionRepository implements DecisionStore {
    */
   async listBefore(
     userId: string,
-    options: { limit: number; before: LogPosition | null; outcome?: DecisionFilter },
+    options: { limit: number; before: LogPosition | null; outcome?: DecisionFilter | undefined },
   ): Promise<{ entries: PositionedDecision[]; more: boolean }> {
     const { limit, before } = options;
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {

@@ -1,4 +1,8 @@
 // Worker configuration from the environment, validated with clear errors.
+import { DEFAULT_POLICY, withOverrides } from '../domain/config';
+
+/** Partial policy: what TACT_POLICY may override. */
+export type PolicyOverrides = Parameters<typeof withOverrides>[1];
 
 export interface WorkerConfig {
   /** host:port of the Temporal frontend. */
@@ -68,4 +72,31 @@ export function loadWorkerConfig(env: Record<string, string | undefined> = proce
     ),
     shutdownGraceTimeMs: int('TACT_SHUTDOWN_GRACE_MS', DEFAULT_WORKER_CONFIG.shutdownGraceTimeMs, 0),
   };
+}
+
+/**
+ * TACT_POLICY: JSON overrides of the policy defaults (domain/config.ts DEFAULT_POLICY), e.g.
+ * `{"dailyCap":2,"cooldownMs":7200000,"categories":{"marketing":{"weeklyCap":1}}}`. Validated here so a typo stops
+ * start-up instead of being ignored. Applied to workflows this API starts; running workflows keep the options they
+ * started with (carried across continue-as-new).
+ */
+export function parsePolicyOverrides(value: string | undefined): PolicyOverrides | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  let overrides: unknown;
+  try {
+    overrides = JSON.parse(value);
+  } catch (err) {
+    throw new Error(`TACT_POLICY must be a JSON object: ${(err as Error).message}`, { cause: err });
+  }
+  if (overrides === null || typeof overrides !== 'object' || Array.isArray(overrides)) {
+    throw new Error('TACT_POLICY must be a JSON object of policy overrides');
+  }
+  const unknown = Object.keys(overrides).filter((key) => !(key in DEFAULT_POLICY));
+  if (unknown.length > 0) {
+    throw new Error(
+      `TACT_POLICY has unknown keys: ${unknown.join(', ')} (known: ${Object.keys(DEFAULT_POLICY).join(', ')})`,
+    );
+  }
+  withOverrides(DEFAULT_POLICY, overrides); // throws a RangeError naming every bad value
+  return overrides;
 }

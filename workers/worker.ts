@@ -1,18 +1,22 @@
-// The Tact worker: runs the user workflows and their activities on one task queue. Its process entry point is
-// `npm start` with TACT_ROLE=worker (api/start.ts), which wires the production activities (activities/runtime.ts).
-import path from 'node:path';
+// The Tact worker: runs the user workflows and their activities on one task queue. Composed with the production
+// activities in workers/start.ts; its process entry point is workers/main.ts.
+import { existsSync } from 'node:fs';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { TactActivities } from '../activities/types';
 import { DEFAULT_WORKER_CONFIG, type WorkerConfig } from './config';
 
-/** The module the workflow bundler starts from (workflows/index.ts). */
-export const WORKFLOWS_PATH = path.resolve(__dirname, '..', 'workflows');
+import { PREBUILT_BUNDLE_PATH, WORKFLOWS_PATH } from './bundle';
+
+export { WORKFLOWS_PATH };
 
 export interface CreateTactWorkerOptions {
   connection: NativeConnection;
   activities: TactActivities;
   config?: Partial<WorkerConfig>;
-  /** A prebuilt bundle (tests bundle once and start many workers); bundled from WORKFLOWS_PATH when absent. */
+  /**
+   * A prebuilt bundle (tests bundle once and start many workers). When absent: the build's bundle next to the
+   * compiled worker (PREBUILT_BUNDLE_PATH) if there is one, else bundled from WORKFLOWS_PATH at start.
+   */
   workflowBundle?: { code: string };
 }
 
@@ -23,7 +27,11 @@ export async function createTactWorker(options: CreateTactWorkerOptions): Promis
     namespace: config.namespace,
     taskQueue: config.taskQueue,
     activities: { ...options.activities },
-    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    ...(options.workflowBundle
+      ? { workflowBundle: options.workflowBundle }
+      : existsSync(PREBUILT_BUNDLE_PATH)
+        ? { workflowBundle: { codePath: PREBUILT_BUNDLE_PATH } }
+        : { workflowsPath: WORKFLOWS_PATH }),
     maxCachedWorkflows: config.maxCachedWorkflows,
     maxConcurrentWorkflowTaskExecutions: config.maxConcurrentWorkflowTaskExecutions,
     maxConcurrentActivityTaskExecutions: config.maxConcurrentActivityTaskExecutions,

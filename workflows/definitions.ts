@@ -12,7 +12,8 @@ import type {
   UserEvent,
   UserProfile,
 } from '../domain/types';
-import type { CarriedState, PreferencesChange, RuntimeOptions } from './user-state';
+import type { AnyCarriedState } from './carried-state';
+import type { PreferencesChange, RuntimeOptions } from './user-state';
 
 export const USER_WORKFLOW_TYPE = 'userWorkflow';
 
@@ -25,8 +26,8 @@ export interface UserWorkflowInput {
   userId: string;
   /** Per-deployment knobs (policy overrides, trigger rules, history caps); carried across continue-as-new. */
   options?: RuntimeOptions;
-  /** Set only by continue-as-new. */
-  carried?: CarriedState;
+  /** Set only by continue-as-new; versioned (see carried-state.ts). */
+  carried?: AnyCarriedState;
 }
 
 /** A user event (POST /v1/events); turned into candidates by the trigger rules. */

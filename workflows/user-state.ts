@@ -41,7 +41,7 @@ import type { UserStats } from './definitions';
 export type PolicyOverrides = Parameters<typeof withOverrides>[1];
 
 export interface RuntimeOptions {
-  policy?: PolicyOverrides;
+  policy?: PolicyOverrides | undefined;
   /** Trigger rules; the domain's DEFAULT_TRIGGERS when absent. */
   triggers?: TriggerRule[];
   /** Continue-as-new once the run's history has this many events (default 2,000). */
@@ -49,7 +49,7 @@ export interface RuntimeOptions {
   /** Continue-as-new once the run's history is this large in bytes (default 2 MB). */
   maxHistoryBytes?: number;
   /** How long a suppression may wait in the workflow before it must be in the decision log (default 24 h). */
-  decisionLogDelayMs?: number;
+  decisionLogDelayMs?: number | undefined;
 }
 
 /**
@@ -101,12 +101,6 @@ export interface UserState {
   /** When the oldest of `unrecorded` was decided; absent when it is empty. */
   unrecordedSince?: EpochMs;
   stats: UserStats;
-}
-
-/** Everything a new run needs after continue-as-new. */
-export interface CarriedState {
-  state: UserState;
-  inbox: InboxMessage[];
 }
 
 const HOURS_PER_WEEK = 168;

@@ -28,6 +28,7 @@ import {
 } from '../domain';
 import type { Candidate, Channel, Decision, EpochMs, Score } from '../domain/types';
 import type { LoadedUserSettings, SendAuction, SendNotificationResult, TactActivities } from '../activities/types';
+import { carry, migrate } from './carried-state';
 import { DEFAULT_DECISION_LOG_DELAY_MS, MAX_DECISIONS_PER_CALL, mustRecordBeforeSleep } from './decision-log';
 import {
   appOpenedSignal,
@@ -94,8 +95,9 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
   const maxBytes = options.maxHistoryBytes ?? DEFAULT_MAX_HISTORY_BYTES;
   const decisionLogDelay = options.decisionLogDelayMs ?? DEFAULT_DECISION_LOG_DELAY_MS;
 
-  const state: UserState = input.carried?.state ?? initialState(input.userId, Date.now());
-  const inbox: InboxMessage[] = [...(input.carried?.inbox ?? [])];
+  const carried = input.carried === undefined ? undefined : migrate(input.carried);
+  const state: UserState = carried?.state ?? initialState(input.userId, Date.now());
+  const inbox: InboxMessage[] = [...(carried?.inbox ?? [])];
   const timer = new WakeTimer();
   let lastPlan: PlanSummary = { next: null, why: 'starting' };
   let published: Partial<OpsAttributes> = readOpsAttributes(workflowInfo().typedSearchAttributes);
@@ -115,7 +117,7 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
   // every run started since, continue-as-new included, plans the day. Decided once per run, at its start.
   const planMode: PlanMode = patched(DAY_PLAN_PATCH) ? 'day' : 'per_candidate';
 
-  if (input.carried === undefined) {
+  if (carried === undefined) {
     // Before the first message: the API may have stored settings before this run existed (a restart, a terminated
     // workflow, events sent before any settings signal). Signals that arrive meanwhile are newer, so they follow.
     lastPlan = { next: null, why: 'loading stored settings' };
@@ -182,7 +184,7 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
     return await continueAsNew<typeof userWorkflow>({
       userId: state.userId,
       options,
-      carried: { state, inbox: inbox.splice(0) },
+      carried: carry(state, inbox.splice(0)),
     });
   }
 
@@ -293,9 +295,9 @@ async function send(
     result = await sendNotification({
       delivery: { userId: state.userId, candidate, channels, profile: state.profile, preferences: state.preferences },
       unrecorded,
+      auction,
+      policy: options.policy,
       scoredBy,
-      ...(auction === undefined ? {} : { auction }),
-      ...(options.policy === undefined ? {} : { policy: options.policy }),
     });
   } catch (err) {
     if (cutByQuietHours && ranOutOfTime(err) && candidate.expiresAt > Date.now()) {

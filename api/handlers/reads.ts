@@ -4,7 +4,7 @@ import type { z } from 'zod';
 import { DEFAULT_PAGE_SIZE, type DecisionFilter } from '../../db/decisions';
 import { InvalidCursorError } from '../../db/errors';
 import { NOTIFICATION_EVENT_TYPES, type Decision } from '../../domain/types';
-import { getDefaultCatalog } from '../../activities/localization';
+import { getDefaultCatalog } from '../../localization';
 import type { UserStateView } from '../../workflows/definitions';
 import { readDecisionLog, type DecisionLogEntry, type DecisionLogPage } from '../decision-log';
 import { operation, type Operation } from '../operation';
@@ -34,9 +34,7 @@ export function decisionBody(decision: Decision): z.output<typeof decisionRespon
     candidateId: decision.candidateId,
     category: decision.category,
     outcome: outcome.kind,
-    ...(outcome.kind === 'sent'
-      ? { channel: outcome.channel }
-      : { reason: outcome.reason, ...(outcome.detail === undefined ? {} : { detail: outcome.detail }) }),
+    ...(outcome.kind === 'sent' ? { channel: outcome.channel } : { reason: outcome.reason, detail: outcome.detail }),
     at: iso(outcome.at),
   };
 }
@@ -170,8 +168,8 @@ export function readOperations(services: ApiServices): Operation[] {
         try {
           page = await readDecisionLog(decisionLog, params.id, {
             limit: query.limit ?? DEFAULT_PAGE_SIZE,
-            ...(query.cursor === undefined ? {} : { cursor: query.cursor }),
-            ...(outcome === undefined ? {} : { outcome }),
+            cursor: query.cursor,
+            outcome,
           });
         } catch (error) {
           if (error instanceof InvalidCursorError) {
@@ -187,7 +185,7 @@ export function readOperations(services: ApiServices): Operation[] {
         }
         const body: z.output<typeof decisionsPage> = {
           decisions: page.entries.map(loggedDecisionBody),
-          ...(page.nextCursor === undefined ? {} : { nextCursor: page.nextCursor }),
+          nextCursor: page.nextCursor,
           liveDecisions: page.liveDecisions,
         };
         return { status: 200, body };
@@ -205,7 +203,7 @@ export function readOperations(services: ApiServices): Operation[] {
       async handle({ query }) {
         const entries = await repos.outbox.list({
           limit: query.limit ?? 100,
-          ...(query.userId === undefined ? {} : { userId: query.userId }),
+          userId: query.userId,
         });
         return {
           status: 200,
@@ -220,8 +218,8 @@ export function readOperations(services: ApiServices): Operation[] {
               destination: entry.destination,
               title: entry.title,
               body: entry.body,
-              ...(entry.subject === undefined ? {} : { subject: entry.subject }),
-              ...(entry.data === undefined ? {} : { data: entry.data }),
+              subject: entry.subject,
+              data: entry.data,
               createdAt: iso(entry.createdAt),
             })),
           },

@@ -1,6 +1,6 @@
 // Profiles, preferences and devices: stored first, then signalled so the user's workflow re-plans at once.
 import type { z } from 'zod';
-import { redactedDestination } from '../../activities/delivery/endpoint-identity';
+import { redactedDestination } from '../../tokens/endpoint-identity';
 import type { ContactChannel } from '../../db/devices';
 import { UnknownUserError } from '../../db/errors';
 import type { Endpoint } from '../../domain/ports';

@@ -12,7 +12,9 @@ const USAGE = `usage:
 scopes: ${API_KEY_SCOPES.join(', ')}`;
 
 export type DatabaseCommand =
-  { kind: 'create'; scopes: ApiKeyScope[]; name?: string } | { kind: 'list' } | { kind: 'revoke'; id: string };
+  | { kind: 'create'; scopes: ApiKeyScope[]; name?: string | undefined }
+  | { kind: 'list' }
+  | { kind: 'revoke'; id: string };
 export type KeysCommand = DatabaseCommand | { kind: 'help' };
 
 export interface CliOutput {
@@ -35,7 +37,7 @@ export function parseKeysCommand(args: string[]): KeysCommand {
       }
       try {
         const scopes = parseScopes(values.scopes);
-        return { kind: 'create', scopes, ...(values.name === undefined ? {} : { name: values.name }) };
+        return { kind: 'create', scopes, name: values.name };
       } catch (error) {
         throw new UsageError((error as Error).message);
       }

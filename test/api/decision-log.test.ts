@@ -68,8 +68,8 @@ async function allPages(
   for (let pages = 0; pages < 200; pages++) {
     const page = await readDecisionLog(src, userId, {
       limit,
-      ...(cursor === undefined ? {} : { cursor }),
-      ...(outcome === undefined ? {} : { outcome }),
+      cursor,
+      outcome,
     });
     expect(page.entries.length).toBeLessThanOrEqual(limit);
     seen.push(...page.entries);

@@ -1,6 +1,6 @@
 // TACT_POLICY: deployment overrides of the policy defaults, validated at start-up.
 import { describe, expect, it } from 'vitest';
-import { parsePolicyOverrides } from '../../api/start';
+import { parsePolicyOverrides } from '../../workers/config';
 
 describe('TACT_POLICY', () => {
   it('is optional', () => {

@@ -82,7 +82,7 @@ export interface ApiStack {
 export interface CallOptions {
   key?: string | null;
   json?: unknown;
-  rawBody?: string | Buffer;
+  rawBody?: string | Buffer | undefined;
   headers?: Record<string, string>;
 }
 

@@ -71,7 +71,7 @@ describe('decision log', () => {
     let cursor: string | undefined;
     let pages = 0;
     do {
-      const page = await repo.list('dl-page', { limit: 5, ...(cursor === undefined ? {} : { cursor }) });
+      const page = await repo.list('dl-page', { limit: 5, cursor });
       seen.push(...page.decisions.map((d) => d.candidateId));
       cursor = page.nextCursor;
       pages += 1;
@@ -93,7 +93,7 @@ describe('decision log', () => {
     const seen: string[] = [];
     let cursor: string | undefined;
     do {
-      const page = await repo.list('dl-same', { limit: 40, ...(cursor === undefined ? {} : { cursor }) });
+      const page = await repo.list('dl-same', { limit: 40, cursor });
       seen.push(...page.decisions.map((d) => d.candidateId));
       cursor = page.nextCursor;
     } while (cursor !== undefined);

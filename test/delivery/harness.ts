@@ -6,7 +6,7 @@ import { FcmProvider } from '../../activities/delivery/providers/fcm';
 import { SmtpEmailProvider } from '../../activities/delivery/providers/smtp';
 import { TwilioSmsProvider } from '../../activities/delivery/providers/twilio-sms';
 import type { FitPushPayload, Providers, Render, RenderResult } from '../../activities/delivery/types';
-import { validateDeepLink } from '../../activities/localization/deep-link';
+import { validateDeepLink } from '../../localization/deep-link';
 import { startFakeApns, type FakeApns } from './servers/apns';
 import { startFakeFcm, type FakeFcm } from './servers/fcm';
 import { startFakeSmtp, type FakeSmtp } from './servers/smtp';

@@ -20,6 +20,7 @@ import { openTestDatabase, type TestDatabase } from '../db/test-database';
 import { startFakeApns, type FakeApns } from '../delivery/servers/apns';
 import { startFakeFcm, type FakeFcm } from '../delivery/servers/fcm';
 import { startTactTestWorker, type TactTestWorker } from '../support/tact-test-env';
+import { activityClock } from '../support/test-clock';
 import { APNS_TOPIC, apnsEnv, captureLog, iosToken } from '../runtime/support';
 
 const TASK_QUEUE = 'tact-e2e';
@@ -78,6 +79,7 @@ describe('delivery end to end', () => {
       env: apnsConfig.env,
       providers: { fcm: fcmProvider },
       log: captureLog().log,
+      now: activityClock,
     });
 
     tact = await startTactTestWorker(

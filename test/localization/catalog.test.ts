@@ -6,7 +6,7 @@ import {
   TemplateCatalogError,
   textDirection,
   type TemplateDocument,
-} from '../../activities/localization';
+} from '../../localization';
 import { GENERIC_EN, input, writeTree } from './helpers';
 
 describe('locale chain and direction', () => {

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Candidate, Category, Channel } from '../../domain/types';
-import type { RenderInput } from '../../activities/localization';
+import type { RenderInput } from '../../localization';
 
 export function candidate(
   template: string,

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fitPushPayload, PayloadTooLargeError } from '../../activities/localization';
-import { graphemes } from '../../activities/localization/graphemes';
-import { jsonStringCost } from '../../activities/localization/payload';
+import { fitPushPayload, PayloadTooLargeError } from '../../localization';
+import { graphemes } from '../../localization/graphemes';
+import { jsonStringCost } from '../../localization/payload';
 import { FSI, PDI } from './helpers';
 
 const bytes = (value: unknown) => Buffer.byteLength(JSON.stringify(value), 'utf8');

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { createTemplateCatalog, renderNotification, type RenderResult } from '../../activities/localization';
+import { createTemplateCatalog, renderNotification, type RenderResult } from '../../localization';
 import { FSI, GENERIC_EN, input, PDI, writeTree } from './helpers';
 
 type Ok = Extract<RenderResult, { kind: 'ok' }>;

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { getDefaultCatalog, renderNotification, type RenderResult } from '../../activities/localization';
+import { getDefaultCatalog, renderNotification, type RenderResult } from '../../localization';
 import { CHANNELS } from '../../domain/types';
 import { input, PLACEHOLDER_RESIDUE } from './helpers';
 

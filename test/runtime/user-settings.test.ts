@@ -14,6 +14,7 @@ import { defaultPreferences, nextLocalTime } from '../../domain';
 import { userWorkflowId } from '../../workflows/definitions';
 import { useTestDatabase } from '../db/test-database';
 import { startTactTestWorker, type TactTestWorker } from '../support/tact-test-env';
+import { activityClock } from '../support/test-clock';
 import { userEvent } from '../workflows/support/events';
 
 const NOW = Date.UTC(2025, 5, 2, 12, 0, 0);
@@ -30,6 +31,7 @@ describe('loadUserSettings on PostgreSQL', () => {
       pool: db().pool,
       env: { TACT_TEMPLATE_REFRESH_MS: '0' },
       log: () => undefined,
+      now: activityClock,
     });
     users = new UserRepository(db().pool);
     preferences = new PreferencesRepository(db().pool);
@@ -116,6 +118,7 @@ describe('a user workflow started by events on the production activities', () =>
       pool: db().pool,
       env: { TACT_TEMPLATE_REFRESH_MS: '0' },
       log: () => undefined,
+      now: activityClock,
     });
     tact = await startTactTestWorker(runtime.activities, taskQueue);
     env = tact.env;

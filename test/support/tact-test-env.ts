@@ -1,5 +1,6 @@
 // A time-skipping Temporal test server with Tact's search attributes and a Tact worker running on it:
-// what an end-to-end test or a bench needs around the real user workflow.
+// what an end-to-end test or a bench needs around the real user workflow. Its clock starts at TEST_START_MS,
+// never at the real date.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import type { TactActivities } from '../../activities/types';
@@ -7,6 +8,7 @@ import { TACT_SEARCH_ATTRIBUTE_KEYS } from '../../workflows/search-attributes';
 import { createTactWorker, WORKFLOWS_PATH } from '../../workers/worker';
 import { createTestEnv } from '../temporal-env';
 import { installQuietRuntime } from './quiet-runtime';
+import { TEST_START_MS } from './test-clock';
 import { stopWorkerAndServer } from './worker-lifecycle';
 
 export interface TactTestWorker {
@@ -18,7 +20,7 @@ export interface TactTestWorker {
 export async function startTactTestWorker(activities: TactActivities, taskQueue: string): Promise<TactTestWorker> {
   installQuietRuntime();
   const [env, workflowBundle] = await Promise.all([
-    createTestEnv({ mode: 'time-skipping', searchAttributes: TACT_SEARCH_ATTRIBUTE_KEYS }),
+    createTestEnv({ mode: 'time-skipping', searchAttributes: TACT_SEARCH_ATTRIBUTE_KEYS, startAt: TEST_START_MS }),
     bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') }),
   ]);
   let worker;

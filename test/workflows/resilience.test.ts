@@ -65,7 +65,8 @@ describe('a send re-checked at the real send time', () => {
     // The first send's attempts end at 22:00 (10 minutes after it was scheduled), not an hour later; then the
     // candidate waits for 07:00 (one more send), rather than being sent again and again before 22:00.
     expect(sends).toHaveLength(2);
-    expect(Number(sends[0]!.scheduleToCloseTimeout?.seconds)).toBeGreaterThanOrEqual(599);
+    // (The workflow task that schedules it runs a few real seconds after 21:50 on a loaded machine.)
+    expect(Number(sends[0]!.scheduleToCloseTimeout?.seconds)).toBeGreaterThanOrEqual(590);
     expect(Number(sends[0]!.scheduleToCloseTimeout?.seconds)).toBeLessThanOrEqual(600);
     saveHistoryFixtures('retry-until-quiet-hours', runs);
   });

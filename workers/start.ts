@@ -1,0 +1,88 @@
+// The worker's composition root: the Temporal runtime (with its Prometheus endpoint), the connection, the
+// production activities and the worker on Tact's task queue. `workers/main.ts` runs it as its own process;
+// `npm start` (api/start.ts) runs it beside the API when TACT_ROLE is all or worker.
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { createRuntimeActivities, type RuntimeActivities, type RuntimeActivitiesOptions } from '../activities/runtime';
+import type { PolicyConfig } from '../domain/config';
+import type { WorkerConfig } from './config';
+import { createTactWorker } from './worker';
+
+export interface StartWorkerOptions {
+  env: NodeJS.ProcessEnv;
+  pool: RuntimeActivitiesOptions['pool'];
+  config: WorkerConfig;
+  policy?: PolicyConfig;
+  /** Structured log of the worker's activities. */
+  log: NonNullable<RuntimeActivitiesOptions['log']>;
+  print: (line: string) => void;
+  /** Builds the worker's activities; default createRuntimeActivities (tests observe the options it is given). */
+  createActivities?: (options: RuntimeActivitiesOptions) => Promise<RuntimeActivities>;
+}
+
+export interface RunningWorker {
+  /** The secret unsubscribe links are signed with (the API verifies them with the same one). */
+  unsubscribeSecret: string;
+  /** Resolves or rejects when the worker stops by itself (it failed): the process should then stop. */
+  stopped: Promise<unknown>;
+  /** Lets running activities finish (up to config.shutdownGraceTimeMs), then closes the connection. */
+  stop(): Promise<void>;
+}
+
+let runtimeInstalled = false;
+
+/**
+ * Installs the SDK runtime once per process: shutdown is ours (the process entry points handle SIGINT/SIGTERM),
+ * and with TACT_WORKER_METRICS_ADDRESS (host:port) the SDK serves its worker metrics for Prometheus there.
+ */
+function installRuntime(env: NodeJS.ProcessEnv, print: (line: string) => void): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  const metricsAddress = env.TACT_WORKER_METRICS_ADDRESS?.trim();
+  if (metricsAddress && !/^[^\s/]+:\d{1,5}$/.test(metricsAddress)) {
+    throw new Error(`TACT_WORKER_METRICS_ADDRESS must be host:port, got "${metricsAddress}"`);
+  }
+  try {
+    Runtime.install({
+      shutdownSignals: [],
+      logger: new DefaultLogger('WARN'),
+      ...(metricsAddress ? { telemetryOptions: { metrics: { prometheus: { bindAddress: metricsAddress } } } } : {}),
+    });
+    if (metricsAddress) print(`Worker metrics: http://${metricsAddress}/metrics`);
+  } catch {
+    // A runtime already exists in this process (tests); keep it.
+  }
+}
+
+export async function startWorker(options: StartWorkerOptions): Promise<RunningWorker> {
+  installRuntime(options.env, options.print);
+  const cleanup: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    for (const step of cleanup.splice(0).reverse()) await step();
+  };
+  try {
+    const connection = await NativeConnection.connect({ address: options.config.address });
+    cleanup.push(() => connection.close());
+    const wiring = await (options.createActivities ?? createRuntimeActivities)({
+      pool: options.pool,
+      env: options.env,
+      ...(options.policy === undefined ? {} : { policy: options.policy }),
+      log: options.log,
+    });
+    cleanup.push(() => wiring.close());
+    const worker = await createTactWorker({ connection, activities: wiring.activities, config: options.config });
+    const running = worker.run();
+    cleanup.push(async () => {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running.catch(() => undefined);
+    });
+    const channels = Object.entries(wiring.channels).map(([channel, mode]) => `${channel} ${mode}`);
+    options.print(`Worker: task queue ${options.config.taskQueue}; delivery: ${channels.join(', ')}`);
+    if (Object.values(wiring.channels).includes('dry-run')) {
+      options.print('         dry-run channels send nothing: their messages go to the outbox (GET /v1/outbox)');
+    }
+    return { unsubscribeSecret: wiring.unsubscribe.secret, stopped: running, stop: stopAll };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
