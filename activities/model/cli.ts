@@ -36,8 +36,7 @@ async function main(args: string[]): Promise<number> {
         const { version, report } = await trainFromLog(models, Date.now(), (step, of) => {
           bar.setTotal(of);
           bar.update(step);
-        });
-        bar.stop();
+        }).finally(() => bar.stop());
         console.log(`model v${version}: trained on ${report.trainingRows} sends, holdout ${report.holdoutRows}`);
         console.log(`  model: ${describe(report.evaluation)}`);
         console.log(`  prior: ${describe(report.priorEvaluation)}`);
