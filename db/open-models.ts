@@ -1,4 +1,4 @@
-// Versioned open models (migration 006): store a trained model with its evaluation, activate a version, roll back to
+// Versioned open models (migration 007): store a trained model with its evaluation, activate a version, roll back to
 // the one active before, and read the training log (sent notifications with their receipts and context).
 import type { Category, Channel, EpochMs } from '../domain/types';
 import { toDate, toEpochMs, type Queryable } from './sql';
@@ -117,7 +117,7 @@ export class OpenModelRepository {
     return this.activeVersion();
   }
 
-  /** Every send with its context and first open, oldest first (sends logged before migration 006 lack the context). */
+  /** Every send with its context and first open, oldest first (sends logged before migration 007 lack the context). */
   async sendsForTraining(): Promise<LoggedSend[]> {
     const { rows } = await this.db.query<{
       user_id: string;
@@ -138,7 +138,7 @@ export class OpenModelRepository {
                 WHERE e.notification_id = d.candidate_id AND e.user_id = d.user_id
                   AND e.type IN ('opened', 'engaged', 'converted')) AS opened_at
          FROM decisions d LEFT JOIN users u ON u.id = d.user_id
-        WHERE d.outcome = 'sent' AND d.template IS NOT NULL
+        WHERE d.outcome = 'sent' AND d.template IS NOT NULL AND d.business_value IS NOT NULL
         ORDER BY d.decided_at, d.id`,
     );
     return rows.map((r) => ({

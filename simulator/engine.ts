@@ -5,7 +5,14 @@ import type { Candidate, EpochMs } from '../domain/types';
 import { features, featureSpace, type FeatureSpace } from '../activities/model/features';
 import type { LogisticModel } from '../activities/model/logistic';
 import { createPolicy, type PolicyName } from './policies';
-import { SIM_TEMPLATES, isNightFor, openProbability, type SimUser, type UserStreams } from './population';
+import {
+  SIM_CATEGORIES,
+  SIM_TEMPLATES,
+  isNightFor,
+  openProbability,
+  type SimUser,
+  type UserStreams,
+} from './population';
 import { rng, streamSeed } from './rng';
 import { ruleViolations, type CheckedSend } from './oracle';
 
@@ -36,7 +43,7 @@ export interface RunOptions {
   trainUntil?: EpochMs;
 }
 
-export const SIM_SPACE: FeatureSpace = featureSpace(SIM_TEMPLATES);
+export const SIM_SPACE: FeatureSpace = featureSpace(SIM_TEMPLATES, SIM_CATEGORIES);
 
 type Receipt = { at: EpochMs; kind: 'opened' | 'converted'; candidateId: string };
 

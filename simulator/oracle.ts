@@ -2,7 +2,7 @@
 // from Intl): quiet hours 22:00–07:00 for non-critical, nothing after an opt-out, nothing expired, the daily cap per
 // local calendar day and the rolling 7-day category caps for normal/promotional, and, for policies that claim it,
 // the cooldown between non-critical sends.
-import type { PolicyConfig } from '../domain/config';
+import { categoryPolicy, type PolicyConfig } from '../domain/config';
 import type { Candidate, EpochMs } from '../domain/types';
 
 export interface CheckedSend {
@@ -38,7 +38,7 @@ export function ruleViolations(
 ): string[] {
   const broken: string[] = [];
   sends.forEach((send, i) => {
-    const cls = config.categories[send.candidate.category].priorityClass;
+    const cls = categoryPolicy(config, send.candidate.category).priorityClass;
     const budgeted = cls === 'normal' || cls === 'promotional';
     const { date, hour } = local(send.at, timeZone);
     const what = `${send.candidate.id} at ${new Date(send.at).toISOString()}`;
@@ -48,18 +48,20 @@ export function ruleViolations(
     const earlier = sends.slice(0, i);
     if (budgeted) {
       const sameDay = earlier.filter((s) => {
-        const c = config.categories[s.candidate.category].priorityClass;
+        const c = categoryPolicy(config, s.candidate.category).priorityClass;
         return (c === 'normal' || c === 'promotional') && local(s.at, timeZone).date === date;
       }).length;
       if (sameDay >= config.dailyCap) broken.push(`daily cap: ${what}`);
-      const cap = config.categories[send.candidate.category].weeklyCap;
+      const cap = categoryPolicy(config, send.candidate.category).weeklyCap;
       const week = earlier.filter(
         (s) => s.candidate.category === send.candidate.category && s.at > send.at - 7 * 86_400_000,
       ).length;
       if (cap !== null && week >= cap) broken.push(`category cap: ${what}`);
     }
     if (cooldown && cls !== 'critical') {
-      const last = earlier.filter((s) => config.categories[s.candidate.category].priorityClass !== 'critical').at(-1);
+      const last = earlier
+        .filter((s) => categoryPolicy(config, s.candidate.category).priorityClass !== 'critical')
+        .at(-1);
       if (last !== undefined && send.at - last.at < config.cooldownMs) broken.push(`cooldown: ${what}`);
     }
   });

@@ -138,8 +138,8 @@ export function makeUser(seed: number, index: number): SimUser {
   for (const c of ['security', 'account', 'social', 'content', 'reminder', 'marketing'] as const) {
     taste[c] = Math.exp(0.45 * normal(r));
   }
-  taste.marketing *= 0.6;
-  taste.account *= 1.5;
+  taste['marketing'] = (taste['marketing'] ?? 1) * 0.6;
+  taste['account'] = (taste['account'] ?? 1) * 1.5;
   return {
     index,
     id: `sim-${seed}-${index}`,
@@ -206,7 +206,7 @@ export function openProbability(
 ): number {
   const act = activity(user, at);
   const fatigue = user.fatiguePerSend ** sendsLastDay * 0.98 ** Math.max(0, sendsLastWeek - 7);
-  const p = user.responsiveness * user.taste[spec.category] * spec.templateAppeal * act ** 0.9 * fatigue;
+  const p = user.responsiveness * (user.taste[spec.category] ?? 1) * spec.templateAppeal * act ** 0.9 * fatigue;
   return Math.min(0.95, p);
 }
 

@@ -2,7 +2,7 @@
 // sent, from the same state the workflow keeps (recent sends with their receipts, engagement by hour of week, first
 // seen, last engagement). Training (the notification log), scoring (the send activity) and the simulator all build
 // features here, so the model sees the same thing everywhere.
-import { CATEGORIES, CHANNELS } from '../../domain/types';
+import { CHANNELS } from '../../domain/types';
 import type { Candidate, Channel, EpochMs, HourOfWeekCounts, SendRecord } from '../../domain/types';
 import { smoothedPropensity, HOURS_PER_WEEK } from '../../domain/send-time';
 import { hourOfWeek } from '../../domain/time';
@@ -26,22 +26,24 @@ export interface FeatureInput {
 /** The templates a model knows, each with a feature of its own (others share none); kept with the model. */
 export interface FeatureSpace {
   templates: readonly string[];
+  /** The catalog's categories (each with a feature of its own). */
+  categories: readonly string[];
 }
 
 /** At most this many templates get a feature: the most frequent in the training log. */
 export const MAX_TEMPLATES = 48;
 
 /** The space for a log: its most frequent templates (ties by name, so the same log gives the same space). */
-export function featureSpace(templates: Iterable<string>): FeatureSpace {
+export function featureSpace(templates: Iterable<string>, categories: Iterable<string>): FeatureSpace {
   const counts = new Map<string, number>();
   for (const t of templates) counts.set(t, (counts.get(t) ?? 0) + 1);
   const ranked = [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, MAX_TEMPLATES);
-  return { templates: ranked.map(([t]) => t).sort() };
+  return { templates: ranked.map(([t]) => t).sort(), categories: [...new Set(categories)].sort() };
 }
 
 export function featureNames(space: FeatureSpace): string[] {
   return [
-    ...CATEGORIES.map((c) => `category=${c}`),
+    ...space.categories.map((c) => `category=${c}`),
     ...space.templates.map((t) => `template=${t}`),
     ...CHANNELS.map((c) => `channel=${c}`),
     ...NUMERIC_FEATURES,
@@ -71,7 +73,7 @@ function openedBy(send: SendRecord, at: EpochMs): boolean {
 export function features(input: FeatureInput, space: FeatureSpace): number[] {
   const { candidate, at } = input;
   const x: number[] = [];
-  for (const c of CATEGORIES) x.push(candidate.category === c ? 1 : 0);
+  for (const c of space.categories) x.push(candidate.category === c ? 1 : 0);
   for (const t of space.templates) x.push(candidate.template === t ? 1 : 0);
   for (const c of CHANNELS) x.push(input.channel === c ? 1 : 0);
 

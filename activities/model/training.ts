@@ -146,7 +146,10 @@ export async function trainFromLog(
   onStep?: (step: number, of: number) => void,
 ): Promise<{ version: number; report: TrainingReport }> {
   const sends = await models.sendsForTraining();
-  const space = featureSpace(sends.map((s) => s.template));
+  const space = featureSpace(
+    sends.map((s) => s.template),
+    sends.map((s) => s.category),
+  );
   const report = trainAndEvaluate(rowsFromLog(sends, space), space, onStep === undefined ? {} : { onStep });
   const version = await models.store({
     createdAt: now,

@@ -8,7 +8,7 @@ import { rng } from '../../simulator/rng';
 const HOUR = 3_600_000;
 const T0 = Date.UTC(2026, 0, 5);
 
-const SPACE = featureSpace(['friend_joined', 'weekly_digest']);
+const SPACE = featureSpace(['friend_joined', 'weekly_digest'], ['social', 'content']);
 const FEATURE_NAMES = featureNames(SPACE);
 const train = (sends: LoggedSend[]) => trainAndEvaluate(rowsFromLog(sends, SPACE), SPACE);
 

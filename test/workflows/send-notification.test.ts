@@ -80,6 +80,7 @@ describe('sendNotification', () => {
     const sent: Decision = {
       candidateId: 'c1',
       category: 'social',
+      provenance: { source: 'event', template: 'social.friend_joined' },
       outcome: { kind: 'sent', channel: 'push', at: NOW + 1_000 },
       sent: { template: 'social.friend_joined', businessValue: 0.5, candidateCreatedAt: NOW, scoredBy: 'model:4' },
     };

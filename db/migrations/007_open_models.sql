@@ -1,7 +1,7 @@
 -- The trained open model (docs/learning.md): what a sent notification was, so the model can learn from the log, and
 -- which model scored it; versioned models with their holdout evaluation; and the activation history.
+-- (The template is in the provenance columns of migration 006.)
 ALTER TABLE decisions
-  ADD COLUMN template text,
   ADD COLUMN business_value real CHECK (business_value BETWEEN 0 AND 1),
   ADD COLUMN candidate_created_at timestamptz,
   -- 'prior' or 'model:<version>': who scored the candidate when it was sent.
