@@ -1,6 +1,8 @@
 // The production activities of the Tact worker, composed in one place: PostgreSQL repositories, providers from the
 // environment (dry-run outbox for channels without credentials), localization with database template overrides,
 // scoring and the decision log. `npm start`'s worker and docker-compose's worker both get their activities here.
+import { createModelScoring } from './model/scoring';
+import { OpenModelRepository } from '../db/open-models';
 import type pg from 'pg';
 import { DEFAULT_POLICY, type PolicyConfig } from '../domain/config';
 import type { EpochMs } from '../domain/types';
@@ -147,6 +149,7 @@ export async function createRuntimeActivities(options: RuntimeActivitiesOptions)
           preferences: versionedPreferences(options.pool),
         }),
         sendHistory: createStoredSendHistory(decisions),
+        score: createModelScoring({ models: new OpenModelRepository(options.pool), config: policy, now }),
         now,
         handover: {
           ...(options.currentConfig === undefined ? {} : { currentConfig: options.currentConfig }),

@@ -1,4 +1,5 @@
 // The activity interface of the user workflow, in one place: the workflow proxies it, activities/index.ts implements it.
+import type { PlanMode } from '../domain/planner';
 import type { RuleSet, RuleSetRef } from '../domain/catalog';
 import type { DeepPartial, PolicyConfig } from '../domain/config';
 import type { SessionAggregate } from '../domain/engagement';
@@ -26,6 +27,9 @@ export interface ScoreCandidatesInput {
   recentSends: SendRecord[];
   /** Opens among the user's last 10 sends. */
   opensLast10: number;
+  /** For the trained model's lifecycle features (absent: treated as first seen now, never engaged). */
+  userSince?: EpochMs;
+  lastEngagementAt?: EpochMs;
 }
 
 export interface DeliverNotificationInput {
@@ -55,6 +59,8 @@ export interface SendAuction {
   scoring: ScoreCandidatesInput;
   lastEngagementAt?: EpochMs | undefined;
   userSince: EpochMs;
+  /** How the workflow plans (absent: a workflow from before the day plan, which plans per candidate). */
+  planMode?: PlanMode;
 }
 
 export interface SendNotificationInput {
@@ -63,6 +69,8 @@ export interface SendNotificationInput {
   unrecorded: Decision[];
   /** Absent when the workflow's scores are already fresh model scores (or the candidate is critical). */
   auction?: SendAuction | undefined;
+  /** Who scored the candidate the workflow planned on ('prior' or 'model:<version>'), for the decision log. */
+  scoredBy?: string | undefined;
   /**
    * The workflow's policy overrides (RuntimeOptions.policy), so the send-time check and the auction are judged under
    * the workflow's rules.

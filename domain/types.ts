@@ -148,6 +148,16 @@ export interface Decision {
   provenance?: Provenance;
   /** The catalog/policy version (content hash) the decision was made under; absent before versions existed. */
   configVersion?: string;
+  /** On a send: what was sent and who scored it, for the model's training (the decision log keeps it). */
+  sent?: SentContext;
+}
+
+export interface SentContext {
+  template: string;
+  businessValue: number;
+  candidateCreatedAt: EpochMs;
+  /** 'prior', or 'model:<version>'. */
+  scoredBy: string;
 }
 
 /** What the scoring activity returns per candidate. */
@@ -157,6 +167,8 @@ export interface Score {
   expectedValue: number;
   /** Predicted best send time within the next 24 h. */
   bestSendAt: EpochMs;
+  /** Who scored it: 'prior' (absent means the same), or 'model:<version>'. */
+  scoredBy?: string;
 }
 
 /** A user event sent by a backend service (POST /v1/events). `id` is client-supplied and idempotent. */

@@ -1,7 +1,7 @@
 // What the user workflow spends Temporal actions on, through the real SDK: outcomes ride along with sends, a
 // running timer is kept when the plan moves later, and search attributes stay safe for ops' filters.
 import { describe, expect, it } from 'vitest';
-import { nextLocalTime } from '../../domain';
+import { localParts, nextLocalTime } from '../../domain';
 import { userWorkflowId } from '../../workflows/definitions';
 import { TactNextSendAt } from '../../workflows/search-attributes';
 import { HOUR, MINUTE, userEvent } from './support/events';
@@ -70,7 +70,10 @@ describe('Temporal actions of the user workflow', () => {
   it('lets the model outbid a send planned on priors: nothing is delivered, and the workflow re-plans', async () => {
     const userId = uniqueUser('outbid');
     await h.users.updateProfile(userId, { timeZone: TZ });
-    const at10 = nextLocalTime(await h.now(), TZ, 10 * 60 + 5);
+    // A Saturday, whatever the test server's starting date: on weekend mornings the population's pattern peaks at
+    // 10:00, so the prior plans the send now (on a weekday it would wait for lunch, and no time passes below).
+    let at10 = nextLocalTime(await h.now(), TZ, 10 * 60 + 5);
+    while (localParts(at10, TZ).weekday !== 5) at10 = nextLocalTime(at10, TZ, 10 * 60 + 5);
     await h.sleepUntil(at10);
     // The model's best time is one the prior never picks (priors pick now or the start of an hour): the send
     // planned on priors, now or at a better hour, is outbid and moves there.
