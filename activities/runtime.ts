@@ -35,6 +35,8 @@ import {
   validateDeepLink,
   type AllowedDeepLinks,
 } from '../localization';
+import type { RuleSet } from '../domain/catalog';
+import { SessionRepository } from '../db/sessions';
 import { createActivities } from './index';
 import type { TactActivities } from './types';
 import { createStoredSendHistory, createStoredUserSettings, type VersionedPreferencesReader } from './user-settings';
@@ -59,8 +61,10 @@ export interface RuntimeActivitiesOptions {
    */
   providers?: Providers;
   policy?: PolicyConfig;
-  /** Template tree; default `$TACT_TEMPLATES_DIR`, else `templates/` of this checkout. */
+  /** Template tree; default `$TACT_TEMPLATES_DIR`, else `templates/` of this checkout (or the catalog's own tree). */
   templatesDir?: string;
+  /** The catalog/policy version this worker runs with, handed to workflows on an older one (activities/handover.ts). */
+  currentConfig?: () => RuleSet | undefined;
 }
 
 export interface RuntimeActivities {
@@ -141,6 +145,10 @@ export async function createRuntimeActivities(options: RuntimeActivitiesOptions)
         }),
         sendHistory: createStoredSendHistory(decisions),
         now,
+        handover: {
+          ...(options.currentConfig === undefined ? {} : { currentConfig: options.currentConfig }),
+          sessions: new SessionRepository(options.pool),
+        },
       }),
       channels: described,
       unsubscribe,

@@ -10,7 +10,9 @@ import {
   decodeLogCursor,
   encodeLogCursor,
   LAST_LOG_ID,
+  matchesProvenance,
   type DecisionFilter,
+  type ProvenanceFilter,
   type DecisionRepository,
   type LoggedDecision,
   type LogPosition,
@@ -50,6 +52,7 @@ export interface DecisionLogQuery {
   limit: number;
   cursor?: string | undefined;
   outcome?: DecisionFilter | undefined;
+  provenance?: ProvenanceFilter | undefined;
 }
 
 /** A place in the merged order. */
@@ -77,6 +80,7 @@ export async function readDecisionLog(
     limit: query.limit,
     before: after === null ? null : storedBound(after),
     outcome: query.outcome,
+    provenance: query.provenance,
   });
   const items: Item[] = stored.entries.map(({ decision, position }) => ({
     decision,
@@ -119,7 +123,7 @@ async function unrecorded(
 ): Promise<Item[]> {
   const byId = new Map<string, Item>();
   for (const decision of decisions) {
-    if (!matches(decision, query.outcome)) continue;
+    if (!matches(decision, query.outcome) || !matchesProvenance(decision, query.provenance)) continue;
     const position: Position = { kind: 'unrecorded', at: decision.outcome.at, tie: tieOf(decision.candidateId) };
     if (after !== null && compare(after, position) >= 0) continue;
     byId.set(decision.candidateId, { decision, recorded: false, position });

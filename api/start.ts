@@ -7,19 +7,22 @@
 //   TACT_TEMPORAL_DB     the bundled dev server's SQLite file (default ./data/temporal.db; ":memory:" keeps nothing)
 //   PORT / HOST          the API's listen address (default 3000 on 0.0.0.0)
 //   TACT_DECISION_LOG_DELAY_MS  how long suppressions may wait before the decision log gets them (workflow default)
-//   TACT_POLICY          JSON overrides of the policy defaults (domain/config.ts), for workflows this API starts and
-//                        for the worker's activities (sensitivity, unsubscribe links): set it on both roles
+//   TACT_CATALOG         the deployment's catalog: a JSON file, or a directory with catalog.json (docs/catalog.md);
+//                        default catalog/default.json. Set it on both roles.
+//   TACT_POLICY          JSON overrides of the policy defaults (domain/config.ts); with the catalog it makes the
+//                        version (content hash) running workflows adopt. Set it on both roles.
 //   TACT_EVENT_ID_RETENTION_HOURS  how long accepted event ids are remembered for idempotency (default 72)
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import type { RuntimeActivities, RuntimeActivitiesOptions } from '../activities/runtime';
-import { DEFAULT_POLICY, withOverrides } from '../domain/config';
+import { ruleSetOf } from '../catalog/load';
+import { activateConfigVersion } from '../db/config-versions';
 import { ensureAdminKey } from '../db/api-keys';
 import { migrate } from '../db/migrate';
 import { DEFAULT_DATA_DIR, openDatabase, type Database } from '../db/pool';
 import { createRepositories } from '../db/repositories';
-import { loadWorkerConfig, parsePolicyOverrides } from '../workers/config';
+import { loadVersionedConfig, loadWorkerConfig } from '../workers/config';
 import { startWorker } from '../workers/start';
 import { createApp } from './app';
 import { createLogger, type Logger } from './logger';
@@ -91,8 +94,8 @@ export async function startTact(options: StartOptions = {}): Promise<RunningTact
   const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`));
   const logger = options.logger ?? createLogger();
   const role = parseRole(env.TACT_ROLE);
-  // Parsed before anything starts, for every role: a typo stops start-up.
-  const policyOverrides = parsePolicyOverrides(env.TACT_POLICY);
+  // Parsed before anything starts, for every role: a typo or a bad catalog stops start-up.
+  const { catalog, versioned } = loadVersionedConfig(env);
   const eventIdRetentionMs = parseRetentionHours(env.TACT_EVENT_ID_RETENTION_HOURS);
   const cleanup: (() => Promise<void>)[] = [];
   const stopAll = async () => {
@@ -115,6 +118,13 @@ export async function startTact(options: StartOptions = {}): Promise<RunningTact
       `Database: ${database.where} (migrations: ${migrations.applied.length} applied, ${migrations.alreadyApplied} already in place)`,
     );
     const repos = createRepositories(database.pool);
+    const activation = await activateConfigVersion(
+      database.pool,
+      { id: versioned.id, content: { catalog: versioned.catalog, policy: versioned.policy } },
+      Date.now(),
+    );
+    const ruleSet = ruleSetOf(versioned, activation.activatedAt);
+    print(`Catalog: ${catalog.source} (version ${ruleSet.id})`);
 
     const workerConfig = loadWorkerConfig(env);
     let temporalAddress = workerConfig.address;
@@ -142,7 +152,9 @@ export async function startTact(options: StartOptions = {}): Promise<RunningTact
         env,
         pool: database.pool,
         config: { ...workerConfig, address: temporalAddress },
-        ...(policyOverrides === undefined ? {} : { policy: withOverrides(DEFAULT_POLICY, policyOverrides) }),
+        policy: versioned.policy,
+        templatesDir: catalog.templatesDir,
+        currentConfig: () => ruleSet,
         log: (level, event, fields) => workerLogger[level]({ ...fields, event }, event),
         print,
         ...(options.createActivities ? { createActivities: options.createActivities } : {}),
@@ -159,10 +171,8 @@ export async function startTact(options: StartOptions = {}): Promise<RunningTact
       cleanup.push(() => connection.close());
       const metrics = createMetrics({ processMetrics: true });
       const decisionLogDelayMs = parseDelay(env.TACT_DECISION_LOG_DELAY_MS);
-      const workflowOptions = {
-        decisionLogDelayMs,
-        policy: policyOverrides,
-      };
+      // New workflows start on the current version; running ones adopt it from their activities.
+      const workflowOptions = { decisionLogDelayMs, config: ruleSet };
       const workflows = new TemporalUserWorkflows({
         client: new Client({ connection, namespace: workerConfig.namespace }),
         connection,
@@ -176,6 +186,7 @@ export async function startTact(options: StartOptions = {}): Promise<RunningTact
         workflows,
         logger,
         metrics,
+        catalog: { catalog: catalog.catalog, ruleSet },
         ...(unsubscribeSecret ? { unsubscribeSecret } : {}),
       });
       const pruning = startEventIdPruning({

@@ -15,12 +15,12 @@ export interface BudgetState {
 }
 
 function isBudgetedSend(send: SendRecord, config: PolicyConfig): boolean {
-  return isKnownCategory(send.category) && isBudgeted(categoryPolicy(config, send.category).priorityClass);
+  return isKnownCategory(config, send.category) && isBudgeted(categoryPolicy(config, send.category).priorityClass);
 }
 
 /** Non-critical sends start (and obey) the cooldown. */
 export function isNonCriticalSend(send: SendRecord, config: PolicyConfig): boolean {
-  return !isKnownCategory(send.category) || categoryPolicy(config, send.category).priorityClass !== 'critical';
+  return !isKnownCategory(config, send.category) || categoryPolicy(config, send.category).priorityClass !== 'critical';
 }
 
 /** Adaptive caps (PRODUCT.md §3); a user can be both a low responder and dormant, and then both apply. */

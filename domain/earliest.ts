@@ -54,7 +54,7 @@ export function ruleContext(
   const categorySends = new Map<Category, EpochMs[]>();
   const budgetedSends: EpochMs[] = [];
   for (const send of ordered) {
-    if (!isKnownCategory(send.category)) continue;
+    if (!isKnownCategory(config, send.category)) continue;
     const times = categorySends.get(send.category) ?? [];
     times.push(send.at);
     categorySends.set(send.category, times);

@@ -13,3 +13,5 @@ export * from './ports';
 export * from './receipts';
 export * from './send-check';
 export * from './user-defaults';
+export * from './engagement';
+export * from './catalog';

@@ -1,7 +1,7 @@
 // Signed one-click unsubscribe tokens (RFC 8058) for promotional email.
 // The API serves `POST {publicBaseUrl}/v1/unsubscribe/{token}` and verifies with `verifyUnsubscribeToken`.
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { CATEGORIES, type Category, type EpochMs } from '../domain/types';
+import type { Category, EpochMs } from '../domain/types';
 
 export interface UnsubscribeClaims {
   userId: string;
@@ -55,12 +55,13 @@ export function verifyUnsubscribeToken(token: string, secret: string, now: Epoch
     !Array.isArray(decoded) ||
     decoded.length !== 3 ||
     typeof decoded[0] !== 'string' ||
-    !(CATEGORIES as readonly unknown[]).includes(decoded[1]) ||
+    typeof decoded[1] !== 'string' ||
+    !/^[a-z][a-z0-9_]{0,63}$/.test(decoded[1]) ||
     typeof decoded[2] !== 'number'
   ) {
     return { kind: 'invalid', reason: 'malformed' };
   }
-  const claims: UnsubscribeClaims = { userId: decoded[0], category: decoded[1] as Category, issuedAt: decoded[2] };
+  const claims: UnsubscribeClaims = { userId: decoded[0], category: decoded[1], issuedAt: decoded[2] };
   if (now - claims.issuedAt > UNSUBSCRIBE_TOKEN_LIFETIME_MS) return { kind: 'invalid', reason: 'expired' };
   return { kind: 'ok', claims };
 }

@@ -1,7 +1,7 @@
 // Reads: a user's live state (the workflow's `state` query), the decision log, the dry-run outbox,
 // and the reference lists that validation errors point to.
 import type { z } from 'zod';
-import { DEFAULT_PAGE_SIZE, type DecisionFilter } from '../../db/decisions';
+import { DEFAULT_PAGE_SIZE, type DecisionFilter, type ProvenanceFilter } from '../../db/decisions';
 import { InvalidCursorError } from '../../db/errors';
 import { NOTIFICATION_EVENT_TYPES, type Decision } from '../../domain/types';
 import { getDefaultCatalog } from '../../localization';
@@ -25,6 +25,7 @@ import type { ApiServices } from '../services';
 import { WorkflowsUnavailableError } from '../workflow-gateway';
 import { temporalUnavailable } from '../problem';
 import { preferencesBody, unknownUser } from './users';
+import { currentTimeZoneNames } from '../../domain/time-zone-names';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -34,6 +35,16 @@ export function decisionBody(decision: Decision): z.output<typeof decisionRespon
     candidateId: decision.candidateId,
     category: decision.category,
     outcome: outcome.kind,
+    ...(decision.provenance === undefined
+      ? {}
+      : {
+          source: decision.provenance.source,
+          ...(decision.provenance.sourceId === undefined ? {} : { sourceId: decision.provenance.sourceId }),
+          template: decision.provenance.template,
+          ...(decision.provenance.experiment === undefined ? {} : { experiment: decision.provenance.experiment }),
+          ...(decision.provenance.variant === undefined ? {} : { variant: decision.provenance.variant }),
+        }),
+    ...(decision.configVersion === undefined ? {} : { configVersion: decision.configVersion }),
     ...(outcome.kind === 'sent' ? { channel: outcome.channel } : { reason: outcome.reason, detail: outcome.detail }),
     at: iso(outcome.at),
   };
@@ -83,6 +94,9 @@ export function stateBody(view: UserStateView): z.output<typeof stateResponse> {
       category: candidate.category,
       template: candidate.template,
       source: candidate.source,
+      ...(candidate.sourceId === undefined ? {} : { sourceId: candidate.sourceId }),
+      ...(candidate.experiment === undefined ? {} : { experiment: candidate.experiment }),
+      ...(candidate.variant === undefined ? {} : { variant: candidate.variant }),
       createdAt: iso(candidate.createdAt),
       expiresAt: iso(candidate.expiresAt),
       ...(candidate.notBefore === undefined ? {} : { notBefore: iso(candidate.notBefore) }),
@@ -109,6 +123,17 @@ export function stateBody(view: UserStateView): z.output<typeof stateResponse> {
     })),
     inboxSize: view.inboxSize,
     stats: { ...view.stats },
+    // Views from workflows running code older than versions lack these.
+    configVersion: view.configVersion ?? { id: 'legacy', since: 0 },
+    ...(view.sessions === undefined
+      ? {}
+      : {
+          sessions: {
+            count: view.sessions.count,
+            lastAt: iso(view.sessions.lastAt),
+          },
+        }),
+    learnedPeakHour: view.learnedPeakHour ?? null,
   };
 }
 
@@ -164,12 +189,17 @@ export function readOperations(services: ApiServices): Operation[] {
       responses: { 200: { description: 'One page.', schema: decisionsPage } },
       async handle({ params, query }) {
         const outcome = query.outcome as DecisionFilter | undefined;
+        const { source, sourceId, template, experiment, variant } = query;
+        const filter = Object.fromEntries(
+          Object.entries({ source, sourceId, template, experiment, variant }).filter(([, v]) => v !== undefined),
+        ) as ProvenanceFilter;
         let page: DecisionLogPage;
         try {
           page = await readDecisionLog(decisionLog, params.id, {
             limit: query.limit ?? DEFAULT_PAGE_SIZE,
             cursor: query.cursor,
             outcome,
+            ...(Object.keys(filter).length === 0 ? {} : { provenance: filter }),
           });
         } catch (error) {
           if (error instanceof InvalidCursorError) {
@@ -232,10 +262,13 @@ export function readOperations(services: ApiServices): Operation[] {
       path: '/v1/reference/time-zones',
       tag: 'reference',
       summary: 'The IANA time zones a profile accepts',
+      description:
+        'Each zone once, by its current IANA name, plus UTC. A profile also accepts older aliases of these names ' +
+        '(Asia/Calcutta, Europe/Kiev, US/Eastern…) and stores the current name.',
       scope: 'public',
-      responses: { 200: { description: 'Canonical IANA names.', schema: timeZonesResponse } },
+      responses: { 200: { description: 'Current IANA names, sorted.', schema: timeZonesResponse } },
       async handle() {
-        return { status: 200, body: { timeZones: Intl.supportedValuesOf('timeZone') } };
+        return { status: 200, body: { timeZones: currentTimeZoneNames() } };
       },
     }),
     operation({

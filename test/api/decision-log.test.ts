@@ -23,6 +23,8 @@ function workflowsAnswering(live: () => Live): UserWorkflows {
   const unused = () => Promise.reject(new Error('not used by the decision log'));
   return {
     sendEvent: unused,
+    proposeCandidates: unused,
+    appOpened: unused,
     updateProfile: unused,
     updatePreferences: unused,
     devicesChanged: unused,

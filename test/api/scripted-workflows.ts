@@ -52,6 +52,12 @@ export class ScriptedWorkflows implements UserWorkflows {
   sendEvent(event: UserEvent) {
     return this.signal('sendEvent', event.userId, event);
   }
+  proposeCandidates(userId: string, proposal: unknown) {
+    return this.signal('proposeCandidates', userId, proposal);
+  }
+  appOpened(userId: string, at: number) {
+    return this.signal('appOpened', userId, { at });
+  }
   updateProfile(userId: string, profile: UserProfile) {
     return this.signal('updateProfile', userId, profile);
   }

@@ -96,9 +96,9 @@ describe('npm start', () => {
     expect(policies).toHaveLength(2);
     for (const policy of policies) {
       expect(policy?.dailyCap).toBe(2);
-      expect(policy?.categories.social.sensitive).toBe(true);
+      expect(policy?.categories['social']?.sensitive).toBe(true);
       // Defaults stay for what the overrides leave out.
-      expect(policy?.categories.security.sensitive).toBe(true);
+      expect(policy?.categories['security']?.sensitive).toBe(true);
     }
   });
 

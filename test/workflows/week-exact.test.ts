@@ -304,7 +304,7 @@ async function send(userId: string, input: Input, at: EpochMs, local: (t: LocalT
         id: input.id,
         userId,
         category: input.category,
-        template: TEMPLATES[input.category],
+        template: TEMPLATES[input.category]!,
         variables: {},
         createdAt: at,
         expiresAt: local(input.expires),

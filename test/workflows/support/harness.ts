@@ -14,6 +14,7 @@ import {
   serverClock,
 } from '../../../activities';
 import { createScoreCandidates } from '../../../activities/scoring';
+import type { HandoverSources } from '../../../activities/handover';
 import type { DeliverNotificationInput, DeliveryResult } from '../../../activities/types';
 import { TactUserClient } from '../../../api/user-client';
 import type { DecisionStore, UserSettingsSource } from '../../../domain/ports';
@@ -76,7 +77,13 @@ export function uniqueUser(prefix: string): string {
   return `${prefix}-${randomUUID().slice(0, 8)}`;
 }
 
-export function defineHarness(options: { workflowOptions?: RuntimeOptions } = {}): Harness {
+export function defineHarness(
+  options: {
+    workflowOptions?: RuntimeOptions;
+    /** The version (and session aggregates) the activities hand to workflows (activities/handover.ts). */
+    handover?: HandoverSources;
+  } = {},
+): Harness {
   installQuietRuntime();
   const taskQueue = `tact-test-${randomUUID().slice(0, 8)}`;
   const decisions = new InMemoryDecisionStore();
@@ -129,6 +136,7 @@ export function defineHarness(options: { workflowOptions?: RuntimeOptions } = {}
       return failedDeliveries.get(input.candidate.id) ?? dryRun(input);
     },
     now: serverClock,
+    ...(options.handover === undefined ? {} : { handover: options.handover }),
   });
 
   const harness: Harness = {
