@@ -67,7 +67,7 @@ export function parseKeysCommand(args: string[]): KeysCommand {
 
 /** Where keys are kept: the database directly, or a running API's /v1/admin/keys. */
 export interface KeyStore {
-  create(options: { scopes: ApiKeyScope[]; name?: string }, now: number): Promise<CreatedApiKey>;
+  create(options: { scopes: ApiKeyScope[]; name?: string | undefined }, now: number): Promise<CreatedApiKey>;
   list(): Promise<ApiKeyInfo[]>;
   revoke(id: string, now: number): Promise<'revoked' | 'already_revoked' | 'not_found'>;
 }
