@@ -1,4 +1,4 @@
-// The attention budget (PRODUCT.md §3): daily cap per local calendar day, adaptive caps, rolling 7-day
+// The attention budget (docs/product.md §3): daily cap per local calendar day, adaptive caps, rolling 7-day
 // category caps and cooldown, computed from the user's recent sends.
 import { DEFAULT_POLICY, WEEK_MS, categoryPolicy, isBudgeted } from './config';
 import type { PolicyConfig } from './config';
@@ -23,7 +23,7 @@ export function isNonCriticalSend(send: SendRecord, config: PolicyConfig): boole
   return !isKnownCategory(send.category) || categoryPolicy(config, send.category).priorityClass !== 'critical';
 }
 
-/** Adaptive caps (PRODUCT.md §3); a user can be both a low responder and dormant, and then both apply. */
+/** Adaptive caps (docs/product.md §3); a user can be both a low responder and dormant, and then both apply. */
 export interface Responsiveness {
   /** No open among the last `lowResponderWindow` sends. */
   lowResponder: boolean;

@@ -1,4 +1,4 @@
-// Triggered candidates (PRODUCT.md §1): configurable rules map an event type to candidates.
+// Triggered candidates (docs/product.md §1): configurable rules map an event type to candidates.
 import { DEFAULT_POLICY, categoryPolicy } from './config';
 import type { PolicyConfig } from './config';
 import type { Candidate, Category, EpochMs, UserEvent } from './types';

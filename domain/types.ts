@@ -15,7 +15,7 @@ export type Channel = (typeof CHANNELS)[number];
 
 export type CandidateSource = 'event' | 'journey' | 'campaign' | 'schedule';
 
-/** A proposed notification (PRODUCT.md §1). */
+/** A proposed notification (docs/product.md §1). */
 export interface Candidate {
   id: string;
   userId: string;
@@ -104,7 +104,7 @@ export const SUPPRESSION_REASONS = [
 ] as const;
 export type SuppressionReason = (typeof SUPPRESSION_REASONS)[number];
 
-/** Every candidate ends in exactly one outcome (PRODUCT.md §4). */
+/** Every candidate ends in exactly one outcome (docs/product.md §4). */
 export type Outcome =
   | { kind: 'sent'; channel: Channel; at: EpochMs }
   | { kind: 'suppressed'; reason: SuppressionReason; at: EpochMs; detail?: string };
