@@ -6,6 +6,7 @@
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+COPY packages/temporal-devserver/package.json packages/temporal-devserver/
 RUN npm ci --no-audit --no-fund
 COPY . .
 RUN npm run build

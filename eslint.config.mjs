@@ -1,15 +1,122 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-// The offline Temporal server and its tests have their own TypeScript projects and move to their own package;
-// they are linted without type information until then.
-const devserverFiles = [
-  'devserver/**',
-  'test/devserver/**',
-  'test/devserver-visibility/**',
-  'test/conformance/**',
-  'test/load/**',
+// The offline Temporal server is its own workspace package with its own TypeScript project.
+const devserverFiles = ['packages/temporal-devserver/**'];
+
+// Import layers (README "Layout"). Imports point down: domain ← localization, tokens ← db ← activities ← workers;
+// domain ← workflows ← workers; api → db, domain, localization, tokens and the workflows' definitions.
+// Nothing imports api/ or workers/. Each folder gets exactly one no-restricted-imports entry (in flat config
+// the last match wins), built from these lists; test/lint/boundaries.test.ts proves each rule with a fixture.
+const PRODUCT = ['activities', 'api', 'db', 'devserver', 'domain', 'localization', 'tokens', 'workers', 'workflows'];
+const into = (folders) => `^(\\.\\./)+(${folders.join('|')})(/|$)`;
+const DEEP_TEMPORAL = {
+  regex: '^@temporalio/[^/]+/lib(/|$)',
+  message: "Import from the package's entry point; @temporalio/*/lib/* is private and moves between releases.",
+};
+// Temporal's workflow sandbox: no I/O, no Node built-ins, no client or worker APIs.
+const SANDBOX = {
+  group: [
+    'node:*',
+    'fs',
+    'path',
+    'http',
+    'https',
+    'net',
+    'pg',
+    'express',
+    '@temporalio/activity',
+    '@temporalio/client',
+    '@temporalio/worker',
+  ],
+  message: "Workflow and domain code runs in Temporal's deterministic sandbox: no I/O.",
+};
+const LAYERS = [
+  {
+    files: ['domain/**/*.ts'],
+    patterns: [
+      SANDBOX,
+      { regex: '^\\.\\./', message: 'domain/ imports nothing outside domain/: it is the bottom layer.' },
+    ],
+  },
+  {
+    files: ['workflows/**/*.ts'],
+    patterns: [
+      SANDBOX,
+      {
+        regex: into(PRODUCT.filter((f) => !['domain', 'workflows', 'activities'].includes(f))),
+        message: 'Workflows import only domain/ and their own definitions (deterministic code).',
+      },
+      {
+        regex: into(['activities']),
+        allowTypeImports: true,
+        message: 'Workflows call activities through proxies: import their types only (`import type`).',
+      },
+    ],
+  },
+  {
+    files: ['localization/**/*.ts', 'tokens/**/*.ts'],
+    patterns: [
+      {
+        regex: into(PRODUCT.filter((f) => !['domain', 'localization', 'tokens'].includes(f))),
+        message: 'localization/ and tokens/ are shared by the API and delivery: they import only domain/.',
+      },
+    ],
+  },
+  {
+    files: ['db/**/*.ts'],
+    patterns: [
+      {
+        regex: into(['activities', 'api', 'devserver', 'workers', 'workflows']),
+        message: 'db/ sits below activities/ and api/: it imports domain/, localization/ and tokens/ only.',
+      },
+    ],
+  },
+  {
+    files: ['activities/**/*.ts'],
+    patterns: [{ regex: into(['api', 'devserver', 'workers']), message: 'Nothing imports api/ or workers/.' }],
+  },
+  {
+    files: ['workers/**/*.ts'],
+    patterns: [
+      { regex: into(['api', 'devserver']), message: 'Nothing imports api/; the worker runs on any Temporal.' },
+    ],
+  },
+  {
+    files: ['api/**/*.ts'],
+    patterns: [
+      { regex: into(['devserver']), message: "The API never imports the offline server's internals." },
+      {
+        regex: into(['activities', 'workers']),
+        message:
+          'The API reaches activities and workers only through Temporal; shared code lives in localization/ or tokens/.',
+      },
+    ],
+  },
+  // Composition roots until they move (issue 18 item 4, and the offline server's own package):
+  // api/start.ts and api/main.ts (npm start, role all) build the worker in-process, api/temporal-dev.ts starts
+  // the offline server.
+  {
+    files: ['api/start.ts', 'api/main.ts'],
+    patterns: [{ regex: into(['devserver']), message: "The API never imports the offline server's internals." }],
+  },
+  { files: ['api/temporal-dev.ts'], patterns: [] },
 ];
+
+function layerRules() {
+  return [
+    // Everything else (bench/, test/, scripts): no deep Temporal imports.
+    {
+      files: ['**/*.ts'],
+      ignores: devserverFiles,
+      rules: { 'no-restricted-imports': ['error', { patterns: [DEEP_TEMPORAL] }] },
+    },
+    ...LAYERS.map(({ files, patterns }) => ({
+      files,
+      rules: { 'no-restricted-imports': ['error', { patterns: [DEEP_TEMPORAL, ...patterns] }] },
+    })),
+  ];
+}
 
 export default tseslint.config(
   { ignores: ['node_modules/**', 'dist/**', 'data/**', 'test/fixtures/**', 'coverage/**'] },
@@ -55,30 +162,7 @@ export default tseslint.config(
     files: devserverFiles,
     rules: { '@typescript-eslint/switch-exhaustiveness-check': 'off' },
   },
-  {
-    // Workflow code runs in Temporal's deterministic sandbox: no wall clock, no randomness, no I/O.
-    files: ['workflows/**/*.ts', 'domain/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            'node:*',
-            'fs',
-            'path',
-            'http',
-            'https',
-            'net',
-            'pg',
-            'express',
-            '@temporalio/activity',
-            '@temporalio/client',
-            '@temporalio/worker',
-          ],
-        },
-      ],
-    },
-  },
+  ...layerRules(),
   {
     // Domain code also runs in activities and plain tests, where the clock and randomness are real.
     files: ['domain/**/*.ts'],

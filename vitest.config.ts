@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
+    include: ['test/**/*.test.ts', 'packages/*/test/**/*.test.ts'],
     // Workflow tests start a Temporal server and bundle workflow code with webpack;
     // on a 2-core machine that wants generous limits and few files at once.
     testTimeout: 120_000,

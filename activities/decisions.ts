@@ -1,12 +1,16 @@
 // Recording decisions through the DecisionStore port, and an in-memory store for tests and dry runs.
 import type { DecisionStore, SendHistorySource } from '../domain/ports';
 import type { Decision, EpochMs, SendRecord } from '../domain/types';
-import type { RecordDecisionsInput } from './types';
+import { handover, type HandoverSources } from './handover';
+import type { RecordDecisionsInput, RecordDecisionsResult } from './types';
 
-export function createRecordDecisions(store: DecisionStore): (input: RecordDecisionsInput) => Promise<void> {
-  return async ({ userId, decisions }) => {
-    if (decisions.length === 0) return;
-    await store.recordDecisions(userId, decisions);
+export function createRecordDecisions(
+  store: DecisionStore,
+  sources: HandoverSources = {},
+): (input: RecordDecisionsInput) => Promise<RecordDecisionsResult> {
+  return async ({ userId, decisions, configVersion }) => {
+    if (decisions.length > 0) await store.recordDecisions(userId, decisions);
+    return await handover(sources, userId, configVersion);
   };
 }
 

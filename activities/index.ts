@@ -4,6 +4,7 @@ import { DEFAULT_POLICY, type PolicyConfig } from '../domain';
 import type { DecisionStore, SendHistorySource, UserSettingsSource } from '../domain/ports';
 import type { EpochMs } from '../domain/types';
 import { createRecordDecisions } from './decisions';
+import type { HandoverSources } from './handover';
 import { createScoreCandidates } from './scoring';
 import { createSendNotification, type Deliver, type ScoreCandidates } from './send';
 import type { TactActivities } from './types';
@@ -29,23 +30,26 @@ export interface ActivityDeps {
   score?: ScoreCandidates;
   /** Dates outcomes the activities decide themselves (a failed delivery); Date.now by default. */
   now?: () => EpochMs;
+  /**
+   * The catalog/policy version this worker decides with (read on every call, so a test can change it) and the stored
+   * session aggregates: handed to workflows with the activities' results (activities/handover.ts).
+   */
+  handover?: HandoverSources;
 }
 
 export function createActivities(deps: ActivityDeps): TactActivities {
-  const scoreCandidates = deps.score ?? createScoreCandidates(deps.policy ?? DEFAULT_POLICY);
   const settings = deps.settings ?? new InMemoryUserSettings();
   return {
-    loadUserSettings: createLoadUserSettings(settings, deps.sendHistory ?? NO_SEND_HISTORY),
-    scoreCandidates,
-    deliverNotification: (input) => deps.deliver(input),
+    loadUserSettings: createLoadUserSettings(settings, deps.sendHistory ?? NO_SEND_HISTORY, deps.handover),
     sendNotification: createSendNotification({
       deliver: deps.deliver,
       decisions: deps.decisions,
       settings,
-      score: scoreCandidates,
+      score: deps.score ?? createScoreCandidates(deps.policy ?? DEFAULT_POLICY),
       now: deps.now ?? Date.now,
+      ...(deps.handover === undefined ? {} : { handover: deps.handover }),
     }),
-    recordDecisions: createRecordDecisions(deps.decisions),
+    recordDecisions: createRecordDecisions(deps.decisions, deps.handover),
   };
 }
 

@@ -34,8 +34,10 @@ import {
   renderNotification,
   validateDeepLink,
   type AllowedDeepLinks,
-} from './localization';
-import { createActivities } from './index';
+} from '../localization';
+import type { RuleSet } from '../domain/catalog';
+import { SessionRepository } from '../db/sessions';
+import { createActivities, type Deliver } from './index';
 import type { TactActivities } from './types';
 import { createStoredSendHistory, createStoredUserSettings, type VersionedPreferencesReader } from './user-settings';
 
@@ -59,12 +61,16 @@ export interface RuntimeActivitiesOptions {
    */
   providers?: Providers;
   policy?: PolicyConfig;
-  /** Template tree; default `$TACT_TEMPLATES_DIR`, else `templates/` of this checkout. */
+  /** Template tree; default `$TACT_TEMPLATES_DIR`, else `templates/` of this checkout (or the catalog's own tree). */
   templatesDir?: string;
+  /** The catalog/policy version this worker runs with, handed to workflows on an older one (activities/handover.ts). */
+  currentConfig?: () => RuleSet | undefined;
 }
 
 export interface RuntimeActivities {
   activities: TactActivities;
+  /** The delivery sendNotification uses: the providers, templates and ledger composed here. */
+  deliver: Deliver;
   /** Which channels are live and which go to the dry-run outbox (logged once at start). */
   channels: ReturnType<typeof describeProviders>;
   /**
@@ -131,6 +137,7 @@ export async function createRuntimeActivities(options: RuntimeActivitiesOptions)
     const snapshot = overrides;
     const decisions = new DecisionRepository(options.pool);
     return {
+      deliver,
       activities: createActivities({
         decisions,
         deliver,
@@ -141,6 +148,10 @@ export async function createRuntimeActivities(options: RuntimeActivitiesOptions)
         }),
         sendHistory: createStoredSendHistory(decisions),
         now,
+        handover: {
+          ...(options.currentConfig === undefined ? {} : { currentConfig: options.currentConfig }),
+          sessions: new SessionRepository(options.pool),
+        },
       }),
       channels: described,
       unsubscribe,

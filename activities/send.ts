@@ -18,6 +18,7 @@ import { checkAtSend, DEFAULT_POLICY, heuristicScore, isValidTimeZone, plan, wit
 import type { PolicyConfig } from '../domain/config';
 import type { DecisionStore, StoredUserSettings, UserSettingsSource } from '../domain/ports';
 import type { Candidate, Decision, EpochMs, Score } from '../domain/types';
+import { handover, newerConfig, type HandoverSources } from './handover';
 import type {
   DeliverNotificationInput,
   DeliveryResult,
@@ -38,13 +39,28 @@ export interface SendDeps {
   score: ScoreCandidates;
   /** The real send time (and the date of a failure). */
   now: () => EpochMs;
+  /** The current version and the session aggregates, handed back with every result. */
+  handover?: HandoverSources;
 }
 
 /** The outcome a delivery result means for its candidate; `failedAt` dates a failure (a delivery carries its own time). */
-export function deliveryDecision(candidate: Candidate, result: DeliveryResult, failedAt: EpochMs): Decision {
+export function deliveryDecision(
+  candidate: Candidate,
+  result: DeliveryResult,
+  failedAt: EpochMs,
+  configVersion?: string,
+): Decision {
   return {
     candidateId: candidate.id,
     category: candidate.category,
+    provenance: {
+      source: candidate.source,
+      ...(candidate.sourceId === undefined ? {} : { sourceId: candidate.sourceId }),
+      template: candidate.template,
+      ...(candidate.experiment === undefined ? {} : { experiment: candidate.experiment }),
+      ...(candidate.variant === undefined ? {} : { variant: candidate.variant }),
+    },
+    ...(configVersion === undefined ? {} : { configVersion }),
     outcome:
       result.kind === 'delivered'
         ? { kind: 'sent', channel: result.channel, at: result.at }
@@ -55,12 +71,28 @@ export function deliveryDecision(candidate: Candidate, result: DeliveryResult, f
 export function createSendNotification(
   deps: SendDeps,
 ): (input: SendNotificationInput) => Promise<SendNotificationResult> {
-  return async ({ delivery: planned, unrecorded, auction, policy }) => {
+  return async (input) => {
+    const result = await attempt(input);
+    const extra = await handover(deps.handover ?? {}, input.delivery.userId, input.configVersion);
+    return { ...extra, ...result };
+  };
+
+  async function attempt({
+    delivery: planned,
+    unrecorded,
+    auction,
+    policy,
+    configVersion,
+  }: SendNotificationInput): Promise<SendNotificationResult> {
     const context = Context.current();
-    const config = withOverrides(DEFAULT_POLICY, policy ?? {});
     // A read failure rejects: Temporal retries the attempt rather than send on a snapshot that may be stale.
     const settings = await deps.settings.load(planned.userId);
     context.heartbeat('settings checked');
+    const newer = deps.handover === undefined ? undefined : newerConfig(deps.handover, configVersion);
+    // Only the first attempt: a retry may follow an attempt that already reached some endpoints.
+    if (newer !== undefined && context.info.attempt === 1) return { kind: 'reconsider', config: newer, settings };
+    const version = deps.handover?.currentConfig?.();
+    const config = version?.policy ?? withOverrides(DEFAULT_POLICY, policy ?? {});
     const delivery = current(planned, settings);
     const check = checkAtSend(
       delivery.candidate,
@@ -83,7 +115,7 @@ export function createSendNotification(
     }
     // A delivery error propagates: Temporal retries it (the ledger keeps retries from sending twice).
     const result = await deps.deliver(delivery);
-    const decision = deliveryDecision(delivery.candidate, result, deps.now());
+    const decision = deliveryDecision(delivery.candidate, result, deps.now(), version?.id ?? configVersion?.id);
     try {
       await deps.decisions.recordDecisions(delivery.userId, [...unrecorded, decision]);
       return { kind: 'attempted', delivery: result, decision, recorded: true, scores };
@@ -95,7 +127,7 @@ export function createSendNotification(
       });
       return { kind: 'attempted', delivery: result, decision, recorded: false, scores };
     }
-  };
+  }
 }
 
 /** The planned delivery under the stored settings (the plan's snapshot for what was never stored, or is invalid). */

@@ -1,5 +1,7 @@
 // The activity interface of the user workflow, in one place: the workflow proxies it, activities/index.ts implements it.
+import type { RuleSet, RuleSetRef } from '../domain/catalog';
 import type { DeepPartial, PolicyConfig } from '../domain/config';
+import type { SessionAggregate } from '../domain/engagement';
 import type { StoredUserSettings } from '../domain/ports';
 import type { SendCheck } from '../domain/send-check';
 import type {
@@ -60,49 +62,74 @@ export interface SendNotificationInput {
   /** Outcomes decided earlier and not yet in the decision log: written in the same call as this send's own. */
   unrecorded: Decision[];
   /** Absent when the workflow's scores are already fresh model scores (or the candidate is critical). */
-  auction?: SendAuction;
+  auction?: SendAuction | undefined;
   /**
    * The workflow's policy overrides (RuntimeOptions.policy), so the send-time check and the auction are judged under
    * the workflow's rules.
    */
-  policy?: DeepPartial<PolicyConfig>;
+  policy?: DeepPartial<PolicyConfig> | undefined;
+  /** The version the workflow decided with (absent in histories from before versions existed). */
+  configVersion?: RuleSetRef;
 }
 
-export type SendNotificationResult =
-  | {
-      kind: 'attempted';
-      delivery: DeliveryResult;
-      /** The candidate's outcome: `sent` at the delivery time, or suppressed with the delivery's reason. */
-      decision: Decision;
-      /**
-       * Whether `unrecorded` and `decision` reached the decision log. False when the log was unavailable: the
-       * delivery stands (it is never retried for the log's sake) and the workflow records them later.
-       */
-      recorded: boolean;
-      /** The model's scores of the auction's candidates (empty without an auction or when the model failed). */
-      scores: Score[];
-    }
-  | {
-      /**
-       * At the real send time, the user's current stored settings forbid this send (quiet hours, an opt-out made
-       * since the plan): nothing was delivered or recorded. The workflow adopts `settings` and re-plans.
-       */
-      kind: 'declined';
-      check: Exclude<SendCheck, { kind: 'send' }>;
-      settings: StoredUserSettings;
-    }
-  | {
-      /** On fresh scores the auction no longer sends this candidate now: nothing was delivered or recorded. */
-      kind: 'outbid';
-      scores: Score[];
-      /** What the auction does instead, for the workflow log. */
-      why: string;
-    };
+/**
+ * What any activity of the user workflow hands back beside its result (docs/catalog.md "Versions"): the current
+ * catalog/policy version when it is newer than the one the workflow named, and the user's stored session aggregate.
+ */
+export interface Handover {
+  config?: RuleSet;
+  sessions?: SessionAggregate;
+}
+
+export type SendNotificationResult = Handover &
+  (
+    | {
+        kind: 'attempted';
+        delivery: DeliveryResult;
+        /** The candidate's outcome: `sent` at the delivery time, or suppressed with the delivery's reason. */
+        decision: Decision;
+        /**
+         * Whether `unrecorded` and `decision` reached the decision log. False when the log was unavailable: the
+         * delivery stands (it is never retried for the log's sake) and the workflow records them later.
+         */
+        recorded: boolean;
+        /** The model's scores of the auction's candidates (empty without an auction or when the model failed). */
+        scores: Score[];
+      }
+    | {
+        /**
+         * At the real send time, the user's current stored settings forbid this send (quiet hours, an opt-out made
+         * since the plan): nothing was delivered or recorded. The workflow adopts `settings` and re-plans.
+         */
+        kind: 'declined';
+        check: Exclude<SendCheck, { kind: 'send' }>;
+        settings: StoredUserSettings;
+      }
+    | {
+        /** On fresh scores the auction no longer sends this candidate now: nothing was delivered or recorded. */
+        kind: 'outbid';
+        scores: Score[];
+        /** What the auction does instead, for the workflow log. */
+        why: string;
+      }
+    | {
+        /**
+         * A newer version than the workflow's is current: nothing was delivered or recorded. The workflow adopts
+         * `config` (and the stored `settings`) and re-plans, so a send is always judged under the current version.
+         */
+        kind: 'reconsider';
+        config: RuleSet;
+        settings: StoredUserSettings;
+      }
+  );
 
 export interface RecordDecisionsInput {
   userId: string;
   decisions: Decision[];
+  configVersion?: RuleSetRef;
 }
+
+export type RecordDecisionsResult = Handover;
 
 export interface LoadUserSettingsInput {
   userId: string;
@@ -110,10 +137,11 @@ export interface LoadUserSettingsInput {
   sendsSince: EpochMs;
   /** …and at least this many of the newest, whatever their age (the low-responder window). */
   atLeastSends: number;
+  configVersion?: RuleSetRef;
 }
 
 /** What a fresh run starts from: the stored settings, and the sends earlier runs made (oldest first, with receipts). */
-export interface LoadedUserSettings extends StoredUserSettings {
+export interface LoadedUserSettings extends StoredUserSettings, Handover {
   recentSends: SendRecord[];
 }
 
@@ -125,20 +153,10 @@ export interface TactActivities {
    */
   loadUserSettings(input: LoadUserSettingsInput): Promise<LoadedUserSettings>;
   /**
-   * The scoring model on its own: one score per input candidate, same order. The user workflow scores inside
-   * sendNotification instead (one activity call per send, not two).
-   */
-  scoreCandidates(input: ScoreCandidatesInput): Promise<Score[]>;
-  /**
-   * Delivery alone, without the decision log. Idempotent per (candidate id, endpoint): a retried attempt never
-   * sends twice. The user workflow calls sendNotification instead.
-   */
-  deliverNotification(input: DeliverNotificationInput): Promise<DeliveryResult>;
-  /**
    * Re-scores the pending candidates and re-runs the auction when given one, then (unless outbid) delivers and
    * records the outcome with the pending decisions: one activity call, one Temporal action.
    */
   sendNotification(input: SendNotificationInput): Promise<SendNotificationResult>;
   /** Idempotent per (userId, candidateId). */
-  recordDecisions(input: RecordDecisionsInput): Promise<void>;
+  recordDecisions(input: RecordDecisionsInput): Promise<RecordDecisionsResult>;
 }

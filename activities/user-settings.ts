@@ -4,6 +4,7 @@ import type { SendHistorySource, StoredUserSettings, UserSettingsSource } from '
 import { withReceipt } from '../domain/receipts';
 import type { NotificationEventType, Preferences, SendRecord, UserProfile } from '../domain/types';
 import { defaultPreferences } from '../domain/user-defaults';
+import { handover, type HandoverSources } from './handover';
 import type { LoadedUserSettings, LoadUserSettingsInput } from './types';
 
 /** A source that knows no sends (tests and tools that never send through the decision log). */
@@ -12,13 +13,15 @@ export const NO_SEND_HISTORY: SendHistorySource = { recentSends: async () => [] 
 export function createLoadUserSettings(
   source: UserSettingsSource,
   history: SendHistorySource,
+  sources: HandoverSources = {},
 ): (input: LoadUserSettingsInput) => Promise<LoadedUserSettings> {
-  return async ({ userId, sendsSince, atLeastSends }) => {
-    const [settings, recentSends] = await Promise.all([
+  return async ({ userId, sendsSince, atLeastSends, configVersion }) => {
+    const [settings, recentSends, extra] = await Promise.all([
       source.load(userId),
       history.recentSends(userId, sendsSince, atLeastSends),
+      handover(sources, userId, configVersion),
     ]);
-    return { ...settings, recentSends };
+    return { ...settings, recentSends, ...extra };
   };
 }
 
@@ -93,7 +96,7 @@ export function createStoredUserSettings(repos: SettingsRepositories): UserSetti
 export class InMemoryUserSettings implements UserSettingsSource {
   private readonly stored = new Map<
     string,
-    { profile: UserProfile; preferences: Preferences; preferencesVersion?: number }
+    { profile: UserProfile; preferences: Preferences; preferencesVersion?: number | undefined }
   >();
 
   /**
@@ -109,7 +112,7 @@ export class InMemoryUserSettings implements UserSettingsSource {
     this.stored.set(userId, {
       profile: { ...profile },
       preferences: structuredClone(preferences),
-      ...(preferencesVersion === undefined ? {} : { preferencesVersion }),
+      preferencesVersion,
     });
   }
 

@@ -9,7 +9,10 @@ import { grants, type VerifiedApiKey } from '../db/api-keys';
 import { DEFAULT_CLAIM_STALE_AFTER_MS } from '../db/events-accepted';
 import type { Repositories } from '../db/repositories';
 import type { EpochMs } from '../domain/types';
+import { candidateOperations } from './handlers/candidates';
+import { catalogOperations } from './handlers/catalog';
 import { eventOperations } from './handlers/events';
+import { sessionOperations } from './handlers/sessions';
 import { healthOperations } from './handlers/health';
 import { notificationOperations } from './handlers/notifications';
 import { adminKeyOperations } from './handlers/admin-keys';
@@ -21,7 +24,8 @@ import { createMetrics, type ApiMetrics } from './metrics';
 import { buildOpenApiDocument } from './openapi';
 import { expressPath, type Operation } from './operation';
 import { fieldErrors, HttpProblem, sendProblem, validationProblem, type FieldError } from './problem';
-import type { ApiServices } from './services';
+import type { ApiCatalog, ApiServices } from './services';
+import { loadCatalog, ruleSetOf, versionedConfig } from '../catalog/load';
 import type { UserWorkflows } from './workflow-gateway';
 
 export const DEFAULT_JSON_LIMIT_BYTES = 64 * 1024;
@@ -47,7 +51,15 @@ export interface AppDeps {
   /** Users signalled in parallel by one batch; default 16. */
   signalConcurrency?: number;
   /** The secret email unsubscribe links are signed with; without it the unsubscribe routes are absent. */
-  unsubscribeSecret?: string;
+  unsubscribeSecret?: string | undefined;
+  /** The catalog and its current version; default: the default catalog, as version of activation time 0. */
+  catalog?: ApiCatalog;
+}
+
+/** The default catalog as an API without a stored version sees it (tests, tools). */
+export function defaultApiCatalog(): ApiCatalog {
+  const { catalog } = loadCatalog(undefined);
+  return { catalog, ruleSet: ruleSetOf(versionedConfig(catalog), 0) };
 }
 
 export interface TactApp {
@@ -72,13 +84,17 @@ export function createApp(deps: AppDeps): TactApp {
     retryAfterSeconds: deps.retryAfterSeconds ?? 5,
     signalConcurrency: deps.signalConcurrency ?? 16,
     claimStaleAfterMs: deps.claimStaleAfterMs ?? DEFAULT_CLAIM_STALE_AFTER_MS,
-    ...(deps.unsubscribeSecret === undefined ? {} : { unsubscribeSecret: deps.unsubscribeSecret }),
+    catalog: deps.catalog ?? defaultApiCatalog(),
+    unsubscribeSecret: deps.unsubscribeSecret,
   };
   const operations = [
     ...healthOperations(services),
     ...eventOperations(services),
     ...notificationOperations(services),
     ...userOperations(services),
+    ...candidateOperations(services),
+    ...sessionOperations(services),
+    ...catalogOperations(services),
     ...readOperations(services),
     ...unsubscribeOperations(services),
     ...adminKeyOperations(services),

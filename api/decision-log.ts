@@ -10,7 +10,9 @@ import {
   decodeLogCursor,
   encodeLogCursor,
   LAST_LOG_ID,
+  matchesProvenance,
   type DecisionFilter,
+  type ProvenanceFilter,
   type DecisionRepository,
   type LoggedDecision,
   type LogPosition,
@@ -48,8 +50,9 @@ export interface DecisionLogSources {
 
 export interface DecisionLogQuery {
   limit: number;
-  cursor?: string;
-  outcome?: DecisionFilter;
+  cursor?: string | undefined;
+  outcome?: DecisionFilter | undefined;
+  provenance?: ProvenanceFilter | undefined;
 }
 
 /** A place in the merged order. */
@@ -76,7 +79,8 @@ export async function readDecisionLog(
   const stored = await sources.decisions.listBefore(userId, {
     limit: query.limit,
     before: after === null ? null : storedBound(after),
-    ...(query.outcome === undefined ? {} : { outcome: query.outcome }),
+    outcome: query.outcome,
+    provenance: query.provenance,
   });
   const items: Item[] = stored.entries.map(({ decision, position }) => ({
     decision,
@@ -119,7 +123,7 @@ async function unrecorded(
 ): Promise<Item[]> {
   const byId = new Map<string, Item>();
   for (const decision of decisions) {
-    if (!matches(decision, query.outcome)) continue;
+    if (!matches(decision, query.outcome) || !matchesProvenance(decision, query.provenance)) continue;
     const position: Position = { kind: 'unrecorded', at: decision.outcome.at, tie: tieOf(decision.candidateId) };
     if (after !== null && compare(after, position) >= 0) continue;
     byId.set(decision.candidateId, { decision, recorded: false, position });

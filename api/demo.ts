@@ -171,6 +171,7 @@ async function main(): Promise<void> {
       dataDir,
       port: 0,
       temporalPort: 0,
+      temporalDbFilename: ':memory:',
       env: { ...process.env, TACT_ROLE: 'all', DATABASE_URL: '', TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS ?? '' },
       print: (line) => console.log(`  ${line.replace(/tact_[0-9a-f]{16}_\S+/, 'tact_…(in-process key)')}`),
       logger: createLogger({ level: 'warn' }),

@@ -7,6 +7,7 @@ export interface ApiMetrics {
   requestDuration: Histogram<'method' | 'route' | 'status'>;
   eventsAccepted: Counter<'outcome'>;
   signals: Counter<'signal' | 'result'>;
+  sessions: Counter<'signalled'>;
 }
 
 export function createMetrics(options: { processMetrics?: boolean } = {}): ApiMetrics {
@@ -39,6 +40,14 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): ApiMe
       name: 'tact_workflow_signals_total',
       help: 'Signals (signal-with-start) sent to user workflows, by signal and result.',
       labelNames: ['signal', 'result'],
+      registers: [registry],
+    }),
+    sessions: new Counter({
+      name: 'tact_sessions_total',
+      help:
+        'App sessions and engagement events aggregated, by whether the workflow was signalled (only when one ends ' +
+        'a dormancy: the rest reach it with its next activity).',
+      labelNames: ['signalled'],
       registers: [registry],
     }),
   };

@@ -3,9 +3,9 @@ import { z } from 'zod';
 import { DECISION_FILTERS } from '../db/decisions';
 import { MAX_OUTBOX_PAGE } from '../db/outbox';
 import { currentTimeZoneName } from '../domain/time-zone-names';
-import { CATEGORIES, CHANNELS, NOTIFICATION_EVENT_TYPES, SUPPRESSION_REASONS } from '../domain/types';
+import { CANDIDATE_SOURCES, CHANNELS, NOTIFICATION_EVENT_TYPES, SUPPRESSION_REASONS } from '../domain/types';
 import { CLIENT_TIME_RULE } from './client-time';
-import { assertOpaqueUserId } from './user-client';
+import { assertOpaqueUserId, looksLikeContact } from './user-client';
 
 export const MAX_BATCH_EVENTS = 500;
 export const MAX_PAGE_SIZE = 500;
@@ -55,7 +55,11 @@ export const userId = z
 
 export const eventId = z
   .string()
-  .regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'event id must be 1–128 characters of A–Z a–z 0–9 _ . : -')
+  .regex(/^[A-Za-z0-9_.:-]{1,128}$/, { error: 'event id must be 1–128 characters of A–Z a–z 0–9 _ . : -', abort: true })
+  .refine(
+    (value) => !looksLikeContact(value),
+    'event id looks like a phone number: use an opaque id (it travels into the workflow’s history)',
+  )
   .describe('Client-supplied, unique per user: a repeated id is accepted once and not applied twice.');
 
 export const notificationId = z
@@ -162,6 +166,12 @@ export function formatMinuteOfDay(minute: number): string {
   return `${String(Math.floor(minute / 60)).padStart(2, '0')}:${String(minute % 60).padStart(2, '0')}`;
 }
 
+/** A category name; which ones exist is the deployment's catalog (checked by the handlers: GET /v1/catalog lists them). */
+export const categoryName = z
+  .string()
+  .regex(/^[a-z][a-z0-9_]{0,63}$/, 'category names are lower_snake_case (see GET /v1/catalog)')
+  .describe('A category of the deployment’s catalog (GET /v1/catalog).');
+
 const uniqueList = <T extends string>(values: readonly [T, ...T[]]) =>
   z
     .array(z.enum(values))
@@ -186,6 +196,119 @@ export const eventsBatchInput = z.strictObject({
     .max(MAX_BATCH_EVENTS, `at most ${MAX_BATCH_EVENTS} events per call`),
 });
 
+/** An id the caller chooses for a candidate: opaque, like user and event ids (it travels into Temporal). */
+export const candidateId = z
+  .string()
+  .regex(/^[A-Za-z0-9_.:-]{1,128}$/, {
+    error: 'candidate id must be 1–128 characters of A–Z a–z 0–9 _ . : -',
+    abort: true,
+  })
+  .refine((value) => !looksLikeContact(value), 'candidate id looks like a phone number: use an opaque id')
+  .describe('Chosen by your service, unique per user: a repeated id is accepted once.');
+
+const DURATION = /^(\d{1,6})(m|h|d)$/;
+const DURATION_MS = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+export const MAX_BATCH_CANDIDATES = 100;
+
+export const candidateInput = z.strictObject({
+  id: candidateId,
+  category: categoryName,
+  template: z
+    .string()
+    .regex(/^[a-z][a-z0-9_]{0,99}$/, 'must be a template name (lower_snake_case)')
+    .describe('A template of the catalog (GET /v1/catalog).'),
+  variables: properties.optional().describe('Template variables; the template’s required ones must be here.'),
+  ttl: z
+    .string()
+    .regex(DURATION, 'must be a duration such as 90m, 12h or 3d')
+    .transform((text) => {
+      const [, amount, unit] = DURATION.exec(text) ?? [];
+      return Number(amount) * DURATION_MS[unit as keyof typeof DURATION_MS];
+    })
+    .optional()
+    .describe('How long it may wait; default the category’s TTL. Give `ttl` or `expiresAt`, not both.'),
+  expiresAt: timestamp.optional().describe('When it stops being worth sending.'),
+  notBefore: timestamp.optional().describe('Not sent before this time.'),
+  businessValue: z.number().min(0, 'must be ≥ 0').max(1, 'must be ≤ 1'),
+  dedupeKey: text(200).optional().describe('Candidates with the same key within the dedupe window are sent once.'),
+  deepLink: text(2_000).optional(),
+  sourceId: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:-]{1,200}$/, 'must be an id (A–Z a–z 0–9 _ . : -)')
+    .optional()
+    .describe('Your id for what produced it (provenance); default the candidate id.'),
+  experiment: z
+    .string()
+    .regex(/^[a-z][a-z0-9_]{0,63}$/, 'must be an experiment id')
+    .optional(),
+  variant: z
+    .string()
+    .regex(/^[a-z][a-z0-9_]{0,63}$/, 'must be a variant')
+    .optional(),
+});
+
+export const candidatesBatchInput = z.strictObject({
+  candidates: z
+    .array(candidateInput)
+    .min(1, 'give at least one candidate')
+    .max(MAX_BATCH_CANDIDATES, `at most ${MAX_BATCH_CANDIDATES} candidates per call`),
+});
+
+export const candidateResult = z.object({
+  id: z.string(),
+  status: z
+    .enum(['accepted', 'duplicate'])
+    .describe('`duplicate`: a candidate with this id already has its outcome in the decision log.'),
+});
+
+export const candidatesResult = z.object({ userId: z.string(), candidates: z.array(candidateResult) });
+
+export const MAX_BATCH_SESSIONS = 500;
+
+export const sessionsInput = z
+  .strictObject({
+    at: timestamp.optional().describe(`When the app was opened; default now. ${CLIENT_TIME_RULE}`),
+    sessions: z
+      .array(z.strictObject({ at: timestamp }))
+      .min(1)
+      .max(MAX_BATCH_SESSIONS, `at most ${MAX_BATCH_SESSIONS} sessions per call`)
+      .optional()
+      .describe('Several sessions at once (e.g. a client flushing its queue).'),
+  })
+  .refine((body) => body.at === undefined || body.sessions === undefined, 'give `at` or `sessions`, not both');
+
+export const sessionsResult = z.object({
+  userId: z.string(),
+  recorded: z.number().int(),
+  sessions: z.number().int().describe('Sessions aggregated for this user so far.'),
+  signalled: z
+    .boolean()
+    .describe('Whether the workflow was told at once (the user was dormant); otherwise it learns with its next step.'),
+});
+
+export const catalogResponse = z.object({
+  version: z.object({ id: z.string(), since: z.string() }),
+  categories: z.record(
+    z.string(),
+    z.object({
+      class: z.string(),
+      channels: z.array(z.string()),
+      weeklyCap: z.number().nullable(),
+      ttlMs: z.number(),
+      sensitive: z.boolean(),
+    }),
+  ),
+  triggers: z.array(z.object({ id: z.string(), eventType: z.string(), category: z.string(), template: z.string() })),
+  templates: z.record(
+    z.string(),
+    z.object({ locales: z.array(z.string()), requiredVariables: z.array(z.string()), variables: z.array(z.string()) }),
+  ),
+  engagementEvents: z.array(z.string()),
+  journeys: z.array(z.object({ id: z.string() })),
+  experiments: z.array(z.object({ id: z.string(), variants: z.array(z.string()) })),
+});
+
 export const userPath = z.strictObject({ id: userId });
 export const devicePath = z.strictObject({ id: userId, token: deviceToken });
 export const notificationPath = z.strictObject({ id: notificationId });
@@ -200,7 +323,11 @@ export const profileInput = z.strictObject({
 export const preferencesPatch = z
   .strictObject({
     globalOptOut: z.boolean().optional().describe('Stops everything except critical (security) notifications.'),
-    optedOutCategories: uniqueList(CATEGORIES).optional(),
+    optedOutCategories: z
+      .array(categoryName)
+      .max(256)
+      .refine((list) => new Set(list).size === list.length, 'must not repeat a value')
+      .optional(),
     optedOutChannels: uniqueList(CHANNELS).optional(),
     quietHours: z
       .strictObject({ start: localTime, end: localTime })
@@ -262,6 +389,25 @@ export const decisionsQuery = z.strictObject({
     .enum(DECISION_FILTERS as [string, ...string[]])
     .optional()
     .describe('sent, suppressed, or one reason.'),
+  source: z.enum(CANDIDATE_SOURCES).optional().describe('Only candidates from this source.'),
+  sourceId: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:-]{1,200}$/, 'must be an id (A–Z a–z 0–9 _ . : -)')
+    .optional()
+    .describe('Only candidates from this source id (event id, journey run, campaign id).'),
+  template: z
+    .string()
+    .regex(/^[a-z][a-z0-9_]{0,99}$/, 'must be a template name')
+    .optional()
+    .describe('Only this template.'),
+  experiment: z
+    .string()
+    .regex(/^[a-z][a-z0-9_]{0,63}$/, 'must be an experiment id')
+    .optional(),
+  variant: z
+    .string()
+    .regex(/^[a-z][a-z0-9_]{0,63}$/, 'must be a variant')
+    .optional(),
 });
 
 export const outboxQuery = z.strictObject({
@@ -295,6 +441,11 @@ export const eventResult = z.object({
   id: z.string(),
   userId: z.string(),
   status: z.enum(['accepted', 'duplicate']),
+  candidateIds: z
+    .array(z.string())
+    .describe('The candidates the event produced: follow them in the decision log (GET /v1/users/{id}/decisions).'),
+  matchedRules: z.array(z.string()).describe('Ids of the catalog rules that matched (GET /v1/catalog).'),
+  note: z.string().optional().describe('Present when no rule matched: the event is stored and nothing else happens.'),
 });
 
 export const eventsBatchResult = z.object({
@@ -315,7 +466,7 @@ export const userResponse = z.object({
 
 export const preferencesResponse = z.object({
   globalOptOut: z.boolean(),
-  optedOutCategories: z.array(z.enum(CATEGORIES)),
+  optedOutCategories: z.array(z.string()),
   optedOutChannels: z.array(z.enum(CHANNELS)),
   quietHours: z.object({ start: z.string(), end: z.string() }).nullable(),
   nightDelivery: z.boolean(),
@@ -346,8 +497,14 @@ export const notificationEventResult = z.object({
 
 export const decisionResponse = z.object({
   candidateId: z.string(),
-  category: z.enum(CATEGORIES),
+  category: z.string(),
   outcome: z.enum(['sent', 'suppressed']),
+  source: z.enum(CANDIDATE_SOURCES).optional().describe('Where the candidate came from (provenance).'),
+  sourceId: z.string().optional().describe('The source’s id: event id, the caller’s candidate id, journey run…'),
+  template: z.string().optional(),
+  experiment: z.string().optional(),
+  variant: z.string().optional(),
+  configVersion: z.string().optional().describe('The catalog/policy version the decision was made under.'),
   channel: z.enum(CHANNELS).optional(),
   reason: z.enum(SUPPRESSION_REASONS).optional(),
   detail: z.string().optional(),
@@ -387,9 +544,12 @@ export const decisionsPage = z.object({
 
 const queuedCandidate = z.object({
   id: z.string(),
-  category: z.enum(CATEGORIES),
+  category: z.string(),
   template: z.string(),
   source: z.string(),
+  sourceId: z.string().optional(),
+  experiment: z.string().optional(),
+  variant: z.string().optional(),
   createdAt: isoTime,
   expiresAt: isoTime,
   notBefore: isoTime.optional(),
@@ -418,7 +578,7 @@ export const stateResponse = z.object({
     .array(
       z.object({
         notificationId: z.string(),
-        category: z.enum(CATEGORIES),
+        category: z.string(),
         channel: z.enum(CHANNELS),
         sentAt: isoTime,
         deliveredAt: isoTime.optional(),
@@ -430,6 +590,18 @@ export const stateResponse = z.object({
     .describe('Delivered notifications with the receipts the workflow has applied, newest last, bounded.'),
   inboxSize: z.number().int(),
   stats: z.record(z.string(), z.number()),
+  configVersion: z
+    .object({ id: z.string(), since: z.number().describe('When it became current (epoch ms).') })
+    .describe('The catalog/policy version the workflow decides with now (docs/catalog.md).'),
+  sessions: z
+    .object({ count: z.number().int(), lastAt: isoTime })
+    .optional()
+    .describe('The stored session aggregate as the workflow last received it.'),
+  learnedPeakHour: z
+    .number()
+    .int()
+    .nullable()
+    .describe('Local hour of day (0–23) the user engages most, from receipts and sessions; null before any.'),
 });
 
 export const outboxResponse = z.object({
@@ -453,7 +625,7 @@ export const outboxResponse = z.object({
 
 export const unsubscribeResult = z.object({
   userId: z.string(),
-  category: z.enum(CATEGORIES),
+  category: z.string(),
   status: z.literal('unsubscribed'),
 });
 

@@ -1,6 +1,7 @@
 // What the handlers work with, resolved once by createApp.
 import type pg from 'pg';
 import type { Repositories } from '../db/repositories';
+import type { Catalog, RuleSet } from '../domain/catalog';
 import type { Logger } from './logger';
 import type { ApiMetrics } from './metrics';
 import { temporalUnavailable } from './problem';
@@ -19,7 +20,14 @@ export interface ApiServices {
   /** Users signalled at once by one batch request. */
   signalConcurrency: number;
   /** Enables the one-click unsubscribe endpoint (the secret the email links were signed with). */
-  unsubscribeSecret?: string;
+  unsubscribeSecret?: string | undefined;
+  /** The deployment's catalog and its current version: events are matched and candidates validated against it. */
+  catalog: ApiCatalog;
+}
+
+export interface ApiCatalog {
+  catalog: Catalog;
+  ruleSet: RuleSet;
 }
 
 /** Runs a signal; an unreachable Temporal becomes the 503 problem. */

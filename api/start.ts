@@ -4,21 +4,25 @@
 //   DATABASE_URL         a real PostgreSQL; default: embedded PGlite in TACT_DATA_DIR (./data/pglite)
 //   TEMPORAL_ADDRESS     a real Temporal; default (role all): a dev server, see TACT_TEMPORAL
 //   TACT_TEMPORAL        auto (default) | temporal | bundled: which dev server when TEMPORAL_ADDRESS is unset
+//   TACT_TEMPORAL_DB     the bundled dev server's SQLite file (default ./data/temporal.db; ":memory:" keeps nothing)
 //   PORT / HOST          the API's listen address (default 3000 on 0.0.0.0)
 //   TACT_DECISION_LOG_DELAY_MS  how long suppressions may wait before the decision log gets them (workflow default)
-//   TACT_POLICY          JSON overrides of the policy defaults (domain/config.ts), for workflows this API starts and
-//                        for the worker's activities (sensitivity, unsubscribe links): set it on both roles
+//   TACT_CATALOG         the deployment's catalog: a JSON file, or a directory with catalog.json (docs/catalog.md);
+//                        default catalog/default.json. Set it on both roles.
+//   TACT_POLICY          JSON overrides of the policy defaults (domain/config.ts); with the catalog it makes the
+//                        version (content hash) running workflows adopt. Set it on both roles.
 //   TACT_EVENT_ID_RETENTION_HOURS  how long accepted event ids are remembered for idempotency (default 72)
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import type { RuntimeActivities, RuntimeActivitiesOptions } from '../activities/runtime';
-import { DEFAULT_POLICY, withOverrides } from '../domain/config';
+import { ruleSetOf } from '../catalog/load';
+import { activateConfigVersion } from '../db/config-versions';
 import { ensureAdminKey } from '../db/api-keys';
 import { migrate } from '../db/migrate';
 import { DEFAULT_DATA_DIR, openDatabase, type Database } from '../db/pool';
 import { createRepositories } from '../db/repositories';
-import { loadWorkerConfig, parsePolicyOverrides } from '../workers/config';
+import { loadVersionedConfig, loadWorkerConfig } from '../workers/config';
 import { startWorker } from '../workers/start';
 import { createApp } from './app';
 import { createLogger, type Logger } from './logger';
@@ -29,6 +33,9 @@ import { TemporalUserWorkflows } from './workflow-gateway';
 
 export type Role = 'all' | 'api' | 'worker';
 
+/** Where the bundled Temporal server keeps its workflows, so a restart of `npm start` loses none. */
+export const DEFAULT_TEMPORAL_DB = './data/temporal.db';
+
 export interface StartOptions {
   env?: NodeJS.ProcessEnv;
   /** Overrides TACT_DATA_DIR (tests use a temporary directory). */
@@ -37,6 +44,8 @@ export interface StartOptions {
   port?: number;
   /** Port of the bundled Temporal server; default 7233 (a free one if taken). */
   temporalPort?: number;
+  /** Overrides TACT_TEMPORAL_DB: the bundled Temporal server's database file. */
+  temporalDbFilename?: string;
   /** Human-readable startup lines; default stdout. */
   print?: (line: string) => void;
   logger?: Logger;
@@ -85,8 +94,8 @@ export async function startTact(options: StartOptions = {}): Promise<RunningTact
   const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`));
   const logger = options.logger ?? createLogger();
   const role = parseRole(env.TACT_ROLE);
-  // Parsed before anything starts, for every role: a typo stops start-up.
-  const policyOverrides = parsePolicyOverrides(env.TACT_POLICY);
+  // Parsed before anything starts, for every role: a typo or a bad catalog stops start-up.
+  const { catalog, versioned } = loadVersionedConfig(env);
   const eventIdRetentionMs = parseRetentionHours(env.TACT_EVENT_ID_RETENTION_HOURS);
   const cleanup: (() => Promise<void>)[] = [];
   const stopAll = async () => {
@@ -109,14 +118,23 @@ export async function startTact(options: StartOptions = {}): Promise<RunningTact
       `Database: ${database.where} (migrations: ${migrations.applied.length} applied, ${migrations.alreadyApplied} already in place)`,
     );
     const repos = createRepositories(database.pool);
+    const activation = await activateConfigVersion(
+      database.pool,
+      { id: versioned.id, content: { catalog: versioned.catalog, policy: versioned.policy } },
+      Date.now(),
+    );
+    const ruleSet = ruleSetOf(versioned, activation.activatedAt);
+    print(`Catalog: ${catalog.source} (version ${ruleSet.id})`);
 
     const workerConfig = loadWorkerConfig(env);
     let temporalAddress = workerConfig.address;
     if (env.TEMPORAL_ADDRESS?.trim()) {
       print(`Temporal: ${temporalAddress} (TEMPORAL_ADDRESS), namespace ${workerConfig.namespace}`);
     } else if (role === 'all') {
+      const dbFilename = options.temporalDbFilename ?? (env.TACT_TEMPORAL_DB?.trim() || DEFAULT_TEMPORAL_DB);
       const devTemporal: DevTemporal = await startDevTemporal(parseTemporalChoice(env.TACT_TEMPORAL), {
         ...(options.temporalPort !== undefined ? { port: options.temporalPort } : {}),
+        ...(dbFilename !== ':memory:' ? { dbFilename } : {}),
       });
       cleanup.push(() => devTemporal.stop());
       temporalAddress = devTemporal.address;
@@ -134,7 +152,9 @@ export async function startTact(options: StartOptions = {}): Promise<RunningTact
         env,
         pool: database.pool,
         config: { ...workerConfig, address: temporalAddress },
-        ...(policyOverrides === undefined ? {} : { policy: withOverrides(DEFAULT_POLICY, policyOverrides) }),
+        policy: versioned.policy,
+        templatesDir: catalog.templatesDir,
+        currentConfig: () => ruleSet,
         log: (level, event, fields) => workerLogger[level]({ ...fields, event }, event),
         print,
         ...(options.createActivities ? { createActivities: options.createActivities } : {}),
@@ -151,10 +171,8 @@ export async function startTact(options: StartOptions = {}): Promise<RunningTact
       cleanup.push(() => connection.close());
       const metrics = createMetrics({ processMetrics: true });
       const decisionLogDelayMs = parseDelay(env.TACT_DECISION_LOG_DELAY_MS);
-      const workflowOptions = {
-        ...(decisionLogDelayMs === undefined ? {} : { decisionLogDelayMs }),
-        ...(policyOverrides === undefined ? {} : { policy: policyOverrides }),
-      };
+      // New workflows start on the current version; running ones adopt it from their activities.
+      const workflowOptions = { decisionLogDelayMs, config: ruleSet };
       const workflows = new TemporalUserWorkflows({
         client: new Client({ connection, namespace: workerConfig.namespace }),
         connection,
@@ -168,6 +186,7 @@ export async function startTact(options: StartOptions = {}): Promise<RunningTact
         workflows,
         logger,
         metrics,
+        catalog: { catalog: catalog.catalog, ruleSet },
         ...(unsubscribeSecret ? { unsubscribeSecret } : {}),
       });
       const pruning = startEventIdPruning({

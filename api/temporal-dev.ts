@@ -1,7 +1,9 @@
 // A Temporal server for development, when TEMPORAL_ADDRESS is not set: Temporal's own dev server
 // (the Temporal CLI, downloaded by @temporalio/testing) where it can be had, else the repository's
 // bundled offline server. TACT_TEMPORAL=auto|temporal|bundled chooses; `auto` is the default.
-import { startDevServer } from '../devserver/src/server';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { startDevServer } from '@tact/temporal-devserver';
 import { TACT_SEARCH_ATTRIBUTE_KEYS, TACT_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 
 export type TemporalChoice = 'auto' | 'temporal' | 'bundled';
@@ -24,6 +26,8 @@ export function parseTemporalChoice(value: string | undefined): TemporalChoice {
 export interface DevTemporalOptions {
   /** Port of the bundled server; default 7233, or a free port when 7233 is taken. */
   port?: number;
+  /** The bundled server keeps its workflows in this SQLite file (created if missing); unset = in memory. */
+  dbFilename?: string;
 }
 
 export async function startDevTemporal(choice: TemporalChoice, options: DevTemporalOptions = {}): Promise<DevTemporal> {
@@ -58,7 +62,13 @@ async function startTemporalCli(): Promise<DevTemporal> {
 }
 
 async function startBundled(options: DevTemporalOptions, reason: string): Promise<DevTemporal> {
-  const start = (port: number) => startDevServer({ port, searchAttributes: { ...TACT_SEARCH_ATTRIBUTES } });
+  if (options.dbFilename !== undefined) mkdirSync(path.dirname(options.dbFilename), { recursive: true });
+  const start = (port: number) =>
+    startDevServer({
+      port,
+      searchAttributes: { ...TACT_SEARCH_ATTRIBUTES },
+      ...(options.dbFilename !== undefined ? { dbFilename: options.dbFilename } : {}),
+    });
   let server;
   try {
     server = await start(options.port ?? 7233);
@@ -70,8 +80,11 @@ async function startBundled(options: DevTemporalOptions, reason: string): Promis
     kind: 'bundled',
     address: server.address,
     description:
-      `Temporal: the bundled offline dev server at ${server.address} (${reason}; in-memory: workflows do not ` +
-      'survive a restart; set TEMPORAL_ADDRESS for a real cluster)',
+      `Temporal: the bundled offline dev server at ${server.address} (${reason}; ` +
+      (options.dbFilename !== undefined
+        ? `workflows kept in ${options.dbFilename}`
+        : 'in-memory: workflows do not survive a restart') +
+      '; set TEMPORAL_ADDRESS for a real cluster)',
     stop: () => server.stop(),
   };
 }

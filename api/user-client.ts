@@ -1,10 +1,12 @@
 // Client-side helpers for the user workflow: every write is a signal-with-start, so the first
 // event, candidate or profile change for a user creates their workflow.
 import { WorkflowNotFoundError, type Client, type SignalDefinition } from '@temporalio/client';
-import type { Candidate, EpochMs, NotificationEvent, Preferences, UserEvent, UserProfile } from '../domain/types';
+import type { SessionAggregate } from '../domain/engagement';
+import type { Candidate, EpochMs, NotificationEvent, Preferences, UserProfile } from '../domain/types';
 import {
   appOpenedSignal,
   candidateSignal,
+  candidatesSignal,
   devicesChangedSignal,
   notificationEventSignal,
   preferencesSignal,
@@ -13,6 +15,8 @@ import {
   USER_WORKFLOW_TYPE,
   userEventSignal,
   userWorkflowId,
+  type CandidatesProposal,
+  type UserEventSignal,
   type UserStateView,
   type UserWorkflowInput,
 } from '../workflows/definitions';
@@ -31,8 +35,15 @@ export function assertOpaqueUserId(userId: string): void {
   if (typeof userId !== 'string' || !/^[A-Za-z0-9._:-]{1,128}$/.test(userId)) {
     throw new InvalidUserIdError('user id must be 1–128 characters of [A-Za-z0-9._:-]');
   }
-  if (/^\+?\d[\d.-]{6,}$/.test(userId))
-    throw new InvalidUserIdError('user id looks like a phone number; use an opaque id');
+  if (looksLikeContact(userId)) throw new InvalidUserIdError('user id looks like a phone number; use an opaque id');
+}
+
+/**
+ * Whether an id looks like a phone number or an e-mail address. User, event and candidate ids travel into Temporal
+ * (workflow ids, signal payloads, history), which is no place for personal data.
+ */
+export function looksLikeContact(id: string): boolean {
+  return /^\+?\d[\d.-]{6,}$/.test(id) || /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(id);
 }
 
 /**
@@ -53,12 +64,18 @@ export class TactUserClient {
     private readonly options: UserClientOptions,
   ) {}
 
-  sendEvent(event: UserEvent): Promise<void> {
+  /** An event, with the candidates the API matched for it (absent: the workflow matches it with its own rules). */
+  sendEvent(event: UserEventSignal): Promise<void> {
     return this.signal(event.userId, userEventSignal, [event]);
   }
 
   proposeCandidate(candidate: Candidate): Promise<void> {
     return this.signal(candidate.userId, candidateSignal, [candidate]);
+  }
+
+  /** Several candidates in one signal (one Temporal action), validated by the API against the version named. */
+  proposeCandidates(userId: string, proposal: CandidatesProposal): Promise<void> {
+    return this.signal(userId, candidatesSignal, [proposal]);
   }
 
   updateProfile(userId: string, change: Partial<UserProfile>): Promise<void> {
@@ -80,8 +97,8 @@ export class TactUserClient {
     return this.signal(userId, notificationEventSignal, [event]);
   }
 
-  appOpened(userId: string, at: EpochMs): Promise<void> {
-    return this.signal(userId, appOpenedSignal, [{ at }]);
+  appOpened(userId: string, at: EpochMs, sessions?: SessionAggregate): Promise<void> {
+    return this.signal(userId, appOpenedSignal, [{ at, ...(sessions === undefined ? {} : { sessions }) }]);
   }
 
   devicesChanged(userId: string, at: EpochMs): Promise<void> {

@@ -1,15 +1,20 @@
 // The API's boundary to Temporal: every write reaches a user's workflow here (signal-with-start),
 // with a deadline, so that an unreachable Temporal becomes a prompt 503 rather than a hung request.
 import { isGrpcServiceError, type Client, type Connection } from '@temporalio/client';
-import type { EpochMs, NotificationEvent, Preferences, UserEvent, UserProfile } from '../domain/types';
-import type { UserStateView } from '../workflows/definitions';
+import type { SessionAggregate } from '../domain/engagement';
+import type { EpochMs, NotificationEvent, Preferences, UserProfile } from '../domain/types';
+import type { CandidatesProposal, UserEventSignal, UserStateView } from '../workflows/definitions';
 import type { RuntimeOptions } from '../workflows/user-state';
 import type { ApiMetrics } from './metrics';
 import { TactUserClient } from './user-client';
 
 /** What the API asks of user workflows. Tests wrap it to count what reaches Temporal. */
 export interface UserWorkflows {
-  sendEvent(event: UserEvent): Promise<void>;
+  sendEvent(event: UserEventSignal): Promise<void>;
+  /** Candidates proposed through the API, in one signal. */
+  proposeCandidates(userId: string, proposal: CandidatesProposal): Promise<void>;
+  /** A session that changes the plan now (it ends the user's dormancy); other sessions are never signalled. */
+  appOpened(userId: string, at: EpochMs, sessions?: SessionAggregate): Promise<void>;
   updateProfile(userId: string, profile: UserProfile): Promise<void>;
   /**
    * Signals the full stored preferences with their version (db/preferences.ts StoredPreferences): the workflow keeps
@@ -74,8 +79,16 @@ export class TemporalUserWorkflows implements UserWorkflows {
     this.timeoutMs = options.timeoutMs ?? 5_000;
   }
 
-  sendEvent(event: UserEvent): Promise<void> {
+  sendEvent(event: UserEventSignal): Promise<void> {
     return this.signal('userEvent', () => this.users.sendEvent(event));
+  }
+
+  proposeCandidates(userId: string, proposal: CandidatesProposal): Promise<void> {
+    return this.signal('candidates', () => this.users.proposeCandidates(userId, proposal));
+  }
+
+  appOpened(userId: string, at: EpochMs, sessions?: SessionAggregate): Promise<void> {
+    return this.signal('appOpened', () => this.users.appOpened(userId, at, sessions));
   }
 
   updateProfile(userId: string, profile: UserProfile): Promise<void> {

@@ -45,6 +45,7 @@ export async function run(): Promise<void> {
     ...(process.env.DATABASE_URL ? {} : { dataDir }),
     port: 0,
     temporalPort: 0,
+    temporalDbFilename: ':memory:',
     print: () => undefined,
     logger: createLogger({ level: 'warn' }),
   });

@@ -1,12 +1,14 @@
 // The planner's cost per re-plan with 10 and 100 pending candidates (µs per plan() call, plan() calls per second).
 // Run alone with `npx tsx bench/planner.ts`; bench/run.ts calls run().
+import { categoryPolicy } from '../domain/config';
 import { performance } from 'node:perf_hooks';
 import { DEFAULT_POLICY } from '../domain/config';
 import { plan } from '../domain/planner';
 import type { PlannerState } from '../domain/planner';
 import { defaultPreferences } from '../domain/user-defaults';
-import { CATEGORIES } from '../domain/types';
 import type { Candidate, Score, SendRecord } from '../domain/types';
+
+const CATEGORIES = Object.keys(DEFAULT_POLICY.categories);
 
 const HOUR = 3_600_000;
 const NOW = Date.UTC(2024, 9, 26, 14); // Saturday 16:00 in Paris, the day before clocks go back
@@ -36,7 +38,7 @@ function workload(pendingCount: number): { state: PlannerState; scores: Record<s
       template: `${category}.bench`,
       variables: {},
       createdAt,
-      expiresAt: createdAt + DEFAULT_POLICY.categories[category].ttlMs,
+      expiresAt: createdAt + categoryPolicy(DEFAULT_POLICY, category).ttlMs,
       businessValue: random(),
       source: 'event',
     });

@@ -1,9 +1,10 @@
 /**
- * `npm run bench [suite ...]`: runs every bench/<suite>.ts (or the named ones) in turn and prints a summary.
- * A suite is a file directly in bench/ that exports `async function run(): Promise<void>` and prints its own table.
- * Helper modules live in sub-folders, so they are never mistaken for suites.
+ * `npm run bench [suite ...]`: runs every bench/<suite>.ts and packages/<package>/bench/<suite>.ts (or the named
+ * ones) in turn and prints a summary. A suite is a file directly in such a bench/ folder that exports
+ * `async function run(): Promise<void>` and prints its own table. Helper modules live in sub-folders, so they are
+ * never mistaken for suites.
  */
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 
@@ -11,29 +12,40 @@ interface SuiteModule {
   run?: unknown;
 }
 
-function availableSuites(): string[] {
-  return readdirSync(__dirname, { withFileTypes: true })
+const PACKAGES = path.join(__dirname, '..', 'packages');
+
+function suitesIn(folder: string): [string, string][] {
+  return readdirSync(folder, { withFileTypes: true })
     .filter((entry) => entry.isFile() && entry.name.endsWith('.ts') && entry.name !== 'run.ts')
-    .map((entry) => entry.name.replace(/\.ts$/, ''))
-    .sort();
+    .map((entry) => [entry.name.replace(/\.ts$/, ''), path.join(folder, entry.name)]);
+}
+
+/** Suite name → file. */
+function availableSuites(): Map<string, string> {
+  const packageBenches = readdirSync(PACKAGES, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && existsSync(path.join(PACKAGES, entry.name, 'bench')))
+    .flatMap((entry) => suitesIn(path.join(PACKAGES, entry.name, 'bench')));
+  return new Map([...suitesIn(__dirname), ...packageBenches].sort(([a], [b]) => a.localeCompare(b)));
 }
 
 async function main(): Promise<void> {
   const available = availableSuites();
   const requested = process.argv.slice(2).map((name) => name.replace(/\.ts$/, ''));
-  const unknown = requested.filter((name) => !available.includes(name));
+  const unknown = requested.filter((name) => !available.has(name));
   if (unknown.length > 0) {
-    throw new Error(`unknown bench suite(s): ${unknown.join(', ')}; available: ${available.join(', ') || '(none)'}`);
+    const names = [...available.keys()].join(', ');
+    throw new Error(`unknown bench suite(s): ${unknown.join(', ')}; available: ${names || '(none)'}`);
   }
-  const selected = requested.length > 0 ? requested : available;
+  const selected = requested.length > 0 ? requested : [...available.keys()];
   const summary: { suite: string; outcome: string; seconds: string }[] = [];
 
   for (const name of selected) {
     console.log(`\n=== bench: ${name} ===`);
     const started = performance.now();
     try {
-      const mod = require(path.join(__dirname, `${name}.ts`)) as SuiteModule;
-      if (typeof mod.run !== 'function') throw new Error(`bench/${name}.ts does not export run()`);
+      const file = available.get(name)!;
+      const mod = require(file) as SuiteModule;
+      if (typeof mod.run !== 'function') throw new Error(`${path.relative(process.cwd(), file)} does not export run()`);
       await (mod.run as () => Promise<void>)();
       summary.push({ suite: name, outcome: 'ok', seconds: ((performance.now() - started) / 1000).toFixed(1) });
     } catch (err) {

@@ -14,7 +14,7 @@ import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime } from '@t
 import { createActivities, createDryRunDeliver, InMemoryDecisionStore } from '../activities';
 import { TactUserClient } from '../api/user-client';
 import type { UserEvent } from '../domain/types';
-import { startDevServer } from '../devserver/src/server';
+import { startDevServer } from '@tact/temporal-devserver';
 import { TACT_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { createTactWorker, WORKFLOWS_PATH } from '../workers/worker';
 

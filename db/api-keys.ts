@@ -10,11 +10,11 @@ export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
 
 export interface ApiKeyInfo {
   id: string;
-  name?: string;
+  name?: string | undefined;
   scopes: ApiKeyScope[];
   createdAt: EpochMs;
-  lastUsedAt?: EpochMs;
-  revokedAt?: EpochMs;
+  lastUsedAt?: EpochMs | undefined;
+  revokedAt?: EpochMs | undefined;
 }
 
 export interface CreatedApiKey {
@@ -26,7 +26,7 @@ export interface CreatedApiKey {
 
 export interface VerifiedApiKey {
   id: string;
-  name?: string;
+  name?: string | undefined;
   scopes: ApiKeyScope[];
 }
 
@@ -71,7 +71,7 @@ export function grants(scopes: readonly ApiKeyScope[], required: ApiKeyScope): b
 export class ApiKeyRepository {
   constructor(private readonly db: Queryable) {}
 
-  async create(options: { scopes: ApiKeyScope[]; name?: string }, now: EpochMs): Promise<CreatedApiKey> {
+  async create(options: { scopes: ApiKeyScope[]; name?: string | undefined }, now: EpochMs): Promise<CreatedApiKey> {
     const scopes = checkScopes([...new Set<string>(options.scopes)]);
     const id = randomBytes(8).toString('hex');
     const secret = randomBytes(32).toString('base64url');
@@ -122,8 +122,8 @@ export class ApiKeyRepository {
         ...(row.name === null ? {} : { name: row.name }),
         scopes: row.scopes,
         createdAt: toEpochMs(row.created_at),
-        ...(lastUsedAt === undefined ? {} : { lastUsedAt }),
-        ...(revokedAt === undefined ? {} : { revokedAt }),
+        lastUsedAt,
+        revokedAt,
       };
     });
   }

@@ -1,6 +1,15 @@
 // The decision log: one row per candidate outcome, read newest first by the API and by ops.
 import type { DecisionStore } from '../domain/ports';
-import type { Category, Channel, Decision, EpochMs, NotificationEventType, SuppressionReason } from '../domain/types';
+import type {
+  CandidateSource,
+  Category,
+  Channel,
+  Decision,
+  EpochMs,
+  NotificationEventType,
+  Provenance,
+  SuppressionReason,
+} from '../domain/types';
 import { SUPPRESSION_REASONS } from '../domain/types';
 import { InvalidCursorError } from './errors';
 import type { ReceiptTimes } from './notification-events';
@@ -9,6 +18,24 @@ import { toDate, toEpochMs, type Queryable } from './sql';
 /** `sent`, `suppressed` (any reason), or one suppression reason. */
 export type DecisionFilter = 'sent' | 'suppressed' | SuppressionReason;
 export const DECISION_FILTERS: readonly DecisionFilter[] = ['sent', 'suppressed', ...SUPPRESSION_REASONS];
+
+/** Provenance fields the log filters on (all given must match). */
+export interface ProvenanceFilter {
+  source?: CandidateSource;
+  sourceId?: string;
+  template?: string;
+  experiment?: string;
+  variant?: string;
+}
+
+/** Whether a decision matches the filter (for decisions not in the database yet). */
+export function matchesProvenance(decision: Decision, filter: ProvenanceFilter | undefined): boolean {
+  if (filter === undefined) return true;
+  const p = decision.provenance;
+  return (Object.keys(filter) as (keyof ProvenanceFilter)[]).every(
+    (key) => filter[key] === undefined || p?.[key] === filter[key],
+  );
+}
 
 export const DEFAULT_PAGE_SIZE = 50;
 const MAX_BIGINT = 2n ** 63n - 1n;
@@ -66,6 +93,12 @@ interface DecisionRow {
   reason: SuppressionReason | null;
   detail: string | null;
   decided_at: Date;
+  source: CandidateSource;
+  source_id: string | null;
+  template: string | null;
+  experiment: string | null;
+  variant: string | null;
+  config_version: string | null;
   delivered_at: Date | null;
   opened_at: Date | null;
   engaged_at: Date | null;
@@ -79,8 +112,11 @@ export class DecisionRepository implements DecisionStore {
   async recordDecisions(userId: string, decisions: Decision[]): Promise<void> {
     if (decisions.length === 0) return;
     await this.db.query(
-      `INSERT INTO decisions (user_id, candidate_id, category, outcome, channel, reason, detail, decided_at)
-       SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::timestamptz[])
+      `INSERT INTO decisions (user_id, candidate_id, category, outcome, channel, reason, detail, decided_at,
+                              source, source_id, template, experiment, variant, config_version)
+       SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+                                $8::timestamptz[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[],
+                                $14::text[])
        ON CONFLICT (user_id, candidate_id) DO NOTHING`,
       [
         userId,
@@ -91,6 +127,13 @@ export class DecisionRepository implements DecisionStore {
         decisions.map((d) => (d.outcome.kind === 'suppressed' ? d.outcome.reason : null)),
         decisions.map((d) => (d.outcome.kind === 'suppressed' ? (d.outcome.detail ?? null) : null)),
         decisions.map((d) => toDate(d.outcome.at)),
+        // A decision without provenance predates it: its candidate came from an event.
+        decisions.map((d) => d.provenance?.source ?? 'event'),
+        decisions.map((d) => d.provenance?.sourceId ?? null),
+        decisions.map((d) => d.provenance?.template ?? null),
+        decisions.map((d) => d.provenance?.experiment ?? null),
+        decisions.map((d) => d.provenance?.variant ?? null),
+        decisions.map((d) => d.configVersion ?? null),
       ],
     );
   }
@@ -98,13 +141,19 @@ export class DecisionRepository implements DecisionStore {
   /** A user's decisions, newest first, optionally only one outcome or reason; sends with their receipts. */
   async list(
     userId: string,
-    options: { limit?: number; cursor?: string; outcome?: DecisionFilter } = {},
+    options: {
+      limit?: number;
+      cursor?: string | undefined;
+      outcome?: DecisionFilter | undefined;
+      provenance?: ProvenanceFilter | undefined;
+    } = {},
   ): Promise<DecisionPage> {
     const limit = options.limit ?? DEFAULT_PAGE_SIZE;
     const { entries, more } = await this.listBefore(userId, {
       limit,
       before: options.cursor === undefined ? null : decodeLogCursor(options.cursor),
-      ...(options.outcome === undefined ? {} : { outcome: options.outcome }),
+      outcome: options.outcome,
+      provenance: options.provenance,
     });
     const last = entries.at(-1);
     return {
@@ -119,7 +168,12 @@ export class DecisionRepository implements DecisionStore {
    */
   async listBefore(
     userId: string,
-    options: { limit: number; before: LogPosition | null; outcome?: DecisionFilter },
+    options: {
+      limit: number;
+      before: LogPosition | null;
+      outcome?: DecisionFilter | undefined;
+      provenance?: ProvenanceFilter | undefined;
+    },
   ): Promise<{ entries: PositionedDecision[]; more: boolean }> {
     const { limit, before } = options;
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
@@ -132,13 +186,16 @@ export class DecisionRepository implements DecisionStore {
     const reason = outcome === null && options.outcome !== undefined ? options.outcome : null;
     const { rows } = await this.db.query<DecisionRow>(
       `SELECT d.id::text AS seq, d.candidate_id, d.category, d.outcome, d.channel, d.reason, d.detail, d.decided_at,
-              r.delivered_at, r.opened_at, r.engaged_at, r.converted_at
+              d.source, d.source_id, d.template, d.experiment, d.variant, d.config_version, r.delivered_at, r.opened_at, r.engaged_at, r.converted_at
        FROM (
          SELECT * FROM decisions
          WHERE user_id = $1
            AND ($2::text IS NULL OR outcome = $2)
            AND ($3::text IS NULL OR reason = $3)
            AND ($4::timestamptz IS NULL OR (decided_at, id) < ($4, $5::bigint))
+           AND ($7::text IS NULL OR source = $7) AND ($8::text IS NULL OR source_id = $8)
+           AND ($9::text IS NULL OR template = $9) AND ($10::text IS NULL OR experiment = $10)
+           AND ($11::text IS NULL OR variant = $11)
          ORDER BY decided_at DESC, id DESC
          LIMIT $6
        ) AS d
@@ -151,7 +208,19 @@ export class DecisionRepository implements DecisionStore {
          WHERE e.notification_id = d.candidate_id AND e.user_id = d.user_id
        ) AS r ON d.outcome = 'sent'
        ORDER BY d.decided_at DESC, d.id DESC`,
-      [userId, outcome, reason, before && toDate(before.decidedAt), before?.id ?? null, limit + 1],
+      [
+        userId,
+        outcome,
+        reason,
+        before && toDate(before.decidedAt),
+        before?.id ?? null,
+        limit + 1,
+        options.provenance?.source ?? null,
+        options.provenance?.sourceId ?? null,
+        options.provenance?.template ?? null,
+        options.provenance?.experiment ?? null,
+        options.provenance?.variant ?? null,
+      ],
     );
     return {
       entries: rows.slice(0, limit).map((row) => ({
@@ -194,7 +263,23 @@ export class DecisionRepository implements DecisionStore {
 
 function fromRow(row: DecisionRow): LoggedDecision {
   const at = toEpochMs(row.decided_at);
-  const base = { candidateId: row.candidate_id, category: row.category };
+  // A row recorded without provenance (an older caller; the migration could not name its template) shows none.
+  const provenance: Provenance | null =
+    row.template === null
+      ? null
+      : {
+          source: row.source,
+          ...(row.source_id === null ? {} : { sourceId: row.source_id }),
+          template: row.template,
+          ...(row.experiment === null ? {} : { experiment: row.experiment }),
+          ...(row.variant === null ? {} : { variant: row.variant }),
+        };
+  const base = {
+    candidateId: row.candidate_id,
+    category: row.category,
+    ...(provenance === null ? {} : { provenance }),
+    ...(row.config_version === null ? {} : { configVersion: row.config_version }),
+  };
   if (row.outcome === 'suppressed') {
     return {
       ...base,

@@ -10,8 +10,8 @@ export type ContactChannel = Exclude<Channel, 'push'>;
 export interface EndpointRecord {
   endpoint: Endpoint;
   active: boolean;
-  lastError?: string;
-  deactivatedAt?: EpochMs;
+  lastError?: string | undefined;
+  deactivatedAt?: EpochMs | undefined;
   updatedAt: EpochMs;
 }
 
@@ -118,7 +118,7 @@ export class EndpointRepository implements EndpointDirectory {
       token: row.address,
       active: row.active,
       ...(row.last_error === null ? {} : { lastError: row.last_error }),
-      ...(deactivatedAt === undefined ? {} : { deactivatedAt }),
+      deactivatedAt,
     };
   }
 

@@ -26,9 +26,9 @@ export class OutboxRepository implements OutboxStore {
     const payload: Payload = {
       title: entry.title,
       body: entry.body,
-      ...(entry.subject === undefined ? {} : { subject: entry.subject }),
-      ...(entry.html === undefined ? {} : { html: entry.html }),
-      ...(entry.data === undefined ? {} : { data: entry.data }),
+      subject: entry.subject,
+      html: entry.html,
+      data: entry.data,
     };
     await this.db.query(
       `INSERT INTO outbox (id, notification_id, user_id, channel, endpoint_key, destination, payload, created_at)
@@ -48,7 +48,7 @@ export class OutboxRepository implements OutboxStore {
   }
 
   /** Newest first, optionally only one user's. */
-  async list(filter: { userId?: string; limit: number }): Promise<OutboxEntry[]> {
+  async list(filter: { userId?: string | undefined; limit: number }): Promise<OutboxEntry[]> {
     if (!Number.isInteger(filter.limit) || filter.limit < 1 || filter.limit > MAX_OUTBOX_PAGE) {
       throw new RangeError(`limit must be an integer from 1 to ${MAX_OUTBOX_PAGE}`);
     }

@@ -8,6 +8,7 @@ import { LedgerRepository } from './ledger';
 import { NotificationEventRepository } from './notification-events';
 import { OutboxRepository } from './outbox';
 import { PreferencesRepository } from './preferences';
+import { SessionRepository } from './sessions';
 import { UserRepository } from './users';
 
 export interface Repositories {
@@ -20,6 +21,7 @@ export interface Repositories {
   outbox: OutboxRepository;
   apiKeys: ApiKeyRepository;
   acceptedEvents: AcceptedEventRepository;
+  sessions: SessionRepository;
 }
 
 export function createRepositories(pool: pg.Pool): Repositories {
@@ -33,5 +35,6 @@ export function createRepositories(pool: pg.Pool): Repositories {
     outbox: new OutboxRepository(pool),
     apiKeys: new ApiKeyRepository(pool),
     acceptedEvents: new AcceptedEventRepository(pool),
+    sessions: new SessionRepository(pool),
   };
 }

@@ -1,14 +1,9 @@
 // Database overrides of repository templates: validated on write, read by the worker through an in-memory
 // snapshot (rendering is synchronous) that is refreshed on an interval and on demand.
-import {
-  catalogFromTree,
-  defaultTemplatesDir,
-  loadTemplateTree,
-  type TemplateTree,
-} from '../activities/localization/catalog';
-import { canonicalLocale } from '../activities/localization/locale';
-import { parseTemplateDocument, TEMPLATE_NAME } from '../activities/localization/schema';
-import type { TemplateDocument, TemplateOverrideSource } from '../activities/localization/types';
+import { catalogFromTree, defaultTemplatesDir, loadTemplateTree, type TemplateTree } from '../localization/catalog';
+import { canonicalLocale } from '../localization/locale';
+import { parseTemplateDocument, TEMPLATE_NAME } from '../localization/schema';
+import type { TemplateDocument, TemplateOverrideSource } from '../localization/types';
 import type { EpochMs } from '../domain/types';
 import { toDate, toEpochMs, type Queryable } from './sql';
 

@@ -1,9 +1,10 @@
 // Policy defaults (docs/product.md §2–§4). Every number is configurable per deployment through withOverrides.
-import { CATEGORIES, CHANNELS, PRIORITY_CLASSES } from './types';
+import { CHANNELS, PRIORITY_CLASSES } from './types';
 import type { Category, CategoryPolicy, PriorityClass, QuietHours } from './types';
 import { DAY_MS, HOUR_MS, MINUTE_MS } from './time';
 
 export interface PolicyConfig {
+  /** The catalog's categories by name (catalog/default.json ships the six of DEFAULT_POLICY). */
   categories: Record<Category, CategoryPolicy>;
   /** Normal/promotional notifications per local calendar day. */
   dailyCap: number;
@@ -40,7 +41,10 @@ export type DeepPartial<T> = T extends readonly unknown[]
 
 export const WEEK_MS = 7 * DAY_MS;
 
-export const DEFAULT_POLICY: PolicyConfig = {
+/** The categories of the default catalog (catalog/default.json): data, named here only for the defaults below. */
+export type DefaultCategory = 'security' | 'account' | 'social' | 'content' | 'reminder' | 'marketing';
+
+export const DEFAULT_POLICY: PolicyConfig & { categories: Record<DefaultCategory, CategoryPolicy> } = {
   categories: {
     security: {
       priorityClass: 'critical',
@@ -115,7 +119,7 @@ export function isBudgeted(priorityClass: PriorityClass): boolean {
 }
 
 export function categoryPolicy(config: PolicyConfig, category: Category): CategoryPolicy {
-  const policy = config.categories[category];
+  const policy = Object.hasOwn(config.categories, category) ? config.categories[category] : undefined;
   if (policy === undefined) throw new RangeError(`Unknown category "${category}"`);
   return policy;
 }
@@ -155,10 +159,11 @@ function isMinuteOfDay(n: unknown): boolean {
 /** Everything wrong with a config, as human-readable strings (empty when valid). */
 export function policyProblems(config: PolicyConfig): string[] {
   const problems: string[] = [];
-  for (const category of CATEGORIES) {
-    const policy = config.categories?.[category];
-    if (policy === undefined) {
-      problems.push(`categories.${category} is missing`);
+  const categories = Object.entries(config.categories ?? {});
+  if (categories.length === 0) problems.push('categories must declare at least one category');
+  for (const [category, policy] of categories) {
+    if (policy === undefined || policy === null || typeof policy !== 'object') {
+      problems.push(`categories.${category} must be an object`);
       continue;
     }
     if (!PRIORITY_CLASSES.includes(policy.priorityClass)) {

@@ -1,13 +1,16 @@
 // Who may receive what, independent of time: opt-outs (global, category, channel) and channel routing (docs/product.md §2).
 import { categoryPolicy } from './config';
 import type { PolicyConfig } from './config';
-import { CATEGORIES } from './types';
 import type { Candidate, Category, Channel, Preferences, SuppressionReason } from './types';
 
-export type Ineligibility = { reason: Extract<SuppressionReason, 'opted_out' | 'no_channel'>; detail: string };
+export type Ineligibility = {
+  reason: Extract<SuppressionReason, 'opted_out' | 'no_channel' | 'category_removed'>;
+  detail: string;
+};
 
-export function isKnownCategory(category: string): category is Category {
-  return (CATEGORIES as readonly string[]).includes(category);
+/** Whether the config (its catalog) declares this category. */
+export function isKnownCategory(config: PolicyConfig, category: string): boolean {
+  return Object.hasOwn(config.categories, category);
 }
 
 /** The category's channels in order, minus the user's channel opt-outs. */
@@ -17,8 +20,8 @@ export function allowedChannels(category: Category, prefs: Preferences, config: 
 
 /** Why this candidate can never be sent under these preferences, or null when it may be. */
 export function ineligibility(candidate: Candidate, prefs: Preferences, config: PolicyConfig): Ineligibility | null {
-  if (!isKnownCategory(candidate.category)) {
-    return { reason: 'no_channel', detail: `unknown category "${String(candidate.category)}"` };
+  if (!isKnownCategory(config, candidate.category)) {
+    return { reason: 'category_removed', detail: `category "${String(candidate.category)}" is not in the catalog` };
   }
   const { priorityClass } = categoryPolicy(config, candidate.category);
   if (prefs.globalOptOut && priorityClass !== 'critical') {

@@ -25,12 +25,13 @@
 // the first expiry so every candidate gets its outcome without polling.
 import { DEFAULT_POLICY, categoryPolicy, isBudgeted, isUrgent } from './config';
 import type { PolicyConfig } from './config';
-import { budgetLeftToday, cooldownUntil, criticalSendsLastHour, pruneSends } from './budget';
+import { budgetLeftToday, cooldownUntil, criticalSendsLastHour, pruneSends } from './caps';
 import { earliestAllowed, ruleContext } from './earliest';
 import type { Constraint, Earliest, RuleContext } from './earliest';
 import { allowedChannels, ineligibility } from './eligibility';
 import { bestSlot, sendSlots, type SendSlot } from './send-time';
 import { formatLocalTime } from './time';
+import { PRIORITY_RANK } from './types';
 import type {
   Candidate,
   Channel,
@@ -83,8 +84,6 @@ interface Option {
   channels: Channel[];
   why: string;
 }
-
-const CLASS_RANK = { critical: 0, transactional: 1, normal: 2, promotional: 2 } as const;
 
 function drop(candidate: Candidate, reason: SuppressionReason, at: EpochMs, detail: string): Decision {
   return {
@@ -249,7 +248,7 @@ export function plan(
       candidate,
       at,
       expectedValue: score.expectedValue,
-      classRank: CLASS_RANK[policy.priorityClass],
+      classRank: PRIORITY_RANK[policy.priorityClass],
       channels: allowedChannels(candidate.category, state.preferences, config),
       why,
     });
@@ -281,10 +280,12 @@ function chooseAction(
   now: EpochMs,
   tz: string,
 ): PlanAction {
-  const critical = options.filter((o) => o.classRank === 0).sort((a, b) => a.at - b.at || byAuctionOrder(a, b))[0];
+  const critical = options
+    .filter((o) => o.classRank === PRIORITY_RANK.critical)
+    .sort((a, b) => a.at - b.at || byAuctionOrder(a, b))[0];
   if (critical !== undefined && critical.at <= now)
     return sendAction(critical, 'critical: bypasses caps and quiet hours');
-  const best = options.filter((o) => o.classRank !== 0).sort(byAuctionOrder)[0];
+  const best = options.filter((o) => o.classRank !== PRIORITY_RANK.critical).sort(byAuctionOrder)[0];
   if (best !== undefined && best.at <= now) {
     return sendAction(
       best,

@@ -25,8 +25,8 @@ export interface DeviceRecord {
   platform: Platform;
   token: string;
   active: boolean;
-  lastError?: string;
-  deactivatedAt?: EpochMs;
+  lastError?: string | undefined;
+  deactivatedAt?: EpochMs | undefined;
 }
 
 /** A user's settings as stored: null for what was never stored (the user workflow then keeps its defaults). */
@@ -38,7 +38,7 @@ export interface StoredUserSettings {
    * The stored preferences' version (incremented by every write; see the preference signal): a signal with a version
    * no higher reports an older state. Absent when nothing versioned is stored.
    */
-  preferencesVersion?: number;
+  preferencesVersion?: number | undefined;
 }
 
 /** Where a (re)started user workflow reads the settings the API stored before it ran. */
@@ -140,9 +140,9 @@ export interface OutboxEntry {
   destination: string;
   title: string;
   body: string;
-  subject?: string;
-  html?: string;
-  data?: Record<string, string>;
+  subject?: string | undefined;
+  html?: string | undefined;
+  data?: Record<string, string> | undefined;
   createdAt: EpochMs;
 }
 
@@ -150,5 +150,5 @@ export interface OutboxStore {
   /** Idempotent on `id`. */
   record(entry: OutboxEntry): Promise<void>;
   /** Newest first. */
-  list(filter: { userId?: string; limit: number }): Promise<OutboxEntry[]>;
+  list(filter: { userId?: string | undefined; limit: number }): Promise<OutboxEntry[]>;
 }

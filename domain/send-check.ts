@@ -14,7 +14,11 @@ export type SendCheck =
   /** Inside quiet hours: not before `until`. */
   | { kind: 'defer'; until: EpochMs; why: string }
   /** The user's preferences no longer allow it at all. */
-  | { kind: 'drop'; reason: Extract<SuppressionReason, 'opted_out' | 'no_channel'>; detail: string };
+  | {
+      kind: 'drop';
+      reason: Extract<SuppressionReason, 'opted_out' | 'no_channel' | 'category_removed'>;
+      detail: string;
+    };
 
 export function checkAtSend(
   candidate: Candidate,

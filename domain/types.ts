@@ -4,16 +4,41 @@
 /** Milliseconds since the Unix epoch. All times in domain code are passed in, never read from a clock. */
 export type EpochMs = number;
 
-export const CATEGORIES = ['security', 'account', 'social', 'content', 'reminder', 'marketing'] as const;
-export type Category = (typeof CATEGORIES)[number];
+/**
+ * A category name. Categories are data: the deployment's catalog declares them (catalog/default.json ships
+ * security, account, social, content, reminder, marketing), so no list of them is fixed in code.
+ */
+export type Category = string;
 
 export const PRIORITY_CLASSES = ['critical', 'transactional', 'normal', 'promotional'] as const;
 export type PriorityClass = (typeof PRIORITY_CLASSES)[number];
+/**
+ * How much a class outranks the others, most important first (0): the planner sends a lower rank first, and a full
+ * queue evicts a higher rank first. Normal and promotional share a rank: expected value orders them.
+ */
+export const PRIORITY_RANK = { critical: 0, transactional: 1, normal: 2, promotional: 2 } as const satisfies Record<
+  PriorityClass,
+  number
+>;
 
 export const CHANNELS = ['push', 'email', 'sms'] as const;
 export type Channel = (typeof CHANNELS)[number];
 
-export type CandidateSource = 'event' | 'journey' | 'campaign' | 'schedule';
+export const CANDIDATE_SOURCES = ['event', 'api', 'journey', 'campaign', 'schedule'] as const;
+export type CandidateSource = (typeof CANDIDATE_SOURCES)[number];
+
+/**
+ * Where a candidate came from, carried by the candidate and by its decision row (docs/catalog.md "Provenance"):
+ * the source, the source's own id (event id, the API caller's candidate id, journey run, campaign id), the template,
+ * and the experiment and variant when the candidate is part of one.
+ */
+export interface Provenance {
+  source: CandidateSource;
+  sourceId?: string;
+  template: string;
+  experiment?: string;
+  variant?: string;
+}
 
 /** A proposed notification (docs/product.md §1). */
 export interface Candidate {
@@ -30,6 +55,10 @@ export interface Candidate {
   /** 0..1 */
   businessValue: number;
   source: CandidateSource;
+  /** The source's id: the event id for `event`, the caller's id for `api`, the journey run, the campaign id. */
+  sourceId?: string;
+  experiment?: string;
+  variant?: string;
 }
 
 export interface CategoryPolicy {
@@ -101,6 +130,8 @@ export const SUPPRESSION_REASONS = [
   'template_error',
   /** A critical notification beyond the per-user ceiling (PolicyConfig.criticalSendsPerHour), or a full queue. */
   'rate_limited',
+  /** The catalog version the workflow adopted no longer has the candidate's category. */
+  'category_removed',
 ] as const;
 export type SuppressionReason = (typeof SUPPRESSION_REASONS)[number];
 
@@ -113,6 +144,10 @@ export interface Decision {
   candidateId: string;
   category: Category;
   outcome: Outcome;
+  /** Absent only on decisions made before provenance existed. */
+  provenance?: Provenance;
+  /** The catalog/policy version (content hash) the decision was made under; absent before versions existed. */
+  configVersion?: string;
 }
 
 /** What the scoring activity returns per candidate. */

@@ -1,5 +1,6 @@
 // Worker configuration from the environment, validated with clear errors.
-import { DEFAULT_POLICY, withOverrides } from '../domain/config';
+import { loadCatalog, versionedConfig, type LoadedCatalog, type VersionedConfig } from '../catalog/load';
+import { DEFAULT_POLICY, withOverrides, type PolicyConfig } from '../domain/config';
 
 /** Partial policy: what TACT_POLICY may override. */
 export type PolicyOverrides = Parameters<typeof withOverrides>[1];
@@ -80,7 +81,10 @@ export function loadWorkerConfig(env: Record<string, string | undefined> = proce
  * start-up instead of being ignored. Applied to workflows this API starts; running workflows keep the options they
  * started with (carried across continue-as-new).
  */
-export function parsePolicyOverrides(value: string | undefined): PolicyOverrides | undefined {
+export function parsePolicyOverrides(
+  value: string | undefined,
+  base: PolicyConfig = DEFAULT_POLICY,
+): PolicyOverrides | undefined {
   if (value === undefined || value.trim() === '') return undefined;
   let overrides: unknown;
   try {
@@ -97,6 +101,19 @@ export function parsePolicyOverrides(value: string | undefined): PolicyOverrides
       `TACT_POLICY has unknown keys: ${unknown.join(', ')} (known: ${Object.keys(DEFAULT_POLICY).join(', ')})`,
     );
   }
-  withOverrides(DEFAULT_POLICY, overrides); // throws a RangeError naming every bad value
+  withOverrides(base, overrides); // throws a RangeError naming every bad value
   return overrides;
+}
+
+/**
+ * TACT_CATALOG (with TACT_TEMPLATES_DIR) and TACT_POLICY together: the catalog, validated against its templates, merged
+ * with the policy overrides into one version (docs/catalog.md). Throws naming the bad path or value.
+ */
+export function loadVersionedConfig(env: NodeJS.ProcessEnv): { catalog: LoadedCatalog; versioned: VersionedConfig } {
+  const catalog = loadCatalog(env.TACT_CATALOG, env.TACT_TEMPLATES_DIR);
+  const overrides = parsePolicyOverrides(env.TACT_POLICY, {
+    ...DEFAULT_POLICY,
+    categories: catalog.catalog.categories,
+  });
+  return { catalog, versioned: versionedConfig(catalog.catalog, overrides ?? {}) };
 }

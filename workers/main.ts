@@ -1,9 +1,10 @@
 // Process entry point of the worker container (`node dist/workers/main.js`): the worker alone, against
 // TEMPORAL_ADDRESS and DATABASE_URL (or the embedded database in TACT_DATA_DIR). Variables: .env.example.
-import { DEFAULT_POLICY, withOverrides } from '../domain/config';
+import { ruleSetOf } from '../catalog/load';
+import { activateConfigVersion } from '../db/config-versions';
 import { migrate } from '../db/migrate';
 import { DEFAULT_DATA_DIR, openDatabase } from '../db/pool';
-import { loadWorkerConfig, parsePolicyOverrides } from './config';
+import { loadVersionedConfig, loadWorkerConfig } from './config';
 import { runUntilSignal } from './lifecycle';
 import { startWorker } from './start';
 
@@ -16,7 +17,7 @@ function log(level: 'info' | 'warn' | 'error', event: string, fields: Record<str
 async function start() {
   const env = process.env;
   const config = loadWorkerConfig(env);
-  const overrides = parsePolicyOverrides(env.TACT_POLICY);
+  const { catalog, versioned } = loadVersionedConfig(env);
   const print = (line: string) => process.stdout.write(`${line}\n`);
   const databaseUrl = env.DATABASE_URL?.trim();
   const database = await openDatabase(
@@ -24,12 +25,21 @@ async function start() {
   );
   try {
     await migrate(database.pool);
+    const activation = await activateConfigVersion(
+      database.pool,
+      { id: versioned.id, content: { catalog: versioned.catalog, policy: versioned.policy } },
+      Date.now(),
+    );
+    const ruleSet = ruleSetOf(versioned, activation.activatedAt);
+    print(`Catalog: ${catalog.source} (version ${ruleSet.id})`);
     print(`Tact worker starting: database ${database.where}, Temporal ${config.address} (${config.namespace})`);
     const worker = await startWorker({
       env,
       pool: database.pool,
       config,
-      ...(overrides === undefined ? {} : { policy: withOverrides(DEFAULT_POLICY, overrides) }),
+      policy: versioned.policy,
+      templatesDir: catalog.templatesDir,
+      currentConfig: () => ruleSet,
       log,
       print,
     });

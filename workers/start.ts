@@ -3,6 +3,7 @@
 // `npm start` (api/start.ts) runs it beside the API when TACT_ROLE is all or worker.
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { createRuntimeActivities, type RuntimeActivities, type RuntimeActivitiesOptions } from '../activities/runtime';
+import type { RuleSet } from '../domain/catalog';
 import type { PolicyConfig } from '../domain/config';
 import type { WorkerConfig } from './config';
 import { createTactWorker } from './worker';
@@ -12,6 +13,10 @@ export interface StartWorkerOptions {
   pool: RuntimeActivitiesOptions['pool'];
   config: WorkerConfig;
   policy?: PolicyConfig;
+  /** The catalog's template tree (delivery renders from it). */
+  templatesDir?: string;
+  /** The catalog/policy version this worker runs with, handed to workflows on an older one. */
+  currentConfig?: () => RuleSet;
   /** Structured log of the worker's activities. */
   log: NonNullable<RuntimeActivitiesOptions['log']>;
   print: (line: string) => void;
@@ -66,6 +71,8 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
       pool: options.pool,
       env: options.env,
       ...(options.policy === undefined ? {} : { policy: options.policy }),
+      ...(options.templatesDir === undefined ? {} : { templatesDir: options.templatesDir }),
+      ...(options.currentConfig === undefined ? {} : { currentConfig: options.currentConfig }),
       log: options.log,
     });
     cleanup.push(() => wiring.close());

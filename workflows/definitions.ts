@@ -12,7 +12,10 @@ import type {
   UserEvent,
   UserProfile,
 } from '../domain/types';
-import type { CarriedState, PreferencesChange, RuntimeOptions } from './user-state';
+import type { RuleSetRef } from '../domain/catalog';
+import type { SessionAggregate } from '../domain/engagement';
+import type { AnyCarriedState } from './carried-state';
+import type { PreferencesChange, RuntimeOptions } from './user-state';
 
 export const USER_WORKFLOW_TYPE = 'userWorkflow';
 
@@ -25,14 +28,25 @@ export interface UserWorkflowInput {
   userId: string;
   /** Per-deployment knobs (policy overrides, trigger rules, history caps); carried across continue-as-new. */
   options?: RuntimeOptions;
-  /** Set only by continue-as-new. */
-  carried?: CarriedState;
+  /** Set only by continue-as-new; versioned (see carried-state.ts). */
+  carried?: AnyCarriedState;
 }
 
-/** A user event (POST /v1/events); turned into candidates by the trigger rules. */
-export const userEventSignal = defineSignal<[UserEvent]>('userEvent');
+/**
+ * A user event (POST /v1/events). The API matches it against its catalog version and sends the candidates it produced
+ * with that version's identity, and only the event properties some rule reads. Without `candidates` (older clients,
+ * older histories) the workflow matches the event itself against the default rules.
+ */
+export type UserEventSignal = UserEvent & { candidates?: Candidate[]; configVersion?: RuleSetRef };
+export const userEventSignal = defineSignal<[UserEventSignal]>('userEvent');
 /** A candidate proposed directly (journeys, campaigns, scheduled rules). */
 export const candidateSignal = defineSignal<[Candidate]>('candidate');
+/** Candidates a service proposed (POST /v1/users/{id}/candidates), validated against the catalog version named. */
+export interface CandidatesProposal {
+  candidates: Candidate[];
+  configVersion?: RuleSetRef;
+}
+export const candidatesSignal = defineSignal<[CandidatesProposal]>('candidates');
 /** Profile change; a time-zone change re-plans at once. */
 export const profileSignal = defineSignal<[Partial<UserProfile>]>('profile');
 /**
@@ -42,8 +56,16 @@ export const profileSignal = defineSignal<[Partial<UserProfile>]>('profile');
 export const preferencesSignal = defineSignal<[PreferencesChange]>('preferences');
 /** Receipt or engagement for a sent notification; the notification id is the candidate id. */
 export const notificationEventSignal = defineSignal<[NotificationEvent]>('notificationEvent');
-/** The user opened the app (engagement for send-time optimization and dormancy). */
-export const appOpenedSignal = defineSignal<[{ at: EpochMs }]>('appOpened');
+/**
+ * The user opened the app (engagement for send-time optimization and dormancy). The sessions endpoint signals it only
+ * when the session ends the user's dormancy; other sessions reach the workflow as an aggregate with its next activity.
+ */
+export interface AppOpened {
+  at: EpochMs;
+  /** The stored session aggregate including this session (the sessions endpoint sends it; then `at` is in it). */
+  sessions?: SessionAggregate;
+}
+export const appOpenedSignal = defineSignal<[AppOpened]>('appOpened');
 /** The user's devices or endpoints changed, so channel availability may have changed: re-plan. */
 export const devicesChangedSignal = defineSignal<[{ at: EpochMs }]>('devicesChanged');
 
@@ -53,6 +75,9 @@ export interface QueuedCandidateView {
   category: Category;
   template: string;
   source: Candidate['source'];
+  sourceId?: string;
+  experiment?: string;
+  variant?: string;
   createdAt: EpochMs;
   expiresAt: EpochMs;
   notBefore?: EpochMs;
@@ -115,6 +140,12 @@ export interface UserStateView {
   /** Signals received but not yet processed by the main loop. */
   inboxSize: number;
   stats: UserStats;
+  /** The catalog/policy version the workflow decides with now (its content hash), and since when it is current. */
+  configVersion: RuleSetRef;
+  /** The stored session aggregate the workflow last received (absent before any). */
+  sessions?: { count: number; lastAt: EpochMs; updatedAt: EpochMs };
+  /** The local hour of day (0–23) the user engages most over the week, from receipts and sessions; null before any. */
+  learnedPeakHour: number | null;
 }
 
 export const stateQuery = defineQuery<UserStateView>('state');

@@ -36,6 +36,9 @@ export function stateView(
         category: c.category,
         template: c.template,
         source: c.source,
+        ...(c.sourceId === undefined ? {} : { sourceId: c.sourceId }),
+        ...(c.experiment === undefined ? {} : { experiment: c.experiment }),
+        ...(c.variant === undefined ? {} : { variant: c.variant }),
         createdAt: c.createdAt,
         expiresAt: c.expiresAt,
         ...(c.notBefore === undefined ? {} : { notBefore: c.notBefore }),
@@ -47,7 +50,30 @@ export function stateView(
     recentSends: state.sends.slice(-RECENT_SENDS_VIEW_CAP).map(sentView),
     inboxSize,
     stats: { ...state.stats },
+    configVersion: { id: state.ruleSet?.id ?? 'legacy', since: state.ruleSet?.since ?? 0 },
+    ...(state.sessions === undefined
+      ? {}
+      : {
+          sessions: {
+            count: state.sessions.sessions,
+            lastAt: state.sessions.lastAt,
+            updatedAt: state.sessions.updatedAt,
+          },
+        }),
+    learnedPeakHour: peakHour(ps.engagement ?? []),
   };
+}
+
+/** The local hour of day with the most engagement summed over the week's days, or null when there is none. */
+function peakHour(hourOfWeek: readonly number[]): number | null {
+  const byHour = Array.from({ length: 24 }, (_, hour) =>
+    hourOfWeek.reduce((sum, count, index) => (index % 24 === hour ? sum + count : sum), 0),
+  );
+  let best: number | null = null;
+  byHour.forEach((count, hour) => {
+    if (count > 0 && (best === null || count > byHour[best]!)) best = hour;
+  });
+  return best;
 }
 
 /**
@@ -169,6 +195,7 @@ export function currentDetails(state: UserState, plan: PlanSummary, attrs: OpsAt
     next,
     `**Queue:** ${attrs.queueSize} · **Budget left today:** ${attrs.budgetLeft}${attrs.optedOut ? ' · **Opted out**' : ''}`,
     lastLine,
+    `**Catalog version:** \`${state.ruleSet?.id ?? 'legacy'}\``,
   ].join('\n\n');
 }
 

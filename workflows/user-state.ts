@@ -4,6 +4,8 @@ import {
   admit,
   candidatesFromEvent,
   categoryPolicy,
+  combinedCounts,
+  isNewerRuleSet,
   defaultPreferences,
   defaultProfile,
   dropOptedOut,
@@ -15,33 +17,40 @@ import {
   withOverrides,
   type PlannerState,
   type PolicyConfig,
+  type RuleSet,
+  type SessionAggregate,
   type ScoringContext,
   type TriggerRule,
   withReceipt,
 } from '../domain';
 import type { StoredUserSettings } from '../domain/ports';
 import {
-  CATEGORIES,
   CHANNELS,
   NOTIFICATION_EVENT_TYPES,
+  PRIORITY_RANK,
   type Candidate,
   type Decision,
   type EpochMs,
   type HourOfWeekCounts,
   type NotificationEvent,
   type Preferences,
+  type Provenance,
   type Score,
   type SendRecord,
-  type UserEvent,
   type UserProfile,
 } from '../domain/types';
 import { MAX_UNRECORDED_DECISIONS } from './decision-log';
-import type { UserStats } from './definitions';
+import type { CandidatesProposal, UserEventSignal, UserStats } from './definitions';
 
 export type PolicyOverrides = Parameters<typeof withOverrides>[1];
 
 export interface RuntimeOptions {
-  policy?: PolicyOverrides;
+  /**
+   * The catalog/policy version current when the workflow was started (the API's). Newer versions reach the workflow
+   * as data returned by its activities; `policy` is only for workflows started before versions existed, and tests.
+   */
+  config?: RuleSet;
+  policy?: PolicyOverrides | undefined;
   /** Trigger rules; the domain's DEFAULT_TRIGGERS when absent. */
   triggers?: TriggerRule[];
   /** Continue-as-new once the run's history has this many events (default 2,000). */
@@ -49,7 +58,7 @@ export interface RuntimeOptions {
   /** Continue-as-new once the run's history is this large in bytes (default 2 MB). */
   maxHistoryBytes?: number;
   /** How long a suppression may wait in the workflow before it must be in the decision log (default 24 h). */
-  decisionLogDelayMs?: number;
+  decisionLogDelayMs?: number | undefined;
 }
 
 /**
@@ -60,12 +69,13 @@ export interface RuntimeOptions {
 export type PreferencesChange = Partial<Preferences> & { version?: number };
 
 export type InboxMessage =
-  | { kind: 'event'; event: UserEvent }
+  | { kind: 'event'; event: UserEventSignal }
   | { kind: 'candidate'; candidate: Candidate }
+  | { kind: 'candidates'; proposal: CandidatesProposal }
   | { kind: 'profile'; change: Partial<UserProfile> }
   | { kind: 'preferences'; change: PreferencesChange }
   | { kind: 'notification'; event: NotificationEvent }
-  | { kind: 'appOpened'; at: EpochMs }
+  | { kind: 'appOpened'; at: EpochMs; sessions?: SessionAggregate }
   | { kind: 'devicesChanged'; at: EpochMs };
 
 /** A score from the model (scored inside the send activity), valid until invalidated or older than MODEL_SCORE_TTL_MS. */
@@ -101,12 +111,10 @@ export interface UserState {
   /** When the oldest of `unrecorded` was decided; absent when it is empty. */
   unrecordedSince?: EpochMs;
   stats: UserStats;
-}
-
-/** Everything a new run needs after continue-as-new. */
-export interface CarriedState {
-  state: UserState;
-  inbox: InboxMessage[];
+  /** The catalog/policy version decisions are made with (absent in states carried from before versions existed). */
+  ruleSet?: RuleSet;
+  /** The stored session aggregate last handed over by an activity (docs/catalog.md "Engagement"). */
+  sessions?: SessionAggregate;
 }
 
 const HOURS_PER_WEEK = 168;
@@ -161,10 +169,57 @@ export function plannerState(state: UserState): PlannerState {
     preferences: state.preferences,
     pending: state.pending,
     sends: state.sends,
-    lastEngagementAt: state.lastEngagementAt,
+    lastEngagementAt: lastEngagedAt(state),
     userSince: state.userSince,
-    engagement: state.engagement.counts,
+    engagement: combinedCounts(state.engagement, state.sessions),
   };
+}
+
+/** The latest engagement known: a receipt or app-open signal, or a stored session. */
+export function lastEngagedAt(state: UserState): EpochMs | undefined {
+  const own = state.lastEngagementAt;
+  const session = state.sessions?.lastAt;
+  if (own === undefined) return session;
+  return session === undefined ? own : Math.max(own, session);
+}
+
+/**
+ * Adopts a newer session aggregate (an older or equal one is ignored: aggregates only grow). Returns whether it was
+ * newer; engagement moves best send times, so model scores are dropped.
+ */
+export function applySessions(state: UserState, aggregate: SessionAggregate | undefined): boolean {
+  if (aggregate === undefined) return false;
+  if (state.sessions !== undefined && aggregate.updatedAt <= state.sessions.updatedAt) return false;
+  state.sessions = aggregate;
+  state.modelScores = {};
+  return true;
+}
+
+/**
+ * Adopts a catalog/policy version if it is newer than the one in use. A pending candidate whose category the new
+ * version no longer has ends `category_removed`. Returns whether the version changed.
+ */
+export function adoptRuleSet(state: UserState, ruleSet: RuleSet | undefined, now: EpochMs): boolean {
+  if (ruleSet === undefined || !isNewerRuleSet(ruleSet, state.ruleSet)) return false;
+  state.ruleSet = ruleSet;
+  state.modelScores = {};
+  for (const candidate of state.pending.filter((c) => !Object.hasOwn(ruleSet.policy.categories, c.category))) {
+    decide(
+      state,
+      {
+        candidateId: candidate.id,
+        category: candidate.category,
+        outcome: {
+          kind: 'suppressed',
+          reason: 'category_removed',
+          at: now,
+          detail: `category "${candidate.category}" is not in catalog version ${ruleSet.id}`,
+        },
+      },
+      now,
+    );
+  }
+  return true;
 }
 
 export interface ApplyResult {
@@ -195,11 +250,23 @@ export function applyMessages(
     const suppression = admit({ ...plannerState(state), dedupeKeys: state.dedupeKeys }, candidate, now, config);
     state.dedupeKeys = rememberAdmission(state.dedupeKeys, candidate, suppression, now, config);
     if (suppression) {
-      decide(state, suppression, now);
+      decide(state, suppression, now, candidate);
       return;
     }
     state.pending.push(candidate);
     state.stats.candidatesAdmitted += 1;
+  };
+  const proposeCandidate = (candidate: Candidate): void => {
+    const problem = candidateProblem(candidate, state.userId);
+    if (problem) {
+      warnings.push(`candidate ${String(candidate.id)} ${problem}; ignored`);
+      return;
+    }
+    const key = `candidate:${candidate.id}`;
+    // A re-delivered proposal of the same candidate (a journey retrying) is idempotent, not a new candidate.
+    if (seen(key) || state.pending.some((c) => c.id === candidate.id)) return;
+    remember(key);
+    admitCandidate(candidate);
   };
 
   for (const message of messages) {
@@ -218,23 +285,21 @@ export function applyMessages(
           break;
         }
         remember(key);
-        for (const candidate of candidatesFromEvent(event, [...triggers], now, config)) admitCandidate(candidate);
-        break;
-      }
-      case 'candidate': {
-        const { candidate } = message;
-        const problem = candidateProblem(candidate, state.userId);
-        if (problem) {
-          warnings.push(`candidate ${String(candidate.id)} ${problem}; ignored`);
-          break;
+        // The API's match (under its catalog version) when given; else the workflow's rules (older signals).
+        const candidates = event.candidates ?? candidatesFromEvent(event, [...triggers], now, config);
+        for (const candidate of candidates) {
+          const problem = candidateProblem(candidate, state.userId);
+          if (problem) warnings.push(`candidate ${String(candidate.id)} ${problem}; ignored`);
+          else admitCandidate(candidate);
         }
-        const key = `candidate:${candidate.id}`;
-        // A re-delivered proposal of the same candidate (a journey retrying) is idempotent, not a new candidate.
-        if (seen(key) || state.pending.some((c) => c.id === candidate.id)) break;
-        remember(key);
-        admitCandidate(candidate);
         break;
       }
+      case 'candidate':
+        proposeCandidate(message.candidate);
+        break;
+      case 'candidates':
+        for (const candidate of message.proposal.candidates) proposeCandidate(candidate);
+        break;
       case 'profile': {
         const problem = changeProfile(state, message.change);
         if (problem) warnings.push(`profile change ignored: ${problem}`);
@@ -265,7 +330,9 @@ export function applyMessages(
           warnings.push('app opened with an invalid time; ignored');
           break;
         }
-        engage(state, notInFuture(message.at, now));
+        // With the stored aggregate, which already counts this session: adopt it rather than count the session twice.
+        if (message.sessions !== undefined) applySessions(state, message.sessions);
+        else engage(state, notInFuture(message.at, now));
         break;
       case 'devicesChanged':
         // Nothing to store: channel availability lives with the endpoints; the loop re-plans after every message.
@@ -293,9 +360,6 @@ function notInFuture(at: EpochMs, now: EpochMs): EpochMs {
   return at > now + MAX_CLOCK_SKEW_MS ? now : at;
 }
 
-/** Who leaves a full queue first: a lower rank, then a lower expected value, then the oldest. */
-const EVICTION_RANK = { promotional: 0, normal: 0, transactional: 1, critical: 2 } as const;
-
 /**
  * Keeps at most MAX_PENDING candidates waiting: the least valuable non-critical ones end `low_score` (the one that
  * would be held longest for the least), and only a queue of critical candidates alone loses its oldest, as
@@ -305,18 +369,19 @@ function boundPending(state: UserState, now: EpochMs, config: PolicyConfig): voi
   const excess = state.pending.length - MAX_PENDING;
   if (excess <= 0) return;
   const scores = planningScores(state, now, config);
-  const rank = (c: Candidate) => EVICTION_RANK[categoryPolicy(config, c.category).priorityClass];
+  const rank = (c: Candidate) => PRIORITY_RANK[categoryPolicy(config, c.category).priorityClass];
+  // Who leaves first: the least important class, then the lowest expected value, then the oldest.
   const evicted = [...state.pending]
     .sort(
       (a, b) =>
-        rank(a) - rank(b) ||
-        (rank(a) === EVICTION_RANK.critical ? 0 : scores[a.id]!.expectedValue - scores[b.id]!.expectedValue) ||
+        rank(b) - rank(a) ||
+        (rank(a) === PRIORITY_RANK.critical ? 0 : scores[a.id]!.expectedValue - scores[b.id]!.expectedValue) ||
         a.createdAt - b.createdAt ||
         (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
     )
     .slice(0, excess);
   for (const candidate of evicted) {
-    const critical = rank(candidate) === EVICTION_RANK.critical;
+    const critical = rank(candidate) === PRIORITY_RANK.critical;
     decide(
       state,
       {
@@ -413,11 +478,34 @@ function versionProblem(version: unknown): string | null {
   return Number.isSafeInteger(version) && (version as number) >= 0 ? null : 'version is not a whole number ≥ 0';
 }
 
-/** Gives a candidate its final outcome at `now` and buffers the outcome for the decision log. */
-export function decide(state: UserState, decision: Decision, now: EpochMs): void {
+/**
+ * Gives a candidate its final outcome at `now` and buffers the outcome for the decision log, with the candidate's
+ * provenance (from `candidate`, else the pending candidate of that id) and the version in use.
+ */
+export function decide(state: UserState, decision: Decision, now: EpochMs, candidate?: Candidate): void {
+  decision = described(state, decision, candidate ?? state.pending.find((c) => c.id === decision.candidateId));
   conclude(state, decision);
   state.unrecorded.push(decision);
   state.unrecordedSince ??= now;
+}
+
+/** A decision with its candidate's provenance and the version in use, unless it already carries them. */
+export function described(state: UserState, decision: Decision, candidate: Candidate | undefined): Decision {
+  return {
+    ...decision,
+    ...(decision.provenance === undefined && candidate !== undefined ? { provenance: provenanceOf(candidate) } : {}),
+    ...(decision.configVersion === undefined && state.ruleSet !== undefined ? { configVersion: state.ruleSet.id } : {}),
+  };
+}
+
+export function provenanceOf(candidate: Candidate): Provenance {
+  return {
+    source: candidate.source,
+    ...(candidate.sourceId === undefined ? {} : { sourceId: candidate.sourceId }),
+    template: candidate.template,
+    ...(candidate.experiment === undefined ? {} : { experiment: candidate.experiment }),
+    ...(candidate.variant === undefined ? {} : { variant: candidate.variant }),
+  };
 }
 
 /** Gives a candidate its final outcome (removing it from pending) without buffering it: it is already recorded. */
@@ -448,7 +536,7 @@ export function scoringContext(state: UserState, now: EpochMs): ScoringContext {
   return {
     now,
     timeZone: state.profile.timeZone,
-    hourOfWeek: state.engagement.counts,
+    hourOfWeek: combinedCounts(state.engagement, state.sessions),
     recentSends: state.sends,
     opensLast10: lastTen.filter((s) => s.openedAt !== undefined).length,
   };
@@ -499,11 +587,14 @@ function engage(state: UserState, at: EpochMs): void {
 function candidateProblem(candidate: Candidate, userId: string): string | null {
   if (typeof candidate.id !== 'string' || candidate.id.length === 0) return 'has no id';
   if (candidate.userId !== userId) return 'is for another user';
-  if (!(CATEGORIES as readonly string[]).includes(candidate.category)) return 'has an unknown category';
+  if (typeof candidate.category !== 'string' || !CATEGORY_NAME.test(candidate.category)) return 'has no category';
   if (!Number.isFinite(candidate.expiresAt) || !Number.isFinite(candidate.createdAt)) return 'has invalid times';
   if (!(candidate.businessValue >= 0 && candidate.businessValue <= 1)) return 'has businessValue outside 0..1';
   return null;
 }
+
+/** Category names are data (the catalog's); their shape is fixed (domain/catalog-schema.ts). */
+const CATEGORY_NAME = /^[a-z][a-z0-9_]{0,63}$/;
 
 function isReceipt(event: NotificationEvent): boolean {
   return (
@@ -514,8 +605,8 @@ function isReceipt(event: NotificationEvent): boolean {
 }
 
 function preferencesProblem(change: Partial<Preferences>): string | null {
-  if (change.optedOutCategories?.some((c) => !(CATEGORIES as readonly string[]).includes(c))) {
-    return 'unknown category';
+  if (change.optedOutCategories?.some((c) => typeof c !== 'string' || !CATEGORY_NAME.test(c))) {
+    return 'invalid category name';
   }
   if (change.optedOutChannels?.some((c) => !(CHANNELS as readonly string[]).includes(c))) return 'unknown channel';
   const q = change.quietHours;

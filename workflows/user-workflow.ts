@@ -16,6 +16,8 @@ import {
 import {
   DEFAULT_POLICY,
   DEFAULT_TRIGGERS,
+  LEGACY_RULESET_ID,
+  isNewerRuleSet,
   nextQuietHoursStart,
   plan,
   quietHoursEnd,
@@ -23,13 +25,23 @@ import {
   withOverrides,
   type PlanAction,
   type PolicyConfig,
+  type RuleSet,
+  type RuleSetRef,
 } from '../domain';
 import type { Candidate, Channel, Decision, EpochMs, Score } from '../domain/types';
-import type { LoadedUserSettings, SendAuction, SendNotificationResult, TactActivities } from '../activities/types';
+import type {
+  LoadedUserSettings,
+  RecordDecisionsResult,
+  SendAuction,
+  SendNotificationResult,
+  TactActivities,
+} from '../activities/types';
+import { carry, migrate } from './carried-state';
 import { DEFAULT_DECISION_LOG_DELAY_MS, MAX_DECISIONS_PER_CALL, mustRecordBeforeSleep } from './decision-log';
 import {
   appOpenedSignal,
   candidateSignal,
+  candidatesSignal,
   devicesChangedSignal,
   notificationEventSignal,
   preferencesSignal,
@@ -48,8 +60,11 @@ import {
   type PlanSummary,
 } from './ops-view';
 import {
+  adoptRuleSet,
   applyMessages,
+  applySessions,
   applyStoredSettings,
+  lastEngagedAt,
   conclude,
   decide,
   initialState,
@@ -86,14 +101,18 @@ export const AUCTION_SIZE = 20;
 
 export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
   const options = input.options ?? {};
-  const config = withOverrides(DEFAULT_POLICY, options.policy ?? {});
   const triggers = options.triggers ?? DEFAULT_TRIGGERS;
   const maxEvents = options.maxHistoryEvents ?? DEFAULT_MAX_HISTORY_EVENTS;
   const maxBytes = options.maxHistoryBytes ?? DEFAULT_MAX_HISTORY_BYTES;
   const decisionLogDelay = options.decisionLogDelayMs ?? DEFAULT_DECISION_LOG_DELAY_MS;
 
-  const state: UserState = input.carried?.state ?? initialState(input.userId, Date.now());
-  const inbox: InboxMessage[] = [...(input.carried?.inbox ?? [])];
+  const carried = input.carried === undefined ? undefined : migrate(input.carried);
+  const state: UserState = carried?.state ?? initialState(input.userId, Date.now());
+  // The version decisions are made with: carried, else the one the workflow was started with, else (workflows started
+  // before versions existed) the policy it was started with. Newer versions arrive with activity results.
+  state.ruleSet ??= options.config ?? legacyRuleSet(options);
+  const policy = (): PolicyConfig => state.ruleSet!.policy;
+  const inbox: InboxMessage[] = [...(carried?.inbox ?? [])];
   const timer = new WakeTimer();
   let lastPlan: PlanSummary = { next: null, why: 'starting' };
   let published: Partial<OpsAttributes> = readOpsAttributes(workflowInfo().typedSearchAttributes);
@@ -102,24 +121,32 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
   // Handlers only enqueue: all decisions happen in the loop, in arrival order.
   setHandler(userEventSignal, (event) => void inbox.push({ kind: 'event', event }));
   setHandler(candidateSignal, (candidate) => void inbox.push({ kind: 'candidate', candidate }));
+  setHandler(candidatesSignal, (proposal) => void inbox.push({ kind: 'candidates', proposal }));
   setHandler(profileSignal, (change) => void inbox.push({ kind: 'profile', change }));
   setHandler(preferencesSignal, (change) => void inbox.push({ kind: 'preferences', change }));
   setHandler(notificationEventSignal, (event) => void inbox.push({ kind: 'notification', event }));
-  setHandler(appOpenedSignal, ({ at }) => void inbox.push({ kind: 'appOpened', at }));
+  setHandler(
+    appOpenedSignal,
+    ({ at, sessions }) => void inbox.push({ kind: 'appOpened', at, ...(sessions === undefined ? {} : { sessions }) }),
+  );
   setHandler(devicesChangedSignal, ({ at }) => void inbox.push({ kind: 'devicesChanged', at }));
-  setHandler(stateQuery, () => stateView(state, inbox.length, lastPlan, Date.now(), config));
+  setHandler(stateQuery, () => stateView(state, inbox.length, lastPlan, Date.now(), policy()));
 
-  if (input.carried === undefined) {
+  if (carried === undefined) {
     // Before the first message: the API may have stored settings before this run existed (a restart, a terminated
     // workflow, events sent before any settings signal). Signals that arrive meanwhile are newer, so they follow.
     lastPlan = { next: null, why: 'loading stored settings' };
-    const stored = await loadStoredSettings(state.userId, Date.now(), config);
-    const { warnings } = applyStoredSettings(state, stored, Date.now(), config);
-    for (const warning of warnings) log.warn(warning, { userId: state.userId });
+    await loadSettings();
   }
 
   for (;;) {
+    if (inbox.some((message) => needsNewerVersion(message, state.ruleSet!))) {
+      // A candidate of a category this version lacks, from a newer version: fetch that version before admitting it
+      // (rather than suppress it as removed). One settings load, only for users who receive such a candidate.
+      await loadSettings();
+    }
     const now = Date.now();
+    const config = policy();
     if (inbox.length > 0) {
       const { warnings } = applyMessages(state, inbox.splice(0), now, config, triggers);
       for (const warning of warnings) log.warn(warning, { userId: state.userId });
@@ -134,7 +161,7 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
       lastPlan = { next: { at: now, candidateId: action.candidate.id, why: action.why }, why: action.why };
       // Checked before every send too: a run of due sends (a burst of critical events) must not outgrow the history.
       if (shouldContinueAsNew(maxEvents, maxBytes)) return await continueAsNewNow(now);
-      await send(
+      const result = await send(
         state,
         action.candidate,
         action.channels,
@@ -142,6 +169,7 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
         config,
         options,
       );
+      adoptFrom(result);
       continue;
     }
 
@@ -159,23 +187,41 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
     );
     if (mustRecordBeforeSleep(state, now, timer.deadline, decisionLogDelay)) {
       // Then re-plan: signals may have arrived meanwhile, and a large buffer takes more than one call.
-      await recordDecisions(state);
+      adoptFrom(await recordDecisions(state));
       continue;
     }
     publish(state, lastPlan, Date.now(), config, timer.deadline);
     await condition(() => inbox.length > 0 || timer.fired);
   }
 
+  /** Loads the stored settings (and, when newer, the current version and the session aggregate) and applies them. */
+  async function loadSettings(): Promise<void> {
+    const stored = await loadStoredSettings(state.userId, Date.now(), policy(), ref(state.ruleSet!));
+    adoptFrom(stored);
+    const { warnings } = applyStoredSettings(state, stored, Date.now(), policy());
+    for (const warning of warnings) log.warn(warning, { userId: state.userId });
+  }
+
+  /** What an activity handed back beside its result: a newer version, a newer session aggregate. */
+  function adoptFrom(result: { config?: RuleSet; sessions?: LoadedUserSettings['sessions'] } | undefined): void {
+    if (result === undefined) return;
+    const before = state.ruleSet!.id;
+    if (adoptRuleSet(state, result.config, Date.now())) {
+      log.info('adopted catalog version', { userId: state.userId, from: before, to: state.ruleSet!.id });
+    }
+    applySessions(state, result.sessions);
+  }
+
   /** Hands the state and every unprocessed signal to a new run (buffered decisions travel in the state). */
   async function continueAsNewNow(now: EpochMs): Promise<never> {
-    publish(state, lastPlan, now, config, null);
+    publish(state, lastPlan, now, policy(), null);
     await condition(allHandlersFinished);
     state.stats.continuedAsNew += 1;
     log.info('continuing as new', { userId: state.userId, historyLength: workflowInfo().historyLength });
     return await continueAsNew<typeof userWorkflow>({
       userId: state.userId,
       options,
-      carried: { state, inbox: inbox.splice(0) },
+      carried: carry(state, inbox.splice(0)),
     });
   }
 
@@ -196,7 +242,29 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
 }
 
 function isCritical(candidate: Candidate, config: PolicyConfig): boolean {
-  return config.categories[candidate.category].priorityClass === 'critical';
+  return Object.hasOwn(config.categories, candidate.category)
+    ? config.categories[candidate.category]!.priorityClass === 'critical'
+    : false;
+}
+
+function legacyRuleSet(options: RuntimeOptions): RuleSet {
+  return { id: LEGACY_RULESET_ID, since: 0, policy: withOverrides(DEFAULT_POLICY, options.policy ?? {}) };
+}
+
+function ref(ruleSet: RuleSet): RuleSetRef {
+  return { id: ruleSet.id, since: ruleSet.since };
+}
+
+/** A message naming a newer version, with a candidate whose category the current version does not have. */
+function needsNewerVersion(message: InboxMessage, current: RuleSet): boolean {
+  const announced =
+    message.kind === 'event'
+      ? { version: message.event.configVersion, candidates: message.event.candidates ?? [] }
+      : message.kind === 'candidates'
+        ? { version: message.proposal.configVersion, candidates: message.proposal.candidates }
+        : null;
+  if (announced?.version === undefined || !isNewerRuleSet(announced.version, current)) return false;
+  return announced.candidates.some((c) => !Object.hasOwn(current.policy.categories, c.category));
 }
 
 function summarize(action: Exclude<PlanAction, { kind: 'send' }>): PlanSummary {
@@ -232,7 +300,7 @@ function auctionFor(
     .slice(0, AUCTION_SIZE - 1);
   return {
     scoring: { userId: state.userId, candidates: [candidate, ...others], ...scoringContext(state, now) },
-    lastEngagementAt: state.lastEngagementAt,
+    lastEngagementAt: lastEngagedAt(state),
     userSince: state.userSince,
   };
 }
@@ -251,7 +319,7 @@ async function send(
   auction: SendAuction | undefined,
   config: PolicyConfig,
   options: RuntimeOptions,
-): Promise<void> {
+): Promise<SendNotificationResult | undefined> {
   const now = Date.now();
   const untilExpiry = Math.min(MAX_DELIVERY_WINDOW_MS, Math.max(MIN_DELIVERY_WINDOW_MS, candidate.expiresAt - now));
   const quietStart = isCritical(candidate, config)
@@ -276,7 +344,9 @@ async function send(
       delivery: { userId: state.userId, candidate, channels, profile: state.profile, preferences: state.preferences },
       unrecorded,
       ...(auction === undefined ? {} : { auction }),
-      ...(options.policy === undefined ? {} : { policy: options.policy }),
+      configVersion: ref(state.ruleSet!),
+      // Only a workflow still on its start-time policy needs it sent: versions are known to the activity.
+      ...(options.policy === undefined || state.ruleSet!.id !== LEGACY_RULESET_ID ? {} : { policy: options.policy }),
     });
   } catch (err) {
     if (cutByQuietHours && ranOutOfTime(err) && candidate.expiresAt > Date.now()) {
@@ -285,15 +355,22 @@ async function send(
       log.warn('delivery retries stopped at quiet hours', { userId: state.userId, candidateId: candidate.id });
       const end = quietHoursEnd(quietStart, state.profile.timeZone, state.preferences, config);
       if (end !== null) holdUntil(state, candidate.id, end);
-      return;
+      return undefined;
     }
     log.warn('delivery failed after retries', { userId: state.userId, candidateId: candidate.id });
     decide(state, failed(candidate, Date.now(), failureMessage(err)), Date.now());
-    return;
+    return undefined;
+  }
+  if (result.kind === 'reconsider') {
+    // A newer version is current: nothing was sent; the loop adopts it (with the stored settings) and re-plans.
+    log.info('send deferred to a newer catalog version', { userId: state.userId, candidateId: candidate.id });
+    const { warnings } = applyStoredSettings(state, result.settings, Date.now(), result.config.policy);
+    for (const warning of warnings) log.warn(warning, { userId: state.userId });
+    return result;
   }
   if (result.kind === 'declined') {
     declined(state, candidate, result, config);
-    return;
+    return result;
   }
   // Scored at the decision time: the scores' best send times are predicted from it.
   for (const score of result.scores) {
@@ -303,7 +380,7 @@ async function send(
   }
   if (result.kind === 'outbid') {
     log.info('send outbid on fresh scores', { userId: state.userId, candidateId: candidate.id, why: result.why });
-    return;
+    return result;
   }
   const { decision } = result;
   if (decision.outcome.kind === 'sent') {
@@ -320,6 +397,7 @@ async function send(
   } else {
     decide(state, decision, Date.now());
   }
+  return result;
 }
 
 /**
@@ -383,7 +461,12 @@ function failed(candidate: Candidate, at: EpochMs, detail: string): Decision {
  * while the store is down could notify a user who opted out, or one in Tokyo at 3 a.m. With the settings come the
  * sends earlier runs made, as far back as the rules look: a terminated or lost run's caps and cooldown still hold.
  */
-async function loadStoredSettings(userId: string, now: EpochMs, config: PolicyConfig): Promise<LoadedUserSettings> {
+async function loadStoredSettings(
+  userId: string,
+  now: EpochMs,
+  config: PolicyConfig,
+  configVersion: RuleSetRef,
+): Promise<LoadedUserSettings> {
   const { loadUserSettings } = proxyActivities<TactActivities>({
     startToCloseTimeout: '30s',
     retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '5m' },
@@ -393,10 +476,11 @@ async function loadStoredSettings(userId: string, now: EpochMs, config: PolicyCo
     userId,
     sendsSince: now - sendsHorizonMs(config),
     atLeastSends: config.lowResponderWindow,
+    configVersion,
   });
 }
 
-async function recordDecisions(state: UserState): Promise<void> {
+async function recordDecisions(state: UserState): Promise<RecordDecisionsResult | undefined> {
   const decisions = state.unrecorded.slice(0, MAX_DECISIONS_PER_CALL);
   const { recordDecisions: record } = proxyActivities<TactActivities>({
     startToCloseTimeout: '30s',
@@ -404,8 +488,10 @@ async function recordDecisions(state: UserState): Promise<void> {
     retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '5m' },
     summary: `record ${decisions.length} decision(s)`,
   });
-  await record({ userId: state.userId, decisions });
+  const result = await record({ userId: state.userId, decisions, configVersion: ref(state.ruleSet!) });
   markRecorded(state, decisions.length);
+  // Histories from before versions existed completed this activity with no result.
+  return result ?? undefined;
 }
 
 function failureMessage(err: unknown): string {

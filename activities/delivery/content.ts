@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import type { Candidate, CategoryPolicy, EpochMs } from '../../domain/types';
 import { isUrgent } from '../../domain/config';
 import type { EmailMessage, FitPushPayload, PushMessage, RenderResult, SmsMessage } from './types';
-import { signUnsubscribeToken, unsubscribeUrl } from './unsubscribe';
+import { signUnsubscribeToken, unsubscribeUrl } from '../../tokens/unsubscribe';
 
 export type Rendered = Extract<RenderResult, { kind: 'ok' }>;
 

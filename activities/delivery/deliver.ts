@@ -1,9 +1,9 @@
-// The deliverNotification activity: routing, idempotent per-endpoint sends, token hygiene, fallback.
+// Delivery for the sendNotification activity: routing, idempotent per-endpoint sends, token hygiene, fallback.
 import { ApplicationFailure } from '@temporalio/common';
 import { DEFAULT_POLICY, categoryPolicy, type PolicyConfig } from '../../domain/config';
 import type { Candidate, Channel, CategoryPolicy, EpochMs } from '../../domain/types';
 import type { DeliveryLedger, Endpoint, EndpointDirectory, LedgerKey, OutboxStore } from '../../domain/ports';
-import type { DeepLinkVerdict } from '../localization/deep-link';
+import type { DeepLinkVerdict } from '../../localization/deep-link';
 import type {
   DeliverNotificationInput,
   DeliveryResult,
@@ -15,7 +15,7 @@ import type {
 } from './types';
 import { pushProviderFor } from './types';
 import { heartbeat, throwIfCancelled } from './activity-progress';
-import { endpointKey, redactedDestination } from './endpoint-identity';
+import { endpointKey, redactedDestination } from '../../tokens/endpoint-identity';
 import { DRY_RUN_PREFIX, DryRunOutbox } from './providers/dry-run-outbox';
 import { buildEmailMessage, buildPushMessage, buildSmsMessage, type Rendered, type UnsubscribeConfig } from './content';
 

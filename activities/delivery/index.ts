@@ -14,10 +14,10 @@ export {
   verifyUnsubscribeToken,
   unsubscribeUrl,
   UNSUBSCRIBE_TOKEN_LIFETIME_MS,
-} from './unsubscribe';
-export type { UnsubscribeClaims, UnsubscribeVerification } from './unsubscribe';
+} from '../../tokens/unsubscribe';
+export type { UnsubscribeClaims, UnsubscribeVerification } from '../../tokens/unsubscribe';
 export type { UnsubscribeConfig } from './content';
-export { endpointKey, redactedDestination } from './endpoint-identity';
+export { endpointKey, redactedDestination } from '../../tokens/endpoint-identity';
 export { DRY_RUN_PREFIX } from './providers/dry-run-outbox';
 export { ApnsProvider } from './providers/apns';
 export { FcmProvider } from './providers/fcm';

@@ -1,10 +1,10 @@
 // Vocabulary of the delivery activity: what providers receive and what they answer.
 import type { Category, EpochMs } from '../../domain/types';
 import type { Endpoint, Platform } from '../../domain/ports';
-import type { RenderInput, RenderResult } from '../localization/types';
+import type { RenderInput, RenderResult } from '../../localization/types';
 
 export type { DeliverNotificationInput, DeliveryResult } from '../types';
-export type { RenderInput, RenderResult } from '../localization/types';
+export type { RenderInput, RenderResult } from '../../localization/types';
 
 export type PushEndpoint = Extract<Endpoint, { channel: 'push' }>;
 export type EmailEndpoint = Extract<Endpoint, { channel: 'email' }>;
@@ -107,8 +107,8 @@ export function pushProviderFor(platform: Platform): PushPlatformProvider {
   return platform === 'ios' ? 'apns' : 'fcm';
 }
 
-/** Contract with `activities/localization`: renderNotification. */
+/** Contract with `localization/`: renderNotification. */
 export type Render = (input: RenderInput) => RenderResult;
 
-/** Contract with `activities/localization` (fitPushPayload): shortens `body` at a grapheme boundary. */
+/** Contract with `localization/` (fitPushPayload): shortens `body` at a grapheme boundary. */
 export type FitPushPayload = (payload: PushContent, limitBytes: number) => PushContent;

@@ -17,6 +17,9 @@ import {
 } from '../schemas';
 import type { ApiServices } from '../services';
 import { WorkflowsUnavailableError } from '../workflow-gateway';
+import { eventOutcome, needsAttributes, noRuleNote, type EventOutcome } from '../event-matching';
+import { recordSessions } from '../sessions';
+import type { UserEventSignal } from '../../workflows/definitions';
 import type { z } from 'zod';
 
 type EventInput = z.output<typeof userEventInput>;
@@ -34,6 +37,43 @@ function toUserEvent(input: EventInput, occurredAt: EpochMs): UserEvent {
 
 function keyOf(event: UserEvent): EventKey {
   return { userId: event.userId, eventId: event.id };
+}
+
+/** The rules and candidates of each event (attributes read once per user, and only when some rule needs them). */
+async function outcomesOf(services: ApiServices, events: UserEvent[], now: EpochMs): Promise<EventOutcome[]> {
+  const attributes = new Map<string, Record<string, unknown>>();
+  const outcomes: EventOutcome[] = [];
+  for (const event of events) {
+    let userAttributes = attributes.get(event.userId);
+    if (userAttributes === undefined && needsAttributes(services.catalog, event.type)) {
+      userAttributes = (await services.repos.users.get(event.userId))?.attributes ?? {};
+      attributes.set(event.userId, userAttributes);
+    }
+    outcomes.push(eventOutcome(services.catalog, event, now, userAttributes ?? {}));
+  }
+  return outcomes;
+}
+
+function answer(event: UserEvent, status: EventStatus, outcome: EventOutcome): z.output<typeof eventResult> {
+  const note = noRuleNote(outcome, event.type);
+  return {
+    id: event.id,
+    userId: event.userId,
+    status,
+    candidateIds: outcome.candidateIds,
+    matchedRules: outcome.matchedRules,
+    ...(note === undefined ? {} : { note }),
+  };
+}
+
+/** Counts the engagement events among these (the user must have a profile: sessions need its time zone). */
+async function recordEngagement(services: ApiServices, events: UserEvent[], outcomes: EventOutcome[]): Promise<void> {
+  const byUser = new Map<string, EpochMs[]>();
+  events.forEach((event, index) => {
+    if (!outcomes[index]?.engagement) return;
+    byUser.set(event.userId, [...(byUser.get(event.userId) ?? []), event.occurredAt]);
+  });
+  for (const [userId, times] of byUser) await recordSessions(services, userId, times);
 }
 
 function inFlight(services: ApiServices, detail: string): HttpProblem {
@@ -59,9 +99,10 @@ export function eventOperations(services: ApiServices): Operation[] {
     tag: 'events',
     summary: 'Send one user event',
     description:
-      'Idempotent on (userId, id): a repeated id answers `duplicate` and is not applied again; a repeat while the ' +
-      'first request is still being applied answers 409 with Retry-After. On 503 nothing was applied; retry with ' +
-      'the same id.',
+      'Answers the candidate ids the event produced and the catalog rules that matched (none: a `note` says so; the ' +
+      'event is still accepted). Idempotent on (userId, id): a repeated id answers `duplicate` and is not applied ' +
+      'again; a repeat while the first request is still being applied answers 409 with Retry-After. On 503 nothing ' +
+      'was applied; retry with the same id.',
     scope: 'events:write',
     body: userEventInput,
     responses: {
@@ -70,17 +111,20 @@ export function eventOperations(services: ApiServices): Operation[] {
     },
     async handle({ body, now }) {
       const event = toUserEvent(body, clientTimeOr400(body.occurredAt, now, 'occurredAt'));
+      const [outcome] = await outcomesOf(services, [event], now);
       const { claim, outcomes } = await repos.acceptedEvents.claim(event.userId, event.id, claimOptions(now));
       if (outcomes[0] === 'applied') {
         metrics.eventsAccepted.inc({ outcome: 'duplicate' });
-        return { status: 202, body: { id: event.id, userId: event.userId, status: 'duplicate' } };
+        return { status: 202, body: answer(event, 'duplicate', outcome!) };
       }
       if (outcomes[0] === 'in-flight') {
         metrics.eventsAccepted.inc({ outcome: 'in_flight' });
         throw inFlight(services, `event ${event.id} is being applied by another request; retry shortly`);
       }
       try {
-        await workflows.sendEvent(event);
+        // No candidate, nothing for the workflow to do: no signal, no Temporal action.
+        if (outcome!.signal !== null) await workflows.sendEvent(outcome!.signal);
+        await recordEngagement(services, [event], [outcome!]);
       } catch (error) {
         await repos.acceptedEvents.releaseClaims([keyOf(event)], claim);
         if (error instanceof WorkflowsUnavailableError) throw temporalUnavailable(services.retryAfterSeconds);
@@ -88,7 +132,7 @@ export function eventOperations(services: ApiServices): Operation[] {
       }
       await repos.acceptedEvents.markApplied([keyOf(event)], claim, now);
       metrics.eventsAccepted.inc({ outcome: 'accepted' });
-      return { status: 202, body: { id: event.id, userId: event.userId, status: 'accepted' } };
+      return { status: 202, body: answer(event, 'accepted', outcome!) };
     },
   });
 
@@ -117,6 +161,7 @@ export function eventOperations(services: ApiServices): Operation[] {
       );
       if (tooLate.length > 0) throw validationProblem(tooLate);
       const events = body.events.map((input, index) => toUserEvent(input, times[index]!));
+      const matched = await outcomesOf(services, events, now);
       const { claim, outcomes } = await repos.acceptedEvents.claimMany(events.map(keyOf), claimOptions(now));
       const claimed = events.filter((_, index) => outcomes[index] === 'claimed');
       const busy = outcomes.filter((outcome) => outcome === 'in-flight').length;
@@ -130,9 +175,18 @@ export function eventOperations(services: ApiServices): Operation[] {
         );
       }
       const statuses: EventStatus[] = outcomes.map((outcome) => (outcome === 'claimed' ? 'accepted' : 'duplicate'));
-      const failed = await signalInOrder(services, claimed);
+      const signals = events.flatMap((_, index) =>
+        outcomes[index] === 'claimed' && matched[index]!.signal !== null ? [matched[index]!.signal] : [],
+      );
+      const failed = await signalInOrder(services, signals);
       const unsent = new Set(failed.keys.map((key) => JSON.stringify([key.userId, key.eventId])));
       const sent = claimed.filter((event) => !unsent.has(JSON.stringify([event.userId, event.id])));
+      const engaged = events.filter((event, index) => outcomes[index] === 'claimed' && matched[index]!.engagement);
+      await recordEngagement(
+        services,
+        engaged.filter((event) => !unsent.has(JSON.stringify([event.userId, event.id]))),
+        engaged.map(() => ({ engagement: true }) as EventOutcome),
+      );
       await repos.acceptedEvents.markApplied(sent.map(keyOf), claim, now);
       await repos.acceptedEvents.releaseClaims(failed.keys, claim);
       const applied = sent.length;
@@ -155,7 +209,7 @@ export function eventOperations(services: ApiServices): Operation[] {
         body: {
           accepted: statuses.filter((s) => s === 'accepted').length,
           duplicates: statuses.filter((s) => s === 'duplicate').length,
-          results: events.map((event, index) => ({ id: event.id, userId: event.userId, status: statuses[index]! })),
+          results: events.map((event, index) => answer(event, statuses[index]!, matched[index]!)),
         },
       };
     },
@@ -168,8 +222,11 @@ export function eventOperations(services: ApiServices): Operation[] {
  * Signals the events, users in parallel (bounded) and each user's events in order. After a user's
  * first failure its later events are not sent (they would overtake it). Returns the unsent keys.
  */
-async function signalInOrder(services: ApiServices, events: UserEvent[]): Promise<{ keys: EventKey[]; error?: Error }> {
-  const byUser = new Map<string, UserEvent[]>();
+async function signalInOrder(
+  services: ApiServices,
+  events: UserEventSignal[],
+): Promise<{ keys: EventKey[]; error?: Error }> {
+  const byUser = new Map<string, UserEventSignal[]>();
   for (const event of events) {
     const list = byUser.get(event.userId);
     if (list) list.push(event);

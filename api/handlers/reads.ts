@@ -1,10 +1,10 @@
 // Reads: a user's live state (the workflow's `state` query), the decision log, the dry-run outbox,
 // and the reference lists that validation errors point to.
 import type { z } from 'zod';
-import { DEFAULT_PAGE_SIZE, type DecisionFilter } from '../../db/decisions';
+import { DEFAULT_PAGE_SIZE, type DecisionFilter, type ProvenanceFilter } from '../../db/decisions';
 import { InvalidCursorError } from '../../db/errors';
 import { NOTIFICATION_EVENT_TYPES, type Decision } from '../../domain/types';
-import { getDefaultCatalog } from '../../activities/localization';
+import { getDefaultCatalog } from '../../localization';
 import type { UserStateView } from '../../workflows/definitions';
 import { readDecisionLog, type DecisionLogEntry, type DecisionLogPage } from '../decision-log';
 import { operation, type Operation } from '../operation';
@@ -35,9 +35,17 @@ export function decisionBody(decision: Decision): z.output<typeof decisionRespon
     candidateId: decision.candidateId,
     category: decision.category,
     outcome: outcome.kind,
-    ...(outcome.kind === 'sent'
-      ? { channel: outcome.channel }
-      : { reason: outcome.reason, ...(outcome.detail === undefined ? {} : { detail: outcome.detail }) }),
+    ...(decision.provenance === undefined
+      ? {}
+      : {
+          source: decision.provenance.source,
+          ...(decision.provenance.sourceId === undefined ? {} : { sourceId: decision.provenance.sourceId }),
+          template: decision.provenance.template,
+          ...(decision.provenance.experiment === undefined ? {} : { experiment: decision.provenance.experiment }),
+          ...(decision.provenance.variant === undefined ? {} : { variant: decision.provenance.variant }),
+        }),
+    ...(decision.configVersion === undefined ? {} : { configVersion: decision.configVersion }),
+    ...(outcome.kind === 'sent' ? { channel: outcome.channel } : { reason: outcome.reason, detail: outcome.detail }),
     at: iso(outcome.at),
   };
 }
@@ -86,6 +94,9 @@ export function stateBody(view: UserStateView): z.output<typeof stateResponse> {
       category: candidate.category,
       template: candidate.template,
       source: candidate.source,
+      ...(candidate.sourceId === undefined ? {} : { sourceId: candidate.sourceId }),
+      ...(candidate.experiment === undefined ? {} : { experiment: candidate.experiment }),
+      ...(candidate.variant === undefined ? {} : { variant: candidate.variant }),
       createdAt: iso(candidate.createdAt),
       expiresAt: iso(candidate.expiresAt),
       ...(candidate.notBefore === undefined ? {} : { notBefore: iso(candidate.notBefore) }),
@@ -112,6 +123,17 @@ export function stateBody(view: UserStateView): z.output<typeof stateResponse> {
     })),
     inboxSize: view.inboxSize,
     stats: { ...view.stats },
+    // Views from workflows running code older than versions lack these.
+    configVersion: view.configVersion ?? { id: 'legacy', since: 0 },
+    ...(view.sessions === undefined
+      ? {}
+      : {
+          sessions: {
+            count: view.sessions.count,
+            lastAt: iso(view.sessions.lastAt),
+          },
+        }),
+    learnedPeakHour: view.learnedPeakHour ?? null,
   };
 }
 
@@ -167,12 +189,17 @@ export function readOperations(services: ApiServices): Operation[] {
       responses: { 200: { description: 'One page.', schema: decisionsPage } },
       async handle({ params, query }) {
         const outcome = query.outcome as DecisionFilter | undefined;
+        const { source, sourceId, template, experiment, variant } = query;
+        const filter = Object.fromEntries(
+          Object.entries({ source, sourceId, template, experiment, variant }).filter(([, v]) => v !== undefined),
+        ) as ProvenanceFilter;
         let page: DecisionLogPage;
         try {
           page = await readDecisionLog(decisionLog, params.id, {
             limit: query.limit ?? DEFAULT_PAGE_SIZE,
-            ...(query.cursor === undefined ? {} : { cursor: query.cursor }),
-            ...(outcome === undefined ? {} : { outcome }),
+            cursor: query.cursor,
+            outcome,
+            ...(Object.keys(filter).length === 0 ? {} : { provenance: filter }),
           });
         } catch (error) {
           if (error instanceof InvalidCursorError) {
@@ -188,7 +215,7 @@ export function readOperations(services: ApiServices): Operation[] {
         }
         const body: z.output<typeof decisionsPage> = {
           decisions: page.entries.map(loggedDecisionBody),
-          ...(page.nextCursor === undefined ? {} : { nextCursor: page.nextCursor }),
+          nextCursor: page.nextCursor,
           liveDecisions: page.liveDecisions,
         };
         return { status: 200, body };
@@ -206,7 +233,7 @@ export function readOperations(services: ApiServices): Operation[] {
       async handle({ query }) {
         const entries = await repos.outbox.list({
           limit: query.limit ?? 100,
-          ...(query.userId === undefined ? {} : { userId: query.userId }),
+          userId: query.userId,
         });
         return {
           status: 200,
@@ -221,8 +248,8 @@ export function readOperations(services: ApiServices): Operation[] {
               destination: entry.destination,
               title: entry.title,
               body: entry.body,
-              ...(entry.subject === undefined ? {} : { subject: entry.subject }),
-              ...(entry.data === undefined ? {} : { data: entry.data }),
+              subject: entry.subject,
+              data: entry.data,
               createdAt: iso(entry.createdAt),
             })),
           },

@@ -1,6 +1,6 @@
 // RFC 8058 one-click unsubscribe for promotional email: POST opts the user out of the category the
 // signed link names. GET only shows a confirmation button (link scanners must not unsubscribe anyone).
-import { verifyUnsubscribeToken } from '../../activities/delivery';
+import { verifyUnsubscribeToken } from '../../tokens/unsubscribe';
 import { UnknownUserError } from '../../db/errors';
 import { operation, type Operation } from '../operation';
 import { HttpProblem } from '../problem';

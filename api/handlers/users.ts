@@ -1,13 +1,13 @@
 // Profiles, preferences and devices: stored first, then signalled so the user's workflow re-plans at once.
 import type { z } from 'zod';
-import { redactedDestination } from '../../activities/delivery/endpoint-identity';
+import { redactedDestination } from '../../tokens/endpoint-identity';
 import type { ContactChannel } from '../../db/devices';
 import { UnknownUserError } from '../../db/errors';
 import type { Endpoint } from '../../domain/ports';
 import type { UserRecord } from '../../db/users';
 import type { Preferences } from '../../domain/types';
 import { operation, type Operation } from '../operation';
-import { HttpProblem } from '../problem';
+import { HttpProblem, validationProblem } from '../problem';
 import {
   contactEndpointResponse,
   deviceInput,
@@ -122,6 +122,19 @@ export function userOperations(services: ApiServices): Operation[] {
       body: preferencesPatch,
       responses: { 200: { description: 'The preferences now in force.', schema: preferencesResponse } },
       async handle({ params, body, now }) {
+        const categories = services.catalog.ruleSet.policy.categories;
+        const unknown = (body.optedOutCategories ?? []).flatMap((category, index) =>
+          Object.hasOwn(categories, category)
+            ? []
+            : [
+                {
+                  in: 'body' as const,
+                  field: `optedOutCategories[${index}]`,
+                  message: `unknown category "${category}" (GET /v1/catalog lists them)`,
+                },
+              ],
+        );
+        if (unknown.length > 0) throw validationProblem(unknown);
         const patch: Partial<Preferences> = Object.fromEntries(
           Object.entries(body).filter(([, value]) => value !== undefined),
         );

@@ -22,7 +22,9 @@ const USAGE = `usage:
 scopes: ${API_KEY_SCOPES.join(', ')}`;
 
 export type DatabaseCommand =
-  { kind: 'create'; scopes: ApiKeyScope[]; name?: string } | { kind: 'list' } | { kind: 'revoke'; id: string };
+  | { kind: 'create'; scopes: ApiKeyScope[]; name?: string | undefined }
+  | { kind: 'list' }
+  | { kind: 'revoke'; id: string };
 export type KeysCommand = DatabaseCommand | { kind: 'help' };
 
 export interface CliOutput {
@@ -45,7 +47,7 @@ export function parseKeysCommand(args: string[]): KeysCommand {
       }
       try {
         const scopes = parseScopes(values.scopes);
-        return { kind: 'create', scopes, ...(values.name === undefined ? {} : { name: values.name }) };
+        return { kind: 'create', scopes, name: values.name };
       } catch (error) {
         throw new UsageError((error as Error).message);
       }
@@ -144,7 +146,10 @@ export async function runKeysCommandOn(
 ): Promise<number> {
   switch (command.kind) {
     case 'create': {
-      const created = await keys.create(command, now);
+      const created = await keys.create(
+        { scopes: command.scopes, ...(command.name === undefined ? {} : { name: command.name }) },
+        now,
+      );
       io.err(`created API key ${created.id} with scopes ${created.scopes.join(', ')}; it is shown once, store it now:`);
       io.out(created.key);
       return 0;

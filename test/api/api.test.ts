@@ -44,7 +44,13 @@ describe('events through to the decision log', () => {
       json: { id: 'evt-1', userId, type: 'password_reset', properties: { requestedFrom: 'Osaka' } },
     });
     expect(sent.status).toBe(202);
-    expect(sent.body).toEqual({ id: 'evt-1', userId, status: 'accepted' });
+    expect(sent.body).toEqual({
+      id: 'evt-1',
+      userId,
+      status: 'accepted',
+      candidateIds: ['evt-1:0'],
+      matchedRules: ['password_reset'],
+    });
 
     const page = await eventually('a decision', async () => {
       const response = await decisionsOf(userId);
@@ -60,6 +66,10 @@ describe('events through to the decision log', () => {
         at: expect.any(String),
         receipts: {},
         recorded: true,
+        source: 'event',
+        sourceId: 'evt-1',
+        template: 'password_reset',
+        configVersion: expect.any(String),
       },
     ]);
     const outbox = await stack().call('GET', `/v1/outbox?userId=${userId}`);
@@ -256,7 +266,14 @@ describe('events through to the decision log', () => {
   it('applies a batch across users, each user in order', async () => {
     const users = [uniqueId('batch-a'), uniqueId('batch-b'), uniqueId('batch-c')];
     const events = users.flatMap((userId) =>
-      [1, 2, 3].map((n) => ({ id: `b-${n}`, userId, type: 'app_heartbeat', occurredAt: new Date().toISOString() })),
+      // A type some rule matches: an event that makes no candidate is not signalled at all.
+      [1, 2, 3].map((n) => ({
+        id: `b-${n}`,
+        userId,
+        type: 'new_content',
+        occurredAt: new Date().toISOString(),
+        properties: { contentId: `c-${n}` },
+      })),
     );
     const response = await stack().call('POST', '/v1/events:batch', { key: stack().keys.events, json: { events } });
     expect(response.status).toBe(202);

@@ -63,7 +63,7 @@ describe('client-reported times', () => {
     expect(batch.body.errors.map((e: { field: string }) => e.field)).toEqual(['events[1].occurredAt']);
     expect(api().workflows.signalsOf('sendEvent', userId)).toHaveLength(0);
     const near = await api().call('POST', '/v1/events', {
-      json: { id: 'e-4', userId, type: 'app_opened', occurredAt: iso(Date.now() + 30_000) },
+      json: { id: 'e-4', userId, type: 'friend_joined', occurredAt: iso(Date.now() + 30_000) },
     });
     expect(near.status).toBe(202);
     const [signal] = api().workflows.signalsOf('sendEvent', userId);

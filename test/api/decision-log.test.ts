@@ -11,7 +11,7 @@ import { InvalidCursorError } from '../../db/errors';
 import { createRepositories } from '../../db/repositories';
 import type { Decision } from '../../domain/types';
 import type { UserStateView } from '../../workflows/definitions';
-import { useTestDatabase } from '../db/test-database';
+import { useTestDatabase } from '../support/test-database';
 
 const T0 = Date.UTC(2025, 5, 1, 12, 0, 0);
 const db = useTestDatabase();
@@ -23,6 +23,8 @@ function workflowsAnswering(live: () => Live): UserWorkflows {
   const unused = () => Promise.reject(new Error('not used by the decision log'));
   return {
     sendEvent: unused,
+    proposeCandidates: unused,
+    appOpened: unused,
     updateProfile: unused,
     updatePreferences: unused,
     devicesChanged: unused,
@@ -68,8 +70,8 @@ async function allPages(
   for (let pages = 0; pages < 200; pages++) {
     const page = await readDecisionLog(src, userId, {
       limit,
-      ...(cursor === undefined ? {} : { cursor }),
-      ...(outcome === undefined ? {} : { outcome }),
+      cursor,
+      outcome,
     });
     expect(page.entries.length).toBeLessThanOrEqual(limit);
     seen.push(...page.entries);

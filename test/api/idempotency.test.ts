@@ -22,7 +22,7 @@ async function statusOf(userId: string, eventId: string): Promise<string | undef
 describe('POST /v1/events idempotency', () => {
   it('answers 409 + Retry-After to a repeat while the first is signalling, and applies the retry after it failed', async () => {
     const userId = uniqueId('overlap');
-    const event = { id: 'evt-overlap', userId, type: 'app_opened' };
+    const event = { id: 'evt-overlap', userId, type: 'friend_joined' };
     const held = api().workflows.holdNext();
     const first = call('POST', '/v1/events', event);
     await held.reached;
@@ -46,7 +46,7 @@ describe('POST /v1/events idempotency', () => {
 
   it('marks the id applied only after the signal went through; a later repeat is a duplicate', async () => {
     const userId = uniqueId('applied');
-    const event = { id: 'evt-1', userId, type: 'app_opened' };
+    const event = { id: 'evt-1', userId, type: 'friend_joined' };
     const held = api().workflows.holdNext();
     const first = call('POST', '/v1/events', event);
     await held.reached;
@@ -71,7 +71,7 @@ describe('POST /v1/events idempotency', () => {
       'claimed',
     ]);
 
-    const retry = await call('POST', '/v1/events', { id: 'evt-lost', userId, type: 'app_opened' });
+    const retry = await call('POST', '/v1/events', { id: 'evt-lost', userId, type: 'friend_joined' });
     expect(retry.status).toBe(202);
     expect(retry.body.status).toBe('accepted');
     expect(
@@ -80,19 +80,19 @@ describe('POST /v1/events idempotency', () => {
         .map((c) => (c.args as { id: string }).id),
     ).toEqual(['evt-lost']);
     expect(await statusOf(userId, 'evt-lost')).toBe('applied');
-    expect((await call('POST', '/v1/events', { id: 'evt-busy', userId, type: 'app_opened' })).status).toBe(409);
+    expect((await call('POST', '/v1/events', { id: 'evt-busy', userId, type: 'friend_joined' })).status).toBe(409);
   });
 
   it('a batch with an id in flight applies nothing, answers 409 and leaves no claim of its own behind', async () => {
     const userId = uniqueId('batch');
     const held = api().workflows.holdNext();
-    const single = call('POST', '/v1/events', { id: 'b-2', userId, type: 'app_opened' });
+    const single = call('POST', '/v1/events', { id: 'b-2', userId, type: 'friend_joined' });
     await held.reached;
     const batch = await call('POST', '/v1/events:batch', {
       events: [
-        { id: 'b-1', userId, type: 'app_opened' },
-        { id: 'b-2', userId, type: 'app_opened' },
-        { id: 'b-3', userId, type: 'app_opened' },
+        { id: 'b-1', userId, type: 'friend_joined' },
+        { id: 'b-2', userId, type: 'friend_joined' },
+        { id: 'b-3', userId, type: 'friend_joined' },
       ],
     });
     expect(batch.status, JSON.stringify(batch.body)).toBe(409);
@@ -104,9 +104,9 @@ describe('POST /v1/events idempotency', () => {
 
     const retry = await call('POST', '/v1/events:batch', {
       events: [
-        { id: 'b-1', userId, type: 'app_opened' },
-        { id: 'b-2', userId, type: 'app_opened' },
-        { id: 'b-3', userId, type: 'app_opened' },
+        { id: 'b-1', userId, type: 'friend_joined' },
+        { id: 'b-2', userId, type: 'friend_joined' },
+        { id: 'b-3', userId, type: 'friend_joined' },
       ],
     });
     expect(retry.status).toBe(202);
@@ -123,8 +123,8 @@ describe('POST /v1/events idempotency', () => {
     const [first, second] = [uniqueId('part-a'), uniqueId('part-b')];
     const body = {
       events: [
-        { id: 'p-1', userId: first, type: 'app_opened' },
-        { id: 'p-2', userId: first, type: 'app_opened' },
+        { id: 'p-1', userId: first, type: 'friend_joined' },
+        { id: 'p-2', userId: first, type: 'friend_joined' },
       ],
     };
     api().workflows.failNext();
@@ -133,7 +133,7 @@ describe('POST /v1/events idempotency', () => {
     expect(await statusOf(first, 'p-1')).toBeUndefined();
     expect(await statusOf(first, 'p-2')).toBeUndefined();
     const retry = await call('POST', '/v1/events:batch', {
-      events: [...body.events, { id: 'p-3', userId: second, type: 'app_opened' }],
+      events: [...body.events, { id: 'p-3', userId: second, type: 'friend_joined' }],
     });
     expect(retry.body).toMatchObject({ accepted: 3, duplicates: 0 });
     expect(await statusOf(first, 'p-2')).toBe('applied');

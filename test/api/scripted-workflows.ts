@@ -8,7 +8,7 @@ import { createLogger } from '../../api/logger';
 import { WorkflowsUnavailableError, type UserWorkflows } from '../../api/workflow-gateway';
 import { createRepositories, type Repositories } from '../../db/repositories';
 import type { EpochMs, NotificationEvent, Preferences, UserEvent, UserProfile } from '../../domain/types';
-import { openTestDatabase, type TestDatabase } from '../db/test-database';
+import { openTestDatabase, type TestDatabase } from '../support/test-database';
 import { callApi, createKeys, listen, type ApiResponse, type CallOptions } from './support';
 
 export interface SignalCall {
@@ -51,6 +51,12 @@ export class ScriptedWorkflows implements UserWorkflows {
 
   sendEvent(event: UserEvent) {
     return this.signal('sendEvent', event.userId, event);
+  }
+  proposeCandidates(userId: string, proposal: unknown) {
+    return this.signal('proposeCandidates', userId, proposal);
+  }
+  appOpened(userId: string, at: number) {
+    return this.signal('appOpened', userId, { at });
   }
   updateProfile(userId: string, profile: UserProfile) {
     return this.signal('updateProfile', userId, profile);

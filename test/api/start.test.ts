@@ -7,14 +7,17 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createRuntimeActivities, type RuntimeActivitiesOptions } from '../../activities/runtime';
 import { createLogger } from '../../api/logger';
 import { startTact, type RunningTact } from '../../api/start';
+import { waitFor } from '../support/wait';
 import { callApi } from './support';
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tact-start-test-'));
+const temporalDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tact-start-temporal-'));
 const running: RunningTact[] = [];
 
 afterAll(async () => {
   for (const tact of running.reverse()) await tact.stop();
   fs.rmSync(dataDir, { recursive: true, force: true });
+  fs.rmSync(temporalDir, { recursive: true, force: true });
 });
 
 describe('npm start', () => {
@@ -25,6 +28,7 @@ describe('npm start', () => {
       dataDir,
       port: 0,
       temporalPort: 0,
+      temporalDbFilename: path.join(temporalDir, 'first.db'),
       print: (line) => lines.push(line),
       logger: createLogger({ level: 'silent' }),
     });
@@ -75,6 +79,7 @@ describe('npm start', () => {
       dataDir: path.join(dataDir, 'policy-all'),
       port: 0,
       temporalPort: 0,
+      temporalDbFilename: ':memory:',
       print: () => undefined,
       logger: createLogger({ level: 'silent' }),
       createActivities,
@@ -91,9 +96,70 @@ describe('npm start', () => {
     expect(policies).toHaveLength(2);
     for (const policy of policies) {
       expect(policy?.dailyCap).toBe(2);
-      expect(policy?.categories.social.sensitive).toBe(true);
+      expect(policy?.categories['social']?.sensitive).toBe(true);
       // Defaults stay for what the overrides leave out.
-      expect(policy?.categories.security.sensitive).toBe(true);
+      expect(policy?.categories['security']?.sensitive).toBe(true);
     }
+  });
+
+  it('a restart keeps a pending notification (the bundled Temporal keeps its file) and sends it at its planned time', async () => {
+    const options = {
+      // A 20 s cooldown holds the second notification back long enough to restart in between.
+      env: { TACT_TEMPORAL: 'bundled', TACT_POLICY: '{"cooldownMs":20000}' },
+      dataDir: path.join(dataDir, 'restart'),
+      port: 0,
+      temporalPort: 0,
+      temporalDbFilename: path.join(temporalDir, 'restart.db'),
+      print: () => undefined,
+      logger: createLogger({ level: 'silent' }),
+    };
+    const userId = 'restart-user';
+    const first = await startTact(options);
+    running.push(first);
+    const key = first.adminKey!;
+    expect(
+      (await callApi(first.apiUrl!, 'PUT', `/v1/users/${userId}`, { key, json: { timeZone: 'UTC', locale: 'en' } }))
+        .status,
+    ).toBe(201);
+    expect(
+      (
+        await callApi(first.apiUrl!, 'PUT', `/v1/users/${userId}/devices/${'cd34'.repeat(16)}`, {
+          key,
+          json: { platform: 'ios' },
+        })
+      ).status,
+    ).toBe(201);
+    for (const invoiceId of ['inv-1', 'inv-2']) {
+      const sent = await callApi(first.apiUrl!, 'POST', '/v1/events', {
+        key,
+        json: { id: `evt-${invoiceId}`, userId, type: 'payment_failed', properties: { invoiceId, retryInDays: 3 } },
+      });
+      expect(sent.status).toBe(202);
+    }
+    await waitFor('the first notification sent at once', async () => {
+      const outbox = await callApi(first.apiUrl!, 'GET', `/v1/outbox?userId=${userId}`, { key });
+      return outbox.body.entries?.length === 1 ? true : undefined;
+    });
+    const planned = await waitFor('the second notification planned after the cooldown', async () => {
+      const state = await callApi(first.apiUrl!, 'GET', `/v1/users/${userId}/state`, { key });
+      return state.body.nextPlannedSend ?? undefined;
+    });
+    expect(Date.parse(planned.at)).toBeGreaterThan(Date.now());
+
+    await first.stop();
+    running.splice(running.indexOf(first), 1);
+    const second = await startTact(options);
+    running.push(second);
+    const entries = await waitFor(
+      'the planned notification sent after the restart',
+      async () => {
+        const outbox = await callApi(second.apiUrl!, 'GET', `/v1/outbox?userId=${userId}`, { key });
+        return outbox.body.entries?.length === 2 ? outbox.body.entries : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 250 },
+    );
+    const later = entries.find((e: { notificationId: string }) => e.notificationId === planned.candidateId);
+    expect(later, JSON.stringify(entries)).toBeDefined();
+    expect(Date.parse(later.createdAt)).toBeGreaterThanOrEqual(Date.parse(planned.at));
   });
 });

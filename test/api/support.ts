@@ -15,10 +15,12 @@ import { createRuntimeActivities, type RuntimeActivities } from '../../activitie
 import { TemporalUserWorkflows, type UserWorkflows } from '../../api/workflow-gateway';
 import type { ApiKeyScope } from '../../db/api-keys';
 import { createRepositories, type Repositories } from '../../db/repositories';
-import type { EpochMs, NotificationEvent, Preferences, UserEvent, UserProfile } from '../../domain/types';
+import type { EpochMs, NotificationEvent, Preferences, UserProfile } from '../../domain/types';
+import type { CandidatesProposal, UserEventSignal } from '../../workflows/definitions';
+import type { SessionAggregate } from '../../domain/engagement';
 import { TACT_SEARCH_ATTRIBUTE_KEYS } from '../../workflows/search-attributes';
 import { createTactWorker, WORKFLOWS_PATH } from '../../workers/worker';
-import { openTestDatabase, type TestDatabase } from '../db/test-database';
+import { openTestDatabase, type TestDatabase } from '../support/test-database';
 import { installQuietRuntime } from '../support/quiet-runtime';
 import { waitFor } from '../support/wait';
 import { createTestEnv } from '../temporal-env';
@@ -39,9 +41,20 @@ export class SpyWorkflows implements UserWorkflows {
       (call) => call.userId === userId && call.method !== 'state' && (method === undefined || call.method === method),
     ).length;
   }
-  sendEvent(event: UserEvent) {
+  /** Every event signal's payload, in order (what reached Temporal). */
+  readonly eventPayloads: UserEventSignal[] = [];
+  sendEvent(event: UserEventSignal) {
     this.calls.push({ method: 'sendEvent', userId: event.userId });
+    this.eventPayloads.push(event);
     return this.inner.sendEvent(event);
+  }
+  proposeCandidates(userId: string, proposal: CandidatesProposal) {
+    this.calls.push({ method: 'proposeCandidates', userId });
+    return this.inner.proposeCandidates(userId, proposal);
+  }
+  appOpened(userId: string, at: EpochMs, sessions?: SessionAggregate) {
+    this.calls.push({ method: 'appOpened', userId });
+    return this.inner.appOpened(userId, at, sessions);
   }
   updateProfile(userId: string, profile: UserProfile) {
     this.calls.push({ method: 'updateProfile', userId });
@@ -82,7 +95,7 @@ export interface ApiStack {
 export interface CallOptions {
   key?: string | null;
   json?: unknown;
-  rawBody?: string | Buffer;
+  rawBody?: string | Buffer | undefined;
   headers?: Record<string, string>;
 }
 

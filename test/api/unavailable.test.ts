@@ -10,10 +10,10 @@ import { createLogger } from '../../api/logger';
 import { createRuntimeActivities, type RuntimeActivities } from '../../activities/runtime';
 import { TemporalUserWorkflows } from '../../api/workflow-gateway';
 import { createRepositories, type Repositories } from '../../db/repositories';
-import { startDevServer, type DevServer } from '../../devserver/src/server';
+import { startDevServer, type DevServer } from '@tact/temporal-devserver';
 import { TACT_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 import { createTactWorker, WORKFLOWS_PATH } from '../../workers/worker';
-import { openTestDatabase, type TestDatabase } from '../db/test-database';
+import { openTestDatabase, type TestDatabase } from '../support/test-database';
 import { installQuietRuntime } from '../support/quiet-runtime';
 import { callApi, createKeys, eventually, listen, uniqueId } from './support';
 import { stopWorker } from '../support/worker-lifecycle';
@@ -32,8 +32,7 @@ let runtime: RuntimeActivities | undefined;
 const taskQueue = uniqueId('tact-unavailable');
 
 const startTemporal = (port = 0) => startDevServer({ port, searchAttributes: { ...TACT_SEARCH_ATTRIBUTES } });
-const call = (method: string, path: string, json?: unknown) =>
-  callApi(baseUrl, method, path, { key: adminKey, ...(json === undefined ? {} : { json }) });
+const call = (method: string, path: string, json?: unknown) => callApi(baseUrl, method, path, { key: adminKey, json });
 
 async function acceptedRows(userId: string): Promise<number> {
   const { rows } = await db.pool.query<{ n: string }>('SELECT count(*) AS n FROM events_accepted WHERE user_id = $1', [

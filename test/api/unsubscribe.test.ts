@@ -29,7 +29,7 @@ describe('one-click unsubscribe', () => {
     const response = await api().call('POST', path, {
       key: null,
       headers,
-      ...(rawBody === undefined ? {} : { rawBody }),
+      rawBody,
     });
     expect(response.status, JSON.stringify(response.body)).toBe(200);
     expect(response.body).toEqual({ userId, category: 'marketing', status: 'unsubscribed' });

@@ -4,11 +4,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createTemplateCatalog, renderNotification, type TemplateCatalog } from '../../activities/localization';
-import { defaultTemplatesDir } from '../../activities/localization/catalog';
-import type { MessageFormatElement } from '../../activities/localization/compile';
-import { findDeclaration, findMessage, resolve } from '../../activities/localization/resolve';
-import { MESSAGE_FIELDS, type RenderResult, type VariableDeclaration } from '../../activities/localization/types';
+import { createTemplateCatalog, renderNotification, type TemplateCatalog } from '../../localization';
+import { defaultTemplatesDir } from '../../localization/catalog';
+import type { MessageFormatElement } from '../../localization/compile';
+import { findDeclaration, findMessage, resolve } from '../../localization/resolve';
+import { MESSAGE_FIELDS, type RenderResult, type VariableDeclaration } from '../../localization/types';
 import { candidatesFromEvent, DEFAULT_TRIGGERS, type TriggerRule } from '../../domain/triggers';
 import type { Candidate, Channel, UserEvent } from '../../domain/types';
 

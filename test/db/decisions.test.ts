@@ -5,11 +5,12 @@ import {
   decodeLogCursor,
   encodeLogCursor,
   LAST_LOG_ID,
+  type ProvenanceFilter,
 } from '../../db/decisions';
 import { InvalidCursorError } from '../../db/errors';
 import { NotificationEventRepository } from '../../db/notification-events';
-import type { Decision } from '../../domain/types';
-import { useTestDatabase } from './test-database';
+import type { Decision, Provenance } from '../../domain/types';
+import { useTestDatabase } from '../support/test-database';
 
 const T0 = Date.UTC(2025, 4, 1, 8, 0, 0);
 const sent = (candidateId: string, at: number): Decision => ({
@@ -71,7 +72,7 @@ describe('decision log', () => {
     let cursor: string | undefined;
     let pages = 0;
     do {
-      const page = await repo.list('dl-page', { limit: 5, ...(cursor === undefined ? {} : { cursor }) });
+      const page = await repo.list('dl-page', { limit: 5, cursor });
       seen.push(...page.decisions.map((d) => d.candidateId));
       cursor = page.nextCursor;
       pages += 1;
@@ -93,7 +94,7 @@ describe('decision log', () => {
     const seen: string[] = [];
     let cursor: string | undefined;
     do {
-      const page = await repo.list('dl-same', { limit: 40, ...(cursor === undefined ? {} : { cursor }) });
+      const page = await repo.list('dl-same', { limit: 40, cursor });
       seen.push(...page.decisions.map((d) => d.candidateId));
       cursor = page.nextCursor;
     } while (cursor !== undefined);
@@ -203,5 +204,41 @@ describe('decision log', () => {
     await repo.recordDecisions('dl-among-other', [sent('a3', T0)]);
     expect(await repo.recordedAmong('dl-among', ['a1', 'a2', 'a3', 'a4', 'a1'])).toEqual(new Set(['a1', 'a2']));
     expect(await repo.recordedAmong('dl-among', [])).toEqual(new Set());
+  });
+
+  it('keep provenance and version, and filter by source, source id, template, experiment and variant', async () => {
+    const repo = decisions();
+    const withProvenance = (id: string, provenance: Provenance): Decision => ({
+      ...sent(id, T0),
+      provenance,
+      configVersion: '0123456789abcdef',
+    });
+    await repo.recordDecisions('dl-prov', [
+      withProvenance('e1:0', { source: 'event', sourceId: 'e1', template: 'friend_joined' }),
+      withProvenance('offer-1', {
+        source: 'api',
+        sourceId: 'campaign-7',
+        template: 'promo_available',
+        experiment: 'subject_line',
+        variant: 'b',
+      }),
+    ]);
+    const ids = async (provenance: ProvenanceFilter) =>
+      (await repo.list('dl-prov', { provenance })).decisions.map((d) => d.candidateId);
+    expect(await ids({ source: 'api' })).toEqual(['offer-1']);
+    expect(await ids({ sourceId: 'e1' })).toEqual(['e1:0']);
+    expect(await ids({ template: 'friend_joined' })).toEqual(['e1:0']);
+    expect(await ids({ experiment: 'subject_line', variant: 'b' })).toEqual(['offer-1']);
+    expect(await ids({ experiment: 'subject_line', variant: 'a' })).toEqual([]);
+    expect((await repo.list('dl-prov', { provenance: { source: 'api' } })).decisions[0]).toEqual({
+      ...withProvenance('offer-1', {
+        source: 'api',
+        sourceId: 'campaign-7',
+        template: 'promo_available',
+        experiment: 'subject_line',
+        variant: 'b',
+      }),
+      receipts: {},
+    });
   });
 });

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ApiKeyRepository } from '../../db/api-keys';
 import { parseKeysCommand, runKeysCommand, UsageError, type CliOutput } from '../../db/cli/keys';
-import { useTestDatabase } from './test-database';
+import { useTestDatabase } from '../support/test-database';
 
 const T0 = Date.UTC(2025, 7, 1);
 

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadMigrations, migrate, MigrationError, type Migration } from '../../db/migrate';
-import { openTestDatabase, useTestDatabase } from './test-database';
+import { openTestDatabase, useTestDatabase } from '../support/test-database';
 
 const TABLES = [
   'api_keys',
@@ -201,5 +201,42 @@ describe('loadMigrations', () => {
     );
     expect(() => loadMigrations(dirWith({}))).toThrow(/no migrations in/);
     expect(() => loadMigrations('/nonexistent/tact/migrations')).toThrow(/migrations directory not found/);
+  });
+});
+
+describe('migration 006 on a database with data', () => {
+  const db = useTestDatabase({ migrated: false });
+
+  it('fill provenance of existing decisions from their candidate ids, and store any category name', async () => {
+    const { pool } = db();
+    const all = loadMigrations();
+    await migrate(
+      pool,
+      all.filter((m) => m.version < 6),
+    );
+    await pool.query(
+      `INSERT INTO decisions (user_id, candidate_id, category, outcome, channel, decided_at) VALUES
+         ('u1', 'evt-1:4', 'social', 'sent', 'push', now()),
+         ('u1', 'evt:with:colons:9', 'marketing', 'sent', 'push', now()),
+         ('u1', 'journey-made', 'reminder', 'sent', 'push', now())`,
+    );
+    await migrate(pool);
+    const { rows } = await pool.query(
+      'SELECT candidate_id, source, source_id, template FROM decisions ORDER BY candidate_id',
+    );
+    expect(rows).toEqual([
+      { candidate_id: 'evt-1:4', source: 'event', source_id: 'evt-1', template: 'friend_joined' },
+      { candidate_id: 'evt:with:colons:9', source: 'event', source_id: 'evt:with:colons', template: 'promo_available' },
+      { candidate_id: 'journey-made', source: 'event', source_id: null, template: null },
+    ]);
+    await pool.query(
+      `INSERT INTO users (id, time_zone, locale, created_at, updated_at) VALUES ('u1', 'UTC', 'en', now(), now())`,
+    );
+    await pool.query(
+      `INSERT INTO preferences (user_id, opted_out_categories, updated_at) VALUES ('u1', '{promo_flash}', now())`,
+    );
+    await expect(
+      pool.query(`UPDATE preferences SET opted_out_categories = '{"Promo Flash"}' WHERE user_id = 'u1'`),
+    ).rejects.toThrow(/check constraint/);
   });
 });

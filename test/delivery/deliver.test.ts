@@ -4,12 +4,12 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DEFAULT_IN_FLIGHT_WINDOW_MS, endpointKey } from '../../activities/delivery';
-import { fitPushPayload } from '../../activities/localization/payload';
+import { fitPushPayload } from '../../localization/payload';
 import type { DeliveryLedger } from '../../domain/ports';
 import { APNS_REPLIES } from './servers/apns';
 import { SMS_REPLIES } from './servers/sms';
-import { APNS_TOPIC, startHarness, type Harness } from './harness';
-import { InMemoryEndpoints, InMemoryLedger, InMemoryOutbox } from './in-memory-ports';
+import { APNS_TOPIC, startHarness, type Harness } from './support/harness';
+import { InMemoryEndpoints, InMemoryLedger, InMemoryOutbox } from './support/in-memory-ports';
 import { apnsToken, candidate, NOW, PREFERENCES, PROFILE } from './fixtures';
 
 let h: Harness;

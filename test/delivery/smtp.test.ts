@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SmtpEmailProvider } from '../../activities/delivery/providers/smtp';
 import { buildEmailMessage } from '../../activities/delivery/content';
-import { verifyUnsubscribeToken } from '../../activities/delivery/unsubscribe';
+import { verifyUnsubscribeToken } from '../../tokens/unsubscribe';
 import { DEFAULT_POLICY } from '../../domain/config';
 import { startFakeSmtp, type FakeSmtp } from './servers/smtp';
 import { candidate, NOW } from './fixtures';

@@ -4,7 +4,7 @@ import {
   unsubscribeUrl,
   UNSUBSCRIBE_TOKEN_LIFETIME_MS,
   verifyUnsubscribeToken,
-} from '../../activities/delivery/unsubscribe';
+} from '../../tokens/unsubscribe';
 
 const SECRET = 'a-long-enough-secret-for-hmac-sha256!!';
 const NOW = 1_750_000_000_000;

@@ -1,5 +1,6 @@
 // An independent statement of the policy rules at the moment of a send, for the property tests. It reads
 // local time straight from Intl (not through domain/time.ts) so a bug there cannot hide itself.
+import { categoryPolicy } from '../../domain/config';
 import { DEFAULT_POLICY } from '../../domain/config';
 import type { PolicyConfig } from '../../domain/config';
 import type { Candidate, Channel, EpochMs, Preferences, SendRecord } from '../../domain/types';
@@ -47,12 +48,12 @@ export function violations(
   config: PolicyConfig = DEFAULT_POLICY,
 ): string[] {
   const broken: string[] = [];
-  const policy = config.categories[candidate.category];
+  const policy = categoryPolicy(config, candidate.category);
   const cls = policy.priorityClass;
   const critical = cls === 'critical';
   const budgeted = cls === 'normal' || cls === 'promotional';
   const prefs = user.preferences;
-  const classOf = (s: SendRecord) => config.categories[s.category].priorityClass;
+  const classOf = (s: SendRecord) => categoryPolicy(config, s.category).priorityClass;
   const past = user.history.filter((s) => s.at <= at);
 
   if (at >= candidate.expiresAt) broken.push('expired');

@@ -1,3 +1,4 @@
+import { categoryPolicy } from '../../domain/config';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY, withOverrides } from '../../domain/config';
 import {
@@ -38,7 +39,7 @@ function sent(category: Category, at: number, opened = true): SendRecord {
   return {
     candidateId: `s-${category}-${at}`,
     category,
-    channel: DEFAULT_POLICY.categories[category].channels[0]!,
+    channel: categoryPolicy(DEFAULT_POLICY, category).channels[0]!,
     at,
     ...(opened ? { openedAt: at + MIN } : {}),
   };

@@ -1,14 +1,17 @@
 // Property tests of the policy: random users, time zones (DST-switching, half-hour DST, UTC+13, UTC-11),
 // preferences and event streams, driven through time by the planner; the oracle checks every send.
+import { categoryPolicy } from '../../domain/config';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY, withOverrides } from '../../domain/config';
 import { plan } from '../../domain/planner';
 import type { PlannerState } from '../../domain/planner';
-import { CATEGORIES, CHANNELS } from '../../domain/types';
+import { CHANNELS } from '../../domain/types';
 import type { Candidate, Category, Preferences, SendRecord } from '../../domain/types';
 import { simulate } from './simulator';
 import type { Scenario, SimEvent, SimResult } from './simulator';
+
+const CATEGORIES = Object.keys(DEFAULT_POLICY.categories);
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -162,7 +165,7 @@ const scenarioArb: fc.Arbitrary<Scenario> = fc
       .map((p, i) => ({
         candidateId: `prior-${i}`,
         category: p.category,
-        channel: DEFAULT_POLICY.categories[p.category].channels[0]!,
+        channel: categoryPolicy(DEFAULT_POLICY, p.category).channels[0]!,
         at: raw.start - p.ago,
         ...(p.opened ? { openedAt: raw.start - p.ago + MIN } : {}),
       }))
@@ -178,7 +181,7 @@ const scenarioArb: fc.Arbitrary<Scenario> = fc
         template: `${a.category}.t`,
         variables: {},
         createdAt: at,
-        expiresAt: at + (a.ttl ?? DEFAULT_POLICY.categories[a.category].ttlMs),
+        expiresAt: at + (a.ttl ?? categoryPolicy(DEFAULT_POLICY, a.category).ttlMs),
         businessValue: a.businessValue,
         source: 'event',
         ...(a.notBefore === null ? {} : { notBefore: at + a.notBefore }),
@@ -257,7 +260,7 @@ describe('policy properties over simulated users', () => {
       dailyCap: 6,
       cooldownMs: 0,
       defaultQuietHours: { start: 0, end: 0 },
-      categories: Object.fromEntries(CATEGORIES.map((c) => [c, { weeklyCap: 20 }])),
+      categories: Object.fromEntries(Object.keys(DEFAULT_POLICY.categories).map((c) => [c, { weeklyCap: 20 }])),
     });
     const caught = new Set<string>();
     for (const scenario of fc.sample(scenarioArb, { numRuns: 200, seed: 42 })) {
@@ -316,7 +319,7 @@ describe('policy properties over simulated users', () => {
         };
         for (const send of result.sends) {
           const p = prefsAt(send.at);
-          const critical = DEFAULT_POLICY.categories[send.category].priorityClass === 'critical';
+          const critical = categoryPolicy(DEFAULT_POLICY, send.category).priorityClass === 'critical';
           expect(p.optedOutCategories).not.toContain(send.category);
           if (!critical) expect(p.globalOptOut).toBe(false);
           expect(p.optedOutChannels).not.toContain(send.channel);

@@ -1,6 +1,7 @@
 // A small pure simulator: drives one user through time with the planner, the way the user workflow does
 // (admit on arrival, drop on opt-out, re-plan, send when told, sleep until the planned time or the next event),
 // and checks every send against the independent oracle.
+import { categoryPolicy } from '../../domain/config';
 import { DEFAULT_POLICY } from '../../domain/config';
 import type { PolicyConfig } from '../../domain/config';
 import { admit, dropOptedOut, plan, pruneSends, rememberAdmission } from '../../domain/planner';
@@ -239,7 +240,7 @@ export function candidate(
     template: `${category}.test`,
     variables: {},
     createdAt,
-    expiresAt: createdAt + (ttlMs ?? config.categories[category].ttlMs),
+    expiresAt: createdAt + (ttlMs ?? categoryPolicy(config, category).ttlMs),
     businessValue: 0.5,
     source: 'event',
     ...rest,

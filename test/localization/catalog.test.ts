@@ -6,8 +6,8 @@ import {
   TemplateCatalogError,
   textDirection,
   type TemplateDocument,
-} from '../../activities/localization';
-import { GENERIC_EN, input, writeTree } from './helpers';
+} from '../../localization';
+import { GENERIC_EN, input, writeTree } from './support';
 
 describe('locale chain and direction', () => {
   it('builds RFC 4647 lookup chains ending in the default locale', () => {

@@ -2,8 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { lintTemplates } from '../../activities/localization/lint';
-import { GENERIC_EN, writeTree } from './helpers';
+import { lintTemplates } from '../../localization/lint';
+import { GENERIC_EN, writeTree } from './support';
 
 const ROOT = join(__dirname, '..', '..');
 const REPO_TEMPLATES = join(ROOT, 'templates');
@@ -189,14 +189,10 @@ describe('npm run templates:check (the script)', () => {
   const broken = writeTree({ ...GENERIC_EN, 'greeting/en.json': greeting({ title: 'Hi {nmae}' }) });
   afterAll(broken.cleanup);
   const run = (...args: string[]) =>
-    spawnSync(
-      process.execPath,
-      ['--import', 'tsx', join(ROOT, 'activities/localization/check-templates.ts'), ...args],
-      {
-        cwd: ROOT,
-        encoding: 'utf8',
-      },
-    );
+    spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'localization/check-templates.ts'), ...args], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
 
   it('exits non-zero with a clear list of problems for a broken tree', () => {
     const result = run(broken.dir);

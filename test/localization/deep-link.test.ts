@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { validateDeepLink } from '../../activities/localization';
+import { validateDeepLink } from '../../localization';
 
 const allowed = { schemes: ['https', 'myapp:'], hosts: ['example.com', '*.example.org', 'bücher.de'] };
 const verdict = (url: string) => validateDeepLink(url, allowed);

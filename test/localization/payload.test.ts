@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fitPushPayload, PayloadTooLargeError } from '../../activities/localization';
-import { graphemes } from '../../activities/localization/graphemes';
-import { jsonStringCost } from '../../activities/localization/payload';
-import { FSI, PDI } from './helpers';
+import { fitPushPayload, PayloadTooLargeError } from '../../localization';
+import { graphemes } from '../../localization/graphemes';
+import { jsonStringCost } from '../../localization/payload';
+import { FSI, PDI } from './support';
 
 const bytes = (value: unknown) => Buffer.byteLength(JSON.stringify(value), 'utf8');
 const FAMILY = '👨‍👩‍👧‍👦';

@@ -79,6 +79,7 @@ describe('sendNotification', () => {
     const sent: Decision = {
       candidateId: 'c1',
       category: 'social',
+      provenance: { source: 'event', template: 'social.friend_joined' },
       outcome: { kind: 'sent', channel: 'push', at: NOW + 1_000 },
     };
     expect(result).toEqual({

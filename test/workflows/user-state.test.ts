@@ -190,7 +190,7 @@ describe('applyMessages', () => {
       state,
       {
         profile: { timeZone: 'Mars/Olympus', locale: 'ja' },
-        preferences: { ...defaultPreferences(), optedOutCategories: ['gossip' as never] },
+        preferences: { ...defaultPreferences(), optedOutCategories: ['Not A Name'] },
       },
       NOW,
       DEFAULT_POLICY,
@@ -199,7 +199,7 @@ describe('applyMessages', () => {
     expect(state.preferences).toEqual(defaultPreferences());
     expect(warnings).toEqual([
       'stored profile ignored: invalid time zone',
-      'stored preferences ignored: unknown category',
+      'stored preferences ignored: invalid category name',
     ]);
   });
 

@@ -1,7 +1,7 @@
 // iOS push through APNs (HTTP/2, token-based auth) with @parse/node-apn.
 import { Notification, Provider } from '@parse/node-apn';
 import type { PushEndpoint, PushMessage, PushProvider, ProviderResult } from '../types';
-import { deterministicUuid, endpointKey } from '../endpoint-identity';
+import { deterministicUuid, endpointKey } from '../../../tokens/endpoint-identity';
 
 export const APNS_PAYLOAD_LIMIT_BYTES = 4096;
 

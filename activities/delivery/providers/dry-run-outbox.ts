@@ -14,7 +14,7 @@ import type {
   SmsMessage,
   SmsProvider,
 } from '../types';
-import { deterministicUuid, endpointKey, redactedDestination } from '../endpoint-identity';
+import { deterministicUuid, endpointKey, redactedDestination } from '../../../tokens/endpoint-identity';
 
 export const DRY_RUN_PREFIX = 'dry-run:';
 

@@ -2,7 +2,7 @@
 import nodemailer, { type Transporter } from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport';
 import type { EmailEndpoint, EmailMessage, EmailProvider, ProviderResult } from '../types';
-import { deterministicUuid, endpointKey } from '../endpoint-identity';
+import { deterministicUuid, endpointKey } from '../../../tokens/endpoint-identity';
 
 export interface SmtpConfig {
   host: string;

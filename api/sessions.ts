@@ -1,0 +1,30 @@
+// App sessions and catalog-declared engagement events (docs/catalog.md "Engagement"): aggregated in PostgreSQL, and
+// signalled to the user's workflow only when one changes the plan now (it ends the user's dormancy). Every other
+// session reaches the workflow as the stored aggregate, with the result of the next activity it runs anyway.
+import { sessionEndsDormancy } from '../domain/engagement';
+import type { EpochMs } from '../domain/types';
+import type { ApiServices } from './services';
+import { signalOr503 } from './services';
+
+export interface RecordedSessionsResult {
+  sessions: number;
+  /** Whether the workflow was signalled (the user was dormant). */
+  signalled: boolean;
+}
+
+/** Null when the user has no stored profile (sessions need its time zone). */
+export async function recordSessions(
+  services: ApiServices,
+  userId: string,
+  times: readonly EpochMs[],
+): Promise<RecordedSessionsResult | null> {
+  const user = await services.repos.users.get(userId);
+  if (user === null) return null;
+  const { before, after } = await services.repos.sessions.record(userId, times, user.timeZone);
+  const earliest = Math.min(...times);
+  const dormantAfterMs = services.catalog.ruleSet.policy.dormantAfterMs;
+  const wasDormant = sessionEndsDormancy(before?.lastAt ?? null, user.createdAt, earliest, dormantAfterMs);
+  if (wasDormant) await signalOr503(services, () => services.workflows.appOpened(userId, after.lastAt, after));
+  services.metrics.sessions.inc({ signalled: wasDormant ? 'yes' : 'no' }, times.length);
+  return { sessions: after.sessions, signalled: wasDormant };
+}

@@ -1,0 +1,60 @@
+// The catalog (docs/catalog.md): one declared, validated, versioned description of what a deployment sends. Pure types
+// and helpers; the default catalog is catalog/default.json, read and validated by catalog/load.ts.
+import type { PolicyConfig } from './config';
+import type { TriggerRule } from './triggers';
+import type { CategoryPolicy, EpochMs } from './types';
+
+/** What the catalog knows of a template: its locales and variables, read from `templates/<name>/<locale>.json`. */
+export interface TemplateSummary {
+  locales: string[];
+  /** Variable → whether some locale declares it required (a candidate without it is refused by the API). */
+  variables: Record<string, { required: boolean }>;
+}
+
+/** A journey the catalog declares. Placeholder: journeys are filled in by their own work (empty by default). */
+export interface JourneyEntry {
+  id: string;
+  description?: string;
+}
+
+/** An experiment the catalog declares. Placeholder: experiments are filled in by their own work (empty by default). */
+export interface ExperimentEntry {
+  id: string;
+  variants: string[];
+  description?: string;
+}
+
+export interface Catalog {
+  categories: Record<string, CategoryPolicy>;
+  triggers: TriggerRule[];
+  templates: Record<string, TemplateSummary>;
+  /** Event types that count as the user engaging with the app (like a session): aggregated, never turned into candidates. */
+  engagementEvents: string[];
+  journeys: JourneyEntry[];
+  experiments: ExperimentEntry[];
+}
+
+/**
+ * One version of what decides: the catalog's categories merged with the policy (TACT_POLICY). Its `id` is a hash of
+ * its content; `since` is when it became current (PostgreSQL `config_versions`). This is what a user workflow
+ * carries in its state and what activities hand it when a newer one is current (docs/catalog.md "Versions").
+ */
+export interface RuleSet {
+  id: string;
+  since: EpochMs;
+  policy: PolicyConfig;
+}
+
+/** Just the identity of a version, as a workflow reports it to its activities. */
+export interface RuleSetRef {
+  id: string;
+  since: EpochMs;
+}
+
+/** Whether `candidate` should replace `current`: a different version that became current later. */
+export function isNewerRuleSet(candidate: RuleSetRef, current: RuleSetRef | undefined): boolean {
+  return current === undefined || (candidate.id !== current.id && candidate.since > current.since);
+}
+
+/** The version of a workflow started before versions existed: the policy it was started with. */
+export const LEGACY_RULESET_ID = 'legacy';

@@ -1,0 +1,43 @@
+// The launcher: runs the dev server in this process until SIGTERM/SIGINT or until its parent dies.
+import { parseLauncherArgs, USAGE, UsageError } from '../src/cli-args';
+import { startDevServer } from '../src/server';
+
+const PARENT_CHECK_MS = 1000;
+
+async function main(): Promise<void> {
+  let command;
+  try {
+    command = parseLauncherArgs(process.argv.slice(2));
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    process.stderr.write(`tact-temporal-dev: ${err.message}\n\n${USAGE}\n`);
+    process.exit(2);
+  }
+  if (command.kind === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  const { options } = command;
+  const server = await startDevServer(options);
+  process.stdout.write(
+    `Tact dev server (Temporal-compatible, ${options.dbFilename ? `data in ${options.dbFilename}` : 'in-memory'}, not for production) listening on ${server.address}` +
+      `${options.timeSkipping ? ' with time skipping' : ''}; namespaces: ${[...new Set(['default', ...(options.namespaces ?? [])])].join(', ')}\n`,
+  );
+  let stopping = false;
+  const stop = (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    void server.stop().finally(() => process.exit(code));
+  };
+  process.on('SIGTERM', () => stop(0));
+  process.on('SIGINT', () => stop(0));
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) stop(0);
+  }, PARENT_CHECK_MS).unref();
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`tact-temporal-dev: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});
