@@ -26,7 +26,7 @@ export interface ActivityDeps {
    */
   sendHistory?: SendHistorySource;
   policy?: PolicyConfig;
-  /** The scoring model (PRODUCT.md §6); the domain's heuristic prior under `policy` by default. */
+  /** The scoring model (docs/product.md §6); the domain's heuristic prior under `policy` by default. */
   score?: ScoreCandidates;
   /** Dates outcomes the activities decide themselves (a failed delivery); Date.now by default. */
   now?: () => EpochMs;

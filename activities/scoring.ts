@@ -1,4 +1,4 @@
-// The scoring model: today the domain's heuristic prior; the trained model (PRODUCT.md §6) plugs in through
+// The scoring model: today the domain's heuristic prior; the trained model (docs/product.md §6) plugs in through
 // ActivityDeps.score. Used by sendNotification's auction (not an activity of its own).
 import { DEFAULT_POLICY, heuristicScore, type PolicyConfig } from '../domain';
 import type { Score } from '../domain/types';

@@ -6,7 +6,7 @@
 // Why the check is here: a send is planned on the workflow's snapshot, and its attempts are retried for a while
 // (a provider outage) while the signals that would change the plan wait in the workflow's inbox. Every attempt
 // reads the stored opt-outs and quiet hours and compares them with its own clock, and declines rather than send
-// inside quiet hours or after an opt-out (PRODUCT.md §3, §4.5). Caps and cooldown need no second look: they change
+// inside quiet hours or after an opt-out (docs/product.md §3, §4.5). Caps and cooldown need no second look: they change
 // only through sends, and the workflow makes one at a time.
 //
 // Why the auction is re-run here: the workflow plans on in-workflow priors (pure, free), and the model's scores

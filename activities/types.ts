@@ -47,7 +47,7 @@ export type DeliveryResult =
   | { kind: 'failed'; reason: 'no_channel' | 'delivery_failed' | 'template_error'; detail: string };
 
 /**
- * What the send needs to re-run the budget auction on fresh model scores (PRODUCT.md §4 steps 2–3) in the same
+ * What the send needs to re-run the budget auction on fresh model scores (docs/product.md §4 steps 2–3) in the same
  * activity call as the delivery: the workflow plans on in-workflow priors and lets the model have the last word.
  */
 export interface SendAuction {

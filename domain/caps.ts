@@ -1,4 +1,4 @@
-// Every cap on the attention budget (PRODUCT.md §3), in one place: the daily cap per local calendar day, the
+// Every cap on the attention budget (docs/product.md §3), in one place: the daily cap per local calendar day, the
 // adaptive caps (low responder, dormant), the rolling 7-day category caps, the cooldown and the critical ceiling,
 // computed from the user's recent sends. Their values are in config.ts; earliest.ts combines them with quiet hours
 // and notBefore into the earliest allowed time, and the planner turns that into decisions.
@@ -99,7 +99,7 @@ export function isNonCriticalSend(send: SendRecord, config: PolicyConfig): boole
   return !isKnownCategory(config, send.category) || categoryPolicy(config, send.category).priorityClass !== 'critical';
 }
 
-/** Adaptive caps (PRODUCT.md §3); a user can be both a low responder and dormant, and then both apply. */
+/** Adaptive caps (docs/product.md §3); a user can be both a low responder and dormant, and then both apply. */
 export interface Responsiveness {
   /** No open among the last `lowResponderWindow` sends. */
   lowResponder: boolean;

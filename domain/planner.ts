@@ -1,4 +1,4 @@
-// The budget auction (PRODUCT.md §4): given the state, the scored candidates and `now`, which candidate ends
+// The budget auction (docs/product.md §4): given the state, the scored candidates and `now`, which candidate ends
 // now (drops), and what to do next (send one now, wait until a time, or nothing).
 //
 // How a decision is made, in order, per pending candidate:

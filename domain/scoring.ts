@@ -1,4 +1,4 @@
-// The heuristic prior for a candidate's expected value (PRODUCT.md §4 step 2); a trained model replaces it
+// The heuristic prior for a candidate's expected value (docs/product.md §4 step 2); a trained model replaces it
 // later. Expected value = predicted open probability × business value, minus recency and fatigue penalties.
 import { DEFAULT_POLICY, categoryPolicy, isUrgent } from './config';
 import type { PolicyConfig } from './config';

@@ -2,7 +2,7 @@
 // by CLDR's canonical id, which keeps old spellings IANA has since replaced (Asia/Calcutta for Asia/Kolkata,
 // Europe/Kiev for Europe/Kyiv). Tact stores and lists IANA's current name: the zones where the two differ are
 // mapped below (checked against the runtime's own alias data by test/domain/time-zone-names.test.ts), and UTC,
-// which the runtime's list leaves out, is listed. See docs/product.md, "Users and their time".
+// which the runtime's list leaves out, is listed (docs/product.md §3, §10).
 
 /** CLDR canonical id → IANA's current (primary) name, where they differ. */
 const CURRENT_IANA_NAME: Readonly<Record<string, string>> = {

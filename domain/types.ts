@@ -40,7 +40,7 @@ export interface Provenance {
   variant?: string;
 }
 
-/** A proposed notification (PRODUCT.md §1). */
+/** A proposed notification (docs/product.md §1). */
 export interface Candidate {
   id: string;
   userId: string;
@@ -135,7 +135,7 @@ export const SUPPRESSION_REASONS = [
 ] as const;
 export type SuppressionReason = (typeof SUPPRESSION_REASONS)[number];
 
-/** Every candidate ends in exactly one outcome (PRODUCT.md §4). */
+/** Every candidate ends in exactly one outcome (docs/product.md §4). */
 export type Outcome =
   | { kind: 'sent'; channel: Channel; at: EpochMs }
   | { kind: 'suppressed'; reason: SuppressionReason; at: EpochMs; detail?: string };

@@ -1,5 +1,5 @@
 // One long-lived workflow per user: holds the user's attention budget and decides whether, when and on
-// which channel to notify them (PRODUCT.md §1–5, §10). Deterministic: only domain/ (pure) and
+// which channel to notify them (docs/product.md §1–5, §10). Deterministic: only domain/ (pure) and
 // @temporalio/workflow are imported; `Date.now()` is the workflow clock.
 import {
   ActivityFailure,

@@ -146,7 +146,10 @@ export async function runKeysCommandOn(
 ): Promise<number> {
   switch (command.kind) {
     case 'create': {
-      const created = await keys.create(command, now);
+      const created = await keys.create(
+        { scopes: command.scopes, ...(command.name === undefined ? {} : { name: command.name }) },
+        now,
+      );
       io.err(`created API key ${created.id} with scopes ${created.scopes.join(', ')}; it is shown once, store it now:`);
       io.out(created.key);
       return 0;

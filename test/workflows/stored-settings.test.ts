@@ -72,7 +72,7 @@ describe('stored settings of a user workflow started by an event', () => {
       ['account', 'sent'],
     ]);
     // One load activity for the workflow's lifetime, not one per message or wake-up; the send re-reads the
-    // settings inside its own activity (PRODUCT.md §4.5), at no extra action.
+    // settings inside its own activity (docs/product.md §4.5), at no extra action.
     expect(await activitiesScheduled(userId)).toEqual(['loadUserSettings', 'sendNotification']);
     expect(loadsOf(userId)).toBe(2);
     saveHistoryFixtures('stored-settings', await h.histories(userId));

@@ -1,6 +1,6 @@
 // A user's week through the real workflow on the time-skipping server, ending with EXACTLY the outcomes the rules
 // allow: every candidate's outcome (sent on which channel at which local minute, or suppressed with which reason
-// at which local minute) is derived by hand below from PRODUCT.md §2–4 with the default policy, never by calling
+// at which local minute) is derived by hand below from docs/product.md §2–4 with the default policy, never by calling
 // the planner. A workflow that sends too much, too little, too early or too late fails this test.
 //
 // The rules used (defaults): at most 3 normal/promotional sends per local calendar day; at least 4 h between two
