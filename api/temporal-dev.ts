@@ -3,7 +3,6 @@
 // bundled offline server. TACT_TEMPORAL=auto|temporal|bundled chooses; `auto` is the default.
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { startDevServer } from '@tact/temporal-devserver';
 import { TACT_SEARCH_ATTRIBUTE_KEYS, TACT_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 
 export type TemporalChoice = 'auto' | 'temporal' | 'bundled';
@@ -63,6 +62,9 @@ async function startTemporalCli(): Promise<DevTemporal> {
 
 async function startBundled(options: DevTemporalOptions, reason: string): Promise<DevTemporal> {
   if (options.dbFilename !== undefined) mkdirSync(path.dirname(options.dbFilename), { recursive: true });
+  // Loaded only here: the offline server ships as TypeScript for development, and the built entry points
+  // (`node dist/...`, the image) run against TEMPORAL_ADDRESS without it.
+  const { startDevServer } = await import('@tact/temporal-devserver');
   const start = (port: number) =>
     startDevServer({
       port,

@@ -8,6 +8,8 @@ import path from 'node:path';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openDatabase } from '../../db/pool';
+import { startDevServer, type DevServer } from '@tact/temporal-devserver';
+import { TACT_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 
 const root = path.resolve(__dirname, '../..');
 const GRACE_MS = 20_000;
@@ -59,6 +61,7 @@ function exited(child: ChildProcess): Promise<{ code: number | null; signal: Nod
 
 describe('the built entry point', () => {
   let smtp: HeldSmtp;
+  let temporal: DevServer | undefined;
   let dataDir: string;
   let child: ChildProcess | undefined;
 
@@ -67,12 +70,14 @@ describe('the built entry point', () => {
     execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'ignore' });
     expect(fs.existsSync(path.join(root, 'dist/workers/workflow-bundle.js'))).toBe(true);
     smtp = await startHeldSmtp();
+    temporal = await startDevServer({ port: 0, searchAttributes: { ...TACT_SEARCH_ATTRIBUTES } });
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tact-graceful-'));
   }, 300_000);
 
   afterAll(async () => {
     if (child && child.exitCode === null) child.kill('SIGKILL');
     await smtp?.close();
+    await temporal?.stop();
     if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -81,7 +86,9 @@ describe('the built entry point', () => {
       cwd: root,
       env: {
         PATH: process.env.PATH,
-        TACT_TEMPORAL: 'bundled',
+        // The built entry point runs against a Temporal address, as in the image (the offline server ships as
+        // TypeScript for development and is not part of the build).
+        TEMPORAL_ADDRESS: temporal.address,
         TACT_DATA_DIR: dataDir,
         PORT: '0',
         HOST: '127.0.0.1',
