@@ -39,7 +39,7 @@ import {
 } from '../localization';
 import type { RuleSet } from '../domain/catalog';
 import { SessionRepository } from '../db/sessions';
-import { createActivities } from './index';
+import { createActivities, type Deliver } from './index';
 import type { TactActivities } from './types';
 import { createStoredSendHistory, createStoredUserSettings, type VersionedPreferencesReader } from './user-settings';
 
@@ -71,6 +71,8 @@ export interface RuntimeActivitiesOptions {
 
 export interface RuntimeActivities {
   activities: TactActivities;
+  /** The delivery sendNotification uses: the providers, templates and ledger composed here. */
+  deliver: Deliver;
   /** Which channels are live and which go to the dry-run outbox (logged once at start). */
   channels: ReturnType<typeof describeProviders>;
   /**
@@ -137,6 +139,7 @@ export async function createRuntimeActivities(options: RuntimeActivitiesOptions)
     const snapshot = overrides;
     const decisions = new DecisionRepository(options.pool);
     return {
+      deliver,
       activities: createActivities({
         decisions,
         deliver,

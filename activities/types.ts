@@ -161,16 +161,6 @@ export interface TactActivities {
    */
   loadUserSettings(input: LoadUserSettingsInput): Promise<LoadedUserSettings>;
   /**
-   * The scoring model on its own: one score per input candidate, same order. The user workflow scores inside
-   * sendNotification instead (one activity call per send, not two).
-   */
-  scoreCandidates(input: ScoreCandidatesInput): Promise<Score[]>;
-  /**
-   * Delivery alone, without the decision log. Idempotent per (candidate id, endpoint): a retried attempt never
-   * sends twice. The user workflow calls sendNotification instead.
-   */
-  deliverNotification(input: DeliverNotificationInput): Promise<DeliveryResult>;
-  /**
    * Re-scores the pending candidates and re-runs the auction when given one, then (unless outbid) delivers and
    * records the outcome with the pending decisions: one activity call, one Temporal action.
    */

@@ -9,15 +9,20 @@ import { grants, type VerifiedApiKey } from '../db/api-keys';
 import { DEFAULT_CLAIM_STALE_AFTER_MS } from '../db/events-accepted';
 import type { Repositories } from '../db/repositories';
 import type { EpochMs } from '../domain/types';
+import type { UserErasures } from './erasure-client';
+import { dataRightsOperations } from './handlers/data-rights';
 import { candidateOperations } from './handlers/candidates';
 import { catalogOperations } from './handlers/catalog';
 import { eventOperations } from './handlers/events';
 import { sessionOperations } from './handlers/sessions';
 import { healthOperations } from './handlers/health';
 import { notificationOperations } from './handlers/notifications';
+import { adminKeyOperations } from './handlers/admin-keys';
 import { readOperations } from './handlers/reads';
 import { unsubscribeOperations } from './handlers/unsubscribe';
 import { userOperations } from './handlers/users';
+import type { AbuseLimits } from './abuse-limits';
+import { guardedJsonOptions, rejectedJson } from './json-guards';
 import { createLogger, type Logger } from './logger';
 import { createMetrics, type ApiMetrics } from './metrics';
 import { buildOpenApiDocument } from './openapi';
@@ -51,6 +56,17 @@ export interface AppDeps {
   signalConcurrency?: number;
   /** The secret email unsubscribe links are signed with; without it the unsubscribe routes are absent. */
   unsubscribeSecret?: string | undefined;
+  /** The codec server for the Temporal UI (api/codec-server.ts), mounted at /codec; absent when encryption is off. */
+  codecServer?: express.Router;
+  /** Starts erasure workflows (api/erasure-client.ts); without it DELETE /v1/users/{id} is absent. */
+  erasures?: UserErasures;
+  /** Rate limits, failed-auth lockout and the /metrics token (api/abuse-limits.ts); none when absent. */
+  abuse?: AbuseLimits;
+  /**
+   * Express's `trust proxy` (TACT_TRUST_PROXY: hop count, `loopback`, addresses or subnets): which proxies' X-Forwarded-For
+   * names the client address that rate limits and the failed-auth lockout count by. Unset: the socket's address.
+   */
+  trustProxy?: string;
   /** The catalog and its current version; default: the default catalog, as version of activation time 0. */
   catalog?: ApiCatalog;
 }
@@ -85,6 +101,8 @@ export function createApp(deps: AppDeps): TactApp {
     claimStaleAfterMs: deps.claimStaleAfterMs ?? DEFAULT_CLAIM_STALE_AFTER_MS,
     catalog: deps.catalog ?? defaultApiCatalog(),
     unsubscribeSecret: deps.unsubscribeSecret,
+    ...(deps.erasures === undefined ? {} : { erasures: deps.erasures }),
+    ...(deps.abuse === undefined ? {} : { abuse: deps.abuse }),
   };
   const operations = [
     ...healthOperations(services),
@@ -96,6 +114,8 @@ export function createApp(deps: AppDeps): TactApp {
     ...catalogOperations(services),
     ...readOperations(services),
     ...unsubscribeOperations(services),
+    ...adminKeyOperations(services),
+    ...dataRightsOperations(services),
   ];
   const openApi = buildOpenApiDocument(operations, {
     version: API_VERSION,
@@ -106,11 +126,14 @@ export function createApp(deps: AppDeps): TactApp {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  if (deps.trustProxy !== undefined) {
+    app.set('trust proxy', /^\d+$/.test(deps.trustProxy) ? Number(deps.trustProxy) : deps.trustProxy);
+  }
   app.use(observe(metrics, logger));
 
   const parsers = {
-    json: express.json({ limit: jsonBytes, strict: true, type: () => true }),
-    batch: express.json({ limit: batchBytes, strict: true, type: () => true }),
+    json: express.json({ limit: jsonBytes, strict: true, type: () => true, ...guardedJsonOptions }),
+    batch: express.json({ limit: batchBytes, strict: true, type: () => true, ...guardedJsonOptions }),
     // RFC 8058 one-click: the body (`List-Unsubscribe=One-Click`, urlencoded or multipart) is read and ignored.
     form: express.raw({ limit: 16 * 1024, type: () => true }),
   };
@@ -132,10 +155,14 @@ export function createApp(deps: AppDeps): TactApp {
     res.locals.route = '/v1/openapi.json';
     res.json(openApi);
   });
-  app.get('/metrics', async (_req, res) => {
+  app.get('/metrics', async (req, res) => {
     res.locals.route = '/metrics';
+    if (deps.abuse && !deps.abuse.metricsAllowed(req.get('authorization'))) {
+      throw new HttpProblem(401, 'unauthenticated', 'send the metrics token: Authorization: Bearer <token>');
+    }
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
+  if (deps.codecServer) app.use('/codec', deps.codecServer);
   app.use(notFound(operations));
   app.use(errorHandler(logger, services.retryAfterSeconds, { jsonBytes, batchBytes }));
   return { app, operations, openApi, metrics };
@@ -179,9 +206,13 @@ function authenticate(op: Operation, services: ApiServices, now: () => EpochMs):
         headers: challenge(),
       });
     }
+    // A locked-out address is answered before its key costs a database query.
+    const address = req.ip ?? req.socket.remoteAddress ?? 'unknown';
+    await services.abuse?.assertNotLockedOut(address);
     const match = /^Bearer +(\S+) *$/i.exec(header);
     const key: VerifiedApiKey | null = match ? await services.repos.apiKeys.verify(match[1]!, now()) : null;
     if (key === null) {
+      await services.abuse?.authenticationFailed(address);
       throw new HttpProblem(401, 'unauthenticated', 'the API key is malformed, unknown or revoked', {
         headers: challenge('invalid_token'),
       });
@@ -191,6 +222,7 @@ function authenticate(op: Operation, services: ApiServices, now: () => EpochMs):
         headers: challenge('insufficient_scope'),
       });
     }
+    await services.abuse?.consumeKeyRequest(key.id);
     res.locals.key = key;
     next();
   };
@@ -299,6 +331,9 @@ function toProblem(
   limits: { jsonBytes: number; batchBytes: number },
 ): HttpProblem {
   if (error instanceof HttpProblem) return error;
+  const rejected = rejectedJson(error);
+  if (rejected !== undefined)
+    return validationProblem([{ in: 'body', field: rejected.field, message: rejected.message }]);
   const parserError = error as { type?: unknown; status?: unknown; statusCode?: unknown } | null;
   switch (parserError?.type) {
     case 'entity.too.large': {

@@ -1,6 +1,8 @@
 // What the handlers work with, resolved once by createApp.
 import type pg from 'pg';
 import type { Repositories } from '../db/repositories';
+import type { AbuseLimits } from './abuse-limits';
+import type { UserErasures } from './erasure-client';
 import type { Catalog, RuleSet } from '../domain/catalog';
 import type { Logger } from './logger';
 import type { ApiMetrics } from './metrics';
@@ -21,6 +23,9 @@ export interface ApiServices {
   signalConcurrency: number;
   /** Enables the one-click unsubscribe endpoint (the secret the email links were signed with). */
   unsubscribeSecret?: string | undefined;
+  /** Starts erasure workflows; without it DELETE /v1/users/{id} is absent. */
+  erasures?: UserErasures;
+  abuse?: AbuseLimits;
   /** The deployment's catalog and its current version: events are matched and candidates validated against it. */
   catalog: ApiCatalog;
 }

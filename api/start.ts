@@ -24,7 +24,12 @@ import { DEFAULT_DATA_DIR, openDatabase, type Database } from '../db/pool';
 import { createRepositories } from '../db/repositories';
 import { loadVersionedConfig, loadWorkerConfig } from '../workers/config';
 import { startWorker } from '../workers/start';
+import { setUpCodec } from '../codec/setup';
+import { tactDataConverter } from '../codec/data-converter';
+import { abuseLimitsFromEnv, createAbuseLimits, createLimitedServer } from './abuse-limits';
 import { createApp } from './app';
+import { TemporalUserErasures } from './erasure-client';
+import { codecServerConfigFromEnv, createCodecServer } from './codec-server';
 import { createLogger, type Logger } from './logger';
 import { createMetrics } from './metrics';
 import { parseRetentionHours, startEventIdPruning } from './retention';
@@ -107,10 +112,12 @@ export async function startTact(options: StartOptions = {}): Promise<RunningTact
   try {
     print(`Tact starting (role: ${role})`);
     const databaseUrl = env.DATABASE_URL?.trim();
-    const database = await openDatabase(
+    const localDataDir =
       options.dataDir === undefined && databaseUrl
-        ? { databaseUrl }
-        : { dataDir: options.dataDir ?? (env.TACT_DATA_DIR?.trim() || DEFAULT_DATA_DIR) },
+        ? undefined
+        : (options.dataDir ?? (env.TACT_DATA_DIR?.trim() || DEFAULT_DATA_DIR));
+    const database = await openDatabase(
+      localDataDir === undefined ? { databaseUrl: databaseUrl! } : { dataDir: localDataDir },
     );
     cleanup.push(() => database.close());
     const migrations = await migrate(database.pool);
@@ -125,6 +132,18 @@ export async function startTact(options: StartOptions = {}): Promise<RunningTact
     );
     const ruleSet = ruleSetOf(versioned, activation.activatedAt);
     print(`Catalog: ${catalog.source} (version ${ruleSet.id})`);
+    // After the database opened: a generated local key lives in its (then existing) data directory.
+    const {
+      codec,
+      keyring,
+      description: codecDescription,
+    } = setUpCodec({
+      env,
+      pool: database.pool,
+      ...(localDataDir === undefined ? {} : { localDataDir }),
+    });
+    const dataConverter = tactDataConverter(codec);
+    print(codecDescription);
 
     const workerConfig = loadWorkerConfig(env);
     let temporalAddress = workerConfig.address;
@@ -158,6 +177,7 @@ export async function startTact(options: StartOptions = {}): Promise<RunningTact
         log: (level, event, fields) => workerLogger[level]({ ...fields, event }, event),
         print,
         ...(options.createActivities ? { createActivities: options.createActivities } : {}),
+        ...(codec ? { codec } : {}),
       });
       cleanup.push(() => worker.stop());
       unsubscribeSecret = worker.unsubscribeSecret;
@@ -173,14 +193,19 @@ export async function startTact(options: StartOptions = {}): Promise<RunningTact
       const decisionLogDelayMs = parseDelay(env.TACT_DECISION_LOG_DELAY_MS);
       // New workflows start on the current version; running ones adopt it from their activities.
       const workflowOptions = { decisionLogDelayMs, config: ruleSet };
+      const client = new Client({ connection, namespace: workerConfig.namespace, dataConverter });
       const workflows = new TemporalUserWorkflows({
-        client: new Client({ connection, namespace: workerConfig.namespace }),
+        client,
         connection,
         taskQueue: workerConfig.taskQueue,
         metrics,
         workflowOptions,
       });
+      const abuseConfig = abuseLimitsFromEnv(env);
+      const abuse = createAbuseLimits(abuseConfig, metrics.registry);
       const { app } = createApp({
+        abuse,
+        ...(env.TACT_TRUST_PROXY?.trim() ? { trustProxy: env.TACT_TRUST_PROXY.trim() } : {}),
         repos,
         pool: database.pool,
         workflows,
@@ -188,6 +213,19 @@ export async function startTact(options: StartOptions = {}): Promise<RunningTact
         metrics,
         catalog: { catalog: catalog.catalog, ruleSet },
         ...(unsubscribeSecret ? { unsubscribeSecret } : {}),
+        erasures: new TemporalUserErasures(client, workerConfig.taskQueue),
+        ...(codec && keyring
+          ? {
+              codecServer: createCodecServer({
+                ...codecServerConfigFromEnv(env, workerConfig.namespace),
+                codec,
+                keyring,
+                repos,
+                now: Date.now,
+                abuse,
+              }),
+            }
+          : {}),
       });
       const pruning = startEventIdPruning({
         acceptedEvents: repos.acceptedEvents,
@@ -195,7 +233,7 @@ export async function startTact(options: StartOptions = {}): Promise<RunningTact
         retentionMs: eventIdRetentionMs,
       });
       cleanup.push(() => pruning.stop());
-      const server = http.createServer(app);
+      const server = createLimitedServer(app, abuseConfig, metrics.registry);
       const port = options.port ?? parsePort(env.PORT, 3000);
       const host = env.HOST?.trim() || '0.0.0.0';
       await new Promise<void>((resolve, reject) => {
@@ -211,6 +249,7 @@ export async function startTact(options: StartOptions = {}): Promise<RunningTact
         print(`First admin API key (shown once, store it now): ${created.key}`);
       }
       print(`API:      ${apiUrl}/v1   (OpenAPI: ${apiUrl}/v1/openapi.json)`);
+      if (codec) print(`Codec:    ${apiUrl}/codec (for the Temporal UI; sign in at ${apiUrl}/codec/login)`);
       print(`Health:   ${apiUrl}/healthz   Ready: ${apiUrl}/readyz   Metrics: ${apiUrl}/metrics`);
     }
     print('Tact is running; Ctrl-C stops it.');

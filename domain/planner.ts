@@ -28,7 +28,7 @@
 // the first expiry so every candidate gets its outcome without polling.
 import { DEFAULT_POLICY, WEEK_MS, categoryPolicy, isBudgeted, isUrgent } from './config';
 import type { PolicyConfig } from './config';
-import { budgetLeftToday, cooldownUntil, criticalSendsLastHour, pruneSends } from './budget';
+import { budgetLeftToday, cooldownUntil, criticalSendsLastHour, pruneSends } from './caps';
 import { planDay } from './day-plan';
 import type { PlanItem, PlanSlot } from './day-plan';
 import { earliestAllowed, ruleContext } from './earliest';
@@ -46,6 +46,7 @@ import {
   startOfNextLocalDay,
   type LocalClock,
 } from './time';
+import { PRIORITY_RANK } from './types';
 import type {
   Candidate,
   Category,
@@ -99,8 +100,6 @@ interface Option {
   channels: Channel[];
   why: string;
 }
-
-const CLASS_RANK = { critical: 0, transactional: 1, normal: 2, promotional: 2 } as const;
 
 function drop(candidate: Candidate, reason: SuppressionReason, at: EpochMs, detail: string): Decision {
   return {
@@ -271,7 +270,7 @@ export function plan(
       candidate,
       at,
       expectedValue: score.expectedValue,
-      classRank: CLASS_RANK[policy.priorityClass],
+      classRank: PRIORITY_RANK[policy.priorityClass],
       channels,
       why,
     });
@@ -467,7 +466,7 @@ function budgetedOption(b: Budgeted, at: EpochMs, preferred: Earliest, tz: strin
     candidate: b.candidate,
     at,
     expectedValue: b.score.expectedValue,
-    classRank: CLASS_RANK.normal,
+    classRank: PRIORITY_RANK.normal,
     channels: b.channels,
     why,
   };
@@ -502,10 +501,12 @@ function chooseAction(
   now: EpochMs,
   tz: string,
 ): PlanAction {
-  const critical = options.filter((o) => o.classRank === 0).sort((a, b) => a.at - b.at || byAuctionOrder(a, b))[0];
+  const critical = options
+    .filter((o) => o.classRank === PRIORITY_RANK.critical)
+    .sort((a, b) => a.at - b.at || byAuctionOrder(a, b))[0];
   if (critical !== undefined && critical.at <= now)
     return sendAction(critical, 'critical: bypasses caps and quiet hours');
-  const best = options.filter((o) => o.classRank !== 0).sort(byAuctionOrder)[0];
+  const best = options.filter((o) => o.classRank !== PRIORITY_RANK.critical).sort(byAuctionOrder)[0];
   if (best !== undefined && best.at <= now) {
     return sendAction(best, `${best.why}; expected value ${best.expectedValue.toFixed(3)}`);
   }

@@ -12,6 +12,14 @@ export type Category = string;
 
 export const PRIORITY_CLASSES = ['critical', 'transactional', 'normal', 'promotional'] as const;
 export type PriorityClass = (typeof PRIORITY_CLASSES)[number];
+/**
+ * How much a class outranks the others, most important first (0): the planner sends a lower rank first, and a full
+ * queue evicts a higher rank first. Normal and promotional share a rank: expected value orders them.
+ */
+export const PRIORITY_RANK = { critical: 0, transactional: 1, normal: 2, promotional: 2 } as const satisfies Record<
+  PriorityClass,
+  number
+>;
 
 export const CHANNELS = ['push', 'email', 'sms'] as const;
 export type Channel = (typeof CHANNELS)[number];

@@ -1,6 +1,7 @@
 // Signed one-click unsubscribe tokens (RFC 8058) for promotional email.
 // The API serves `POST {publicBaseUrl}/v1/unsubscribe/{token}` and verifies with `verifyUnsubscribeToken`.
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { DEFAULT_POLICY, type PolicyConfig } from '../domain/config';
 import type { Category, EpochMs } from '../domain/types';
 
 export interface UnsubscribeClaims {
@@ -11,10 +12,28 @@ export interface UnsubscribeClaims {
 }
 
 export type UnsubscribeVerification =
-  { kind: 'ok'; claims: UnsubscribeClaims } | { kind: 'invalid'; reason: 'malformed' | 'bad_signature' | 'expired' };
+  | { kind: 'ok'; claims: UnsubscribeClaims }
+  | {
+      kind: 'invalid';
+      reason: 'malformed' | 'bad_signature' | 'expired' | 'issued_in_future' | 'category_not_unsubscribable';
+    };
 
-/** Links stay valid long after the mail was sent: people unsubscribe from old mail. */
-export const UNSUBSCRIBE_TOKEN_LIFETIME_MS = 365 * 24 * 3600 * 1000;
+/**
+ * How long a link works after its mail was sent: 60 days, twice the 30 days CAN-SPAM requires an opt-out link to
+ * keep working, so people can unsubscribe from recent mail; an older link (a replayed or leaked one) gets 410.
+ */
+export const UNSUBSCRIBE_TOKEN_LIFETIME_MS = 60 * 24 * 3600 * 1000;
+/** A token "issued" further ahead than this clock skew was not issued by a sane sender: refused. */
+export const UNSUBSCRIBE_TOKEN_MAX_SKEW_MS = 5 * 60 * 1000;
+
+/**
+ * Categories a mail link may unsubscribe from: not critical or transactional ones (a security alert or a receipt
+ * cannot be switched off by a link, even a validly signed one).
+ */
+export function unsubscribableByLink(category: Category, policy: PolicyConfig = DEFAULT_POLICY): boolean {
+  const priorityClass = policy.categories[category]?.priorityClass;
+  return priorityClass === 'normal' || priorityClass === 'promotional';
+}
 const MIN_SECRET_BYTES = 32;
 
 function assertSecret(secret: string): void {
@@ -35,7 +54,12 @@ export function signUnsubscribeToken(claims: UnsubscribeClaims, secret: string):
   return `${payload}.${mac(payload, secret).toString('base64url')}`;
 }
 
-export function verifyUnsubscribeToken(token: string, secret: string, now: EpochMs): UnsubscribeVerification {
+export function verifyUnsubscribeToken(
+  token: string,
+  secret: string,
+  now: EpochMs,
+  unsubscribable: (category: Category) => boolean = (category) => unsubscribableByLink(category),
+): UnsubscribeVerification {
   assertSecret(secret);
   const parts = token.split('.');
   if (parts.length !== 2 || !parts[0] || !parts[1]) return { kind: 'invalid', reason: 'malformed' };
@@ -62,7 +86,9 @@ export function verifyUnsubscribeToken(token: string, secret: string, now: Epoch
     return { kind: 'invalid', reason: 'malformed' };
   }
   const claims: UnsubscribeClaims = { userId: decoded[0], category: decoded[1], issuedAt: decoded[2] };
+  if (claims.issuedAt - now > UNSUBSCRIBE_TOKEN_MAX_SKEW_MS) return { kind: 'invalid', reason: 'issued_in_future' };
   if (now - claims.issuedAt > UNSUBSCRIBE_TOKEN_LIFETIME_MS) return { kind: 'invalid', reason: 'expired' };
+  if (!unsubscribable(claims.category)) return { kind: 'invalid', reason: 'category_not_unsubscribable' };
   return { kind: 'ok', claims };
 }
 

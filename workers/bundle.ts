@@ -4,6 +4,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import { FAILURE_CONVERTER_PATH } from '../codec/data-converter';
 
 /** The module the workflow bundler starts from (workflows/index.ts, or its compiled copy). */
 export const WORKFLOWS_PATH = path.resolve(__dirname, '..', 'workflows');
@@ -11,7 +12,11 @@ export const WORKFLOWS_PATH = path.resolve(__dirname, '..', 'workflows');
 export const PREBUILT_BUNDLE_PATH = path.resolve(__dirname, 'workflow-bundle.js');
 
 export async function writeWorkflowBundle(to: string = PREBUILT_BUNDLE_PATH): Promise<void> {
-  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH });
+  // With the failure converter that encodes failure messages (codec/), so the payload codec seals them.
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: WORKFLOWS_PATH,
+    failureConverterPath: FAILURE_CONVERTER_PATH,
+  });
   writeFileSync(to, code);
 }
 

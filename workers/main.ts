@@ -7,6 +7,7 @@ import { DEFAULT_DATA_DIR, openDatabase } from '../db/pool';
 import { loadVersionedConfig, loadWorkerConfig } from './config';
 import { runUntilSignal } from './lifecycle';
 import { startWorker } from './start';
+import { setUpCodec } from '../codec/setup';
 
 const STOP_MARGIN_MS = 5_000;
 
@@ -32,6 +33,12 @@ async function start() {
     );
     const ruleSet = ruleSetOf(versioned, activation.activatedAt);
     print(`Catalog: ${catalog.source} (version ${ruleSet.id})`);
+    const { codec, description } = setUpCodec({
+      env,
+      pool: database.pool,
+      ...(databaseUrl ? {} : { localDataDir: env.TACT_DATA_DIR?.trim() || DEFAULT_DATA_DIR }),
+    });
+    print(description);
     print(`Tact worker starting: database ${database.where}, Temporal ${config.address} (${config.namespace})`);
     const worker = await startWorker({
       env,
@@ -42,6 +49,7 @@ async function start() {
       currentConfig: () => ruleSet,
       log,
       print,
+      ...(codec ? { codec } : {}),
     });
     print('Tact worker is running; SIGTERM or Ctrl-C stops it.');
     return {

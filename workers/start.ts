@@ -7,6 +7,10 @@ import type { RuleSet } from '../domain/catalog';
 import type { PolicyConfig } from '../domain/config';
 import type { WorkerConfig } from './config';
 import { createTactWorker } from './worker';
+import { Client } from '@temporalio/client';
+import { createErasureActivities } from '../activities/erasure';
+import { tactDataConverter } from '../codec/data-converter';
+import type { TactPayloadCodec } from '../codec/payload-codec';
 
 export interface StartWorkerOptions {
   env: NodeJS.ProcessEnv;
@@ -22,6 +26,8 @@ export interface StartWorkerOptions {
   print: (line: string) => void;
   /** Builds the worker's activities; default createRuntimeActivities (tests observe the options it is given). */
   createActivities?: (options: RuntimeActivitiesOptions) => Promise<RuntimeActivities>;
+  /** The payload codec (codec/setup.ts); without it payloads go to Temporal unencrypted. */
+  codec?: TactPayloadCodec;
 }
 
 export interface RunningWorker {
@@ -76,7 +82,18 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
       log: options.log,
     });
     cleanup.push(() => wiring.close());
-    const worker = await createTactWorker({ connection, activities: wiring.activities, config: options.config });
+    const dataConverter = tactDataConverter(options.codec);
+    const worker = await createTactWorker({
+      connection,
+      activities: wiring.activities,
+      config: options.config,
+      dataConverter,
+      erasureActivities: createErasureActivities({
+        pool: options.pool,
+        client: new Client({ connection, namespace: options.config.namespace, dataConverter }),
+        ...(options.codec ? { codec: options.codec } : {}),
+      }),
+    });
     const running = worker.run();
     cleanup.push(async () => {
       if (worker.getState() === 'RUNNING') worker.shutdown();

@@ -1,2 +1,3 @@
 // Every workflow the Tact worker runs (the bundler's entry point).
 export { userWorkflow } from './user-workflow';
+export { erasureWorkflow } from './erasure/workflow';

@@ -14,6 +14,8 @@ export {
   verifyUnsubscribeToken,
   unsubscribeUrl,
   UNSUBSCRIBE_TOKEN_LIFETIME_MS,
+  UNSUBSCRIBE_TOKEN_MAX_SKEW_MS,
+  unsubscribableByLink,
 } from '../../tokens/unsubscribe';
 export type { UnsubscribeClaims, UnsubscribeVerification } from '../../tokens/unsubscribe';
 export type { UnsubscribeConfig } from './content';

@@ -1,6 +1,6 @@
 // RFC 8058 one-click unsubscribe for promotional email: POST opts the user out of the category the
 // signed link names. GET only shows a confirmation button (link scanners must not unsubscribe anyone).
-import { verifyUnsubscribeToken } from '../../tokens/unsubscribe';
+import { unsubscribableByLink, verifyUnsubscribeToken } from '../../tokens/unsubscribe';
 import { UnknownUserError } from '../../db/errors';
 import { operation, type Operation } from '../operation';
 import { HttpProblem } from '../problem';
@@ -15,13 +15,25 @@ export function unsubscribeOperations(services: ApiServices): Operation[] {
   const secret = services.unsubscribeSecret;
   if (secret === undefined) return [];
   const verified = (token: string, now: number) => {
-    const verdict = verifyUnsubscribeToken(token, secret, now);
+    // The deployment's catalog decides which categories a link may switch off (not critical or transactional ones).
+    const verdict = verifyUnsubscribeToken(token, secret, now, (category) =>
+      unsubscribableByLink(category, services.catalog.ruleSet.policy),
+    );
     if (verdict.kind === 'invalid') {
-      throw new HttpProblem(
-        verdict.reason === 'expired' ? 410 : 400,
-        'invalid-unsubscribe-link',
-        verdict.reason === 'expired' ? 'this unsubscribe link has expired' : 'this unsubscribe link is not valid',
-      );
+      switch (verdict.reason) {
+        case 'expired':
+          throw new HttpProblem(410, 'invalid-unsubscribe-link', 'this unsubscribe link has expired');
+        case 'category_not_unsubscribable':
+          throw new HttpProblem(
+            400,
+            'invalid-unsubscribe-link',
+            'security and account messages cannot be unsubscribed from by a link',
+          );
+        case 'malformed':
+        case 'bad_signature':
+        case 'issued_in_future':
+          throw new HttpProblem(400, 'invalid-unsubscribe-link', 'this unsubscribe link is not valid');
+      }
     }
     return verdict.claims;
   };

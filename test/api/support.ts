@@ -6,9 +6,12 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Client } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, type Worker } from '@temporalio/worker';
 import { afterAll, beforeAll } from 'vitest';
+import { createErasureActivities } from '../../activities/erasure';
 import { createApp } from '../../api/app';
+import { TemporalUserErasures } from '../../api/erasure-client';
 import { createLogger } from '../../api/logger';
 import { createMetrics } from '../../api/metrics';
 import { createRuntimeActivities, type RuntimeActivities } from '../../activities/runtime';
@@ -19,8 +22,9 @@ import type { EpochMs, NotificationEvent, Preferences, UserProfile } from '../..
 import type { CandidatesProposal, UserEventSignal } from '../../workflows/definitions';
 import type { SessionAggregate } from '../../domain/engagement';
 import { TACT_SEARCH_ATTRIBUTE_KEYS } from '../../workflows/search-attributes';
-import { createTactWorker, WORKFLOWS_PATH } from '../../workers/worker';
-import { openTestDatabase, type TestDatabase } from '../db/test-database';
+import { createTactWorker, tactBundleOptions } from '../../workers/worker';
+import { createTestCodec, type TestCodec } from '../support/codec';
+import { openTestDatabase, type TestDatabase } from '../support/test-database';
 import { installQuietRuntime } from '../support/quiet-runtime';
 import { waitFor } from '../support/wait';
 import { createTestEnv } from '../temporal-env';
@@ -86,7 +90,12 @@ export interface ApiStack {
   db: TestDatabase;
   repos: Repositories;
   env: TestWorkflowEnvironment;
+  /** The codec every client and worker of the stack uses (per-user keys in the stack's database). */
+  codec: TestCodec;
+  /** A client with the stack's codec; `env.client` is a raw one (no codec). */
+  client: Client;
   spy: SpyWorkflows;
+  taskQueue: string;
   keys: Record<'admin' | 'events' | 'usersWrite' | 'usersRead', string>;
   /** fetch against the API with a key (default admin) and a JSON body. */
   call(method: string, path: string, options?: CallOptions): Promise<ApiResponse>;
@@ -162,6 +171,12 @@ export function useApiStack(options: { worker: boolean }): () => ApiStack {
       searchAttributes: TACT_SEARCH_ATTRIBUTE_KEYS,
     });
     const repos = createRepositories(db.pool);
+    const codec = createTestCodec({ pool: db.pool });
+    const client = new Client({
+      connection: env.connection,
+      namespace: env.namespace ?? 'default',
+      dataConverter: codec.dataConverter,
+    });
     const taskQueue = uniqueId('tact-api-test');
     if (options.worker) {
       runtime = await createRuntimeActivities({
@@ -174,14 +189,19 @@ export function useApiStack(options: { worker: boolean }): () => ApiStack {
         connection: env.nativeConnection,
         activities: wiring.activities,
         config: { taskQueue, namespace: env.namespace ?? 'default' },
-        workflowBundle: await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') }),
+        dataConverter: codec.dataConverter,
+        erasureActivities: createErasureActivities({ pool: db.pool, client, codec: codec.codec }),
+        workflowBundle: await bundleWorkflowCode({
+          ...tactBundleOptions(codec.dataConverter),
+          logger: new DefaultLogger('WARN'),
+        }),
       });
       running = worker.run();
     }
     const metrics = createMetrics();
     const spy = new SpyWorkflows(
       new TemporalUserWorkflows({
-        client: env.client,
+        client,
         connection: env.connection,
         taskQueue,
         timeoutMs: 10_000,
@@ -195,6 +215,7 @@ export function useApiStack(options: { worker: boolean }): () => ApiStack {
       metrics,
       logger: createLogger({ level: 'silent' }),
       unsubscribeSecret: UNSUBSCRIBE_SECRET,
+      erasures: new TemporalUserErasures(client, taskQueue),
     });
     const listening = await listen(app);
     server = listening.server;
@@ -205,7 +226,10 @@ export function useApiStack(options: { worker: boolean }): () => ApiStack {
       db,
       repos,
       env,
+      codec,
+      client,
       spy,
+      taskQueue,
       keys,
       call: (method, path, callOptions = {}) =>
         callApi(baseUrl, method, path, {

@@ -1,7 +1,7 @@
 // RFC 8058 one-click unsubscribe as mail providers send it: any body (urlencoded, multipart, none), the opt-out
 // added atomically, and a 200 even when the workflow cannot be told at once (the opt-out is stored).
 import { describe, expect, it } from 'vitest';
-import { signUnsubscribeToken } from '../../activities/delivery';
+import { signUnsubscribeToken, UNSUBSCRIBE_TOKEN_LIFETIME_MS } from '../../activities/delivery';
 import type { Category } from '../../domain/types';
 import { uniqueId } from './support';
 import { useScriptedApi } from './scripted-workflows';
@@ -19,6 +19,28 @@ async function userWithLink(category: Category): Promise<{ userId: string; path:
 const MULTIPART = '--xyz\r\nContent-Disposition: form-data; name="List-Unsubscribe"\r\n\r\nOne-Click\r\n--xyz--\r\n';
 
 describe('one-click unsubscribe', () => {
+  it('refuses future, expired and critical or transactional links, storing nothing', async () => {
+    const userId = uniqueId('unsub');
+    await api().repos.users.upsert({ id: userId, timeZone: 'UTC', locale: 'en', attributes: {} }, Date.now());
+    const link = (category: Category, issuedAt: number) =>
+      `/v1/unsubscribe/${signUnsubscribeToken({ userId, category, issuedAt }, SECRET)}`;
+    const day = 24 * 3600 * 1000;
+    const cases: [string, number][] = [
+      [link('marketing', Date.now() + 100 * 365 * day), 400],
+      [link('marketing', Date.now() - UNSUBSCRIBE_TOKEN_LIFETIME_MS - day), 410],
+      [link('security', Date.now()), 400],
+      [link('account', Date.now()), 400],
+    ];
+    for (const [path, status] of cases) {
+      const response = await api().call('POST', path, { key: null });
+      expect(response.status, path).toBe(status);
+      expect((await api().call('GET', path, { key: null })).status).toBe(status);
+    }
+    expect((await api().repos.preferences.get(userId)).optedOutCategories).toEqual([]);
+    // The link of a mail sent 30 days ago still works.
+    expect((await api().call('POST', link('marketing', Date.now() - 30 * day), { key: null })).status).toBe(200);
+  });
+
   it.each([
     ['multipart/form-data', { 'content-type': 'multipart/form-data; boundary=xyz' }, MULTIPART],
     ['urlencoded', { 'content-type': 'application/x-www-form-urlencoded' }, 'List-Unsubscribe=One-Click'],

@@ -125,6 +125,13 @@ describe('docker-compose.yml', () => {
     expect(missing).toEqual([]);
   });
 
+  it("wires the Temporal UI to the API's codec server, and the API lets the UI's origin in", () => {
+    const rendered = compose(['config']);
+    expect(rendered).toMatch(/TEMPORAL_CODEC_ENDPOINT: http:\/\/localhost:3000\/codec/);
+    expect(rendered).toMatch(/TACT_CODEC_CORS_ORIGINS: http:\/\/localhost:8080/);
+    expect(rendered).toMatch(/TACT_CODEC_REQUIRED: 'true'|TACT_CODEC_REQUIRED: "true"|TACT_CODEC_REQUIRED: true/);
+  });
+
   it("registers exactly the user workflow's search attributes", () => {
     const file = readFileSync(path.join(root, 'docker-compose.yml'), 'utf8');
     const registered = Object.fromEntries([...file.matchAll(/(Tact\w+)=(\w+)/g)].map((m) => [m[1], m[2]]));

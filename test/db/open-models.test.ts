@@ -10,7 +10,7 @@ import { UserRepository } from '../../db/users';
 import { heuristicScore } from '../../domain/scoring';
 import type { Candidate } from '../../domain/types';
 import { rng } from '../../simulator/rng';
-import { useTestDatabase } from './test-database';
+import { useTestDatabase } from '../support/test-database';
 
 const HOUR = 3_600_000;
 const T0 = Date.UTC(2026, 0, 5);

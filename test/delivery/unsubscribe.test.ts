@@ -3,6 +3,7 @@ import {
   signUnsubscribeToken,
   unsubscribeUrl,
   UNSUBSCRIBE_TOKEN_LIFETIME_MS,
+  UNSUBSCRIBE_TOKEN_MAX_SKEW_MS,
   verifyUnsubscribeToken,
 } from '../../tokens/unsubscribe';
 
@@ -36,6 +37,40 @@ describe('unsubscribe tokens', () => {
       kind: 'invalid',
       reason: 'expired',
     });
+  });
+
+  it('works for the mail it was sent with throughout the documented period, and not a moment later', () => {
+    const token = signUnsubscribeToken(claims, SECRET);
+    expect(UNSUBSCRIBE_TOKEN_LIFETIME_MS).toBe(60 * 24 * 3600 * 1000);
+    expect(verifyUnsubscribeToken(token, SECRET, NOW + 30 * 24 * 3600 * 1000).kind).toBe('ok');
+    expect(verifyUnsubscribeToken(token, SECRET, NOW + UNSUBSCRIBE_TOKEN_LIFETIME_MS).kind).toBe('ok');
+    expect(verifyUnsubscribeToken(token, SECRET, NOW + UNSUBSCRIBE_TOKEN_LIFETIME_MS + 1)).toMatchObject({
+      reason: 'expired',
+    });
+  });
+
+  it('rejects a token issued in the future beyond a small clock skew', () => {
+    const skewed = signUnsubscribeToken({ ...claims, issuedAt: NOW + UNSUBSCRIBE_TOKEN_MAX_SKEW_MS }, SECRET);
+    expect(verifyUnsubscribeToken(skewed, SECRET, NOW).kind).toBe('ok');
+    for (const ahead of [UNSUBSCRIBE_TOKEN_MAX_SKEW_MS + 1, 100 * 365 * 24 * 3600 * 1000]) {
+      const future = signUnsubscribeToken({ ...claims, issuedAt: NOW + ahead }, SECRET);
+      expect(verifyUnsubscribeToken(future, SECRET, NOW)).toEqual({ kind: 'invalid', reason: 'issued_in_future' });
+    }
+  });
+
+  it('rejects critical and transactional categories even when validly signed', () => {
+    for (const category of ['security', 'account'] as const) {
+      const token = signUnsubscribeToken({ ...claims, category }, SECRET);
+      expect(verifyUnsubscribeToken(token, SECRET, NOW)).toEqual({
+        kind: 'invalid',
+        reason: 'category_not_unsubscribable',
+      });
+    }
+    for (const category of ['social', 'content', 'reminder', 'marketing'] as const) {
+      expect(verifyUnsubscribeToken(signUnsubscribeToken({ ...claims, category }, SECRET), SECRET, NOW).kind).toBe(
+        'ok',
+      );
+    }
   });
 
   it('refuses short secrets', () => {

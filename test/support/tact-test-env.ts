@@ -1,11 +1,12 @@
 // A time-skipping Temporal test server with Tact's search attributes and a Tact worker running on it:
 // what an end-to-end test or a bench needs around the real user workflow. Its clock starts at TEST_START_MS,
 // never at the real date.
+import type { DataConverter } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import type { TactActivities } from '../../activities/types';
 import { TACT_SEARCH_ATTRIBUTE_KEYS } from '../../workflows/search-attributes';
-import { createTactWorker, WORKFLOWS_PATH } from '../../workers/worker';
+import { createTactWorker, tactBundleOptions } from '../../workers/worker';
 import { createTestEnv } from '../temporal-env';
 import { installQuietRuntime } from './quiet-runtime';
 import { TEST_START_MS } from './test-clock';
@@ -17,11 +18,16 @@ export interface TactTestWorker {
   stop(): Promise<void>;
 }
 
-export async function startTactTestWorker(activities: TactActivities, taskQueue: string): Promise<TactTestWorker> {
+/** `dataConverter`: the codec the worker runs with (test/support/codec.ts); clients of the test must use the same. */
+export async function startTactTestWorker(
+  activities: TactActivities,
+  taskQueue: string,
+  dataConverter?: DataConverter,
+): Promise<TactTestWorker> {
   installQuietRuntime();
   const [env, workflowBundle] = await Promise.all([
     createTestEnv({ mode: 'time-skipping', searchAttributes: TACT_SEARCH_ATTRIBUTE_KEYS, startAt: TEST_START_MS }),
-    bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') }),
+    bundleWorkflowCode({ ...tactBundleOptions(dataConverter), logger: new DefaultLogger('WARN') }),
   ]);
   let worker;
   try {
@@ -29,6 +35,7 @@ export async function startTactTestWorker(activities: TactActivities, taskQueue:
       connection: env.nativeConnection,
       activities,
       workflowBundle,
+      ...(dataConverter ? { dataConverter } : {}),
       config: { taskQueue, namespace: env.namespace ?? 'default' },
     });
   } catch (error) {

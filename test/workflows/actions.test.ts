@@ -7,6 +7,7 @@ import { TactNextSendAt } from '../../workflows/search-attributes';
 import { HOUR, MINUTE, userEvent } from './support/events';
 import { saveHistoryFixtures } from './support/fixtures';
 import { defineHarness, uniqueUser, type Harness } from './support/harness';
+import { eventually } from '../support/wait';
 
 const h = defineHarness();
 const TZ = 'Europe/Paris';
@@ -117,10 +118,7 @@ describe('Temporal actions of the user workflow', () => {
       userEvent(userId, 'payment_failed', { invoiceId: 'inv-1', amount: 9, currency: 'EUR' }, at2330 + MINUTE),
     );
     // The next wake-up (07:00) is later than an hour away: the duplicate is written before the workflow sleeps.
-    const deadline = Date.now() + 30_000;
-    while (h.decisions.decisionsFor(userId).length === 0 && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await h.waitForDecisions(userId, 1);
     expect(h.decisions.decisionsFor(userId).map((d) => d.outcome)).toMatchObject([
       { kind: 'suppressed', reason: 'duplicate' },
     ]);
@@ -139,12 +137,12 @@ describe('Temporal actions of the user workflow', () => {
       expect(sent.recentDecisions[0]!.outcome).toMatchObject({ kind: 'sent', channel: 'sms' });
       expect(sent.stats.sent).toBe(1);
       // The workflow keeps the outcome and retries the write on its own.
-      await expectEventually(async () => expect(await activitiesScheduled(userId)).toContain('recordDecisions'));
+      await eventually(async () => expect(await activitiesScheduled(userId)).toContain('recordDecisions'));
       expect(h.decisions.decisionsFor(userId)).toEqual([]);
     } finally {
       h.decisionLogDown = false;
     }
-    await expectEventually(async () => expect(h.decisions.decisionsFor(userId)).toHaveLength(1), 30_000);
+    await eventually(async () => expect(h.decisions.decisionsFor(userId)).toHaveLength(1), { timeoutMs: 30_000 });
     expect(h.decisions.decisionsFor(userId)[0]!.outcome).toMatchObject({ kind: 'sent', channel: 'sms' });
     expect(h.deliveries.filter((d) => d.input.userId === userId)).toHaveLength(1);
     expect(await activitiesScheduled(userId)).toEqual(['loadUserSettings', 'sendNotification', 'recordDecisions']);
@@ -166,7 +164,7 @@ describe('Temporal actions of the user workflow', () => {
 
     // At 07:00 the timer fires, nothing is sent, and the workflow re-plans to 09:00.
     await h.sleepUntil(seven + MINUTE);
-    await expectEventually(async () => expect(await nextSendAttribute(userId)).toBe(nine));
+    await eventually(async () => expect(await nextSendAttribute(userId)).toBe(nine));
     expect((await h.state(userId)).recentDecisions).toEqual([]);
     expect(await timersStarted(userId)).toBe(2);
 
@@ -178,16 +176,3 @@ describe('Temporal actions of the user workflow', () => {
     saveHistoryFixtures('plan-moves-later', await h.histories(userId));
   });
 });
-
-async function expectEventually(check: () => Promise<void>, withinMs = 10_000): Promise<void> {
-  const deadline = Date.now() + withinMs;
-  for (;;) {
-    try {
-      await check();
-      return;
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-}
