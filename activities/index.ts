@@ -26,7 +26,7 @@ export interface ActivityDeps {
    */
   sendHistory?: SendHistorySource;
   policy?: PolicyConfig;
-  /** The scoring model (PRODUCT.md §6); the domain's heuristic prior under `policy` by default. */
+  /** The scoring model (docs/product.md §6); the domain's heuristic prior under `policy` by default. */
   score?: ScoreCandidates;
   /** Dates outcomes the activities decide themselves (a failed delivery); Date.now by default. */
   now?: () => EpochMs;
@@ -38,17 +38,14 @@ export interface ActivityDeps {
 }
 
 export function createActivities(deps: ActivityDeps): TactActivities {
-  const scoreCandidates = deps.score ?? createScoreCandidates(deps.policy ?? DEFAULT_POLICY);
   const settings = deps.settings ?? new InMemoryUserSettings();
   return {
     loadUserSettings: createLoadUserSettings(settings, deps.sendHistory ?? NO_SEND_HISTORY, deps.handover),
-    scoreCandidates,
-    deliverNotification: (input) => deps.deliver(input),
     sendNotification: createSendNotification({
       deliver: deps.deliver,
       decisions: deps.decisions,
       settings,
-      score: scoreCandidates,
+      score: deps.score ?? createScoreCandidates(deps.policy ?? DEFAULT_POLICY),
       now: deps.now ?? Date.now,
       ...(deps.handover === undefined ? {} : { handover: deps.handover }),
     }),

@@ -1,6 +1,8 @@
 // The production activities of the Tact worker, composed in one place: PostgreSQL repositories, providers from the
 // environment (dry-run outbox for channels without credentials), localization with database template overrides,
 // scoring and the decision log. `npm start`'s worker and docker-compose's worker both get their activities here.
+import { createModelScoring } from './model/scoring';
+import { OpenModelRepository } from '../db/open-models';
 import type pg from 'pg';
 import { DEFAULT_POLICY, type PolicyConfig } from '../domain/config';
 import type { EpochMs } from '../domain/types';
@@ -37,7 +39,7 @@ import {
 } from '../localization';
 import type { RuleSet } from '../domain/catalog';
 import { SessionRepository } from '../db/sessions';
-import { createActivities } from './index';
+import { createActivities, type Deliver } from './index';
 import type { TactActivities } from './types';
 import { createStoredSendHistory, createStoredUserSettings, type VersionedPreferencesReader } from './user-settings';
 
@@ -69,6 +71,8 @@ export interface RuntimeActivitiesOptions {
 
 export interface RuntimeActivities {
   activities: TactActivities;
+  /** The delivery sendNotification uses: the providers, templates and ledger composed here. */
+  deliver: Deliver;
   /** Which channels are live and which go to the dry-run outbox (logged once at start). */
   channels: ReturnType<typeof describeProviders>;
   /**
@@ -135,6 +139,7 @@ export async function createRuntimeActivities(options: RuntimeActivitiesOptions)
     const snapshot = overrides;
     const decisions = new DecisionRepository(options.pool);
     return {
+      deliver,
       activities: createActivities({
         decisions,
         deliver,
@@ -144,6 +149,7 @@ export async function createRuntimeActivities(options: RuntimeActivitiesOptions)
           preferences: versionedPreferences(options.pool),
         }),
         sendHistory: createStoredSendHistory(decisions),
+        score: createModelScoring({ models: new OpenModelRepository(options.pool), config: policy, now }),
         now,
         handover: {
           ...(options.currentConfig === undefined ? {} : { currentConfig: options.currentConfig }),

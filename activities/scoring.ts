@@ -1,5 +1,5 @@
-// The scoring model: today the domain's heuristic prior; the trained model (PRODUCT.md §6) plugs in through
-// ActivityDeps.score. Used by sendNotification's auction and exposed on its own as the scoreCandidates activity.
+// The scoring model: today the domain's heuristic prior; the trained model (docs/product.md §6) plugs in through
+// ActivityDeps.score. Used by sendNotification's auction (not an activity of its own).
 import { DEFAULT_POLICY, heuristicScore, type PolicyConfig } from '../domain';
 import type { Score } from '../domain/types';
 import type { ScoreCandidatesInput } from './types';

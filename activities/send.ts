@@ -6,7 +6,7 @@
 // Why the check is here: a send is planned on the workflow's snapshot, and its attempts are retried for a while
 // (a provider outage) while the signals that would change the plan wait in the workflow's inbox. Every attempt
 // reads the stored opt-outs and quiet hours and compares them with its own clock, and declines rather than send
-// inside quiet hours or after an opt-out (PRODUCT.md §3, §4.5). Caps and cooldown need no second look: they change
+// inside quiet hours or after an opt-out (docs/product.md §3, §4.5). Caps and cooldown need no second look: they change
 // only through sends, and the workflow makes one at a time.
 //
 // Why the auction is re-run here: the workflow plans on in-workflow priors (pure, free), and the model's scores
@@ -49,6 +49,7 @@ export function deliveryDecision(
   result: DeliveryResult,
   failedAt: EpochMs,
   configVersion?: string,
+  scoredBy = 'prior',
 ): Decision {
   return {
     candidateId: candidate.id,
@@ -65,6 +66,17 @@ export function deliveryDecision(
       result.kind === 'delivered'
         ? { kind: 'sent', channel: result.channel, at: result.at }
         : { kind: 'suppressed', reason: result.reason, at: failedAt, detail: result.detail },
+    // On a send, what the open model learns from later, and who scored it.
+    ...(result.kind === 'delivered'
+      ? {
+          sent: {
+            template: candidate.template,
+            businessValue: candidate.businessValue,
+            candidateCreatedAt: candidate.createdAt,
+            scoredBy,
+          },
+        }
+      : {}),
   };
 }
 
@@ -83,6 +95,7 @@ export function createSendNotification(
     auction,
     policy,
     configVersion,
+    scoredBy,
   }: SendNotificationInput): Promise<SendNotificationResult> {
     const context = Context.current();
     // A read failure rejects: Temporal retries the attempt rather than send on a snapshot that may be stale.
@@ -115,7 +128,14 @@ export function createSendNotification(
     }
     // A delivery error propagates: Temporal retries it (the ledger keeps retries from sending twice).
     const result = await deps.deliver(delivery);
-    const decision = deliveryDecision(delivery.candidate, result, deps.now(), version?.id ?? configVersion?.id);
+    const fresh = scores.find((s) => s.candidateId === delivery.candidate.id)?.scoredBy;
+    const decision = deliveryDecision(
+      delivery.candidate,
+      result,
+      deps.now(),
+      version?.id ?? configVersion?.id,
+      fresh ?? scoredBy ?? 'prior',
+    );
     try {
       await deps.decisions.recordDecisions(delivery.userId, [...unrecorded, decision]);
       return { kind: 'attempted', delivery: result, decision, recorded: true, scores };
@@ -180,6 +200,7 @@ function outbidBy(
     byId,
     scoring.now,
     config,
+    auction.planMode ?? 'per_candidate',
   );
   if (action.kind === 'send' && action.candidate.id === delivery.candidate.id) return null;
   if (action.kind === 'send') return `sends ${action.candidate.id} instead: ${action.why}`;

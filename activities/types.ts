@@ -1,4 +1,5 @@
 // The activity interface of the user workflow, in one place: the workflow proxies it, activities/index.ts implements it.
+import type { PlanMode } from '../domain/planner';
 import type { RuleSet, RuleSetRef } from '../domain/catalog';
 import type { DeepPartial, PolicyConfig } from '../domain/config';
 import type { SessionAggregate } from '../domain/engagement';
@@ -26,6 +27,9 @@ export interface ScoreCandidatesInput {
   recentSends: SendRecord[];
   /** Opens among the user's last 10 sends. */
   opensLast10: number;
+  /** For the trained model's lifecycle features (absent: treated as first seen now, never engaged). */
+  userSince?: EpochMs;
+  lastEngagementAt?: EpochMs;
 }
 
 export interface DeliverNotificationInput {
@@ -43,7 +47,7 @@ export type DeliveryResult =
   | { kind: 'failed'; reason: 'no_channel' | 'delivery_failed' | 'template_error'; detail: string };
 
 /**
- * What the send needs to re-run the budget auction on fresh model scores (PRODUCT.md §4 steps 2–3) in the same
+ * What the send needs to re-run the budget auction on fresh model scores (docs/product.md §4 steps 2–3) in the same
  * activity call as the delivery: the workflow plans on in-workflow priors and lets the model have the last word.
  */
 export interface SendAuction {
@@ -55,6 +59,8 @@ export interface SendAuction {
   scoring: ScoreCandidatesInput;
   lastEngagementAt?: EpochMs | undefined;
   userSince: EpochMs;
+  /** How the workflow plans (absent: a workflow from before the day plan, which plans per candidate). */
+  planMode?: PlanMode;
 }
 
 export interface SendNotificationInput {
@@ -63,6 +69,8 @@ export interface SendNotificationInput {
   unrecorded: Decision[];
   /** Absent when the workflow's scores are already fresh model scores (or the candidate is critical). */
   auction?: SendAuction | undefined;
+  /** Who scored the candidate the workflow planned on ('prior' or 'model:<version>'), for the decision log. */
+  scoredBy?: string | undefined;
   /**
    * The workflow's policy overrides (RuntimeOptions.policy), so the send-time check and the auction are judged under
    * the workflow's rules.
@@ -152,16 +160,6 @@ export interface TactActivities {
    * terminated or lost run; a read failure rejects, so the workflow retries.
    */
   loadUserSettings(input: LoadUserSettingsInput): Promise<LoadedUserSettings>;
-  /**
-   * The scoring model on its own: one score per input candidate, same order. The user workflow scores inside
-   * sendNotification instead (one activity call per send, not two).
-   */
-  scoreCandidates(input: ScoreCandidatesInput): Promise<Score[]>;
-  /**
-   * Delivery alone, without the decision log. Idempotent per (candidate id, endpoint): a retried attempt never
-   * sends twice. The user workflow calls sendNotification instead.
-   */
-  deliverNotification(input: DeliverNotificationInput): Promise<DeliveryResult>;
   /**
    * Re-scores the pending candidates and re-runs the auction when given one, then (unless outbid) delivers and
    * records the outcome with the pending decisions: one activity call, one Temporal action.

@@ -17,6 +17,7 @@ import { eventOperations } from './handlers/events';
 import { sessionOperations } from './handlers/sessions';
 import { healthOperations } from './handlers/health';
 import { notificationOperations } from './handlers/notifications';
+import { adminKeyOperations } from './handlers/admin-keys';
 import { readOperations } from './handlers/reads';
 import { unsubscribeOperations } from './handlers/unsubscribe';
 import { userOperations } from './handlers/users';
@@ -113,6 +114,7 @@ export function createApp(deps: AppDeps): TactApp {
     ...catalogOperations(services),
     ...readOperations(services),
     ...unsubscribeOperations(services),
+    ...adminKeyOperations(services),
     ...dataRightsOperations(services),
   ];
   const openApi = buildOpenApiDocument(operations, {

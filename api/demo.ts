@@ -1,8 +1,9 @@
 // `npm run demo`: a realistic sample of users and events through the API, then what Tact decided
 // for each user and why, and the dry-run outbox.
-//   Against a running `npm start`:   TACT_URL=http://localhost:3000 TACT_API_KEY=tact_… npm run demo
-//                                    (or: npm run demo -- --url http://localhost:3000 --key tact_…)
-//   Without a URL it starts Tact in this process on a fresh temporary database and stops it after.
+//   Against the running `npm start` at TACT_URL (default http://localhost:3000), with its admin key:
+//     TACT_API_KEY=tact_… npm run demo        (or: npm run demo -- --url http://localhost:3000 --key tact_…)
+//   When no server answers at the default URL, it starts Tact in this process on a fresh temporary database and
+//   stops it after (its links then go with it, and it says so).
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -18,7 +19,10 @@ import type {
   outboxResponse,
   stateResponse,
 } from './schemas';
+import { apiAnswers } from '../db/cli/keys';
 import { startTact, type RunningTact } from './start';
+
+const DEFAULT_URL = 'http://localhost:3000';
 
 interface DemoUser {
   id: string;
@@ -142,21 +146,27 @@ async function settle(api: Api, userId: string): Promise<State> {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { url: { type: 'string' }, key: { type: 'string' } } });
-  const url = values.url ?? process.env.TACT_URL;
-  const key = values.key ?? process.env.TACT_API_KEY;
+  const explicitUrl = values.url ?? (process.env.TACT_URL?.trim() || undefined);
+  const url = (explicitUrl ?? DEFAULT_URL).replace(/\/+$/, '');
+  const key = values.key ?? (process.env.TACT_API_KEY?.trim() || undefined);
   let tact: RunningTact | undefined;
   let dataDir: string | undefined;
   let baseUrl: string;
   let apiKey: string;
-  if (url !== undefined) {
-    if (key === undefined)
-      throw new Error('give the API key too: TACT_API_KEY=tact_… or --key (npm start printed one)');
-    baseUrl = url.replace(/\/+$/, '');
+  if (await apiAnswers(url)) {
+    if (key === undefined) {
+      throw new Error(
+        `a Tact API answers at ${url}: give its admin key, TACT_API_KEY=tact_… or --key (npm start printed one at first start)`,
+      );
+    }
+    baseUrl = url;
     apiKey = key;
-    console.log(`Demo against ${baseUrl}`);
+    console.log(`Demo against the running Tact at ${baseUrl}`);
+  } else if (explicitUrl !== undefined) {
+    throw new Error(`no Tact API answers at ${url} (is it running? GET ${url}/healthz)`);
   } else {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tact-demo-'));
-    console.log('No TACT_URL given: starting Tact in this process on a fresh temporary database…');
+    console.log(`No Tact answers at ${url}: starting one in this process on a fresh temporary database…`);
     tact = await startTact({
       dataDir,
       port: 0,
@@ -237,7 +247,10 @@ async function main(): Promise<void> {
       console.log(`             “${entry.title}” — ${entry.body}`);
     }
     console.log(
-      `\nInspect more: GET ${baseUrl}/v1/users/{id}/state and /decisions; API reference at ${baseUrl}/v1/openapi.json`,
+      tact === undefined
+        ? `\nInspect more: GET ${baseUrl}/v1/users/{id}/state and /decisions; API reference at ${baseUrl}/v1/openapi.json`
+        : '\nThis Tact ran only for the demo and stops now, with its data. To keep exploring, run `npm start` in another ' +
+            'terminal, then `TACT_API_KEY=<the key it printed> npm run demo`: the demo then uses that server.',
     );
   } finally {
     await tact?.stop();

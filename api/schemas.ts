@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { DECISION_FILTERS } from '../db/decisions';
 import { MAX_OUTBOX_PAGE } from '../db/outbox';
-import { isValidTimeZone } from '../domain/time';
+import { currentTimeZoneName } from '../domain/time-zone-names';
 import { CANDIDATE_SOURCES, CHANNELS, NOTIFICATION_EVENT_TYPES, SUPPRESSION_REASONS } from '../domain/types';
 import { CLIENT_TIME_RULE } from './client-time';
 import { assertOpaqueUserId, looksLikeContact } from './user-client';
@@ -83,16 +83,18 @@ export const timestamp = z.iso
   .transform((value) => Date.parse(value))
   .refine((ms) => ms >= EARLIEST_TIMESTAMP && ms <= LATEST_TIMESTAMP, 'must be between the years 2000 and 2100');
 
-/** IANA time zones, the list at GET /v1/reference/time-zones. */
+/** IANA time zones: any name or alias the runtime knows, stored by its current IANA name (domain/time-zone-names.ts). */
 export const timeZone = z
   .string()
   .max(64)
   .refine(
-    (value) => /^[A-Za-z][A-Za-z0-9_+\-/]*$/.test(value) && isValidTimeZone(value),
+    (value) => /^[A-Za-z][A-Za-z0-9_+\-/]*$/.test(value) && currentTimeZoneName(value) !== undefined,
     'unknown time zone: use an IANA name such as Europe/Paris (the accepted list is at GET /v1/reference/time-zones)',
   )
-  .transform((value) => new Intl.DateTimeFormat('en-US', { timeZone: value }).resolvedOptions().timeZone)
-  .describe('IANA time zone name, e.g. Europe/Paris. Accepted list: GET /v1/reference/time-zones.');
+  .transform((value) => currentTimeZoneName(value)!)
+  .describe(
+    'IANA time zone name, e.g. Europe/Paris; an older alias (Asia/Calcutta) is accepted and stored as the current name (Asia/Kolkata). List: GET /v1/reference/time-zones.',
+  );
 
 export function canonicalLocale(tag: string): string | null {
   try {

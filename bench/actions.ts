@@ -375,7 +375,7 @@ function summaryOf(e: HistoryEvent): string {
 }
 
 /** Listed even when a day has none, so the table's rows stay in one order. */
-const USER_WORKFLOW_ACTIVITIES = ['scoreCandidates', 'sendNotification', 'recordDecisions'];
+const USER_WORKFLOW_ACTIVITIES = ['loadUserSettings', 'sendNotification', 'recordDecisions'];
 
 function report(perDay: ActionBreakdown[][], sendsPerUserDay: number): void {
   const average = (rows: ActionBreakdown[]): Record<string, number> => {

@@ -4,7 +4,7 @@ import { categoryPolicy } from '../domain/config';
 import { performance } from 'node:perf_hooks';
 import { DEFAULT_POLICY } from '../domain/config';
 import { plan } from '../domain/planner';
-import type { PlannerState } from '../domain/planner';
+import type { PlanMode, PlannerState } from '../domain/planner';
 import { defaultPreferences } from '../domain/user-defaults';
 import type { Candidate, Score, SendRecord } from '../domain/types';
 
@@ -56,19 +56,21 @@ function workload(pendingCount: number): { state: PlannerState; scores: Record<s
     sends,
     userSince: NOW - 90 * 24 * HOUR,
     lastEngagementAt: NOW - 2 * HOUR,
+    // As the workflow plans: with the user's engagement curve (here a new user's, i.e. the population's).
+    engagement: new Array<number>(168).fill(0),
   };
   return { state, scores };
 }
 
-function measure(pendingCount: number): { usPerPlan: number; plansPerSecond: number; action: string } {
+function measure(pendingCount: number, mode: PlanMode): { usPerPlan: number; plansPerSecond: number; action: string } {
   const { state, scores } = workload(pendingCount);
   // Re-plans happen at different instants (each signal, each timer); vary `now` like the workflow would.
   const at = (i: number) => NOW + (i % 240) * 60_000;
-  for (let i = 0; i < 200; i++) plan(state, scores, at(i)); // warm-up (JIT, formatter cache)
+  for (let i = 0; i < 200; i++) plan(state, scores, at(i), DEFAULT_POLICY, mode); // warm-up (JIT, formatter cache)
   const iterations = pendingCount >= 100 ? 2_000 : 10_000;
   const start = performance.now();
-  let last = plan(state, scores, NOW);
-  for (let i = 0; i < iterations; i++) last = plan(state, scores, at(i));
+  let last = plan(state, scores, NOW, DEFAULT_POLICY, mode);
+  for (let i = 0; i < iterations; i++) last = plan(state, scores, at(i), DEFAULT_POLICY, mode);
   const elapsedMs = performance.now() - start;
   const usPerPlan = (elapsedMs * 1000) / iterations;
   return { usPerPlan, plansPerSecond: 1e6 / usPerPlan, action: last.action.kind };
@@ -76,14 +78,14 @@ function measure(pendingCount: number): { usPerPlan: number; plansPerSecond: num
 
 export async function run(): Promise<void> {
   console.log('planner: cost per re-plan (plan() with scored pending candidates, Europe/Paris, DST weekend)');
+  console.log('  baseline: the per-candidate timing the day plan replaced (PlanMode per_candidate), same run');
   for (const pendingCount of [10, 100]) {
-    const { usPerPlan, plansPerSecond } = measure(pendingCount);
+    const day = measure(pendingCount, 'day');
+    const base = measure(pendingCount, 'per_candidate');
     console.log(
-      `  ${String(pendingCount).padStart(3)} pending: ${usPerPlan.toFixed(1).padStart(8)} µs/plan  ${Math.round(
-        plansPerSecond,
-      )
-        .toLocaleString('en-US')
-        .padStart(9)} plans/s`,
+      `  ${String(pendingCount).padStart(3)} pending: day plan ${day.usPerPlan.toFixed(1).padStart(7)} µs/plan ` +
+        `(${Math.round(day.plansPerSecond).toLocaleString('en-US')} plans/s), per candidate ` +
+        `${base.usPerPlan.toFixed(1).padStart(7)} µs/plan, ratio ${(day.usPerPlan / base.usPerPlan).toFixed(2)}`,
     );
   }
 }

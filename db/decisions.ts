@@ -113,10 +113,11 @@ export class DecisionRepository implements DecisionStore {
     if (decisions.length === 0) return;
     await this.db.query(
       `INSERT INTO decisions (user_id, candidate_id, category, outcome, channel, reason, detail, decided_at,
-                              source, source_id, template, experiment, variant, config_version)
+                              source, source_id, template, experiment, variant, config_version,
+                              business_value, candidate_created_at, scored_by)
        SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
                                 $8::timestamptz[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[],
-                                $14::text[])
+                                $14::text[], $15::real[], $16::timestamptz[], $17::text[])
        ON CONFLICT (user_id, candidate_id) DO NOTHING`,
       [
         userId,
@@ -130,10 +131,13 @@ export class DecisionRepository implements DecisionStore {
         // A decision without provenance predates it: its candidate came from an event.
         decisions.map((d) => d.provenance?.source ?? 'event'),
         decisions.map((d) => d.provenance?.sourceId ?? null),
-        decisions.map((d) => d.provenance?.template ?? null),
+        decisions.map((d) => d.provenance?.template ?? d.sent?.template ?? null),
         decisions.map((d) => d.provenance?.experiment ?? null),
         decisions.map((d) => d.provenance?.variant ?? null),
         decisions.map((d) => d.configVersion ?? null),
+        decisions.map((d) => d.sent?.businessValue ?? null),
+        decisions.map((d) => (d.sent === undefined ? null : toDate(d.sent.candidateCreatedAt))),
+        decisions.map((d) => d.sent?.scoredBy ?? null),
       ],
     );
   }

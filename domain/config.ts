@@ -1,4 +1,4 @@
-// Policy defaults (PRODUCT.md §2–§4). Every number is configurable per deployment through withOverrides.
+// Policy defaults (docs/product.md §2–§4). Every number is configurable per deployment through withOverrides.
 import { CHANNELS, PRIORITY_CLASSES } from './types';
 import type { Category, CategoryPolicy, PriorityClass, QuietHours } from './types';
 import { DAY_MS, HOUR_MS, MINUTE_MS } from './time';

@@ -1,15 +1,15 @@
-// The earliest instant every rule allows a candidate to go: a fixpoint over notBefore, quiet hours, cooldown,
-// the daily cap (local calendar day), rolling 7-day category caps and the dormant weekly cap.
-import { WEEK_MS, categoryPolicy, isBudgeted } from './config';
+// The earliest instant every rule allows a candidate to go: a fixpoint over notBefore, quiet hours, cooldown and
+// the caps (caps.ts: daily cap per local calendar day, rolling 7-day category caps, dormant weekly cap).
+import { categoryPolicy, isBudgeted } from './config';
 import type { PolicyConfig } from './config';
-import { lastNonCriticalSendAt, responsiveness } from './budget';
-import type { BudgetState, Responsiveness } from './budget';
+import { capHolds, lastNonCriticalSendAt, responsiveness } from './caps';
+import type { BudgetState, CapReason, Responsiveness } from './caps';
 import { isKnownCategory } from './eligibility';
 import { quietHoursEnd } from './quiet-hours';
-import { startOfLocalDay, startOfNextLocalDay } from './time';
+import { startOfLocalDay } from './time';
 import type { Candidate, Category, EpochMs, Preferences } from './types';
 
-export type CapReason = 'daily_cap' | 'category_cap';
+export type { CapReason };
 
 /** The rule that last pushed a candidate's time later: the reason it waits. */
 export type Constraint =
@@ -92,17 +92,6 @@ function dayStart(ctx: RuleContext, at: EpochMs): EpochMs {
   return start;
 }
 
-/** The earliest instant ≥ `at` when a rolling-7-day window over `times` holds fewer than `cap` entries. */
-function rollingWindowOpensAt(times: EpochMs[], at: EpochMs, cap: number): EpochMs {
-  if (cap <= 0) return Infinity;
-  let inWindow = 0;
-  for (const t of times) if (t > at - WEEK_MS) inWindow++;
-  if (inWindow < cap) return at;
-  // The window must lose its oldest (inWindow - cap + 1) entries; times are ascending.
-  const firstInWindow = times.length - inWindow;
-  return times[firstInWindow + inWindow - cap]! + WEEK_MS;
-}
-
 const MAX_FIXPOINT_ROUNDS = 64;
 
 /**
@@ -141,21 +130,8 @@ export function earliestAllowed(
       }
     }
     if (budgeted && options.caps) {
-      const start = dayStart(ctx, at);
-      let today = 0;
-      for (const t of ctx.budgetedSends) if (t >= start) today++;
-      const { dailyCap, lowResponder, dormant } = ctx.status;
-      if (today >= dailyCap) {
-        const next = dailyCap <= 0 ? Infinity : startOfNextLocalDay(at, ctx.timeZone);
-        push(next, { kind: 'daily_cap', until: next, cap: dailyCap, lowResponder }, 'daily_cap');
-      }
-      if (weeklyCap !== null && at < candidate.expiresAt) {
-        const opens = rollingWindowOpensAt(ctx.categorySends.get(candidate.category) ?? [], at, weeklyCap);
-        if (opens > at) push(opens, { kind: 'category_cap', until: opens, cap: weeklyCap }, 'category_cap');
-      }
-      if (dormant !== null && at < candidate.expiresAt) {
-        const opens = rollingWindowOpensAt(ctx.budgetedSends, at, dormant.weeklyCap);
-        if (opens > at) push(opens, { kind: 'dormant_cap', until: opens, cap: dormant.weeklyCap }, 'daily_cap');
+      for (const hold of capHolds(candidate, weeklyCap, ctx, at, (t) => dayStart(ctx, t))) {
+        push(hold.until, hold.constraint, hold.reason);
       }
     }
     if (at === before) return { at, binding, firstCap };

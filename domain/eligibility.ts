@@ -1,4 +1,4 @@
-// Who may receive what, independent of time: opt-outs (global, category, channel) and channel routing (PRODUCT.md §2).
+// Who may receive what, independent of time: opt-outs (global, category, channel) and channel routing (docs/product.md §2).
 import { categoryPolicy } from './config';
 import type { PolicyConfig } from './config';
 import type { Candidate, Category, Channel, Preferences, SuppressionReason } from './types';

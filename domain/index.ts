@@ -3,7 +3,7 @@ export * from './config';
 export * from './time';
 export * from './quiet-hours';
 export * from './eligibility';
-export * from './budget';
+export * from './caps';
 export * from './earliest';
 export * from './planner';
 export * from './triggers';

@@ -1,4 +1,4 @@
-// The budget auction (PRODUCT.md §4): given the state, the scored candidates and `now`, which candidate ends
+// The budget auction (docs/product.md §4): given the state, the scored candidates and `now`, which candidate ends
 // now (drops), and what to do next (send one now, wait until a time, or nothing).
 //
 // How a decision is made, in order, per pending candidate:
@@ -16,23 +16,40 @@
 //     stays pending (preferences may still change) and is dropped `expired` when it expires.
 //  5. normal/promotional candidates scoring below the floor are held (kept until they expire → `low_score`).
 //     Critical and transactional candidates are never held.
-//  6. its send time is the earliest allowed time, moved to the predicted best send time when that is later and
-//     still allowed before expiry; urgent classes (critical, transactional) skip send-time optimization.
+//  6. urgent classes (critical, transactional) go at their earliest allowed time. Normal and promotional ones are
+//     placed together by the day plan (domain/day-plan.ts): the value-maximizing assignment of candidates to the
+//     next 24 h's slots under the daily allowances, cooldown, category caps, quiet hours and each one's window;
+//     only its first send matters now (PlanMode `per_candidate` instead times each at its own best time, for
+//     workflows whose histories were made that way).
 // Then the auction: critical candidates are independent of every budget, so the earliest one due goes first;
 // otherwise the winner is the highest class (transactional before normal/promotional), then the highest expected
-// value, then the earliest time. The plan sends it if its time is now, else waits until the earlier of its time
-// and the next critical candidate's time. While nothing is sendable but candidates wait to expire, it waits for
+// value, then the earliest time (with the day plan there is one normal/promotional option, its first send). The
+// plan sends it if its time is now, else waits until the earlier of its time and the next critical candidate's time. While nothing is sendable but candidates wait to expire, it waits for
 // the first expiry so every candidate gets its outcome without polling.
-import { DEFAULT_POLICY, categoryPolicy, isBudgeted, isUrgent } from './config';
+import { DEFAULT_POLICY, WEEK_MS, categoryPolicy, isBudgeted, isUrgent } from './config';
 import type { PolicyConfig } from './config';
-import { budgetLeftToday, cooldownUntil, criticalSendsLastHour, pruneSends } from './budget';
+import { budgetLeftToday, cooldownUntil, criticalSendsLastHour, pruneSends } from './caps';
+import { planDay } from './day-plan';
+import type { PlanItem, PlanSlot } from './day-plan';
 import { earliestAllowed, ruleContext } from './earliest';
+import { effectiveQuietHours, minuteInWindow } from './quiet-hours';
 import type { Constraint, Earliest, RuleContext } from './earliest';
 import { allowedChannels, ineligibility } from './eligibility';
-import { bestSlot, sendSlots, type SendSlot } from './send-time';
-import { formatLocalTime } from './time';
+import { HOURS_PER_WEEK, MIN_LIFT_GAIN_TO_WAIT, bestSlot, sendSlots, smoothedPropensity } from './send-time';
+import {
+  DAY_MS,
+  HOUR_MS,
+  MINUTE_MS,
+  formatLocalTime,
+  localClock,
+  startOfLocalDay,
+  startOfNextLocalDay,
+  type LocalClock,
+} from './time';
+import { PRIORITY_RANK } from './types';
 import type {
   Candidate,
+  Category,
   Channel,
   Decision,
   EpochMs,
@@ -83,8 +100,6 @@ interface Option {
   channels: Channel[];
   why: string;
 }
-
-const CLASS_RANK = { critical: 0, transactional: 1, normal: 2, promotional: 2 } as const;
 
 function drop(candidate: Candidate, reason: SuppressionReason, at: EpochMs, detail: string): Decision {
   return {
@@ -152,33 +167,41 @@ function byExpiry(a: Candidate, b: Candidate): number {
   return a.expiresAt - b.expiresAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
 
+/**
+ * How budgeted candidates are timed: `day` plans the horizon (the default); `per_candidate` times each one at its own
+ * best time and auctions them by expected value, as before the day plan, for workflows whose histories were made
+ * that way (they replay it until their next run; see workflows/user-workflow.ts).
+ */
+export type PlanMode = 'day' | 'per_candidate';
+
 /** Re-plans from scratch. Deterministic: same input → same output. */
 export function plan(
   state: PlannerState,
   scores: Readonly<Record<string, Score>>,
   now: EpochMs,
   config: PolicyConfig = DEFAULT_POLICY,
+  mode: PlanMode = 'day',
 ): Plan {
   const ctx = ruleContext(state, now, config);
   const tz = state.profile.timeZone;
   const drops: Decision[] = [];
   const options: Option[] = [];
+  const budgeted: Budgeted[] = [];
   const waitingToExpire: { candidate: Candidate; why: string }[] = [];
   const criticalLastHour = criticalSendsLastHour(state.sends, now, config);
-  // Candidates pushed to the same instant (the end of quiet hours, the next local day) share its send slots.
-  const { engagement } = state;
-  const slots = new Map<EpochMs, SendSlot[]>();
-  const slotsFrom =
-    engagement === undefined
-      ? undefined
-      : (from: EpochMs): SendSlot[] => {
-          let found = slots.get(from);
-          if (found === undefined) {
-            found = sendSlots(engagement, from, tz);
-            slots.set(from, found);
-          }
-          return found;
-        };
+  // The rules' answer depends on the candidate only through its category, notBefore and expiry (where the search
+  // stops): computed once per category and notBefore with no expiry, it is the candidate's own answer whenever it
+  // comes before the candidate's expiry (the search never reached that bound); otherwise it is searched again.
+  const unbounded = new Map<string, Earliest>();
+  const earliestNow = (candidate: Candidate): Earliest => {
+    const key = `${candidate.category}|${candidate.notBefore ?? ''}`;
+    let found = unbounded.get(key);
+    if (found === undefined) {
+      found = earliestAllowed({ ...candidate, expiresAt: Infinity }, ctx, now);
+      unbounded.set(key, found);
+    }
+    return found.at < candidate.expiresAt ? found : earliestAllowed(candidate, ctx, now);
+  };
 
   for (const candidate of state.pending) {
     const notAllowed = ineligibility(candidate, state.preferences, config);
@@ -215,7 +238,7 @@ export function plan(
       );
       continue;
     }
-    const earliest = earliestAllowed(candidate, ctx, now);
+    const earliest = earliestNow(candidate);
     if (earliest.at === Infinity) {
       if (earliest.firstCap !== null && earliestAllowed(candidate, ctx, now, { caps: false }).at !== Infinity) {
         drops.push(drop(candidate, earliest.firstCap, now, capDetail(earliest.firstCap, candidate, ctx)));
@@ -232,47 +255,244 @@ export function plan(
       });
       continue;
     }
+    const channels = allowedChannels(candidate.category, state.preferences, config);
+    if (isBudgeted(policy.priorityClass) && mode === 'day') {
+      budgeted.push({ candidate, score, earliest, channels });
+      continue;
+    }
     let at = earliest.at;
     let why = earliest.binding === null ? 'allowed now' : explainConstraint(earliest.binding, candidate, tz);
-    const bestAt = isUrgent(policy.priorityClass) ? at : preferredSendAt(candidate, score, earliest, slotsFrom);
-    if (bestAt > at) {
-      const atBest = earliestAllowed(candidate, ctx, bestAt);
-      if (atBest.at !== Infinity) {
-        at = atBest.at;
-        why =
-          atBest.binding === null
-            ? `best send time ${formatLocalTime(at, tz)}`
-            : explainConstraint(atBest.binding, candidate, tz);
-      }
+    if (!isUrgent(policy.priorityClass)) {
+      const timed = perCandidateTime(candidate, score, earliest, ctx, state.engagement);
+      if (timed !== null) ({ at, why } = timed);
     }
     options.push({
       candidate,
       at,
       expectedValue: score.expectedValue,
-      classRank: CLASS_RANK[policy.priorityClass],
-      channels: allowedChannels(candidate.category, state.preferences, config),
+      classRank: PRIORITY_RANK[policy.priorityClass],
+      channels,
       why,
     });
   }
+  const next = nextBudgetedSend(budgeted, ctx, state.engagement, now);
+  if (next !== null) options.push(next);
 
   return { drops, action: chooseAction(options, waitingToExpire, now, tz) };
 }
 
 /**
- * When the candidate should go, given that the rules allow it from `earliest.at`: its score's best send time, or,
- * when a rule (caps, cooldown, quiet hours, notBefore) pushed it past that time (the score looks 24 h ahead of now),
- * the best time in the 24 h after `earliest.at` and before expiry under the user's engagement. Otherwise a candidate
- * held back overnight would be planned for the end of quiet hours, only to be moved to that day's best time once
- * re-scored there: two wake-ups instead of one, and a morning send in between.
+ * The per-candidate timing (PlanMode `per_candidate`): its score's best send time, or, when a rule pushed it past
+ * that time, the best time in the 24 h after its earliest allowed time under the user's engagement, when the rules
+ * allow it there; null to keep the earliest allowed time.
  */
-function preferredSendAt(
+function perCandidateTime(
   candidate: Candidate,
   score: Score,
   earliest: Earliest,
-  slotsFrom: ((from: EpochMs) => SendSlot[]) | undefined,
-): EpochMs {
-  if (score.bestSendAt >= earliest.at || earliest.binding === null || slotsFrom === undefined) return score.bestSendAt;
-  return bestSlot(slotsFrom(earliest.at), candidate.expiresAt).at;
+  ctx: RuleContext,
+  engagement: HourOfWeekCounts | undefined,
+): { at: EpochMs; why: string } | null {
+  const bestAt =
+    score.bestSendAt >= earliest.at || earliest.binding === null || engagement === undefined
+      ? score.bestSendAt
+      : bestSlot(sendSlots(engagement, earliest.at, ctx.timeZone), candidate.expiresAt).at;
+  if (!(bestAt > earliest.at)) return null;
+  const atBest = earliestAllowed(candidate, ctx, bestAt);
+  if (atBest.at === Infinity) return null;
+  return {
+    at: atBest.at,
+    why:
+      atBest.binding === null
+        ? `best send time ${formatLocalTime(atBest.at, ctx.timeZone)}`
+        : explainConstraint(atBest.binding, candidate, ctx.timeZone),
+  };
+}
+
+/** A normal or promotional candidate the rules allow from `earliest.at`, before its expiry. */
+interface Budgeted {
+  candidate: Candidate;
+  score: Score;
+  earliest: Earliest;
+  channels: Channel[];
+}
+
+/**
+ * Another slot is worth at most this much less than a candidate's own best time (while that time is ahead), and more
+ * than the first-slot bonus: a model's chosen minute is kept unless the plan needs that slot for something else.
+ */
+const OWN_BEST_MARGIN = 2 * MIN_LIFT_GAIN_TO_WAIT;
+
+/** How far ahead the day plan looks: the send-time curve's horizon (scores predict the best time within 24 h). */
+export const PLAN_HORIZON_MS = DAY_MS;
+
+/**
+ * The first send of the day plan (domain/day-plan.ts) over the budgeted candidates, as an auction option; or, when
+ * no plan fits the horizon, the candidate the rules allow first.
+ *
+ * Slots: now, every local hour start in the horizon, and each candidate's earliest allowed time. A candidate's
+ * value at a slot is its expected value scaled by the slot's lift: with the user's engagement curve, by
+ * √(lift at the slot / lift at its score's best time) (the prior's open probability grows with √lift), so the
+ * score's own best time keeps its expected value; without a curve, it can go only at its score's best time (or
+ * its earliest allowed time when that one is not allowed), at its expected value. The first slot a candidate can
+ * take counts MIN_LIFT_GAIN_TO_WAIT more, so waiting must buy a real gain.
+ */
+function nextBudgetedSend(
+  budgeted: readonly Budgeted[],
+  ctx: RuleContext,
+  engagement: HourOfWeekCounts | undefined,
+  now: EpochMs,
+): Option | null {
+  if (budgeted.length === 0) return null;
+  const tz = ctx.timeZone;
+  const horizonEnd = now + PLAN_HORIZON_MS;
+  // Scores' best times and the horizon's slots fall within a day of now.
+  const clock = localClock(tz, now - DAY_MS, horizonEnd + DAY_MS);
+  const lift = engagement === undefined ? null : liftAt(engagement, clock);
+  const preferred = budgeted.map((b) => (lift === null ? preferredAt(b, ctx) : b.earliest));
+  const times = new Set<EpochMs>([now]);
+  if (lift !== null) {
+    for (let at = nextLocalHour(now, clock); at < horizonEnd; at = nextLocalHour(at, clock)) times.add(at);
+  }
+  for (const p of preferred) if (p.at < horizonEnd) times.add(p.at);
+  // A score's own best time is a slot of its own (a model may pick any minute).
+  const ownBest = budgeted.map((b, n) =>
+    lift !== null &&
+    b.score.bestSendAt >= preferred[n]!.at &&
+    b.score.bestSendAt < Math.min(b.candidate.expiresAt, horizonEnd)
+      ? b.score.bestSendAt
+      : null,
+  );
+  for (const at of ownBest) if (at !== null) times.add(at);
+  const dayStarts = [startOfNextLocalDay(now, tz)];
+  while (dayStarts[dayStarts.length - 1]! < horizonEnd) {
+    dayStarts.push(startOfNextLocalDay(dayStarts[dayStarts.length - 1]!, tz));
+  }
+  const quiet = effectiveQuietHours(ctx.prefs, ctx.config);
+  const slots: PlanSlot[] = [...times]
+    .filter((at) => quiet === null || !minuteInWindow(clock.minuteOfDay(at), quiet))
+    .sort((x, y) => x - y)
+    .map((at) => ({
+      at,
+      day: dayStarts.findIndex((start) => at < start),
+      factor: lift === null ? 1 : Math.sqrt(lift(at)),
+    }));
+  /** The first slot at or after `at`. */
+  const slotIndex = (at: EpochMs): number => {
+    let lo = 0;
+    let hi = slots.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (slots[mid]!.at < at) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+
+  const items: PlanItem[] = budgeted.map((b, n) => {
+    const { candidate, score } = b;
+    const ev = score.expectedValue;
+    const from = slotIndex(preferred[n]!.at);
+    // Without a curve, only its preferred time.
+    if (lift === null) {
+      return { category: candidate.category, base: ev, from, until: from + 1, peak: -1, peakValue: 0, ceiling: ev };
+    }
+    // With one, any time from its earliest to its expiry, worth its expected value scaled by the slot's √lift
+    // relative to its best time's; while its own best time is still ahead, that time stays its most valuable.
+    const best = ownBest[n] ?? null;
+    const peak = best === null ? -1 : slotIndex(best);
+    const reachable = peak >= 0 && slots[peak]?.at === best;
+    return {
+      category: candidate.category,
+      base: ev / Math.sqrt(lift(Math.max(score.bestSendAt, now))),
+      from,
+      until: slotIndex(candidate.expiresAt),
+      peak: reachable ? peak : -1,
+      peakValue: ev,
+      ceiling: reachable ? ev * (1 - OWN_BEST_MARGIN) : Infinity,
+    };
+  });
+
+  const { status } = ctx;
+  const todayStart = startOfLocalDay(now, tz);
+  let sentToday = 0;
+  for (const t of ctx.budgetedSends) if (t >= todayStart) sentToday++;
+  const dayAllowance = dayStarts.map((_, d) => Math.max(0, status.dailyCap - (d === 0 ? sentToday : 0)));
+  let totalAllowance = Infinity;
+  if (status.dormant !== null) {
+    totalAllowance = Math.max(0, status.dormant.weeklyCap - ctx.budgetedSends.filter((t) => t > now - WEEK_MS).length);
+  }
+  const categoryAllowance = new Map<Category, number>();
+  for (const b of budgeted) {
+    const { category } = b.candidate;
+    const { weeklyCap } = categoryPolicy(ctx.config, category);
+    if (weeklyCap === null || categoryAllowance.has(category)) continue;
+    const inWindow = (ctx.categorySends.get(category) ?? []).filter((t) => t > now - WEEK_MS).length;
+    // A window that opens within the horizon allows at least one (its candidates' earliest times say when).
+    categoryAllowance.set(category, Math.max(1, weeklyCap - inWindow));
+  }
+
+  const planned = planDay({
+    slots,
+    items,
+    dayAllowance,
+    totalAllowance,
+    categoryAllowance,
+    cooldownMs: ctx.config.cooldownMs,
+    firstSlotBonus: lift === null ? 0 : MIN_LIFT_GAIN_TO_WAIT,
+  });
+  const first = planned[0];
+  if (first === undefined) {
+    const soonest = budgeted
+      .map((b, n) => ({ b, at: preferred[n]!.at }))
+      .sort((x, y) => x.at - y.at || byExpiry(x.b.candidate, y.b.candidate))[0]!;
+    return budgetedOption(soonest.b, soonest.at, preferred[budgeted.indexOf(soonest.b)]!, tz);
+  }
+  const b = budgeted[first.item]!;
+  return budgetedOption(b, slots[first.slot]!.at, preferred[first.item]!, tz);
+}
+
+function budgetedOption(b: Budgeted, at: EpochMs, preferred: Earliest, tz: string): Option {
+  const binding = at === b.earliest.at ? b.earliest.binding : at === preferred.at ? preferred.binding : undefined;
+  const why =
+    binding === undefined
+      ? `best send time ${formatLocalTime(at, tz)}`
+      : binding === null
+        ? at === b.earliest.at
+          ? 'allowed now'
+          : `best send time ${formatLocalTime(at, tz)}`
+        : explainConstraint(binding, b.candidate, tz);
+  return {
+    candidate: b.candidate,
+    at,
+    expectedValue: b.score.expectedValue,
+    classRank: PRIORITY_RANK.normal,
+    channels: b.channels,
+    why,
+  };
+}
+
+/**
+ * Without an engagement curve, a candidate goes at its score's best send time when the rules allow it there before
+ * expiry, else at its earliest allowed time.
+ */
+function preferredAt(b: Budgeted, ctx: RuleContext): Earliest {
+  if (!(b.score.bestSendAt > b.earliest.at)) return b.earliest;
+  const atBest = earliestAllowed(b.candidate, ctx, b.score.bestSendAt);
+  if (atBest.at === Infinity) return b.earliest;
+  return atBest.binding === null ? { ...atBest, binding: null } : atBest;
+}
+
+/** The lift of the local hour of an instant under the user's smoothed engagement (1 = an average hour). */
+function liftAt(engagement: HourOfWeekCounts, clock: LocalClock): (at: EpochMs) => number {
+  const propensity = smoothedPropensity(engagement);
+  return (at) => Math.min(4, Math.max(0.25, propensity[clock.hourOfWeek(at)]! * HOURS_PER_WEEK));
+}
+
+/** The start of the next local hour after `at` (30- and 45-minute offsets included). */
+function nextLocalHour(at: EpochMs, clock: LocalClock): EpochMs {
+  const minute = clock.minuteOfDay(at) % 60;
+  return at - (((at % MINUTE_MS) + MINUTE_MS) % MINUTE_MS) - minute * MINUTE_MS + HOUR_MS;
 }
 
 function chooseAction(
@@ -281,15 +501,14 @@ function chooseAction(
   now: EpochMs,
   tz: string,
 ): PlanAction {
-  const critical = options.filter((o) => o.classRank === 0).sort((a, b) => a.at - b.at || byAuctionOrder(a, b))[0];
+  const critical = options
+    .filter((o) => o.classRank === PRIORITY_RANK.critical)
+    .sort((a, b) => a.at - b.at || byAuctionOrder(a, b))[0];
   if (critical !== undefined && critical.at <= now)
     return sendAction(critical, 'critical: bypasses caps and quiet hours');
-  const best = options.filter((o) => o.classRank !== 0).sort(byAuctionOrder)[0];
+  const best = options.filter((o) => o.classRank !== PRIORITY_RANK.critical).sort(byAuctionOrder)[0];
   if (best !== undefined && best.at <= now) {
-    return sendAction(
-      best,
-      `${best.why}; highest expected value ${best.expectedValue.toFixed(3)} of ${options.length}`,
-    );
+    return sendAction(best, `${best.why}; expected value ${best.expectedValue.toFixed(3)}`);
   }
   const next = [best, critical]
     .filter((o): o is Option => o !== undefined)

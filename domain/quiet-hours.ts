@@ -1,4 +1,4 @@
-// Quiet hours (PRODUCT.md §3): 22:00–07:00 local by default, custom windows (possibly crossing midnight),
+// Quiet hours (docs/product.md §3): 22:00–07:00 local by default, custom windows (possibly crossing midnight),
 // night-delivery opt-in. A window whose start equals its end is empty (no quiet hours).
 import { DEFAULT_POLICY } from './config';
 import type { PolicyConfig } from './config';

@@ -1,4 +1,4 @@
-// Receipts and engagement for a sent notification (PRODUCT.md §7): what the app and providers report back.
+// Receipts and engagement for a sent notification (docs/product.md §7): what the app and providers report back.
 import type { NotificationEvent, SendRecord } from './types';
 
 const FIELD = {

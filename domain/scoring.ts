@@ -1,4 +1,4 @@
-// The heuristic prior for a candidate's expected value (PRODUCT.md §4 step 2); a trained model replaces it
+// The heuristic prior for a candidate's expected value (docs/product.md §4 step 2); a trained model replaces it
 // later. Expected value = predicted open probability × business value, minus recency and fatigue penalties.
 import { DEFAULT_POLICY, categoryPolicy, isUrgent } from './config';
 import type { PolicyConfig } from './config';
@@ -34,6 +34,28 @@ function clamp(x: number, lo: number, hi: number): number {
   return Math.min(hi, Math.max(lo, x));
 }
 
+/** The prior's open probability: the class's base rate blended with the user's last-10 open rate, × √lift. */
+function openProbability(priorityClass: PriorityClass, ctx: ScoringContext, lift: number): number {
+  const base = BASE_OPEN_RATE[priorityClass];
+  const sendsSeen = Math.min(10, ctx.recentSends.length);
+  const opens = clamp(ctx.opensLast10, 0, sendsSeen);
+  const openRate = (opens + BASE_RATE_WEIGHT * base) / (sendsSeen + BASE_RATE_WEIGHT);
+  return clamp(openRate * Math.sqrt(clamp(lift, 0.25, 4)), 0, 1);
+}
+
+/**
+ * The prior's open probability for a send of `candidate` at ctx.now (no business value, no penalties): the baseline a
+ * trained model must beat on the same holdout.
+ */
+export function priorOpenProbability(
+  candidate: Pick<Candidate, 'category'>,
+  ctx: ScoringContext,
+  config: PolicyConfig = DEFAULT_POLICY,
+): number {
+  const { priorityClass } = categoryPolicy(config, candidate.category);
+  return openProbability(priorityClass, ctx, bestSendTime(ctx.hourOfWeek, ctx.now, ctx.timeZone, 1).propensity);
+}
+
 export function heuristicScore(
   candidate: Candidate,
   ctx: ScoringContext,
@@ -46,11 +68,7 @@ export function heuristicScore(
   // Urgent classes go now, so their open chance is judged at now; others at their best time.
   const lift = urgent ? bestSendTime(ctx.hourOfWeek, ctx.now, ctx.timeZone, 1).propensity : best.propensity;
 
-  const base = BASE_OPEN_RATE[priorityClass];
-  const sendsSeen = Math.min(10, ctx.recentSends.length);
-  const opens = clamp(ctx.opensLast10, 0, sendsSeen);
-  const openRate = (opens + BASE_RATE_WEIGHT * base) / (sendsSeen + BASE_RATE_WEIGHT);
-  const pOpen = clamp(openRate * Math.sqrt(clamp(lift, 0.25, 4)), 0, 1);
+  const pOpen = openProbability(priorityClass, ctx, lift);
   const value = pOpen * clamp(candidate.businessValue, 0, 1);
 
   const past = ctx.recentSends.filter((s) => s.at <= ctx.now);

@@ -1,4 +1,4 @@
-// The last look before a notification leaves (PRODUCT.md §3 "never delivered inside quiet hours", §4.5 "re-check
+// The last look before a notification leaves (docs/product.md §3 "never delivered inside quiet hours", §4.5 "re-check
 // every rule"): made by the send activity on every attempt, against the real send time and the user's current
 // stored preferences, since a send planned on a snapshot can be retried long after it was planned.
 import { categoryPolicy } from './config';

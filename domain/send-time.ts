@@ -1,4 +1,4 @@
-// Send-time optimization (PRODUCT.md §5): engagement counted by local hour of week with time decay, smoothed
+// Send-time optimization (docs/product.md §5): engagement counted by local hour of week with time decay, smoothed
 // toward the population's pattern, so a new user gets a sensible time and an active user gets theirs.
 import { DAY_MS, HOUR_MS, MINUTE_MS, hourOfWeek, localParts } from './time';
 import type { EpochMs, HourOfWeekCounts } from './types';

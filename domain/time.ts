@@ -197,3 +197,52 @@ export function formatMinuteOfDay(minuteOfDay: MinuteOfDay): string {
 export function formatLocalTime(at: EpochMs, timeZone: string): string {
   return `${formatMinuteOfDay(localParts(at, timeZone).minuteOfDay)} ${timeZone}`;
 }
+
+/**
+ * A zone's local clock over a window of a few days, for code that asks about many instants in it (the day plan):
+ * real zones change offset at most once in such a window, so it is the offset at each end and, when they differ,
+ * the transition instant, found once. Outside the window it asks offsetMs. Same answers as localParts/hourOfWeek.
+ */
+export interface LocalClock {
+  offsetAt(at: EpochMs): number;
+  /** 0..167, Monday 00:00 local = 0. */
+  hourOfWeek(at: EpochMs): number;
+  /** 0..1439 */
+  minuteOfDay(at: EpochMs): MinuteOfDay;
+}
+
+export function localClock(timeZone: string, from: EpochMs, to: EpochMs): LocalClock {
+  const before = offsetMs(from, timeZone);
+  const after = offsetMs(to, timeZone);
+  const transition = before === after ? Infinity : bucketTransition(from, to, timeZone, before);
+  const offsetAt = (at: EpochMs): number =>
+    at < from || at > to ? offsetMs(at, timeZone) : at < transition ? before : after;
+  // 1970-01-01 was a Thursday: local epoch days shifted so that Monday = 0.
+  const wallMinutes = (at: EpochMs): number => Math.floor((at + offsetAt(at)) / MINUTE_MS);
+  return {
+    offsetAt,
+    hourOfWeek: (at) => {
+      const hours = Math.floor(wallMinutes(at) / 60);
+      return (((hours + 3 * 24) % 168) + 168) % 168;
+    },
+    minuteOfDay: (at) => ((wallMinutes(at) % 1440) + 1440) % 1440,
+  };
+}
+
+/**
+ * The first instant in (from, to] with an offset other than `before`: offsets change on the 15-minute UTC grid, so
+ * a bisection over bucket starts finds it with cached lookups only.
+ */
+function bucketTransition(from: EpochMs, to: EpochMs, timeZone: string, before: number): EpochMs {
+  let lo = Math.floor(from / BUCKET_MS); // its start has the old offset (or is before `from`)
+  let hi = Math.ceil(to / BUCKET_MS);
+  if (offsetMs(lo * BUCKET_MS, timeZone) !== before || offsetMs(hi * BUCKET_MS, timeZone) === before) {
+    return transitionBetween(from, to, timeZone); // not a one-change window on the grid: the exact search
+  }
+  while (hi - lo > 1) {
+    const mid = lo + Math.floor((hi - lo) / 2);
+    if (offsetMs(mid * BUCKET_MS, timeZone) === before) lo = mid;
+    else hi = mid;
+  }
+  return hi * BUCKET_MS;
+}

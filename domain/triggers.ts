@@ -1,4 +1,4 @@
-// Triggered candidates (PRODUCT.md §1): the catalog's rules map an event type (and, optionally, conditions on the
+// Triggered candidates (docs/product.md §1): the catalog's rules map an event type (and, optionally, conditions on the
 // event's properties and the user's attributes) to candidates. Pure: the API runs it to answer which rules matched
 // and which candidate ids an event produced, and the workflow runs it for events signalled without candidates.
 import { DEFAULT_POLICY, categoryPolicy } from './config';

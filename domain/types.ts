@@ -12,6 +12,14 @@ export type Category = string;
 
 export const PRIORITY_CLASSES = ['critical', 'transactional', 'normal', 'promotional'] as const;
 export type PriorityClass = (typeof PRIORITY_CLASSES)[number];
+/**
+ * How much a class outranks the others, most important first (0): the planner sends a lower rank first, and a full
+ * queue evicts a higher rank first. Normal and promotional share a rank: expected value orders them.
+ */
+export const PRIORITY_RANK = { critical: 0, transactional: 1, normal: 2, promotional: 2 } as const satisfies Record<
+  PriorityClass,
+  number
+>;
 
 export const CHANNELS = ['push', 'email', 'sms'] as const;
 export type Channel = (typeof CHANNELS)[number];
@@ -32,7 +40,7 @@ export interface Provenance {
   variant?: string;
 }
 
-/** A proposed notification (PRODUCT.md §1). */
+/** A proposed notification (docs/product.md §1). */
 export interface Candidate {
   id: string;
   userId: string;
@@ -127,7 +135,7 @@ export const SUPPRESSION_REASONS = [
 ] as const;
 export type SuppressionReason = (typeof SUPPRESSION_REASONS)[number];
 
-/** Every candidate ends in exactly one outcome (PRODUCT.md §4). */
+/** Every candidate ends in exactly one outcome (docs/product.md §4). */
 export type Outcome =
   | { kind: 'sent'; channel: Channel; at: EpochMs }
   | { kind: 'suppressed'; reason: SuppressionReason; at: EpochMs; detail?: string };
@@ -140,6 +148,16 @@ export interface Decision {
   provenance?: Provenance;
   /** The catalog/policy version (content hash) the decision was made under; absent before versions existed. */
   configVersion?: string;
+  /** On a send: what was sent and who scored it, for the model's training (the decision log keeps it). */
+  sent?: SentContext;
+}
+
+export interface SentContext {
+  template: string;
+  businessValue: number;
+  candidateCreatedAt: EpochMs;
+  /** 'prior', or 'model:<version>'. */
+  scoredBy: string;
 }
 
 /** What the scoring activity returns per candidate. */
@@ -149,6 +167,8 @@ export interface Score {
   expectedValue: number;
   /** Predicted best send time within the next 24 h. */
   bestSendAt: EpochMs;
+  /** Who scored it: 'prior' (absent means the same), or 'model:<version>'. */
+  scoredBy?: string;
 }
 
 /** A user event sent by a backend service (POST /v1/events). `id` is client-supplied and idempotent. */

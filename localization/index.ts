@@ -1,4 +1,4 @@
-// Localization, templates, payload limits and deep-link validation (PRODUCT.md §8).
+// Localization, templates, payload limits and deep-link validation (docs/product.md §8).
 import { createTemplateCatalog, type TemplateCatalog } from './catalog';
 import { renderWith } from './render';
 import type { RenderInput, RenderResult } from './types';

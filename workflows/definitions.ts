@@ -91,7 +91,7 @@ export interface PlannedSendView {
   why: string;
 }
 
-/** A notification this user was sent, with the receipts that came back for it (PRODUCT.md §7). */
+/** A notification this user was sent, with the receipts that came back for it (docs/product.md §7). */
 export interface SentNotificationView {
   /** The candidate id; the `nid` in the push payload that receipts quote. */
   notificationId: string;

@@ -27,6 +27,7 @@ import type { StoredUserSettings } from '../domain/ports';
 import {
   CHANNELS,
   NOTIFICATION_EVENT_TYPES,
+  PRIORITY_RANK,
   type Candidate,
   type Decision,
   type EpochMs,
@@ -359,9 +360,6 @@ function notInFuture(at: EpochMs, now: EpochMs): EpochMs {
   return at > now + MAX_CLOCK_SKEW_MS ? now : at;
 }
 
-/** Who leaves a full queue first: a lower rank, then a lower expected value, then the oldest. */
-const EVICTION_RANK = { promotional: 0, normal: 0, transactional: 1, critical: 2 } as const;
-
 /**
  * Keeps at most MAX_PENDING candidates waiting: the least valuable non-critical ones end `low_score` (the one that
  * would be held longest for the least), and only a queue of critical candidates alone loses its oldest, as
@@ -371,18 +369,19 @@ function boundPending(state: UserState, now: EpochMs, config: PolicyConfig): voi
   const excess = state.pending.length - MAX_PENDING;
   if (excess <= 0) return;
   const scores = planningScores(state, now, config);
-  const rank = (c: Candidate) => EVICTION_RANK[categoryPolicy(config, c.category).priorityClass];
+  const rank = (c: Candidate) => PRIORITY_RANK[categoryPolicy(config, c.category).priorityClass];
+  // Who leaves first: the least important class, then the lowest expected value, then the oldest.
   const evicted = [...state.pending]
     .sort(
       (a, b) =>
-        rank(a) - rank(b) ||
-        (rank(a) === EVICTION_RANK.critical ? 0 : scores[a.id]!.expectedValue - scores[b.id]!.expectedValue) ||
+        rank(b) - rank(a) ||
+        (rank(a) === PRIORITY_RANK.critical ? 0 : scores[a.id]!.expectedValue - scores[b.id]!.expectedValue) ||
         a.createdAt - b.createdAt ||
         (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
     )
     .slice(0, excess);
   for (const candidate of evicted) {
-    const critical = rank(candidate) === EVICTION_RANK.critical;
+    const critical = rank(candidate) === PRIORITY_RANK.critical;
     decide(
       state,
       {

@@ -1,5 +1,5 @@
 // One long-lived workflow per user: holds the user's attention budget and decides whether, when and on
-// which channel to notify them (PRODUCT.md §1–5, §10). Deterministic: only domain/ (pure) and
+// which channel to notify them (docs/product.md §1–5, §10). Deterministic: only domain/ (pure) and
 // @temporalio/workflow are imported; `Date.now()` is the workflow clock.
 import {
   ActivityFailure,
@@ -7,6 +7,7 @@ import {
   condition,
   continueAsNew,
   log,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -24,6 +25,7 @@ import {
   sendsHorizonMs,
   withOverrides,
   type PlanAction,
+  type PlanMode,
   type PolicyConfig,
   type RuleSet,
   type RuleSetRef,
@@ -132,6 +134,10 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
   setHandler(devicesChangedSignal, ({ at }) => void inbox.push({ kind: 'devicesChanged', at }));
   setHandler(stateQuery, () => stateView(state, inbox.length, lastPlan, Date.now(), policy()));
 
+  // Runs whose history began before the day plan keep planning per candidate (replay must take the same decisions);
+  // every run started since, continue-as-new included, plans the day. Decided once per run, at its start.
+  const planMode: PlanMode = patched(DAY_PLAN_PATCH) ? 'day' : 'per_candidate';
+
   if (carried === undefined) {
     // Before the first message: the API may have stored settings before this run existed (a restart, a terminated
     // workflow, events sent before any settings signal). Signals that arrive meanwhile are newer, so they follow.
@@ -154,7 +160,7 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
     prune(state, now, config);
 
     const scores = planningScores(state, now, config);
-    const { drops, action } = plan(plannerState(state), scores, now, config);
+    const { drops, action } = plan(plannerState(state), scores, now, config, planMode);
     for (const drop of drops) decide(state, drop, now);
 
     if (action.kind === 'send') {
@@ -165,9 +171,10 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
         state,
         action.candidate,
         action.channels,
-        auctionFor(state, action.candidate, scores, now, config),
+        auctionFor(state, action.candidate, scores, now, config, planMode),
         config,
         options,
+        scores[action.candidate.id]?.scoredBy ?? 'prior',
       );
       adoptFrom(result);
       continue;
@@ -241,6 +248,12 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
   }
 }
 
+const DAY_PLAN_PATCH = 'day-plan';
+
+function optionalEngagedAt(at: EpochMs | undefined): { lastEngagementAt?: EpochMs } {
+  return at === undefined ? {} : { lastEngagementAt: at };
+}
+
 function isCritical(candidate: Candidate, config: PolicyConfig): boolean {
   return Object.hasOwn(config.categories, candidate.category)
     ? config.categories[candidate.category]!.priorityClass === 'critical'
@@ -290,6 +303,7 @@ function auctionFor(
   scores: Readonly<Record<string, Score>>,
   now: EpochMs,
   config: PolicyConfig,
+  planMode: PlanMode,
 ): SendAuction | undefined {
   if (isCritical(candidate, config)) return undefined;
   if (!needingModelScore(state, now).some((c) => !isCritical(c, config))) return undefined;
@@ -299,9 +313,16 @@ function auctionFor(
     .sort((a, b) => value(b) - value(a) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
     .slice(0, AUCTION_SIZE - 1);
   return {
-    scoring: { userId: state.userId, candidates: [candidate, ...others], ...scoringContext(state, now) },
+    scoring: {
+      userId: state.userId,
+      candidates: [candidate, ...others],
+      ...scoringContext(state, now),
+      userSince: state.userSince,
+      ...optionalEngagedAt(lastEngagedAt(state)),
+    },
     lastEngagementAt: lastEngagedAt(state),
     userSince: state.userSince,
+    planMode,
   };
 }
 
@@ -319,6 +340,7 @@ async function send(
   auction: SendAuction | undefined,
   config: PolicyConfig,
   options: RuntimeOptions,
+  scoredBy: string,
 ): Promise<SendNotificationResult | undefined> {
   const now = Date.now();
   const untilExpiry = Math.min(MAX_DELIVERY_WINDOW_MS, Math.max(MIN_DELIVERY_WINDOW_MS, candidate.expiresAt - now));
@@ -347,6 +369,7 @@ async function send(
       configVersion: ref(state.ruleSet!),
       // Only a workflow still on its start-time policy needs it sent: versions are known to the activity.
       ...(options.policy === undefined || state.ruleSet!.id !== LEGACY_RULESET_ID ? {} : { policy: options.policy }),
+      scoredBy,
     });
   } catch (err) {
     if (cutByQuietHours && ranOutOfTime(err) && candidate.expiresAt > Date.now()) {
@@ -445,7 +468,8 @@ function ranOutOfTime(err: unknown): boolean {
 
 /** Only what planning needs: a model may return more, and the workflow state is carried in history. */
 function stripExtra(score: Score): Score {
-  return { candidateId: score.candidateId, expectedValue: score.expectedValue, bestSendAt: score.bestSendAt };
+  const { candidateId, expectedValue, bestSendAt, scoredBy } = score;
+  return { candidateId, expectedValue, bestSendAt, ...(scoredBy === undefined ? {} : { scoredBy }) };
 }
 
 function failed(candidate: Candidate, at: EpochMs, detail: string): Decision {

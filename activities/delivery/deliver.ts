@@ -1,4 +1,4 @@
-// The deliverNotification activity: routing, idempotent per-endpoint sends, token hygiene, fallback.
+// Delivery for the sendNotification activity: routing, idempotent per-endpoint sends, token hygiene, fallback.
 import { ApplicationFailure } from '@temporalio/common';
 import { DEFAULT_POLICY, categoryPolicy, type PolicyConfig } from '../../domain/config';
 import type { Candidate, Channel, CategoryPolicy, EpochMs } from '../../domain/types';

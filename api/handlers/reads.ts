@@ -25,6 +25,7 @@ import type { ApiServices } from '../services';
 import { WorkflowsUnavailableError } from '../workflow-gateway';
 import { temporalUnavailable } from '../problem';
 import { preferencesBody, unknownUser } from './users';
+import { currentTimeZoneNames } from '../../domain/time-zone-names';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -261,10 +262,13 @@ export function readOperations(services: ApiServices): Operation[] {
       path: '/v1/reference/time-zones',
       tag: 'reference',
       summary: 'The IANA time zones a profile accepts',
+      description:
+        'Each zone once, by its current IANA name, plus UTC. A profile also accepts older aliases of these names ' +
+        '(Asia/Calcutta, Europe/Kiev, US/Eastern…) and stores the current name.',
       scope: 'public',
-      responses: { 200: { description: 'Canonical IANA names.', schema: timeZonesResponse } },
+      responses: { 200: { description: 'Current IANA names, sorted.', schema: timeZonesResponse } },
       async handle() {
-        return { status: 200, body: { timeZones: Intl.supportedValuesOf('timeZone') } };
+        return { status: 200, body: { timeZones: currentTimeZoneNames() } };
       },
     }),
     operation({

@@ -1,6 +1,16 @@
 // `npm run keys -- create --scopes events:write,users:read [--name x] | list | revoke <id>`
+// When a Tact API answers at TACT_URL (default http://localhost:3000), the command goes through its admin API
+// (/v1/admin/keys, with the admin key in TACT_API_KEY), so it works while `npm start` holds the database;
+// otherwise it opens the database itself (DATABASE_URL, or the embedded one in TACT_DATA_DIR).
 import { parseArgs } from 'node:util';
-import { ApiKeyRepository, API_KEY_SCOPES, parseScopes, type ApiKeyScope } from '../api-keys';
+import {
+  ApiKeyRepository,
+  API_KEY_SCOPES,
+  parseScopes,
+  type ApiKeyInfo,
+  type ApiKeyScope,
+  type CreatedApiKey,
+} from '../api-keys';
 import { migrate } from '../migrate';
 import { openDatabase } from '../pool';
 import type { Queryable } from '../sql';
@@ -55,17 +65,91 @@ export function parseKeysCommand(args: string[]): KeysCommand {
   }
 }
 
+/** Where keys are kept: the database directly, or a running API's /v1/admin/keys. */
+export interface KeyStore {
+  create(options: { scopes: ApiKeyScope[]; name?: string | undefined }, now: number): Promise<CreatedApiKey>;
+  list(): Promise<ApiKeyInfo[]>;
+  revoke(id: string, now: number): Promise<'revoked' | 'already_revoked' | 'not_found'>;
+}
+
 /** Runs one parsed command against `db`; returns the process exit code. */
-export async function runKeysCommand(
+export function runKeysCommand(command: DatabaseCommand, db: Queryable, io: CliOutput, now: number): Promise<number> {
+  return runKeysCommandOn(new ApiKeyRepository(db), command, io, now);
+}
+
+/** A running Tact API's key store, reached with an admin key. */
+export function httpKeyStore(baseUrl: string, adminKey: string): KeyStore {
+  const call = async (method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }> => {
+    const response = await fetch(`${baseUrl}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${adminKey}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    const parsed: unknown = text === '' ? undefined : JSON.parse(text);
+    if (response.status === 404 && method === 'DELETE') return { status: 404, body: parsed };
+    if (!response.ok) {
+      const detail = (parsed as { detail?: string } | undefined)?.detail ?? text;
+      throw new Error(`${method} ${path} answered ${response.status}: ${detail}`);
+    }
+    return { status: response.status, body: parsed };
+  };
+  const epoch = (iso: string | undefined) => (iso === undefined ? undefined : Date.parse(iso));
+  return {
+    async create(options) {
+      const body = { scopes: options.scopes, ...(options.name === undefined ? {} : { name: options.name }) };
+      return (await call('POST', '/v1/admin/keys', body)).body as CreatedApiKey;
+    },
+    async list() {
+      const { body } = await call('GET', '/v1/admin/keys');
+      const keys = (
+        body as { keys: (Omit<ApiKeyInfo, 'createdAt' | 'lastUsedAt' | 'revokedAt'> & Record<string, string>)[] }
+      ).keys;
+      return keys.map(({ createdAt, lastUsedAt, revokedAt, ...rest }) => {
+        const used = epoch(lastUsedAt);
+        const revoked = epoch(revokedAt);
+        return {
+          ...rest,
+          createdAt: Date.parse(createdAt!),
+          ...(used === undefined ? {} : { lastUsedAt: used }),
+          ...(revoked === undefined ? {} : { revokedAt: revoked }),
+        };
+      });
+    },
+    async revoke(id) {
+      const { status, body } = await call('DELETE', `/v1/admin/keys/${encodeURIComponent(id)}`);
+      if (status === 404) return 'not_found';
+      return (body as { status: 'revoked' | 'already_revoked' }).status;
+    },
+  };
+}
+
+/** Whether a Tact API answers at `baseUrl` (its liveness route), within a second. */
+export async function apiAnswers(baseUrl: string): Promise<boolean> {
+  try {
+    const response = await fetch(`${baseUrl}/healthz`, { signal: AbortSignal.timeout(1_000) });
+    return response.ok;
+  } catch {
+    return false;
+  }
+}
+
+/** Runs one parsed command against a key store; returns the process exit code. */
+export async function runKeysCommandOn(
+  keys: KeyStore,
   command: DatabaseCommand,
-  db: Queryable,
   io: CliOutput,
   now: number,
 ): Promise<number> {
-  const keys = new ApiKeyRepository(db);
   switch (command.kind) {
     case 'create': {
-      const created = await keys.create(command, now);
+      const created = await keys.create(
+        { scopes: command.scopes, ...(command.name === undefined ? {} : { name: command.name }) },
+        now,
+      );
       io.err(`created API key ${created.id} with scopes ${created.scopes.join(', ')}; it is shown once, store it now:`);
       io.out(created.key);
       return 0;
@@ -133,6 +217,18 @@ async function main(): Promise<number> {
   if (command.kind === 'help') {
     io.out(USAGE);
     return 0;
+  }
+  const url = (process.env.TACT_URL?.trim() || 'http://localhost:3000').replace(/\/+$/, '');
+  if (await apiAnswers(url)) {
+    const adminKey = process.env.TACT_API_KEY?.trim();
+    if (!adminKey) {
+      io.err(
+        `tact keys: a Tact API answers at ${url}: give its admin key in TACT_API_KEY (npm start printed one at first start)`,
+      );
+      return 2;
+    }
+    io.err(`(through the API at ${url})`);
+    return runKeysCommandOn(httpKeyStore(url, adminKey), command, io, Date.now());
   }
   const db = await openDatabase();
   try {

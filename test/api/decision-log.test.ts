@@ -11,7 +11,7 @@ import { InvalidCursorError } from '../../db/errors';
 import { createRepositories } from '../../db/repositories';
 import type { Decision } from '../../domain/types';
 import type { UserStateView } from '../../workflows/definitions';
-import { useTestDatabase } from '../db/test-database';
+import { useTestDatabase } from '../support/test-database';
 
 const T0 = Date.UTC(2025, 5, 1, 12, 0, 0);
 const db = useTestDatabase();

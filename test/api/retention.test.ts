@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../api/logger';
 import { DEFAULT_EVENT_ID_RETENTION_MS, parseRetentionHours, startEventIdPruning } from '../../api/retention';
 import { AcceptedEventRepository } from '../../db/events-accepted';
-import { useTestDatabase } from '../db/test-database';
+import { useTestDatabase } from '../support/test-database';
 import { waitFor } from '../support/wait';
 
 const db = useTestDatabase();

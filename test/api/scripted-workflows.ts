@@ -8,7 +8,7 @@ import { createLogger } from '../../api/logger';
 import { WorkflowsUnavailableError, type UserWorkflows } from '../../api/workflow-gateway';
 import { createRepositories, type Repositories } from '../../db/repositories';
 import type { EpochMs, NotificationEvent, Preferences, UserEvent, UserProfile } from '../../domain/types';
-import { openTestDatabase, type TestDatabase } from '../db/test-database';
+import { openTestDatabase, type TestDatabase } from '../support/test-database';
 import { callApi, createKeys, listen, type ApiResponse, type CallOptions } from './support';
 
 export interface SignalCall {

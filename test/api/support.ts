@@ -24,7 +24,7 @@ import type { SessionAggregate } from '../../domain/engagement';
 import { TACT_SEARCH_ATTRIBUTE_KEYS } from '../../workflows/search-attributes';
 import { createTactWorker, tactBundleOptions } from '../../workers/worker';
 import { createTestCodec, type TestCodec } from '../support/codec';
-import { openTestDatabase, type TestDatabase } from '../db/test-database';
+import { openTestDatabase, type TestDatabase } from '../support/test-database';
 import { installQuietRuntime } from '../support/quiet-runtime';
 import { waitFor } from '../support/wait';
 import { createTestEnv } from '../temporal-env';

@@ -13,7 +13,7 @@ import { createRepositories, type Repositories } from '../../db/repositories';
 import { startDevServer, type DevServer } from '@tact/temporal-devserver';
 import { TACT_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 import { createTactWorker, WORKFLOWS_PATH } from '../../workers/worker';
-import { openTestDatabase, type TestDatabase } from '../db/test-database';
+import { openTestDatabase, type TestDatabase } from '../support/test-database';
 import { installQuietRuntime } from '../support/quiet-runtime';
 import { callApi, createKeys, eventually, listen, uniqueId } from './support';
 import { stopWorker } from '../support/worker-lifecycle';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ApiKeyRepository, ensureAdminKey, grants, InvalidScopesError, parseScopes } from '../../db/api-keys';
-import { useTestDatabase } from './test-database';
+import { useTestDatabase } from '../support/test-database';
 
 const T0 = Date.UTC(2025, 6, 1, 12, 0, 0);
 

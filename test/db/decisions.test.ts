@@ -10,7 +10,7 @@ import {
 import { InvalidCursorError } from '../../db/errors';
 import { NotificationEventRepository } from '../../db/notification-events';
 import type { Decision, Provenance } from '../../domain/types';
-import { useTestDatabase } from './test-database';
+import { useTestDatabase } from '../support/test-database';
 
 const T0 = Date.UTC(2025, 4, 1, 8, 0, 0);
 const sent = (candidateId: string, at: number): Decision => ({

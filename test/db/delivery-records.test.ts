@@ -5,7 +5,7 @@ import { LedgerRepository } from '../../db/ledger';
 import { NotificationEventRepository } from '../../db/notification-events';
 import { OutboxRepository } from '../../db/outbox';
 import type { OutboxEntry } from '../../domain/ports';
-import { useTestDatabase } from './test-database';
+import { useTestDatabase } from '../support/test-database';
 
 const T0 = Date.UTC(2025, 5, 1, 10, 0, 0);
 const db = useTestDatabase();

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { EndpointRepository } from '../../db/devices';
 import { UnknownUserError } from '../../db/errors';
 import { UserRepository } from '../../db/users';
-import { useTestDatabase } from './test-database';
+import { useTestDatabase } from '../support/test-database';
 
 const T0 = Date.UTC(2025, 2, 1, 9, 0, 0);
 

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ApiKeyRepository } from '../../db/api-keys';
 import { parseKeysCommand, runKeysCommand, UsageError, type CliOutput } from '../../db/cli/keys';
-import { useTestDatabase } from './test-database';
+import { useTestDatabase } from '../support/test-database';
 
 const T0 = Date.UTC(2025, 7, 1);
 
@@ -68,7 +68,8 @@ describe('keys command line', () => {
 
   it('run as npm run keys and npm run migrate against an embedded data directory', () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tact-cli-'));
-    const env = { ...process.env, TACT_DATA_DIR: dataDir, DATABASE_URL: '' };
+    // TACT_URL on a port nothing listens on (discard): no API answers, so the CLI opens the database itself.
+    const env = { ...process.env, TACT_DATA_DIR: dataDir, DATABASE_URL: '', TACT_URL: 'http://127.0.0.1:9' };
     const run = (script: string, ...args: string[]) =>
       spawnSync(process.execPath, [path.join('node_modules', 'tsx', 'dist', 'cli.mjs'), script, ...args], {
         env,

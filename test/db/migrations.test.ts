@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadMigrations, migrate, MigrationError, type Migration } from '../../db/migrate';
-import { openTestDatabase, useTestDatabase } from './test-database';
+import { openTestDatabase, useTestDatabase } from '../support/test-database';
 
 const TABLES = [
   'api_keys',

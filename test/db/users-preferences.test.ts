@@ -3,7 +3,7 @@ import { UnknownUserError } from '../../db/errors';
 import { PreferencesRepository } from '../../db/preferences';
 import { defaultPreferences } from '../../domain/user-defaults';
 import { UserRepository } from '../../db/users';
-import { useTestDatabase } from './test-database';
+import { useTestDatabase } from '../support/test-database';
 
 const T0 = Date.UTC(2025, 0, 6, 12, 0, 0);
 

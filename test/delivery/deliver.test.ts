@@ -8,8 +8,8 @@ import { fitPushPayload } from '../../localization/payload';
 import type { DeliveryLedger } from '../../domain/ports';
 import { APNS_REPLIES } from './servers/apns';
 import { SMS_REPLIES } from './servers/sms';
-import { APNS_TOPIC, startHarness, type Harness } from './harness';
-import { InMemoryEndpoints, InMemoryLedger, InMemoryOutbox } from './in-memory-ports';
+import { APNS_TOPIC, startHarness, type Harness } from './support/harness';
+import { InMemoryEndpoints, InMemoryLedger, InMemoryOutbox } from './support/in-memory-ports';
 import { apnsToken, candidate, NOW, PREFERENCES, PROFILE } from './fixtures';
 
 let h: Harness;

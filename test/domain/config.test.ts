@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY, policyProblems, withOverrides } from '../../domain/config';
 
 describe('policy config', () => {
-  it('has the PRODUCT.md defaults', () => {
+  it('has the docs/product.md defaults', () => {
     expect(DEFAULT_POLICY).toMatchObject({
       dailyCap: 3,
       lowResponderDailyCap: 1,

@@ -22,8 +22,9 @@ import { createRepositories, type Repositories } from '../../db/repositories';
 import type { RuleSet } from '../../domain/catalog';
 import { userWorkflowId } from '../../workflows/definitions';
 import { SpyWorkflows } from '../api/support';
-import { openTestDatabase, type TestDatabase } from '../db/test-database';
+import { openTestDatabase, type TestDatabase } from '../support/test-database';
 import { startTactTestWorker, type TactTestWorker } from '../support/tact-test-env';
+import { activityClock } from '../support/test-clock';
 
 const TASK_QUEUE = 'tact-e2e-catalog';
 const HOUR = 3_600_000;
@@ -90,6 +91,8 @@ describe('a deployment catalog end to end', () => {
       pool: db.pool,
       env: {},
       log: () => undefined,
+      // Activities date sends by the skipped clock the workflow plans on, not the real one.
+      now: activityClock,
       policy: v1.policy,
       templatesDir: loaded.templatesDir,
       currentConfig: () => current,

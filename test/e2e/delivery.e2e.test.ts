@@ -16,12 +16,13 @@ import { createRepositories, type Repositories } from '../../db/repositories';
 import { TemplateOverrideRepository } from '../../db/template-overrides';
 import { nextLocalTime } from '../../domain/time';
 import { DEFAULT_TRIGGERS } from '../../domain/triggers';
-import { openTestDatabase, type TestDatabase } from '../db/test-database';
+import { openTestDatabase, type TestDatabase } from '../support/test-database';
 import { startFakeApns, type FakeApns } from '../delivery/servers/apns';
 import { startFakeFcm, type FakeFcm } from '../delivery/servers/fcm';
 import { startTactTestWorker, type TactTestWorker } from '../support/tact-test-env';
 import { activityClock } from '../support/test-clock';
 import { APNS_TOPIC, apnsEnv, captureLog, iosToken } from '../runtime/support';
+import { waitFor } from '../support/wait';
 
 const TASK_QUEUE = 'tact-e2e';
 const USER = 'e2e-user-de-1';
@@ -162,17 +163,19 @@ describe('delivery end to end', () => {
 
   /** Lets workflow time pass (time-skipping) up to each planned send, until `done` holds. */
   async function runUntil(done: (s: StateBody) => boolean, what: string): Promise<StateBody> {
-    const deadline = Date.now() + 60_000;
     let last: StateBody | undefined;
-    while (Date.now() < deadline) {
-      last = await state();
-      if (done(last)) return last;
-      const planned = last.nextPlannedSend === null ? undefined : Date.parse(last.nextPlannedSend.at);
-      const now = await env.currentTimeMs();
-      if (planned !== undefined && planned > now && last.inboxSize === 0) await env.sleep(planned - now + 1_000);
-      else await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    throw new Error(`timed out waiting for ${what}; last state: ${JSON.stringify(last, null, 1)}`);
+    return waitFor(
+      what,
+      async () => {
+        last = await state();
+        if (done(last)) return last;
+        const planned = last.nextPlannedSend === null ? undefined : Date.parse(last.nextPlannedSend.at);
+        const now = await env.currentTimeMs();
+        if (planned !== undefined && planned > now && last.inboxSize === 0) await env.sleep(planned - now + 1_000);
+        return undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 100, describe: () => JSON.stringify(last, null, 1) },
+    );
   }
 
   it('event → decision → localized push on APNs and FCM → opened receipt → state and decision log → override', async () => {

@@ -7,7 +7,7 @@ import {
   textDirection,
   type TemplateDocument,
 } from '../../localization';
-import { GENERIC_EN, input, writeTree } from './helpers';
+import { GENERIC_EN, input, writeTree } from './support';
 
 describe('locale chain and direction', () => {
   it('builds RFC 4647 lookup chains ending in the default locale', () => {

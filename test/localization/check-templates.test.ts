@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { lintTemplates } from '../../localization/lint';
-import { GENERIC_EN, writeTree } from './helpers';
+import { GENERIC_EN, writeTree } from './support';
 
 const ROOT = join(__dirname, '..', '..');
 const REPO_TEMPLATES = join(ROOT, 'templates');

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { fitPushPayload, PayloadTooLargeError } from '../../localization';
 import { graphemes } from '../../localization/graphemes';
 import { jsonStringCost } from '../../localization/payload';
-import { FSI, PDI } from './helpers';
+import { FSI, PDI } from './support';
 
 const bytes = (value: unknown) => Buffer.byteLength(JSON.stringify(value), 'utf8');
 const FAMILY = '👨‍👩‍👧‍👦';

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTemplateCatalog, renderNotification, type RenderResult } from '../../localization';
-import { FSI, GENERIC_EN, input, PDI, writeTree } from './helpers';
+import { FSI, GENERIC_EN, input, PDI, writeTree } from './support';
 
 type Ok = Extract<RenderResult, { kind: 'ok' }>;
 

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { getDefaultCatalog, renderNotification, type RenderResult } from '../../localization';
 import { CHANNELS } from '../../domain/types';
-import { input, PLACEHOLDER_RESIDUE } from './helpers';
+import { input, PLACEHOLDER_RESIDUE } from './support';
 
 const catalog = getDefaultCatalog();
 const LOCALES = ['en', 'de', 'fr', 'es', 'pt', 'pt-BR', 'pt-PT', 'ar', 'ar-EG', 'he', 'iw', 'ja', 'ko', 'de-AT', 'zz'];

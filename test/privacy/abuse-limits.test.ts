@@ -10,7 +10,7 @@ import { createApp } from '../../api/app';
 import { createLogger } from '../../api/logger';
 import { createMetrics } from '../../api/metrics';
 import { createRepositories, type Repositories } from '../../db/repositories';
-import { openTestDatabase, type TestDatabase } from '../db/test-database';
+import { openTestDatabase, type TestDatabase } from '../support/test-database';
 import { callApi, createKeys, type CallOptions } from '../api/support';
 import { ScriptedWorkflows } from '../api/scripted-workflows';
 

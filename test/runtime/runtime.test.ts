@@ -13,7 +13,7 @@ import { UserRepository } from '../../db/users';
 import type { Candidate, Preferences } from '../../domain/types';
 import { defaultPreferences } from '../../domain/user-defaults';
 import { APNS_REPLIES, startFakeApns, type FakeApns } from '../delivery/servers/apns';
-import { useTestDatabase } from '../db/test-database';
+import { useTestDatabase } from '../support/test-database';
 import { APNS_TOPIC, apnsEnv, captureLog, iosToken, type LogLine } from './support';
 
 const NOW = Date.UTC(2025, 5, 2, 12, 0, 0);
@@ -97,7 +97,7 @@ describe('runtime activities', () => {
 
   it('deliver a localized push to APNs and the dry-run outbox, and record the ledger rows', async () => {
     const candidate = friendJoined();
-    const result = await runtime.activities.deliverNotification(input(candidate));
+    const result = await runtime.deliver(input(candidate));
     expect(result).toEqual({ kind: 'delivered', channel: 'push', endpoints: 2, at: NOW });
 
     const request = apns.requestsFor(IOS).find((r) => r.payload.nid === candidate.id)!;
@@ -129,7 +129,7 @@ describe('runtime activities', () => {
 
     // A retried activity sends nothing twice.
     const before = apns.requests.length;
-    expect(await runtime.activities.deliverNotification(input(candidate))).toMatchObject({ kind: 'delivered' });
+    expect(await runtime.deliver(input(candidate))).toMatchObject({ kind: 'delivered' });
     expect(apns.requests.length).toBe(before);
     expect(await new OutboxRepository(db().pool).list({ userId: USER, limit: 10 })).toHaveLength(1);
   });
@@ -151,20 +151,6 @@ describe('runtime activities', () => {
         outcome: { kind: 'sent', channel: 'push', at: NOW },
       }),
     );
-
-    const scores = await runtime.activities.scoreCandidates({
-      userId: USER,
-      candidates: [candidate],
-      now: NOW,
-      timeZone: 'Europe/Berlin',
-      hourOfWeek: Array.from({ length: 168 }, () => 0),
-      recentSends: [],
-      opensLast10: 0,
-    });
-    expect(scores).toHaveLength(1);
-    expect(scores[0]!.candidateId).toBe(candidate.id);
-    expect(scores[0]!.expectedValue).toBeGreaterThan(0);
-    expect(scores[0]!.bestSendAt).toBeGreaterThanOrEqual(NOW);
   });
 
   it('render a database override once refreshed, and reject an invalid one on write', async () => {
@@ -174,13 +160,13 @@ describe('runtime activities', () => {
       NOW,
     );
     const stale = friendJoined();
-    await runtime.activities.deliverNotification(input(stale));
+    await runtime.deliver(input(stale));
     expect(alertOf(apns, stale.id).title).toBe('Anna ist jetzt dabei');
 
     await runtime.templateOverrides.refresh();
     expect(runtime.templateOverrides.size()).toBe(1);
     const fresh = friendJoined();
-    await runtime.activities.deliverNotification(input(fresh));
+    await runtime.deliver(input(fresh));
     // The title comes from the override, the body still from templates/friend_joined/de.json.
     expect(alertOf(apns, fresh.id)).toEqual({
       title: 'Neu dabei: Anna',
@@ -206,7 +192,7 @@ describe('runtime activities', () => {
     );
     await runtime.templateOverrides.refresh();
     const candidate = friendJoined();
-    await runtime.activities.deliverNotification(input(candidate));
+    await runtime.deliver(input(candidate));
     expect(alertOf(apns, candidate.id).title).toBe('Anna ist jetzt dabei');
     expect(logs).toContainEqual({
       level: 'warn',
@@ -222,7 +208,7 @@ describe('runtime activities', () => {
     await new EndpointRepository(db().pool).put(USER, { channel: 'push', platform: 'ios', token: dead }, NOW);
     apns.script(dead, APNS_REPLIES.unregistered);
     const candidate = friendJoined();
-    expect(await runtime.activities.deliverNotification(input(candidate))).toMatchObject({
+    expect(await runtime.deliver(input(candidate))).toMatchObject({
       kind: 'delivered',
       endpoints: 2,
     });
@@ -236,16 +222,15 @@ describe('runtime activities', () => {
   });
 
   it('suppress with template_error when no template matches, and no_channel without endpoints', async () => {
-    expect(
-      await runtime.activities.deliverNotification(input(friendJoined({ template: 'social.friend_joined' }))),
-    ).toMatchObject({
+    expect(await runtime.deliver(input(friendJoined({ template: 'social.friend_joined' })))).toMatchObject({
       kind: 'failed',
       reason: 'template_error',
       detail: expect.stringContaining('unknown template "social.friend_joined"'),
     });
-    expect(
-      await runtime.activities.deliverNotification(input(friendJoined(), { channels: ['email', 'sms'] })),
-    ).toMatchObject({ kind: 'failed', reason: 'no_channel' });
+    expect(await runtime.deliver(input(friendJoined(), { channels: ['email', 'sms'] }))).toMatchObject({
+      kind: 'failed',
+      reason: 'no_channel',
+    });
   });
 
   it('refuse to start on bad configuration, naming the variable', async () => {
@@ -269,7 +254,7 @@ describe('runtime activities', () => {
       expect(dry.channels).toEqual({ apns: 'dry-run', fcm: 'dry-run', email: 'dry-run', sms: 'dry-run' });
       const candidate = friendJoined();
       const before = apns.requests.length;
-      expect(await dry.activities.deliverNotification(input(candidate))).toMatchObject({ kind: 'delivered' });
+      expect(await dry.deliver(input(candidate))).toMatchObject({ kind: 'delivered' });
       expect(apns.requests.length).toBe(before);
       const outbox = await new OutboxRepository(db().pool).list({ userId: USER, limit: 100 });
       expect(outbox.filter((e) => e.notificationId === candidate.id)).toHaveLength(2);

@@ -5,7 +5,7 @@ import {
   startTemplateOverrideSnapshot,
   TemplateOverrideRepository,
 } from '../../db/template-overrides';
-import { useTestDatabase } from '../db/test-database';
+import { useTestDatabase } from '../support/test-database';
 
 const NOW = Date.UTC(2025, 5, 2, 12, 0, 0);
 

@@ -12,10 +12,11 @@ import { PreferencesRepository } from '../../db/preferences';
 import { UserRepository } from '../../db/users';
 import { defaultPreferences, nextLocalTime } from '../../domain';
 import { userWorkflowId } from '../../workflows/definitions';
-import { useTestDatabase } from '../db/test-database';
+import { useTestDatabase } from '../support/test-database';
 import { startTactTestWorker, type TactTestWorker } from '../support/tact-test-env';
 import { activityClock } from '../support/test-clock';
 import { userEvent } from '../workflows/support/events';
+import { waitFor } from '../support/wait';
 
 const NOW = Date.UTC(2025, 5, 2, 12, 0, 0);
 const TOKYO = 'Asia/Tokyo';
@@ -137,13 +138,15 @@ describe('a user workflow started by events on the production activities', () =>
     userId: string,
     ready: (s: NonNullable<Awaited<ReturnType<TactUserClient['state']>>>) => boolean,
   ) {
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      const state = await client.state(userId);
-      if (state && ready(state)) return state;
-      if (Date.now() > deadline) throw new Error(`timed out; last state: ${JSON.stringify(state)}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    let last: Awaited<ReturnType<TactUserClient['state']>> = null;
+    return waitFor(
+      `the state of ${userId}`,
+      async () => {
+        last = await client.state(userId);
+        return last && ready(last) ? last : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 100, describe: () => JSON.stringify(last) },
+    );
   }
 
   it('applies the stored opt-out and time zone on a first start and after ops terminated the workflow', async () => {
@@ -170,12 +173,14 @@ describe('a user workflow started by events on the production activities', () =>
 
     // Both outcomes reach the decision log in PostgreSQL (written before each workflow went idle).
     const decisions = new DecisionRepository(db().pool);
-    const deadline = Date.now() + 30_000;
-    let logged = await decisions.list(userId, { limit: 10 });
-    while (logged.decisions.length < 2 && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 100));
-      logged = await decisions.list(userId, { limit: 10 });
-    }
+    const logged = await waitFor(
+      'both decisions in the decision log',
+      async () => {
+        const page = await decisions.list(userId, { limit: 10 });
+        return page.decisions.length >= 2 ? page : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 100 },
+    );
     expect(logged.decisions.map((d) => d.outcome)).toMatchObject([
       { kind: 'suppressed', reason: 'opted_out' },
       { kind: 'suppressed', reason: 'opted_out' },

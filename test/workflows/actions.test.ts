@@ -1,12 +1,13 @@
 // What the user workflow spends Temporal actions on, through the real SDK: outcomes ride along with sends, a
 // running timer is kept when the plan moves later, and search attributes stay safe for ops' filters.
 import { describe, expect, it } from 'vitest';
-import { nextLocalTime } from '../../domain';
+import { localParts, nextLocalTime } from '../../domain';
 import { userWorkflowId } from '../../workflows/definitions';
 import { TactNextSendAt } from '../../workflows/search-attributes';
 import { HOUR, MINUTE, userEvent } from './support/events';
 import { saveHistoryFixtures } from './support/fixtures';
 import { defineHarness, uniqueUser, type Harness } from './support/harness';
+import { eventually } from '../support/wait';
 
 const h = defineHarness();
 const TZ = 'Europe/Paris';
@@ -69,7 +70,10 @@ describe('Temporal actions of the user workflow', () => {
   it('lets the model outbid a send planned on priors: nothing is delivered, and the workflow re-plans', async () => {
     const userId = uniqueUser('outbid');
     await h.users.updateProfile(userId, { timeZone: TZ });
-    const at10 = nextLocalTime(await h.now(), TZ, 10 * 60 + 5);
+    // A Saturday, whatever the test server's starting date: on weekend mornings the population's pattern peaks at
+    // 10:00, so the prior plans the send now (on a weekday it would wait for lunch, and no time passes below).
+    let at10 = nextLocalTime(await h.now(), TZ, 10 * 60 + 5);
+    while (localParts(at10, TZ).weekday !== 5) at10 = nextLocalTime(at10, TZ, 10 * 60 + 5);
     await h.sleepUntil(at10);
     // The model's best time is one the prior never picks (priors pick now or the start of an hour): the send
     // planned on priors, now or at a better hour, is outbid and moves there.
@@ -114,10 +118,7 @@ describe('Temporal actions of the user workflow', () => {
       userEvent(userId, 'payment_failed', { invoiceId: 'inv-1', amount: 9, currency: 'EUR' }, at2330 + MINUTE),
     );
     // The next wake-up (07:00) is later than an hour away: the duplicate is written before the workflow sleeps.
-    const deadline = Date.now() + 30_000;
-    while (h.decisions.decisionsFor(userId).length === 0 && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await h.waitForDecisions(userId, 1);
     expect(h.decisions.decisionsFor(userId).map((d) => d.outcome)).toMatchObject([
       { kind: 'suppressed', reason: 'duplicate' },
     ]);
@@ -136,12 +137,12 @@ describe('Temporal actions of the user workflow', () => {
       expect(sent.recentDecisions[0]!.outcome).toMatchObject({ kind: 'sent', channel: 'sms' });
       expect(sent.stats.sent).toBe(1);
       // The workflow keeps the outcome and retries the write on its own.
-      await expectEventually(async () => expect(await activitiesScheduled(userId)).toContain('recordDecisions'));
+      await eventually(async () => expect(await activitiesScheduled(userId)).toContain('recordDecisions'));
       expect(h.decisions.decisionsFor(userId)).toEqual([]);
     } finally {
       h.decisionLogDown = false;
     }
-    await expectEventually(async () => expect(h.decisions.decisionsFor(userId)).toHaveLength(1), 30_000);
+    await eventually(async () => expect(h.decisions.decisionsFor(userId)).toHaveLength(1), { timeoutMs: 30_000 });
     expect(h.decisions.decisionsFor(userId)[0]!.outcome).toMatchObject({ kind: 'sent', channel: 'sms' });
     expect(h.deliveries.filter((d) => d.input.userId === userId)).toHaveLength(1);
     expect(await activitiesScheduled(userId)).toEqual(['loadUserSettings', 'sendNotification', 'recordDecisions']);
@@ -163,7 +164,7 @@ describe('Temporal actions of the user workflow', () => {
 
     // At 07:00 the timer fires, nothing is sent, and the workflow re-plans to 09:00.
     await h.sleepUntil(seven + MINUTE);
-    await expectEventually(async () => expect(await nextSendAttribute(userId)).toBe(nine));
+    await eventually(async () => expect(await nextSendAttribute(userId)).toBe(nine));
     expect((await h.state(userId)).recentDecisions).toEqual([]);
     expect(await timersStarted(userId)).toBe(2);
 
@@ -175,16 +176,3 @@ describe('Temporal actions of the user workflow', () => {
     saveHistoryFixtures('plan-moves-later', await h.histories(userId));
   });
 });
-
-async function expectEventually(check: () => Promise<void>, withinMs = 10_000): Promise<void> {
-  const deadline = Date.now() + withinMs;
-  for (;;) {
-    try {
-      await check();
-      return;
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-}

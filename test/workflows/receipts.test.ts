@@ -1,5 +1,5 @@
 // Receipts reach the workflow and show in `state`; a failed delivery neither counts against the budget nor frees
-// any of it (PRODUCT.md §7, issue 5 part 7). Through the real SDK on the time-skipping server.
+// any of it (docs/product.md §7, issue 5 part 7). Through the real SDK on the time-skipping server.
 import { describe, expect, it } from 'vitest';
 import { nextLocalTime } from '../../domain';
 import type { Candidate, EpochMs } from '../../domain/types';

@@ -75,12 +75,14 @@ describe('sendNotification', () => {
   it('records the buffered decisions and the sent outcome, dated by the delivery, with the delivery', async () => {
     const store = new InMemoryDecisionStore();
     const send = createSend(delivered, store, () => FAILED_AT, noModel);
-    const result = await inActivity(send, input([earlier]));
+    const result = await inActivity(send, { ...input([earlier]), scoredBy: 'model:4' });
+    // The sent outcome keeps what the model learns from later, and who scored it (here, the workflow's scores).
     const sent: Decision = {
       candidateId: 'c1',
       category: 'social',
       provenance: { source: 'event', template: 'social.friend_joined' },
       outcome: { kind: 'sent', channel: 'push', at: NOW + 1_000 },
+      sent: { template: 'social.friend_joined', businessValue: 0.5, candidateCreatedAt: NOW, scoredBy: 'model:4' },
     };
     expect(result).toEqual({
       kind: 'attempted',

@@ -7,6 +7,7 @@ import { localMinute } from '../domain/oracle';
 import { MINUTE, userEvent } from './support/events';
 import { saveHistoryFixtures } from './support/fixtures';
 import { defineHarness, uniqueUser } from './support/harness';
+import { waitFor } from '../support/wait';
 
 const h = defineHarness();
 const TOKYO = 'Asia/Tokyo';
@@ -26,12 +27,9 @@ function loadsOf(userId: string): number {
   return h.settingsLoads.filter((id) => id === userId).length;
 }
 
-async function eventually(check: () => boolean, what: string, withinMs = 30_000): Promise<void> {
-  const deadline = Date.now() + withinMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+/** Waits until `check` holds. */
+async function until(check: () => boolean, what: string): Promise<void> {
+  await waitFor(what, () => (check() ? true : undefined), { timeoutMs: 30_000 });
 }
 
 describe('stored settings of a user workflow started by an event', () => {
@@ -74,7 +72,7 @@ describe('stored settings of a user workflow started by an event', () => {
       ['account', 'sent'],
     ]);
     // One load activity for the workflow's lifetime, not one per message or wake-up; the send re-reads the
-    // settings inside its own activity (PRODUCT.md §4.5), at no extra action.
+    // settings inside its own activity (docs/product.md §4.5), at no extra action.
     expect(await activitiesScheduled(userId)).toEqual(['loadUserSettings', 'sendNotification']);
     expect(loadsOf(userId)).toBe(2);
     saveHistoryFixtures('stored-settings', await h.histories(userId));
@@ -88,7 +86,7 @@ describe('stored settings of a user workflow started by an event', () => {
     const release = h.holdSettingsLoads();
     try {
       await h.users.sendEvent(userEvent(userId, 'friend_joined', { friendId: 'f1', friendName: 'Ana' }, noon));
-      await eventually(() => loadsOf(userId) === 1, 'the load to start');
+      await until(() => loadsOf(userId) === 1, 'the load to start');
       // While loading, nothing is decided on the defaults.
       const loading = await h.state(userId);
       expect(loading).toMatchObject({ planWhy: 'loading stored settings', inboxSize: 1, queue: [] });
@@ -134,7 +132,7 @@ describe('stored settings of a user workflow started by an event', () => {
     h.settingsDown = true;
     try {
       await h.users.sendEvent(userEvent(userId, 'friend_joined', { friendId: 'f1', friendName: 'Ana' }, noon));
-      await eventually(() => loadsOf(userId) >= 3, 'the load to be retried');
+      await until(() => loadsOf(userId) >= 3, 'the load to be retried');
       const waiting = await h.state(userId);
       expect(waiting).toMatchObject({ planWhy: 'loading stored settings', inboxSize: 1, queue: [] });
       expect(waiting.recentDecisions).toEqual([]);
@@ -151,7 +149,7 @@ describe('stored settings of a user workflow started by an event', () => {
     expect(done.recentDecisions[0]).toMatchObject({ category: 'social', outcome: { reason: 'opted_out' } });
     expect(h.deliveries.filter((d) => d.input.userId === userId)).toEqual([]);
     // Retries of one activity, not new activities; the suppression is written before the workflow goes idle.
-    await eventually(() => h.decisions.decisionsFor(userId).length === 1, 'the suppression in the decision log');
+    await until(() => h.decisions.decisionsFor(userId).length === 1, 'the suppression in the decision log');
     expect(await activitiesScheduled(userId)).toEqual(['loadUserSettings', 'recordDecisions']);
   });
 

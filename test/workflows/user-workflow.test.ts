@@ -8,6 +8,7 @@ import { localMinute } from '../domain/oracle';
 import { DAY, HOUR, MINUTE, templateFor, userEvent } from './support/events';
 import { saveHistoryFixtures } from './support/fixtures';
 import { defineHarness, uniqueUser, type Harness } from './support/harness';
+import { eventually } from '../support/wait';
 
 const h = defineHarness();
 
@@ -84,7 +85,7 @@ describe('user workflow', () => {
     await h.waitForState(userId, (s) => s.queue.length === 2 && s.nextPlannedSend !== null, 'two waiting');
 
     const handle = h.client.workflow.getHandle(userWorkflowId(userId));
-    await expectEventually(async () => {
+    await eventually(async () => {
       const sa = (await handle.describe()).typedSearchAttributes;
       // The queue size rides along with next-send upserts: the second candidate did not move the next send.
       expect([1, 2]).toContain(sa.get(TactQueueSize));
@@ -102,7 +103,7 @@ describe('user workflow', () => {
       expect(d.outcome).toMatchObject({ kind: 'suppressed', reason: 'opted_out' });
       expect(d.outcome.at).toBeLessThan(at23 + 2 * HOUR + MINUTE);
     }
-    await expectEventually(async () => {
+    await eventually(async () => {
       const sa = (await handle.describe()).typedSearchAttributes;
       expect(sa.get(TactOptedOut)).toBe(true);
       expect(sa.get(TactQueueSize)).toBe(0);
@@ -189,16 +190,3 @@ describe('user workflow', () => {
     await saveFixtures('state-query-mid-sleep', userId);
   });
 });
-
-async function expectEventually(check: () => Promise<void>): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    try {
-      await check();
-      return;
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-}

@@ -1,6 +1,6 @@
 // A user's week through the real workflow on the time-skipping server, ending with EXACTLY the outcomes the rules
 // allow: every candidate's outcome (sent on which channel at which local minute, or suppressed with which reason
-// at which local minute) is derived by hand below from PRODUCT.md §2–4 with the default policy, never by calling
+// at which local minute) is derived by hand below from docs/product.md §2–4 with the default policy, never by calling
 // the planner. A workflow that sends too much, too little, too early or too late fails this test.
 //
 // The rules used (defaults): at most 3 normal/promotional sends per local calendar day; at least 4 h between two
@@ -232,16 +232,6 @@ function describeOutcome(decision: Decision, label: (at: EpochMs) => string): st
     : `suppressed ${outcome.reason} ${label(outcome.at)}`;
 }
 
-async function decisionLog(userId: string, count: number): Promise<Decision[]> {
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    const decisions = h.decisions.decisionsFor(userId);
-    if (decisions.length >= count) return decisions;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return h.decisions.decisionsFor(userId);
-}
-
 /** Plays the week around `change` for a new user and checks every outcome against EXPECTED. */
 async function playWeek(change: ClockChange): Promise<void> {
   const userId = uniqueUser('week-exact');
@@ -267,7 +257,7 @@ async function playWeek(change: ClockChange): Promise<void> {
     'every signal processed',
   );
 
-  const decisions = await decisionLog(userId, EXPECTED.length);
+  const decisions = await h.waitForDecisions(userId, EXPECTED.length);
   const actual = new Map(decisions.map((d) => [d.candidateId, describeOutcome(d, clock.label)]));
   // One line per candidate, in the table's order; candidates the table does not know come last.
   const unexpected = [...actual.keys()].filter((id) => !EXPECTED.some(([expected]) => expected === id));

@@ -79,7 +79,7 @@ describe('a week in the life of a user', () => {
         candidates.set(c.id, c);
       }
     }
-    const decisions = await waitForDecisions(userId, expectedIds.length);
+    const decisions = await h.waitForDecisions(userId, expectedIds.length);
     expect(decisions.map((d) => d.candidateId).sort()).toEqual([...expectedIds].sort());
     expect(final.stats.duplicateEvents).toBe(1);
     expect(decisions.filter((d) => d.outcome.kind === 'suppressed' && d.outcome.reason === 'duplicate')).toHaveLength(
@@ -133,13 +133,3 @@ describe('a week in the life of a user', () => {
     saveHistoryFixtures('week', await h.histories(userId));
   });
 });
-
-async function waitForDecisions(userId: string, count: number): Promise<Decision[]> {
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    const decisions = h.decisions.decisionsFor(userId);
-    if (decisions.length >= count) return decisions;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return h.decisions.decisionsFor(userId);
-}

@@ -18,7 +18,7 @@ import type { HandoverSources } from '../../../activities/handover';
 import type { DeliverNotificationInput, DeliveryResult } from '../../../activities/types';
 import { TactUserClient } from '../../../api/user-client';
 import type { DecisionStore, UserSettingsSource } from '../../../domain/ports';
-import type { EpochMs, Score } from '../../../domain/types';
+import type { Decision, EpochMs, Score } from '../../../domain/types';
 import { userWorkflowId, type UserStateView } from '../../../workflows/definitions';
 import { TACT_SEARCH_ATTRIBUTE_KEYS } from '../../../workflows/search-attributes';
 import { installQuietRuntime } from '../../support/quiet-runtime';
@@ -26,6 +26,7 @@ import type { RuntimeOptions } from '../../../workflows/user-state';
 import { createTactWorker, WORKFLOWS_PATH } from '../../../workers/worker';
 import { createTestEnv } from '../../temporal-env';
 import { TEST_START_MS } from '../../support/test-clock';
+import { waitFor } from '../../support/wait';
 import { stopWorkerAndServer } from '../../support/worker-lifecycle';
 
 export interface DeliveryCall {
@@ -61,13 +62,15 @@ export interface Harness {
   readonly failedDeliveries: Map<string, Extract<DeliveryResult, { kind: 'failed' }>>;
   /** Candidate id → until when its delivery attempts throw (a provider outage: Temporal retries the attempt). */
   readonly deliveryOutages: Map<string, EpochMs>;
-  /** Every call of the scoring model (inside sendNotification or as scoreCandidates): for whom, and how many candidates. */
+  /** Every call of the scoring model (inside sendNotification): for whom, and how many candidates. */
   readonly scoringCalls: { userId: string; candidates: number }[];
   now(): Promise<EpochMs>;
   /** Advances the (skipped) clock to `at`. */
   sleepUntil(at: EpochMs): Promise<void>;
   /** Polls the state query (no time passes) until `ready` holds. */
   waitForState(userId: string, ready: (s: UserStateView) => boolean, what: string): Promise<UserStateView>;
+  /** Waits until the decision log holds at least `count` decisions of the user, and returns them. */
+  waitForDecisions(userId: string, count: number): Promise<Decision[]>;
   state(userId: string): Promise<UserStateView>;
   /** Histories of every run of a user's workflow, oldest first. */
   histories(userId: string): Promise<{ runId: string; history: temporal.api.history.v1.IHistory }[]>;
@@ -185,14 +188,25 @@ export function defineHarness(
       return state;
     },
     async waitForState(userId, ready, what) {
-      const deadline = Date.now() + 90_000;
       let last: UserStateView | null = null;
-      while (Date.now() < deadline) {
-        last = await harness.users.state(userId);
-        if (last && ready(last)) return last;
-        await new Promise((r) => setTimeout(r, 250));
-      }
-      throw new Error(`timed out waiting for ${what}; last state: ${JSON.stringify(last, null, 1)}`);
+      return waitFor(
+        what,
+        async () => {
+          last = await harness.users.state(userId);
+          return last && ready(last) ? last : undefined;
+        },
+        { timeoutMs: 90_000, intervalMs: 250, describe: () => JSON.stringify(last, null, 1) },
+      );
+    },
+    waitForDecisions(userId, count) {
+      return waitFor(
+        `${count} decisions of ${userId} in the decision log`,
+        () => {
+          const logged = decisions.decisionsFor(userId);
+          return logged.length >= count ? logged : undefined;
+        },
+        { timeoutMs: 30_000, describe: () => JSON.stringify(decisions.decisionsFor(userId), null, 1) },
+      );
     },
     async histories(userId) {
       const client = harness.client;

@@ -12,7 +12,8 @@ import { namespace, RAW_IDENTITY, useRawService, type HistoryEvent, type Workflo
 const enums = temporal.api.enums.v1;
 const E = enums.EventType;
 const C = enums.CommandType;
-const TIMER_MS = 100;
+// Long enough that the four calls before the task is polled finish first even on a loaded 2-core machine.
+const TIMER_MS = 1000;
 
 type Command = temporal.api.command.v1.ICommand;
 

@@ -103,7 +103,7 @@ describe('describe and history', () => {
       staticSummary: 'the summary',
       staticDetails: 'the details',
     });
-    await expect.poll(async () => (await h.describe()).raw.pendingActivities?.length ?? 0).toBe(1);
+    await expect.poll(async () => (await h.describe()).raw.pendingActivities?.length ?? 0, { timeout: 15_000 }).toBe(1);
     const d = await h.describe();
     expect(await d.staticSummary()).toBe('the summary');
     expect(await d.staticDetails()).toBe('the details');
@@ -112,7 +112,9 @@ describe('describe and history', () => {
     expect(await h.result()).toBe('cancelled');
 
     const parent = await client.workflow.start('parentWaitingOnChild', { taskQueue, workflowId: id('pending-child') });
-    await expect.poll(async () => (await parent.describe()).raw.pendingChildren?.length ?? 0).toBe(1);
+    await expect
+      .poll(async () => (await parent.describe()).raw.pendingChildren?.length ?? 0, { timeout: 15_000 })
+      .toBe(1);
     await client.workflow.getHandle(`${parent.workflowId}-child`).signal('unblock', 'x');
     expect(await parent.result()).toEqual(['x']);
     expect((await parent.describe()).raw.pendingChildren ?? []).toHaveLength(0);

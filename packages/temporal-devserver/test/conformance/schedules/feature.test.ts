@@ -105,10 +105,12 @@ describe('schedules', () => {
       await handle.pause('maintenance');
       expect((await handle.describe()).state).toMatchObject({ paused: true, note: 'maintenance' });
       await handle.trigger();
-      await waitFor(
-        'the triggered action',
-        async () => (await handle.describe()).info.numActionsTaken === 1 || undefined,
-      );
+      const firstAction = await waitFor('the triggered action', async () => {
+        const desc = await handle.describe();
+        return desc.info.numActionsTaken === 1 ? desc.info.recentActions[0] : undefined;
+      });
+      // A second trigger in the same second reuses the workflow id, which Temporal refuses while the first runs.
+      await suite.client.workflow.getHandle(firstAction.action.workflow.workflowId).result();
       await handle.update((prev) => ({ ...prev, action: { ...startWorkflow(echo, workflowId), args: ['arg2'] } }));
       const d = await handle.describe();
       expect(d.action.args).toEqual(['arg2']);

@@ -1,16 +1,16 @@
 // Wires the real deliverNotification activity to the fake provider servers and in-memory ports.
 // Reusable by end-to-end tests: start it, register devices, call `deliver`, inspect servers and ports.
-import { createDeliverNotification, type DeliveryDeps } from '../../activities/delivery';
-import { ApnsProvider } from '../../activities/delivery/providers/apns';
-import { FcmProvider } from '../../activities/delivery/providers/fcm';
-import { SmtpEmailProvider } from '../../activities/delivery/providers/smtp';
-import { TwilioSmsProvider } from '../../activities/delivery/providers/twilio-sms';
-import type { FitPushPayload, Providers, Render, RenderResult } from '../../activities/delivery/types';
-import { validateDeepLink } from '../../localization/deep-link';
-import { startFakeApns, type FakeApns } from './servers/apns';
-import { startFakeFcm, type FakeFcm } from './servers/fcm';
-import { startFakeSmtp, type FakeSmtp } from './servers/smtp';
-import { startFakeSms, type FakeSms } from './servers/sms';
+import { createDeliverNotification, type DeliveryDeps } from '../../../activities/delivery';
+import { ApnsProvider } from '../../../activities/delivery/providers/apns';
+import { FcmProvider } from '../../../activities/delivery/providers/fcm';
+import { SmtpEmailProvider } from '../../../activities/delivery/providers/smtp';
+import { TwilioSmsProvider } from '../../../activities/delivery/providers/twilio-sms';
+import type { FitPushPayload, Providers, Render, RenderResult } from '../../../activities/delivery/types';
+import { validateDeepLink } from '../../../localization/deep-link';
+import { startFakeApns, type FakeApns } from '../servers/apns';
+import { startFakeFcm, type FakeFcm } from '../servers/fcm';
+import { startFakeSmtp, type FakeSmtp } from '../servers/smtp';
+import { startFakeSms, type FakeSms } from '../servers/sms';
 import { InMemoryEndpoints, InMemoryLedger, InMemoryOutbox } from './in-memory-ports';
 
 export const APNS_TOPIC = 'com.example.tact';

@@ -8,8 +8,8 @@ import type {
   LedgerKey,
   OutboxEntry,
   OutboxStore,
-} from '../../domain/ports';
-import type { Channel, EpochMs } from '../../domain/types';
+} from '../../../domain/ports';
+import type { Channel, EpochMs } from '../../../domain/types';
 
 export class InMemoryLedger implements DeliveryLedger {
   readonly entries = new Map<string, LedgerEntry>();

@@ -1,10 +1,86 @@
-// The attention budget (PRODUCT.md §3): daily cap per local calendar day, adaptive caps, rolling 7-day
-// category caps and cooldown, computed from the user's recent sends.
+// Every cap on the attention budget (docs/product.md §3), in one place: the daily cap per local calendar day, the
+// adaptive caps (low responder, dormant), the rolling 7-day category caps, the cooldown and the critical ceiling,
+// computed from the user's recent sends. Their values are in config.ts; earliest.ts combines them with quiet hours
+// and notBefore into the earliest allowed time, and the planner turns that into decisions.
 import { DEFAULT_POLICY, WEEK_MS, categoryPolicy, isBudgeted } from './config';
 import type { PolicyConfig } from './config';
+import type { Constraint, RuleContext } from './earliest';
 import { isKnownCategory } from './eligibility';
-import { HOUR_MS, startOfLocalDay } from './time';
-import type { EpochMs, SendRecord, UserProfile } from './types';
+import { HOUR_MS, startOfLocalDay, startOfNextLocalDay } from './time';
+import type { Candidate, EpochMs, SendRecord, UserProfile } from './types';
+
+/** The caps a suppression can blame. */
+export type CapReason = 'daily_cap' | 'category_cap';
+
+/** A cap holding a candidate back: until when, as which constraint, blamed as which reason. */
+export interface CapHold {
+  until: EpochMs;
+  constraint: Extract<Constraint, { kind: 'daily_cap' | 'category_cap' | 'dormant_cap' }>;
+  reason: CapReason;
+}
+
+/**
+ * The caps that hold a normal or promotional `candidate` back at `at`, in the order they apply, each from where the
+ * previous one pushed it: the daily cap (local day; adaptive), the category's rolling 7-day cap, the dormant weekly
+ * cap. Empty when none holds it. `dayStart` is the (memoized) start of the local day of an instant.
+ */
+export function capHolds(
+  candidate: Candidate,
+  weeklyCap: number | null,
+  ctx: RuleContext,
+  at: EpochMs,
+  dayStart: (at: EpochMs) => EpochMs,
+): CapHold[] {
+  const holds: CapHold[] = [];
+  const hold = (h: CapHold): void => {
+    holds.push(h);
+    at = h.until;
+  };
+  const start = dayStart(at);
+  let today = 0;
+  for (const t of ctx.budgetedSends) if (t >= start) today++;
+  const { dailyCap, lowResponder, dormant } = ctx.status;
+  if (today >= dailyCap) {
+    const next = dailyCap <= 0 ? Infinity : startOfNextLocalDay(at, ctx.timeZone);
+    hold({
+      until: next,
+      constraint: { kind: 'daily_cap', until: next, cap: dailyCap, lowResponder },
+      reason: 'daily_cap',
+    });
+  }
+  if (weeklyCap !== null && at < candidate.expiresAt) {
+    const opens = rollingWindowOpensAt(ctx.categorySends.get(candidate.category) ?? [], at, weeklyCap);
+    if (opens > at) {
+      hold({
+        until: opens,
+        constraint: { kind: 'category_cap', until: opens, cap: weeklyCap },
+        reason: 'category_cap',
+      });
+    }
+  }
+  if (dormant !== null && at < candidate.expiresAt) {
+    const opens = rollingWindowOpensAt(ctx.budgetedSends, at, dormant.weeklyCap);
+    if (opens > at) {
+      hold({
+        until: opens,
+        constraint: { kind: 'dormant_cap', until: opens, cap: dormant.weeklyCap },
+        reason: 'daily_cap',
+      });
+    }
+  }
+  return holds;
+}
+
+/** The earliest instant ≥ `at` when a rolling-7-day window over `times` holds fewer than `cap` entries. */
+function rollingWindowOpensAt(times: EpochMs[], at: EpochMs, cap: number): EpochMs {
+  if (cap <= 0) return Infinity;
+  let inWindow = 0;
+  for (const t of times) if (t > at - WEEK_MS) inWindow++;
+  if (inWindow < cap) return at;
+  // The window must lose its oldest (inWindow - cap + 1) entries; times are ascending.
+  const firstInWindow = times.length - inWindow;
+  return times[firstInWindow + inWindow - cap]! + WEEK_MS;
+}
 
 /** What the budget rules need to know about a user. */
 export interface BudgetState {
@@ -23,7 +99,7 @@ export function isNonCriticalSend(send: SendRecord, config: PolicyConfig): boole
   return !isKnownCategory(config, send.category) || categoryPolicy(config, send.category).priorityClass !== 'critical';
 }
 
-/** Adaptive caps (PRODUCT.md §3); a user can be both a low responder and dormant, and then both apply. */
+/** Adaptive caps (docs/product.md §3); a user can be both a low responder and dormant, and then both apply. */
 export interface Responsiveness {
   /** No open among the last `lowResponderWindow` sends. */
   lowResponder: boolean;
