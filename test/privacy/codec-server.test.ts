@@ -59,7 +59,7 @@ afterAll(async () => {
 async function sealedSignal(marker: string) {
   const userId = uniqueId('codec');
   await stack().call('POST', '/v1/events', {
-    json: { id: 'e1', userId, type: 'password_reset', properties: { requestedFrom: marker } },
+    json: { id: 'e1', userId, type: 'login_new_device', properties: { deviceId: 'd1', deviceName: marker } },
   });
   return eventually('the signal in the history', async () => {
     const history = await stack()

@@ -18,7 +18,7 @@ async function userWithSentAlert(marker: string): Promise<string> {
   );
   await stack().call('PUT', `/v1/users/${userId}/devices/${'cd34'.repeat(16)}`, { json: { platform: 'ios' } });
   const sent = await stack().call('POST', '/v1/events', {
-    json: { id: 'evt-enc', userId, type: 'password_reset', properties: { requestedFrom: marker } },
+    json: { id: 'evt-enc', userId, type: 'login_new_device', properties: { deviceId: 'd1', deviceName: marker } },
   });
   expect(sent.status).toBe(202);
   await eventually('the alert sent', async () => {

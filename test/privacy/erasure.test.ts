@@ -37,7 +37,7 @@ async function populatedUser(marker: string): Promise<{ userId: string; notifica
     (await call('PATCH', `/v1/users/${userId}/preferences`, { json: { optedOutCategories: ['marketing'] } })).status,
   ).toBe(200);
   await call('POST', '/v1/events', {
-    json: { id: 'ev-1', userId, type: 'password_reset', properties: { requestedFrom: marker } },
+    json: { id: 'ev-1', userId, type: 'login_new_device', properties: { deviceId: 'd1', deviceName: marker } },
   });
   const sent = await eventually('the alert sent and recorded', async () => {
     const page = await call('GET', `/v1/users/${userId}/decisions`);
