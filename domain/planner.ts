@@ -275,6 +275,8 @@ export function plan(
       why,
     });
   }
+  // In a canonical order, so the plan does not depend on the order candidates arrived in (ties included).
+  budgeted.sort((a, b) => byExpiry(a.candidate, b.candidate));
   const next = nextBudgetedSend(budgeted, ctx, state.engagement, now);
   if (next !== null) options.push(next);
 

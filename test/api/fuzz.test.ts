@@ -246,6 +246,8 @@ describe('bad input fuzzing: no 5xx, no signal, no row for a rejected request', 
         fc.boolean(),
         async (id, token, body, remove) => {
           if (id === KNOWN_USER && token === KNOWN_TOKEN && remove) return; // the one valid delete
+          // fetch resolves a dot segment before sending: DELETE …/devices/.. is DELETE /v1/users/{id}, a valid erasure.
+          if (remove && /^(\.|%2e){1,2}$/i.test(token)) return;
           await probe(remove ? 'DELETE' : 'PUT', `/v1/users/${id}/devices/${token}`, send(body));
         },
       ),
