@@ -88,7 +88,7 @@ describe('the built entry point', () => {
         PATH: process.env.PATH,
         // The built entry point runs against a Temporal address, as in the image (the offline server ships as
         // TypeScript for development and is not part of the build).
-        TEMPORAL_ADDRESS: temporal.address,
+        TEMPORAL_ADDRESS: temporal!.address,
         TACT_DATA_DIR: dataDir,
         PORT: '0',
         HOST: '127.0.0.1',
