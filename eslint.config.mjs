@@ -8,7 +8,19 @@ const devserverFiles = ['packages/temporal-devserver/**'];
 // domain ← workflows ← workers; api → db, domain, localization, tokens and the workflows' definitions.
 // Nothing imports api/ or workers/. Each folder gets exactly one no-restricted-imports entry (in flat config
 // the last match wins), built from these lists; test/lint/boundaries.test.ts proves each rule with a fixture.
-const PRODUCT = ['activities', 'api', 'db', 'devserver', 'domain', 'localization', 'tokens', 'workers', 'workflows'];
+const PRODUCT = [
+  'activities',
+  'api',
+  'catalog',
+  'codec',
+  'db',
+  'devserver',
+  'domain',
+  'localization',
+  'tokens',
+  'workers',
+  'workflows',
+];
 const into = (folders) => `^(\\.\\./)+(${folders.join('|')})(/|$)`;
 const DEEP_TEMPORAL = {
   regex: '^@temporalio/[^/]+/lib(/|$)',
@@ -60,6 +72,24 @@ const LAYERS = [
       {
         regex: into(PRODUCT.filter((f) => !['domain', 'localization', 'tokens'].includes(f))),
         message: 'localization/ and tokens/ are shared by the API and delivery: they import only domain/.',
+      },
+    ],
+  },
+  {
+    files: ['catalog/**/*.ts'],
+    patterns: [
+      {
+        regex: into(PRODUCT.filter((f) => !['domain', 'localization'].includes(f))),
+        message: 'catalog/ is data and its loader: it imports only domain/ and localization/.',
+      },
+    ],
+  },
+  {
+    files: ['codec/**/*.ts'],
+    patterns: [
+      {
+        regex: into(PRODUCT.filter((f) => !['domain', 'db', 'codec'].includes(f))),
+        message: 'codec/ (payload encryption) sits on db/ (per-user keys): it imports only domain/ and db/.',
       },
     ],
   },
