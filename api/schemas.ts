@@ -8,6 +8,10 @@ import { CLIENT_TIME_RULE } from './client-time';
 import { assertOpaqueUserId, looksLikeContact } from './user-client';
 
 export const MAX_BATCH_EVENTS = 500;
+
+/** Experiment and variant names, as candidates carry them and the decision log filters by them. */
+const experimentId = z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'must be an experiment id');
+const variantName = z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'must be a variant');
 export const MAX_PAGE_SIZE = 500;
 const MAX_PROPERTIES = 64;
 const MAX_TEXT = 1_000;
@@ -238,14 +242,8 @@ export const candidateInput = z.strictObject({
     .regex(/^[A-Za-z0-9_.:-]{1,200}$/, 'must be an id (A–Z a–z 0–9 _ . : -)')
     .optional()
     .describe('Your id for what produced it (provenance); default the candidate id.'),
-  experiment: z
-    .string()
-    .regex(/^[a-z][a-z0-9_]{0,63}$/, 'must be an experiment id')
-    .optional(),
-  variant: z
-    .string()
-    .regex(/^[a-z][a-z0-9_]{0,63}$/, 'must be a variant')
-    .optional(),
+  experiment: experimentId.optional(),
+  variant: variantName.optional(),
 });
 
 export const candidatesBatchInput = z.strictObject({
@@ -400,14 +398,8 @@ export const decisionsQuery = z.strictObject({
     .regex(/^[a-z][a-z0-9_]{0,99}$/, 'must be a template name')
     .optional()
     .describe('Only this template.'),
-  experiment: z
-    .string()
-    .regex(/^[a-z][a-z0-9_]{0,63}$/, 'must be an experiment id')
-    .optional(),
-  variant: z
-    .string()
-    .regex(/^[a-z][a-z0-9_]{0,63}$/, 'must be a variant')
-    .optional(),
+  experiment: experimentId.optional(),
+  variant: variantName.optional(),
 });
 
 export const outboxQuery = z.strictObject({
