@@ -16,6 +16,7 @@ const PRODUCT = [
   'db',
   'devserver',
   'domain',
+  'journeys',
   'localization',
   'tokens',
   'workers',
@@ -56,13 +57,24 @@ const LAYERS = [
     patterns: [
       SANDBOX,
       {
-        regex: into(PRODUCT.filter((f) => !['domain', 'workflows', 'activities'].includes(f))),
-        message: 'Workflows import only domain/ and their own definitions (deterministic code).',
+        regex: into(PRODUCT.filter((f) => !['domain', 'workflows', 'journeys', 'activities'].includes(f))),
+        message: 'Workflows import only domain/, journeys/ and their own definitions (deterministic code).',
       },
       {
         regex: into(['activities']),
         allowTypeImports: true,
         message: 'Workflows call activities through proxies: import their types only (`import type`).',
+      },
+    ],
+  },
+  {
+    // Journey helpers and examples run inside journey workflows: deterministic, beside workflows/.
+    files: ['journeys/**/*.ts'],
+    patterns: [
+      SANDBOX,
+      {
+        regex: into(PRODUCT.filter((f) => !['domain', 'workflows', 'journeys'].includes(f))),
+        message: 'journeys/ is workflow code: it imports only domain/ and workflows/ (search attributes).',
       },
     ],
   },

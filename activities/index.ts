@@ -4,6 +4,8 @@ import { DEFAULT_POLICY, type PolicyConfig } from '../domain';
 import type { DecisionStore, SendHistorySource, UserSettingsSource } from '../domain/ports';
 import type { EpochMs } from '../domain/types';
 import { createRecordDecisions } from './decisions';
+import { createJourneyActivities, InMemoryJourneyRuns } from './journeys';
+import type { JourneyRunStore } from '../domain/journey-runs';
 import type { HandoverSources } from './handover';
 import { createScoreCandidates } from './scoring';
 import { createSendNotification, type Deliver, type ScoreCandidates } from './send';
@@ -14,6 +16,8 @@ export type { Deliver, ScoreCandidates };
 
 export interface ActivityDeps {
   decisions: DecisionStore;
+  /** Where journey runs record their start and end; in memory by default. */
+  journeys?: JourneyRunStore;
   deliver: Deliver;
   /**
    * Stored profiles and preferences, read when a workflow starts and on every send attempt; an empty in-memory store
@@ -50,6 +54,7 @@ export function createActivities(deps: ActivityDeps): TactActivities {
       ...(deps.handover === undefined ? {} : { handover: deps.handover }),
     }),
     recordDecisions: createRecordDecisions(deps.decisions, deps.handover),
+    ...createJourneyActivities(deps.journeys ?? new InMemoryJourneyRuns()),
   };
 }
 
@@ -75,5 +80,6 @@ export function createDryRunDeliver(now: () => number = Date.now): Deliver {
 }
 
 export { InMemoryDecisionStore } from './decisions';
+export { InMemoryJourneyRuns } from './journeys';
 export { createStoredSendHistory, createStoredUserSettings, InMemoryUserSettings } from './user-settings';
 export type * from './types';

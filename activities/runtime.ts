@@ -1,6 +1,7 @@
 // The production activities of the Tact worker, composed in one place: PostgreSQL repositories, providers from the
 // environment (dry-run outbox for channels without credentials), localization with database template overrides,
 // scoring and the decision log. `npm start`'s worker and docker-compose's worker both get their activities here.
+import { JourneyRunRepository } from '../db/journeys';
 import { createModelScoring } from './model/scoring';
 import { OpenModelRepository } from '../db/open-models';
 import type pg from 'pg';
@@ -142,6 +143,7 @@ export async function createRuntimeActivities(options: RuntimeActivitiesOptions)
       deliver,
       activities: createActivities({
         decisions,
+        journeys: new JourneyRunRepository(options.pool),
         deliver,
         policy,
         settings: createStoredUserSettings({

@@ -57,6 +57,7 @@ export function deliveryDecision(
     provenance: {
       source: candidate.source,
       ...(candidate.sourceId === undefined ? {} : { sourceId: candidate.sourceId }),
+      ...(candidate.journey === undefined ? {} : { journey: candidate.journey }),
       template: candidate.template,
       ...(candidate.experiment === undefined ? {} : { experiment: candidate.experiment }),
       ...(candidate.variant === undefined ? {} : { variant: candidate.variant }),

@@ -1,5 +1,6 @@
 // The activity interface of the user workflow, in one place: the workflow proxies it, activities/index.ts implements it.
 import type { PlanMode } from '../domain/planner';
+import type { JourneyActivities } from '../journeys/definitions';
 import type { RuleSet, RuleSetRef } from '../domain/catalog';
 import type { DeepPartial, PolicyConfig } from '../domain/config';
 import type { SessionAggregate } from '../domain/engagement';
@@ -153,7 +154,7 @@ export interface LoadedUserSettings extends StoredUserSettings, Handover {
   recentSends: SendRecord[];
 }
 
-export interface TactActivities {
+export interface TactActivities extends JourneyActivities {
   /**
    * The user's stored profile and preferences (null for what was never stored) and recent sends. A fresh user
    * workflow run (not a continue-as-new) applies them before its first decision, so caps and cooldown survive a

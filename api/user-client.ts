@@ -23,6 +23,7 @@ import {
   type WithdrawCandidates,
 } from '../workflows/definitions';
 import type { RuntimeOptions } from '../workflows/user-state';
+import { enrollSignal, type EnrollSignalInput } from '../journeys/definitions';
 import type { userWorkflow } from '../workflows/user-workflow';
 
 export class InvalidUserIdError extends Error {
@@ -120,6 +121,11 @@ export class TactUserClient {
       if (err instanceof WorkflowNotFoundError) return false;
       throw err;
     }
+  }
+
+  /** Asks the user's workflow to enroll them in a journey; it applies the rules (one active run, re-entry period). */
+  enroll(userId: string, request: EnrollSignalInput): Promise<void> {
+    return this.signal(userId, enrollSignal, [request]);
   }
 
   /** The user's current state, or null when the user has no workflow yet. */

@@ -99,6 +99,8 @@ interface DecisionRow {
   experiment: string | null;
   variant: string | null;
   config_version: string | null;
+  journey: string | null;
+  journey_step: string | null;
   delivered_at: Date | null;
   opened_at: Date | null;
   engaged_at: Date | null;
@@ -114,10 +116,10 @@ export class DecisionRepository implements DecisionStore {
     await this.db.query(
       `INSERT INTO decisions (user_id, candidate_id, category, outcome, channel, reason, detail, decided_at,
                               source, source_id, template, experiment, variant, config_version,
-                              business_value, candidate_created_at, scored_by)
+                              business_value, candidate_created_at, scored_by, journey, journey_step)
        SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
                                 $8::timestamptz[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[],
-                                $14::text[], $15::real[], $16::timestamptz[], $17::text[])
+                                $14::text[], $15::real[], $16::timestamptz[], $17::text[], $18::text[], $19::text[])
        ON CONFLICT (user_id, candidate_id) DO NOTHING`,
       [
         userId,
@@ -138,6 +140,8 @@ export class DecisionRepository implements DecisionStore {
         decisions.map((d) => d.sent?.businessValue ?? null),
         decisions.map((d) => (d.sent === undefined ? null : toDate(d.sent.candidateCreatedAt))),
         decisions.map((d) => d.sent?.scoredBy ?? null),
+        decisions.map((d) => d.provenance?.journey?.name ?? null),
+        decisions.map((d) => d.provenance?.journey?.step ?? null),
       ],
     );
   }
@@ -190,7 +194,7 @@ export class DecisionRepository implements DecisionStore {
     const reason = outcome === null && options.outcome !== undefined ? options.outcome : null;
     const { rows } = await this.db.query<DecisionRow>(
       `SELECT d.id::text AS seq, d.candidate_id, d.category, d.outcome, d.channel, d.reason, d.detail, d.decided_at,
-              d.source, d.source_id, d.template, d.experiment, d.variant, d.config_version, r.delivered_at, r.opened_at, r.engaged_at, r.converted_at
+              d.source, d.source_id, d.template, d.experiment, d.variant, d.config_version, d.journey, d.journey_step, r.delivered_at, r.opened_at, r.engaged_at, r.converted_at
        FROM (
          SELECT * FROM decisions
          WHERE user_id = $1
@@ -274,6 +278,7 @@ function fromRow(row: DecisionRow): LoggedDecision {
       : {
           source: row.source,
           ...(row.source_id === null ? {} : { sourceId: row.source_id }),
+          ...(row.journey === null ? {} : { journey: { name: row.journey, step: row.journey_step ?? '' } }),
           template: row.template,
           ...(row.experiment === null ? {} : { experiment: row.experiment }),
           ...(row.variant === null ? {} : { variant: row.variant }),

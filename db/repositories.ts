@@ -4,6 +4,7 @@ import { AcceptedEventRepository } from './events-accepted';
 import { ApiKeyRepository } from './api-keys';
 import { DecisionRepository } from './decisions';
 import { EndpointRepository } from './devices';
+import { JourneyRunRepository } from './journeys';
 import { LedgerRepository } from './ledger';
 import { NotificationEventRepository } from './notification-events';
 import { OutboxRepository } from './outbox';
@@ -17,6 +18,7 @@ export interface Repositories {
   endpoints: EndpointRepository;
   decisions: DecisionRepository;
   ledger: LedgerRepository;
+  journeyRuns: JourneyRunRepository;
   notificationEvents: NotificationEventRepository;
   outbox: OutboxRepository;
   apiKeys: ApiKeyRepository;
@@ -31,6 +33,7 @@ export function createRepositories(pool: pg.Pool): Repositories {
     endpoints: new EndpointRepository(pool),
     decisions: new DecisionRepository(pool),
     ledger: new LedgerRepository(pool),
+    journeyRuns: new JourneyRunRepository(pool),
     notificationEvents: new NotificationEventRepository(pool),
     outbox: new OutboxRepository(pool),
     apiKeys: new ApiKeyRepository(pool),

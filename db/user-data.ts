@@ -15,6 +15,7 @@ export const USER_TABLES = [
   'endpoints',
   'preferences',
   'user_sessions',
+  'journey_runs',
   'user_data_keys',
   'users',
 ] as const;

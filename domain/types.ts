@@ -35,9 +35,16 @@ export type CandidateSource = (typeof CANDIDATE_SOURCES)[number];
 export interface Provenance {
   source: CandidateSource;
   sourceId?: string;
+  /** A journey's candidate: the journey's name and the step that proposed it (sourceId is the run). */
+  journey?: JourneyStepRef;
   template: string;
   experiment?: string;
   variant?: string;
+}
+
+export interface JourneyStepRef {
+  name: string;
+  step: string;
 }
 
 /** A proposed notification (docs/product.md §1). */
@@ -57,6 +64,8 @@ export interface Candidate {
   source: CandidateSource;
   /** The source's id: the event id for `event`, the caller's id for `api`, the journey run, the campaign id. */
   sourceId?: string;
+  /** Set by journeys (absent on every other source, and on candidates from before journeys existed). */
+  journey?: JourneyStepRef;
   experiment?: string;
   variant?: string;
 }

@@ -38,7 +38,12 @@ export interface UserWorkflowInput {
  * with that version's identity, and only the event properties some rule reads. Without `candidates` (older clients,
  * older histories) the workflow matches the event itself against the default rules.
  */
-export type UserEventSignal = UserEvent & { candidates?: Candidate[]; configVersion?: RuleSetRef };
+export type UserEventSignal = UserEvent & {
+  candidates?: Candidate[];
+  configVersion?: RuleSetRef;
+  /** Journeys whose catalog enrollment rule the event matched (the workflow applies the enrollment rules). */
+  enroll?: string[];
+};
 export const userEventSignal = defineSignal<[UserEventSignal]>('userEvent');
 /** A candidate proposed directly (journeys, campaigns, scheduled rules). */
 export const candidateSignal = defineSignal<[Candidate]>('candidate');
@@ -157,6 +162,14 @@ export interface UserStateView {
   sessions?: { count: number; lastAt: EpochMs; updatedAt: EpochMs };
   /** The local hour of day (0–23) the user engages most over the week, from receipts and sessions; null before any. */
   learnedPeakHour: number | null;
+  /** The user's journeys (absent for a user never enrolled): active runs and their step, recent ends and refusals. */
+  journeys?: UserJourneysView;
+}
+
+export interface UserJourneysView {
+  active: { runId: string; journey: string; version: number; step: string; enrolledAt: EpochMs; ending?: string }[];
+  ended: { runId: string; journey: string; reason: string; at: EpochMs }[];
+  refused: { journey: string; at: EpochMs; why: string }[];
 }
 
 export const stateQuery = defineQuery<UserStateView>('state');

@@ -1,9 +1,10 @@
 // What ops see: the `state` query answer, the search attributes and the Markdown current details.
 // Pure functions of the workflow state; no PII (template variables and deep links never leave the workflow here).
 import type { SearchAttributeUpdatePair, TypedSearchAttributes } from '@temporalio/common';
+import type { JourneyHostState } from './journey-host';
 import { budgetLeftToday, cooldownUntil, localParts, type PolicyConfig } from '../domain';
 import type { Decision, EpochMs, SendRecord } from '../domain/types';
-import type { PlannedSendView, SentNotificationView, UserStateView } from './definitions';
+import type { PlannedSendView, SentNotificationView, UserJourneysView, UserStateView } from './definitions';
 import { TactBudgetLeft, TactNextSendAt, TactOptedOut, TactQueueSize } from './search-attributes';
 import { planningScores, plannerState, type UserState } from './user-state';
 
@@ -61,6 +62,7 @@ export function stateView(
           },
         }),
     learnedPeakHour: peakHour(ps.engagement ?? []),
+    ...(state.journeys === undefined ? {} : { journeys: journeysView(state.journeys) }),
   };
 }
 
@@ -204,4 +206,19 @@ export function formatLocal(at: EpochMs, timeZone: string): string {
   const p = localParts(at, timeZone);
   const pad = (n: number): string => String(n).padStart(2, '0');
   return `${p.year}-${pad(p.month)}-${pad(p.day)} ${pad(p.hour)}:${pad(p.minute)} ${timeZone}`;
+}
+
+function journeysView(h: JourneyHostState): UserJourneysView {
+  return {
+    active: h.active.map((r) => ({
+      runId: r.runId,
+      journey: r.journey,
+      version: r.version,
+      step: r.step,
+      enrolledAt: r.enrolledAt,
+      ...(r.ending === undefined ? {} : { ending: r.ending }),
+    })),
+    ended: h.ended,
+    refused: h.refused,
+  };
 }

@@ -7,9 +7,19 @@ export const TactNextSendAt = defineSearchAttributeKey('TactNextSendAt', SearchA
 export const TactQueueSize = defineSearchAttributeKey('TactQueueSize', SearchAttributeType.INT);
 export const TactBudgetLeft = defineSearchAttributeKey('TactBudgetLeft', SearchAttributeType.INT);
 export const TactOptedOut = defineSearchAttributeKey('TactOptedOut', SearchAttributeType.BOOL);
+/** On journey runs (journeys/runtime.ts): the journey's name and the run's current step. */
+export const TactJourney = defineSearchAttributeKey('TactJourney', SearchAttributeType.KEYWORD);
+export const TactJourneyStep = defineSearchAttributeKey('TactJourneyStep', SearchAttributeType.KEYWORD);
 
 /** Every key above, for registering them with a server (`createTestEnv`, `TestWorkflowEnvironment.createLocal`). */
-export const TACT_SEARCH_ATTRIBUTE_KEYS = [TactNextSendAt, TactQueueSize, TactBudgetLeft, TactOptedOut];
+export const TACT_SEARCH_ATTRIBUTE_KEYS = [
+  TactNextSendAt,
+  TactQueueSize,
+  TactBudgetLeft,
+  TactOptedOut,
+  TactJourney,
+  TactJourneyStep,
+];
 
 /**
  * Name → type, in the spelling the Temporal CLI expects
@@ -21,7 +31,9 @@ export const TACT_SEARCH_ATTRIBUTES = {
   TactQueueSize: 'Int',
   TactBudgetLeft: 'Int',
   TactOptedOut: 'Bool',
-} as const satisfies Record<string, 'Datetime' | 'Int' | 'Bool'>;
+  TactJourney: 'Keyword',
+  TactJourneyStep: 'Keyword',
+} as const satisfies Record<string, 'Datetime' | 'Int' | 'Bool' | 'Keyword'>;
 
 /** `--search-attribute` arguments for `temporal server start-dev` and the bundled offline server. */
 export function searchAttributeCliArgs(): string[] {

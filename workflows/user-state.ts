@@ -41,6 +41,17 @@ import {
 } from '../domain/types';
 import { MAX_UNRECORDED_DECISIONS } from './decision-log';
 import type { CandidatesProposal, UserEventSignal, UserStats, WithdrawCandidates } from './definitions';
+import type { EnrollSignalInput, JourneyReport } from '../journeys/definitions';
+import {
+  enroll,
+  onEvent,
+  onPreferences,
+  onProfile,
+  onReport,
+  type JourneyHostDeps,
+  type JourneyHostState,
+  type JourneyHosting,
+} from './journey-host';
 
 export type PolicyOverrides = Parameters<typeof withOverrides>[1];
 
@@ -77,7 +88,9 @@ export type InboxMessage =
   | { kind: 'notification'; event: NotificationEvent }
   | { kind: 'appOpened'; at: EpochMs; sessions?: SessionAggregate }
   | { kind: 'devicesChanged'; at: EpochMs }
-  | { kind: 'withdraw'; withdraw: WithdrawCandidates };
+  | { kind: 'withdraw'; withdraw: WithdrawCandidates }
+  | { kind: 'enroll'; request: EnrollSignalInput }
+  | { kind: 'journey'; report: JourneyReport };
 
 /** A score from the model (scored inside the send activity), valid until invalidated or older than MODEL_SCORE_TTL_MS. */
 export interface ModelScore {
@@ -116,6 +129,8 @@ export interface UserState {
   ruleSet?: RuleSet;
   /** The stored session aggregate last handed over by an activity (docs/catalog.md "Engagement"). */
   sessions?: SessionAggregate;
+  /** The user's journey runs (workflows/journey-host.ts); absent until the first enrollment. */
+  journeys?: JourneyHostState;
 }
 
 const HOURS_PER_WEEK = 168;
@@ -238,6 +253,7 @@ export function applyMessages(
   now: EpochMs,
   config: PolicyConfig,
   triggers: readonly TriggerRule[],
+  journeys?: JourneyHosting,
 ): ApplyResult {
   const warnings: string[] = [];
   const seenIds = forgetOldIds(state.seenIds, now);
@@ -246,6 +262,14 @@ export function applyMessages(
   const remember = (id: string): void => {
     seenIds[id] = now;
   };
+
+  const hostDeps = (hosting: JourneyHosting): JourneyHostDeps => ({
+    registry: hosting.registry,
+    userWorkflowId: hosting.userWorkflowId,
+    lastEngagementAt: lastEngagedAt(state),
+    withdraw: (runId) => withdraw(state, { source: 'journey', sourceId: runId }, now),
+    refuse: (candidate, detail) => decide(state, refused(candidate, now, detail), now, candidate),
+  });
 
   const admitCandidate = (candidate: Candidate): void => {
     const suppression = admit({ ...plannerState(state), dedupeKeys: state.dedupeKeys }, candidate, now, config);
@@ -293,6 +317,13 @@ export function applyMessages(
           if (problem) warnings.push(`candidate ${String(candidate.id)} ${problem}; ignored`);
           else admitCandidate(candidate);
         }
+        if (journeys !== undefined) {
+          const deps = hostDeps(journeys);
+          onEvent(state, event, deps);
+          for (const journey of event.enroll ?? []) {
+            enroll(state, { journey, source: 'event', at: now, data: event.properties }, now, deps);
+          }
+        }
         break;
       }
       case 'candidate':
@@ -302,8 +333,10 @@ export function applyMessages(
         for (const candidate of message.proposal.candidates) proposeCandidate(candidate);
         break;
       case 'profile': {
+        const before = state.profile;
         const problem = changeProfile(state, message.change);
         if (problem) warnings.push(`profile change ignored: ${problem}`);
+        else if (journeys !== undefined) onProfile(state, before, hostDeps(journeys));
         break;
       }
       case 'preferences': {
@@ -311,6 +344,7 @@ export function applyMessages(
         if (result.kind === 'invalid' || result.kind === 'stale') {
           warnings.push(`preference change ignored: ${result.why}`);
         }
+        onPreferences(state);
         break;
       }
       case 'notification': {
@@ -341,6 +375,16 @@ export function applyMessages(
       case 'withdraw':
         withdraw(state, message.withdraw, now);
         break;
+      case 'enroll':
+        if (journeys === undefined) warnings.push('enrollment without journeys hosted; ignored');
+        else enroll(state, { ...message.request, at: now }, now, hostDeps(journeys));
+        break;
+      case 'journey': {
+        if (journeys === undefined) break;
+        const candidate = onReport(state, message.report, now, hostDeps(journeys));
+        if (candidate !== null) proposeCandidate(candidate);
+        break;
+      }
     }
   }
   const ids = Object.keys(seenIds);
@@ -350,7 +394,7 @@ export function applyMessages(
 }
 
 /** Ends the pending candidates of one source `cancelled` (a cancelled campaign, an exited journey run). */
-function withdraw(state: UserState, { source, sourceId }: WithdrawCandidates, now: EpochMs): void {
+export function withdraw(state: UserState, { source, sourceId }: WithdrawCandidates, now: EpochMs): void {
   for (const candidate of state.pending.filter((c) => c.source === source && c.sourceId === sourceId)) {
     decide(
       state,
@@ -487,9 +531,17 @@ function changePreferences(
   }
   if (version !== undefined) state.preferencesVersion = version;
   state.preferences = { ...state.preferences, ...definedOnly(change) };
+  const before = state.pending;
   const { pending, drops } = dropOptedOut(plannerState(state), now, config);
   state.pending = pending;
-  for (const drop of drops) decide(state, drop, now);
+  // With the dropped candidate, for its provenance (it is no longer pending).
+  for (const drop of drops)
+    decide(
+      state,
+      drop,
+      now,
+      before.find((c) => c.id === drop.candidateId),
+    );
   return { kind: 'applied' };
 }
 
@@ -521,14 +573,30 @@ export function provenanceOf(candidate: Candidate): Provenance {
   return {
     source: candidate.source,
     ...(candidate.sourceId === undefined ? {} : { sourceId: candidate.sourceId }),
+    ...(candidate.journey === undefined ? {} : { journey: candidate.journey }),
     template: candidate.template,
     ...(candidate.experiment === undefined ? {} : { experiment: candidate.experiment }),
     ...(candidate.variant === undefined ? {} : { variant: candidate.variant }),
   };
 }
 
+function refused(candidate: Candidate, at: EpochMs, detail: string): Decision {
+  return {
+    candidateId: candidate.id,
+    category: candidate.category,
+    outcome: { kind: 'suppressed', reason: 'cancelled', at, detail },
+  };
+}
+
 /** Gives a candidate its final outcome (removing it from pending) without buffering it: it is already recorded. */
 export function conclude(state: UserState, decision: Decision): void {
+  // A journey's candidate: its run learns the outcome (workflows/journey-host.ts).
+  if (
+    decision.provenance?.source === 'journey' &&
+    state.journeys?.active.some((r) => r.runId === decision.provenance?.sourceId)
+  ) {
+    state.journeys.decided.push(decision);
+  }
   state.pending = state.pending.filter((c) => c.id !== decision.candidateId);
   delete state.modelScores[decision.candidateId];
   if (decision.outcome.kind === 'sent') state.stats.sent += 1;

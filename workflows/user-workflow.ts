@@ -39,6 +39,7 @@ import type {
   TactActivities,
 } from '../activities/types';
 import { carry, migrate } from './carried-state';
+import { enrollSignal, journeyReportSignal } from '../journeys/definitions';
 import { DEFAULT_DECISION_LOG_DELAY_MS, MAX_DECISIONS_PER_CALL, mustRecordBeforeSleep } from './decision-log';
 import {
   appOpenedSignal,
@@ -82,6 +83,9 @@ import {
   type UserState,
 } from './user-state';
 import { WakeTimer } from './wake-timer';
+import { JOURNEYS } from '../journeys/registry';
+import { hostJourneys } from './journey-effects';
+import type { JourneyHosting } from './journey-host';
 
 /**
  * Continue-as-new well before Temporal's limits (51,200 events / 50 MB; the server suggests it at
@@ -120,6 +124,7 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
   let lastPlan: PlanSummary = { next: null, why: 'starting' };
   let published: Partial<OpsAttributes> = readOpsAttributes(workflowInfo().typedSearchAttributes);
   let details = '';
+  const journeys: JourneyHosting = { registry: JOURNEYS, userWorkflowId: workflowInfo().workflowId };
 
   // Handlers only enqueue: all decisions happen in the loop, in arrival order.
   setHandler(userEventSignal, (event) => void inbox.push({ kind: 'event', event }));
@@ -134,6 +139,8 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
   );
   setHandler(devicesChangedSignal, ({ at }) => void inbox.push({ kind: 'devicesChanged', at }));
   setHandler(withdrawSignal, (withdraw) => void inbox.push({ kind: 'withdraw', withdraw }));
+  setHandler(enrollSignal, (request) => void inbox.push({ kind: 'enroll', request }));
+  setHandler(journeyReportSignal, (report) => void inbox.push({ kind: 'journey', report }));
   setHandler(stateQuery, () => stateView(state, inbox.length, lastPlan, Date.now(), policy()));
 
   // Runs whose history began before the day plan keep planning per candidate (replay must take the same decisions);
@@ -156,7 +163,7 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
     const now = Date.now();
     const config = policy();
     if (inbox.length > 0) {
-      const { warnings } = applyMessages(state, inbox.splice(0), now, config, triggers);
+      const { warnings } = applyMessages(state, inbox.splice(0), now, config, triggers, journeys);
       for (const warning of warnings) log.warn(warning, { userId: state.userId });
     }
     prune(state, now, config);
@@ -184,6 +191,8 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
 
     lastPlan = summarize(action);
     if (inbox.length > 0) continue;
+    // Journey starts and messages (none for a user never enrolled): then look at the inbox again.
+    if (await hostJourneys(state, journeys, lastEngagedAt(state))) continue;
 
     if (shouldContinueAsNew(maxEvents, maxBytes)) return await continueAsNewNow(now);
 

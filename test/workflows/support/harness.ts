@@ -10,6 +10,7 @@ import {
   createActivities,
   createDryRunDeliver,
   InMemoryDecisionStore,
+  InMemoryJourneyRuns,
   InMemoryUserSettings,
   serverClock,
 } from '../../../activities';
@@ -44,6 +45,8 @@ export interface Harness {
   /** A client whose workflows start with these options (e.g. small history caps). */
   usersWith(workflowOptions: RuntimeOptions): TactUserClient;
   readonly decisions: InMemoryDecisionStore;
+  /** Journey runs' starts and ends, as the journeys table would hold them. */
+  readonly journeyRuns: InMemoryJourneyRuns;
   /** The settings stored for users (as the API stores them), which a workflow loads when it starts. */
   readonly settings: InMemoryUserSettings;
   /** While true, every settings load fails (as a database outage would). */
@@ -90,6 +93,7 @@ export function defineHarness(
   installQuietRuntime();
   const taskQueue = `tact-test-${randomUUID().slice(0, 8)}`;
   const decisions = new InMemoryDecisionStore();
+  const journeyRuns = new InMemoryJourneyRuns();
   const deliveries: DeliveryCall[] = [];
   const failedDeliveries = new Map<string, Extract<DeliveryResult, { kind: 'failed' }>>();
   const deliveryOutages = new Map<string, EpochMs>();
@@ -126,6 +130,7 @@ export function defineHarness(
   const prior = createScoreCandidates();
   const activities = createActivities({
     decisions: decisionLog,
+    journeys: journeyRuns,
     settings: settingsSource,
     sendHistory: decisions,
     score: async (input) => {
@@ -163,6 +168,7 @@ export function defineHarness(
       return new TactUserClient(required(env, 'env').client, { taskQueue, workflowOptions });
     },
     decisions,
+    journeyRuns,
     settings,
     settingsDown: false,
     settingsLoads,

@@ -1,0 +1,8 @@
+// The journeys this deployment runs, by name: the user workflow enrolls into these, the journey workflow runs them,
+// the API validates names against them. A new journey is one line here (see journeys/README.md).
+import type { JourneyDefinition } from './define';
+import { cartAbandonment } from './examples/cart-abandonment/journey';
+
+export const JOURNEYS: Readonly<Record<string, JourneyDefinition>> = Object.freeze(
+  Object.fromEntries([cartAbandonment].map((j) => [j.name, j])),
+);
