@@ -214,6 +214,7 @@ export default tseslint.config(
       'codec/**/*.ts',
       'db/**/*.ts',
       'localization/**/*.ts',
+      'sandbox/**/*.ts',
       'simulator/**/*.ts',
       'tokens/**/*.ts',
       'workers/**/*.ts',
