@@ -2,6 +2,7 @@
 // [--to=YYYY-MM-DD]`: the funnel from DATABASE_URL (or the embedded database) as a table, the same numbers as
 // GET /v1/reports/funnel. Default: by day, the last 30 UTC days.
 import { parseArgs } from 'node:util';
+import { wallClock } from '../../clock';
 import { FUNNEL_DIMENSIONS, funnelRows, type FunnelDimension } from '../../domain/funnel';
 import { MeasurementRepository } from '../measurement';
 import { openDatabase } from '../pool';
@@ -17,7 +18,7 @@ async function main(): Promise<void> {
   if (!FUNNEL_DIMENSIONS.includes(values.by as FunnelDimension)) {
     throw new Error(`--by must be one of ${FUNNEL_DIMENSIONS.join(', ')}`);
   }
-  const to = values.to ?? new Date().toISOString().slice(0, 10);
+  const to = values.to ?? new Date(wallClock()).toISOString().slice(0, 10);
   const from = values.from ?? new Date(Date.parse(to) - 29 * DAY_MS).toISOString().slice(0, 10);
   for (const [name, day] of [
     ['--from', from],
