@@ -16,6 +16,8 @@ export const USER_TABLES = [
   'preferences',
   'user_sessions',
   'journey_runs',
+  'user_conversions',
+  'churn_signals',
   'user_data_keys',
   'users',
 ] as const;
