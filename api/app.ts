@@ -11,6 +11,7 @@ import type { Repositories } from '../db/repositories';
 import type { EpochMs } from '../domain/types';
 import type { UserErasures } from './erasure-client';
 import { dataRightsOperations } from './handlers/data-rights';
+import { journeyOperations } from './handlers/journeys';
 import { candidateOperations } from './handlers/candidates';
 import { catalogOperations } from './handlers/catalog';
 import { eventOperations } from './handlers/events';
@@ -112,6 +113,7 @@ export function createApp(deps: AppDeps): TactApp {
     ...notificationOperations(services),
     ...userOperations(services),
     ...candidateOperations(services),
+    ...journeyOperations(services),
     ...sessionOperations(services),
     ...catalogOperations(services),
     ...readOperations(services),

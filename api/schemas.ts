@@ -504,6 +504,10 @@ export const decisionResponse = z.object({
   outcome: z.enum(['sent', 'suppressed']),
   source: z.enum(CANDIDATE_SOURCES).optional().describe('Where the candidate came from (provenance).'),
   sourceId: z.string().optional().describe('The source’s id: event id, the caller’s candidate id, journey run…'),
+  journey: z
+    .object({ name: z.string(), step: z.string() })
+    .optional()
+    .describe('A journey’s candidate: the journey and the step that proposed it.'),
   template: z.string().optional(),
   experiment: z.string().optional(),
   variant: z.string().optional(),
@@ -605,6 +609,23 @@ export const stateResponse = z.object({
     .int()
     .nullable()
     .describe('Local hour of day (0–23) the user engages most, from receipts and sessions; null before any.'),
+  journeys: z
+    .object({
+      active: z.array(
+        z.object({
+          runId: z.string(),
+          journey: z.string(),
+          version: z.number().int(),
+          step: z.string(),
+          enrolledAt: isoTime,
+          ending: z.string().optional(),
+        }),
+      ),
+      ended: z.array(z.object({ runId: z.string(), journey: z.string(), reason: z.string(), at: isoTime })),
+      refused: z.array(z.object({ journey: z.string(), at: isoTime, why: z.string() })),
+    })
+    .optional()
+    .describe('The user’s journeys: active runs and their step, recent ends and refused enrollments.'),
 });
 
 export const outboxResponse = z.object({

@@ -5,6 +5,7 @@ import type { SessionAggregate } from '../domain/engagement';
 import type { EpochMs, NotificationEvent, Preferences, UserProfile } from '../domain/types';
 import type { CandidatesProposal, UserEventSignal, UserStateView } from '../workflows/definitions';
 import type { RuntimeOptions } from '../workflows/user-state';
+import type { EnrollSignalInput } from '../journeys/definitions';
 import type { ApiMetrics } from './metrics';
 import { TactUserClient } from './user-client';
 import { wallClock } from '../clock';
@@ -24,6 +25,8 @@ export interface UserWorkflows {
   updatePreferences(userId: string, preferences: Preferences, version: number): Promise<void>;
   devicesChanged(userId: string, at: EpochMs): Promise<void>;
   notificationEvent(userId: string, event: NotificationEvent): Promise<void>;
+  /** Asks the user's workflow to enroll the user in a journey (it applies the enrollment rules). */
+  enroll(userId: string, request: EnrollSignalInput): Promise<void>;
   /** null when the user has no workflow. */
   state(userId: string): Promise<UserStateView | null>;
   /** Resolves when Temporal answers a health check. */
@@ -86,6 +89,10 @@ export class TemporalUserWorkflows implements UserWorkflows {
 
   proposeCandidates(userId: string, proposal: CandidatesProposal): Promise<void> {
     return this.signal('candidates', () => this.users.proposeCandidates(userId, proposal));
+  }
+
+  enroll(userId: string, request: EnrollSignalInput): Promise<void> {
+    return this.signal('enroll', () => this.users.enroll(userId, request));
   }
 
   appOpened(userId: string, at: EpochMs, sessions?: SessionAggregate): Promise<void> {

@@ -206,6 +206,15 @@ function holds(tests: Record<string, Comparison> | undefined, values: Record<str
   );
 }
 
+/** Whether an event of this user meets the conditions (a rule's, or a journey's enrollment rule's). */
+export function conditionsHold(
+  conditions: TriggerConditions | undefined,
+  event: UserEvent,
+  attributes: UserAttributes = {},
+): boolean {
+  return holds(conditions?.event, event.properties) && holds(conditions?.user, attributes);
+}
+
 /** Whether the rule applies to this event of this user. */
 export function ruleMatches(rule: TriggerRule, event: UserEvent, attributes: UserAttributes = {}): boolean {
   return (

@@ -1,6 +1,7 @@
 // The journey API designers write against (docs/product.md §12): a journey is a name, a version, enrollment and exit
 // rules and a body that uses the helpers on its context. Deterministic: import it from workflow code only.
 import type { Duration } from '@temporalio/common';
+import type { VariantWeight } from '../domain/experiments';
 import type { TriggerConditions } from '../domain/triggers';
 import type { Category, EpochMs, Outcome, SuppressionReason, UserEvent, UserProfile } from '../domain/types';
 import type { LifecycleStage } from './lifecycle';
@@ -96,10 +97,11 @@ export interface Journey {
   /** Whether the run has converted. */
   converted(): boolean;
   /**
-   * The user's variant of an experiment, assigned deterministically from the user id (the same on every replay and
-   * every run). Hook for the measurement work's assignment: it replaces the hash when it lands.
+   * The user's variant of an experiment: the measurement work's deterministic assignment (domain/experiments.ts, the
+   * same in SQL reports), from the experiment id and the user id. Variants are names (equal shares) or weights.
+   * Pass the result as the proposal's `experiment`/`variant` so the decision log and reports see it.
    */
-  variant(experiment: string, variants: readonly string[]): string;
+  variant(experiment: string, variants: readonly (string | VariantWeight)[]): string;
   /** The workflow clock. */
   now(): EpochMs;
 }

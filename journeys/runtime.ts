@@ -15,6 +15,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { msToNumber } from '@temporalio/common';
+import { assignVariant } from '../domain/experiments';
 import { nextLocalTime, localParts, formatLocalTime } from '../domain/time';
 import type { EpochMs, UserEvent } from '../domain/types';
 import type { EventMatch, Journey, ProposalOutcome, ProposedCandidate } from './define';
@@ -133,7 +134,8 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyEndRe
       const until = Date.now() + msToNumber(within);
       show(`event ${type}`, until);
       const found = (): number => events.findIndex((e) => e.type === type && matches(e, match));
-      await condition(() => found() >= 0, Math.max(0, until - Date.now()));
+      // Already here, or no time to wait: no timer.
+      if (found() < 0 && until > Date.now()) await condition(() => found() >= 0, until - Date.now());
       show(null, null);
       const i = found();
       return i < 0 ? null : events.splice(i, 1)[0]!;
@@ -200,7 +202,11 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyEndRe
       for (const event of events) checkGoals(event);
     },
     converted: () => converted,
-    variant: (experiment, variants) => assignVariant(input.user.userId, experiment, variants),
+    variant: (experiment, variants) =>
+      assignVariant(input.user.userId, {
+        id: experiment,
+        variants: variants.map((v) => (typeof v === 'string' ? { name: v, weight: 1 } : v)),
+      }),
     now: () => Date.now(),
   };
 
@@ -326,15 +332,4 @@ function toCandidate(
     ...(c.experiment === undefined ? {} : { experiment: c.experiment }),
     ...(c.variant === undefined ? {} : { variant: c.variant }),
   };
-}
-
-/** FNV-1a of `experiment:userId`, bucketed over the variants: stable across replays, runs and processes. */
-export function assignVariant(userId: string, experiment: string, variants: readonly string[]): string {
-  if (variants.length === 0) throw new Error(`experiment ${experiment}: no variants`);
-  let hash = 0x811c9dc5;
-  for (const ch of `${experiment}:${userId}`) {
-    hash ^= ch.charCodeAt(0);
-    hash = Math.imul(hash, 0x01000193) >>> 0;
-  }
-  return variants[hash % variants.length]!;
 }

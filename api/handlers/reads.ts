@@ -40,6 +40,7 @@ export function decisionBody(decision: Decision): z.output<typeof decisionRespon
       : {
           source: decision.provenance.source,
           ...(decision.provenance.sourceId === undefined ? {} : { sourceId: decision.provenance.sourceId }),
+          ...(decision.provenance.journey === undefined ? {} : { journey: decision.provenance.journey }),
           template: decision.provenance.template,
           ...(decision.provenance.experiment === undefined ? {} : { experiment: decision.provenance.experiment }),
           ...(decision.provenance.variant === undefined ? {} : { variant: decision.provenance.variant }),
@@ -134,6 +135,15 @@ export function stateBody(view: UserStateView): z.output<typeof stateResponse> {
           },
         }),
     learnedPeakHour: view.learnedPeakHour ?? null,
+    ...(view.journeys === undefined
+      ? {}
+      : {
+          journeys: {
+            active: view.journeys.active.map((r) => ({ ...r, enrolledAt: iso(r.enrolledAt) })),
+            ended: view.journeys.ended.map((e) => ({ ...e, at: iso(e.at) })),
+            refused: view.journeys.refused.map((r) => ({ ...r, at: iso(r.at) })),
+          },
+        }),
   };
 }
 

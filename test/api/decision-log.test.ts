@@ -24,6 +24,7 @@ function workflowsAnswering(live: () => Live): UserWorkflows {
   return {
     sendEvent: unused,
     proposeCandidates: unused,
+    enroll: unused,
     appOpened: unused,
     updateProfile: unused,
     updatePreferences: unused,

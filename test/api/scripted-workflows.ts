@@ -55,6 +55,9 @@ export class ScriptedWorkflows implements UserWorkflows {
   proposeCandidates(userId: string, proposal: unknown) {
     return this.signal('proposeCandidates', userId, proposal);
   }
+  enroll(userId: string, request: unknown) {
+    return this.signal('enroll', userId, request);
+  }
   appOpened(userId: string, at: number) {
     return this.signal('appOpened', userId, { at });
   }

@@ -2,6 +2,7 @@
 // (real PostgreSQL when DATABASE_URL is set, embedded PGlite otherwise), Temporal from the project's
 // one helper (test/temporal-env.ts; CI uses the bundled offline server) and, when asked, a Tact worker
 // with the production activities (PostgreSQL decision log, dry-run outbox delivery).
+import type { EnrollSignalInput } from '../../journeys/definitions';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
@@ -55,6 +56,10 @@ export class SpyWorkflows implements UserWorkflows {
   proposeCandidates(userId: string, proposal: CandidatesProposal) {
     this.calls.push({ method: 'proposeCandidates', userId });
     return this.inner.proposeCandidates(userId, proposal);
+  }
+  enroll(userId: string, request: EnrollSignalInput) {
+    this.calls.push({ method: 'enroll', userId });
+    return this.inner.enroll(userId, request);
   }
   appOpened(userId: string, at: EpochMs, sessions?: SessionAggregate) {
     this.calls.push({ method: 'appOpened', userId });
