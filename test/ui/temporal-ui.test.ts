@@ -183,7 +183,11 @@ describe("Temporal's Web UI on the offline server", () => {
     await shot(page, '4-state-query');
 
     await page.goto(`${uiUrl}/namespaces/default/schedules`);
-    await textWhen(page, 'the schedules page', (text) => /\d+ Schedules?/.test(text));
+    await textWhen(
+      page,
+      'the schedules page, loaded',
+      (text) => /\d+ Schedules?/.test(text) && text.includes('Schedule ID'),
+    );
     await shot(page, '5-schedules');
 
     expect(problems).toEqual([]);
