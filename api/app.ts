@@ -16,6 +16,8 @@ import { catalogOperations } from './handlers/catalog';
 import { eventOperations } from './handlers/events';
 import { sessionOperations } from './handlers/sessions';
 import { healthOperations } from './handlers/health';
+import { measurementOperations } from './handlers/measurement';
+import { createConsole } from './console/routes';
 import { notificationOperations } from './handlers/notifications';
 import { adminKeyOperations } from './handlers/admin-keys';
 import { readOperations } from './handlers/reads';
@@ -31,6 +33,7 @@ import { fieldErrors, HttpProblem, sendProblem, validationProblem, type FieldErr
 import type { ApiCatalog, ApiServices } from './services';
 import { loadCatalog, ruleSetOf, versionedConfig } from '../catalog/load';
 import type { UserWorkflows } from './workflow-gateway';
+import { wallClock } from '../clock';
 
 export const DEFAULT_JSON_LIMIT_BYTES = 64 * 1024;
 export const DEFAULT_BATCH_LIMIT_BYTES = 2 * 1024 * 1024;
@@ -87,7 +90,7 @@ export interface TactApp {
 export function createApp(deps: AppDeps): TactApp {
   const metrics = deps.metrics ?? createMetrics();
   const logger = deps.logger ?? createLogger();
-  const now = deps.now ?? Date.now;
+  const now = deps.now ?? wallClock;
   const jsonBytes = deps.limits?.jsonBytes ?? DEFAULT_JSON_LIMIT_BYTES;
   const batchBytes = deps.limits?.batchBytes ?? DEFAULT_BATCH_LIMIT_BYTES;
   const services: ApiServices = {
@@ -116,6 +119,7 @@ export function createApp(deps: AppDeps): TactApp {
     ...unsubscribeOperations(services),
     ...adminKeyOperations(services),
     ...dataRightsOperations(services),
+    ...measurementOperations(services),
   ];
   const openApi = buildOpenApiDocument(operations, {
     version: API_VERSION,
@@ -163,6 +167,7 @@ export function createApp(deps: AppDeps): TactApp {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
   if (deps.codecServer) app.use('/codec', deps.codecServer);
+  app.use('/console', createConsole(services, now));
   app.use(notFound(operations));
   app.use(errorHandler(logger, services.retryAfterSeconds, { jsonBytes, batchBytes }));
   return { app, operations, openApi, metrics };

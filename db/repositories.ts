@@ -5,6 +5,7 @@ import { ApiKeyRepository } from './api-keys';
 import { DecisionRepository } from './decisions';
 import { EndpointRepository } from './devices';
 import { LedgerRepository } from './ledger';
+import { MeasurementRepository } from './measurement';
 import { NotificationEventRepository } from './notification-events';
 import { OutboxRepository } from './outbox';
 import { PreferencesRepository } from './preferences';
@@ -22,6 +23,7 @@ export interface Repositories {
   apiKeys: ApiKeyRepository;
   acceptedEvents: AcceptedEventRepository;
   sessions: SessionRepository;
+  measurement: MeasurementRepository;
 }
 
 export function createRepositories(pool: pg.Pool): Repositories {
@@ -36,5 +38,6 @@ export function createRepositories(pool: pg.Pool): Repositories {
     apiKeys: new ApiKeyRepository(pool),
     acceptedEvents: new AcceptedEventRepository(pool),
     sessions: new SessionRepository(pool),
+    measurement: new MeasurementRepository(pool),
   };
 }

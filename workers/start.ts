@@ -11,6 +11,7 @@ import { Client } from '@temporalio/client';
 import { createErasureActivities } from '../activities/erasure';
 import { tactDataConverter } from '../codec/data-converter';
 import type { TactPayloadCodec } from '../codec/payload-codec';
+import { wallClock, type Clock } from '../clock';
 
 export interface StartWorkerOptions {
   env: NodeJS.ProcessEnv;
@@ -28,6 +29,8 @@ export interface StartWorkerOptions {
   createActivities?: (options: RuntimeActivitiesOptions) => Promise<RuntimeActivities>;
   /** The payload codec (codec/setup.ts); without it payloads go to Temporal unencrypted. */
   codec?: TactPayloadCodec;
+  /** The product's one clock (clock/); default the wall clock. */
+  clock?: Clock;
 }
 
 export interface RunningWorker {
@@ -80,6 +83,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
       ...(options.templatesDir === undefined ? {} : { templatesDir: options.templatesDir }),
       ...(options.currentConfig === undefined ? {} : { currentConfig: options.currentConfig }),
       log: options.log,
+      now: options.clock ?? wallClock,
     });
     cleanup.push(() => wiring.close());
     const dataConverter = tactDataConverter(options.codec);
@@ -90,6 +94,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
       dataConverter,
       erasureActivities: createErasureActivities({
         pool: options.pool,
+        now: options.clock ?? wallClock,
         client: new Client({ connection, namespace: options.config.namespace, dataConverter }),
         ...(options.codec ? { codec: options.codec } : {}),
       }),

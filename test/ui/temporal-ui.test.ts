@@ -2,7 +2,7 @@
 // `npm start`'s startup (startTact) with payload encryption on, a few events through Tact's API, then as ops would:
 // sign in to the codec server, find the user's workflow by TactNextSendAt, open it, read the current details
 // (Markdown) and the wake timer's summary, run the `state` query, and look at the schedules page. Screenshots go to
-// artifacts/temporal-ui/; any console error or page error fails the test.
+// test/artifacts/temporal-ui/ (gitignored); any console error or page error fails the test.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -14,9 +14,9 @@ import { startTact, type RunningTact } from '../../api/start';
 import { callApi } from '../api/support';
 import { waitFor } from '../support/wait';
 
-const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM = process.env.TACT_CHROMIUM ?? '/usr/bin/chromium';
 const ROOT = path.resolve(__dirname, '../..');
-const ARTIFACTS = path.join(ROOT, 'artifacts', 'temporal-ui');
+const ARTIFACTS = path.join(ROOT, 'test', 'artifacts', 'temporal-ui');
 const USER = 'ui-ops-1';
 const WORKFLOW_ID = `user:${USER}`;
 /** The first build of the UI takes about a minute (more on a loaded machine); later runs reuse it. */
@@ -30,7 +30,7 @@ const problems: string[] = [];
 const pages: Page[] = [];
 
 beforeAll(async () => {
-  if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium`);
+  if (!fs.existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium (or set TACT_CHROMIUM)`);
   execFileSync(process.execPath, [path.join(ROOT, 'packages/temporal-ui/build-ui.mjs')], {
     stdio: 'inherit',
     timeout: BUILD_TIMEOUT_MS,
