@@ -30,7 +30,8 @@ const problems: string[] = [];
 const pages: Page[] = [];
 
 beforeAll(async () => {
-  if (!fs.existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium (or set TACT_CHROMIUM)`);
+  if (!fs.existsSync(CHROMIUM))
+    throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium (or set TACT_CHROMIUM)`);
   execFileSync(process.execPath, [path.join(ROOT, 'packages/temporal-ui/build-ui.mjs')], {
     stdio: 'inherit',
     timeout: BUILD_TIMEOUT_MS,
