@@ -1,6 +1,7 @@
 // Every repository over one pool, for the API and the worker to wire up in one line.
 import type pg from 'pg';
 import { AcceptedEventRepository } from './events-accepted';
+import { CampaignRepository } from './campaigns';
 import { ApiKeyRepository } from './api-keys';
 import { DecisionRepository } from './decisions';
 import { EndpointRepository } from './devices';
@@ -8,6 +9,7 @@ import { LedgerRepository } from './ledger';
 import { NotificationEventRepository } from './notification-events';
 import { OutboxRepository } from './outbox';
 import { PreferencesRepository } from './preferences';
+import { SegmentRepository } from './segments';
 import { SessionRepository } from './sessions';
 import { UserRepository } from './users';
 
@@ -22,6 +24,8 @@ export interface Repositories {
   apiKeys: ApiKeyRepository;
   acceptedEvents: AcceptedEventRepository;
   sessions: SessionRepository;
+  segments: SegmentRepository;
+  campaigns: CampaignRepository;
 }
 
 export function createRepositories(pool: pg.Pool): Repositories {
@@ -36,5 +40,7 @@ export function createRepositories(pool: pg.Pool): Repositories {
     apiKeys: new ApiKeyRepository(pool),
     acceptedEvents: new AcceptedEventRepository(pool),
     sessions: new SessionRepository(pool),
+    segments: new SegmentRepository(pool),
+    campaigns: new CampaignRepository(pool),
   };
 }

@@ -15,6 +15,7 @@ export const USER_TABLES = [
   'endpoints',
   'preferences',
   'user_sessions',
+  'campaign_targets',
   'user_data_keys',
   'users',
 ] as const;
