@@ -4,6 +4,7 @@
 import { heartbeat } from '@temporalio/activity';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type pg from 'pg';
+import { wallClock } from '../clock';
 import { CampaignRepository, type CampaignRecord } from '../db/campaigns';
 import { SegmentRepository } from '../db/segments';
 import { planMember } from '../domain/campaign';
@@ -40,7 +41,7 @@ export function createCampaignActivities(deps: CampaignActivityDeps): CampaignAc
   const campaigns = new CampaignRepository(deps.pool);
   const segments = new SegmentRepository(deps.pool);
   const concurrency = deps.concurrency ?? 32;
-  const now = deps.now ?? Date.now;
+  const now = deps.now ?? wallClock;
   const signalUser: SignalUser =
     deps.signalUser ??
     (async (candidate) => {

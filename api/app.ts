@@ -34,6 +34,7 @@ import { fieldErrors, HttpProblem, sendProblem, validationProblem, type FieldErr
 import type { ApiCatalog, ApiServices } from './services';
 import { loadCatalog, ruleSetOf, versionedConfig } from '../catalog/load';
 import type { UserWorkflows } from './workflow-gateway';
+import { wallClock } from '../clock';
 
 export const DEFAULT_JSON_LIMIT_BYTES = 64 * 1024;
 export const DEFAULT_BATCH_LIMIT_BYTES = 2 * 1024 * 1024;
@@ -92,7 +93,7 @@ export interface TactApp {
 export function createApp(deps: AppDeps): TactApp {
   const metrics = deps.metrics ?? createMetrics();
   const logger = deps.logger ?? createLogger();
-  const now = deps.now ?? Date.now;
+  const now = deps.now ?? wallClock;
   const jsonBytes = deps.limits?.jsonBytes ?? DEFAULT_JSON_LIMIT_BYTES;
   const batchBytes = deps.limits?.batchBytes ?? DEFAULT_BATCH_LIMIT_BYTES;
   const services: ApiServices = {

@@ -8,11 +8,12 @@ import { loadVersionedConfig, loadWorkerConfig } from './config';
 import { runUntilSignal } from './lifecycle';
 import { startWorker } from './start';
 import { setUpCodec } from '../codec/setup';
+import { wallClock } from '../clock';
 
 const STOP_MARGIN_MS = 5_000;
 
 function log(level: 'info' | 'warn' | 'error', event: string, fields: Record<string, string | number | boolean>): void {
-  process.stdout.write(`${JSON.stringify({ level, time: new Date().toISOString(), event, ...fields })}\n`);
+  process.stdout.write(`${JSON.stringify({ level, time: new Date(wallClock()).toISOString(), event, ...fields })}\n`);
 }
 
 async function start() {
@@ -29,7 +30,7 @@ async function start() {
     const activation = await activateConfigVersion(
       database.pool,
       { id: versioned.id, content: { catalog: versioned.catalog, policy: versioned.policy } },
-      Date.now(),
+      wallClock(),
     );
     const ruleSet = ruleSetOf(versioned, activation.activatedAt);
     print(`Catalog: ${catalog.source} (version ${ruleSet.id})`);

@@ -12,6 +12,7 @@ import { createCampaignActivities } from '../activities/campaign';
 import { createErasureActivities } from '../activities/erasure';
 import { tactDataConverter } from '../codec/data-converter';
 import type { TactPayloadCodec } from '../codec/payload-codec';
+import { wallClock, type Clock } from '../clock';
 
 export interface StartWorkerOptions {
   env: NodeJS.ProcessEnv;
@@ -29,6 +30,8 @@ export interface StartWorkerOptions {
   createActivities?: (options: RuntimeActivitiesOptions) => Promise<RuntimeActivities>;
   /** The payload codec (codec/setup.ts); without it payloads go to Temporal unencrypted. */
   codec?: TactPayloadCodec;
+  /** The product's one clock (clock/); default the wall clock. */
+  clock?: Clock;
 }
 
 export interface RunningWorker {
@@ -81,6 +84,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
       ...(options.templatesDir === undefined ? {} : { templatesDir: options.templatesDir }),
       ...(options.currentConfig === undefined ? {} : { currentConfig: options.currentConfig }),
       log: options.log,
+      now: options.clock ?? wallClock,
     });
     cleanup.push(() => wiring.close());
     const dataConverter = tactDataConverter(options.codec);
@@ -93,6 +97,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
       dataConverter,
       erasureActivities: createErasureActivities({
         pool: options.pool,
+        now: options.clock ?? wallClock,
         client,
         ...(options.codec ? { codec: options.codec } : {}),
       }),
@@ -100,6 +105,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
         pool: options.pool,
         client,
         taskQueue: options.config.taskQueue,
+        now: options.clock ?? wallClock,
         ...(currentConfig ? { userWorkflowOptions: () => ({ config: currentConfig() }) } : {}),
       }),
     });
