@@ -5,9 +5,9 @@ import { heartbeat } from '@temporalio/activity';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type pg from 'pg';
 import { wallClock } from '../clock';
-import { CampaignRepository, type CampaignRecord } from '../db/campaigns';
+import { CampaignRepository, ScheduledRuleRepository, type CampaignRecord } from '../db/campaigns';
 import { SegmentRepository } from '../db/segments';
-import { planMember } from '../domain/campaign';
+import { formatDate, occurrenceSpec, planMember } from '../domain/campaign';
 import type { Candidate, EpochMs } from '../domain/types';
 import type { CampaignActivities } from '../workflows/campaign/definitions';
 import {
@@ -40,6 +40,7 @@ export interface CampaignActivityDeps {
 export function createCampaignActivities(deps: CampaignActivityDeps): CampaignActivities {
   const campaigns = new CampaignRepository(deps.pool);
   const segments = new SegmentRepository(deps.pool);
+  const rules = new ScheduledRuleRepository(deps.pool);
   const concurrency = deps.concurrency ?? 32;
   const now = deps.now ?? wallClock;
   const signalUser: SignalUser =
@@ -147,6 +148,24 @@ export function createCampaignActivities(deps: CampaignActivityDeps): CampaignAc
 
     async recordCampaignStatus({ campaignId, status }) {
       await campaigns.setStatus(campaignId, status, now());
+    },
+
+    async openRuleRun({ ruleId, date }) {
+      const rule = await rules.get(ruleId);
+      const campaignId = `${ruleId}.${formatDate(date)}`;
+      // Deleted after the schedule fired: nothing to run.
+      if (rule === null) return { campaignId, created: false };
+      const created = await campaigns.create(
+        {
+          id: campaignId,
+          name: `${rule.name} ${formatDate(date)}`,
+          source: 'schedule',
+          spec: occurrenceSpec(rule.spec, date),
+          status: 'draft',
+        },
+        now(),
+      );
+      return { campaignId, created };
     },
   };
 }

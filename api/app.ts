@@ -21,6 +21,7 @@ import { adminKeyOperations } from './handlers/admin-keys';
 import { readOperations } from './handlers/reads';
 import { segmentOperations } from './handlers/segments';
 import { campaignOperations } from './handlers/campaigns';
+import { scheduleOperations } from './handlers/schedules';
 import type { CampaignWorkflows } from './campaign-client';
 import { unsubscribeOperations } from './handlers/unsubscribe';
 import { userOperations } from './handlers/users';
@@ -124,6 +125,7 @@ export function createApp(deps: AppDeps): TactApp {
     ...dataRightsOperations(services),
     ...segmentOperations(services),
     ...(deps.campaigns ? campaignOperations(services, deps.campaigns) : []),
+    ...(deps.campaigns ? scheduleOperations(services, deps.campaigns) : []),
   ];
   const openApi = buildOpenApiDocument(operations, {
     version: API_VERSION,

@@ -1,6 +1,6 @@
 // Campaigns and their targets (docs/campaigns.md). The target table is what makes "never twice" durable: a user gets a
 // row per campaign once, written `targeted` before their workflow is signalled and `handed_over` after.
-import type { CampaignSpec, CampaignStatus } from '../domain/campaign';
+import type { CampaignSpec, CampaignStatus, RuleSpec } from '../domain/campaign';
 import type { EpochMs } from '../domain/types';
 import { toDate, toEpochMs, withTransaction } from './sql';
 import type pg from 'pg';
@@ -181,4 +181,53 @@ function fromRow(row: CampaignRow): CampaignRecord {
     createdAt: toEpochMs(row.created_at),
     updatedAt: toEpochMs(row.updated_at),
   };
+}
+
+export interface ScheduledRuleRecord {
+  id: string;
+  name: string;
+  spec: RuleSpec;
+  createdAt: EpochMs;
+}
+
+/** Scheduled rules as created; the Temporal Schedule holds their paused state and firings. */
+export class ScheduledRuleRepository {
+  constructor(private readonly pool: pg.Pool) {}
+
+  /** False when the id is taken. */
+  async create(rule: ScheduledRuleRecord): Promise<boolean> {
+    const { rowCount } = await this.pool.query(
+      `INSERT INTO scheduled_rules (id, spec, created_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING`,
+      [rule.id, JSON.stringify({ name: rule.name, ...rule.spec }), toDate(rule.createdAt)],
+    );
+    return rowCount === 1;
+  }
+
+  async get(id: string): Promise<ScheduledRuleRecord | null> {
+    const { rows } = await this.pool.query<RuleRow>('SELECT id, spec, created_at FROM scheduled_rules WHERE id = $1', [
+      id,
+    ]);
+    return rows[0] === undefined ? null : ruleFromRow(rows[0]);
+  }
+
+  async list(): Promise<ScheduledRuleRecord[]> {
+    const { rows } = await this.pool.query<RuleRow>('SELECT id, spec, created_at FROM scheduled_rules ORDER BY id');
+    return rows.map(ruleFromRow);
+  }
+
+  async delete(id: string): Promise<boolean> {
+    const { rowCount } = await this.pool.query('DELETE FROM scheduled_rules WHERE id = $1', [id]);
+    return rowCount === 1;
+  }
+}
+
+interface RuleRow {
+  id: string;
+  spec: RuleSpec & { name: string };
+  created_at: Date;
+}
+
+function ruleFromRow(row: RuleRow): ScheduledRuleRecord {
+  const { name, ...spec } = row.spec;
+  return { id: row.id, name, spec, createdAt: toEpochMs(row.created_at) };
 }

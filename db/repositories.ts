@@ -1,7 +1,7 @@
 // Every repository over one pool, for the API and the worker to wire up in one line.
 import type pg from 'pg';
 import { AcceptedEventRepository } from './events-accepted';
-import { CampaignRepository } from './campaigns';
+import { CampaignRepository, ScheduledRuleRepository } from './campaigns';
 import { ApiKeyRepository } from './api-keys';
 import { DecisionRepository } from './decisions';
 import { EndpointRepository } from './devices';
@@ -26,6 +26,7 @@ export interface Repositories {
   sessions: SessionRepository;
   segments: SegmentRepository;
   campaigns: CampaignRepository;
+  scheduledRules: ScheduledRuleRepository;
 }
 
 export function createRepositories(pool: pg.Pool): Repositories {
@@ -42,5 +43,6 @@ export function createRepositories(pool: pg.Pool): Repositories {
     sessions: new SessionRepository(pool),
     segments: new SegmentRepository(pool),
     campaigns: new CampaignRepository(pool),
+    scheduledRules: new ScheduledRuleRepository(pool),
   };
 }

@@ -124,3 +124,52 @@ export const CAMPAIGN_TRANSITIONS: Record<'start' | 'pause' | 'resume' | 'cancel
   resume: ['paused'],
   cancel: ['draft', 'scheduled', 'running', 'paused'],
 };
+
+/** A scheduled rule's recurrence (docs/campaigns.md "Scheduled rules"): weekdays 1 (Monday) to 7 (Sunday). */
+export type Recurrence = { kind: 'weekly'; weekday: number } | { kind: 'monthly'; day: number };
+
+/** A recurring campaign: each occurrence is a campaign at `minuteOfDay` in every member's own zone on that date. */
+export interface RuleSpec extends Omit<CampaignSpec, 'sendTime'> {
+  recurrence: Recurrence;
+  minuteOfDay: number;
+  windowMs: number;
+  late: LatePolicy;
+}
+
+const DAY_MS = 24 * 60 * 60_000;
+
+/**
+ * The first date on or after `from` (a calendar date, read in UTC) that the recurrence names. A rule's schedule fires
+ * at 12:00 UTC the day before each occurrence, earlier than the occurrence's local time anywhere (UTC+14 reaches
+ * Monday 08:00 at Sunday 18:00 UTC), so every zone gets it on the right date whatever its offset or DST state.
+ */
+export function nextOccurrence(recurrence: Recurrence, from: LocalDate): LocalDate {
+  for (let i = 0; i < 62; i++) {
+    const at = new Date(Date.UTC(from.year, from.month - 1, from.day) + i * DAY_MS);
+    const matches =
+      recurrence.kind === 'weekly' ? (at.getUTCDay() || 7) === recurrence.weekday : at.getUTCDate() === recurrence.day;
+    if (matches) return { year: at.getUTCFullYear(), month: at.getUTCMonth() + 1, day: at.getUTCDate() };
+  }
+  throw new RangeError(`no occurrence of ${JSON.stringify(recurrence)} within two months`);
+}
+
+/** The occurrence a firing at `firedAt` runs: the first on or after the next UTC day. */
+export function occurrenceFiredAt(recurrence: Recurrence, firedAt: EpochMs): LocalDate {
+  const next = new Date(firedAt + DAY_MS);
+  return nextOccurrence(recurrence, {
+    year: next.getUTCFullYear(),
+    month: next.getUTCMonth() + 1,
+    day: next.getUTCDate(),
+  });
+}
+
+/** The campaign of one occurrence. */
+export function occurrenceSpec(rule: RuleSpec, date: LocalDate): CampaignSpec {
+  const { recurrence: _recurrence, minuteOfDay, windowMs, late, ...campaign } = rule;
+  return { ...campaign, sendTime: { kind: 'local', date, minuteOfDay, windowMs, late } };
+}
+
+/** `2099-03-09` */
+export function formatDate({ year, month, day }: LocalDate): string {
+  return `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+}

@@ -2,3 +2,4 @@
 export { userWorkflow } from './user-workflow';
 export { erasureWorkflow } from './erasure/workflow';
 export { campaignWorkflow } from './campaign/workflow';
+export { scheduledRuleWorkflow } from './campaign/rule-workflow';

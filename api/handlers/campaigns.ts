@@ -22,7 +22,7 @@ import { catalogProblems } from './candidates';
 import { SEGMENT_NAME, savedSegmentOr400, segmentOr400 } from './segments';
 
 const CAMPAIGN_ID = z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,63}$/, 'lowercase letters, digits, _ . and -, at most 64');
-const duration = z
+export const duration = z
   .string()
   .regex(DURATION, 'must be a duration such as 90m, 12h or 3d')
   .transform((t) => {
@@ -43,7 +43,7 @@ const sendBody = z.union([
   }),
 ]);
 
-const createBody = z.strictObject({
+export const createBody = z.strictObject({
   id: CAMPAIGN_ID.optional().describe('Default: a random id.'),
   name: text(200),
   segment: z.union([SEGMENT_NAME, z.record(z.string(), z.unknown())]).describe('A saved segment’s name, or a filter.'),
@@ -86,7 +86,11 @@ const campaignView = z.object({
 });
 
 /** Builds the spec from the request, or throws the 400 naming every bad part. */
-async function specOf(services: ApiServices, body: z.output<typeof createBody>, now: EpochMs): Promise<CampaignSpec> {
+export async function specOf(
+  services: ApiServices,
+  body: z.output<typeof createBody>,
+  now: EpochMs,
+): Promise<CampaignSpec> {
   const segment =
     typeof body.segment === 'string'
       ? await savedSegmentOr400(services, body.segment, 'segment')

@@ -113,4 +113,51 @@ describe('/v1/campaigns', () => {
       return got.body.status === 'cancelled' ? true : undefined;
     });
   });
+
+  it('manages a scheduled rule: create, list, pause, resume, trigger, delete; a bad rule is a 400', async () => {
+    const bad = await stack().call('POST', '/v1/schedules', {
+      json: {
+        id: 'bad',
+        name: 'Bad',
+        segment: { field: 'country', op: 'eq', value: 'BR' },
+        message: MESSAGE,
+        every: { monthly: 31 },
+        localTime: '08:00',
+      },
+    });
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body)).toContain('every');
+    const id = uniqueId('weekly').toLowerCase();
+    const created = await stack().call('POST', '/v1/schedules', {
+      json: {
+        id,
+        name: 'Weekly',
+        segment: { field: 'country', op: 'eq', value: 'BR' },
+        message: MESSAGE,
+        every: { weekly: 'monday' },
+        localTime: '08:00',
+      },
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    expect(created.body).toMatchObject({ id, paused: false, firings: 0 });
+    // Each firing is 12:00 UTC on a Sunday, the day before the Monday it opens.
+    for (const at of created.body.nextFirings.map((t: string) => new Date(t))) {
+      expect([at.getUTCDay(), at.getUTCHours(), at.getUTCMinutes()]).toEqual([0, 12, 0]);
+    }
+    expect((await stack().call('POST', '/v1/schedules', { json: { ...created.body, spec: undefined } })).status).toBe(
+      400,
+    );
+    const list = await stack().call('GET', '/v1/schedules');
+    expect(list.body.schedules.map((r: { id: string }) => r.id)).toContain(id);
+    expect((await stack().call('POST', `/v1/schedules/${id}:pause`)).body.paused).toBe(true);
+    expect((await stack().call('POST', `/v1/schedules/${id}:resume`)).body.paused).toBe(false);
+    expect((await stack().call('POST', `/v1/schedules/${id}:trigger`)).status).toBe(200);
+    const occurrence = await eventually('the triggered occurrence', async () => {
+      const campaigns = await stack().call('GET', '/v1/campaigns');
+      return campaigns.body.campaigns.find((c: { id: string }) => c.id.startsWith(`${id}.`));
+    });
+    expect(occurrence.spec.sendTime).toMatchObject({ kind: 'local', minuteOfDay: 480 });
+    expect((await stack().call('DELETE', `/v1/schedules/${id}`)).status).toBe(204);
+    expect((await stack().call('POST', `/v1/schedules/${id}:pause`)).status).toBe(404);
+  });
 });

@@ -1,7 +1,7 @@
 // The campaign workflow's public surface, shared by its client (api/) and the workflow (docs/campaigns.md): one run per
 // campaign, id `campaign:<campaign id>`, continued as new with its cursor so its history stays bounded.
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import type { CampaignStatus } from '../../domain/campaign';
+import type { CampaignStatus, LocalDate, Recurrence } from '../../domain/campaign';
 import type { EpochMs } from '../../domain/types';
 
 export const CAMPAIGN_WORKFLOW_TYPE = 'campaignWorkflow';
@@ -108,4 +108,22 @@ export interface CampaignActivities {
     limit: number;
   }): Promise<{ lastId?: string; users: number }>;
   recordCampaignStatus(input: { campaignId: string; status: CampaignStatus; now: EpochMs }): Promise<void>;
+  /** Creates the campaign of a scheduled rule's occurrence (id `<rule>.<date>`); `created` false when it exists. */
+  openRuleRun(input: {
+    ruleId: string;
+    date: LocalDate;
+    now: EpochMs;
+  }): Promise<{ campaignId: string; created: boolean }>;
+}
+
+/** A scheduled rule's Temporal Schedule (`rule:<id>`) starts this workflow at each firing. */
+export const SCHEDULED_RULE_WORKFLOW_TYPE = 'scheduledRuleWorkflow';
+
+export function ruleScheduleId(ruleId: string): string {
+  return `rule:${ruleId}`;
+}
+
+export interface ScheduledRuleInput {
+  ruleId: string;
+  recurrence: Recurrence;
 }
