@@ -16,6 +16,7 @@ import { catalogOperations } from './handlers/catalog';
 import { eventOperations } from './handlers/events';
 import { sessionOperations } from './handlers/sessions';
 import { healthOperations } from './handlers/health';
+import { measurementOperations } from './handlers/measurement';
 import { notificationOperations } from './handlers/notifications';
 import { adminKeyOperations } from './handlers/admin-keys';
 import { readOperations } from './handlers/reads';
@@ -126,6 +127,7 @@ export function createApp(deps: AppDeps): TactApp {
     ...segmentOperations(services),
     ...(deps.campaigns ? campaignOperations(services, deps.campaigns) : []),
     ...(deps.campaigns ? scheduleOperations(services, deps.campaigns) : []),
+    ...measurementOperations(services),
   ];
   const openApi = buildOpenApiDocument(operations, {
     version: API_VERSION,

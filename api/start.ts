@@ -18,6 +18,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { RuntimeActivities, RuntimeActivitiesOptions } from '../activities/runtime';
 import { ruleSetOf } from '../catalog/load';
 import { activateConfigVersion } from '../db/config-versions';
+import { DEFAULT_ATTRIBUTION } from '../domain/catalog';
 import { ensureAdminKey } from '../db/api-keys';
 import { migrate } from '../db/migrate';
 import { DEFAULT_DATA_DIR, openDatabase, type Database } from '../db/pool';
@@ -140,6 +141,7 @@ export async function startTact(options: StartOptions = {}): Promise<RunningTact
     );
     const ruleSet = ruleSetOf(versioned, activation.activatedAt);
     print(`Catalog: ${catalog.source} (version ${ruleSet.id})`);
+    await repos.measurement.configureAttribution(versioned.catalog.attribution ?? DEFAULT_ATTRIBUTION);
     // After the database opened: a generated local key lives in its (then existing) data directory.
     const {
       codec,

@@ -33,9 +33,9 @@ export async function followServerClock(
   // Server time = real time + offset; time skipping only ever grows the offset.
   let offset = 0;
   const sync = async (): Promise<void> => {
-    const before = Date.now();
     const server = await readServerTime();
-    offset = Math.max(offset, server - before);
+    // Measured after the reading arrived, so the clock never runs ahead of the server (it may lag by the round trip).
+    offset = Math.max(offset, server - Date.now());
   };
   await sync();
   const refreshMs = options.refreshMs ?? 250;

@@ -6,6 +6,7 @@ import { ApiKeyRepository } from './api-keys';
 import { DecisionRepository } from './decisions';
 import { EndpointRepository } from './devices';
 import { LedgerRepository } from './ledger';
+import { MeasurementRepository } from './measurement';
 import { NotificationEventRepository } from './notification-events';
 import { OutboxRepository } from './outbox';
 import { PreferencesRepository } from './preferences';
@@ -27,6 +28,7 @@ export interface Repositories {
   segments: SegmentRepository;
   campaigns: CampaignRepository;
   scheduledRules: ScheduledRuleRepository;
+  measurement: MeasurementRepository;
 }
 
 export function createRepositories(pool: pg.Pool): Repositories {
@@ -44,5 +46,6 @@ export function createRepositories(pool: pg.Pool): Repositories {
     segments: new SegmentRepository(pool),
     campaigns: new CampaignRepository(pool),
     scheduledRules: new ScheduledRuleRepository(pool),
+    measurement: new MeasurementRepository(pool),
   };
 }

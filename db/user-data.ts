@@ -16,6 +16,8 @@ export const USER_TABLES = [
   'preferences',
   'user_sessions',
   'campaign_targets',
+  'user_conversions',
+  'churn_signals',
   'user_data_keys',
   'users',
 ] as const;

@@ -134,6 +134,8 @@ export const SUPPRESSION_REASONS = [
   'category_removed',
   /** Its source withdrew it while it was pending (a cancelled campaign, an exited journey run). */
   'cancelled',
+  /** The user is in the global holdout, or the candidate is its experiment's control (docs/measurement.md). */
+  'holdout',
 ] as const;
 export type SuppressionReason = (typeof SUPPRESSION_REASONS)[number];
 

@@ -86,9 +86,9 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       clock,
       now: clock.now,
       async advanceTo(at) {
-        await clock.sync();
-        const gap = at - clock.now();
-        if (gap > 0) await env.sleep(gap);
+        for (let now = await env.currentTimeMs(); now < at; now = await env.currentTimeMs()) {
+          await env.sleep(at - now);
+        }
         await clock.sync();
       },
       async api<T>(method: string, route: string, body?: unknown): Promise<T> {

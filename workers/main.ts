@@ -2,6 +2,8 @@
 // TEMPORAL_ADDRESS and DATABASE_URL (or the embedded database in TACT_DATA_DIR). Variables: .env.example.
 import { ruleSetOf } from '../catalog/load';
 import { activateConfigVersion } from '../db/config-versions';
+import { MeasurementRepository } from '../db/measurement';
+import { DEFAULT_ATTRIBUTION } from '../domain/catalog';
 import { migrate } from '../db/migrate';
 import { DEFAULT_DATA_DIR, openDatabase } from '../db/pool';
 import { loadVersionedConfig, loadWorkerConfig } from './config';
@@ -34,6 +36,9 @@ async function start() {
     );
     const ruleSet = ruleSetOf(versioned, activation.activatedAt);
     print(`Catalog: ${catalog.source} (version ${ruleSet.id})`);
+    await new MeasurementRepository(database.pool).configureAttribution(
+      versioned.catalog.attribution ?? DEFAULT_ATTRIBUTION,
+    );
     const { codec, description } = setUpCodec({
       env,
       pool: database.pool,
