@@ -16,6 +16,7 @@ export const USER_TABLES = [
   'preferences',
   'user_sessions',
   'journey_runs',
+  'campaign_targets',
   'user_conversions',
   'churn_signals',
   'user_data_keys',
