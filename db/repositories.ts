@@ -4,6 +4,7 @@ import { AcceptedEventRepository } from './events-accepted';
 import { ApiKeyRepository } from './api-keys';
 import { DecisionRepository } from './decisions';
 import { EndpointRepository } from './devices';
+import { IngestQueueRepository } from './ingest-queue';
 import { LedgerRepository } from './ledger';
 import { NotificationEventRepository } from './notification-events';
 import { OutboxRepository } from './outbox';
@@ -22,6 +23,7 @@ export interface Repositories {
   apiKeys: ApiKeyRepository;
   acceptedEvents: AcceptedEventRepository;
   sessions: SessionRepository;
+  ingest: IngestQueueRepository;
 }
 
 export function createRepositories(pool: pg.Pool): Repositories {
@@ -36,5 +38,6 @@ export function createRepositories(pool: pg.Pool): Repositories {
     apiKeys: new ApiKeyRepository(pool),
     acceptedEvents: new AcceptedEventRepository(pool),
     sessions: new SessionRepository(pool),
+    ingest: new IngestQueueRepository(pool),
   };
 }
