@@ -157,7 +157,7 @@ export async function createRuntimeActivities(options: RuntimeActivitiesOptions)
           ...(options.currentConfig === undefined ? {} : { currentConfig: options.currentConfig }),
           sessions: new SessionRepository(options.pool),
         },
-        onFreshRun: (userId, runId) => ingest.redrive(userId, now(), runId),
+        onFreshRun: (userId, runId) => ingest.redrive(userId, runId),
       }),
       channels: described,
       unsubscribe,

@@ -62,6 +62,8 @@ function json(value: unknown): string | null {
 const UNDECIDED_CANDIDATE = `SELECT 1 FROM jsonb_array_elements(COALESCE(q.payload->'candidates', '[]'::jsonb)) AS c
   WHERE NOT EXISTS (SELECT 1 FROM decisions d WHERE d.user_id = q.user_id AND d.candidate_id = c->>'id')`;
 
+// New rows are due at once whatever the API's clock says (a sandbox's API runs on a skipped clock, its dispatcher on
+// the wall clock): `next_attempt_at` starts at -infinity, and only the dispatcher's own backoff sets it.
 export class IngestQueueRepository {
   constructor(private readonly db: Queryable) {}
 
@@ -90,7 +92,7 @@ export class IngestQueueRepository {
          RETURNING user_id, event_id
        ), queued AS (
          INSERT INTO ingest_queue (user_id, kind, item_id, payload, accepted_at, next_attempt_at)
-         SELECT i.user_id, 'event', i.event_id, i.signal::jsonb, $5, $5
+         SELECT i.user_id, 'event', i.event_id, i.signal::jsonb, $5, '-infinity'
          FROM input i JOIN claimed c ON c.user_id = i.user_id AND c.event_id = i.event_id
          WHERE i.signal IS NOT NULL ORDER BY i.ord
          RETURNING seq
@@ -131,7 +133,7 @@ export class IngestQueueRepository {
     if (items.length === 0) return;
     await this.db.query(
       `INSERT INTO ingest_queue (user_id, kind, item_id, payload, accepted_at, next_attempt_at)
-       SELECT user_id, kind, item_id, payload::jsonb, $5, $5
+       SELECT user_id, kind, item_id, payload::jsonb, $5, '-infinity'
        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS k (user_id, kind, item_id, payload, ord)
        ORDER BY ord`,
       [
@@ -255,18 +257,18 @@ export class IngestQueueRepository {
    * run held).
    * Returns how many rows.
    */
-  async redrive(userId: string, now: EpochMs, exceptRun?: string): Promise<number> {
+  async redrive(userId: string, exceptRun?: string): Promise<number> {
     const { rowCount } = await this.db.query(
-      `UPDATE ingest_queue q SET delivered_at = NULL, run_id = NULL, next_attempt_at = $2, attempts = 0,
+      `UPDATE ingest_queue q SET delivered_at = NULL, run_id = NULL, next_attempt_at = '-infinity', attempts = 0,
          redriven = q.redriven + 1,
          payload = jsonb_set(q.payload, '{candidates}', COALESCE((
            SELECT jsonb_agg(c ORDER BY ord) FROM jsonb_array_elements(q.payload->'candidates') WITH ORDINALITY AS x (c, ord)
            WHERE NOT EXISTS (SELECT 1 FROM decisions d WHERE d.user_id = q.user_id AND d.candidate_id = c->>'id')
          ), '[]'::jsonb))
-       WHERE q.user_id = $1 AND q.delivered_at IS NOT NULL AND q.kind = ANY($4::text[])
-         AND ($3::text IS NULL OR (q.run_id IS NOT NULL AND q.run_id <> $3))
+       WHERE q.user_id = $1 AND q.delivered_at IS NOT NULL AND q.kind = ANY($3::text[])
+         AND ($2::text IS NULL OR (q.run_id IS NOT NULL AND q.run_id <> $2))
          AND EXISTS (${UNDECIDED_CANDIDATE})`,
-      [userId, toDate(now), exceptRun ?? null, WITH_CANDIDATES],
+      [userId, exceptRun ?? null, WITH_CANDIDATES],
     );
     return rowCount ?? 0;
   }

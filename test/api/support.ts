@@ -29,8 +29,8 @@ import { installQuietRuntime } from '../support/quiet-runtime';
 import { waitFor } from '../support/wait';
 import { createTestEnv } from '../temporal-env';
 import { stopWorker } from '../support/worker-lifecycle';
-import { versionedPreferences } from '../../activities/runtime';
-import { createDispatcher, type Dispatcher } from '../../workers/dispatcher/dispatcher';
+import { startTestDispatcher } from '../support/dispatcher';
+import type { Dispatcher } from '../../workers/dispatcher/dispatcher';
 import { TemporalUserSignals, type UserSignals } from '../../workers/dispatcher/signals';
 
 export const UNSUBSCRIBE_SECRET = 'api-test-unsubscribe-secret-0123456789abcdef';
@@ -244,14 +244,10 @@ export function useApiStack(options: { worker: boolean }): () => ApiStack {
         metrics,
       }),
     );
-    dispatcher = createDispatcher({
-      queue: repos.ingest,
-      settings: { users: repos.users, preferences: versionedPreferences(db.pool) },
-      signals: spy.dispatcherSignals(new TemporalUserSignals({ client, taskQueue, timeoutMs: 10_000 })),
-      pollMs: 50,
-      retryInitialMs: 200,
-      retryMaxMs: 2_000,
-    });
+    dispatcher = startTestDispatcher(
+      db.pool,
+      spy.dispatcherSignals(new TemporalUserSignals({ client, taskQueue, timeoutMs: 10_000 })),
+    );
     const { app } = createApp({
       repos,
       pool: db.pool,

@@ -208,7 +208,7 @@ describe('the ingest queue and its dispatcher', () => {
       { candidateId: 'api-1', category: 'social', outcome: { kind: 'sent', channel: 'push', at: T0 + 2_000 } },
     ]);
     // A fresh run that received them itself re-drives nothing; another run gets what the lost one held.
-    expect(await repos.ingest.redrive(userId, T0 + 3_000, 'lost-run')).toBe(0);
+    expect(await repos.ingest.redrive(userId, 'lost-run')).toBe(0);
     // The reconciler leaves users with a running workflow alone.
     const running = await reconcile({ queue: repos.ingest, isRunning: async () => true, now: () => T0 + 120_000 });
     expect(running).toMatchObject({ redrivenRows: 0 });

@@ -61,7 +61,7 @@ export async function reconcile(options: ReconcilerOptions): Promise<ReconcileRe
       while (next < users.length) {
         const userId = users[next++]!;
         if (await options.isRunning(userId)) continue;
-        const rows = await options.queue.redrive(userId, now());
+        const rows = await options.queue.redrive(userId);
         if (rows > 0) {
           result.redrivenUsers += 1;
           result.redrivenRows += rows;
