@@ -12,6 +12,7 @@ const PRODUCT = [
   'activities',
   'api',
   'catalog',
+  'clock',
   'codec',
   'db',
   'devserver',
@@ -76,6 +77,15 @@ const LAYERS = [
     ],
   },
   {
+    files: ['clock/**/*.ts'],
+    patterns: [
+      {
+        regex: into(PRODUCT.filter((f) => !['domain', 'clock'].includes(f))),
+        message: 'clock/ (the one clock) imports only domain/ types.',
+      },
+    ],
+  },
+  {
     files: ['catalog/**/*.ts'],
     patterns: [
       {
@@ -88,8 +98,8 @@ const LAYERS = [
     files: ['codec/**/*.ts'],
     patterns: [
       {
-        regex: into(PRODUCT.filter((f) => !['domain', 'db', 'codec'].includes(f))),
-        message: 'codec/ (payload encryption) sits on db/ (per-user keys): it imports only domain/ and db/.',
+        regex: into(PRODUCT.filter((f) => !['domain', 'db', 'codec', 'clock'].includes(f))),
+        message: 'codec/ (payload encryption) sits on db/ (per-user keys): it imports only domain/, db/ and clock/.',
       },
     ],
   },
@@ -193,6 +203,40 @@ export default tseslint.config(
     rules: { '@typescript-eslint/switch-exhaustiveness-check': 'off' },
   },
   ...layerRules(),
+  {
+    // One clock (clock/): product code reads time from the Clock its composition root hands down, never from the
+    // process directly, so a sandbox on a time-skipping Temporal server dates everything by the server's time.
+    // Workflow code uses workflow time (its Date.now is the SDK's); tests and benches drive their own clocks.
+    files: [
+      'activities/**/*.ts',
+      'api/**/*.ts',
+      'catalog/**/*.ts',
+      'codec/**/*.ts',
+      'db/**/*.ts',
+      'localization/**/*.ts',
+      'sandbox/**/*.ts',
+      'simulator/**/*.ts',
+      'tokens/**/*.ts',
+      'workers/**/*.ts',
+    ],
+    rules: {
+      'no-restricted-properties': [
+        'error',
+        {
+          object: 'Date',
+          property: 'now',
+          message: 'Read the injected Clock (clock/); wallClock only for real-time deadlines and log lines.',
+        },
+      ],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "NewExpression[callee.name='Date'][arguments.length=0]",
+          message: 'new Date() reads the process clock: use new Date(clock()) with the injected Clock (clock/).',
+        },
+      ],
+    },
+  },
   {
     // Domain code also runs in activities and plain tests, where the clock and randomness are real.
     files: ['domain/**/*.ts'],

@@ -6,6 +6,7 @@ import { eraseUserRows, recordErasureCompleted } from '../db/user-data';
 import { UserKeyRepository } from '../db/user-keys';
 import type { ErasureActivities } from '../workflows/erasure/definitions';
 import { userWorkflowId } from '../workflows/definitions';
+import { wallClock } from '../clock';
 
 export interface ErasureActivityDeps {
   pool: pg.Pool;
@@ -19,7 +20,7 @@ export interface ErasureActivityDeps {
 const TERMINATE_REASON = 'user erased (DELETE /v1/users/{id})';
 
 export function createErasureActivities(deps: ErasureActivityDeps): ErasureActivities {
-  const now = deps.now ?? Date.now;
+  const now = deps.now ?? wallClock;
   const keys = new UserKeyRepository(deps.pool);
   const terminate = async (workflowId: string): Promise<boolean> => {
     try {

@@ -9,6 +9,7 @@ import { createScoreCandidates } from './scoring';
 import { createSendNotification, type Deliver, type ScoreCandidates } from './send';
 import type { TactActivities } from './types';
 import { createLoadUserSettings, InMemoryUserSettings, NO_SEND_HISTORY, type OnFreshRun } from './user-settings';
+import { wallClock } from '../clock';
 
 export type { Deliver, ScoreCandidates };
 
@@ -28,7 +29,7 @@ export interface ActivityDeps {
   policy?: PolicyConfig;
   /** The scoring model (docs/product.md §6); the domain's heuristic prior under `policy` by default. */
   score?: ScoreCandidates;
-  /** Dates outcomes the activities decide themselves (a failed delivery); Date.now by default. */
+  /** Dates outcomes the activities decide themselves (a failed delivery); the wall clock by default (clock/). */
   now?: () => EpochMs;
   /**
    * The catalog/policy version this worker decides with (read on every call, so a test can change it) and the stored
@@ -53,7 +54,7 @@ export function createActivities(deps: ActivityDeps): TactActivities {
       decisions: deps.decisions,
       settings,
       score: deps.score ?? createScoreCandidates(deps.policy ?? DEFAULT_POLICY),
-      now: deps.now ?? Date.now,
+      now: deps.now ?? wallClock,
       ...(deps.handover === undefined ? {} : { handover: deps.handover }),
     }),
     recordDecisions: createRecordDecisions(deps.decisions, deps.handover),
@@ -73,7 +74,7 @@ export function serverClock(): EpochMs {
  * DRY RUN: reports every notification as delivered on the first allowed channel without contacting
  * any provider or rendering anything. The worker's default until real delivery is configured.
  */
-export function createDryRunDeliver(now: () => number = Date.now): Deliver {
+export function createDryRunDeliver(now: () => number = wallClock): Deliver {
   return async ({ channels }) => {
     const channel = channels[0];
     if (channel === undefined) return { kind: 'failed', reason: 'no_channel', detail: 'no allowed channel' };

@@ -43,6 +43,7 @@ import { SessionRepository } from '../db/sessions';
 import { createActivities, type Deliver } from './index';
 import type { TactActivities } from './types';
 import { createStoredSendHistory, createStoredUserSettings, type VersionedPreferencesReader } from './user-settings';
+import { wallClock } from '../clock';
 
 /** Structured log sink. Fields never carry tokens, addresses, phone numbers, message text or secrets. */
 export type RuntimeLog = (
@@ -96,7 +97,7 @@ export const DEFAULT_DEEP_LINK_SCHEMES = ['app', 'https'];
  */
 export async function createRuntimeActivities(options: RuntimeActivitiesOptions): Promise<RuntimeActivities> {
   const env = options.env ?? process.env;
-  const now = options.now ?? Date.now;
+  const now = options.now ?? wallClock;
   const log = options.log ?? jsonLog;
   const policy = options.policy ?? DEFAULT_POLICY;
   const allowedDeepLinks = deepLinksFromEnv(env);
@@ -233,7 +234,7 @@ function list(raw: string | undefined): string[] | undefined {
 }
 
 function jsonLog(level: 'info' | 'warn' | 'error', event: string, fields: Record<string, string | number | boolean>) {
-  const line = JSON.stringify({ level, msg: event, time: new Date().toISOString(), ...fields });
+  const line = JSON.stringify({ level, msg: event, time: new Date(wallClock()).toISOString(), ...fields });
   if (level === 'info') console.log(line);
   else console.error(line);
 }

@@ -16,6 +16,7 @@ import { catalogOperations } from './handlers/catalog';
 import { eventOperations } from './handlers/events';
 import { sessionOperations } from './handlers/sessions';
 import { healthOperations } from './handlers/health';
+import { measurementOperations } from './handlers/measurement';
 import { notificationOperations } from './handlers/notifications';
 import { adminKeyOperations } from './handlers/admin-keys';
 import { readOperations } from './handlers/reads';
@@ -32,6 +33,7 @@ import { fieldErrors, HttpProblem, sendProblem, validationProblem, type FieldErr
 import type { ApiCatalog, ApiServices } from './services';
 import { loadCatalog, ruleSetOf, versionedConfig } from '../catalog/load';
 import type { UserWorkflows } from './workflow-gateway';
+import { wallClock } from '../clock';
 
 export const DEFAULT_JSON_LIMIT_BYTES = 64 * 1024;
 export const DEFAULT_BATCH_LIMIT_BYTES = 2 * 1024 * 1024;
@@ -91,7 +93,7 @@ export interface TactApp {
 export function createApp(deps: AppDeps): TactApp {
   const metrics = deps.metrics ?? createMetrics();
   const logger = deps.logger ?? createLogger();
-  const now = deps.now ?? Date.now;
+  const now = deps.now ?? wallClock;
   const jsonBytes = deps.limits?.jsonBytes ?? DEFAULT_JSON_LIMIT_BYTES;
   const batchBytes = deps.limits?.batchBytes ?? DEFAULT_BATCH_LIMIT_BYTES;
   const services: ApiServices = {
@@ -125,6 +127,7 @@ export function createApp(deps: AppDeps): TactApp {
     ...unsubscribeOperations(services),
     ...adminKeyOperations(services),
     ...dataRightsOperations(services),
+    ...measurementOperations(services),
   ];
   registerIngestMetrics(metrics.registry, services.ingest);
   const openApi = buildOpenApiDocument(operations, {

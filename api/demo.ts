@@ -21,6 +21,7 @@ import type {
 } from './schemas';
 import { apiAnswers } from '../db/cli/keys';
 import { startTact, type RunningTact } from './start';
+import { wallClock } from '../clock';
 
 const DEFAULT_URL = 'http://localhost:3000';
 
@@ -80,7 +81,7 @@ function sampleUsers(run: string): DemoUser[] {
 }
 
 function eventsFor(user: DemoUser, run: string): Record<string, unknown>[] {
-  const at = new Date().toISOString();
+  const at = new Date(wallClock()).toISOString();
   const e = (n: string, type: string, properties: Record<string, unknown>) => ({
     id: `${run}-${n}`,
     userId: user.id,
@@ -134,12 +135,12 @@ function describeDecision(d: Decision): string {
 }
 
 async function settle(api: Api, userId: string): Promise<State> {
-  const deadline = Date.now() + WAIT_MS;
+  const deadline = wallClock() + WAIT_MS;
   for (;;) {
     const { body: state } = await api.call<State>('GET', `/v1/users/${userId}/state`);
     const decided = (state.stats.sent ?? 0) + (state.stats.suppressed ?? 0);
     const settled = state.inboxSize === 0 && (state.stats.candidatesAdmitted ?? 0) <= decided + state.queue.length;
-    if ((settled && state.queue.every((c) => c.score !== null)) || Date.now() > deadline) return state;
+    if ((settled && state.queue.every((c) => c.score !== null)) || wallClock() > deadline) return state;
     await new Promise((resolve) => setTimeout(resolve, 300));
   }
 }

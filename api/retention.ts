@@ -4,6 +4,7 @@
 import type { AcceptedEventRepository } from '../db/events-accepted';
 import type { EpochMs } from '../domain/types';
 import type { Logger } from './logger';
+import { wallClock } from '../clock';
 
 /** A repeat of an event id within this window is a duplicate; after it, the id is applied again. */
 export const DEFAULT_EVENT_ID_RETENTION_MS = 72 * 3_600_000;
@@ -27,7 +28,7 @@ export interface EventIdPruning {
 export function startEventIdPruning(options: EventIdPruningOptions): EventIdPruning {
   const retentionMs = options.retentionMs ?? DEFAULT_EVENT_ID_RETENTION_MS;
   const intervalMs = options.intervalMs ?? DEFAULT_PRUNE_INTERVAL_MS;
-  const now = options.now ?? Date.now;
+  const now = options.now ?? wallClock;
   let running: Promise<number> | undefined;
 
   const runOnce = (): Promise<number> =>

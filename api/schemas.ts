@@ -10,8 +10,13 @@ import { assertOpaqueUserId, looksLikeContact } from './user-client';
 export const MAX_BATCH_EVENTS = 500;
 
 /** Experiment and variant names, as candidates carry them and the decision log filters by them. */
-const experimentId = z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'must be an experiment id');
-const variantName = z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'must be a variant');
+export const experimentId = z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'must be an experiment id');
+export const variantName = z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'must be a variant');
+/** A conversion's value: an amount in an ISO 4217 currency. */
+export const conversionValue = z.strictObject({
+  amount: z.number().min(0, 'must be ≥ 0').max(1e12, 'must be ≤ 10¹²'),
+  currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as EUR'),
+});
 export const MAX_PAGE_SIZE = 500;
 const MAX_PROPERTIES = 64;
 const MAX_TEXT = 1_000;
@@ -363,13 +368,19 @@ export const phoneNumber = z
 export const emailEndpointInput = z.strictObject({ address: emailAddress });
 export const smsEndpointInput = z.strictObject({ phone: phoneNumber });
 
-export const notificationEventInput = z.strictObject({
-  type: z.enum(NOTIFICATION_EVENT_TYPES),
-  at: timestamp.optional().describe(`When it happened; default: when the API received it. ${CLIENT_TIME_RULE}`),
-  userId: userId
-    .optional()
-    .describe('The recipient; needed only when the receipt may arrive before the send is in the decision log.'),
-});
+export const notificationEventInput = z
+  .strictObject({
+    type: z.enum(NOTIFICATION_EVENT_TYPES),
+    at: timestamp.optional().describe(`When it happened; default: when the API received it. ${CLIENT_TIME_RULE}`),
+    userId: userId
+      .optional()
+      .describe('The recipient; needed only when the receipt may arrive before the send is in the decision log.'),
+    value: conversionValue.optional().describe('On `converted` only: what the conversion was worth.'),
+  })
+  .refine((body) => body.value === undefined || body.type === 'converted', {
+    path: ['value'],
+    message: 'only a `converted` event has a value',
+  });
 
 const pageSize = z
   .string()

@@ -18,6 +18,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { RuntimeActivities, RuntimeActivitiesOptions } from '../activities/runtime';
 import { ruleSetOf } from '../catalog/load';
 import { activateConfigVersion } from '../db/config-versions';
+import { DEFAULT_ATTRIBUTION } from '../domain/catalog';
 import { ensureAdminKey } from '../db/api-keys';
 import { migrate } from '../db/migrate';
 import { DEFAULT_DATA_DIR, openDatabase, type Database } from '../db/pool';
@@ -37,6 +38,7 @@ import { createMetrics } from './metrics';
 import { parseRetentionHours, startEventIdPruning } from './retention';
 import { parseTemporalChoice, startDevTemporal, type DevTemporal } from './temporal-dev';
 import { TemporalUserWorkflows } from './workflow-gateway';
+import { wallClock, type Clock } from '../clock';
 
 export type Role = 'all' | 'api' | 'worker' | 'dispatcher';
 
@@ -58,6 +60,11 @@ export interface StartOptions {
   logger?: Logger;
   /** Builds the worker's activities; default createRuntimeActivities (tests observe the options it is given). */
   createActivities?: (options: RuntimeActivitiesOptions) => Promise<RuntimeActivities>;
+  /**
+   * The product's one clock (clock/): default the wall clock; a sandbox passes one following its time-skipping
+   * Temporal server, so the API, the activities and the database date everything by the server's time.
+   */
+  clock?: Clock;
 }
 
 export interface RunningTact {
@@ -89,6 +96,7 @@ function parsePort(value: string | undefined, fallback: number): number {
 export async function startTact(options: StartOptions = {}): Promise<RunningTact> {
   const env = options.env ?? process.env;
   const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const clock = options.clock ?? wallClock;
   const logger = options.logger ?? createLogger();
   const role = parseRole(env.TACT_ROLE);
   // Parsed before anything starts, for every role: a typo or a bad catalog stops start-up.
@@ -120,10 +128,11 @@ export async function startTact(options: StartOptions = {}): Promise<RunningTact
     const activation = await activateConfigVersion(
       database.pool,
       { id: versioned.id, content: { catalog: versioned.catalog, policy: versioned.policy } },
-      Date.now(),
+      clock(),
     );
     const ruleSet = ruleSetOf(versioned, activation.activatedAt);
     print(`Catalog: ${catalog.source} (version ${ruleSet.id})`);
+    await repos.measurement.configureAttribution(versioned.catalog.attribution ?? DEFAULT_ATTRIBUTION);
     // After the database opened: a generated local key lives in its (then existing) data directory.
     const {
       codec,
@@ -187,6 +196,7 @@ export async function startTact(options: StartOptions = {}): Promise<RunningTact
         currentConfig: () => ruleSet,
         log: (level, event, fields) => workerLogger[level]({ ...fields, event }, event),
         print,
+        clock,
         ...(options.createActivities ? { createActivities: options.createActivities } : {}),
         ...(codec ? { codec } : {}),
       });
@@ -216,6 +226,7 @@ export async function startTact(options: StartOptions = {}): Promise<RunningTact
       const abuseConfig = abuseLimitsFromEnv(env);
       const abuse = createAbuseLimits(abuseConfig, metrics.registry);
       const { app } = createApp({
+        now: clock,
         abuse,
         ...(env.TACT_TRUST_PROXY?.trim() ? { trustProxy: env.TACT_TRUST_PROXY.trim() } : {}),
         repos,
@@ -237,7 +248,7 @@ export async function startTact(options: StartOptions = {}): Promise<RunningTact
                 codec,
                 keyring,
                 repos,
-                now: Date.now,
+                now: clock,
                 abuse,
               }),
             }
@@ -247,6 +258,7 @@ export async function startTact(options: StartOptions = {}): Promise<RunningTact
         acceptedEvents: repos.acceptedEvents,
         logger,
         retentionMs: eventIdRetentionMs,
+        now: clock,
       });
       cleanup.push(() => pruning.stop());
       const server = createLimitedServer(app, abuseConfig, metrics.registry);
@@ -259,7 +271,7 @@ export async function startTact(options: StartOptions = {}): Promise<RunningTact
       cleanup.push(() => closeServer(server));
       const bound = (server.address() as AddressInfo).port;
       apiUrl = `http://${host === '0.0.0.0' || host === '::' ? 'localhost' : host}:${bound}`;
-      const created = await ensureAdminKey(database.pool, Date.now());
+      const created = await ensureAdminKey(database.pool, clock());
       if (created !== null) {
         adminKey = created.key;
         print(`First admin API key (shown once, store it now): ${created.key}`);

@@ -15,10 +15,12 @@ import {
   USER_WORKFLOW_TYPE,
   userEventSignal,
   userWorkflowId,
+  withdrawSignal,
   type CandidatesProposal,
   type UserEventSignal,
   type UserStateView,
   type UserWorkflowInput,
+  type WithdrawCandidates,
 } from '../workflows/definitions';
 import type { RuntimeOptions } from '../workflows/user-state';
 import type { userWorkflow } from '../workflows/user-workflow';
@@ -103,6 +105,21 @@ export class TactUserClient {
 
   devicesChanged(userId: string, at: EpochMs): Promise<void> {
     return this.signal(userId, devicesChangedSignal, [{ at }]);
+  }
+
+  /**
+   * Withdraws the user's pending candidates of one source (they end `cancelled`). A plain signal, not
+   * signal-with-start: a user without a running workflow has nothing pending. False when there was no workflow.
+   */
+  async withdraw(userId: string, withdraw: WithdrawCandidates): Promise<boolean> {
+    assertOpaqueUserId(userId);
+    try {
+      await this.client.workflow.getHandle(userWorkflowId(userId)).signal(withdrawSignal, withdraw);
+      return true;
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return false;
+      throw err;
+    }
   }
 
   /** The user's current state, or null when the user has no workflow yet. */

@@ -7,6 +7,7 @@ import type { CandidatesProposal, UserEventSignal, UserStateView } from '../work
 import type { RuntimeOptions } from '../workflows/user-state';
 import type { ApiMetrics } from './metrics';
 import { TactUserClient } from './user-client';
+import { wallClock } from '../clock';
 
 /** What the API asks of user workflows. Tests wrap it to count what reaches Temporal. */
 export interface UserWorkflows {
@@ -131,7 +132,7 @@ export class TemporalUserWorkflows implements UserWorkflows {
 
   private async call<T>(fn: () => Promise<T>, timeoutMs = this.timeoutMs): Promise<T> {
     try {
-      return await this.options.connection.withDeadline(Date.now() + timeoutMs, fn);
+      return await this.options.connection.withDeadline(wallClock() + timeoutMs, fn);
     } catch (error) {
       if (isUnavailable(error)) throw new WorkflowsUnavailableError(error);
       throw error;

@@ -115,7 +115,10 @@ export interface VersionedConfig {
  * canonical JSON of both. Throws (a RangeError naming the bad value) when the overrides make the policy invalid.
  */
 export function versionedConfig(catalog: Catalog, overrides: DeepPartial<PolicyConfig> = {}): VersionedConfig {
-  const policy = withOverrides({ ...DEFAULT_POLICY, categories: catalog.categories }, overrides);
+  const policy = withOverrides(
+    { ...DEFAULT_POLICY, categories: catalog.categories, ...(catalog.holdout ? { holdout: catalog.holdout } : {}) },
+    overrides,
+  );
   const id = createHash('sha256').update(canonicalJson({ catalog, policy })).digest('hex').slice(0, 16);
   return { id, catalog, policy };
 }

@@ -9,6 +9,7 @@ import type { Payload, PayloadCodec, SerializationContext } from '@temporalio/co
 import { temporal } from '@temporalio/proto';
 import { KEY_BYTES, type MasterKeyring } from './keyring';
 import { open, seal } from './seal';
+import { wallClock } from '../clock';
 
 export const ENCRYPTED_ENCODING = 'binary/encrypted';
 export const KEY_ID_METADATA = 'encryption-key-id';
@@ -76,7 +77,7 @@ export class TactPayloadCodec implements PayloadCodec {
   constructor(private readonly options: TactCodecOptions) {
     this.ttlMs = options.cacheTtlMs ?? 60_000;
     this.cacheSize = options.cacheSize ?? 10_000;
-    this.clock = options.clock ?? Date.now;
+    this.clock = options.clock ?? wallClock;
   }
 
   get perUserKeys(): boolean {

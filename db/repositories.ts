@@ -6,6 +6,7 @@ import { DecisionRepository } from './decisions';
 import { EndpointRepository } from './devices';
 import { IngestQueueRepository } from './ingest-queue';
 import { LedgerRepository } from './ledger';
+import { MeasurementRepository } from './measurement';
 import { NotificationEventRepository } from './notification-events';
 import { OutboxRepository } from './outbox';
 import { PreferencesRepository } from './preferences';
@@ -24,6 +25,7 @@ export interface Repositories {
   acceptedEvents: AcceptedEventRepository;
   sessions: SessionRepository;
   ingest: IngestQueueRepository;
+  measurement: MeasurementRepository;
 }
 
 export function createRepositories(pool: pg.Pool): Repositories {
@@ -39,5 +41,6 @@ export function createRepositories(pool: pg.Pool): Repositories {
     acceptedEvents: new AcceptedEventRepository(pool),
     sessions: new SessionRepository(pool),
     ingest: new IngestQueueRepository(pool),
+    measurement: new MeasurementRepository(pool),
   };
 }

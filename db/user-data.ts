@@ -16,6 +16,8 @@ export const USER_TABLES = [
   'endpoints',
   'preferences',
   'user_sessions',
+  'user_conversions',
+  'churn_signals',
   'user_data_keys',
   'users',
 ] as const;

@@ -87,11 +87,30 @@ export const catalogDocument = z.strictObject({
     .array(
       z.strictObject({
         id: name('an experiment id'),
-        variants: z.array(name('a variant')).min(1),
+        // A name (weight 1), or a name with its relative weight and the template it uses instead of the rule's.
+        variants: z
+          .array(
+            z.union([
+              name('a variant'),
+              z.strictObject({
+                name: name('a variant'),
+                weight: z.number().positive('must be > 0').default(1),
+                template: name('a template').optional(),
+              }),
+            ]),
+          )
+          .min(1),
         description: z.string().optional(),
       }),
     )
     .default([]),
+  /** The global holdout: this percentage of users receives no non-critical notification (docs/measurement.md). */
+  holdout: z
+    .strictObject({ percent: z.number().min(0, 'must be ≥ 0').max(100, 'must be ≤ 100') })
+    .default({ percent: 5 }),
+  attribution: z
+    .strictObject({ openWindow: duration.default(24 * 3_600_000), churnWindow: duration.default(72 * 3_600_000) })
+    .default({ openWindow: 24 * 3_600_000, churnWindow: 72 * 3_600_000 }),
 });
 
 export type CatalogDocument = z.output<typeof catalogDocument>;
@@ -157,9 +176,30 @@ export function parseCatalog(
     return withoutUndefined(rule) as TriggerRule;
   });
   const experimentIds = new Set<string>();
-  document.experiments.forEach((experiment, index) => {
+  const experiments = document.experiments.map((experiment, index) => {
     if (experimentIds.has(experiment.id)) problems.push(`experiments.${index}.id: "${experiment.id}" is repeated`);
     experimentIds.add(experiment.id);
+    const entry: Catalog['experiments'][number] = {
+      id: experiment.id,
+      variants: [],
+      ...(experiment.description === undefined ? {} : { description: experiment.description }),
+    };
+    experiment.variants.forEach((variant, v) => {
+      const spec = typeof variant === 'string' ? { name: variant, weight: 1 } : variant;
+      if (entry.variants.includes(spec.name))
+        problems.push(`experiments.${index}.variants.${v}: "${spec.name}" is repeated`);
+      entry.variants.push(spec.name);
+      if (spec.weight !== 1) entry.weights = { ...entry.weights, [spec.name]: spec.weight };
+      if ('template' in spec && spec.template !== undefined) {
+        if (!Object.hasOwn(templates, spec.template)) {
+          problems.push(
+            `experiments.${index}.variants.${v}.template: no template "${spec.template}" in the template tree`,
+          );
+        }
+        entry.templates = { ...entry.templates, [spec.name]: spec.template };
+      }
+    });
+    return entry;
   });
   if (problems.length > 0) return { ok: false, problems };
   return {
@@ -171,7 +211,12 @@ export function parseCatalog(
       templates,
       engagementEvents: [...new Set(document.engagementEvents)],
       journeys: document.journeys.map((j) => withoutUndefined(j) as Catalog['journeys'][number]),
-      experiments: document.experiments.map((e) => withoutUndefined(e) as Catalog['experiments'][number]),
+      experiments,
+      holdout: document.holdout,
+      attribution: {
+        openWindowMs: document.attribution.openWindow,
+        churnWindowMs: document.attribution.churnWindow,
+      },
     },
   };
 }

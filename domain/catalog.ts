@@ -1,6 +1,7 @@
 // The catalog (docs/catalog.md): one declared, validated, versioned description of what a deployment sends. Pure types
 // and helpers; the default catalog is catalog/default.json, read and validated by catalog/load.ts.
 import type { PolicyConfig } from './config';
+import type { HoldoutConfig } from './experiments';
 import type { TriggerRule } from './triggers';
 import type { CategoryPolicy, EpochMs } from './types';
 
@@ -17,12 +18,29 @@ export interface JourneyEntry {
   description?: string;
 }
 
-/** An experiment the catalog declares. Placeholder: experiments are filled in by their own work (empty by default). */
+/**
+ * An experiment the catalog declares (docs/measurement.md): its variants, each with a relative weight (default 1) and
+ * optionally the template it uses instead of the rule's. A variant named `control` never sends.
+ */
 export interface ExperimentEntry {
   id: string;
   variants: string[];
+  /** Variant → relative weight; a variant not named here weighs 1. */
+  weights?: Record<string, number>;
+  /** Variant → template to use instead of the candidate's. */
+  templates?: Record<string, string>;
   description?: string;
 }
+
+/** How receipts without a notification, opt-outs and uninstalls are attributed (docs/measurement.md). */
+export interface AttributionWindows {
+  /** An engagement or conversion without a notification id goes to the last notification opened this long before. */
+  openWindowMs: number;
+  /** An opt-out or token invalidation goes to the last notification sent this long before. */
+  churnWindowMs: number;
+}
+
+export const DEFAULT_ATTRIBUTION: AttributionWindows = { openWindowMs: 24 * 3_600_000, churnWindowMs: 72 * 3_600_000 };
 
 export interface Catalog {
   categories: Record<string, CategoryPolicy>;
@@ -32,6 +50,17 @@ export interface Catalog {
   engagementEvents: string[];
   journeys: JourneyEntry[];
   experiments: ExperimentEntry[];
+  /** The global holdout (parsed catalogs always have one: 5 % unless declared). */
+  holdout?: HoldoutConfig;
+  attribution?: AttributionWindows;
+}
+
+/** An experiment's variants with their weights, for assignVariant. */
+export function experimentDefinition(entry: ExperimentEntry): {
+  id: string;
+  variants: { name: string; weight: number }[];
+} {
+  return { id: entry.id, variants: entry.variants.map((name) => ({ name, weight: entry.weights?.[name] ?? 1 })) };
 }
 
 /**

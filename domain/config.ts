@@ -1,4 +1,5 @@
 // Policy defaults (docs/product.md §2–§4). Every number is configurable per deployment through withOverrides.
+import type { HoldoutConfig } from './experiments';
 import { CHANNELS, PRIORITY_CLASSES } from './types';
 import type { Category, CategoryPolicy, PriorityClass, QuietHours } from './types';
 import { DAY_MS, HOUR_MS, MINUTE_MS } from './time';
@@ -31,6 +32,12 @@ export interface PolicyConfig {
    * critical candidate ends `rate_limited`.
    */
   criticalSendsPerHour: number;
+  /**
+   * The global holdout (docs/measurement.md): this share of users gets no non-critical notification. Set from the
+   * catalog's `holdout` by catalog/load.ts; absent (no holdout) in DEFAULT_POLICY, so the policy of a workflow started
+   * before versions existed, which replays from DEFAULT_POLICY, is unchanged.
+   */
+  holdout?: HoldoutConfig;
 }
 
 export type DeepPartial<T> = T extends readonly unknown[]
@@ -196,6 +203,11 @@ export function policyProblems(config: PolicyConfig): string[] {
   for (const key of ['dormantMinBusinessValue', 'scoreFloor'] as const) {
     const v = config[key];
     if (typeof v !== 'number' || !(v >= 0 && v <= 1)) problems.push(`${key} must be in 0..1`);
+  }
+  if (config.holdout !== undefined) {
+    const percent = config.holdout?.percent;
+    if (typeof percent !== 'number' || !(percent >= 0 && percent <= 100))
+      problems.push('holdout.percent must be in 0..100');
   }
   const quiet = config.defaultQuietHours;
   if (!isMinuteOfDay(quiet?.start) || !isMinuteOfDay(quiet?.end)) {

@@ -1,10 +1,11 @@
 // Who may receive what, independent of time: opt-outs (global, category, channel) and channel routing (docs/product.md §2).
 import { categoryPolicy } from './config';
 import type { PolicyConfig } from './config';
+import { CONTROL_VARIANT, inHoldout } from './experiments';
 import type { Candidate, Category, Channel, Preferences, SuppressionReason } from './types';
 
 export type Ineligibility = {
-  reason: Extract<SuppressionReason, 'opted_out' | 'no_channel' | 'category_removed'>;
+  reason: Extract<SuppressionReason, 'opted_out' | 'no_channel' | 'category_removed' | 'holdout'>;
   detail: string;
 };
 
@@ -32,6 +33,16 @@ export function ineligibility(candidate: Candidate, prefs: Preferences, config: 
   }
   if (allowedChannels(candidate.category, prefs, config).length === 0) {
     return { reason: 'no_channel', detail: `every ${candidate.category} channel is opted out` };
+  }
+  // Holdouts (docs/measurement.md): decided here, where every candidate of every source passes, so no source can
+  // send a held-out user a non-critical notification. The row still names its experiment and variant.
+  if (priorityClass !== 'critical') {
+    if (candidate.variant === CONTROL_VARIANT) {
+      return { reason: 'holdout', detail: `control group of experiment ${candidate.experiment ?? '(unnamed)'}` };
+    }
+    if (inHoldout(candidate.userId, config.holdout)) {
+      return { reason: 'holdout', detail: 'user is in the global holdout' };
+    }
   }
   return null;
 }

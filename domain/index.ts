@@ -15,3 +15,5 @@ export * from './send-check';
 export * from './user-defaults';
 export * from './engagement';
 export * from './catalog';
+export * from './experiments';
+export * from './lift';

@@ -16,7 +16,7 @@ export type SendCheck =
   /** The user's preferences no longer allow it at all. */
   | {
       kind: 'drop';
-      reason: Extract<SuppressionReason, 'opted_out' | 'no_channel' | 'category_removed'>;
+      reason: Extract<SuppressionReason, 'opted_out' | 'no_channel' | 'category_removed' | 'holdout'>;
       detail: string;
     };
 

@@ -132,6 +132,10 @@ export const SUPPRESSION_REASONS = [
   'rate_limited',
   /** The catalog version the workflow adopted no longer has the candidate's category. */
   'category_removed',
+  /** Its source withdrew it while it was pending (a cancelled campaign, an exited journey run). */
+  'cancelled',
+  /** The user is in the global holdout, or the candidate is its experiment's control (docs/measurement.md). */
+  'holdout',
 ] as const;
 export type SuppressionReason = (typeof SUPPRESSION_REASONS)[number];
 

@@ -3,6 +3,7 @@
 // finish (TACT_SHUTDOWN_GRACE_MS), then connections and the database close, and the process exits 0. A signal
 // arriving within a second of the first is the same request told twice (npm, tsx or a terminal forward Ctrl-C
 // to the process group as well as to the child) and is ignored; a later one forces exit 1.
+import { wallClock } from '../clock';
 
 export interface StoppableProcess {
   /** Resolves or rejects when the process's work ends by itself (a worker that failed). */
@@ -43,7 +44,7 @@ export function runUntilSignal(start: () => Promise<StoppableProcess>, options: 
   };
 
   const onSignal = (signal: NodeJS.Signals) => {
-    const now = Date.now();
+    const now = wallClock();
     if (firstSignalAt === undefined) {
       firstSignalAt = now;
       stop(0);

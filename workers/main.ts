@@ -2,17 +2,20 @@
 // TEMPORAL_ADDRESS and DATABASE_URL (or the embedded database in TACT_DATA_DIR). Variables: .env.example.
 import { ruleSetOf } from '../catalog/load';
 import { activateConfigVersion } from '../db/config-versions';
+import { MeasurementRepository } from '../db/measurement';
+import { DEFAULT_ATTRIBUTION } from '../domain/catalog';
 import { migrate } from '../db/migrate';
 import { DEFAULT_DATA_DIR, openDatabase } from '../db/pool';
 import { loadVersionedConfig, loadWorkerConfig } from './config';
 import { runUntilSignal } from './lifecycle';
 import { startWorker } from './start';
 import { setUpCodec } from '../codec/setup';
+import { wallClock } from '../clock';
 
 const STOP_MARGIN_MS = 5_000;
 
 function log(level: 'info' | 'warn' | 'error', event: string, fields: Record<string, string | number | boolean>): void {
-  process.stdout.write(`${JSON.stringify({ level, time: new Date().toISOString(), event, ...fields })}\n`);
+  process.stdout.write(`${JSON.stringify({ level, time: new Date(wallClock()).toISOString(), event, ...fields })}\n`);
 }
 
 async function start() {
@@ -29,10 +32,13 @@ async function start() {
     const activation = await activateConfigVersion(
       database.pool,
       { id: versioned.id, content: { catalog: versioned.catalog, policy: versioned.policy } },
-      Date.now(),
+      wallClock(),
     );
     const ruleSet = ruleSetOf(versioned, activation.activatedAt);
     print(`Catalog: ${catalog.source} (version ${ruleSet.id})`);
+    await new MeasurementRepository(database.pool).configureAttribution(
+      versioned.catalog.attribution ?? DEFAULT_ATTRIBUTION,
+    );
     const { codec, description } = setUpCodec({
       env,
       pool: database.pool,

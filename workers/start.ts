@@ -14,6 +14,7 @@ import type { TactPayloadCodec } from '../codec/payload-codec';
 import { loadDispatchConfig, parseDecisionLogDelay } from './dispatcher/config';
 import type { Dispatcher } from './dispatcher/dispatcher';
 import { startDispatching } from './dispatcher';
+import { wallClock, type Clock } from '../clock';
 
 export interface StartWorkerOptions {
   env: NodeJS.ProcessEnv;
@@ -31,6 +32,8 @@ export interface StartWorkerOptions {
   createActivities?: (options: RuntimeActivitiesOptions) => Promise<RuntimeActivities>;
   /** The payload codec (codec/setup.ts); without it payloads go to Temporal unencrypted. */
   codec?: TactPayloadCodec;
+  /** The product's one clock (clock/); default the wall clock. */
+  clock?: Clock;
 }
 
 export interface RunningWorker {
@@ -85,6 +88,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
       ...(options.templatesDir === undefined ? {} : { templatesDir: options.templatesDir }),
       ...(options.currentConfig === undefined ? {} : { currentConfig: options.currentConfig }),
       log: options.log,
+      now: options.clock ?? wallClock,
     });
     cleanup.push(() => wiring.close());
     const dataConverter = tactDataConverter(options.codec);
@@ -96,6 +100,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
       dataConverter,
       erasureActivities: createErasureActivities({
         pool: options.pool,
+        now: options.clock ?? wallClock,
         client,
         ...(options.codec ? { codec: options.codec } : {}),
       }),

@@ -2,6 +2,7 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type {
   Candidate,
+  CandidateSource,
   Category,
   Channel,
   Decision,
@@ -68,6 +69,16 @@ export interface AppOpened {
 export const appOpenedSignal = defineSignal<[AppOpened]>('appOpened');
 /** The user's devices or endpoints changed, so channel availability may have changed: re-plan. */
 export const devicesChangedSignal = defineSignal<[{ at: EpochMs }]>('devicesChanged');
+
+/**
+ * Withdraws the user's pending candidates of one source (provenance `source` + `sourceId`: a cancelled campaign, an
+ * exited journey run); each ends `suppressed`/`cancelled`. Candidates already decided keep their outcome.
+ */
+export interface WithdrawCandidates {
+  source: CandidateSource;
+  sourceId: string;
+}
+export const withdrawSignal = defineSignal<[WithdrawCandidates]>('withdraw');
 
 /** A pending candidate as ops see it: no template variables or deep link (they may carry PII). */
 export interface QueuedCandidateView {

@@ -40,7 +40,7 @@ import {
   type UserProfile,
 } from '../domain/types';
 import { MAX_UNRECORDED_DECISIONS } from './decision-log';
-import type { CandidatesProposal, UserEventSignal, UserStats } from './definitions';
+import type { CandidatesProposal, UserEventSignal, UserStats, WithdrawCandidates } from './definitions';
 
 export type PolicyOverrides = Parameters<typeof withOverrides>[1];
 
@@ -76,7 +76,8 @@ export type InboxMessage =
   | { kind: 'preferences'; change: PreferencesChange }
   | { kind: 'notification'; event: NotificationEvent }
   | { kind: 'appOpened'; at: EpochMs; sessions?: SessionAggregate }
-  | { kind: 'devicesChanged'; at: EpochMs };
+  | { kind: 'devicesChanged'; at: EpochMs }
+  | { kind: 'withdraw'; withdraw: WithdrawCandidates };
 
 /** A score from the model (scored inside the send activity), valid until invalidated or older than MODEL_SCORE_TTL_MS. */
 export interface ModelScore {
@@ -337,12 +338,30 @@ export function applyMessages(
       case 'devicesChanged':
         // Nothing to store: channel availability lives with the endpoints; the loop re-plans after every message.
         break;
+      case 'withdraw':
+        withdraw(state, message.withdraw, now);
+        break;
     }
   }
   const ids = Object.keys(seenIds);
   for (const id of ids.slice(0, Math.max(0, ids.length - SEEN_IDS_CAP))) delete seenIds[id];
   boundPending(state, now, config);
   return { warnings };
+}
+
+/** Ends the pending candidates of one source `cancelled` (a cancelled campaign, an exited journey run). */
+function withdraw(state: UserState, { source, sourceId }: WithdrawCandidates, now: EpochMs): void {
+  for (const candidate of state.pending.filter((c) => c.source === source && c.sourceId === sourceId)) {
+    decide(
+      state,
+      {
+        candidateId: candidate.id,
+        category: candidate.category,
+        outcome: { kind: 'suppressed', reason: 'cancelled', at: now, detail: `withdrawn by ${source} ${sourceId}` },
+      },
+      now,
+    );
+  }
 }
 
 /** The ids seen within EVENT_ID_MEMORY_MS of `now` (insertion order is age order: an id is added once). */

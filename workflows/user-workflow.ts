@@ -50,6 +50,7 @@ import {
   profileSignal,
   stateQuery,
   userEventSignal,
+  withdrawSignal,
   type UserWorkflowInput,
 } from './definitions';
 import {
@@ -132,6 +133,7 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
     ({ at, sessions }) => void inbox.push({ kind: 'appOpened', at, ...(sessions === undefined ? {} : { sessions }) }),
   );
   setHandler(devicesChangedSignal, ({ at }) => void inbox.push({ kind: 'devicesChanged', at }));
+  setHandler(withdrawSignal, (withdraw) => void inbox.push({ kind: 'withdraw', withdraw }));
   setHandler(stateQuery, () => stateView(state, inbox.length, lastPlan, Date.now(), policy()));
 
   // Runs whose history began before the day plan keep planning per candidate (replay must take the same decisions);

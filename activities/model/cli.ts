@@ -8,6 +8,7 @@ import { OpenModelRepository } from '../../db/open-models';
 import { openDatabase } from '../../db/pool';
 import type { Evaluation } from './evaluation';
 import { trainFromLog } from './training';
+import { wallClock } from '../../clock';
 
 const USAGE = `usage:
   npm run train [-- --activate]
@@ -33,7 +34,7 @@ async function main(args: string[]): Promise<number> {
       case 'train': {
         const bar = new SingleBar({ format: 'training [{bar}] {value}/{total} Newton steps', hideCursor: true });
         bar.start(25, 0);
-        const { version, report } = await trainFromLog(models, Date.now(), (step, of) => {
+        const { version, report } = await trainFromLog(models, wallClock(), (step, of) => {
           bar.setTotal(of);
           bar.update(step);
         }).finally(() => bar.stop());
@@ -52,7 +53,7 @@ async function main(args: string[]): Promise<number> {
             : '  does not beat the prior on the holdout: scoring keeps using the prior even if activated',
         );
         if (rest.includes('--activate')) {
-          await models.activate(version, Date.now());
+          await models.activate(version, wallClock());
           console.log(`  activated v${version}`);
         }
         return 0;
@@ -75,12 +76,12 @@ async function main(args: string[]): Promise<number> {
           console.error(`activate needs a version number (see \`npm run model -- list\`), got ${rest[0] ?? 'nothing'}`);
           return 2;
         }
-        await models.activate(version, Date.now());
+        await models.activate(version, wallClock());
         console.log(`activated v${version}`);
         return 0;
       }
       default: {
-        const now = await models.rollback(Date.now());
+        const now = await models.rollback(wallClock());
         console.log(now === null ? 'rolled back: priors score now' : `rolled back: v${now} is active`);
         return 0;
       }

@@ -6,6 +6,7 @@ import type { StoredModel } from '../../db/open-models';
 import type { ScoreCandidatesInput } from '../types';
 import { modelScore } from './score';
 import type { ModelParams } from './training';
+import { wallClock } from '../../clock';
 
 export interface ActiveModelSource {
   active<P, E>(): Promise<StoredModel<P, E> | null>;
@@ -22,7 +23,7 @@ export interface ModelScoringOptions {
 export function createModelScoring(options: ModelScoringOptions): (input: ScoreCandidatesInput) => Promise<Score[]> {
   const config = options.config ?? DEFAULT_POLICY;
   const refreshMs = options.refreshMs ?? 60_000;
-  const now = options.now ?? Date.now;
+  const now = options.now ?? wallClock;
   let cached: { at: EpochMs; model: StoredModel<ModelParams, unknown> | null } | null = null;
   return async (input) => {
     if (cached === null || now() - cached.at >= refreshMs) {

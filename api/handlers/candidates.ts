@@ -3,6 +3,8 @@
 // idempotent on its id (one already in the decision log answers `duplicate`; the workflow ignores a repeat it still
 // remembers), and goes through the same budget as every other candidate. One signal per request, whatever the count.
 import type { z } from 'zod';
+import { experimentDefinition, type ExperimentEntry } from '../../domain/catalog';
+import { assignVariant } from '../../domain/experiments';
 import type { Candidate, EpochMs } from '../../domain/types';
 import { operation, type Operation } from '../operation';
 import { validationProblem, type FieldError } from '../problem';
@@ -82,21 +84,44 @@ function toCandidate(
   };
 }
 
+/**
+ * A candidate naming an experiment but no variant gets the user's variant (docs/measurement.md), and that variant's
+ * template when the experiment gives one.
+ */
+function withVariant(candidate: Candidate, experiments: readonly ExperimentEntry[]): Candidate {
+  if (candidate.experiment === undefined || candidate.variant !== undefined) return candidate;
+  const entry = experiments.find((e) => e.id === candidate.experiment);
+  if (entry === undefined) return candidate;
+  const variant = assignVariant(candidate.userId, experimentDefinition(entry));
+  return { ...candidate, variant, template: entry.templates?.[variant] ?? candidate.template };
+}
+
 export function candidateOperations(services: ApiServices): Operation[] {
   const propose = async (userId: string, inputs: CandidateInput[], now: EpochMs, batch: boolean) => {
     const problems: FieldError[] = [];
     const candidates: Candidate[] = [];
     const seen = new Set<string>();
+    // Experiments created through the API (POST /v1/experiments) beside the catalog's, read only when named.
+    const declared = services.catalog.catalog.experiments;
+    const stored = inputs.some((i) => i.experiment !== undefined && !declared.some((e) => e.id === i.experiment))
+      ? (await services.repos.measurement.listExperiments()).map((e): ExperimentEntry => ({
+          id: e.id,
+          variants: e.variants.map((v) => v.name),
+          weights: Object.fromEntries(e.variants.map((v) => [v.name, v.weight])),
+        }))
+      : [];
+    const experiments = [...declared, ...stored];
+    const catalog = { ...services.catalog, catalog: { ...services.catalog.catalog, experiments } };
     inputs.forEach((input, index) => {
       const at = batch ? `candidates[${index}]` : '';
       if (seen.has(input.id)) {
         problems.push({ in: 'body', field: at === '' ? 'id' : `${at}.id`, message: 'repeated in this request' });
       }
       seen.add(input.id);
-      problems.push(...catalogProblems(services.catalog, input, at));
+      problems.push(...catalogProblems(catalog, input, at));
       const candidate = toCandidate(services, userId, input, now, at);
       if (Array.isArray(candidate)) problems.push(...candidate);
-      else candidates.push(candidate);
+      else candidates.push(withVariant(candidate, experiments));
     });
     if (problems.length > 0) throw validationProblem(problems);
     const decided = await services.repos.decisions.recordedAmong(

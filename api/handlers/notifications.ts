@@ -72,6 +72,8 @@ export function notificationOperations(services: ApiServices): Operation[] {
             { retryAfterSeconds: services.retryAfterSeconds },
           );
         }
+        // Set while the claim is pending, so the funnel counts the value with the receipt when it is applied.
+        if (body.value !== undefined) await repos.measurement.setConversionValue(userId, params.id, body.value);
         try {
           await workflows.notificationEvent(userId, event);
         } catch (error) {

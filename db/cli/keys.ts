@@ -14,6 +14,7 @@ import {
 import { migrate } from '../migrate';
 import { openDatabase } from '../pool';
 import type { Queryable } from '../sql';
+import { wallClock } from '../../clock';
 
 const USAGE = `usage:
   npm run keys -- create --scopes <scope>[,<scope>...] [--name <name>]
@@ -228,12 +229,12 @@ async function main(): Promise<number> {
       return 2;
     }
     io.err(`(through the API at ${url})`);
-    return runKeysCommandOn(httpKeyStore(url, adminKey), command, io, Date.now());
+    return runKeysCommandOn(httpKeyStore(url, adminKey), command, io, wallClock());
   }
   const db = await openDatabase();
   try {
     await migrate(db.pool);
-    return await runKeysCommand(command, db.pool, io, Date.now());
+    return await runKeysCommand(command, db.pool, io, wallClock());
   } finally {
     await db.close();
   }

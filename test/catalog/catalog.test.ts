@@ -50,7 +50,9 @@ describe('the default catalog', () => {
     expect(catalog.journeys).toEqual([]);
     expect(catalog.experiments).toEqual([]);
     expect(catalog.templates.streak_at_risk?.variables.streak_days).toEqual({ required: true });
-    expect(versionedConfig(catalog).policy).toEqual(DEFAULT_POLICY);
+    // Plus the global holdout, 5 % unless the catalog says otherwise (docs/measurement.md).
+    expect(catalog.holdout).toEqual({ percent: 5 });
+    expect(versionedConfig(catalog).policy).toEqual({ ...DEFAULT_POLICY, holdout: { percent: 5 } });
   });
 });
 

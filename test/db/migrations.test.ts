@@ -162,7 +162,7 @@ describe('concurrent migrations', () => {
       try {
         const results = await Promise.all([migrate(first.pool), migrate(second.pool)]);
         const appliedVersions = results.flatMap((result) => result.applied.map((m) => m.version));
-        expect(appliedVersions.sort()).toEqual(loadMigrations().map((m) => m.version));
+        expect(appliedVersions.sort((a, b) => a - b)).toEqual(loadMigrations().map((m) => m.version));
         const recorded = await first.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM schema_migrations');
         expect(recorded.rows[0]!.n).toBe(loadMigrations().length);
       } finally {

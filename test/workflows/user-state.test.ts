@@ -93,6 +93,24 @@ describe('applyMessages', () => {
     expect(state.stats.suppressed).toBe(1);
   });
 
+  it('withdraws the pending candidates of one source: they end cancelled, others stay', () => {
+    const state = initialState('u1', NOW);
+    apply(state, [
+      { kind: 'candidate', candidate: journeyCandidate('c1', { source: 'campaign', sourceId: 'spring' }) },
+      { kind: 'candidate', candidate: journeyCandidate('c2', { source: 'campaign', sourceId: 'autumn' }) },
+      { kind: 'candidate', candidate: journeyCandidate('j1', { sourceId: 'spring' }) },
+      { kind: 'withdraw', withdraw: { source: 'campaign', sourceId: 'spring' } },
+    ]);
+    expect(state.pending.map((c) => c.id)).toEqual(['c2', 'j1']);
+    expect(state.unrecorded).toMatchObject([
+      {
+        candidateId: 'c1',
+        outcome: { kind: 'suppressed', reason: 'cancelled', at: NOW },
+        provenance: { sourceId: 'spring' },
+      },
+    ]);
+  });
+
   it('rejects an invalid time zone and bad preferences without changing state', () => {
     const state = initialState('u1', NOW);
     const { warnings } = apply(state, [

@@ -3,6 +3,7 @@
 // per user on failure (the user's later rows wait behind the failed one: order is kept). Several dispatchers may run
 // (one per worker process): a leased user belongs to one until its lease ends. A crash between a signal and its
 // "delivered" mark re-sends the row after the lease: the workflow drops event and candidate ids it has seen.
+import { wallClock } from '../../clock';
 import type { VersionedPreferencesReader } from '../../activities/user-settings';
 import type { IngestQueueRepository, LeasedItem } from '../../db/ingest-queue';
 import type { EpochMs, UserProfile } from '../../domain/types';
@@ -47,7 +48,8 @@ export interface Dispatcher {
 }
 
 export function createDispatcher(options: DispatcherOptions, run = true): Dispatcher {
-  const now = options.now ?? Date.now;
+  // Leases are set and compared by dispatchers alone: real time, whatever clock the product decides on.
+  const now = options.now ?? wallClock;
   const concurrency = options.concurrency ?? 32;
   const leaseMs = options.leaseMs ?? 60_000;
   const retryInitialMs = options.retryInitialMs ?? 500;

@@ -3,6 +3,7 @@
 // it was terminated), and queues that work again: the dispatcher's signal-with-start re-creates the workflow, which
 // loads the stored settings and recent sends first, then receives the candidates. A workflow re-created by new work
 // re-drives the rest itself (activities/user-settings.ts onFreshRun). Runs periodically and as `npm run reconcile`.
+import { wallClock } from '../../clock';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { IngestQueueRepository } from '../../db/ingest-queue';
 import type { EpochMs } from '../../domain/types';
@@ -46,7 +47,7 @@ export function workflowRunning(client: Client): (userId: string) => Promise<boo
 }
 
 export async function reconcile(options: ReconcilerOptions): Promise<ReconcileResult> {
-  const now = options.now ?? Date.now;
+  const now = options.now ?? wallClock;
   const pageSize = options.pageSize ?? 500;
   const result: ReconcileResult = { checked: 0, redrivenUsers: 0, redrivenRows: 0, pruned: 0 };
   result.pruned = await options.queue.prune();

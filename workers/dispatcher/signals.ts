@@ -1,5 +1,6 @@
 // What the dispatcher hands to user workflows, and the Temporal implementation: every hand-over is a signal-with-start,
 // so the first queued item of a user (or the first after Temporal lost the workflow) creates the workflow.
+import { wallClock } from '../../clock';
 import type { Client, SignalDefinition } from '@temporalio/client';
 import type { EpochMs, Preferences, UserProfile } from '../../domain/types';
 import {
@@ -67,7 +68,7 @@ export class TemporalUserSignals implements UserSignals {
       ...(this.options.workflowOptions ? { options: this.options.workflowOptions } : {}),
     };
     const { client } = this.options;
-    const handle = await client.withDeadline(Date.now() + (this.options.timeoutMs ?? 10_000), () =>
+    const handle = await client.withDeadline(wallClock() + (this.options.timeoutMs ?? 10_000), () =>
       client.workflow.signalWithStart<typeof userWorkflow, [T]>(USER_WORKFLOW_TYPE, {
         workflowId: userWorkflowId(userId),
         taskQueue: this.options.taskQueue,

@@ -23,6 +23,8 @@ async function main(): Promise<void> {
     `Tact dev server (Temporal-compatible, ${options.dbFilename ? `data in ${options.dbFilename}` : 'in-memory'}, not for production) listening on ${server.address}` +
       `${options.timeSkipping ? ' with time skipping' : ''}; namespaces: ${[...new Set(['default', ...(options.namespaces ?? [])])].join(', ')}\n`,
   );
+  if (server.httpUrl) process.stdout.write(`Temporal HTTP API: ${server.httpUrl}\n`);
+  if (server.uiUrl) process.stdout.write(`Temporal UI: ${server.uiUrl}\n`);
   let stopping = false;
   const stop = (code: number) => {
     if (stopping) return;

@@ -22,21 +22,17 @@ const DEFAULT_PORT = 7233;
 
 /** CLI dev-server flags taking a value that this server accepts and ignores. */
 const IGNORED_WITH_VALUE = new Set([
-  '--ui-port',
   '--ui-ip',
   '--ui-public-path',
-  '--ui-asset-path',
-  '--ui-codec-endpoint',
   '--log-format',
   '--log-config',
   '--dynamic-config-value',
   '--sqlite-pragma',
-  '--http-port',
   '--metrics-port',
   '--config',
   '--env',
 ]);
-const IGNORED_FLAGS = new Set(['--headless', '--ui', '--log-config', '--enable-time-skipping']);
+const IGNORED_FLAGS = new Set(['--ui', '--log-config', '--enable-time-skipping']);
 
 export const USAGE = `Usage: tact-temporal-dev [options]
        tact-temporal-dev server start-dev [options]   (Temporal CLI compatible)
@@ -55,8 +51,13 @@ Options:
                                    a restart or a crash; without it everything is in memory
   --log-level <level>              debug, info, warn or error (default warn)
   --time-skipping                  serve TestService: the clock starts locked and skips ahead when idle
+  --http-port <port>               serve Temporal's HTTP API (/api/v1/…) on this port (0 = any free port)
+  --ui-port <port>                 serve Temporal's Web UI on this port (0 = any free port)
+  --ui-asset-path <dir>            the built UI (default: @tact/temporal-ui's build, when installed)
+  --ui-codec-endpoint <url>        the codec server the UI decodes payloads with
+  --headless                       no UI, even with --ui-port
   --help, -h                       show this help
-UI and other Temporal CLI options are accepted and ignored.`;
+Other Temporal CLI options are accepted and ignored.`;
 
 export function parseLauncherArgs(argv: readonly string[]): LauncherCommand {
   const args = [...argv];
@@ -73,6 +74,11 @@ export function parseLauncherArgs(argv: readonly string[]): LauncherCommand {
   let host = '127.0.0.1';
   let logLevel: LogLevel = 'warn';
   let dbFilename: string | undefined;
+  let httpPort: number | undefined;
+  let uiPort: number | undefined;
+  let uiAssetPath: string | undefined;
+  let uiCodecEndpoint: string | undefined;
+  let headless = false;
   for (let i = 0; i < args.length; i++) {
     const [flag, inline] = splitFlag(args[i]!);
     const value = (): string => {
@@ -110,6 +116,21 @@ export function parseLauncherArgs(argv: readonly string[]): LauncherCommand {
       case '--time-skipping':
         timeSkipping = true;
         break;
+      case '--http-port':
+        httpPort = parsePort(value());
+        break;
+      case '--ui-port':
+        uiPort = parsePort(value());
+        break;
+      case '--ui-asset-path':
+        uiAssetPath = value();
+        break;
+      case '--ui-codec-endpoint':
+        uiCodecEndpoint = value();
+        break;
+      case '--headless':
+        headless = true;
+        break;
       default:
         if (IGNORED_WITH_VALUE.has(flag)) value();
         else if (!IGNORED_FLAGS.has(flag)) throw new UsageError(`unknown argument: ${args[i]}`);
@@ -125,6 +146,10 @@ export function parseLauncherArgs(argv: readonly string[]): LauncherCommand {
       logLevel,
       timeSkipping,
       ...(dbFilename !== undefined ? { dbFilename } : {}),
+      ...(httpPort !== undefined ? { httpPort } : {}),
+      ...(uiPort !== undefined && !headless ? { uiPort } : {}),
+      ...(uiAssetPath !== undefined ? { uiAssetPath } : {}),
+      ...(uiCodecEndpoint !== undefined ? { uiCodecEndpoint } : {}),
     },
   };
 }

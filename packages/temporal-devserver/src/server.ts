@@ -1,7 +1,12 @@
 // Entry point of the offline Temporal-compatible dev server: starts the gRPC frontend in-process.
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { Engine } from './engine';
 import { addService } from './grpc';
+import { createGateway, type Gateway } from './http/gateway';
+import { createUiHandler } from './http/ui-server';
 import { createLogger, type LogLevel } from './logger';
 import { SqliteStore } from './persistence/store';
 import { namespaceHandlers } from './service-namespaces';
@@ -31,12 +36,24 @@ export interface DevServerOptions {
    * restart and a crash. Without it the server keeps everything in memory.
    */
   dbFilename?: string | undefined;
+  /** Serve Temporal's HTTP API (`/api/v1/…`, payloads in shorthand) on this port; 0 = a free port; unset = not. */
+  httpPort?: number | undefined;
+  /** Serve Temporal's Web UI and its API on this port (0 = a free port; unset = no UI). */
+  uiPort?: number | undefined;
+  /** The built UI's files (default: the build of `@tact/temporal-ui` when it is installed and built). */
+  uiAssetPath?: string | undefined;
+  /** The codec server the UI sends payloads to for decoding (Temporal's `--ui-codec-endpoint`). */
+  uiCodecEndpoint?: string | undefined;
 }
 
 export interface DevServer {
   /** host:port */
   readonly address: string;
   readonly port: number;
+  /** Temporal's HTTP API, `http://host:port`, when `httpPort` was given. */
+  readonly httpUrl: string | undefined;
+  /** Temporal's Web UI, `http://host:port`, when `uiPort` was given. */
+  readonly uiUrl: string | undefined;
   stop(): Promise<void>;
 }
 
@@ -88,12 +105,70 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
   });
   const address = `${host.includes(':') ? `[${host}]` : host}:${port}`;
   log.info(`listening on ${address}${opts.timeSkipping ? ' (time skipping)' : ''}`);
+  const web: { server: HttpServer; gateway: Gateway }[] = [];
+  const listen = async (port: number, gateway: Gateway, handler: Parameters<typeof createServer>[1]) => {
+    const http = createServer(handler);
+    web.push({ server: http, gateway });
+    await new Promise<void>((resolve, reject) => {
+      http.once('error', reject);
+      http.listen(port, host, () => resolve());
+    });
+    const url = `http://${host.includes(':') ? `[${host}]` : host}:${(http.address() as AddressInfo).port}`;
+    log.info(`serving ${url}`);
+    return url;
+  };
+  const failed = (res: import('node:http').ServerResponse, err: unknown) => {
+    log.error(`HTTP request failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ code: grpc.status.INTERNAL, message: 'internal error' }));
+  };
+  let httpUrl: string | undefined;
+  let uiUrl: string | undefined;
+  try {
+    if (opts.httpPort !== undefined) {
+      const gateway = createGateway({ grpcAddress: address, payloadShorthand: true });
+      httpUrl = await listen(opts.httpPort, gateway, (req, res) => {
+        gateway.handle(req, res).then(
+          (handled) => {
+            if (!handled) {
+              res.writeHead(404, { 'content-type': 'application/json' });
+              res.end(JSON.stringify({ code: grpc.status.NOT_FOUND, message: 'Not Found' }));
+            }
+          },
+          (err: unknown) => failed(res, err),
+        );
+      });
+    }
+    if (opts.uiPort !== undefined) {
+      const gateway = createGateway({ grpcAddress: address, payloadShorthand: false, indent: '  ' });
+      const ui = createUiHandler(gateway, {
+        assetPath: opts.uiAssetPath ?? defaultUiAssetPath(),
+        codecEndpoint: opts.uiCodecEndpoint,
+        defaultNamespace: 'default',
+      });
+      uiUrl = await listen(opts.uiPort, gateway, (req, res) => {
+        ui(req, res).catch((err: unknown) => failed(res, err));
+      });
+    }
+  } catch (err) {
+    for (const w of web) w.server.close();
+    engine.stop();
+    server.forceShutdown();
+    throw err;
+  }
   let stopped: Promise<void> | undefined;
   return {
     address,
     port,
+    httpUrl,
+    uiUrl,
     stop: () => {
       stopped ??= new Promise<void>((resolve) => {
+        for (const w of web) {
+          w.gateway.close();
+          w.server.close();
+          w.server.closeAllConnections();
+        }
         engine.stop();
         server.tryShutdown(() => resolve());
         setTimeout(() => {
@@ -104,4 +179,13 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
       return stopped;
     },
   };
+}
+
+/** The UI built by `@tact/temporal-ui` (an optional package beside this one), if it is installed. */
+function defaultUiAssetPath(): string | undefined {
+  try {
+    return path.join(path.dirname(require.resolve('@tact/temporal-ui/package.json')), 'build');
+  } catch {
+    return undefined;
+  }
 }

@@ -79,6 +79,23 @@ describe('launcher arguments', () => {
     });
   });
 
+  it('reads the HTTP API and UI flags as the Temporal CLI names them', () => {
+    expect(
+      parseLauncherArgs([
+        '--http-port',
+        '7243',
+        '--ui-port=8233',
+        '--ui-asset-path',
+        '/srv/ui',
+        '--ui-codec-endpoint',
+        'http://127.0.0.1:3000/codec',
+      ]),
+    ).toMatchObject({
+      kind: 'serve',
+      options: { httpPort: 7243, uiPort: 8233, uiAssetPath: '/srv/ui', uiCodecEndpoint: 'http://127.0.0.1:3000/codec' },
+    });
+  });
+
   it('reads standalone flags, including --flag=value', () => {
     const cmd = parseLauncherArgs([
       '--port=0',
