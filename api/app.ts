@@ -17,6 +17,7 @@ import { eventOperations } from './handlers/events';
 import { sessionOperations } from './handlers/sessions';
 import { healthOperations } from './handlers/health';
 import { measurementOperations } from './handlers/measurement';
+import { createConsole } from './console/routes';
 import { notificationOperations } from './handlers/notifications';
 import { adminKeyOperations } from './handlers/admin-keys';
 import { readOperations } from './handlers/reads';
@@ -176,6 +177,7 @@ export function createApp(deps: AppDeps): TactApp {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
   if (deps.codecServer) app.use('/codec', deps.codecServer);
+  app.use('/console', createConsole(services, now));
   app.use(notFound(operations));
   app.use(errorHandler(logger, services.retryAfterSeconds, { jsonBytes, batchBytes }));
   return { app, operations, openApi, metrics };

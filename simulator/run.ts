@@ -1,4 +1,4 @@
-// `npm run simulate -- [--users 10000] [--days 28] [--seed 1] [--workers 2] [--train-days 14] [--out dir]`
+// `npm run simulate -- [--users 10000] [--days 28] [--seed 1] [--workers 2] [--train-days 14] [--out dir] [--policy JSON]`
 // Runs the synthetic population under each policy, trains the open model on Tact's own first weeks, and prints the
 // comparison table; writes it with an SVG chart to --out (default simulator/out).
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -13,6 +13,8 @@ import type { PolicyName } from './policies';
 import { table, svg, type PolicyRow } from './report';
 import { addTotals, emptyTotals, type Totals } from './totals';
 import type { WorkerResult, WorkerTask } from './worker';
+import { DEFAULT_POLICY, withOverrides } from '../domain/config';
+import { parsePolicyOverrides } from '../workers/config';
 
 const DAY = 86_400_000;
 /** A Monday; the population's own clock (no wall clock anywhere in the simulation). */
@@ -85,8 +87,19 @@ async function main(): Promise<void> {
   const trainDays = Math.min(arg('train-days', 14), days - 1);
   const out = arg('out', path.join(__dirname, 'out'));
   const began = performance.now();
-  const options: RunOptions = { seed, start: START, end: START + days * DAY, trainUntil: START + trainDays * DAY };
-  console.log(`population: ${users} users × ${days} days, seed ${seed}, ${workers} worker threads`);
+  // The same policy overrides a deployment sets in TACT_POLICY (e.g. '{"scoreFloor":0.04}'), for every policy.
+  const overrides = parsePolicyOverrides(arg('policy', ''));
+  const options: RunOptions = {
+    seed,
+    start: START,
+    end: START + days * DAY,
+    trainUntil: START + trainDays * DAY,
+    ...(overrides === undefined ? {} : { config: withOverrides(DEFAULT_POLICY, overrides) }),
+  };
+  console.log(
+    `population: ${users} users × ${days} days, seed ${seed}, ${workers} worker threads` +
+      (overrides === undefined ? '' : `, policy ${JSON.stringify(overrides)}`),
+  );
 
   const first = await inWorkers(
     users,
