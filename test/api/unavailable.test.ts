@@ -158,7 +158,10 @@ describe('Temporal unavailable', () => {
       return response.status === 200 && response.body.stats?.events === 2 ? response.body : undefined;
     });
     expect(state.stats.duplicateEvents).toBe(0);
-    expect((await call('GET', `/v1/users/${userId}-b/state`)).body.stats.events).toBe(1);
+    await eventually('the other user’s state', async () => {
+      const other = await call('GET', `/v1/users/${userId}-b/state`);
+      return other.status === 200 && other.body.stats?.events === 1 ? true : undefined;
+    });
     expect((await call('POST', '/v1/events:batch', batchBody)).body).toMatchObject({ accepted: 0, duplicates: 2 });
     expect((await call('GET', '/readyz')).status).toBe(200);
   });
