@@ -159,7 +159,17 @@ function layerRules() {
 }
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', 'data/**', 'test/fixtures/**', 'coverage/**'] },
+  {
+    ignores: [
+      'node_modules/**',
+      'dist/**',
+      'data/**',
+      'test/fixtures/**',
+      'coverage/**',
+      'packages/temporal-ui/build/**',
+      'packages/temporal-ui/.svelte-kit/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -195,8 +205,16 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/*.mjs', ...devserverFiles],
+    // The Temporal UI app is a SvelteKit project (its types come from SvelteKit's generated tsconfig at build).
+    files: ['**/*.mjs', ...devserverFiles, 'packages/temporal-ui/**'],
     ...tseslint.configs.disableTypeChecked,
+  },
+  {
+    files: ['packages/temporal-ui/*.cjs'],
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: { require: 'readonly', module: 'writable', __dirname: 'readonly' },
+    },
   },
   {
     files: devserverFiles,

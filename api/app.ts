@@ -18,6 +18,7 @@ import { sessionOperations } from './handlers/sessions';
 import { healthOperations } from './handlers/health';
 import { measurementOperations } from './handlers/measurement';
 import { createConsole } from './console/routes';
+import { registerDecisionGauges } from './decision-metrics';
 import { notificationOperations } from './handlers/notifications';
 import { adminKeyOperations } from './handlers/admin-keys';
 import { readOperations } from './handlers/reads';
@@ -131,6 +132,7 @@ export function createApp(deps: AppDeps): TactApp {
     ...measurementOperations(services),
   ];
   registerIngestMetrics(metrics.registry, services.ingest);
+  registerDecisionGauges(metrics.registry, deps.repos.measurement);
   const openApi = buildOpenApiDocument(operations, {
     version: API_VERSION,
     jsonBodyLimitBytes: jsonBytes,

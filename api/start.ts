@@ -5,6 +5,7 @@
 //   TEMPORAL_ADDRESS     a real Temporal; default (role all): a dev server, see TACT_TEMPORAL
 //   TACT_TEMPORAL        auto (default) | temporal | bundled: which dev server when TEMPORAL_ADDRESS is unset
 //   TACT_TEMPORAL_DB     the bundled dev server's SQLite file (default ./data/temporal.db; ":memory:" keeps nothing)
+//   TACT_TEMPORAL_UI_PORT  the bundled dev server's Temporal Web UI port (default 8233, a free one if taken)
 //   PORT / HOST          the API's listen address (default 3000 on 0.0.0.0)
 //   TACT_DECISION_LOG_DELAY_MS  how long suppressions may wait before the decision log gets them (workflow default)
 //   TACT_CATALOG         the deployment's catalog: a JSON file, or a directory with catalog.json (docs/catalog.md);
@@ -32,7 +33,7 @@ import { tactDataConverter } from '../codec/data-converter';
 import { abuseLimitsFromEnv, createAbuseLimits, createLimitedServer } from './abuse-limits';
 import { createApp } from './app';
 import { TemporalUserErasures } from './erasure-client';
-import { codecServerConfigFromEnv, createCodecServer } from './codec-server';
+import { codecServerConfigFromEnv, createCodecServer, type CodecServerConfig } from './codec-server';
 import { createLogger, type Logger } from './logger';
 import { createMetrics } from './metrics';
 import { parseRetentionHours, startEventIdPruning } from './retention';
@@ -55,6 +56,8 @@ export interface StartOptions {
   temporalPort?: number;
   /** Overrides TACT_TEMPORAL_DB: the bundled Temporal server's database file. */
   temporalDbFilename?: string;
+  /** Overrides TACT_TEMPORAL_UI_PORT: the bundled Temporal server's Web UI port; 0 picks a free port. */
+  temporalUiPort?: number;
   /** Human-readable startup lines; default stdout. */
   print?: (line: string) => void;
   logger?: Logger;
@@ -91,6 +94,20 @@ function parsePort(value: string | undefined, fallback: number): number {
   const port = Number(value);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a TCP port, got "${value}"`);
   return port;
+}
+
+function parseOptionalPort(value: string | undefined, name: string): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`${name} must be a TCP port, got "${value}"`);
+  return port;
+}
+
+/** The codec server also answers the bundled Temporal UI's origin. */
+function withOrigin(config: CodecServerConfig, origin: string | undefined): CodecServerConfig {
+  if (origin === undefined || config.corsOrigins.includes(origin)) return config;
+  return { ...config, corsOrigins: [...config.corsOrigins, origin] };
 }
 
 export async function startTact(options: StartOptions = {}): Promise<RunningTact> {
@@ -148,18 +165,30 @@ export async function startTact(options: StartOptions = {}): Promise<RunningTact
 
     const workerConfig = loadWorkerConfig(env);
     let temporalAddress = workerConfig.address;
+    /** The bundled Temporal UI's origin, which the codec server then accepts, and the endpoint it decodes with. */
+    let temporalUiOrigin: string | undefined;
+    let codecEndpoint: string | undefined;
     if (env.TEMPORAL_ADDRESS?.trim()) {
       print(`Temporal: ${temporalAddress} (TEMPORAL_ADDRESS), namespace ${workerConfig.namespace}`);
     } else if (role === 'all') {
       const dbFilename = options.temporalDbFilename ?? (env.TACT_TEMPORAL_DB?.trim() || DEFAULT_TEMPORAL_DB);
+      const uiPort = options.temporalUiPort ?? parseOptionalPort(env.TACT_TEMPORAL_UI_PORT, 'TACT_TEMPORAL_UI_PORT');
       const devTemporal: DevTemporal = await startDevTemporal(parseTemporalChoice(env.TACT_TEMPORAL), {
         ...(options.temporalPort !== undefined ? { port: options.temporalPort } : {}),
         ...(dbFilename !== ':memory:' ? { dbFilename } : {}),
+        ...(uiPort !== undefined ? { uiPort } : {}),
+        uiCodecEndpoint: () => codecEndpoint,
       });
       cleanup.push(() => devTemporal.stop());
       temporalAddress = devTemporal.address;
       print(devTemporal.description);
-      if (devTemporal.uiUrl) print(`Temporal UI: ${devTemporal.uiUrl}`);
+      if (devTemporal.uiUrl) {
+        temporalUiOrigin = new URL(devTemporal.uiUrl).origin;
+        print(
+          `Temporal UI: ${devTemporal.uiUrl}` +
+            (devTemporal.uiBuilt === false ? ' (not built on this machine: npm run build:ui)' : ''),
+        );
+      }
     } else {
       print(`Temporal: ${temporalAddress} (the default; set TEMPORAL_ADDRESS for role ${role})`);
     }
@@ -244,7 +273,7 @@ export async function startTact(options: StartOptions = {}): Promise<RunningTact
         ...(codec && keyring
           ? {
               codecServer: createCodecServer({
-                ...codecServerConfigFromEnv(env, workerConfig.namespace),
+                ...withOrigin(codecServerConfigFromEnv(env, workerConfig.namespace), temporalUiOrigin),
                 codec,
                 keyring,
                 repos,
@@ -277,7 +306,10 @@ export async function startTact(options: StartOptions = {}): Promise<RunningTact
         print(`First admin API key (shown once, store it now): ${created.key}`);
       }
       print(`API:      ${apiUrl}/v1   (OpenAPI: ${apiUrl}/v1/openapi.json)`);
-      if (codec) print(`Codec:    ${apiUrl}/codec (for the Temporal UI; sign in at ${apiUrl}/codec/login)`);
+      if (codec) {
+        codecEndpoint = `${apiUrl}/codec`;
+        print(`Codec:    ${codecEndpoint} (for the Temporal UI; sign in at ${apiUrl}/codec/login)`);
+      }
       print(`Health:   ${apiUrl}/healthz   Ready: ${apiUrl}/readyz   Metrics: ${apiUrl}/metrics`);
     }
     print('Tact is running; Ctrl-C stops it.');

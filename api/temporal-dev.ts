@@ -13,6 +13,8 @@ export interface DevTemporal {
   /** One line for the console: which server, where, and what it keeps. */
   description: string;
   uiUrl?: string;
+  /** False when the bundled server's UI files are not built (its page then says how). */
+  uiBuilt?: boolean;
   stop(): Promise<void>;
 }
 
@@ -27,6 +29,10 @@ export interface DevTemporalOptions {
   port?: number;
   /** The bundled server keeps its workflows in this SQLite file (created if missing); unset = in memory. */
   dbFilename?: string;
+  /** Port of the bundled server's Temporal Web UI; default 8233, or a free port when 8233 is taken. */
+  uiPort?: number;
+  /** The codec endpoint the bundled UI decodes payloads with (asked on each page load: the API starts later). */
+  uiCodecEndpoint?: () => string | undefined;
 }
 
 export async function startDevTemporal(choice: TemporalChoice, options: DevTemporalOptions = {}): Promise<DevTemporal> {
@@ -65,28 +71,42 @@ async function startBundled(options: DevTemporalOptions, reason: string): Promis
   // Loaded only here: the offline server ships as TypeScript for development, and the built entry points
   // (`node dist/...`, the image) run against TEMPORAL_ADDRESS without it.
   const { startDevServer } = await import('@tact/temporal-devserver');
-  const start = (port: number) =>
+  const start = (port: number, uiPort: number) =>
     startDevServer({
       port,
       searchAttributes: { ...TACT_SEARCH_ATTRIBUTES },
       ...(options.dbFilename !== undefined ? { dbFilename: options.dbFilename } : {}),
+      uiPort,
+      // Tact's codec server signs a browser in with a cookie (its /codec/login).
+      ...(options.uiCodecEndpoint ? { uiCodecEndpoint: options.uiCodecEndpoint, uiCodecIncludeCredentials: true } : {}),
     });
-  let server;
-  try {
-    server = await start(options.port ?? 7233);
-  } catch (error) {
-    if (options.port !== undefined) throw error;
-    server = await start(0);
+  // Temporal's own ports unless told otherwise, else free ones (a second `npm start`, a busy machine).
+  const attempts = (options.port !== undefined ? [options.port] : [7233, 0]).flatMap((port) =>
+    (options.uiPort !== undefined ? [options.uiPort] : [8233, 0]).map((uiPort) => [port, uiPort] as const),
+  );
+  let server: Awaited<ReturnType<typeof start>> | undefined;
+  for (const [i, [port, uiPort]] of attempts.entries()) {
+    try {
+      server = await start(port, uiPort);
+      break;
+    } catch (error) {
+      if (i === attempts.length - 1) throw error;
+    }
   }
+  if (!server) throw new Error('unreachable: the bundled server did not start');
+  const running = server;
+  // localhost, the API's host too: the codec server's sign-in cookie is then same-site for the UI.
+  const uiUrl = server.uiUrl?.replace('//127.0.0.1:', '//localhost:');
   return {
     kind: 'bundled',
     address: server.address,
+    ...(uiUrl ? { uiUrl, uiBuilt: server.uiBuilt } : {}),
     description:
       `Temporal: the bundled offline dev server at ${server.address} (${reason}; ` +
       (options.dbFilename !== undefined
         ? `workflows kept in ${options.dbFilename}`
         : 'in-memory: workflows do not survive a restart') +
       '; set TEMPORAL_ADDRESS for a real cluster)',
-    stop: () => server.stop(),
+    stop: () => running.stop(),
   };
 }

@@ -119,6 +119,14 @@ export class MeasurementRepository {
     return rows.map((row) => ({ key: row.key, metric: row.metric, n: Number(row.n), amount: Number(row.amount) }));
   }
 
+  /** Every metric's total over all days (dimension `all`): what /metrics exposes. */
+  async totals(): Promise<Map<string, number>> {
+    const { rows } = await this.pool.query<{ metric: string; n: string }>(
+      `SELECT metric, sum(n)::text AS n FROM funnel_rollups WHERE dimension = 'all' GROUP BY metric`,
+    );
+    return new Map(rows.map((row) => [row.metric, Number(row.n)]));
+  }
+
   /**
    * Per variant of an experiment: users with a decision in it during the range, and how many of them converted
    * (a conversion, linked or not, at or after their first decision in it and before the range ends).

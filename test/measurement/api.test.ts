@@ -53,6 +53,9 @@ describe('measurement API', () => {
 
     const report = await call('GET', `/v1/reports/funnel?by=campaign&from=${DAY}&to=${DAY}`, { key: keys.usersRead });
     expect(report.status).toBe(200);
+    const metrics = await call('GET', '/metrics', { key: null });
+    expect(metrics.body).toMatch(/^tact_decisions\{outcome="sent",reason=""\} [1-9]/m);
+    expect(metrics.body).toMatch(/^tact_notification_receipts\{type="converted"\} [1-9]/m);
     expect(report.body.rows).toEqual([
       expect.objectContaining({
         key: 'spring_sale',

@@ -6,7 +6,7 @@ import * as grpc from '@grpc/grpc-js';
 import { Engine } from './engine';
 import { addService } from './grpc';
 import { createGateway, type Gateway } from './http/gateway';
-import { createUiHandler } from './http/ui-server';
+import { createUiHandler, isUiBuilt, type RenderMarkdown } from './http/ui-server';
 import { createLogger, type LogLevel } from './logger';
 import { SqliteStore } from './persistence/store';
 import { namespaceHandlers } from './service-namespaces';
@@ -42,8 +42,13 @@ export interface DevServerOptions {
   uiPort?: number | undefined;
   /** The built UI's files (default: the build of `@tact/temporal-ui` when it is installed and built). */
   uiAssetPath?: string | undefined;
-  /** The codec server the UI sends payloads to for decoding (Temporal's `--ui-codec-endpoint`). */
-  uiCodecEndpoint?: string | undefined;
+  /**
+   * The codec server the UI sends payloads to for decoding (Temporal's `--ui-codec-endpoint`); a function is asked
+   * on every page load (for an endpoint known only once its server listens).
+   */
+  uiCodecEndpoint?: string | (() => string | undefined) | undefined;
+  /** The UI sends cookies with codec requests (a codec server with cookie sign-in). */
+  uiCodecIncludeCredentials?: boolean | undefined;
 }
 
 export interface DevServer {
@@ -54,6 +59,8 @@ export interface DevServer {
   readonly httpUrl: string | undefined;
   /** Temporal's Web UI, `http://host:port`, when `uiPort` was given. */
   readonly uiUrl: string | undefined;
+  /** Whether the UI's files are there (else its page says how to build them). */
+  readonly uiBuilt: boolean;
   stop(): Promise<void>;
 }
 
@@ -124,6 +131,8 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
   };
   let httpUrl: string | undefined;
   let uiUrl: string | undefined;
+  const builtUi = builtUiPackage();
+  const uiAssetPath = opts.uiAssetPath ?? (builtUi ? path.join(builtUi, 'build') : undefined);
   try {
     if (opts.httpPort !== undefined) {
       const gateway = createGateway({ grpcAddress: address, payloadShorthand: true });
@@ -142,8 +151,10 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
     if (opts.uiPort !== undefined) {
       const gateway = createGateway({ grpcAddress: address, payloadShorthand: false, indent: '  ' });
       const ui = createUiHandler(gateway, {
-        assetPath: opts.uiAssetPath ?? defaultUiAssetPath(),
+        assetPath: uiAssetPath,
+        renderMarkdown: builtUi ? renderMarkdownWithBuiltUi : undefined,
         codecEndpoint: opts.uiCodecEndpoint,
+        codecIncludeCredentials: opts.uiCodecIncludeCredentials,
         defaultNamespace: 'default',
       });
       uiUrl = await listen(opts.uiPort, gateway, (req, res) => {
@@ -162,6 +173,7 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
     port,
     httpUrl,
     uiUrl,
+    uiBuilt: isUiBuilt(uiAssetPath),
     stop: () => {
       stopped ??= new Promise<void>((resolve) => {
         for (const w of web) {
@@ -181,11 +193,16 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
   };
 }
 
-/** The UI built by `@tact/temporal-ui` (an optional package beside this one), if it is installed. */
-function defaultUiAssetPath(): string | undefined {
+/** The folder of `@tact/temporal-ui` (an optional package beside this one, the UI's build), if it is installed. */
+function builtUiPackage(): string | undefined {
   try {
-    return path.join(path.dirname(require.resolve('@tact/temporal-ui/package.json')), 'build');
+    return path.dirname(require.resolve('@tact/temporal-ui/package.json'));
   } catch {
     return undefined;
   }
 }
+
+const renderMarkdownWithBuiltUi: RenderMarkdown = async (markdown, theme) => {
+  const { renderMarkdownPage } = await import('@tact/temporal-ui/render-markdown');
+  return renderMarkdownPage(markdown, theme);
+};

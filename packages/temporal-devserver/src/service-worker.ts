@@ -5,7 +5,7 @@ import { notFound, requireString } from './errors';
 import type { ActivityState } from './activities';
 import type { Execution } from './execution';
 import type { CallContext, Handlers } from './grpc';
-import { enums, type Message, type Payloads } from './proto';
+import { enums, timestampFromMs, type Message, type Payloads } from './proto';
 import { outcomeOfQueryResult } from './queries';
 import { decodeToken } from './tokens';
 import { LONG_POLL_MS } from './service-workflows';
@@ -24,6 +24,11 @@ interface ById {
   activityId?: string | undefined;
   identity?: string | undefined;
 }
+
+/** Temporal forgets a poller it has not heard from for 5 minutes (matching's pollerHistoryTTL). */
+const POLLER_HISTORY_MS = 5 * 60_000;
+/** What Temporal reports as a poller's rate when the worker set none. */
+const DEFAULT_POLLER_RATE = 100_000;
 
 export function workerHandlers(engine: Engine): Handlers {
   const poll = async (kind: 'workflow' | 'activity', req: PollRequest, ctx: CallContext) => {
@@ -66,6 +71,23 @@ export function workerHandlers(engine: Engine): Handlers {
   return {
     PollWorkflowTaskQueue: (req: PollRequest, ctx) => poll('workflow', req, ctx),
     PollActivityTaskQueue: (req: PollRequest, ctx) => poll('activity', req, ctx),
+
+    // The legacy form (no `reportStats`, no versioning): who polls the queue, as the UI's Workers tab shows it.
+    DescribeTaskQueue: (req: PollRequest & { taskQueueType?: number }) => {
+      const ns = engine.namespace(req.namespace);
+      const name = requireString(req.taskQueue?.name, 'TaskQueue');
+      const queue =
+        req.taskQueueType === enums.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY
+          ? engine.activityQueue(ns.name, name)
+          : engine.workflowQueue(ns.name, name);
+      return {
+        pollers: queue.recentPollers(POLLER_HISTORY_MS).map((p) => ({
+          identity: p.identity,
+          lastAccessTime: timestampFromMs(p.lastAccessMs),
+          ratePerSecond: DEFAULT_POLLER_RATE,
+        })),
+      };
+    },
 
     RespondWorkflowTaskCompleted: (req: CompletionRequest & { taskToken?: Uint8Array }) => {
       const { exec, seq } = workflowTaskOwner(req.taskToken);

@@ -26,6 +26,8 @@ export class TaskQueue<R> {
   private tasks: QueuedTask<R>[] = [];
   private pollers: Poller<R>[] = [];
   private lastPollRealMs = 0;
+  /** identity → when it last polled (real time), for DescribeTaskQueue. */
+  private readonly seenPollers = new Map<string, number>();
 
   constructor(readonly name: string) {}
 
@@ -44,6 +46,8 @@ export class TaskQueue<R> {
   /** Waits up to `timeoutMs` for a task; answers null (an empty poll response) when none came. */
   poll(ctx: PollContext, timeoutMs: number): Promise<R | null> {
     this.lastPollRealMs = Date.now();
+    this.seenPollers.delete(ctx.identity);
+    this.seenPollers.set(ctx.identity, this.lastPollRealMs);
     while (this.tasks.length > 0) {
       const response = this.tasks.shift()!.dispatch(ctx.identity);
       if (response !== null) return Promise.resolve(response);
@@ -74,6 +78,19 @@ export class TaskQueue<R> {
   /** True if a worker polled this queue within `withinMs` (or is polling now). */
   hasRecentPoller(withinMs: number): boolean {
     return this.pollers.length > 0 || Date.now() - this.lastPollRealMs <= withinMs;
+  }
+
+  /** Workers that polled within `withinMs`, most recent first (waiting pollers count as polling now). */
+  recentPollers(withinMs: number): { identity: string; lastAccessMs: number }[] {
+    const now = Date.now();
+    const waiting = new Set(this.pollers.map((p) => p.ctx.identity));
+    const recent: { identity: string; lastAccessMs: number }[] = [];
+    for (const [identity, at] of this.seenPollers) {
+      if (waiting.has(identity)) recent.push({ identity, lastAccessMs: now });
+      else if (now - at <= withinMs) recent.push({ identity, lastAccessMs: at });
+      else this.seenPollers.delete(identity);
+    }
+    return recent.sort((a, b) => b.lastAccessMs - a.lastAccessMs);
   }
 
   pollerCount(): number {

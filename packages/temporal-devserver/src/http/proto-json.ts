@@ -28,8 +28,14 @@ const WRAPPERS = new Set(
 
 type Decoded = Record<string, unknown>;
 
-// Every field's resolvedType is read below.
-root.resolveAll();
+// Every field's resolvedType is read below: resolved once, on first use (not at import, which the launcher's
+// readiness deadline pays for).
+let resolved = false;
+function resolveTypes(): void {
+  if (resolved) return;
+  root.resolveAll();
+  resolved = true;
+}
 
 // @temporalio/proto's reflection objects come from its own protobufjs copy: told apart by shape, not by class.
 export function isType(t: ReflectionObject | null): t is Type {
@@ -52,6 +58,7 @@ function hasPresence(field: Field): boolean {
 
 /** A message decoded by protobufjs (`type.decode`) as proto3 JSON. */
 export function toProtoJson(type: Type, message: Decoded, opts: ProtoJsonOptions): unknown {
+  resolveTypes();
   const special = wellKnownToJson(type, message, opts);
   if (special !== NOT_SPECIAL) return special;
   if (opts.payloadShorthand) {
@@ -253,6 +260,7 @@ function snakeToCamel(s: string): string {
 
 /** Proto3 JSON (names in lowerCamelCase or as in the .proto) as an object for protobufjs's `fromObject`. */
 export function fromProtoJson(type: Type, json: unknown, opts: ProtoJsonOptions, path = ''): Decoded {
+  resolveTypes();
   const special = wellKnownFromJson(type, json, opts, path);
   if (special !== NOT_SPECIAL) return special as Decoded;
   if (json === null || typeof json !== 'object' || Array.isArray(json)) {
@@ -293,6 +301,7 @@ function fieldFromJson(field: Field, value: unknown, opts: ProtoJsonOptions, pat
 
 /** One value of a field, from JSON or from a URL (path and query parameters arrive as strings). */
 export function singleFromJson(field: Field, value: unknown, opts: ProtoJsonOptions, path: string): unknown {
+  resolveTypes();
   const resolved = field.resolvedType;
   if (isType(resolved)) return fromProtoJson(resolved, value, opts, path);
   if (isEnum(resolved)) return enumFromJson(resolved, value, path);

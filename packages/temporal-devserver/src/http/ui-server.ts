@@ -10,11 +10,20 @@ import type { Gateway } from './gateway';
 export interface UiOptions {
   /** The built UI (a directory with index.html), or undefined when it is not built. */
   assetPath: string | undefined;
-  /** Where the UI sends payloads to decode (Temporal's `--ui-codec-endpoint`). */
-  codecEndpoint?: string | undefined;
+  /** Where the UI sends payloads to decode (Temporal's `--ui-codec-endpoint`); read on every settings request. */
+  codecEndpoint?: string | (() => string | undefined) | undefined;
+  /** The UI sends its cookies to the codec endpoint (a codec server that signs users in with a cookie). */
+  codecIncludeCredentials?: boolean | undefined;
   /** The namespace the UI opens first. */
   defaultNamespace: string;
+  /** Renders Markdown (current details, summaries) as the page Temporal's UI frames from `/render`. */
+  renderMarkdown?: RenderMarkdown | undefined;
 }
+
+export type RenderMarkdown = (
+  markdown: string,
+  theme: string,
+) => Promise<{ html: string; headers: Record<string, string> }>;
 
 /** The @temporalio/ui version the UI is built from: the UI picks its URL encoding by this. */
 export const UI_VERSION = '2.38.0';
@@ -44,9 +53,9 @@ export function uiSettings(opts: UiOptions): object {
     FeedbackURL: '',
     NotifyOnNewVersion: false,
     Codec: {
-      Endpoint: opts.codecEndpoint ?? '',
+      Endpoint: (typeof opts.codecEndpoint === 'function' ? opts.codecEndpoint() : opts.codecEndpoint) ?? '',
       PassAccessToken: false,
-      IncludeCredentials: false,
+      IncludeCredentials: opts.codecIncludeCredentials ?? false,
       DefaultErrorMessage: '',
       DefaultErrorLink: '',
     },
@@ -62,6 +71,11 @@ export function uiSettings(opts: UiOptions): object {
     HideWorkflowQueryErrors: false,
     RefreshWorkflowCountsDisabled: false,
   };
+}
+
+/** Whether `assetPath` holds a built UI. */
+export function isUiBuilt(assetPath: string | undefined): boolean {
+  return assetPath !== undefined && existsSync(path.join(assetPath, 'index.html'));
 }
 
 export function createUiHandler(
@@ -83,16 +97,25 @@ export function createUiHandler(
       }
       return;
     }
+    if (url.pathname === '/render' && opts.renderMarkdown) {
+      const page = await opts.renderMarkdown(
+        url.searchParams.get('content') ?? '',
+        url.searchParams.get('theme') ?? '',
+      );
+      res.writeHead(200, page.headers);
+      res.end(page.html);
+      return;
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD' });
       res.end();
       return;
     }
-    if (!root || !existsSync(path.join(root, 'index.html'))) {
+    if (!root || !isUiBuilt(root)) {
       res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' });
       res.end(
-        "Temporal's Web UI is not built on this machine. Build it with `npm run build -w @tact/temporal-ui` " +
-          '(from the repository root); the HTTP API under /api/v1/ works without it.\n',
+        "Temporal's Web UI is not built on this machine. Build it with `npm run build:ui` (from the repository " +
+          'root; about a minute, nothing downloaded); the HTTP API under /api/v1/ works without it.\n',
       );
       return;
     }
