@@ -9,6 +9,8 @@ import type { EpochMs } from '../domain/types';
 import { IngestQueueRepository } from '../db/ingest-queue';
 import { DecisionRepository } from '../db/decisions';
 import { EndpointRepository } from '../db/devices';
+import { SendRateRepository } from '../db/send-rate';
+import { createSendRate, sendRateLimitsFromEnv } from './delivery/send-rate';
 import { LedgerRepository } from '../db/ledger';
 import { OutboxRepository } from '../db/outbox';
 import { PreferencesRepository } from '../db/preferences';
@@ -135,6 +137,11 @@ export async function createRuntimeActivities(options: RuntimeActivitiesOptions)
       now,
       policy,
       log,
+      sendRate: createSendRate({
+        buckets: new SendRateRepository(options.pool),
+        limits: sendRateLimitsFromEnv(env.TACT_SEND_RATE),
+        now,
+      }),
     });
     const described = describeProviders(providers);
     log('info', 'delivery.providers', { ...described, templateOverrides: overrides.size() });

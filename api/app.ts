@@ -22,6 +22,10 @@ import { registerDecisionGauges } from './decision-metrics';
 import { notificationOperations } from './handlers/notifications';
 import { adminKeyOperations } from './handlers/admin-keys';
 import { readOperations } from './handlers/reads';
+import { segmentOperations } from './handlers/segments';
+import { campaignOperations } from './handlers/campaigns';
+import { scheduleOperations } from './handlers/schedules';
+import type { CampaignWorkflows } from './campaign-client';
 import { unsubscribeOperations } from './handlers/unsubscribe';
 import { userOperations } from './handlers/users';
 import type { AbuseLimits } from './abuse-limits';
@@ -68,6 +72,8 @@ export interface AppDeps {
   codecServer?: express.Router;
   /** Starts erasure workflows (api/erasure-client.ts); without it DELETE /v1/users/{id} is absent. */
   erasures?: UserErasures;
+  /** Starts and moves campaign workflows (api/campaign-client.ts); without it the /v1/campaigns routes are absent. */
+  campaigns?: CampaignWorkflows;
   /** Rate limits, failed-auth lockout and the /metrics token (api/abuse-limits.ts); none when absent. */
   abuse?: AbuseLimits;
   /**
@@ -129,6 +135,9 @@ export function createApp(deps: AppDeps): TactApp {
     ...unsubscribeOperations(services),
     ...adminKeyOperations(services),
     ...dataRightsOperations(services),
+    ...segmentOperations(services),
+    ...(deps.campaigns ? campaignOperations(services, deps.campaigns) : []),
+    ...(deps.campaigns ? scheduleOperations(services, deps.campaigns) : []),
     ...measurementOperations(services),
   ];
   registerIngestMetrics(metrics.registry, services.ingest);

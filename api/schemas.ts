@@ -129,7 +129,7 @@ const propertyKey = z
   .string()
   .regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'property names are 1–64 characters of A–Z a–z 0–9 _');
 
-const properties = z
+export const properties = z
   .record(
     propertyKey,
     z.union([text(MAX_TEXT), z.number(), z.boolean(), z.null()], {
@@ -215,8 +215,8 @@ export const candidateId = z
   .refine((value) => !looksLikeContact(value), 'candidate id looks like a phone number: use an opaque id')
   .describe('Chosen by your service, unique per user: a repeated id is accepted once.');
 
-const DURATION = /^(\d{1,6})(m|h|d)$/;
-const DURATION_MS = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+export const DURATION = /^(\d{1,6})(m|h|d)$/;
+export const DURATION_MS = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
 export const MAX_BATCH_CANDIDATES = 100;
 

@@ -33,6 +33,7 @@ import { tactDataConverter } from '../codec/data-converter';
 import { abuseLimitsFromEnv, createAbuseLimits, createLimitedServer } from './abuse-limits';
 import { createApp } from './app';
 import { TemporalUserErasures } from './erasure-client';
+import { TemporalCampaigns } from './campaign-client';
 import { codecServerConfigFromEnv, createCodecServer, type CodecServerConfig } from './codec-server';
 import { createLogger, type Logger } from './logger';
 import { createMetrics } from './metrics';
@@ -270,6 +271,7 @@ export async function startTact(options: StartOptions = {}): Promise<RunningTact
         },
         ...(unsubscribeSecret ? { unsubscribeSecret } : {}),
         erasures: new TemporalUserErasures(client, workerConfig.taskQueue),
+        campaigns: new TemporalCampaigns(client, workerConfig.taskQueue),
         ...(codec && keyring
           ? {
               codecServer: createCodecServer({

@@ -1,6 +1,7 @@
 // Every repository over one pool, for the API and the worker to wire up in one line.
 import type pg from 'pg';
 import { AcceptedEventRepository } from './events-accepted';
+import { CampaignRepository, ScheduledRuleRepository } from './campaigns';
 import { ApiKeyRepository } from './api-keys';
 import { DecisionRepository } from './decisions';
 import { EndpointRepository } from './devices';
@@ -10,6 +11,7 @@ import { MeasurementRepository } from './measurement';
 import { NotificationEventRepository } from './notification-events';
 import { OutboxRepository } from './outbox';
 import { PreferencesRepository } from './preferences';
+import { SegmentRepository } from './segments';
 import { SessionRepository } from './sessions';
 import { UserRepository } from './users';
 
@@ -25,6 +27,9 @@ export interface Repositories {
   acceptedEvents: AcceptedEventRepository;
   sessions: SessionRepository;
   ingest: IngestQueueRepository;
+  segments: SegmentRepository;
+  campaigns: CampaignRepository;
+  scheduledRules: ScheduledRuleRepository;
   measurement: MeasurementRepository;
 }
 
@@ -41,6 +46,9 @@ export function createRepositories(pool: pg.Pool): Repositories {
     acceptedEvents: new AcceptedEventRepository(pool),
     sessions: new SessionRepository(pool),
     ingest: new IngestQueueRepository(pool),
+    segments: new SegmentRepository(pool),
+    campaigns: new CampaignRepository(pool),
+    scheduledRules: new ScheduledRuleRepository(pool),
     measurement: new MeasurementRepository(pool),
   };
 }

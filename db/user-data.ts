@@ -16,6 +16,7 @@ export const USER_TABLES = [
   'endpoints',
   'preferences',
   'user_sessions',
+  'campaign_targets',
   'user_conversions',
   'churn_signals',
   'user_data_keys',

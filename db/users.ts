@@ -1,4 +1,4 @@
-// User profiles: time zone, locale and the attributes campaign segments filter on.
+// User profiles: time zone, locale and the attributes campaign segments filter on (db/segments.ts).
 import type { EpochMs, UserProfile } from '../domain/types';
 import { toDate, toEpochMs, type Queryable } from './sql';
 
@@ -24,7 +24,6 @@ interface UserRow {
 }
 
 const COLUMNS = 'id, time_zone, locale, attributes, created_at, updated_at';
-const MAX_SEGMENT_PAGE = 10_000;
 
 export class UserRepository {
   constructor(private readonly db: Queryable) {}
@@ -58,23 +57,6 @@ export class UserRepository {
   async delete(id: string): Promise<boolean> {
     const { rowCount } = await this.db.query('DELETE FROM users WHERE id = $1', [id]);
     return rowCount !== 0;
-  }
-
-  /**
-   * Ids of users whose attributes contain `segment` (JSON containment: `{"plan":"pro"}` matches
-   * every user with plan "pro"), in id order, one page at a time: pass the last id as `afterId`.
-   */
-  async findIdsBySegment(segment: UserAttributes, page: { limit: number; afterId?: string }): Promise<string[]> {
-    if (!Number.isInteger(page.limit) || page.limit < 1 || page.limit > MAX_SEGMENT_PAGE) {
-      throw new RangeError(`limit must be an integer from 1 to ${MAX_SEGMENT_PAGE}`);
-    }
-    const { rows } = await this.db.query<{ id: string }>(
-      `SELECT id FROM users
-       WHERE attributes @> $1::jsonb AND ($2::text IS NULL OR id > $2)
-       ORDER BY id LIMIT $3`,
-      [JSON.stringify(segment), page.afterId ?? null, page.limit],
-    );
-    return rows.map((row) => row.id);
   }
 }
 

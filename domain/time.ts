@@ -246,3 +246,21 @@ function bucketTransition(from: EpochMs, to: EpochMs, timeZone: string, before: 
   }
   return hi * BUCKET_MS;
 }
+
+/**
+ * The instant a local calendar date and wall time happen in a zone: in a DST overlap the first occurrence, in a DST gap
+ * the first instant after it (02:30 in a 02:00→03:00 gap → 03:00). `month` is 1–12.
+ */
+export function atLocalTime(
+  date: { year: number; month: number; day: number },
+  minuteOfDay: MinuteOfDay,
+  timeZone: string,
+): EpochMs {
+  return resolveWall(wallOfDate(date.year, date.month, date.day, minuteOfDay), timeZone)[0]!;
+}
+
+/** The local calendar date of an instant in a zone (month 1–12). */
+export function localDate(at: EpochMs, timeZone: string): { year: number; month: number; day: number } {
+  const { year, month, day } = wallClock(at, timeZone);
+  return { year, month, day };
+}

@@ -8,6 +8,7 @@ import type { PolicyConfig } from '../domain/config';
 import type { WorkerConfig } from './config';
 import { createTactWorker } from './worker';
 import { Client } from '@temporalio/client';
+import { createCampaignActivities } from '../activities/campaign';
 import { createErasureActivities } from '../activities/erasure';
 import { tactDataConverter } from '../codec/data-converter';
 import type { TactPayloadCodec } from '../codec/payload-codec';
@@ -93,6 +94,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     cleanup.push(() => wiring.close());
     const dataConverter = tactDataConverter(options.codec);
     const client = new Client({ connection, namespace: options.config.namespace, dataConverter });
+    const currentConfig = options.currentConfig;
     const worker = await createTactWorker({
       connection,
       activities: wiring.activities,
@@ -103,6 +105,13 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
         now: options.clock ?? wallClock,
         client,
         ...(options.codec ? { codec: options.codec } : {}),
+      }),
+      campaignActivities: createCampaignActivities({
+        pool: options.pool,
+        client,
+        taskQueue: options.config.taskQueue,
+        now: options.clock ?? wallClock,
+        ...(currentConfig ? { userWorkflowOptions: () => ({ config: currentConfig() }) } : {}),
       }),
     });
     const running = worker.run();

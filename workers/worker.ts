@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { TactActivities } from '../activities/types';
+import type { CampaignActivities } from '../workflows/campaign/definitions';
 import type { ErasureActivities } from '../workflows/erasure/definitions';
 import { DEFAULT_WORKER_CONFIG, type WorkerConfig } from './config';
 
@@ -16,6 +17,8 @@ export interface CreateTactWorkerOptions {
   activities: TactActivities;
   /** The erasure workflow's activities (activities/erasure.ts); without them erasures wait for a worker that has them. */
   erasureActivities?: ErasureActivities;
+  /** The campaign workflow's activities (activities/campaign.ts); without them campaigns wait for a worker that has them. */
+  campaignActivities?: CampaignActivities;
   config?: Partial<WorkerConfig>;
   /**
    * A prebuilt bundle (tests bundle once and start many workers). When absent: the build's bundle next to the
@@ -46,7 +49,7 @@ export async function createTactWorker(options: CreateTactWorkerOptions): Promis
     connection: options.connection,
     namespace: config.namespace,
     taskQueue: config.taskQueue,
-    activities: { ...options.activities, ...options.erasureActivities },
+    activities: { ...options.activities, ...options.erasureActivities, ...options.campaignActivities },
     ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
     // The prebuilt bundle is built with the failure converter (workers/bundle.ts).
     ...(options.workflowBundle

@@ -15,6 +15,7 @@ import type {
 } from './types';
 import { pushProviderFor } from './types';
 import { heartbeat, throwIfCancelled } from './activity-progress';
+import type { SendRate } from './send-rate';
 import { endpointKey, redactedDestination } from '../../tokens/endpoint-identity';
 import { DRY_RUN_PREFIX, DryRunOutbox } from './providers/dry-run-outbox';
 import { buildEmailMessage, buildPushMessage, buildSmsMessage, type Rendered, type UnsubscribeConfig } from './content';
@@ -39,6 +40,8 @@ export interface DeliveryDeps {
   now: () => EpochMs;
   policy?: PolicyConfig;
   log?: DeliveryLog;
+  /** The deployment-wide per-provider send rate (activities/delivery/send-rate.ts); none: unlimited. */
+  sendRate?: SendRate;
   /**
    * How long a `pending` ledger entry counts as another attempt's send in flight (default: the send activity's
    * start-to-close timeout). Older ones are presumed crashed and re-sent. See README, "Overlapping attempts".
@@ -165,7 +168,10 @@ export function createDeliverNotification(deps: DeliveryDeps) {
     endpoint: Endpoint,
     send: Sender,
     tally: ChannelTally,
+    critical: boolean,
   ): Promise<void> {
+    // Before the claim: a send that waits out the rate (or fails retryably) leaves no pending ledger entry behind.
+    await deps.sendRate?.acquire(endpoint, critical);
     const key: LedgerKey = { userId, notificationId: candidate.id, endpointKey: endpointKey(endpoint) };
     const fields = { nid: candidate.id, channel: endpoint.channel, endpoint: redactedDestination(endpoint) };
     const claimedAt = deps.now();
@@ -277,7 +283,7 @@ export function createDeliverNotification(deps: DeliveryDeps) {
       // lets Temporal tell a stale attempt to stop before the next one.
       for (const [index, endpoint] of endpoints.entries()) {
         throwIfCancelled();
-        await sendOnce(userId, candidate, endpoint, sender.send, tally);
+        await sendOnce(userId, candidate, endpoint, sender.send, tally, policy.priorityClass === 'critical');
         heartbeat({ nid: candidate.id, channel, endpointsDone: index + 1, endpoints: endpoints.length });
       }
 

@@ -9,7 +9,9 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Client } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, type Worker } from '@temporalio/worker';
 import { afterAll, beforeAll } from 'vitest';
+import { createCampaignActivities } from '../../activities/campaign';
 import { createErasureActivities } from '../../activities/erasure';
+import { TemporalCampaigns } from '../../api/campaign-client';
 import { createApp } from '../../api/app';
 import { TemporalUserErasures } from '../../api/erasure-client';
 import { createLogger } from '../../api/logger';
@@ -227,6 +229,7 @@ export function useApiStack(options: { worker: boolean }): () => ApiStack {
         config: { taskQueue, namespace: env.namespace ?? 'default' },
         dataConverter: codec.dataConverter,
         erasureActivities: createErasureActivities({ pool: db.pool, client, codec: codec.codec }),
+        campaignActivities: createCampaignActivities({ pool: db.pool, client, taskQueue }),
         workflowBundle: await bundleWorkflowCode({
           ...tactBundleOptions(codec.dataConverter),
           logger: new DefaultLogger('WARN'),
@@ -257,6 +260,7 @@ export function useApiStack(options: { worker: boolean }): () => ApiStack {
       logger: createLogger({ level: 'silent' }),
       unsubscribeSecret: UNSUBSCRIBE_SECRET,
       erasures: new TemporalUserErasures(client, taskQueue),
+      campaigns: new TemporalCampaigns(client, taskQueue),
     });
     const listening = await listen(app);
     server = listening.server;

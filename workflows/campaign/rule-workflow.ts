@@ -1,0 +1,33 @@
+// One firing of a scheduled rule (docs/campaigns.md "Scheduled rules"): the rule's Temporal Schedule fires at 12:00 UTC
+// the day before each occurrence; this opens that occurrence's campaign and starts it as a child campaign workflow, so
+// the occurrence is paused, cancelled and tracked like any campaign. A repeated firing for the same date does nothing.
+import { proxyActivities, startChild, workflowInfo } from '@temporalio/workflow';
+import { occurrenceFiredAt } from '../../domain/campaign';
+import {
+  campaignWorkflowId,
+  CAMPAIGN_WORKFLOW_TYPE,
+  type CampaignActivities,
+  type CampaignWorkflowInput,
+  type ScheduledRuleInput,
+} from './definitions';
+
+// A database write, idempotent on the occurrence's id: keep trying through an outage.
+const database = proxyActivities<Pick<CampaignActivities, 'openRuleRun'>>({
+  startToCloseTimeout: '1m',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '5m' },
+});
+
+export async function scheduledRuleWorkflow({ ruleId, recurrence }: ScheduledRuleInput): Promise<string | null> {
+  const date = occurrenceFiredAt(recurrence, workflowInfo().runStartTime.getTime());
+  const { campaignId, created } = await database.openRuleRun({ ruleId, date, now: Date.now() });
+  if (!created) return null;
+  const input: CampaignWorkflowInput = { campaignId };
+  // Abandoned: the occurrence outlives this firing (it stays open until its candidates expire), and the schedule's
+  // overlap policy must not skip next week's firing because of it.
+  await startChild(CAMPAIGN_WORKFLOW_TYPE, {
+    workflowId: campaignWorkflowId(campaignId),
+    args: [input],
+    parentClosePolicy: 'ABANDON',
+  });
+  return campaignId;
+}
