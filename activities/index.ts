@@ -10,7 +10,7 @@ import type { HandoverSources } from './handover';
 import { createScoreCandidates } from './scoring';
 import { createSendNotification, type Deliver, type ScoreCandidates } from './send';
 import type { TactActivities } from './types';
-import { createLoadUserSettings, InMemoryUserSettings, NO_SEND_HISTORY } from './user-settings';
+import { createLoadUserSettings, InMemoryUserSettings, NO_SEND_HISTORY, type OnFreshRun } from './user-settings';
 import { wallClock } from '../clock';
 
 export type { Deliver, ScoreCandidates };
@@ -40,12 +40,19 @@ export interface ActivityDeps {
    * session aggregates: handed to workflows with the activities' results (activities/handover.ts).
    */
   handover?: HandoverSources;
+  /** What a fresh run re-drives (activities/user-settings.ts OnFreshRun); nothing by default. */
+  onFreshRun?: OnFreshRun;
 }
 
 export function createActivities(deps: ActivityDeps): TactActivities {
   const settings = deps.settings ?? new InMemoryUserSettings();
   return {
-    loadUserSettings: createLoadUserSettings(settings, deps.sendHistory ?? NO_SEND_HISTORY, deps.handover),
+    loadUserSettings: createLoadUserSettings(
+      settings,
+      deps.sendHistory ?? NO_SEND_HISTORY,
+      deps.handover,
+      deps.onFreshRun,
+    ),
     sendNotification: createSendNotification({
       deliver: deps.deliver,
       decisions: deps.decisions,

@@ -7,6 +7,7 @@ import { OpenModelRepository } from '../db/open-models';
 import type pg from 'pg';
 import { DEFAULT_POLICY, type PolicyConfig } from '../domain/config';
 import type { EpochMs } from '../domain/types';
+import { IngestQueueRepository } from '../db/ingest-queue';
 import { DecisionRepository } from '../db/decisions';
 import { EndpointRepository } from '../db/devices';
 import { SendRateRepository } from '../db/send-rate';
@@ -147,6 +148,7 @@ export async function createRuntimeActivities(options: RuntimeActivitiesOptions)
     log('info', 'delivery.providers', { ...described, templateOverrides: overrides.size() });
     const snapshot = overrides;
     const decisions = new DecisionRepository(options.pool);
+    const ingest = new IngestQueueRepository(options.pool);
     return {
       deliver,
       activities: createActivities({
@@ -165,6 +167,7 @@ export async function createRuntimeActivities(options: RuntimeActivitiesOptions)
           ...(options.currentConfig === undefined ? {} : { currentConfig: options.currentConfig }),
           sessions: new SessionRepository(options.pool),
         },
+        onFreshRun: (userId, runId) => ingest.redrive(userId, runId),
       }),
       channels: described,
       unsubscribe,

@@ -147,6 +147,11 @@ export interface LoadUserSettingsInput {
   /** …and at least this many of the newest, whatever their age (the low-responder window). */
   atLeastSends: number;
   configVersion?: RuleSetRef;
+  /**
+   * The first load of a fresh run (not a continue-as-new): accepted work that reached another, lost run and has no
+   * outcome yet is queued again for this one (docs/ingestion.md "Recovery").
+   */
+  freshRun?: boolean;
 }
 
 /** What a fresh run starts from: the stored settings, and the sends earlier runs made (oldest first, with receipts). */

@@ -1,4 +1,5 @@
 // The loadUserSettings activity and its sources: what a (re)started user workflow applies before its first decision.
+import { Context } from '@temporalio/activity';
 import type { LogPosition, PositionedDecision } from '../db/decisions';
 import type { SendHistorySource, StoredUserSettings, UserSettingsSource } from '../domain/ports';
 import { withReceipt } from '../domain/receipts';
@@ -10,16 +11,25 @@ import type { LoadedUserSettings, LoadUserSettingsInput } from './types';
 /** A source that knows no sends (tests and tools that never send through the decision log). */
 export const NO_SEND_HISTORY: SendHistorySource = { recentSends: async () => [] };
 
+/**
+ * Re-drives, for a fresh run, the user's accepted work that reached another run and has no outcome (db/ingest-queue.ts
+ * `redrive`); `runId` is the fresh run's.
+ */
+export type OnFreshRun = (userId: string, runId: string) => Promise<unknown>;
+
 export function createLoadUserSettings(
   source: UserSettingsSource,
   history: SendHistorySource,
   sources: HandoverSources = {},
+  onFreshRun?: OnFreshRun,
 ): (input: LoadUserSettingsInput) => Promise<LoadedUserSettings> {
-  return async ({ userId, sendsSince, atLeastSends, configVersion }) => {
+  return async ({ userId, sendsSince, atLeastSends, configVersion, freshRun }) => {
+    const runId = freshRun ? Context.current().info.workflowExecution?.runId : undefined;
     const [settings, recentSends, extra] = await Promise.all([
       source.load(userId),
       history.recentSends(userId, sendsSince, atLeastSends),
       handover(sources, userId, configVersion),
+      runId !== undefined && onFreshRun ? onFreshRun(userId, runId) : undefined,
     ]);
     return { ...settings, recentSends, ...extra };
   };

@@ -30,6 +30,7 @@ import type { CampaignWorkflows } from './campaign-client';
 import { unsubscribeOperations } from './handlers/unsubscribe';
 import { userOperations } from './handlers/users';
 import type { AbuseLimits } from './abuse-limits';
+import { createIngestControl, registerIngestMetrics } from './ingest';
 import { guardedJsonOptions, rejectedJson } from './json-guards';
 import { createLogger, type Logger } from './logger';
 import { createMetrics, type ApiMetrics } from './metrics';
@@ -61,8 +62,11 @@ export interface AppDeps {
    * (the request is presumed dead); default 60 s. Keep it above the longest signalling time of one request.
    */
   claimStaleAfterMs?: number;
-  /** Users signalled in parallel by one batch; default 16. */
-  signalConcurrency?: number;
+  /**
+   * Durable-first ingestion (docs/ingestion.md): `onAccepted` wakes a dispatcher in this process after work was
+   * queued; `maxBacklog` (undelivered rows) refuses new work with 503 beyond it (default 0: no limit).
+   */
+  ingest?: { onAccepted?: () => void; maxBacklog?: number };
   /** The secret email unsubscribe links are signed with; without it the unsubscribe routes are absent. */
   unsubscribeSecret?: string | undefined;
   /** The codec server for the Temporal UI (api/codec-server.ts), mounted at /codec; absent when encryption is off. */
@@ -108,7 +112,12 @@ export function createApp(deps: AppDeps): TactApp {
     metrics,
     logger,
     retryAfterSeconds: deps.retryAfterSeconds ?? 5,
-    signalConcurrency: deps.signalConcurrency ?? 16,
+    ingest: createIngestControl({
+      queue: deps.repos.ingest,
+      now,
+      ...(deps.ingest?.maxBacklog === undefined ? {} : { maxBacklog: deps.ingest.maxBacklog }),
+      ...(deps.ingest?.onAccepted === undefined ? {} : { onAccepted: deps.ingest.onAccepted }),
+    }),
     claimStaleAfterMs: deps.claimStaleAfterMs ?? DEFAULT_CLAIM_STALE_AFTER_MS,
     catalog: deps.catalog ?? defaultApiCatalog(),
     unsubscribeSecret: deps.unsubscribeSecret,
@@ -133,6 +142,7 @@ export function createApp(deps: AppDeps): TactApp {
     ...(deps.campaigns ? scheduleOperations(services, deps.campaigns) : []),
     ...measurementOperations(services),
   ];
+  registerIngestMetrics(metrics.registry, services.ingest);
   registerDecisionGauges(metrics.registry, deps.repos.measurement);
   const openApi = buildOpenApiDocument(operations, {
     version: API_VERSION,

@@ -662,6 +662,10 @@ export const readyResponse = z.object({
       temporal: z.enum(['ok', 'unavailable', 'timeout']),
     })
     .describe('Each component: ok, unavailable (it failed; the reason is in the server log) or timeout.'),
+  ingest: z
+    .object({ undelivered: z.number().int(), oldestUndeliveredSeconds: z.number() })
+    .optional()
+    .describe('The dispatcher’s lag: accepted items not yet handed to their workflows, and the oldest one’s age.'),
 });
 
 export const timeZonesResponse = z.object({ timeZones: z.array(z.string()) });

@@ -4,9 +4,10 @@ import type { Repositories } from '../db/repositories';
 import type { AbuseLimits } from './abuse-limits';
 import type { UserErasures } from './erasure-client';
 import type { Catalog, RuleSet } from '../domain/catalog';
+import type { EpochMs } from '../domain/types';
+import type { IngestControl } from './ingest';
 import type { Logger } from './logger';
 import type { ApiMetrics } from './metrics';
-import { temporalUnavailable } from './problem';
 import { WorkflowsUnavailableError, type UserWorkflows } from './workflow-gateway';
 
 export interface ApiServices {
@@ -19,13 +20,13 @@ export interface ApiServices {
   retryAfterSeconds: number;
   /** A pending event claim older than this is taken for a crashed request and re-signalled by a repeat. */
   claimStaleAfterMs: number;
-  /** Users signalled at once by one batch request. */
-  signalConcurrency: number;
   /** Enables the one-click unsubscribe endpoint (the secret the email links were signed with). */
   unsubscribeSecret?: string | undefined;
   /** Starts erasure workflows; without it DELETE /v1/users/{id} is absent. */
   erasures?: UserErasures;
   abuse?: AbuseLimits;
+  /** Durable-first ingestion: lag, back-pressure and the in-process dispatcher's wake-up. */
+  ingest: IngestControl;
   /** The deployment's catalog and its current version: events are matched and candidates validated against it. */
   catalog: ApiCatalog;
 }
@@ -35,12 +36,24 @@ export interface ApiCatalog {
   ruleSet: RuleSet;
 }
 
-/** Runs a signal; an unreachable Temporal becomes the 503 problem. */
-export async function signalOr503(services: ApiServices, send: () => Promise<void>): Promise<void> {
+/**
+ * Signals a settings change that is already stored; when Temporal is unreachable, queues it for the dispatcher instead
+ * (it re-reads the stored value when Temporal is back), so the answer agrees with the write: no 503 after it.
+ */
+export async function signalOrQueue(
+  services: ApiServices,
+  item: { userId: string; kind: 'profile' | 'preferences' | 'devices'; now: EpochMs },
+  send: () => Promise<void>,
+): Promise<void> {
   try {
     await send();
   } catch (error) {
-    if (error instanceof WorkflowsUnavailableError) throw temporalUnavailable(services.retryAfterSeconds);
-    throw error;
+    if (!(error instanceof WorkflowsUnavailableError)) throw error;
+    await services.repos.ingest.enqueue(
+      [{ userId: item.userId, kind: item.kind, itemId: item.kind, payload: { at: item.now } }],
+      item.now,
+    );
+    services.ingest.accepted();
+    services.logger.warn({ kind: item.kind }, 'Temporal unavailable: settings change queued for the dispatcher');
   }
 }

@@ -4,7 +4,7 @@
 import { sessionEndsDormancy } from '../domain/engagement';
 import type { EpochMs } from '../domain/types';
 import type { ApiServices } from './services';
-import { signalOr503 } from './services';
+import { WorkflowsUnavailableError } from './workflow-gateway';
 
 export interface RecordedSessionsResult {
   sessions: number;
@@ -24,7 +24,18 @@ export async function recordSessions(
   const earliest = Math.min(...times);
   const dormantAfterMs = services.catalog.ruleSet.policy.dormantAfterMs;
   const wasDormant = sessionEndsDormancy(before?.lastAt ?? null, user.createdAt, earliest, dormantAfterMs);
-  if (wasDormant) await signalOr503(services, () => services.workflows.appOpened(userId, after.lastAt, after));
-  services.metrics.sessions.inc({ signalled: wasDormant ? 'yes' : 'no' }, times.length);
-  return { sessions: after.sessions, signalled: wasDormant };
+  let signalled = false;
+  if (wasDormant) {
+    try {
+      await services.workflows.appOpened(userId, after.lastAt, after);
+      signalled = true;
+    } catch (error) {
+      // The sessions are stored: the workflow gets the aggregate with its next activity. A 503 now would say nothing
+      // was written when it was (the client's retry would count the sessions twice).
+      if (!(error instanceof WorkflowsUnavailableError)) throw error;
+      services.logger.warn({ err: error }, 'dormancy-ending session not signalled: Temporal unavailable');
+    }
+  }
+  services.metrics.sessions.inc({ signalled: signalled ? 'yes' : 'no' }, times.length);
+  return { sessions: after.sessions, signalled };
 }

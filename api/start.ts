@@ -1,6 +1,6 @@
 // `npm start` (api/main.ts): one command for Tact on embedded defaults, or one role of a production deployment;
 // composes the API here and the worker from workers/start.ts.
-//   TACT_ROLE=all (default) | api | worker
+//   TACT_ROLE=all (default) | api | worker | dispatcher (the ingestion dispatcher and reconciler alone)
 //   DATABASE_URL         a real PostgreSQL; default: embedded PGlite in TACT_DATA_DIR (./data/pglite)
 //   TEMPORAL_ADDRESS     a real Temporal; default (role all): a dev server, see TACT_TEMPORAL
 //   TACT_TEMPORAL        auto (default) | temporal | bundled: which dev server when TEMPORAL_ADDRESS is unset
@@ -25,7 +25,9 @@ import { migrate } from '../db/migrate';
 import { DEFAULT_DATA_DIR, openDatabase, type Database } from '../db/pool';
 import { createRepositories } from '../db/repositories';
 import { loadVersionedConfig, loadWorkerConfig } from '../workers/config';
-import { startWorker } from '../workers/start';
+import { startDispatchingFor, startWorker } from '../workers/start';
+import { loadDispatchConfig, parseDecisionLogDelay } from '../workers/dispatcher/config';
+import type { Dispatcher } from '../workers/dispatcher/dispatcher';
 import { setUpCodec } from '../codec/setup';
 import { tactDataConverter } from '../codec/data-converter';
 import { abuseLimitsFromEnv, createAbuseLimits, createLimitedServer } from './abuse-limits';
@@ -40,7 +42,7 @@ import { parseTemporalChoice, startDevTemporal, type DevTemporal } from './tempo
 import { TemporalUserWorkflows } from './workflow-gateway';
 import { wallClock, type Clock } from '../clock';
 
-export type Role = 'all' | 'api' | 'worker';
+export type Role = 'all' | 'api' | 'worker' | 'dispatcher';
 
 /** Where the bundled Temporal server keeps its workflows, so a restart of `npm start` loses none. */
 export const DEFAULT_TEMPORAL_DB = './data/temporal.db';
@@ -84,8 +86,8 @@ export interface RunningTact {
 
 export function parseRole(value: string | undefined): Role {
   const role = (value ?? '').trim().toLowerCase() || 'all';
-  if (role === 'all' || role === 'api' || role === 'worker') return role;
-  throw new Error(`TACT_ROLE must be all, api or worker, got "${value}"`);
+  if (role === 'all' || role === 'api' || role === 'worker' || role === 'dispatcher') return role;
+  throw new Error(`TACT_ROLE must be all, api, worker or dispatcher, got "${value}"`);
 }
 
 function parsePort(value: string | undefined, fallback: number): number {
@@ -107,16 +109,6 @@ function parseOptionalPort(value: string | undefined, name: string): number | un
 function withOrigin(config: CodecServerConfig, origin: string | undefined): CodecServerConfig {
   if (origin === undefined || config.corsOrigins.includes(origin)) return config;
   return { ...config, corsOrigins: [...config.corsOrigins, origin] };
-}
-
-/** TACT_DECISION_LOG_DELAY_MS: how long a suppression may wait before it is written to the decision log. */
-function parseDelay(value: string | undefined): number | undefined {
-  if (value === undefined || value.trim() === '') return undefined;
-  const delay = Number(value);
-  if (!Number.isInteger(delay) || delay < 0) {
-    throw new Error(`TACT_DECISION_LOG_DELAY_MS must be a whole number of milliseconds, got "${value}"`);
-  }
-  return delay;
 }
 
 export async function startTact(options: StartOptions = {}): Promise<RunningTact> {
@@ -204,7 +196,26 @@ export async function startTact(options: StartOptions = {}): Promise<RunningTact
 
     let workerStopped: Promise<unknown> = new Promise(() => undefined);
     let unsubscribeSecret = env.TACT_UNSUBSCRIBE_SECRET || undefined;
-    if (role !== 'api') {
+    let dispatcher: Dispatcher | undefined;
+    const dispatchConfig = loadDispatchConfig(env);
+    if (role === 'dispatcher') {
+      const connection = await Connection.connect({ address: temporalAddress });
+      cleanup.push(() => connection.close());
+      const dispatcherLogger = logger.child({ component: 'dispatcher' });
+      const dispatching = startDispatchingFor(
+        {
+          env: { ...env, TACT_DISPATCHER: 'on' },
+          pool: database.pool,
+          config: { ...workerConfig, address: temporalAddress },
+          currentConfig: () => ruleSet,
+          log: (level, event, fields) => dispatcherLogger[level]({ ...fields, event }, event),
+        },
+        new Client({ connection, namespace: workerConfig.namespace, dataConverter }),
+      )!;
+      cleanup.push(() => dispatching.stop());
+      print('Dispatcher: hands accepted events to user workflows (role dispatcher)');
+    }
+    if (role === 'all' || role === 'worker') {
       const workerLogger = logger.child({ component: 'worker' });
       const worker = await startWorker({
         env,
@@ -220,17 +231,18 @@ export async function startTact(options: StartOptions = {}): Promise<RunningTact
         ...(codec ? { codec } : {}),
       });
       cleanup.push(() => worker.stop());
+      dispatcher = worker.dispatcher;
       unsubscribeSecret = worker.unsubscribeSecret;
       workerStopped = worker.stopped;
     }
 
     let apiUrl: string | undefined;
     let adminKey: string | undefined;
-    if (role !== 'worker') {
+    if (role === 'all' || role === 'api') {
       const connection = Connection.lazy({ address: temporalAddress });
       cleanup.push(() => connection.close());
       const metrics = createMetrics({ processMetrics: true });
-      const decisionLogDelayMs = parseDelay(env.TACT_DECISION_LOG_DELAY_MS);
+      const decisionLogDelayMs = parseDecisionLogDelay(env.TACT_DECISION_LOG_DELAY_MS);
       // New workflows start on the current version; running ones adopt it from their activities.
       const workflowOptions = { decisionLogDelayMs, config: ruleSet };
       const client = new Client({ connection, namespace: workerConfig.namespace, dataConverter });
@@ -253,6 +265,10 @@ export async function startTact(options: StartOptions = {}): Promise<RunningTact
         logger,
         metrics,
         catalog: { catalog: catalog.catalog, ruleSet },
+        ingest: {
+          maxBacklog: dispatchConfig.maxBacklog,
+          ...(dispatcher ? { onAccepted: () => dispatcher.wake() } : {}),
+        },
         ...(unsubscribeSecret ? { unsubscribeSecret } : {}),
         erasures: new TemporalUserErasures(client, workerConfig.taskQueue),
         campaigns: new TemporalCampaigns(client, workerConfig.taskQueue),

@@ -21,7 +21,11 @@ import {
 } from '../workflows/campaign/definitions';
 import { candidateSignal, USER_WORKFLOW_TYPE, userWorkflowId } from '../workflows/definitions';
 import { WORKFLOWS_PATH } from '../workers/worker';
-import { openTestDatabase } from '../test/support/test-database';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { migrate } from '../db/migrate';
+import { openDatabase } from '../db/pool';
 import { createTestEnv } from '../test/temporal-env';
 
 const SEGMENT_USERS = Number(process.env.TACT_BENCH_SEGMENT_USERS ?? 1_000_000);
@@ -36,7 +40,12 @@ function segment(filter: unknown): Segment {
 }
 
 export async function run(): Promise<void> {
-  const db = await openTestDatabase();
+  // DATABASE_URL's PostgreSQL (the bench's tables go in a fresh database you give it), else a temporary PGlite.
+  const dataDir = process.env.DATABASE_URL
+    ? undefined
+    : fs.mkdtempSync(path.join(os.tmpdir(), 'tact-bench-campaigns-'));
+  const db = await openDatabase(dataDir === undefined ? { databaseUrl: process.env.DATABASE_URL! } : { dataDir });
+  await migrate(db.pool);
   try {
     const now = Date.UTC(2026, 11, 1);
     console.log(`seeding ${SEGMENT_USERS.toLocaleString()} users (${db.where}) …`);
@@ -101,6 +110,7 @@ export async function run(): Promise<void> {
     await fanOut(db.pool, now);
   } finally {
     await db.close();
+    if (dataDir !== undefined) fs.rmSync(dataDir, { recursive: true, force: true });
   }
 }
 

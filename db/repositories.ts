@@ -5,6 +5,7 @@ import { CampaignRepository, ScheduledRuleRepository } from './campaigns';
 import { ApiKeyRepository } from './api-keys';
 import { DecisionRepository } from './decisions';
 import { EndpointRepository } from './devices';
+import { IngestQueueRepository } from './ingest-queue';
 import { JourneyRunRepository } from './journeys';
 import { LedgerRepository } from './ledger';
 import { MeasurementRepository } from './measurement';
@@ -27,6 +28,7 @@ export interface Repositories {
   apiKeys: ApiKeyRepository;
   acceptedEvents: AcceptedEventRepository;
   sessions: SessionRepository;
+  ingest: IngestQueueRepository;
   segments: SegmentRepository;
   campaigns: CampaignRepository;
   scheduledRules: ScheduledRuleRepository;
@@ -46,6 +48,7 @@ export function createRepositories(pool: pg.Pool): Repositories {
     apiKeys: new ApiKeyRepository(pool),
     acceptedEvents: new AcceptedEventRepository(pool),
     sessions: new SessionRepository(pool),
+    ingest: new IngestQueueRepository(pool),
     segments: new SegmentRepository(pool),
     campaigns: new CampaignRepository(pool),
     scheduledRules: new ScheduledRuleRepository(pool),

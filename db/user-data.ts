@@ -12,6 +12,7 @@ export const USER_TABLES = [
   'delivery_ledger',
   'outbox',
   'events_accepted',
+  'ingest_queue',
   'endpoints',
   'preferences',
   'user_sessions',

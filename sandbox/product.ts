@@ -13,6 +13,13 @@ import { startTact, type RunningTact } from '../api/start';
 import { followServerClock, type ServerClock } from '../clock';
 import type { EpochMs } from '../domain/types';
 import { TACT_SEARCH_ATTRIBUTE_KEYS } from '../workflows/search-attributes';
+import { IngestQueueRepository } from '../db/ingest-queue';
+
+/** Resolves once the dispatcher handed everything accepted so far to the workflows. */
+async function delivered(tact: RunningTact): Promise<void> {
+  const queue = new IngestQueueRepository(tact.database.pool);
+  while ((await queue.lag(0)).undelivered > 0) await new Promise((resolve) => setTimeout(resolve, 20));
+}
 
 export interface SandboxOptions {
   /** The instant the server's clock is moved to before anything starts (ahead of the real clock). */
@@ -86,6 +93,9 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       clock,
       now: clock.now,
       async advanceTo(at) {
+        // What the API accepted reaches the workflows through the dispatcher (docs/ingestion.md): let it all arrive
+        // before the server's clock skips, so each item lands at the simulated time it was sent.
+        await delivered(tact);
         for (let now = await env.currentTimeMs(); now < at; now = await env.currentTimeMs()) {
           await env.sleep(at - now);
         }

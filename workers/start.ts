@@ -12,6 +12,9 @@ import { createCampaignActivities } from '../activities/campaign';
 import { createErasureActivities } from '../activities/erasure';
 import { tactDataConverter } from '../codec/data-converter';
 import type { TactPayloadCodec } from '../codec/payload-codec';
+import { loadDispatchConfig, parseDecisionLogDelay } from './dispatcher/config';
+import type { Dispatcher } from './dispatcher/dispatcher';
+import { startDispatching } from './dispatcher';
 import { wallClock, type Clock } from '../clock';
 
 export interface StartWorkerOptions {
@@ -41,6 +44,8 @@ export interface RunningWorker {
   stopped: Promise<unknown>;
   /** Lets running activities finish (up to config.shutdownGraceTimeMs), then closes the connection. */
   stop(): Promise<void>;
+  /** The ingestion dispatcher of this process (absent with TACT_DISPATCHER=off): the API of the same process wakes it. */
+  dispatcher?: Dispatcher;
 }
 
 let runtimeInstalled = false;
@@ -114,14 +119,49 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await running.catch(() => undefined);
     });
+    // Durable-first ingestion: this process hands what the API queued to the user workflows (docs/ingestion.md).
+    const dispatching = startDispatchingFor(options, client);
+    if (dispatching) cleanup.push(() => dispatching.stop());
     const channels = Object.entries(wiring.channels).map(([channel, mode]) => `${channel} ${mode}`);
     options.print(`Worker: task queue ${options.config.taskQueue}; delivery: ${channels.join(', ')}`);
     if (Object.values(wiring.channels).includes('dry-run')) {
       options.print('         dry-run channels send nothing: their messages go to the outbox (GET /v1/outbox)');
     }
-    return { unsubscribeSecret: wiring.unsubscribe.secret, stopped: running, stop: stopAll };
+    if (dispatching)
+      options.print(
+        'Dispatcher: hands accepted events to user workflows; reconciler every ' +
+          `${Math.round(loadDispatchConfig(options.env).reconcileIntervalMs / 1000)} s`,
+      );
+    return {
+      unsubscribeSecret: wiring.unsubscribe.secret,
+      stopped: running,
+      stop: stopAll,
+      ...(dispatching ? { dispatcher: dispatching.dispatcher } : {}),
+    };
   } catch (error) {
     await stopAll();
     throw error;
   }
+}
+
+/** The dispatcher and reconciler of this process, unless TACT_DISPATCHER=off (another process runs them). */
+export function startDispatchingFor(
+  options: Pick<StartWorkerOptions, 'env' | 'pool' | 'config' | 'currentConfig' | 'log'>,
+  client: Client,
+) {
+  const config = loadDispatchConfig(options.env);
+  if (!config.enabled) return undefined;
+  const decisionLogDelayMs = parseDecisionLogDelay(options.env.TACT_DECISION_LOG_DELAY_MS);
+  const ruleSet = options.currentConfig?.();
+  return startDispatching({
+    pool: options.pool,
+    client,
+    taskQueue: options.config.taskQueue,
+    config,
+    workflowOptions: {
+      ...(decisionLogDelayMs === undefined ? {} : { decisionLogDelayMs }),
+      ...(ruleSet === undefined ? {} : { config: ruleSet }),
+    },
+    log: options.log,
+  });
 }

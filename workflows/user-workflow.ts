@@ -151,7 +151,7 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
     // Before the first message: the API may have stored settings before this run existed (a restart, a terminated
     // workflow, events sent before any settings signal). Signals that arrive meanwhile are newer, so they follow.
     lastPlan = { next: null, why: 'loading stored settings' };
-    await loadSettings();
+    await loadSettings(true);
   }
 
   for (;;) {
@@ -213,8 +213,8 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
   }
 
   /** Loads the stored settings (and, when newer, the current version and the session aggregate) and applies them. */
-  async function loadSettings(): Promise<void> {
-    const stored = await loadStoredSettings(state.userId, Date.now(), policy(), ref(state.ruleSet!));
+  async function loadSettings(freshRun = false): Promise<void> {
+    const stored = await loadStoredSettings(state.userId, Date.now(), policy(), ref(state.ruleSet!), freshRun);
     adoptFrom(stored);
     const { warnings } = applyStoredSettings(state, stored, Date.now(), policy());
     for (const warning of warnings) log.warn(warning, { userId: state.userId });
@@ -501,6 +501,7 @@ async function loadStoredSettings(
   now: EpochMs,
   config: PolicyConfig,
   configVersion: RuleSetRef,
+  freshRun: boolean,
 ): Promise<LoadedUserSettings> {
   const { loadUserSettings } = proxyActivities<TactActivities>({
     startToCloseTimeout: '30s',
@@ -512,6 +513,8 @@ async function loadStoredSettings(
     sendsSince: now - sendsHorizonMs(config),
     atLeastSends: config.lowResponderWindow,
     configVersion,
+    // Accepted work a lost run held comes back to this one (docs/ingestion.md "Recovery").
+    ...(freshRun ? { freshRun } : {}),
   });
 }
 

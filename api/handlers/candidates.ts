@@ -9,7 +9,8 @@ import type { Candidate, EpochMs } from '../../domain/types';
 import { operation, type Operation } from '../operation';
 import { validationProblem, type FieldError } from '../problem';
 import { candidateInput, candidatesBatchInput, candidatesResult, MAX_BATCH_CANDIDATES, userPath } from '../schemas';
-import { signalOr503, type ApiCatalog, type ApiServices } from '../services';
+import { assertRoomForWork } from '../ingest';
+import type { ApiCatalog, ApiServices } from '../services';
 
 type CandidateInput = z.output<typeof candidateInput>;
 
@@ -129,13 +130,16 @@ export function candidateOperations(services: ApiServices): Operation[] {
     );
     const fresh = candidates.filter((c) => !decided.has(c.id));
     if (fresh.length > 0) {
+      // Durable first: queued for the dispatcher in one statement (docs/ingestion.md); the workflow ignores an id it
+      // already holds, so a client's retry before the outcome is recorded changes nothing.
+      await assertRoomForWork(services.ingest, services.retryAfterSeconds);
       const { ruleSet } = services.catalog;
-      await signalOr503(services, () =>
-        services.workflows.proposeCandidates(userId, {
-          candidates: fresh,
-          configVersion: { id: ruleSet.id, since: ruleSet.since },
-        }),
+      const proposal = { candidates: fresh, configVersion: { id: ruleSet.id, since: ruleSet.since } };
+      await services.repos.ingest.enqueue(
+        [{ userId, kind: 'candidates', itemId: fresh[0]!.id, payload: proposal }],
+        now,
       );
+      services.ingest.accepted();
     }
     return {
       status: 202,
@@ -160,8 +164,8 @@ export function candidateOperations(services: ApiServices): Operation[] {
       description:
         'Validated against the catalog: an unknown category or template, a missing required variable or an ' +
         'unknown experiment answers 400 naming it. Idempotent on the candidate id. It competes for the user’s ' +
-        'budget like any other candidate; its outcome appears in the decision log with `source: api`. On 503 ' +
-        'nothing was applied; retry with the same id.',
+        'budget like any other candidate; its outcome appears in the decision log with `source: api`. The answer ' +
+        'follows a durable write (queued for the user’s workflow); on 503 nothing was written: retry with the same id.',
       body: candidateInput,
       responses: { 202: { description: 'Accepted (or already decided).', schema: candidatesResult } },
       async handle({ params, body, now }) {

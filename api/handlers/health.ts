@@ -66,9 +66,17 @@ export function healthOperations(services: ApiServices): Operation[] {
           check('temporal', () => services.workflows.ping(), services.logger),
         ]);
         const ready = database === 'ok' && temporal === 'ok';
+        // The dispatcher's lag is a detail, not a condition: accepting work while Temporal catches up is the point.
+        const lag = database === 'ok' ? await services.ingest.lag().catch(() => undefined) : undefined;
         return {
           status: ready ? 200 : 503,
-          body: { status: ready ? 'ready' : 'unavailable', checks: { database, temporal } },
+          body: {
+            status: ready ? 'ready' : 'unavailable',
+            checks: { database, temporal },
+            ...(lag === undefined
+              ? {}
+              : { ingest: { undelivered: lag.undelivered, oldestUndeliveredSeconds: lag.oldestAgeMs / 1000 } }),
+          },
           ...(ready ? {} : { headers: { 'Retry-After': String(services.retryAfterSeconds) } }),
         };
       },

@@ -22,7 +22,7 @@ import {
   userPath,
   userResponse,
 } from '../schemas';
-import { signalOr503, type ApiServices } from '../services';
+import { signalOrQueue, type ApiServices } from '../services';
 
 export function preferencesBody(preferences: Preferences): z.output<typeof preferencesResponse> {
   return {
@@ -73,7 +73,7 @@ export function userOperations(services: ApiServices): Operation[] {
       summary: 'Create or replace a user profile',
       description:
         'Stores the profile, then signals the workflow (a time-zone change re-plans at once). ' +
-        'On 503 the profile is stored but not yet applied: repeat the PUT.',
+        'When Temporal is unreachable the stored profile is queued and reaches the workflow once it is back.',
       scope: 'users:write',
       params: userPath,
       body: profileInput,
@@ -87,7 +87,7 @@ export function userOperations(services: ApiServices): Operation[] {
           now,
         );
         const preferences = await repos.preferences.get(params.id);
-        await signalOr503(services, () =>
+        await signalOrQueue(services, { userId: params.id, kind: 'profile', now }, () =>
           workflows.updateProfile(params.id, { timeZone: user.timeZone, locale: user.locale }),
         );
         return { status: created ? 201 : 200, body: userBody(user, preferences) };
@@ -116,7 +116,7 @@ export function userOperations(services: ApiServices): Operation[] {
       summary: 'Change notification preferences',
       description:
         'Absent fields keep their value. Stored, then signalled: an opt-out drops the pending notifications it ' +
-        'covers at once (logged `opted_out`). On 503 the change is stored but not yet applied: repeat the PATCH.',
+        'covers at once (logged `opted_out`). When Temporal is unreachable the stored change is queued and reaches the workflow once it is back.',
       scope: 'users:write',
       params: userPath,
       body: preferencesPatch,
@@ -141,7 +141,9 @@ export function userOperations(services: ApiServices): Operation[] {
         const stored = await storedOr404(params.id, () => repos.preferences.patch(params.id, patch, now));
         // The whole preference set with its version, not the patch: the workflow converges on what is stored, and
         // ignores a signal older than one it applied when two changes overtake each other.
-        await signalOr503(services, () => workflows.updatePreferences(params.id, stored.preferences, stored.version));
+        await signalOrQueue(services, { userId: params.id, kind: 'preferences', now }, () =>
+          workflows.updatePreferences(params.id, stored.preferences, stored.version),
+        );
         return { status: 200, body: preferencesBody(stored.preferences) };
       },
     }),
@@ -163,7 +165,9 @@ export function userOperations(services: ApiServices): Operation[] {
         const { created } = await storedOr404(params.id, () =>
           repos.endpoints.put(params.id, { channel: 'push', platform: body.platform, token: params.token }, now),
         );
-        await signalOr503(services, () => workflows.devicesChanged(params.id, now));
+        await signalOrQueue(services, { userId: params.id, kind: 'devices', now }, () =>
+          workflows.devicesChanged(params.id, now),
+        );
         return {
           status: created ? 201 : 200,
           body: { userId: params.id, platform: body.platform, status: created ? 'registered' : 'reactivated' },
@@ -182,7 +186,9 @@ export function userOperations(services: ApiServices): Operation[] {
       async handle({ params, now }) {
         const removed = await repos.endpoints.delete(params.id, 'push', params.token);
         if (!removed) throw new HttpProblem(404, 'unknown-device', `user ${params.id} has no such device`);
-        await signalOr503(services, () => workflows.devicesChanged(params.id, now));
+        await signalOrQueue(services, { userId: params.id, kind: 'devices', now }, () =>
+          workflows.devicesChanged(params.id, now),
+        );
         return { status: 204 };
       },
     }),
@@ -229,7 +235,7 @@ function contactOperations<B extends z.ZodType>(
       description:
         `A user has one ${noun}: this one replaces any other, and is active again if delivery had turned it off. ` +
         'Stored, then signalled so the workflow re-plans with the channel available. It is never logged, and ' +
-        'answers show it redacted. On 503 it is stored but not yet applied: repeat the PUT.',
+        'answers show it redacted. When Temporal is unreachable the change is queued and reaches the workflow once it is back.',
       scope: 'users:write',
       params: userPath,
       body,
@@ -240,7 +246,9 @@ function contactOperations<B extends z.ZodType>(
       async handle({ params, body: input, now }) {
         const contact = endpoint(input as z.output<B>);
         const { created, replaced } = await storedOr404(params.id, () => repos.endpoints.put(params.id, contact, now));
-        await signalOr503(services, () => workflows.devicesChanged(params.id, now));
+        await signalOrQueue(services, { userId: params.id, kind: 'devices', now }, () =>
+          workflows.devicesChanged(params.id, now),
+        );
         const reply: z.output<typeof contactEndpointResponse> = {
           userId: params.id,
           channel,
@@ -264,7 +272,9 @@ function contactOperations<B extends z.ZodType>(
         if (!(await repos.endpoints.deleteContact(params.id, channel))) {
           throw new HttpProblem(404, 'unknown-endpoint', `user ${params.id} has no ${noun}`);
         }
-        await signalOr503(services, () => workflows.devicesChanged(params.id, now));
+        await signalOrQueue(services, { userId: params.id, kind: 'devices', now }, () =>
+          workflows.devicesChanged(params.id, now),
+        );
         return { status: 204 };
       },
     }),

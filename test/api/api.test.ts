@@ -156,6 +156,7 @@ describe('events through to the decision log', () => {
     expect(batch.status).toBe(202);
     expect(batch.body).toMatchObject({ accepted: 1, duplicates: 2 });
     expect(batch.body.results.map((r: { status: string }) => r.status)).toEqual(['duplicate', 'accepted', 'duplicate']);
+    await stack().delivered();
     expect(stack().spy.signalsFor(userId, 'sendEvent')).toBe(2);
     const state = await eventually('both events processed', async () => {
       const response = await stack().call('GET', `/v1/users/${userId}/state`);
@@ -621,7 +622,7 @@ describe('auth, errors and limits', () => {
     for (const ref of refs) expect(doc.components.schemas[ref.slice(22, -1)], ref).toBeDefined();
   });
 
-  it('exports request, event and signal metrics', async () => {
+  it('exports request, event, signal and ingestion-lag metrics', async () => {
     const metrics = await stack().call('GET', '/metrics', { key: null });
     expect(metrics.status).toBe(200);
     expect(metrics.body).toMatch(/tact_http_requests_total\{method="POST",route="\/v1\/events",status="202"\} \d+/);
@@ -629,14 +630,21 @@ describe('auth, errors and limits', () => {
       /tact_http_request_duration_seconds_bucket\{le="0.05",method="POST",route="\/v1\/events"/,
     );
     expect(metrics.body).toMatch(/tact_events_total\{outcome="accepted"\} \d+/);
-    expect(metrics.body).toMatch(/tact_workflow_signals_total\{signal="userEvent",result="ok"\} \d+/);
+    expect(metrics.body).toMatch(/tact_workflow_signals_total\{signal="preferences",result="ok"\} \d+/);
+    // Events reach workflows through the dispatcher: its lag is what the API reports.
+    expect(metrics.body).toMatch(/tact_ingest_undelivered \d+/);
+    expect(metrics.body).toMatch(/tact_ingest_oldest_undelivered_seconds [\d.]+/);
     expect(metrics.body).not.toMatch(/devices\/[A-Za-z0-9]/);
   });
 
   it('is ready when the database and Temporal answer', async () => {
     const ready = await stack().call('GET', '/readyz', { key: null });
     expect(ready.status).toBe(200);
-    expect(ready.body).toEqual({ status: 'ready', checks: { database: 'ok', temporal: 'ok' } });
+    expect(ready.body).toEqual({
+      status: 'ready',
+      checks: { database: 'ok', temporal: 'ok' },
+      ingest: { undelivered: expect.any(Number), oldestUndeliveredSeconds: expect.any(Number) },
+    });
     expect((await stack().call('GET', '/healthz', { key: null })).body).toEqual({ status: 'ok' });
   });
 });

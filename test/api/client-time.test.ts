@@ -66,6 +66,7 @@ describe('client-reported times', () => {
       json: { id: 'e-4', userId, type: 'friend_joined', occurredAt: iso(Date.now() + 30_000) },
     });
     expect(near.status).toBe(202);
+    await api().dispatcher.drain();
     const [signal] = api().workflows.signalsOf('sendEvent', userId);
     expect((signal!.args as { occurredAt: number }).occurredAt).toBeLessThanOrEqual(Date.now());
   });

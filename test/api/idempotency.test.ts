@@ -1,6 +1,7 @@
-// Event and receipt idempotency when requests overlap or die: an id is claimed (pending) while it is signalled and
-// applied only after the signal; a repeat during the signal answers 409 + Retry-After, a repeat after a crash
-// re-signals. Real database; the Temporal boundary is scripted so that the overlaps happen on demand.
+// Event and receipt idempotency. Events are durable first (docs/ingestion.md): one statement stores the event, its id
+// and its queue row, and the dispatcher signals it afterwards, in order per user, retrying while Temporal fails.
+// Receipts are claimed (pending) while signalled: a repeat during the signal answers 409 + Retry-After, a repeat after
+// a crash re-signals. Real database; the Temporal boundary is scripted so that failures and overlaps happen on demand.
 import { describe, expect, it } from 'vitest';
 import { uniqueId } from './support';
 import { useScriptedApi } from './scripted-workflows';
@@ -19,48 +20,65 @@ async function statusOf(userId: string, eventId: string): Promise<string | undef
   return rows[0]?.status;
 }
 
-describe('POST /v1/events idempotency', () => {
-  it('answers 409 + Retry-After to a repeat while the first is signalling, and applies the retry after it failed', async () => {
-    const userId = uniqueId('overlap');
-    const event = { id: 'evt-overlap', userId, type: 'friend_joined' };
-    const held = api().workflows.holdNext();
-    const first = call('POST', '/v1/events', event);
-    await held.reached;
-    expect(await statusOf(userId, event.id)).toBe('pending');
+async function queued(userId: string): Promise<{ item: string; delivered: boolean }[]> {
+  const { rows } = await api().db.pool.query<{ item: string; delivered: boolean }>(
+    'SELECT item_id AS item, delivered_at IS NOT NULL AS delivered FROM ingest_queue WHERE user_id = $1 ORDER BY seq',
+    [userId],
+  );
+  return rows;
+}
+
+const sentIds = (userId: string) =>
+  api()
+    .workflows.signalsOf('sendEvent', userId)
+    .map((c) => (c.args as { id: string }).id);
+
+describe('POST /v1/events idempotency, durable first', () => {
+  it('answers after one durable write, before any signal; a repeat is a duplicate; the dispatcher signals it once', async () => {
+    const userId = uniqueId('durable');
+    const event = { id: 'evt-1', userId, type: 'friend_joined', properties: { friendId: 'f1', friendName: 'Ana' } };
+    const first = await call('POST', '/v1/events', event);
+    expect(first.status).toBe(202);
+    expect(first.body).toMatchObject({ status: 'accepted', candidateIds: [expect.stringMatching(/^evt-1:\d+$/)] });
+    expect(await statusOf(userId, event.id)).toBe('applied');
+    expect(await queued(userId)).toEqual([{ item: 'evt-1', delivered: false }]);
+    expect(sentIds(userId)).toEqual([]);
+    // The event is stored in full, with the properties no rule reads (the signal carries only the ones rules read).
+    const { rows } = await api().db.pool.query<{ event: { properties: Record<string, unknown> } }>(
+      'SELECT event FROM events_accepted WHERE user_id = $1',
+      [userId],
+    );
+    expect(rows[0]!.event.properties).toEqual({ friendId: 'f1', friendName: 'Ana' });
 
     const repeat = await call('POST', '/v1/events', event);
-    expect(repeat.status, JSON.stringify(repeat.body)).toBe(409);
-    expect(repeat.headers.get('retry-after')).toBe('3');
-    expect(repeat.body.type).toBe('urn:tact:problem:event-in-flight');
-
-    held.release('fail');
-    expect((await first).status).toBe(503);
-    expect(await statusOf(userId, event.id)).toBeUndefined();
-
-    const retry = await call('POST', '/v1/events', event);
-    expect(retry.status).toBe(202);
-    expect(retry.body.status).toBe('accepted');
-    expect(api().workflows.signalsOf('sendEvent', userId)).toHaveLength(1);
-    expect(await statusOf(userId, event.id)).toBe('applied');
-  });
-
-  it('marks the id applied only after the signal went through; a later repeat is a duplicate', async () => {
-    const userId = uniqueId('applied');
-    const event = { id: 'evt-1', userId, type: 'friend_joined' };
-    const held = api().workflows.holdNext();
-    const first = call('POST', '/v1/events', event);
-    await held.reached;
-    expect(await statusOf(userId, event.id)).toBe('pending');
-    held.release();
-    expect((await first).body.status).toBe('accepted');
-    expect(await statusOf(userId, event.id)).toBe('applied');
-    const repeat = await call('POST', '/v1/events', event);
-    expect(repeat.status).toBe(202);
     expect(repeat.body.status).toBe('duplicate');
-    expect(api().workflows.signalsOf('sendEvent', userId)).toHaveLength(1);
+    expect(await api().dispatcher.drain()).toBeGreaterThanOrEqual(1);
+    expect(sentIds(userId)).toEqual(['evt-1']);
+    expect(await queued(userId)).toEqual([{ item: 'evt-1', delivered: true }]);
+    await api().dispatcher.drain();
+    expect(sentIds(userId)).toEqual(['evt-1']);
   });
 
-  it('re-signals an id left pending by a request that died before signalling, once its claim is stale', async () => {
+  it('keeps a user’s events in order while Temporal fails, and delivers each once when it is back', async () => {
+    const userId = uniqueId('ordered');
+    const other = uniqueId('other');
+    const events = ['o-1', 'o-2', 'o-3'].map((id) => ({ id, userId, type: 'friend_joined' }));
+    expect((await call('POST', '/v1/events:batch', { events })).body).toMatchObject({ accepted: 3, duplicates: 0 });
+    expect((await call('POST', '/v1/events', { id: 'x-1', userId: other, type: 'friend_joined' })).status).toBe(202);
+    api().workflows.down = true;
+    await api().dispatcher.drain();
+    expect(sentIds(userId)).toEqual([]);
+    expect((await queued(userId)).every((row) => !row.delivered)).toBe(true);
+    api().workflows.down = false;
+    api().workflows.failNext();
+    await api().dispatcher.drain();
+    await api().dispatcher.drain();
+    expect(sentIds(userId)).toEqual(['o-1', 'o-2', 'o-3']);
+    expect(sentIds(other)).toEqual(['x-1']);
+    expect((await queued(userId)).every((row) => row.delivered)).toBe(true);
+  });
+
+  it('takes over an id an older API version left pending when its request died; a fresh pending claim answers 409', async () => {
     const userId = uniqueId('crash');
     const crashedAt = Date.now() - CLAIM_STALE_AFTER_MS - 1_000;
     expect((await api().repos.acceptedEvents.claim(userId, 'evt-lost', { now: crashedAt })).outcomes).toEqual([
@@ -74,69 +92,21 @@ describe('POST /v1/events idempotency', () => {
     const retry = await call('POST', '/v1/events', { id: 'evt-lost', userId, type: 'friend_joined' });
     expect(retry.status).toBe(202);
     expect(retry.body.status).toBe('accepted');
-    expect(
-      api()
-        .workflows.signalsOf('sendEvent', userId)
-        .map((c) => (c.args as { id: string }).id),
-    ).toEqual(['evt-lost']);
+    await api().dispatcher.drain();
+    expect(sentIds(userId)).toEqual(['evt-lost']);
     expect(await statusOf(userId, 'evt-lost')).toBe('applied');
-    expect((await call('POST', '/v1/events', { id: 'evt-busy', userId, type: 'friend_joined' })).status).toBe(409);
-  });
-
-  it('a batch with an id in flight applies nothing, answers 409 and leaves no claim of its own behind', async () => {
-    const userId = uniqueId('batch');
-    const held = api().workflows.holdNext();
-    const single = call('POST', '/v1/events', { id: 'b-2', userId, type: 'friend_joined' });
-    await held.reached;
+    const busy = await call('POST', '/v1/events', { id: 'evt-busy', userId, type: 'friend_joined' });
+    expect(busy.status).toBe(409);
+    expect(busy.headers.get('retry-after')).toBe('3');
     const batch = await call('POST', '/v1/events:batch', {
       events: [
         { id: 'b-1', userId, type: 'friend_joined' },
-        { id: 'b-2', userId, type: 'friend_joined' },
-        { id: 'b-3', userId, type: 'friend_joined' },
+        { id: 'evt-busy', userId, type: 'friend_joined' },
       ],
     });
-    expect(batch.status, JSON.stringify(batch.body)).toBe(409);
-    expect(batch.headers.get('retry-after')).toBe('3');
-    expect(await statusOf(userId, 'b-1')).toBeUndefined();
-    expect(await statusOf(userId, 'b-3')).toBeUndefined();
-    held.release();
-    expect((await single).status).toBe(202);
-
-    const retry = await call('POST', '/v1/events:batch', {
-      events: [
-        { id: 'b-1', userId, type: 'friend_joined' },
-        { id: 'b-2', userId, type: 'friend_joined' },
-        { id: 'b-3', userId, type: 'friend_joined' },
-      ],
-    });
-    expect(retry.status).toBe(202);
-    expect(retry.body).toMatchObject({ accepted: 2, duplicates: 1 });
-    expect(
-      api()
-        .workflows.signalsOf('sendEvent', userId)
-        .map((c) => (c.args as { id: string }).id),
-    ).toEqual(['b-2', 'b-1', 'b-3']);
+    expect(batch.status).toBe(409);
+    // The rest of that batch was written: its retry answers duplicate for it.
     expect(await statusOf(userId, 'b-1')).toBe('applied');
-  });
-
-  it('a batch whose signals fail part-way applies the sent ones and releases the rest for the retry', async () => {
-    const [first, second] = [uniqueId('part-a'), uniqueId('part-b')];
-    const body = {
-      events: [
-        { id: 'p-1', userId: first, type: 'friend_joined' },
-        { id: 'p-2', userId: first, type: 'friend_joined' },
-      ],
-    };
-    api().workflows.failNext();
-    const failed = await call('POST', '/v1/events:batch', body);
-    expect(failed.status).toBe(503);
-    expect(await statusOf(first, 'p-1')).toBeUndefined();
-    expect(await statusOf(first, 'p-2')).toBeUndefined();
-    const retry = await call('POST', '/v1/events:batch', {
-      events: [...body.events, { id: 'p-3', userId: second, type: 'friend_joined' }],
-    });
-    expect(retry.body).toMatchObject({ accepted: 3, duplicates: 0 });
-    expect(await statusOf(first, 'p-2')).toBe('applied');
   });
 });
 

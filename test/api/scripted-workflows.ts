@@ -9,6 +9,8 @@ import { WorkflowsUnavailableError, type UserWorkflows } from '../../api/workflo
 import { createRepositories, type Repositories } from '../../db/repositories';
 import type { EpochMs, NotificationEvent, Preferences, UserEvent, UserProfile } from '../../domain/types';
 import { openTestDatabase, type TestDatabase } from '../support/test-database';
+import { versionedPreferences } from '../../activities/runtime';
+import { createDispatcher, type Dispatcher } from '../../workers/dispatcher/dispatcher';
 import { callApi, createKeys, listen, type ApiResponse, type CallOptions } from './support';
 
 export interface SignalCall {
@@ -96,6 +98,8 @@ export interface ScriptedApi {
   db: TestDatabase;
   repos: Repositories;
   workflows: ScriptedWorkflows;
+  /** The ingestion dispatcher, run by the test: `drain()` hands what was accepted to the scripted workflows. */
+  dispatcher: Dispatcher;
   adminKey: string;
   call(method: string, path: string, options?: CallOptions): Promise<ApiResponse>;
 }
@@ -109,6 +113,16 @@ export function useScriptedApi(deps: Partial<Omit<AppDeps, 'repos' | 'workflows'
     db = await openTestDatabase();
     const repos = createRepositories(db.pool);
     const workflows = new ScriptedWorkflows();
+    const dispatcher = createDispatcher(
+      {
+        queue: repos.ingest,
+        settings: { users: repos.users, preferences: versionedPreferences(db.pool) },
+        signals: workflows,
+        retryInitialMs: 0,
+        retryMaxMs: 0,
+      },
+      false,
+    );
     const { app } = createApp({
       logger: createLogger({ level: 'silent' }),
       pool: db.pool,
@@ -125,6 +139,7 @@ export function useScriptedApi(deps: Partial<Omit<AppDeps, 'repos' | 'workflows'
       db,
       repos,
       workflows,
+      dispatcher,
       adminKey,
       call: (method, path, options = {}) =>
         callApi(baseUrl, method, path, { ...options, key: options.key === undefined ? adminKey : options.key }),

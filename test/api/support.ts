@@ -32,6 +32,9 @@ import { installQuietRuntime } from '../support/quiet-runtime';
 import { waitFor } from '../support/wait';
 import { createTestEnv } from '../temporal-env';
 import { stopWorker } from '../support/worker-lifecycle';
+import { startTestDispatcher } from '../support/dispatcher';
+import type { Dispatcher } from '../../workers/dispatcher/dispatcher';
+import { TemporalUserSignals, type UserSignals } from '../../workers/dispatcher/signals';
 
 export const UNSUBSCRIBE_SECRET = 'api-test-unsubscribe-secret-0123456789abcdef';
 
@@ -90,6 +93,34 @@ export class SpyWorkflows implements UserWorkflows {
   ping() {
     return this.inner.ping();
   }
+
+  /** The dispatcher's signals (workers/dispatcher/), counted here like the API's own, then passed to `target`. */
+  dispatcherSignals(target: UserSignals): UserSignals {
+    const count = (method: string, userId: string) => this.calls.push({ method, userId });
+    return {
+      sendEvent: (event) => {
+        count('sendEvent', event.userId);
+        this.eventPayloads.push(event);
+        return target.sendEvent(event);
+      },
+      proposeCandidates: (userId, proposal) => {
+        count('proposeCandidates', userId);
+        return target.proposeCandidates(userId, proposal);
+      },
+      updateProfile: (userId, profile) => {
+        count('updateProfile', userId);
+        return target.updateProfile(userId, profile);
+      },
+      updatePreferences: (userId, preferences, version) => {
+        count('updatePreferences', userId);
+        return target.updatePreferences(userId, preferences, version);
+      },
+      devicesChanged: (userId, at) => {
+        count('devicesChanged', userId);
+        return target.devicesChanged(userId, at);
+      },
+    };
+  }
 }
 
 export interface ApiStack {
@@ -102,6 +133,10 @@ export interface ApiStack {
   /** A client with the stack's codec; `env.client` is a raw one (no codec). */
   client: Client;
   spy: SpyWorkflows;
+  /** The ingestion dispatcher (workers/dispatcher/), woken by the API after it accepted work. */
+  dispatcher: Dispatcher;
+  /** Resolves once everything accepted so far reached its workflow. */
+  delivered(): Promise<void>;
   taskQueue: string;
   keys: Record<'admin' | 'events' | 'usersWrite' | 'usersRead', string>;
   /** fetch against the API with a key (default admin) and a JSON body. */
@@ -169,6 +204,7 @@ export function useApiStack(options: { worker: boolean }): () => ApiStack {
   let env: TestWorkflowEnvironment | undefined;
   let db: TestDatabase | undefined;
   let runtime: RuntimeActivities | undefined;
+  let dispatcher: Dispatcher | undefined;
 
   beforeAll(async () => {
     installQuietRuntime();
@@ -216,10 +252,15 @@ export function useApiStack(options: { worker: boolean }): () => ApiStack {
         metrics,
       }),
     );
+    dispatcher = startTestDispatcher(
+      db.pool,
+      spy.dispatcherSignals(new TemporalUserSignals({ client, taskQueue, timeoutMs: 10_000 })),
+    );
     const { app } = createApp({
       repos,
       pool: db.pool,
       workflows: spy,
+      ingest: { onAccepted: () => dispatcher?.wake() },
       metrics,
       logger: createLogger({ level: 'silent' }),
       unsubscribeSecret: UNSUBSCRIBE_SECRET,
@@ -238,6 +279,11 @@ export function useApiStack(options: { worker: boolean }): () => ApiStack {
       codec,
       client,
       spy,
+      dispatcher,
+      delivered: () =>
+        eventually('the dispatcher delivered everything accepted', async () =>
+          (await repos.ingest.lag(Date.now())).undelivered === 0 ? true : undefined,
+        ).then(() => undefined),
       taskQueue,
       keys,
       call: (method, path, callOptions = {}) =>
@@ -250,6 +296,7 @@ export function useApiStack(options: { worker: boolean }): () => ApiStack {
 
   afterAll(async () => {
     await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    await dispatcher?.stop();
     await stopWorker(worker, running);
     await runtime?.close();
     await env?.teardown();

@@ -1,6 +1,6 @@
-// Temporal down: writes answer 503 with Retry-After, nothing is marked accepted, and the client's
-// retry with the same id is applied once Temporal is back. Uses the bundled offline server in-process
-// (test/temporal-env.ts cannot stop and restart a server on the same address).
+// Temporal down: writes are accepted durably (never a 503 after a write), the dispatcher hands them to the workflows
+// once Temporal is back, and each candidate ends with one decision; reads that need Temporal answer 503. Uses the
+// bundled offline server in-process (test/temporal-env.ts cannot stop and restart a server on the same address).
 import type http from 'node:http';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, type Worker } from '@temporalio/worker';
@@ -17,6 +17,9 @@ import { openTestDatabase, type TestDatabase } from '../support/test-database';
 import { installQuietRuntime } from '../support/quiet-runtime';
 import { callApi, createKeys, eventually, listen, uniqueId } from './support';
 import { stopWorker } from '../support/worker-lifecycle';
+import { versionedPreferences } from '../../activities/runtime';
+import { createDispatcher, type Dispatcher } from '../../workers/dispatcher/dispatcher';
+import { TemporalUserSignals } from '../../workers/dispatcher/signals';
 
 let db: TestDatabase;
 let repos: Repositories;
@@ -29,6 +32,7 @@ let nativeConnection: NativeConnection | undefined;
 let worker: Worker | undefined;
 let running: Promise<void> | undefined;
 let runtime: RuntimeActivities | undefined;
+let dispatcher: Dispatcher | undefined;
 const taskQueue = uniqueId('tact-unavailable');
 
 const startTemporal = (port = 0) => startDevServer({ port, searchAttributes: { ...TACT_SEARCH_ATTRIBUTES } });
@@ -53,10 +57,19 @@ beforeAll(async () => {
     taskQueue,
     timeoutMs: 1_500,
   });
+  dispatcher = createDispatcher({
+    queue: repos.ingest,
+    settings: { users: repos.users, preferences: versionedPreferences(db.pool) },
+    signals: new TemporalUserSignals({ client: new Client({ connection }), taskQueue, timeoutMs: 1_500 }),
+    pollMs: 50,
+    retryInitialMs: 100,
+    retryMaxMs: 500,
+  });
   const { app } = createApp({
     repos,
     pool: db.pool,
     workflows,
+    ingest: { onAccepted: () => dispatcher?.wake() },
     logger: createLogger({ level: 'silent' }),
     retryAfterSeconds: 2,
   });
@@ -66,6 +79,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await new Promise<void>((resolve) => server.close(() => resolve()));
+  await dispatcher?.stop();
   await stopWorker(worker, running);
   await runtime?.close();
   await nativeConnection?.close();
@@ -75,7 +89,7 @@ afterAll(async () => {
 });
 
 describe('Temporal unavailable', () => {
-  it('answers 503 with Retry-After, applies nothing, and applies the retry once Temporal is back', async () => {
+  it('accepts writes durably, answers no 503 after a write, and hands everything over once Temporal is back', async () => {
     const userId = uniqueId('outage');
     expect((await call('PUT', `/v1/users/${userId}`, { timeZone: 'UTC', locale: 'en' })).status).toBe(201);
     expect((await call('PUT', `/v1/users/${userId}/devices/${'c0ffee'.repeat(11)}`, { platform: 'ios' })).status).toBe(
@@ -87,9 +101,8 @@ describe('Temporal unavailable', () => {
 
     const event = { id: 'during-outage', userId, type: 'password_reset' };
     const single = await call('POST', '/v1/events', event);
-    expect(single.status).toBe(503);
-    expect(single.headers.get('retry-after')).toBe('2');
-    expect(single.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(single.status).toBe(202);
+    expect(single.body).toMatchObject({ status: 'accepted', candidateIds: ['during-outage:0'] });
     const batchBody = {
       events: [
         { id: 'batch-1', userId, type: 'new_content', properties: { contentId: 'c1' } },
@@ -97,14 +110,20 @@ describe('Temporal unavailable', () => {
       ],
     };
     const batch = await call('POST', '/v1/events:batch', batchBody);
-    expect(batch.status).toBe(503);
-    expect(batch.headers.get('retry-after')).toBe('2');
-    expect(await acceptedRows(userId)).toBe(0);
-    expect(await acceptedRows(`${userId}-b`)).toBe(0);
+    expect(batch.status).toBe(202);
+    expect(batch.body).toMatchObject({ accepted: 2, duplicates: 0 });
+    expect(await acceptedRows(userId)).toBe(2);
+    expect(await acceptedRows(`${userId}-b`)).toBe(1);
+    // The preference row is written: the answer says so, and the change is queued for the workflow.
+    const preferences = await call('PATCH', `/v1/users/${userId}/preferences`, { nightDelivery: true });
+    expect(preferences.status).toBe(200);
+    expect(preferences.body.nightDelivery).toBe(true);
+    expect((await call('POST', '/v1/events', event)).body.status).toBe('duplicate');
     const ready = await call('GET', '/readyz');
     expect(ready.status).toBe(503);
     expect(ready.body.checks.database).toBe('ok');
     expect(ready.body.checks.temporal).not.toBe('ok');
+    expect(ready.body.ingest.undelivered).toBeGreaterThanOrEqual(4);
     expect((await call('GET', `/v1/users/${userId}/state`)).status).toBe(503);
     // The decision log still answers, from the database alone, and says so.
     const log = await call('GET', `/v1/users/${userId}/decisions`);
@@ -122,20 +141,28 @@ describe('Temporal unavailable', () => {
     });
     running = worker.run();
 
-    const retried = await eventually('the retry to be accepted', async () => {
-      const response = await call('POST', '/v1/events', event);
-      expect([202, 503]).toContain(response.status);
-      return response.status === 202 ? response : undefined;
-    });
-    expect(retried.body.status).toBe('accepted');
-    const decisions = await eventually('the decision of the retried event', async () => {
+    const decisions = await eventually('the decision of the event accepted during the outage', async () => {
       const response = await call('GET', `/v1/users/${userId}/decisions`);
-      return response.body.decisions?.length > 0 ? response.body.decisions : undefined;
+      return response.body.decisions?.some((d: { candidateId: string }) => d.candidateId === 'during-outage:0')
+        ? response.body.decisions
+        : undefined;
     });
-    expect(decisions).toEqual([expect.objectContaining({ candidateId: 'during-outage:0', outcome: 'sent' })]);
-    const batchRetry = await call('POST', '/v1/events:batch', batchBody);
-    expect(batchRetry.status).toBe(202);
-    expect(batchRetry.body).toMatchObject({ accepted: 2, duplicates: 0 });
+    expect(decisions.filter((d: { candidateId: string }) => d.candidateId === 'during-outage:0')).toEqual([
+      expect.objectContaining({ outcome: 'sent' }),
+    ]);
+    await eventually('every queued item delivered', async () =>
+      (await repos.ingest.lag(Date.now())).undelivered === 0 ? true : undefined,
+    );
+    const state = await eventually('the state with the queued preference change', async () => {
+      const response = await call('GET', `/v1/users/${userId}/state`);
+      return response.status === 200 && response.body.stats?.events === 2 ? response.body : undefined;
+    });
+    expect(state.stats.duplicateEvents).toBe(0);
+    await eventually('the other user’s state', async () => {
+      const other = await call('GET', `/v1/users/${userId}-b/state`);
+      return other.status === 200 && other.body.stats?.events === 1 ? true : undefined;
+    });
+    expect((await call('POST', '/v1/events:batch', batchBody)).body).toMatchObject({ accepted: 0, duplicates: 2 });
     expect((await call('GET', '/readyz')).status).toBe(200);
   });
 });

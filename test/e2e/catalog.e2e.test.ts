@@ -13,6 +13,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createRuntimeActivities, type RuntimeActivities } from '../../activities/runtime';
+import { startTestDispatcher } from '../support/dispatcher';
+import type { Dispatcher } from '../../workers/dispatcher/dispatcher';
+import { TemporalUserSignals } from '../../workers/dispatcher/signals';
 import { createApp } from '../../api/app';
 import { createLogger } from '../../api/logger';
 import { TemporalUserWorkflows } from '../../api/workflow-gateway';
@@ -25,6 +28,7 @@ import { SpyWorkflows } from '../api/support';
 import { openTestDatabase, type TestDatabase } from '../support/test-database';
 import { startTactTestWorker, type TactTestWorker } from '../support/tact-test-env';
 import { activityClock } from '../support/test-clock';
+import { waitFor } from '../support/wait';
 
 const TASK_QUEUE = 'tact-e2e-catalog';
 const HOUR = 3_600_000;
@@ -73,6 +77,7 @@ describe('a deployment catalog end to end', () => {
   let env: TestWorkflowEnvironment;
   let server: Server;
   let spy: SpyWorkflows;
+  let dispatcher: Dispatcher | undefined;
   let clockOffset = 0;
   let baseUrl: string;
   let key: string;
@@ -110,10 +115,17 @@ describe('a deployment catalog end to end', () => {
         workflowOptions: { config: current },
       }),
     );
+    dispatcher = startTestDispatcher(
+      db.pool,
+      spy.dispatcherSignals(
+        new TemporalUserSignals({ client: env.client, taskQueue: TASK_QUEUE, workflowOptions: { config: current } }),
+      ),
+    );
     const { app } = createApp({
       repos,
       pool: db.pool,
       workflows: spy,
+      ingest: { onAccepted: () => dispatcher?.wake() },
       logger: createLogger({ level: 'silent' }),
       catalog: { catalog: loaded.catalog, ruleSet: current },
       now: () => Date.now() + clockOffset,
@@ -127,6 +139,7 @@ describe('a deployment catalog end to end', () => {
 
   afterAll(async () => {
     await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    await dispatcher?.stop();
     try {
       await tact?.stop();
     } finally {
@@ -134,6 +147,12 @@ describe('a deployment catalog end to end', () => {
       await db?.close();
     }
   });
+
+  /** Resolves once the dispatcher handed everything accepted so far to the workflows. */
+  const delivered = () =>
+    waitFor('the dispatcher delivered everything accepted', async () =>
+      (await repos.ingest.lag(Date.now())).undelivered === 0 ? true : undefined,
+    );
 
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read many response shapes
   async function call(method: string, url: string, body?: unknown): Promise<{ status: number; body: any }> {
@@ -211,7 +230,8 @@ describe('a deployment catalog end to end', () => {
       candidateIds: ['cart-1:0'],
       matchedRules: ['big_cart'],
     });
-    // Only the properties some rule reads travel to the workflow.
+    // Only the properties some rule reads travel to the workflow (the dispatcher signals it after the answer).
+    await delivered();
     expect(spy.eventPayloads.at(-1)?.properties).toEqual({ cartValue: 80, itemCount: 2, cartId: 'c1' });
 
     const signalsBefore = spy.signals;
@@ -223,6 +243,7 @@ describe('a deployment catalog end to end', () => {
     });
     expect(small).toMatchObject({ status: 'accepted', candidateIds: [], matchedRules: [] });
     expect(small.note).toMatch(/no rule of the catalog matches event type "cart_updated"/);
+    await delivered();
     expect(spy.signals).toBe(signalsBefore); // nothing to do: no signal, no Temporal action
 
     await runUntil(user, decided('cart-1:0'), 'the flash promotion');
@@ -281,6 +302,7 @@ describe('a deployment catalog end to end', () => {
       { id: 'offer-1', status: 'accepted' },
       { id: 'offer-2', status: 'accepted' },
     ]);
+    await delivered();
     expect(spy.signalsFor(user)).toBe(signalsBefore + 1); // one signal for the whole batch
 
     // Weekly cap 1: one is sent, the other ends on the cap, both from the API.
@@ -306,6 +328,7 @@ describe('a deployment catalog end to end', () => {
     const before = spy.signalsFor(user);
     const again = await ok('POST', `/v1/users/${user}/candidates`, { ...valid, id: sentId });
     expect(again.candidates).toEqual([{ id: sentId, status: 'duplicate' }]);
+    await delivered();
     expect(spy.signalsFor(user)).toBe(before);
   });
 

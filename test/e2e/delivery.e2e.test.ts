@@ -9,6 +9,9 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { FcmProvider } from '../../activities/delivery/providers/fcm';
 import { createRuntimeActivities, type RuntimeActivities } from '../../activities/runtime';
 import type { ScoreCandidatesInput } from '../../activities/types';
+import { startTestDispatcher } from '../support/dispatcher';
+import type { Dispatcher } from '../../workers/dispatcher/dispatcher';
+import { TemporalUserSignals } from '../../workers/dispatcher/signals';
 import { createApp } from '../../api/app';
 import { createLogger } from '../../api/logger';
 import { TemporalUserWorkflows } from '../../api/workflow-gateway';
@@ -59,6 +62,7 @@ describe('delivery end to end', () => {
   let tact: TactTestWorker | undefined;
   let env: TestWorkflowEnvironment;
   let server: Server;
+  let dispatcher: Dispatcher | undefined;
   /** Time-skipping server clock minus the real one, refreshed whenever the test reads workflow time. */
   let clockOffset = 0;
   let baseUrl: string;
@@ -96,9 +100,11 @@ describe('delivery end to end', () => {
     );
     env = tact.env;
 
+    dispatcher = startTestDispatcher(db.pool, new TemporalUserSignals({ client: env.client, taskQueue: TASK_QUEUE }));
     const { app } = createApp({
       repos,
       pool: db.pool,
+      ingest: { onAccepted: () => dispatcher?.wake() },
       workflows: new TemporalUserWorkflows({
         client: env.client,
         connection: env.connection,
@@ -120,6 +126,7 @@ describe('delivery end to end', () => {
 
   afterAll(async () => {
     await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    await dispatcher?.stop();
     try {
       await tact?.stop();
     } finally {
