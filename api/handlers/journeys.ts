@@ -15,8 +15,9 @@ import {
   userJourneyPath,
 } from '../journey-schemas';
 import { operation, type Operation } from '../operation';
-import { HttpProblem } from '../problem';
-import { signalOr503, type ApiServices } from '../services';
+import { HttpProblem, temporalUnavailable } from '../problem';
+import type { ApiServices } from '../services';
+import { WorkflowsUnavailableError } from '../workflow-gateway';
 
 function definitionOf(name: string): JourneyDefinition {
   const definition = Object.hasOwn(JOURNEYS, name) ? JOURNEYS[name] : undefined;
@@ -61,13 +62,17 @@ export function journeyOperations(services: ApiServices): Operation[] {
       responses: { 202: { description: 'Handed to the user’s workflow.', schema: enrollResult } },
       async handle({ params, body }) {
         const definition = definitionOf(params.name);
-        await signalOr503(services, () =>
-          services.workflows.enroll(params.id, {
+        try {
+          await services.workflows.enroll(params.id, {
             journey: definition.name,
             source: 'api',
             ...(body.data === undefined ? {} : { data: body.data }),
-          }),
-        );
+          });
+        } catch (error) {
+          // Nothing is stored for an enrollment: the caller retries.
+          if (error instanceof WorkflowsUnavailableError) throw temporalUnavailable(services.retryAfterSeconds);
+          throw error;
+        }
         const result: z.output<typeof enrollResult> = {
           userId: params.id,
           journey: definition.name,
