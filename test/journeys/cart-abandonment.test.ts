@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { nextLocalTime } from '../../domain';
 import { DAY, HOUR, MINUTE, userEvent } from '../workflows/support/events';
 import { defineHarness, uniqueUser } from '../workflows/support/harness';
-import { endOf, runIdOf, runView, waitForRun } from './support';
+import { endOf, runIdOf, runView, saveJourneyFixtures, waitForRun } from './support';
 
 const h = defineHarness();
 const CART = 'cart_abandonment';
@@ -61,6 +61,7 @@ describe('cart abandonment journey', () => {
     const ended = await h.waitForState(userId, (s) => s.journeys?.active.length === 0, 'the run gone from the state');
     expect(ended.journeys!.ended).toMatchObject([{ runId, journey: CART, reason: 'completed' }]);
     expect(h.journeyRuns.records.filter((r) => r.runId === runId).map((r) => r.kind)).toEqual(['enrolled', 'ended']);
+    await saveJourneyFixtures(h, 'cart-no-purchase', userId, runId);
   });
 
   it('a purchase while the reminder waits for the morning ends the run and withdraws the reminder', async () => {
@@ -82,6 +83,7 @@ describe('cart abandonment journey', () => {
     expect(h.deliveries.filter((d) => d.input.userId === userId)).toEqual([]);
     const ended = h.journeyRuns.records.find((r) => r.runId === runId && r.kind === 'ended');
     expect(ended).toMatchObject({ reason: 'exit:purchase_completed', converted: true });
+    await saveJourneyFixtures(h, 'cart-purchase', userId, runId);
   });
 
   it('ignores a second enrollment while a run is active, and honours the re-entry period', async () => {
@@ -171,5 +173,6 @@ describe('cart abandonment journey', () => {
     expect(await endOf(h, runId)).toBe('exit:purchase_completed');
     const after = await h.waitForState(userId, (s) => s.recentDecisions.length === 1, 'the withdrawal');
     expect(after.recentDecisions[0]!.outcome).toMatchObject({ kind: 'suppressed', reason: 'cancelled' });
+    await saveJourneyFixtures(h, 'cart-continue-as-new', userId, runId);
   });
 });

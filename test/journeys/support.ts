@@ -1,5 +1,7 @@
 // Helpers for journey tests on the time-skipping server: a run's query, waiting for it, and its end.
 import type { Client } from '@temporalio/client';
+import { userWorkflowId } from '../../workflows/definitions';
+import { saveHistoryFixtures } from '../workflows/support/fixtures';
 import type { EpochMs } from '../../domain/types';
 import { journeyRunQuery, type JourneyRunView } from '../../journeys/definitions';
 import type { Harness } from '../workflows/support/harness';
@@ -39,4 +41,14 @@ export function runIdOf(userId: string, journey: string, n = 1): string {
 
 export function at(h: Harness): Promise<EpochMs> {
   return h.now();
+}
+
+/**
+ * Saves the user workflow's runs and the journey run's history as replay fixtures (UPDATE_HISTORY_FIXTURES=1), so
+ * test/workflows/replay.test.ts replays journey code against recorded histories too.
+ */
+export async function saveJourneyFixtures(h: Harness, name: string, userId: string, runId: string): Promise<void> {
+  const journeyHistory = await h.client.workflow.getHandle(runId).fetchHistory();
+  saveHistoryFixtures(`journey-${name}-user`, await h.histories(userId), userWorkflowId(userId));
+  saveHistoryFixtures(`journey-${name}-run`, [{ runId, history: journeyHistory }], runId);
 }
