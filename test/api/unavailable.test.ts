@@ -88,6 +88,11 @@ afterAll(async () => {
   await db.close();
 });
 
+/** Events the workflow applied: those it received less the repeats it ignored. */
+function applied(stats: { events: number; duplicateEvents: number } | undefined): number | undefined {
+  return stats === undefined ? undefined : stats.events - stats.duplicateEvents;
+}
+
 describe('Temporal unavailable', () => {
   it('accepts writes durably, answers no 503 after a write, and hands everything over once Temporal is back', async () => {
     const userId = uniqueId('outage');
@@ -155,12 +160,14 @@ describe('Temporal unavailable', () => {
     );
     const state = await eventually('the state with the queued preference change', async () => {
       const response = await call('GET', `/v1/users/${userId}/state`);
-      return response.status === 200 && response.body.stats?.events === 2 ? response.body : undefined;
+      return response.status === 200 && applied(response.body.stats) === 2 ? response.body : undefined;
     });
-    expect(state.stats.duplicateEvents).toBe(0);
+    // Hand-over is at least once: a signal whose answer was lost to the restarting server is sent again, and the
+    // workflow ignores the repeat by event id, so each event is applied (admitted) once.
+    expect(state.stats.candidatesAdmitted).toBe(2);
     await eventually('the other user’s state', async () => {
       const other = await call('GET', `/v1/users/${userId}-b/state`);
-      return other.status === 200 && other.body.stats?.events === 1 ? true : undefined;
+      return other.status === 200 && applied(other.body.stats) === 1 ? true : undefined;
     });
     expect((await call('POST', '/v1/events:batch', batchBody)).body).toMatchObject({ accepted: 0, duplicates: 2 });
     expect((await call('GET', '/readyz')).status).toBe(200);
