@@ -9,6 +9,7 @@ import type { EnrollSignalInput } from '../journeys/definitions';
 import type { ApiMetrics } from './metrics';
 import { TactUserClient } from './user-client';
 import { wallClock } from '../clock';
+import { temporalUnavailable } from './problem';
 
 /** What the API asks of user workflows. Tests wrap it to count what reaches Temporal. */
 export interface UserWorkflows {
@@ -57,6 +58,16 @@ export function isUnavailable(error: unknown): boolean {
     current = (current as { cause?: unknown }).cause;
   }
   return false;
+}
+
+/** Runs a handler's Temporal call; a Temporal that cannot be reached becomes a 503 with Retry-After. */
+export async function orTemporalUnavailable<T>(retryAfterSeconds: number, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (isUnavailable(error)) throw temporalUnavailable(retryAfterSeconds);
+    throw error;
+  }
 }
 
 const PING_TIMEOUT_MS = 2_000;

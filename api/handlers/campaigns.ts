@@ -14,10 +14,10 @@ import type { CampaignRecord } from '../../db/campaigns';
 import type { EpochMs } from '../../domain/types';
 import { CampaignMoveRejectedError, type CampaignMove, type CampaignWorkflows } from '../campaign-client';
 import { operation, type Operation } from '../operation';
-import { HttpProblem, temporalUnavailable, validationProblem, type FieldError } from '../problem';
+import { HttpProblem, validationProblem, type FieldError } from '../problem';
 import { DURATION, DURATION_MS, properties, text, timestamp } from '../schemas';
 import type { ApiServices } from '../services';
-import { isUnavailable } from '../workflow-gateway';
+import { orTemporalUnavailable } from '../workflow-gateway';
 import { catalogProblems } from './candidates';
 import { SEGMENT_NAME, savedSegmentOr400, segmentOr400 } from './segments';
 
@@ -146,14 +146,7 @@ export async function specOf(
 }
 
 export function campaignOperations(services: ApiServices, workflows: CampaignWorkflows): Operation[] {
-  const temporal = async <T>(call: () => Promise<T>): Promise<T> => {
-    try {
-      return await call();
-    } catch (error) {
-      if (isUnavailable(error)) throw temporalUnavailable(services.retryAfterSeconds);
-      throw error;
-    }
-  };
+  const temporal = <T>(call: () => Promise<T>): Promise<T> => orTemporalUnavailable(services.retryAfterSeconds, call);
   const found = async (id: string): Promise<CampaignRecord> => {
     const campaign = await services.repos.campaigns.get(id);
     if (campaign === null) throw new HttpProblem(404, 'not-found', `no campaign "${id}"`);

@@ -4,10 +4,10 @@ import { z } from 'zod';
 import { LATE_POLICIES, type Recurrence, type RuleSpec } from '../../domain/campaign';
 import type { CampaignWorkflows, RuleAction } from '../campaign-client';
 import { operation, type Operation } from '../operation';
-import { HttpProblem, temporalUnavailable } from '../problem';
+import { HttpProblem } from '../problem';
 import { text } from '../schemas';
 import type { ApiServices } from '../services';
-import { isUnavailable } from '../workflow-gateway';
+import { orTemporalUnavailable } from '../workflow-gateway';
 import { createBody, duration, specOf } from './campaigns';
 import { SEGMENT_NAME } from './segments';
 
@@ -40,14 +40,7 @@ const ruleView = z.object({
 });
 
 export function scheduleOperations(services: ApiServices, workflows: CampaignWorkflows): Operation[] {
-  const temporal = async <T>(call: () => Promise<T>): Promise<T> => {
-    try {
-      return await call();
-    } catch (error) {
-      if (isUnavailable(error)) throw temporalUnavailable(services.retryAfterSeconds);
-      throw error;
-    }
-  };
+  const temporal = <T>(call: () => Promise<T>): Promise<T> => orTemporalUnavailable(services.retryAfterSeconds, call);
   const view = async (id: string) => {
     const rule = await services.repos.scheduledRules.get(id);
     if (rule === null) throw new HttpProblem(404, 'not-found', `no scheduled rule "${id}"`);
