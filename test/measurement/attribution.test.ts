@@ -2,7 +2,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createRepositories } from '../../db/repositories';
-import { funnelRows, type FunnelDimension, type FunnelRow } from '../../domain/funnel';
+import { FUNNEL_DIMENSIONS, funnelRows, type FunnelDimension, type FunnelRow } from '../../domain/funnel';
 import type { Decision, SuppressionReason } from '../../domain/types';
 import { useTestDatabase } from '../support/test-database';
 
@@ -180,16 +180,7 @@ describe('funnel reconciles with the decision log', () => {
         await r.preferences.patch(userId, { globalOptOut: true }, T0 + 3 * 24 * HOUR + 12 * HOUR);
 
         const range = { from: DAY_OF(T0), to: DAY_OF(T0 + 3 * 24 * HOUR) };
-        const dims: FunnelDimension[] = [
-          'category',
-          'template',
-          'journey',
-          'campaign',
-          'variant',
-          'channel',
-          'source',
-          'day',
-        ];
+        const dims: FunnelDimension[] = [...FUNNEL_DIMENSIONS];
         for (const by of dims) {
           const reported = funnelRows(await r.measurement.funnelCells(by, range)).rows;
           const expected = await fromLog(pool, userId, by);
