@@ -66,6 +66,11 @@ export const conversionResult = z.object({
     .string()
     .nullable()
     .describe('The notification it was attributed to (last opened within the window).'),
+  signalled: z
+    .boolean()
+    .describe(
+      'Whether the user’s workflow was told at once (the engagement ended a dormancy); else it reads it later.',
+    ),
 });
 
 export const experimentInput = z.strictObject({

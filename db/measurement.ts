@@ -90,6 +90,15 @@ export class MeasurementRepository {
     });
   }
 
+  /** The notification a stored conversion was attributed to (null: none, or no such conversion). */
+  async conversionAttribution(userId: string, eventId: string): Promise<string | null> {
+    const { rows } = await this.pool.query<{ notification_id: string | null }>(
+      `SELECT notification_id FROM user_conversions WHERE user_id = $1 AND event_id = $2`,
+      [userId, eventId],
+    );
+    return rows[0]?.notification_id ?? null;
+  }
+
   /** A linked conversion's value, on its receipt (POST /v1/notifications/{id}/events). */
   async setConversionValue(
     userId: string,

@@ -24,6 +24,7 @@ import { operation, type Operation } from '../operation';
 import { HttpProblem, validationProblem } from '../problem';
 import { userPath } from '../schemas';
 import type { ApiServices } from '../services';
+import { recordSessions } from '../sessions';
 import { unknownUser } from './users';
 
 const DAY_MS = 86_400_000;
@@ -139,7 +140,10 @@ export function measurementOperations(services: ApiServices): Operation[] {
       description:
         'Stored for the user (experiments and the holdout count it whatever the notification) and attributed to the ' +
         'last notification the user opened within the attribution window (default 24 h), if any; that ' +
-        'notification then counts it in the funnel. Idempotent on `id`.',
+        'notification then counts it in the funnel. It is also the user’s engagement, aggregated like an app ' +
+        'session (dormancy, lifecycle stage, send-time learning); the workflow is signalled only when it ends a ' +
+        'dormancy. Journey goals and exits are event types: report the business event with POST /v1/events too. ' +
+        'Idempotent on `id` (a repeat answers the stored attribution).',
       scope: 'events:write',
       params: userPath,
       body: conversionInput,
@@ -153,13 +157,24 @@ export function measurementOperations(services: ApiServices): Operation[] {
           at,
           ...(body.value === undefined ? {} : { value: body.value }),
         });
+        if (recorded === null) {
+          const attributedTo = await repos.measurement.conversionAttribution(params.id, body.id);
+          return {
+            status: 202,
+            body: { userId: params.id, id: body.id, status: 'duplicate', attributedTo, signalled: false },
+          };
+        }
+        // The user was active: what the workflow decides on (dormancy, lifecycle stage, best send hours) hears of it
+        // as engagement, aggregated like a session and signalled only when it ends a dormancy.
+        const engagement = await recordSessions(services, params.id, [at]);
         return {
           status: 202,
           body: {
             userId: params.id,
             id: body.id,
-            status: recorded === null ? 'duplicate' : 'recorded',
-            attributedTo: recorded?.notificationId ?? null,
+            status: 'recorded',
+            attributedTo: recorded.notificationId,
+            signalled: engagement?.signalled ?? false,
           },
         };
       },

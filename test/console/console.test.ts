@@ -202,7 +202,8 @@ describe('the console in a browser', () => {
     const text = await page.$eval('table.timeline', (table) => table.textContent ?? '');
     expect(text).toContain('sent camp-7');
     expect(text).toContain('opened');
-    expect(text).toContain('converted 12.5 EUR');
+    // The conversion named no notification: the timeline says which one it was attributed to (camp-7, opened 2 h before).
+    expect(text).toContain('converted 12.5 EUR (attributed) → camp-7');
     expect(text).toContain('opt_out');
     await visit('/console/users/console-user-0', 'user-suppressed');
     const suppressed = await page.$eval('table.timeline', (table) => table.textContent ?? '');

@@ -47,9 +47,22 @@ describe('measurement API', () => {
       key: keys.events,
       json: { id: 'order-2', at: new Date(T0 + 3 * HOUR).toISOString(), value: { amount: 10, currency: 'EUR' } },
     });
-    expect(unlinked.body).toEqual({ userId: 'm-api-1', id: 'order-2', status: 'recorded', attributedTo: 'n-1' });
+    expect(unlinked.body).toEqual({
+      userId: 'm-api-1',
+      id: 'order-2',
+      status: 'recorded',
+      attributedTo: 'n-1',
+      signalled: false,
+    });
+    // A repeat answers what the first one was attributed to.
     const again = await call('POST', '/v1/users/m-api-1/conversions', { key: keys.events, json: { id: 'order-2' } });
-    expect(again.body.status).toBe('duplicate');
+    expect(again.body).toEqual({
+      userId: 'm-api-1',
+      id: 'order-2',
+      status: 'duplicate',
+      attributedTo: 'n-1',
+      signalled: false,
+    });
 
     const report = await call('GET', `/v1/reports/funnel?by=campaign&from=${DAY}&to=${DAY}`, { key: keys.usersRead });
     expect(report.status).toBe(200);
@@ -67,6 +80,39 @@ describe('measurement API', () => {
         revenuePerSend: { EUR: 50 },
       }),
     ]);
+  });
+
+  it('a conversion without a notification is the user’s engagement: aggregated, signalled when it ends a dormancy', async () => {
+    const { repos, keys, db, spy } = stack();
+    await user('m-api-dormant');
+    // Known for 40 days with no engagement at all: dormant (30 days) when the first conversion arrives.
+    await db.pool.query(`UPDATE users SET created_at = $2 WHERE id = $1`, [
+      'm-api-dormant',
+      new Date(T0 - 40 * 24 * HOUR),
+    ]);
+    const signalsBefore = spy.signalsFor('m-api-dormant', 'appOpened');
+    const first = await call('POST', '/v1/users/m-api-dormant/conversions', {
+      key: keys.events,
+      json: { id: 'buy-1', at: new Date(T0).toISOString() },
+    });
+    expect(first.body).toEqual({
+      userId: 'm-api-dormant',
+      id: 'buy-1',
+      status: 'recorded',
+      attributedTo: null,
+      signalled: true,
+    });
+    const second = await call('POST', '/v1/users/m-api-dormant/conversions', {
+      key: keys.events,
+      json: { id: 'look-1', type: 'engaged', at: new Date(T0 + HOUR).toISOString() },
+    });
+    expect(second.body).toMatchObject({ status: 'recorded', attributedTo: null, signalled: false });
+    expect(spy.signalsFor('m-api-dormant', 'appOpened') - signalsBefore).toBe(1);
+    const sessions = await repos.sessions.load('m-api-dormant');
+    expect(sessions).toMatchObject({ sessions: 2, lastAt: T0 + HOUR });
+    // A repeat is not engagement again.
+    await call('POST', '/v1/users/m-api-dormant/conversions', { key: keys.events, json: { id: 'buy-1' } });
+    expect((await repos.sessions.load('m-api-dormant'))?.sessions).toBe(2);
   });
 
   it('400 for bad input, nothing written; 401 without a key', async () => {
