@@ -26,6 +26,7 @@ import { defineHarness, uniqueUser } from '../workflows/support/harness';
 import { TEST_START_MS } from '../support/test-clock';
 import { useTestDatabase } from '../support/test-database';
 import { waitFor } from '../support/wait';
+import { minuteOfDay } from '../../domain/units';
 
 const HOUR = 3_600_000;
 const ZONES = [
@@ -163,7 +164,7 @@ describe('campaign workflow', () => {
         outcome: {
           kind: 'sent',
           channel: 'push',
-          at: atLocalTime({ year: 2099, month: 1, day: 8 }, h * 60, user.zone),
+          at: atLocalTime({ year: 2099, month: 1, day: 8 }, minuteOfDay(h * 60), user.zone),
         },
       }));
       await harness.decisions.recordDecisions(user.id, sends);
@@ -172,7 +173,7 @@ describe('campaign workflow', () => {
       sendTime: {
         kind: 'local',
         date: { year: 2099, month: 1, day: 8 },
-        minuteOfDay: 8 * 60,
+        minuteOfDay: minuteOfDay(8 * 60),
         windowMs: 3 * HOUR,
         late: 'next_day',
       },
@@ -205,7 +206,7 @@ describe('campaign workflow', () => {
     const far = {
       kind: 'local' as const,
       date: { year: 2099, month: 3, day: 2 },
-      minuteOfDay: 9 * 60,
+      minuteOfDay: minuteOfDay(9 * 60),
       windowMs: HOUR,
       late: 'skip' as const,
     };

@@ -13,6 +13,7 @@ import { atLocalTime, localDate } from '../../domain/time';
 import { defineHarness, uniqueUser } from '../workflows/support/harness';
 import { useTestDatabase } from '../support/test-database';
 import { waitFor } from '../support/wait';
+import { minuteOfDay } from '../../domain/units';
 
 const HOUR = 3_600_000;
 const ZONES = ['America/New_York', 'Europe/London', 'Australia/Sydney'];
@@ -65,7 +66,7 @@ describe('scheduled rule', () => {
         ttlMs: 20 * HOUR,
         ratePerSecond: 100,
         recurrence: { kind: 'weekly', weekday: 1 },
-        minuteOfDay: 8 * 60,
+        minuteOfDay: minuteOfDay(8 * 60),
         windowMs: 3 * HOUR,
         late: 'skip',
       },
@@ -90,7 +91,7 @@ describe('scheduled rule', () => {
       for (const user of users) {
         const sends = ofRule().filter((d) => d.input.userId === user.id && d.input.candidate.id === id);
         expect(sends, `${user.zone} ${id}`).toHaveLength(1);
-        const eight = atLocalTime(localDate(Date.UTC(2099, 2, monday.day, 12), 'UTC'), 8 * 60, user.zone);
+        const eight = atLocalTime(localDate(Date.UTC(2099, 2, monday.day, 12), 'UTC'), minuteOfDay(8 * 60), user.zone);
         expect(sends[0]!.input.candidate.notBefore, `${user.zone} ${id}`).toBe(eight);
         expect(sends[0]!.at).toBeGreaterThanOrEqual(eight);
         expect(localDate(sends[0]!.at, user.zone)).toEqual(localDate(eight, user.zone));
@@ -98,7 +99,7 @@ describe('scheduled rule', () => {
     }
     // The same 08:00 is a different UTC hour before and after each zone's change.
     const utcHour = (zone: string, day: number) =>
-      new Date(atLocalTime(localDate(Date.UTC(2099, 2, day, 12), 'UTC'), 8 * 60, zone)).getUTCHours();
+      new Date(atLocalTime(localDate(Date.UTC(2099, 2, day, 12), 'UTC'), minuteOfDay(8 * 60), zone)).getUTCHours();
     expect([utcHour('America/New_York', 2), utcHour('America/New_York', 9)]).toEqual([13, 12]);
     expect([utcHour('Europe/London', 23), utcHour('Europe/London', 30)]).toEqual([8, 7]);
     expect([utcHour('Australia/Sydney', 30), utcHour('Australia/Sydney', 37)]).toEqual([21, 22]);
