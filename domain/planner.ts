@@ -187,20 +187,34 @@ export function plan(
   const drops: Decision[] = [];
   const options: Option[] = [];
   const budgeted: Budgeted[] = [];
-  const waitingToExpire: { candidate: Candidate; why: string }[] = [];
+  const waitingToExpire: WaitingToExpire[] = [];
   const criticalLastHour = criticalSendsLastHour(state.sends, now, config);
   // The rules' answer depends on the candidate only through its category, notBefore and expiry (where the search
   // stops): computed once per category and notBefore with no expiry, it is the candidate's own answer whenever it
   // comes before the candidate's expiry (the search never reached that bound); otherwise it is searched again.
-  const unbounded = new Map<string, Earliest>();
+  const unbounded = new Map<Category, Map<EpochMs | undefined, Earliest>>();
   const earliestNow = (candidate: Candidate): Earliest => {
-    const key = `${candidate.category}|${candidate.notBefore ?? ''}`;
-    let found = unbounded.get(key);
+    let byNotBefore = unbounded.get(candidate.category);
+    if (byNotBefore === undefined) {
+      byNotBefore = new Map();
+      unbounded.set(candidate.category, byNotBefore);
+    }
+    let found = byNotBefore.get(candidate.notBefore);
     if (found === undefined) {
       found = earliestAllowed({ ...candidate, expiresAt: Infinity }, ctx, now);
-      unbounded.set(key, found);
+      byNotBefore.set(candidate.notBefore, found);
     }
     return found.at < candidate.expiresAt ? found : earliestAllowed(candidate, ctx, now);
+  };
+  // A category's channels under the user's channel opt-outs: the same for every candidate of the category.
+  const channelsOf = new Map<Category, Channel[]>();
+  const channelsFor = (category: Category): Channel[] => {
+    let channels = channelsOf.get(category);
+    if (channels === undefined) {
+      channels = allowedChannels(category, state.preferences, config);
+      channelsOf.set(category, channels);
+    }
+    return channels;
   };
 
   for (const candidate of state.pending) {
@@ -243,19 +257,23 @@ export function plan(
       if (earliest.firstCap !== null && earliestAllowed(candidate, ctx, now, { caps: false }).at !== Infinity) {
         drops.push(drop(candidate, earliest.firstCap, now, capDetail(earliest.firstCap, candidate, ctx)));
       } else {
-        const blocking = earliest.binding === null ? 'rules' : explainConstraint(earliest.binding, candidate, tz);
-        waitingToExpire.push({ candidate, why: `cannot go before it expires (${blocking})` });
+        const { binding } = earliest;
+        waitingToExpire.push({
+          candidate,
+          why: () =>
+            `cannot go before it expires (${binding === null ? 'rules' : explainConstraint(binding, candidate, tz)})`,
+        });
       }
       continue;
     }
     if (held) {
       waitingToExpire.push({
         candidate,
-        why: `held: expected value ${score.expectedValue.toFixed(3)} below floor ${config.scoreFloor}`,
+        why: () => `held: expected value ${score.expectedValue.toFixed(3)} below floor ${config.scoreFloor}`,
       });
       continue;
     }
-    const channels = allowedChannels(candidate.category, state.preferences, config);
+    const channels = channelsFor(candidate.category);
     if (isBudgeted(policy.priorityClass) && mode === 'day') {
       budgeted.push({ candidate, score, earliest, channels });
       continue;
@@ -497,12 +515,13 @@ function nextLocalHour(at: EpochMs, clock: LocalClock): EpochMs {
   return at - (((at % MINUTE_MS) + MINUTE_MS) % MINUTE_MS) - minute * MINUTE_MS + HOUR_MS;
 }
 
-function chooseAction(
-  options: Option[],
-  waitingToExpire: { candidate: Candidate; why: string }[],
-  now: EpochMs,
-  tz: string,
-): PlanAction {
+/** A candidate nothing can send before it expires; why, worded only for the one the plan waits for. */
+interface WaitingToExpire {
+  candidate: Candidate;
+  why: () => string;
+}
+
+function chooseAction(options: Option[], waitingToExpire: WaitingToExpire[], now: EpochMs, tz: string): PlanAction {
   const critical = options
     .filter((o) => o.classRank === PRIORITY_RANK.critical)
     .sort((a, b) => a.at - b.at || byAuctionOrder(a, b))[0];
@@ -525,13 +544,19 @@ function chooseAction(
   }
   const expiring = [...waitingToExpire].sort((a, b) => byExpiry(a.candidate, b.candidate))[0];
   if (expiring !== undefined) {
-    return { kind: 'wait', until: expiring.candidate.expiresAt, candidateId: expiring.candidate.id, why: expiring.why };
+    return {
+      kind: 'wait',
+      until: expiring.candidate.expiresAt,
+      candidateId: expiring.candidate.id,
+      why: expiring.why(),
+    };
   }
   return { kind: 'idle', why: 'no pending candidates' };
 }
 
 function sendAction(option: Option, why: string): PlanAction {
-  return { kind: 'send', candidate: option.candidate, channels: option.channels, why };
+  // A copy: candidates of a category share their channel list within a plan.
+  return { kind: 'send', candidate: option.candidate, channels: [...option.channels], why };
 }
 
 /**
