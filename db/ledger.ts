@@ -1,6 +1,6 @@
 // The delivery ledger: one row per (user, notification, endpoint), claimed before sending, so that a
 // retried delivery activity never sends the same notification to the same endpoint twice.
-import type { DeliveryLedger, LedgerEntry, LedgerKey, LedgerStatus } from '../domain/ports';
+import type { DeliveryLedger, LedgerClaim, LedgerEntry, LedgerKey, LedgerStatus } from '../domain/ports';
 import type { Channel, EpochMs } from '../domain/types';
 import { LedgerConflictError } from './errors';
 import { toDate, toEpochMs, type Queryable } from './sql';
@@ -12,11 +12,14 @@ interface LedgerRow {
   channel: Channel;
   status: LedgerStatus;
   provider_message_id: string | null;
+  client_reference: string | null;
+  send_attempts: number;
   error: string | null;
   updated_at: Date;
 }
 
-const COLUMNS = 'user_id, notification_id, endpoint_key, channel, status, provider_message_id, error, updated_at';
+const COLUMNS =
+  'user_id, notification_id, endpoint_key, channel, status, provider_message_id, client_reference, send_attempts, error, updated_at';
 /** Outcomes that are final: the entry no longer changes. */
 const FINAL: readonly LedgerStatus[] = ['sent', 'failed_permanent'];
 
@@ -24,19 +27,23 @@ export class LedgerRepository implements DeliveryLedger {
   constructor(private readonly db: Queryable) {}
 
   async claim(
-    entry: Omit<LedgerEntry, 'status' | 'updatedAt'>,
+    entry: Omit<LedgerEntry, 'status' | 'updatedAt' | 'sendAttempts'>,
     now: EpochMs,
     inFlightSince?: EpochMs,
-  ): Promise<LedgerEntry | null> {
+  ): Promise<LedgerClaim> {
     // The conflicting row is locked while the WHERE is checked: of concurrent claims, exactly one takes it over.
-    const claimed = await this.db.query(
-      `INSERT INTO delivery_ledger (user_id, notification_id, endpoint_key, channel, status, created_at, updated_at)
-       VALUES ($6, $1, $2, $3, 'pending', $4, $4)
+    const claimed = await this.db.query<{ send_attempts: number }>(
+      `INSERT INTO delivery_ledger
+         (user_id, notification_id, endpoint_key, channel, status, client_reference, send_attempts, created_at, updated_at)
+       VALUES ($6, $1, $2, $3, 'pending', $7, 1, $4, $4)
        ON CONFLICT (notification_id, user_id, endpoint_key) DO UPDATE
-         SET status = 'pending', provider_message_id = NULL, error = NULL, updated_at = EXCLUDED.updated_at
+         SET status = 'pending', provider_message_id = NULL, error = NULL, updated_at = EXCLUDED.updated_at,
+             client_reference = COALESCE(EXCLUDED.client_reference, delivery_ledger.client_reference),
+             send_attempts = delivery_ledger.send_attempts + 1
          WHERE $5::timestamptz IS NOT NULL
            AND (delivery_ledger.status = 'failed_retryable'
-                OR (delivery_ledger.status = 'pending' AND delivery_ledger.updated_at < $5::timestamptz))`,
+                OR (delivery_ledger.status = 'pending' AND delivery_ledger.updated_at < $5::timestamptz))
+       RETURNING send_attempts`,
       [
         entry.notificationId,
         entry.endpointKey,
@@ -44,11 +51,13 @@ export class LedgerRepository implements DeliveryLedger {
         toDate(now),
         inFlightSince === undefined ? null : toDate(inFlightSince),
         entry.userId,
+        entry.clientReference ?? null,
       ],
     );
-    if (claimed.rowCount === 1) return null;
+    const held = claimed.rows[0];
+    if (held !== undefined) return { held: true, sendAttempts: held.send_attempts };
     // Entries are never deleted, so the conflicting row is still there.
-    return (await this.get(entry))!;
+    return { held: false, entry: (await this.get(entry))! };
   }
 
   /**
@@ -113,6 +122,8 @@ function fromRow(row: LedgerRow): LedgerEntry {
     channel: row.channel,
     status: row.status,
     ...(row.provider_message_id === null ? {} : { providerMessageId: row.provider_message_id }),
+    ...(row.client_reference === null ? {} : { clientReference: row.client_reference }),
+    sendAttempts: row.send_attempts,
     ...(row.error === null ? {} : { error: row.error }),
     updatedAt: toEpochMs(row.updated_at),
   };

@@ -12,7 +12,7 @@ export interface TemplateSummary {
   variables: Record<string, { required: boolean }>;
 }
 
-/** A journey the catalog declares. Placeholder: journeys are filled in by their own work (empty by default). */
+/** A journey that enrolls users on its events here; the id must name one the build runs (checked at start-up). */
 export interface JourneyEntry {
   id: string;
   description?: string;

@@ -71,28 +71,41 @@ export interface LedgerEntry {
   endpointKey: string;
   channel: Channel;
   status: LedgerStatus;
+  /** The provider's id of the message (APNs apns-id, FCM message name, SMS sid, SMTP queue id or Message-ID). */
   providerMessageId?: string;
+  /**
+   * The stable id every attempt sends with its request (APNs apns-id, SMTP Message-ID, SMS idempotency key and client
+   * reference), recorded before the request leaves.
+   */
+  clientReference?: string;
+  /** Claims of this entry that went on to call the provider (1 for the first); absent in stores that do not count. */
+  sendAttempts?: number;
   error?: string;
   updatedAt: EpochMs;
 }
+
+/**
+ * The answer to a claim: `held` when this call may send (`sendAttempts` above 1: an earlier attempt claimed it too and
+ * may have reached the provider before it crashed or failed), else the existing entry, settled or in flight elsewhere.
+ */
+export type LedgerClaim = { held: true; sendAttempts: number } | { held: false; entry: LedgerEntry };
 
 /** What identifies one ledger entry: one user's notification to one endpoint. */
 export type LedgerKey = Pick<LedgerEntry, 'userId' | 'notificationId' | 'endpointKey'>;
 
 export interface DeliveryLedger {
   /**
-   * Claims (userId, notificationId, endpointKey) before sending, atomically. Returns null when this call holds the
-   * claim (it created a fresh `pending` entry, dated `now`), else the existing entry (so a retry can see it already
-   * succeeded).
-   * With `inFlightSince`, the call also takes over (back to `pending`, dated `now`, and returns null) an entry that is
-   * `failed_retryable`, or `pending` but last claimed before `inFlightSince` (its attempt presumed dead); a `pending`
-   * entry claimed since then is returned as is: another attempt has that send in flight.
+   * Claims (userId, notificationId, endpointKey) before sending, atomically. Held when this call created a fresh
+   * `pending` entry, dated `now`; else the existing entry (so a retry can see it already succeeded).
+   * With `inFlightSince`, the call also takes over (back to `pending`, dated `now`, one more send attempt) an entry
+   * that is `failed_retryable`, or `pending` but last claimed before `inFlightSince` (its attempt presumed dead); a
+   * `pending` entry claimed since then is returned as is: another attempt has that send in flight.
    */
   claim(
-    entry: Omit<LedgerEntry, 'status' | 'updatedAt'>,
+    entry: Omit<LedgerEntry, 'status' | 'updatedAt' | 'sendAttempts'>,
     now: EpochMs,
     inFlightSince?: EpochMs,
-  ): Promise<LedgerEntry | null>;
+  ): Promise<LedgerClaim>;
   markOutcome(
     key: LedgerKey,
     outcome: Pick<LedgerEntry, 'status' | 'providerMessageId' | 'error'>,

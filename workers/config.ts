@@ -1,6 +1,8 @@
 // Worker configuration from the environment, validated with clear errors.
 import { loadCatalog, versionedConfig, type LoadedCatalog, type VersionedConfig } from '../catalog/load';
+import { CatalogError } from '../domain/catalog-schema';
 import { DEFAULT_POLICY, withOverrides, type PolicyConfig } from '../domain/config';
+import { JOURNEYS } from '../journeys/registry';
 
 /** Partial policy: what TACT_POLICY may override. */
 export type PolicyOverrides = Parameters<typeof withOverrides>[1];
@@ -111,9 +113,23 @@ export function parsePolicyOverrides(
  */
 export function loadVersionedConfig(env: NodeJS.ProcessEnv): { catalog: LoadedCatalog; versioned: VersionedConfig } {
   const catalog = loadCatalog(env.TACT_CATALOG, env.TACT_TEMPLATES_DIR);
+  checkCatalogJourneys(catalog);
   const overrides = parsePolicyOverrides(env.TACT_POLICY, {
     ...DEFAULT_POLICY,
     categories: catalog.catalog.categories,
   });
   return { catalog, versioned: versionedConfig(catalog.catalog, overrides ?? {}) };
+}
+
+/**
+ * Every journey the catalog names must be one this build runs (journeys/registry.ts): an unknown id would enroll nobody
+ * and say nothing, so start-up stops, naming it. The catalog loader cannot check it (catalog/ sits below journeys/).
+ */
+export function checkCatalogJourneys({ catalog, source }: LoadedCatalog): void {
+  const problems = catalog.journeys.flatMap((j, i) =>
+    Object.hasOwn(JOURNEYS, j.id)
+      ? []
+      : [`journeys[${i}].id: no journey "${j.id}" in this build (known: ${Object.keys(JOURNEYS).join(', ')})`],
+  );
+  if (problems.length > 0) throw new CatalogError(source, problems);
 }

@@ -1,12 +1,15 @@
 // Delivery for the sendNotification activity: routing, idempotent per-endpoint sends, token hygiene, fallback.
+import { performance } from 'node:perf_hooks';
 import { ApplicationFailure } from '@temporalio/common';
 import { DEFAULT_POLICY, categoryPolicy, type PolicyConfig } from '../../domain/config';
 import type { Candidate, Channel, CategoryPolicy, EpochMs } from '../../domain/types';
 import type { DeliveryLedger, Endpoint, EndpointDirectory, LedgerKey, OutboxStore } from '../../domain/ports';
+import { LedgerConflictError } from '../../db/errors';
 import type { DeepLinkVerdict } from '../../localization/deep-link';
 import type {
   DeliverNotificationInput,
   DeliveryResult,
+  EarlierAttempt,
   FitPushPayload,
   ProviderResult,
   PushMessage,
@@ -15,6 +18,7 @@ import type {
 } from './types';
 import { pushProviderFor } from './types';
 import { heartbeat, throwIfCancelled } from './activity-progress';
+import { clientReference } from './client-reference';
 import type { SendRate } from './send-rate';
 import { endpointKey, redactedDestination } from '../../tokens/endpoint-identity';
 import { DRY_RUN_PREFIX, DryRunOutbox } from './providers/dry-run-outbox';
@@ -42,21 +46,51 @@ export interface DeliveryDeps {
   log?: DeliveryLog;
   /** The deployment-wide per-provider send rate (activities/delivery/send-rate.ts); none: unlimited. */
   sendRate?: SendRate;
+  /** Told of every provider call (operators' metrics, workers/metrics.ts); never given the endpoint or the message. */
+  observeProviderCall?: (call: ProviderCall) => void;
   /**
-   * How long a `pending` ledger entry counts as another attempt's send in flight (default: the send activity's
-   * start-to-close timeout). Older ones are presumed crashed and re-sent. See README, "Overlapping attempts".
+   * How long a `pending` ledger entry counts as another attempt's send in flight (default
+   * DEFAULT_IN_FLIGHT_WINDOW_MS). Older ones are presumed crashed and re-sent. See README, "Overlapping attempts".
    */
   inFlightWindowMs?: number;
+  /**
+   * Pauses between tries of recording an outcome the provider already gave (the database may be restarting): while
+   * the attempt keeps the outcome in memory, a retry need not ask the provider again. Default RECORD_RETRY_DELAYS_MS.
+   */
+  recordRetryDelaysMs?: readonly number[];
+}
+
+/** One provider call: who answered, how (`ProviderResult` kind, or `error` when it threw) and how long it took. */
+export interface ProviderCall {
+  provider: string;
+  result: ProviderResult['kind'] | 'error';
+  seconds: number;
 }
 
 /** Failure types a workflow's retry policy and error handling can match on. */
 export const DELIVERY_RETRYABLE = 'DeliveryRetryable';
-/** The user workflow's start-to-close timeout of a send attempt. */
-export const DEFAULT_IN_FLIGHT_WINDOW_MS = 60_000;
+/**
+ * The longest one provider call may take: past it the attempt stops waiting and counts the endpoint as failed
+ * transiently (every provider client also has its own, shorter request timeout).
+ */
+export const SEND_DEADLINE_MS = 20_000;
+/**
+ * A `pending` entry claimed longer ago than this is not in flight: the claim is written just before the provider
+ * call, which ends within SEND_DEADLINE_MS; the rest is margin for clock differences between workers. It is at most
+ * the send's heartbeat timeout (30 s), so the retry Temporal starts after a crashed attempt takes the entry over at
+ * once instead of waiting out a longer window.
+ */
+export const DEFAULT_IN_FLIGHT_WINDOW_MS = SEND_DEADLINE_MS + 10_000;
+/** About 75 s in all: a database restart, within the send attempt's 2 min start-to-close timeout. */
+export const RECORD_RETRY_DELAYS_MS: readonly number[] = [
+  500, 1_000, 2_000, 4_000, 8_000, 15_000, 15_000, 15_000, 15_000,
+];
 
 type Sender = (endpoint: Endpoint) => Promise<{ result: ProviderResult; provider: string }>;
+/** Asks the provider whether an earlier attempt's request for this endpoint got through. */
+type Finder = (endpoint: Endpoint) => Promise<EarlierAttempt>;
 /** A channel's message is built once; `unsendable` when it cannot be (push text that cannot fit 4 KB). */
-type ChannelSender = { kind: 'ready'; send: Sender } | { kind: 'unsendable'; reason: string };
+type ChannelSender = { kind: 'ready'; send: Sender; find?: Finder } | { kind: 'unsendable'; reason: string };
 
 interface ChannelTally {
   delivered: number;
@@ -70,6 +104,7 @@ export function createDeliverNotification(deps: DeliveryDeps) {
   const policyConfig = deps.policy ?? DEFAULT_POLICY;
   const log: DeliveryLog = deps.log ?? (() => {});
   const inFlightWindowMs = deps.inFlightWindowMs ?? DEFAULT_IN_FLIGHT_WINDOW_MS;
+  const recordRetryDelaysMs = deps.recordRetryDelaysMs ?? RECORD_RETRY_DELAYS_MS;
 
   function checkedDeepLink(candidate: Candidate): string | undefined {
     if (candidate.deepLink === undefined) return undefined;
@@ -140,22 +175,75 @@ export function createDeliverNotification(deps: DeliveryDeps) {
       }
       case 'sms': {
         const message = buildSmsMessage(candidate, userId, rendered, actionLink);
+        const live = deps.providers.sms;
         return {
           kind: 'ready',
           send: async (endpoint) => {
             if (endpoint.channel !== 'sms') throw new TypeError(`sms endpoint expected, got ${endpoint.channel}`);
-            const provider = deps.providers.sms ?? dryRun.sms;
+            const provider = live ?? dryRun.sms;
             return { result: await provider.send(endpoint, message), provider: provider.name };
           },
+          ...(live?.findEarlier !== undefined && {
+            find: async (endpoint: Endpoint) => {
+              if (endpoint.channel !== 'sms') throw new TypeError(`sms endpoint expected, got ${endpoint.channel}`);
+              return live.findEarlier!(endpoint, message);
+            },
+          }),
         };
       }
     }
+  }
+
+  /** Monotonic time (not the product clock: a duration, never an instant), reported whether the call answers or throws. */
+  async function timedSend(endpoint: Endpoint, send: Sender): ReturnType<Sender> {
+    const observe = deps.observeProviderCall;
+    if (observe === undefined) return send(endpoint);
+    const started = performance.now();
+    const seconds = () => (performance.now() - started) / 1000;
+    try {
+      const answer = await send(endpoint);
+      observe({ provider: answer.provider, result: answer.result.kind, seconds: seconds() });
+      return answer;
+    } catch (error) {
+      observe({ provider: providerOf(endpoint), result: 'error', seconds: seconds() });
+      throw error;
+    }
+  }
+
+  /** The provider a channel's endpoint goes to (`dry-run` when none is configured), for a call that threw. */
+  function providerOf(endpoint: Endpoint): string {
+    const provider =
+      endpoint.channel === 'push'
+        ? deps.providers[pushProviderFor(endpoint.platform)]
+        : deps.providers[endpoint.channel];
+    return provider?.name ?? 'dry-run';
   }
 
   /** Switches off an endpoint the provider called dead: a push token anywhere, an address or number for this user. */
   async function deactivate(userId: string, endpoint: Endpoint, reason: string, at: EpochMs): Promise<void> {
     if (endpoint.channel === 'push') await deps.endpoints.deactivateToken(endpoint.token, reason, at);
     else await deps.endpoints.deactivateEndpoint(userId, endpoint, reason, at);
+  }
+
+  /**
+   * Writes an outcome the provider gave. A database that fails now (restarting) is tried again for a while, the
+   * attempt heartbeating meanwhile: the outcome is only in this process's memory, and a later attempt would have to
+   * send again (or ask the provider) to learn it.
+   */
+  async function record(key: LedgerKey, outcome: Parameters<DeliveryLedger['markOutcome']>[1]): Promise<EpochMs> {
+    for (let tries = 0; ; tries += 1) {
+      const at = deps.now();
+      try {
+        await deps.ledger.markOutcome(key, outcome, at);
+        return at;
+      } catch (error) {
+        const delay = recordRetryDelaysMs[tries];
+        if (delay === undefined || error instanceof LedgerConflictError) throw error;
+        log('warn', 'delivery.record_retry', { nid: key.notificationId, status: outcome.status, tries: tries + 1 });
+        heartbeat({ nid: key.notificationId, recording: outcome.status });
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
   }
 
   /**
@@ -166,7 +254,7 @@ export function createDeliverNotification(deps: DeliveryDeps) {
     userId: string,
     candidate: Candidate,
     endpoint: Endpoint,
-    send: Sender,
+    sender: { send: Sender; find?: Finder },
     tally: ChannelTally,
     critical: boolean,
   ): Promise<void> {
@@ -175,36 +263,57 @@ export function createDeliverNotification(deps: DeliveryDeps) {
     const key: LedgerKey = { userId, notificationId: candidate.id, endpointKey: endpointKey(endpoint) };
     const fields = { nid: candidate.id, channel: endpoint.channel, endpoint: redactedDestination(endpoint) };
     const claimedAt = deps.now();
-    const existing = await deps.ledger.claim(
-      { ...key, channel: endpoint.channel },
+    const claim = await deps.ledger.claim(
+      {
+        ...key,
+        channel: endpoint.channel,
+        clientReference: clientReference({ userId, notificationId: candidate.id }, endpoint),
+      },
       claimedAt,
       claimedAt - inFlightWindowMs,
     );
-    switch (existing?.status) {
-      case undefined:
-        break;
-      case 'sent':
+    if (!claim.held) {
+      const existing = claim.entry;
+      switch (existing.status) {
+        case 'sent':
+          tally.delivered += 1;
+          log('info', 'delivery.already_sent', fields);
+          return;
+        case 'failed_permanent':
+          tally.permanent.push(existing.error ?? 'failed_permanent');
+          return;
+        case 'pending':
+        case 'failed_retryable':
+          // Claimed within the window by an attempt that may still be sending (Temporal started this one when that
+          // one timed out): sending too would duplicate the notification. Its outcome is read on a later attempt.
+          tally.inFlight += 1;
+          log('info', 'delivery.in_flight_elsewhere', { ...fields, claimedAgoMs: claimedAt - existing.updatedAt });
+          return;
+      }
+    }
+    if (claim.sendAttempts > 1 && sender.find !== undefined) {
+      // An earlier attempt claimed this endpoint and may have reached the provider before it crashed or lost the
+      // answer: where the provider can say, ask it rather than send a second message.
+      const earlier = await sender.find(endpoint);
+      if (earlier.kind === 'found') {
+        await record(key, { status: 'sent', providerMessageId: earlier.providerMessageId });
         tally.delivered += 1;
-        log('info', 'delivery.already_sent', fields);
+        log('info', 'delivery.found_earlier', { ...fields, sendAttempts: claim.sendAttempts });
         return;
-      case 'failed_permanent':
-        tally.permanent.push(existing.error ?? 'failed_permanent');
+      }
+      if (earlier.kind === 'unreachable') {
+        await record(key, { status: 'failed_retryable', error: `lookup ${earlier.code}` });
+        log('warn', 'delivery.failed_retryable', { ...fields, code: `lookup ${earlier.code}` });
+        tally.retryable.push(`lookup ${earlier.code}`);
         return;
-      case 'pending':
-      case 'failed_retryable':
-        // Claimed within the window by an attempt that may still be sending (Temporal started this one when that
-        // one timed out): sending too would duplicate the notification. Its outcome is read on a later attempt.
-        tally.inFlight += 1;
-        log('info', 'delivery.in_flight_elsewhere', { ...fields, claimedAgoMs: claimedAt - existing.updatedAt });
-        return;
+      }
     }
     // This attempt holds the claim: a fresh entry, a retryable failure, or a `pending` entry older than the window
     // (an attempt that crashed between sending and recording: the documented duplicate window).
-    const { result, provider } = await send(endpoint);
-    const at = deps.now();
+    const { result, provider } = await withinDeadline(timedSend(endpoint, sender.send), endpoint);
     switch (result.kind) {
       case 'ok':
-        await deps.ledger.markOutcome(key, { status: 'sent', providerMessageId: result.providerMessageId }, at);
+        await record(key, { status: 'sent', providerMessageId: result.providerMessageId });
         tally.delivered += 1;
         log('info', 'delivery.sent', {
           ...fields,
@@ -212,8 +321,8 @@ export function createDeliverNotification(deps: DeliveryDeps) {
           dryRun: result.providerMessageId.startsWith(DRY_RUN_PREFIX),
         });
         return;
-      case 'permanent':
-        await deps.ledger.markOutcome(key, { status: 'failed_permanent', error: result.code }, at);
+      case 'permanent': {
+        const at = await record(key, { status: 'failed_permanent', error: result.code });
         if (result.endpointInvalid) {
           await deactivate(userId, endpoint, `${provider}: ${result.code}`, at);
           log('warn', endpoint.channel === 'push' ? 'delivery.token_invalidated' : 'delivery.endpoint_deactivated', {
@@ -227,8 +336,9 @@ export function createDeliverNotification(deps: DeliveryDeps) {
         }
         tally.permanent.push(`${provider} ${result.code}`);
         return;
+      }
       case 'retryable':
-        await deps.ledger.markOutcome(key, { status: 'failed_retryable', error: result.code }, at);
+        await record(key, { status: 'failed_retryable', error: result.code });
         log('warn', 'delivery.failed_retryable', { ...fields, provider, code: result.code });
         tally.retryable.push(`${provider} ${result.code}`);
         return;
@@ -236,7 +346,7 @@ export function createDeliverNotification(deps: DeliveryDeps) {
         // The provider refused this payload: the endpoint fails for this notification (not deactivated, it is not
         // the endpoint's fault); the other endpoints and channels still get theirs.
         const error = `malformed payload (${result.payloadBytes} bytes): ${result.code}`;
-        await deps.ledger.markOutcome(key, { status: 'failed_permanent', error }, at);
+        await record(key, { status: 'failed_permanent', error });
         log('warn', 'delivery.malformed_payload', {
           ...fields,
           provider,
@@ -283,7 +393,7 @@ export function createDeliverNotification(deps: DeliveryDeps) {
       // lets Temporal tell a stale attempt to stop before the next one.
       for (const [index, endpoint] of endpoints.entries()) {
         throwIfCancelled();
-        await sendOnce(userId, candidate, endpoint, sender.send, tally, policy.priorityClass === 'critical');
+        await sendOnce(userId, candidate, endpoint, sender, tally, policy.priorityClass === 'critical');
         heartbeat({ nid: candidate.id, channel, endpointsDone: index + 1, endpoints: endpoints.length });
       }
 
@@ -323,4 +433,23 @@ export function createDeliverNotification(deps: DeliveryDeps) {
       ? { kind: 'failed', reason: 'delivery_failed', detail }
       : { kind: 'failed', reason: 'no_channel', detail };
   };
+}
+
+/** The provider's answer, or a transient failure once SEND_DEADLINE_MS passed (the request's outcome is unknown). */
+async function withinDeadline(
+  sending: Promise<{ result: ProviderResult; provider: string }>,
+  endpoint: Endpoint,
+): Promise<{ result: ProviderResult; provider: string }> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<{ result: ProviderResult; provider: string }>((resolve) => {
+    timer = setTimeout(
+      () => resolve({ result: { kind: 'retryable', code: 'deadline' }, provider: endpoint.channel }),
+      SEND_DEADLINE_MS,
+    );
+  });
+  try {
+    return await Promise.race([sending, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

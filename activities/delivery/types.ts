@@ -75,6 +75,14 @@ export interface SmsMessage extends MessageIdentity {
   text: string;
 }
 
+/** What a provider knows of an earlier attempt's request, asked by its client reference before sending again. */
+export type EarlierAttempt =
+  | { kind: 'found'; providerMessageId: string }
+  /** No message with that reference (or no way to look one up): sending is the way on. */
+  | { kind: 'absent' }
+  /** The provider could not answer now: a later attempt asks again rather than risk a second message. */
+  | { kind: 'unreachable'; code: string };
+
 export interface PushProvider {
   readonly name: string;
   send(endpoint: PushEndpoint, message: PushMessage): Promise<ProviderResult>;
@@ -90,6 +98,8 @@ export interface EmailProvider {
 export interface SmsProvider {
   readonly name: string;
   send(endpoint: SmsEndpoint, message: SmsMessage): Promise<ProviderResult>;
+  /** Looks the message up by its client reference (asked when an earlier attempt may have sent it). */
+  findEarlier?(endpoint: SmsEndpoint, message: SmsMessage): Promise<EarlierAttempt>;
   close(): Promise<void>;
 }
 

@@ -19,30 +19,31 @@ describe('delivery ledger', () => {
 
   it('claim once: a second claim sees the first entry and its outcome', async () => {
     const repo = ledger();
-    expect(await repo.claim(entry('n1', 1), T0)).toBeNull();
-    expect(await repo.claim(entry('n1', 1), T0 + 5)).toEqual({ ...entry('n1', 1), status: 'pending', updatedAt: T0 });
+    expect(await repo.claim(entry('n1', 1), T0)).toEqual({ held: true, sendAttempts: 1 });
+    expect(await repo.claim(entry('n1', 1), T0 + 5)).toEqual({
+      held: false,
+      entry: { ...entry('n1', 1), status: 'pending', sendAttempts: 1, updatedAt: T0 },
+    });
     await repo.markOutcome(at(1), { status: 'sent', providerMessageId: 'fcm-123' }, T0 + 10);
     expect(await repo.claim(entry('n1', 1), T0 + 20)).toEqual({
-      ...entry('n1', 1),
-      status: 'sent',
-      providerMessageId: 'fcm-123',
-      updatedAt: T0 + 10,
+      held: false,
+      entry: { ...entry('n1', 1), status: 'sent', providerMessageId: 'fcm-123', sendAttempts: 1, updatedAt: T0 + 10 },
     });
   });
 
   it('let exactly one of many concurrent claims win', async () => {
     const repo = ledger();
     const results = await Promise.all(Array.from({ length: 8 }, () => repo.claim(entry('n-race', 2), T0)));
-    expect(results.filter((result) => result === null)).toHaveLength(1);
+    expect(results.filter((result) => result.held)).toHaveLength(1);
     expect(await repo.list('n-race')).toHaveLength(1);
   });
 
   it('keep two users whose notifications share an id apart (candidate ids are unique per user only)', async () => {
     const repo = ledger();
-    expect(await repo.claim(entry('n-shared', 20, 'ua'), T0)).toBeNull();
+    expect(await repo.claim(entry('n-shared', 20, 'ua'), T0)).toMatchObject({ held: true });
     await repo.markOutcome({ userId: 'ua', notificationId: 'n-shared', endpointKey: key(20) }, { status: 'sent' }, T0);
     // Same notification id, same endpoint (an address or a device that changed hands), another user: a fresh claim.
-    expect(await repo.claim(entry('n-shared', 20, 'ub'), T0 + 1)).toBeNull();
+    expect(await repo.claim(entry('n-shared', 20, 'ub'), T0 + 1)).toMatchObject({ held: true });
     await repo.markOutcome(
       { userId: 'ub', notificationId: 'n-shared', endpointKey: key(20) },
       { status: 'failed_permanent', error: 'x' },
@@ -56,30 +57,47 @@ describe('delivery ledger', () => {
   it('treat a recent pending claim as in flight, and take over a stale one or a retryable failure', async () => {
     const repo = ledger();
     const window = 60_000;
-    expect(await repo.claim(entry('n-fly', 30), T0, T0 - window)).toBeNull();
+    const reference = { clientReference: 'ref-30' };
+    expect(await repo.claim({ ...entry('n-fly', 30), ...reference }, T0, T0 - window)).toEqual({
+      held: true,
+      sendAttempts: 1,
+    });
     // Another attempt 30 s later: the first one may still be sending.
     expect(await repo.claim(entry('n-fly', 30), T0 + 30_000, T0 + 30_000 - window)).toMatchObject({
-      status: 'pending',
-      updatedAt: T0,
+      held: false,
+      entry: { status: 'pending', updatedAt: T0 },
     });
     // Past the window the first attempt is presumed dead: exactly one of several concurrent attempts takes over.
     const later = T0 + window + 1;
     const takeovers = await Promise.all(
       Array.from({ length: 6 }, () => repo.claim(entry('n-fly', 30), later, later - window)),
     );
-    expect(takeovers.filter((r) => r === null)).toHaveLength(1);
-    expect(takeovers.filter((r) => r?.status === 'pending' && r.updatedAt === later)).toHaveLength(5);
+    // The one that took over learns that an earlier attempt may have reached the provider.
+    expect(takeovers.filter((r) => r.held)).toEqual([{ held: true, sendAttempts: 2 }]);
+    expect(
+      takeovers.filter((r) => !r.held && r.entry.status === 'pending' && r.entry.updatedAt === later),
+    ).toHaveLength(5);
 
     const k = { userId: 'u1', notificationId: 'n-fly', endpointKey: key(30) };
     await repo.markOutcome(k, { status: 'failed_retryable', error: 'FCM 503' }, later + 1);
-    expect(await repo.claim(entry('n-fly', 30), later + 2, later + 2 - window)).toBeNull();
-    expect((await repo.list('n-fly'))[0]).toEqual({ ...entry('n-fly', 30), status: 'pending', updatedAt: later + 2 });
+    expect(await repo.claim(entry('n-fly', 30), later + 2, later + 2 - window)).toEqual({
+      held: true,
+      sendAttempts: 3,
+    });
+    // The client reference of the first claim stays (a claim without one keeps it).
+    expect((await repo.list('n-fly'))[0]).toEqual({
+      ...entry('n-fly', 30),
+      ...reference,
+      status: 'pending',
+      sendAttempts: 3,
+      updatedAt: later + 2,
+    });
     // Without a window, a claim never takes over.
     await repo.markOutcome(k, { status: 'failed_retryable', error: 'FCM 503' }, later + 3);
-    expect(await repo.claim(entry('n-fly', 30), later + 4)).toMatchObject({ status: 'failed_retryable' });
+    expect(await repo.claim(entry('n-fly', 30), later + 4)).toMatchObject({ entry: { status: 'failed_retryable' } });
     await repo.markOutcome(k, { status: 'sent' }, later + 5);
     expect(await repo.claim(entry('n-fly', 30), later + 10 * window, later + 9 * window)).toMatchObject({
-      status: 'sent',
+      entry: { status: 'sent' },
     });
   });
 
@@ -94,7 +112,7 @@ describe('delivery ledger', () => {
       LedgerConflictError,
     );
     expect(await repo.list('n2')).toEqual([
-      { ...entry('n2', 3), status: 'sent', providerMessageId: 'm-1', updatedAt: T0 + 2 },
+      { ...entry('n2', 3), status: 'sent', providerMessageId: 'm-1', sendAttempts: 1, updatedAt: T0 + 2 },
     ]);
   });
 

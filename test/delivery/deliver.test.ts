@@ -4,6 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DEFAULT_IN_FLIGHT_WINDOW_MS, endpointKey } from '../../activities/delivery';
+import type { SmsProvider } from '../../activities/delivery/types';
 import { fitPushPayload } from '../../localization/payload';
 import type { DeliveryLedger } from '../../domain/ports';
 import { APNS_REPLIES } from './servers/apns';
@@ -275,7 +276,9 @@ describe('deliverNotification', () => {
       },
       list: (id) => h.ledger.list(id),
     };
-    await expect(h.deliverWith({ ledger: crashAfterSend })(input())).rejects.toThrow('worker crashed after send');
+    await expect(h.deliverWith({ ledger: crashAfterSend, recordRetryDelaysMs: [] })(input())).rejects.toThrow(
+      'worker crashed after send',
+    );
     expect((await h.ledger.list(`cand-${seq}`))[0]!.status).toBe('pending');
 
     h.clock.now = NOW + DEFAULT_IN_FLIGHT_WINDOW_MS;
@@ -290,6 +293,83 @@ describe('deliverNotification', () => {
     expect(second!.headers['apns-id']).toBe(first!.headers['apns-id']);
     expect(second!.headers['apns-collapse-id']).toBe(first!.headers['apns-collapse-id']);
     h.clock.now = NOW;
+  });
+
+  it('crash between send and record on SMS: the retry asks the provider by client reference and sends no second text', async () => {
+    const phone = `+3370${String(seq).padStart(6, '0')}1`;
+    h.endpoints.addPhone(user, phone);
+    const crashAfterSend: DeliveryLedger = {
+      claim: (...args) => h.ledger.claim(...args),
+      markOutcome: async () => {
+        throw new Error('worker crashed after send');
+      },
+      list: (id) => h.ledger.list(id),
+    };
+    const sms = input({ channels: ['sms'] });
+    await expect(h.deliverWith({ ledger: crashAfterSend, recordRetryDelaysMs: [] })(sms)).rejects.toThrow('crashed');
+    const [entry] = await h.ledger.list(`cand-${seq}`);
+    expect(entry).toMatchObject({ status: 'pending', sendAttempts: 1, clientReference: expect.any(String) });
+
+    h.clock.now = NOW + DEFAULT_IN_FLIGHT_WINDOW_MS + 1;
+    expect(await h.deliver(sms)).toMatchObject({ kind: 'delivered', channel: 'sms', endpoints: 1 });
+    const texts = h.sms.messages.filter((m) => m.to === phone);
+    expect(texts).toHaveLength(1);
+    expect(h.sms.requests.filter((r) => r.form.To === phone)).toHaveLength(1);
+    expect(h.sms.lookups).toContain(entry!.clientReference);
+    expect((await h.ledger.list(`cand-${seq}`))[0]).toMatchObject({
+      status: 'sent',
+      providerMessageId: texts[0]!.sid,
+      sendAttempts: 2,
+    });
+    expect(h.logs.some((l) => l.event === 'delivery.found_earlier' && l.fields.nid === `cand-${seq}`)).toBe(true);
+    h.clock.now = NOW;
+  });
+
+  it('an SMS whose answer was lost is sent again under the same idempotency key: the provider texts once', async () => {
+    const phone = `+3370${String(seq).padStart(6, '0')}2`;
+    h.endpoints.addPhone(user, phone);
+    const sms = input({ channels: ['sms'] });
+    // A provider without the lookup: only the idempotency key can keep the second attempt from texting again.
+    const real = h.providers.sms;
+    const withoutLookup: SmsProvider = { name: real.name, send: (e, m) => real.send(e, m), close: async () => {} };
+    // The provider took the text, but the answer never came back (a network cut): the outcome is unknown.
+    const lostAnswer: SmsProvider = {
+      ...withoutLookup,
+      send: async (e, m) => {
+        await real.send(e, m);
+        return { kind: 'retryable', code: 'network TimeoutError' };
+      },
+    };
+    await expect(h.deliverWith({ providers: { ...h.providers, sms: lostAnswer } })(sms)).rejects.toThrow(
+      /failed transiently/,
+    );
+    expect(await h.deliverWith({ providers: { ...h.providers, sms: withoutLookup } })(sms)).toMatchObject({
+      kind: 'delivered',
+      channel: 'sms',
+    });
+    const posts = h.sms.requests.filter((r) => r.form.To === phone);
+    expect(posts.map((r) => r.reply)).toEqual(['created', 'replayed']);
+    expect(posts[1]!.headers['idempotency-key']).toBe(posts[0]!.headers['idempotency-key']);
+    expect(h.sms.messages.filter((m) => m.to === phone)).toHaveLength(1);
+  });
+
+  it('records an outcome the provider gave even when the database fails for a while (no second send)', async () => {
+    h.endpoints.addDevice(user, 'ios', IOS_A());
+    let failures = 3;
+    const flakyLedger: DeliveryLedger = {
+      claim: (...args) => h.ledger.claim(...args),
+      markOutcome: async (...args) => {
+        if (failures-- > 0) throw new Error('connection terminated');
+        return h.ledger.markOutcome(...args);
+      },
+      list: (id) => h.ledger.list(id),
+    };
+    expect(await h.deliverWith({ ledger: flakyLedger, recordRetryDelaysMs: [1, 1, 1] })(input())).toMatchObject({
+      kind: 'delivered',
+    });
+    expect(h.apns.requestsFor(IOS_A())).toHaveLength(1);
+    expect((await h.ledger.list(`cand-${seq}`))[0]).toMatchObject({ status: 'sent', sendAttempts: 1 });
+    expect(h.logs.filter((l) => l.event === 'delivery.record_retry' && l.fields.nid === `cand-${seq}`)).toHaveLength(3);
   });
 
   it('overlapping attempts: the second attempt leaves an endpoint the first is still sending to alone', async () => {

@@ -32,7 +32,14 @@ describe('Twilio-shaped SMS provider on the wire', () => {
     expect(request.headers.authorization).toBe(
       `Basic ${Buffer.from(`${sms.accountSid}:${sms.authToken}`).toString('base64')}`,
     );
-    expect(request.form).toEqual({ To: '+33612345678', Body: 'Code: 123456', From: '+15005550006' });
+    const reference = request.headers['idempotency-key'];
+    expect(reference).toMatch(/^[0-9a-f-]{36}$/);
+    expect(request.form).toEqual({
+      To: '+33612345678',
+      Body: 'Code: 123456',
+      From: '+15005550006',
+      ClientReference: reference,
+    });
   });
 
   it('uses MessagingServiceSid when configured', async () => {
@@ -46,7 +53,7 @@ describe('Twilio-shaped SMS provider on the wire', () => {
       { channel: 'sms', phone: '+33600000001' },
       { userId: 'user-42', notificationId: 'n1', text: 'hi' },
     );
-    expect(sms.requests.at(-1)!.form).toEqual({ To: '+33600000001', Body: 'hi', MessagingServiceSid: 'MG0123' });
+    expect(sms.requests.at(-1)!.form).toMatchObject({ To: '+33600000001', Body: 'hi', MessagingServiceSid: 'MG0123' });
   });
 
   it.each([
@@ -106,5 +113,52 @@ describe('Twilio-shaped SMS provider on the wire', () => {
     ).toMatchObject({
       kind: 'retryable',
     });
+  });
+
+  it('sends one text for two requests with the same idempotency key (a retry after a lost answer)', async () => {
+    const endpoint = { channel: 'sms', phone: '+33600000010' } as const;
+    const message = { userId: 'user-42', notificationId: 'n-idem', text: 'Code: 1' };
+    const first = await provider.send(endpoint, message);
+    const second = await provider.send(endpoint, message);
+    expect(second).toEqual(first);
+    expect(sms.requests.filter((r) => r.form.To === endpoint.phone).map((r) => r.reply)).toEqual([
+      'created',
+      'replayed',
+    ]);
+    expect(sms.messages.filter((m) => m.to === endpoint.phone)).toHaveLength(1);
+    // Another notification to the same number is another message.
+    await provider.send(endpoint, { ...message, notificationId: 'n-idem-2' });
+    expect(sms.messages.filter((m) => m.to === endpoint.phone)).toHaveLength(2);
+  });
+
+  it('finds an earlier attempt by its client reference, and only a message carrying it', async () => {
+    const endpoint = { channel: 'sms', phone: '+33600000011' } as const;
+    const message = { userId: 'user-42', notificationId: 'n-lookup', text: 'Code: 2' };
+    expect(await provider.findEarlier(endpoint, message)).toEqual({ kind: 'absent' });
+    const sent = await provider.send(endpoint, message);
+    expect(await provider.findEarlier(endpoint, message)).toEqual({
+      kind: 'found',
+      providerMessageId: (sent as { providerMessageId: string }).providerMessageId,
+    });
+    expect(await provider.findEarlier(endpoint, { ...message, notificationId: 'n-other' })).toEqual({ kind: 'absent' });
+  });
+
+  it('reports a lookup it cannot make now as unreachable, and one the provider does not offer as absent', async () => {
+    const endpoint = { channel: 'sms', phone: '+33600000012' } as const;
+    const message = { userId: 'user-42', notificationId: 'n-x', text: 'hi' };
+    const offline = new TwilioSmsProvider({
+      baseUrl: 'http://127.0.0.1:1',
+      accountSid: 'AC1',
+      authToken: 't',
+      sender: { kind: 'from', number: '+1' },
+    });
+    expect(await offline.findEarlier(endpoint, message)).toMatchObject({ kind: 'unreachable' });
+    const elsewhere = new TwilioSmsProvider({
+      baseUrl: `${sms.baseUrl}/no-such-api`,
+      accountSid: sms.accountSid,
+      authToken: sms.authToken,
+      sender: { kind: 'from', number: '+1' },
+    });
+    expect(await elsewhere.findEarlier(endpoint, message)).toEqual({ kind: 'absent' });
   });
 });

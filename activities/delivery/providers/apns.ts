@@ -1,7 +1,7 @@
 // iOS push through APNs (HTTP/2, token-based auth) with @parse/node-apn.
 import { Notification, Provider } from '@parse/node-apn';
 import type { PushEndpoint, PushMessage, PushProvider, ProviderResult } from '../types';
-import { deterministicUuid, endpointKey } from '../../../tokens/endpoint-identity';
+import { clientReference } from '../client-reference';
 
 export const APNS_PAYLOAD_LIMIT_BYTES = 4096;
 
@@ -81,7 +81,7 @@ export class ApnsProvider implements PushProvider {
 
   buildNotification(endpoint: PushEndpoint, message: PushMessage): Notification {
     const note = new Notification();
-    note.id = deterministicUuid(message.userId, message.notificationId, endpointKey(endpoint));
+    note.id = clientReference(message, endpoint);
     note.topic = this.config.topic;
     note.pushType = 'alert';
     note.priority = message.urgency === 'high' ? 10 : 5;

@@ -2,7 +2,7 @@
 import nodemailer, { type Transporter } from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport';
 import type { EmailEndpoint, EmailMessage, EmailProvider, ProviderResult } from '../types';
-import { deterministicUuid, endpointKey } from '../../../tokens/endpoint-identity';
+import { clientReference } from '../client-reference';
 
 export interface SmtpConfig {
   host: string;
@@ -87,7 +87,7 @@ export class SmtpEmailProvider implements EmailProvider {
       headers['List-Unsubscribe-Post'] = 'List-Unsubscribe=One-Click';
     }
     // Same Message-ID on a re-send after a crash: receiving systems that dedupe by Message-ID drop the copy.
-    const id = deterministicUuid(message.userId, message.notificationId, endpointKey(endpoint));
+    const id = clientReference(message, endpoint);
     const messageId = `<${id}@${domainOf(this.config.from)}>`;
     const messageBytes = Buffer.byteLength(message.text, 'utf8') + Buffer.byteLength(message.html, 'utf8');
     try {

@@ -4,6 +4,7 @@ import type {
   DeviceRecord,
   Endpoint,
   EndpointDirectory,
+  LedgerClaim,
   LedgerEntry,
   LedgerKey,
   OutboxEntry,
@@ -19,19 +20,20 @@ export class InMemoryLedger implements DeliveryLedger {
   }
 
   async claim(
-    entry: Omit<LedgerEntry, 'status' | 'updatedAt'>,
+    entry: Omit<LedgerEntry, 'status' | 'updatedAt' | 'sendAttempts'>,
     now: EpochMs,
     inFlightSince?: EpochMs,
-  ): Promise<LedgerEntry | null> {
+  ): Promise<LedgerClaim> {
     const key = this.key(entry);
     const existing = this.entries.get(key);
     const takeOver =
       existing !== undefined &&
       inFlightSince !== undefined &&
       (existing.status === 'failed_retryable' || (existing.status === 'pending' && existing.updatedAt < inFlightSince));
-    if (existing && !takeOver) return { ...existing };
-    this.entries.set(key, { ...entry, status: 'pending', updatedAt: now });
-    return null;
+    if (existing && !takeOver) return { held: false, entry: { ...existing } };
+    const sendAttempts = (existing?.sendAttempts ?? 0) + 1;
+    this.entries.set(key, { ...entry, status: 'pending', sendAttempts, updatedAt: now });
+    return { held: true, sendAttempts };
   }
 
   async markOutcome(

@@ -1,6 +1,6 @@
 // A schedule's spec compiled to "when is the next action after t": a port of temporalio/temporal
 // `service/worker/scheduler/spec.go` (canonical form, start/end time, exclusions, intervals with phase, jitter).
-import { createHash } from 'node:crypto';
+import { fingerprint32 } from 'farmhash-modern';
 import { durationFromMs, msFromDuration, msFromTimestamp, type Duration, type Timestamp } from '../proto';
 import {
   cleanRanges,
@@ -170,14 +170,22 @@ export class CompiledSpec {
   }
 }
 
+/** Seconds from 0001-01-01 to 1970-01-01 UTC: Go's `time` counts from year 1. */
+const GO_UNIX_TO_INTERNAL = 62_135_596_800n;
+
 /**
- * A deterministic offset in [0, maxJitter) from the nominal time and the schedule's seed. Temporal hashes with
- * FarmHash Fingerprint32; this server uses SHA-256, so the offsets differ from Temporal's but keep its bounds.
+ * A deterministic offset in [0, maxJitter) from the nominal time and the schedule's seed, as Temporal's `addJitter`
+ * computes it: FarmHash Fingerprint32 of Go's `time.MarshalBinary` of the (UTC, whole-second) nominal time followed
+ * by the seed, scaled to the bound in milliseconds.
  */
-function jitter(seed: string, nominalMs: number, maxJitterMs: number): number {
-  if (maxJitterMs <= 0) return 0;
-  const digest = createHash('sha256').update(`${nominalMs}:${seed}`).digest();
-  const fp = digest.readUInt32BE(0);
-  const ms = Math.min(Math.floor(maxJitterMs), 0xffffffff);
-  return Math.floor((fp * ms) / 2 ** 32);
+export function jitter(seed: string, nominalMs: number, maxJitterMs: number): number {
+  const seedBytes = Buffer.from(seed, 'utf8');
+  const bin = Buffer.alloc(15 + seedBytes.length);
+  bin.writeUInt8(1, 0); // timeBinaryVersionV1
+  bin.writeBigInt64BE(BigInt(Math.floor(nominalMs / 1000)) + GO_UNIX_TO_INTERNAL, 1);
+  bin.writeInt32BE((nominalMs % 1000) * 1e6, 9);
+  bin.writeInt16BE(-1, 13); // zone offset -1 marks UTC
+  seedBytes.copy(bin, 15);
+  const ms = BigInt(Math.min(Math.max(Math.trunc(maxJitterMs), 0), 0xffffffff));
+  return Number((BigInt(fingerprint32(bin)) * ms) >> 32n);
 }
