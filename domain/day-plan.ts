@@ -10,7 +10,7 @@
 // outside a slot's top K there, one of those K is unused (at most K − 1 others are planned) and swapping it in is
 // at least as good. (The swap can only fail on a category allowance, which binds within one day only when a
 // category is at its weekly cap; the plan is re-made at every change anyway, and every send is re-checked.)
-import type { Category } from './types';
+import type { Category, DurationMs } from './types';
 
 export interface PlanSlot {
   at: number;
@@ -43,7 +43,7 @@ export interface DayPlanInput {
   totalAllowance: number;
   /** Sends still allowed per category over the horizon; a missing category is unlimited. */
   categoryAllowance: ReadonlyMap<Category, number>;
-  cooldownMs: number;
+  cooldownMs: DurationMs;
   /** The first slot an item may take is worth this much more (waiting must buy a real gain). */
   firstSlotBonus: number;
 }

@@ -1,7 +1,7 @@
 // Send-time optimization (docs/product.md §5): engagement counted by local hour of week with time decay, smoothed
 // toward the population's pattern, so a new user gets a sensible time and an active user gets theirs.
 import { DAY_MS, HOUR_MS, MINUTE_MS, hourOfWeek, localParts } from './time';
-import type { EpochMs, HourOfWeekCounts } from './types';
+import type { DurationMs, EpochMs, HourOfWeekCounts } from './types';
 
 export const HOURS_PER_WEEK = 168;
 export const DEFAULT_HALF_LIFE_DAYS = 14;
@@ -92,7 +92,12 @@ export interface SendSlot {
 }
 
 /** The times to consider in [from, from + horizon): `from` itself, then the start of each local hour, with their lift. */
-export function sendSlots(counts: HourOfWeekCounts, from: EpochMs, tz: string, horizonMs: number = DAY_MS): SendSlot[] {
+export function sendSlots(
+  counts: HourOfWeekCounts,
+  from: EpochMs,
+  tz: string,
+  horizonMs: DurationMs = DAY_MS,
+): SendSlot[] {
   const propensity = smoothedPropensity(counts);
   const lift = (at: EpochMs): number => propensity[hourOfWeek(at, tz)]! * HOURS_PER_WEEK;
   const slots = [{ at: from, propensity: lift(from) }];
@@ -129,7 +134,7 @@ export function bestSendTime(
   counts: HourOfWeekCounts,
   now: EpochMs,
   tz: string,
-  horizonMs: number = DAY_MS,
+  horizonMs: DurationMs = DAY_MS,
 ): { at: EpochMs; propensity: number } {
   return bestSlot(sendSlots(counts, now, tz, horizonMs));
 }

@@ -1,10 +1,11 @@
 // Local-time arithmetic in IANA time zones through Intl, DST-correct, with no library and no clock.
 // Every function takes the instant it reasons about as an argument.
-import type { EpochMs, MinuteOfDay } from './types';
+import type { DurationMs, EpochMs, MinuteOfDay } from './types';
+import { minuteOfDay as toMinuteOfDay, wrapMinuteOfDay } from './units';
 
-export const MINUTE_MS = 60_000;
-export const HOUR_MS = 60 * MINUTE_MS;
-export const DAY_MS = 24 * HOUR_MS;
+export const MINUTE_MS: DurationMs = 60_000;
+export const HOUR_MS: DurationMs = 60 * MINUTE_MS;
+export const DAY_MS: DurationMs = 24 * HOUR_MS;
 
 export interface LocalParts {
   year: number;
@@ -113,7 +114,15 @@ export function localParts(at: EpochMs, timeZone: string): LocalParts {
   const wall = new Date(wallMs);
   const hour = wall.getUTCHours();
   const minute = wall.getUTCMinutes();
-  return { year, month, day, hour, minute, weekday: (wall.getUTCDay() + 6) % 7, minuteOfDay: hour * 60 + minute };
+  return {
+    year,
+    month,
+    day,
+    hour,
+    minute,
+    weekday: (wall.getUTCDay() + 6) % 7,
+    minuteOfDay: toMinuteOfDay(hour * 60 + minute),
+  };
 }
 
 /** 0..167, Monday 00:00 local = 0. */
@@ -184,9 +193,7 @@ export function startOfNextLocalDay(at: EpochMs, timeZone: string): EpochMs {
  * wall time falls in a DST gap the answer is the first instant after the gap.
  */
 export function nextLocalTime(after: EpochMs, timeZone: string, minuteOfDay: MinuteOfDay): EpochMs {
-  if (!Number.isInteger(minuteOfDay) || minuteOfDay < 0 || minuteOfDay >= 24 * 60) {
-    throw new RangeError(`minuteOfDay must be an integer in 0..1439, got ${minuteOfDay}`);
-  }
+  toMinuteOfDay(minuteOfDay); // a value cast from JSON is checked here, where a wrong one would loop a day off
   const { year, month, day } = wallClock(after, timeZone);
   for (let dayOffset = -1; dayOffset <= 2; dayOffset++) {
     for (const at of resolveWall(wallOfDate(year, month, day + dayOffset, minuteOfDay), timeZone)) {
@@ -236,7 +243,7 @@ export function localClock(timeZone: string, from: EpochMs, to: EpochMs): LocalC
       const hours = Math.floor(wallMinutes(at) / 60);
       return (((hours + 3 * 24) % 168) + 168) % 168;
     },
-    minuteOfDay: (at) => ((wallMinutes(at) % 1440) + 1440) % 1440,
+    minuteOfDay: (at) => wrapMinuteOfDay(wallMinutes(at)),
   };
 }
 
