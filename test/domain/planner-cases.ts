@@ -9,6 +9,7 @@ import type { DayPlanInput, PlanSlot, PlanItem } from '../../domain/day-plan';
 import { plan } from '../../domain/planner';
 import type { Plan, PlanMode, PlannerState } from '../../domain/planner';
 import type { Candidate, Channel, Score, SendRecord } from '../../domain/types';
+import { minuteOfDay } from '../../domain/units';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -145,7 +146,7 @@ export function planCase(seed: number): PlanCase {
       globalOptOut: chance(r, 0.05),
       optedOutCategories: chance(r, 0.2) ? [pick(r, CATEGORIES)] : [],
       optedOutChannels: chance(r, 0.2) ? [pick(r, CHANNELS)] : [],
-      quietHours: chance(r, 0.3) ? { start: int(r, 0, 1439), end: int(r, 0, 1439) } : null,
+      quietHours: chance(r, 0.3) ? { start: minuteOfDay(int(r, 0, 1439)), end: minuteOfDay(int(r, 0, 1439)) } : null,
       nightDelivery: chance(r, 0.1),
       privacyMode: false,
     },
