@@ -30,6 +30,7 @@ import {
   closeProviders,
   providersFromEnv,
   unsubscribeConfigFromEnv,
+  type DeliveryDeps,
   type Env,
   type Providers,
   type UnsubscribeConfig,
@@ -72,6 +73,8 @@ export interface RuntimeActivitiesOptions {
   templatesDir?: string;
   /** The catalog/policy version this worker runs with, handed to workflows on an older one (activities/handover.ts). */
   currentConfig?: () => RuleSet | undefined;
+  /** Told of every provider call: the worker's metrics (workers/metrics.ts). */
+  observeProviderCall?: DeliveryDeps['observeProviderCall'];
 }
 
 export interface RuntimeActivities {
@@ -138,6 +141,7 @@ export async function createRuntimeActivities(options: RuntimeActivitiesOptions)
       now,
       policy,
       log,
+      ...(options.observeProviderCall ? { observeProviderCall: options.observeProviderCall } : {}),
       sendRate: createSendRate({
         buckets: new SendRateRepository(options.pool),
         limits: sendRateLimitsFromEnv(env.TACT_SEND_RATE),

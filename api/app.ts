@@ -192,7 +192,8 @@ export function createApp(deps: AppDeps): TactApp {
     if (deps.abuse && !deps.abuse.metricsAllowed(req.get('authorization'))) {
       throw new HttpProblem(401, 'unauthenticated', 'send the metrics token: Authorization: Bearer <token>');
     }
-    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+    const texts = await Promise.all([metrics.registry, ...metrics.also].map((registry) => registry.metrics()));
+    res.type(metrics.registry.contentType).send(texts.join('\n'));
   });
   if (deps.codecServer) app.use('/codec', deps.codecServer);
   app.use('/console', createConsole(services, now));

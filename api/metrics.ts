@@ -3,6 +3,8 @@ import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client
 
 export interface ApiMetrics {
   registry: Registry;
+  /** Served on /metrics after the API's own: the worker's when it runs in this process (workers/metrics.ts). */
+  also: Registry[];
   requests: Counter<'method' | 'route' | 'status'>;
   requestDuration: Histogram<'method' | 'route' | 'status'>;
   eventsAccepted: Counter<'outcome'>;
@@ -10,11 +12,12 @@ export interface ApiMetrics {
   sessions: Counter<'signalled'>;
 }
 
-export function createMetrics(options: { processMetrics?: boolean } = {}): ApiMetrics {
+export function createMetrics(options: { processMetrics?: boolean; also?: Registry[] } = {}): ApiMetrics {
   const registry = new Registry();
   if (options.processMetrics) collectDefaultMetrics({ register: registry, prefix: 'tact_' });
   return {
     registry,
+    also: options.also ?? [],
     requests: new Counter({
       name: 'tact_http_requests_total',
       help: 'HTTP requests by route template and status.',

@@ -4,6 +4,7 @@ import { DECISION_FILTERS } from '../db/decisions';
 import { MAX_OUTBOX_PAGE } from '../db/outbox';
 import { currentTimeZoneName } from '../domain/time-zone-names';
 import { CANDIDATE_SOURCES, CHANNELS, NOTIFICATION_EVENT_TYPES, SUPPRESSION_REASONS } from '../domain/types';
+import { minuteOfDay } from '../domain/units';
 import { CLIENT_TIME_RULE } from './client-time';
 import { assertOpaqueUserId, looksLikeContact } from './user-client';
 
@@ -169,11 +170,7 @@ const HH_MM = /^([01]\d|2[0-3]):[0-5]\d$/;
 const localTime = z
   .string()
   .regex(HH_MM, 'must be a local time HH:MM, 00:00–23:59')
-  .transform((value) => Number(value.slice(0, 2)) * 60 + Number(value.slice(3, 5)));
-
-export function formatMinuteOfDay(minute: number): string {
-  return `${String(Math.floor(minute / 60)).padStart(2, '0')}:${String(minute % 60).padStart(2, '0')}`;
-}
+  .transform((value) => minuteOfDay(Number(value.slice(0, 2)) * 60 + Number(value.slice(3, 5))));
 
 /** A category name; which ones exist is the deployment's catalog (checked by the handlers: GET /v1/catalog lists them). */
 export const categoryName = z

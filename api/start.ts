@@ -41,6 +41,7 @@ import { parseRetentionHours, startEventIdPruning } from './retention';
 import { parseTemporalChoice, startDevTemporal, type DevTemporal } from './temporal-dev';
 import { TemporalUserWorkflows } from './workflow-gateway';
 import { wallClock, type Clock } from '../clock';
+import type { Registry } from 'prom-client';
 
 export type Role = 'all' | 'api' | 'worker' | 'dispatcher';
 
@@ -69,6 +70,8 @@ export interface StartOptions {
    * Temporal server, so the API, the activities and the database date everything by the server's time.
    */
   clock?: Clock;
+  /** The worker's metrics port when TACT_WORKER_METRICS_PORT is unset (api/main.ts: 9464); default none. */
+  defaultWorkerMetricsPort?: number;
 }
 
 export interface RunningTact {
@@ -78,6 +81,8 @@ export interface RunningTact {
   /** Set only on the start that created it. */
   adminKey?: string;
   temporalAddress: string;
+  /** Where the worker of this process serves its metrics and the Temporal SDK's (TACT_WORKER_METRICS_PORT). */
+  workerMetricsUrl?: string;
   database: Database;
   /** Resolves when the worker stops by itself (it failed): the process should then stop. */
   workerStopped: Promise<unknown>;
@@ -197,6 +202,8 @@ export async function startTact(options: StartOptions = {}): Promise<RunningTact
     let workerStopped: Promise<unknown> = new Promise(() => undefined);
     let unsubscribeSecret = env.TACT_UNSUBSCRIBE_SECRET || undefined;
     let dispatcher: Dispatcher | undefined;
+    let workerMetrics: Registry | undefined;
+    let workerMetricsUrl: string | undefined;
     const dispatchConfig = loadDispatchConfig(env);
     if (role === 'dispatcher') {
       const connection = await Connection.connect({ address: temporalAddress });
@@ -229,8 +236,13 @@ export async function startTact(options: StartOptions = {}): Promise<RunningTact
         clock,
         ...(options.createActivities ? { createActivities: options.createActivities } : {}),
         ...(codec ? { codec } : {}),
+        ...(options.defaultWorkerMetricsPort === undefined
+          ? {}
+          : { defaultMetricsPort: options.defaultWorkerMetricsPort }),
       });
       cleanup.push(() => worker.stop());
+      workerMetrics = worker.metrics;
+      workerMetricsUrl = worker.metricsUrl;
       dispatcher = worker.dispatcher;
       unsubscribeSecret = worker.unsubscribeSecret;
       workerStopped = worker.stopped;
@@ -241,7 +253,7 @@ export async function startTact(options: StartOptions = {}): Promise<RunningTact
     if (role === 'all' || role === 'api') {
       const connection = Connection.lazy({ address: temporalAddress });
       cleanup.push(() => connection.close());
-      const metrics = createMetrics({ processMetrics: true });
+      const metrics = createMetrics({ processMetrics: true, also: workerMetrics ? [workerMetrics] : [] });
       const decisionLogDelayMs = parseDecisionLogDelay(env.TACT_DECISION_LOG_DELAY_MS);
       // New workflows start on the current version; running ones adopt it from their activities.
       const workflowOptions = { decisionLogDelayMs, config: ruleSet };
@@ -320,6 +332,7 @@ export async function startTact(options: StartOptions = {}): Promise<RunningTact
       ...(apiUrl ? { apiUrl } : {}),
       ...(adminKey ? { adminKey } : {}),
       temporalAddress,
+      ...(workerMetricsUrl ? { workerMetricsUrl } : {}),
       database,
       workerStopped,
       stop: stopAll,

@@ -17,6 +17,7 @@ import { eventOutcome } from '../api/event-matching';
 import { addSession, nextLocalTime, sessionEndsDormancy, type SessionAggregate } from '../domain';
 import { formatLocal } from '../workflows/ops-view';
 import type { EpochMs, UserEvent } from '../domain/types';
+import { minuteOfDay } from '../domain/units';
 import { userWorkflowId } from '../workflows/definitions';
 import { startTactTestWorker } from '../test/support/tact-test-env';
 
@@ -179,7 +180,8 @@ function standardDay(
   ingest: Ingest,
 ): Step[] {
   const steps: Step[] = [];
-  const at = (h: number, m: number): EpochMs => nextLocalTime(dayStart, tz, h * 60 + m) + jitter(steps.length) * 60_000;
+  const at = (h: number, m: number): EpochMs =>
+    nextLocalTime(dayStart, tz, minuteOfDay(h * 60 + m)) + jitter(steps.length) * 60_000;
   const event = (h: number, m: number, type: string, properties: UserEvent['properties']): void => {
     const t = at(h, m);
     const e: UserEvent = { id: `bench-${randomUUID()}`, userId, type, occurredAt: t, properties };
@@ -260,9 +262,9 @@ async function measure(
   const now = await env.currentTimeMs();
   const plans = TIME_ZONES.map((tz, i) => {
     const userId = `bench-${profile.name}-${i}-${randomUUID().slice(0, 6)}`;
-    const first = nextLocalTime(now + 60 * 60_000, tz, 0);
+    const first = nextLocalTime(now + 60 * 60_000, tz, minuteOfDay(0));
     const dayStarts = Array.from({ length: DAYS + 1 }, (_, d) =>
-      nextLocalTime(first + d * 86_400_000 - 3_600_000, tz, 0),
+      nextLocalTime(first + d * 86_400_000 - 3_600_000, tz, minuteOfDay(0)),
     );
     return { userId, tz, dayStarts, index: i };
   });

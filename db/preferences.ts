@@ -1,5 +1,6 @@
 // Notification preferences: opt-outs, quiet hours, night delivery and privacy mode.
 import type { Category, Channel, EpochMs, Preferences } from '../domain/types';
+import { minuteOfDay } from '../domain/units';
 import { defaultPreferences } from '../domain/user-defaults';
 import { UnknownUserError } from './errors';
 import { isForeignKeyViolation, toDate, type Queryable } from './sql';
@@ -142,7 +143,7 @@ function fromRow(row: PreferencesRow): Preferences {
     quietHours:
       row.quiet_hours_start === null || row.quiet_hours_end === null
         ? null
-        : { start: row.quiet_hours_start, end: row.quiet_hours_end },
+        : { start: minuteOfDay(row.quiet_hours_start), end: minuteOfDay(row.quiet_hours_end) },
     nightDelivery: row.night_delivery,
     privacyMode: row.privacy_mode,
   };

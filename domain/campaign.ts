@@ -2,7 +2,7 @@
 // workflow, its activities and the API's dry run share it.
 import type { Segment } from './segment';
 import { atLocalTime } from './time';
-import type { Candidate, CandidateSource, Category, EpochMs } from './types';
+import type { Candidate, CandidateSource, Category, DurationMs, EpochMs, MinuteOfDay, Probability } from './types';
 
 export const CAMPAIGN_STATUSES = ['draft', 'scheduled', 'running', 'paused', 'completed', 'cancelled'] as const;
 export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
@@ -13,8 +13,8 @@ export interface CampaignMessage {
   template: string;
   variables: Record<string, string | number | boolean | null>;
   deepLink?: string;
-  /** 0..1: how much a send is worth against the user's other candidates (docs/product.md §4). */
-  businessValue: number;
+  /** How much a send is worth against the user's other candidates (docs/product.md §4). */
+  businessValue: Probability;
 }
 
 /** What to do with a member the fan-out reaches after their local send time plus the delivery window. */
@@ -30,7 +30,7 @@ export type SendTime =
    * The wall time `minuteOfDay` on `date` in each member's own zone: the candidate waits for it (`notBefore`) in the
    * user's workflow, which may defer it further (caps, cooldown, quiet hours) until it expires.
    */
-  | { kind: 'local'; date: LocalDate; minuteOfDay: number; windowMs: number; late: LatePolicy };
+  | { kind: 'local'; date: LocalDate; minuteOfDay: MinuteOfDay; windowMs: DurationMs; late: LatePolicy };
 
 export interface LocalDate {
   year: number;
@@ -47,7 +47,7 @@ export interface CampaignSpec {
   message: CampaignMessage;
   sendTime: SendTime;
   /** How long each candidate may wait in the user's queue after its send time before it expires. */
-  ttlMs: number;
+  ttlMs: DurationMs;
   /** Users handed over per second at most. */
   ratePerSecond: number;
 }
@@ -131,8 +131,8 @@ export type Recurrence = { kind: 'weekly'; weekday: number } | { kind: 'monthly'
 /** A recurring campaign: each occurrence is a campaign at `minuteOfDay` in every member's own zone on that date. */
 export interface RuleSpec extends Omit<CampaignSpec, 'sendTime'> {
   recurrence: Recurrence;
-  minuteOfDay: number;
-  windowMs: number;
+  minuteOfDay: MinuteOfDay;
+  windowMs: DurationMs;
   late: LatePolicy;
 }
 
@@ -167,6 +167,25 @@ export function occurrenceFiredAt(recurrence: Recurrence, firedAt: EpochMs): Loc
 export function occurrenceSpec(rule: RuleSpec, date: LocalDate): CampaignSpec {
   const { recurrence: _recurrence, minuteOfDay, windowMs, late, ...campaign } = rule;
   return { ...campaign, sendTime: { kind: 'local', date, minuteOfDay, windowMs, late } };
+}
+
+/**
+ * Whether `at` is one of the rule's calendar firings: 12:00:00 UTC the day before an occurrence (the calendar of
+ * api/campaign-client.ts ruleCalendar; the 28th to 31st before a monthly rule on the 1st). A firing at any other time
+ * was triggered by hand (the API's :trigger, the Temporal CLI or UI), which means an action now.
+ */
+export function isCalendarFiring(recurrence: Recurrence, at: EpochMs): boolean {
+  if (at % DAY_MS !== 12 * 60 * 60_000) return false;
+  const day = new Date(at);
+  if (recurrence.kind === 'weekly') return ((day.getUTCDay() + 1) % 7 || 7) === recurrence.weekday;
+  return recurrence.day === 1 ? day.getUTCDate() >= 28 : day.getUTCDate() === recurrence.day - 1;
+}
+
+/** The campaign a triggered firing opens (id `<rule>.now-<UTC stamp>`): the rule's message to its segment, now. */
+export function triggeredRun(ruleId: string, rule: RuleSpec, at: EpochMs): { id: string; spec: CampaignSpec } {
+  const { recurrence: _recurrence, minuteOfDay: _minute, windowMs: _window, late: _late, ...campaign } = rule;
+  const stamp = new Date(at).toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-');
+  return { id: `${ruleId}.now-${stamp}`, spec: { ...campaign, sendTime: { kind: 'now' } } };
 }
 
 /** `2099-03-09` */

@@ -3,7 +3,7 @@
 import type { PolicyConfig } from './config';
 import type { HoldoutConfig } from './experiments';
 import type { TriggerRule } from './triggers';
-import type { CategoryPolicy, EpochMs } from './types';
+import type { CategoryPolicy, DurationMs, EpochMs } from './types';
 
 /** What the catalog knows of a template: its locales and variables, read from `templates/<name>/<locale>.json`. */
 export interface TemplateSummary {
@@ -35,9 +35,9 @@ export interface ExperimentEntry {
 /** How receipts without a notification, opt-outs and uninstalls are attributed (docs/measurement.md). */
 export interface AttributionWindows {
   /** An engagement or conversion without a notification id goes to the last notification opened this long before. */
-  openWindowMs: number;
+  openWindowMs: DurationMs;
   /** An opt-out or token invalidation goes to the last notification sent this long before. */
-  churnWindowMs: number;
+  churnWindowMs: DurationMs;
 }
 
 export const DEFAULT_ATTRIBUTION: AttributionWindows = { openWindowMs: 24 * 3_600_000, churnWindowMs: 72 * 3_600_000 };

@@ -1,8 +1,9 @@
 // Policy defaults (docs/product.md §2–§4). Every number is configurable per deployment through withOverrides.
 import type { HoldoutConfig } from './experiments';
 import { CHANNELS, PRIORITY_CLASSES } from './types';
-import type { Category, CategoryPolicy, PriorityClass, QuietHours } from './types';
+import type { Category, CategoryPolicy, DurationMs, PriorityClass, Probability, QuietHours } from './types';
 import { DAY_MS, HOUR_MS, MINUTE_MS } from './time';
+import { isMinuteOfDay, isProbability, minuteOfDay } from './units';
 
 export interface PolicyConfig {
   /** The catalog's categories by name (catalog/default.json ships the six of DEFAULT_POLICY). */
@@ -14,18 +15,18 @@ export interface PolicyConfig {
   /** A user with no open among their last this-many sends is a low responder. */
   lowResponderWindow: number;
   /** No engagement for this long → dormant. */
-  dormantAfterMs: number;
+  dormantAfterMs: DurationMs;
   /** Dormant users only get candidates at least this valuable. */
-  dormantMinBusinessValue: number;
+  dormantMinBusinessValue: Probability;
   /** Normal/promotional sends per rolling 7 days for dormant users. */
   dormantWeeklyCap: number;
   /** Minimum gap between two non-critical notifications. */
-  cooldownMs: number;
+  cooldownMs: DurationMs;
   defaultQuietHours: QuietHours;
   /** Normal/promotional candidates whose expected value is below this are held (and dropped `low_score` at expiry). */
-  scoreFloor: number;
+  scoreFloor: Probability;
   /** How long a dedupeKey is remembered after admission. */
-  dedupeWindowMs: number;
+  dedupeWindowMs: DurationMs;
   /**
    * Critical notifications per user per rolling hour (default 10): critical bypasses every budget, so a flood of
    * e.g. password-reset events would otherwise notify (and grow the workflow's history) without limit. Beyond it a
@@ -109,7 +110,7 @@ export const DEFAULT_POLICY: PolicyConfig & { categories: Record<DefaultCategory
   dormantMinBusinessValue: 0.8,
   dormantWeeklyCap: 1,
   cooldownMs: 4 * HOUR_MS,
-  defaultQuietHours: { start: 22 * 60, end: 7 * 60 },
+  defaultQuietHours: { start: minuteOfDay(22 * 60), end: minuteOfDay(7 * 60) },
   scoreFloor: 0.02,
   dedupeWindowMs: DAY_MS,
   criticalSendsPerHour: 10,
@@ -159,10 +160,6 @@ function isDuration(n: unknown): boolean {
   return typeof n === 'number' && Number.isFinite(n) && n >= 0;
 }
 
-function isMinuteOfDay(n: unknown): boolean {
-  return typeof n === 'number' && Number.isInteger(n) && n >= 0 && n < 24 * 60;
-}
-
 /** Everything wrong with a config, as human-readable strings (empty when valid). */
 export function policyProblems(config: PolicyConfig): string[] {
   const problems: string[] = [];
@@ -201,8 +198,7 @@ export function policyProblems(config: PolicyConfig): string[] {
     if (!isDuration(config[key])) problems.push(`${key} must be a non-negative duration in ms`);
   }
   for (const key of ['dormantMinBusinessValue', 'scoreFloor'] as const) {
-    const v = config[key];
-    if (typeof v !== 'number' || !(v >= 0 && v <= 1)) problems.push(`${key} must be in 0..1`);
+    if (!isProbability(config[key])) problems.push(`${key} must be in 0..1`);
   }
   if (config.holdout !== undefined) {
     const percent = config.holdout?.percent;

@@ -3,7 +3,7 @@
 // counts as in-workflow engagement, decayed the same way, and the last time the user engaged.
 import { DAY_MS } from './time';
 import { DEFAULT_HALF_LIFE_DAYS, recordEngagement } from './send-time';
-import type { EpochMs, HourOfWeekCounts } from './types';
+import type { DurationMs, EpochMs, HourOfWeekCounts } from './types';
 
 export interface SessionAggregate {
   /** Engagement by local hour of week, decayed to `updatedAt`. */
@@ -53,7 +53,7 @@ export function sessionEndsDormancy(
   lastEngagedAt: EpochMs | null,
   since: EpochMs,
   at: EpochMs,
-  dormantAfterMs: number,
+  dormantAfterMs: DurationMs,
 ): boolean {
   return at - Math.max(lastEngagedAt ?? since, since) >= dormantAfterMs;
 }

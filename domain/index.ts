@@ -17,3 +17,4 @@ export * from './engagement';
 export * from './catalog';
 export * from './experiments';
 export * from './lift';
+export * from './units';

@@ -4,10 +4,11 @@ import { DEFAULT_POLICY, categoryPolicy, isUrgent } from './config';
 import type { PolicyConfig } from './config';
 import { bestSendTime } from './send-time';
 import { DAY_MS, HOUR_MS } from './time';
-import type { Candidate, EpochMs, HourOfWeekCounts, PriorityClass, Score, SendRecord } from './types';
+import type { Candidate, EpochMs, HourOfWeekCounts, PriorityClass, Probability, Score, SendRecord } from './types';
+import { clampProbability } from './units';
 
 /** Typical open rates by class before anything is known about the user. */
-export const BASE_OPEN_RATE: Record<PriorityClass, number> = {
+export const BASE_OPEN_RATE: Record<PriorityClass, Probability> = {
   critical: 0.5,
   transactional: 0.35,
   normal: 0.12,
@@ -35,12 +36,12 @@ function clamp(x: number, lo: number, hi: number): number {
 }
 
 /** The prior's open probability: the class's base rate blended with the user's last-10 open rate, × √lift. */
-function openProbability(priorityClass: PriorityClass, ctx: ScoringContext, lift: number): number {
+function openProbability(priorityClass: PriorityClass, ctx: ScoringContext, lift: number): Probability {
   const base = BASE_OPEN_RATE[priorityClass];
   const sendsSeen = Math.min(10, ctx.recentSends.length);
   const opens = clamp(ctx.opensLast10, 0, sendsSeen);
   const openRate = (opens + BASE_RATE_WEIGHT * base) / (sendsSeen + BASE_RATE_WEIGHT);
-  return clamp(openRate * Math.sqrt(clamp(lift, 0.25, 4)), 0, 1);
+  return clampProbability(openRate * Math.sqrt(clamp(lift, 0.25, 4)));
 }
 
 /**
@@ -51,7 +52,7 @@ export function priorOpenProbability(
   candidate: Pick<Candidate, 'category'>,
   ctx: ScoringContext,
   config: PolicyConfig = DEFAULT_POLICY,
-): number {
+): Probability {
   const { priorityClass } = categoryPolicy(config, candidate.category);
   return openProbability(priorityClass, ctx, bestSendTime(ctx.hourOfWeek, ctx.now, ctx.timeZone, 1).propensity);
 }
@@ -69,7 +70,7 @@ export function heuristicScore(
   const lift = urgent ? bestSendTime(ctx.hourOfWeek, ctx.now, ctx.timeZone, 1).propensity : best.propensity;
 
   const pOpen = openProbability(priorityClass, ctx, lift);
-  const value = pOpen * clamp(candidate.businessValue, 0, 1);
+  const value = pOpen * clampProbability(candidate.businessValue);
 
   const past = ctx.recentSends.filter((s) => s.at <= ctx.now);
   const lastSame = past.filter((s) => s.category === candidate.category).reduce((m, s) => Math.max(m, s.at), -Infinity);
@@ -79,7 +80,7 @@ export function heuristicScore(
 
   return {
     candidateId: candidate.id,
-    expectedValue: clamp(value * (1 - recency) - value * fatigue, 0, 1),
+    expectedValue: clampProbability(value * (1 - recency) - value * fatigue),
     bestSendAt: urgent ? ctx.now : best.at,
   };
 }

@@ -1,7 +1,7 @@
 // Send-time optimization (docs/product.md §5): engagement counted by local hour of week with time decay, smoothed
 // toward the population's pattern, so a new user gets a sensible time and an active user gets theirs.
 import { DAY_MS, HOUR_MS, MINUTE_MS, hourOfWeek, localParts } from './time';
-import type { EpochMs, HourOfWeekCounts } from './types';
+import type { DurationMs, EpochMs, HourOfWeekCounts } from './types';
 
 export const HOURS_PER_WEEK = 168;
 export const DEFAULT_HALF_LIFE_DAYS = 14;
@@ -60,11 +60,23 @@ export function recordEngagement(
   return updated;
 }
 
-/** The smoothed share of weekly engagement per hour of week (sums to 1). */
-export function smoothedPropensity(counts: HourOfWeekCounts): number[] {
+/** The smoothed share of weekly engagement per hour of week (sums to 1). Do not modify the result. */
+export function smoothedPropensity(counts: HourOfWeekCounts): readonly number[] {
+  if (last !== null && sameCounts(last.counts, counts)) return last.propensity;
   const own = normalizedCounts(counts);
   const total = own.reduce((sum, c) => sum + c, 0);
-  return own.map((c, h) => (c + PRIOR_STRENGTH * POPULATION_HOUR_OF_WEEK[h]!) / (total + PRIOR_STRENGTH));
+  const propensity = own.map((c, h) => (c + PRIOR_STRENGTH * POPULATION_HOUR_OF_WEEK[h]!) / (total + PRIOR_STRENGTH));
+  last = { counts: [...counts], propensity };
+  return propensity;
+}
+
+// The last answer: a workflow re-plans many times between two engagements, each time with the same counts.
+let last: { counts: readonly number[]; propensity: readonly number[] } | null = null;
+
+function sameCounts(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return false;
+  return true;
 }
 
 /** The start of the next local hour after `at` (30- and 45-minute offsets included). */
@@ -80,7 +92,12 @@ export interface SendSlot {
 }
 
 /** The times to consider in [from, from + horizon): `from` itself, then the start of each local hour, with their lift. */
-export function sendSlots(counts: HourOfWeekCounts, from: EpochMs, tz: string, horizonMs: number = DAY_MS): SendSlot[] {
+export function sendSlots(
+  counts: HourOfWeekCounts,
+  from: EpochMs,
+  tz: string,
+  horizonMs: DurationMs = DAY_MS,
+): SendSlot[] {
   const propensity = smoothedPropensity(counts);
   const lift = (at: EpochMs): number => propensity[hourOfWeek(at, tz)]! * HOURS_PER_WEEK;
   const slots = [{ at: from, propensity: lift(from) }];
@@ -117,7 +134,7 @@ export function bestSendTime(
   counts: HourOfWeekCounts,
   now: EpochMs,
   tz: string,
-  horizonMs: number = DAY_MS,
+  horizonMs: DurationMs = DAY_MS,
 ): { at: EpochMs; propensity: number } {
   return bestSlot(sendSlots(counts, now, tz, horizonMs));
 }

@@ -1,10 +1,11 @@
 // Local-time arithmetic in IANA time zones through Intl, DST-correct, with no library and no clock.
 // Every function takes the instant it reasons about as an argument.
-import type { EpochMs, MinuteOfDay } from './types';
+import type { DurationMs, EpochMs, MinuteOfDay } from './types';
+import { minuteOfDay as toMinuteOfDay, wrapMinuteOfDay } from './units';
 
-export const MINUTE_MS = 60_000;
-export const HOUR_MS = 60 * MINUTE_MS;
-export const DAY_MS = 24 * HOUR_MS;
+export const MINUTE_MS: DurationMs = 60_000;
+export const HOUR_MS: DurationMs = 60 * MINUTE_MS;
+export const DAY_MS: DurationMs = 24 * HOUR_MS;
 
 export interface LocalParts {
   year: number;
@@ -69,24 +70,35 @@ function intlOffsetMs(at: EpochMs, timeZone: string): number {
 
 // Offsets change only at instants on a 15-minute UTC grid (every zone's offset is a multiple of 15 minutes and
 // clocks change on whole local minutes), so the offset is constant within each 15-minute bucket. Caching per
-// bucket turns most lookups into a Map hit instead of an Intl call; a bucket whose two ends disagree (historic
-// local-mean-time offsets) is never cached. Bounded, and a pure cache: results are identical with or without it.
+// bucket (per zone, by bucket number) turns most lookups into a Map hit instead of an Intl call; a bucket whose two
+// ends disagree (historic local-mean-time offsets) is never cached. Bounded, and a pure cache: results are identical
+// with or without it.
 const BUCKET_MS = 15 * 60_000;
 const OFFSET_CACHE_LIMIT = 2048;
-const offsetCache = new Map<string, number>();
+const offsetCache = new Map<string, Map<number, number>>();
+let offsetCacheSize = 0;
 
 /** UTC offset of `timeZone` at instant `at`, in ms (Paris in summer: +7_200_000). */
 export function offsetMs(at: EpochMs, timeZone: string): number {
   if (!Number.isFinite(at)) throw new RangeError(`Not a finite instant: ${String(at)}`);
   const bucket = Math.floor(at / BUCKET_MS);
-  const key = `${timeZone}|${bucket}`;
-  const cached = offsetCache.get(key);
+  let zone = offsetCache.get(timeZone);
+  const cached = zone?.get(bucket);
   if (cached !== undefined) return cached;
   const first = intlOffsetMs(bucket * BUCKET_MS, timeZone);
   const last = intlOffsetMs((bucket + 1) * BUCKET_MS - 1, timeZone);
   if (first !== last) return intlOffsetMs(at, timeZone);
-  if (offsetCache.size >= OFFSET_CACHE_LIMIT) offsetCache.clear();
-  offsetCache.set(key, first);
+  if (offsetCacheSize >= OFFSET_CACHE_LIMIT) {
+    offsetCache.clear();
+    offsetCacheSize = 0;
+    zone = undefined;
+  }
+  if (zone === undefined) {
+    zone = new Map();
+    offsetCache.set(timeZone, zone);
+  }
+  zone.set(bucket, first);
+  offsetCacheSize++;
   return first;
 }
 
@@ -102,7 +114,15 @@ export function localParts(at: EpochMs, timeZone: string): LocalParts {
   const wall = new Date(wallMs);
   const hour = wall.getUTCHours();
   const minute = wall.getUTCMinutes();
-  return { year, month, day, hour, minute, weekday: (wall.getUTCDay() + 6) % 7, minuteOfDay: hour * 60 + minute };
+  return {
+    year,
+    month,
+    day,
+    hour,
+    minute,
+    weekday: (wall.getUTCDay() + 6) % 7,
+    minuteOfDay: toMinuteOfDay(hour * 60 + minute),
+  };
 }
 
 /** 0..167, Monday 00:00 local = 0. */
@@ -173,9 +193,7 @@ export function startOfNextLocalDay(at: EpochMs, timeZone: string): EpochMs {
  * wall time falls in a DST gap the answer is the first instant after the gap.
  */
 export function nextLocalTime(after: EpochMs, timeZone: string, minuteOfDay: MinuteOfDay): EpochMs {
-  if (!Number.isInteger(minuteOfDay) || minuteOfDay < 0 || minuteOfDay >= 24 * 60) {
-    throw new RangeError(`minuteOfDay must be an integer in 0..1439, got ${minuteOfDay}`);
-  }
+  toMinuteOfDay(minuteOfDay); // a value cast from JSON is checked here, where a wrong one would loop a day off
   const { year, month, day } = wallClock(after, timeZone);
   for (let dayOffset = -1; dayOffset <= 2; dayOffset++) {
     for (const at of resolveWall(wallOfDate(year, month, day + dayOffset, minuteOfDay), timeZone)) {
@@ -225,7 +243,7 @@ export function localClock(timeZone: string, from: EpochMs, to: EpochMs): LocalC
       const hours = Math.floor(wallMinutes(at) / 60);
       return (((hours + 3 * 24) % 168) + 168) % 168;
     },
-    minuteOfDay: (at) => ((wallMinutes(at) % 1440) + 1440) % 1440,
+    minuteOfDay: (at) => wrapMinuteOfDay(wallMinutes(at)),
   };
 }
 

@@ -3,7 +3,7 @@
 // and which candidate ids an event produced, and the workflow runs it for events signalled without candidates.
 import { DEFAULT_POLICY, categoryPolicy } from './config';
 import type { PolicyConfig } from './config';
-import type { Candidate, Category, EpochMs, UserEvent } from './types';
+import type { Candidate, Category, EpochMs, Probability, UserEvent } from './types';
 
 /** A JSON scalar an event property or a user attribute is compared with. */
 export type Scalar = string | number | boolean | null;
@@ -39,8 +39,7 @@ export interface TriggerRule {
   category: Category;
   /** Catalog template name: the directory `templates/<template>/`, e.g. `friend_joined`. */
   template: string;
-  /** 0..1 */
-  businessValue: number;
+  businessValue: Probability;
   /** Event property whose value makes the dedupeKey (e.g. the friend's id: one "friend joined" per friend). */
   dedupeKeyFrom?: string;
   /**

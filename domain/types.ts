@@ -1,8 +1,9 @@
 // The shared vocabulary of Tact. Pure types: imported by workflow code (Temporal sandbox),
 // activities, the API and tests alike. No I/O and no runtime dependencies here.
 
-/** Milliseconds since the Unix epoch. All times in domain code are passed in, never read from a clock. */
-export type EpochMs = number;
+import type { DurationMs, EpochMs, MinuteOfDay, Probability } from './units';
+
+export type { DurationMs, EpochMs, MinuteOfDay, Probability } from './units';
 
 /**
  * A category name. Categories are data: the deployment's catalog declares them (catalog/default.json ships
@@ -59,8 +60,7 @@ export interface Candidate {
   expiresAt: EpochMs;
   notBefore?: EpochMs;
   dedupeKey?: string;
-  /** 0..1 */
-  businessValue: number;
+  businessValue: Probability;
   source: CandidateSource;
   /** The source's id: the event id for `event`, the caller's id for `api`, the journey run, the campaign id. */
   sourceId?: string;
@@ -76,15 +76,12 @@ export interface CategoryPolicy {
   channels: Channel[];
   /** Rolling 7-day cap; null means uncapped. */
   weeklyCap: number | null;
-  ttlMs: number;
+  ttlMs: DurationMs;
   /** Sensitive content gets lock-screen-safe text. */
   sensitive: boolean;
   /** Collapsible categories replace an older undelivered push of the same category on the device. */
   collapsible: boolean;
 }
-
-/** Minutes after local midnight, 0..1439. */
-export type MinuteOfDay = number;
 
 export interface QuietHours {
   /** Start of the quiet window, local time. */
@@ -167,7 +164,7 @@ export interface Decision {
 
 export interface SentContext {
   template: string;
-  businessValue: number;
+  businessValue: Probability;
   candidateCreatedAt: EpochMs;
   /** 'prior', or 'model:<version>'. */
   scoredBy: string;
@@ -176,8 +173,8 @@ export interface SentContext {
 /** What the scoring activity returns per candidate. */
 export interface Score {
   candidateId: string;
-  /** Predicted open probability × business value, minus penalties; 0..1. */
-  expectedValue: number;
+  /** Predicted open probability × business value, minus penalties. */
+  expectedValue: Probability;
   /** Predicted best send time within the next 24 h. */
   bestSendAt: EpochMs;
   /** Who scored it: 'prior' (absent means the same), or 'model:<version>'. */

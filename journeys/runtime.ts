@@ -17,7 +17,8 @@ import {
 import { msToNumber } from '@temporalio/common';
 import { assignVariant } from '../domain/experiments';
 import { nextLocalTime, localParts, formatLocalTime } from '../domain/time';
-import type { EpochMs, UserEvent } from '../domain/types';
+import type { EpochMs, MinuteOfDay, UserEvent } from '../domain/types';
+import { minuteOfDay } from '../domain/units';
 import type { EventMatch, Journey, ProposalOutcome, ProposedCandidate } from './define';
 import {
   journeyMessagesSignal,
@@ -147,7 +148,7 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyEndRe
       show(null, null);
     },
     async sleepUntilLocal(time, options = {}) {
-      const minute = minuteOfDay(time);
+      const minute = parseLocalTime(time);
       const windowMs = msToNumber(options.window ?? '1h');
       const from = Date.now();
       for (;;) {
@@ -280,10 +281,10 @@ function outcomeKey(outcome: ProposalOutcome): string {
   return outcome.kind === 'sent' ? 'sent' : outcome.reason;
 }
 
-function minuteOfDay(time: string): number {
+function parseLocalTime(time: string): MinuteOfDay {
   const m = /^([01]\d|2[0-3]):([0-5]\d)$/.exec(time);
   if (m === null) throw new Error(`local time must be HH:MM, got "${time}"`);
-  return Number(m[1]) * 60 + Number(m[2]);
+  return minuteOfDay(Number(m[1]) * 60 + Number(m[2]));
 }
 
 /**
@@ -293,7 +294,7 @@ function minuteOfDay(time: string): number {
 function nextMatching(
   after: EpochMs,
   timeZone: string,
-  minute: number,
+  minute: MinuteOfDay,
   weekdays: number[] | undefined,
   now: EpochMs,
   windowMs: number,

@@ -4,7 +4,8 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { makeUser, userStreams } from '../simulator/population';
 import { localParts } from '../domain/time';
-import type { EpochMs } from '../domain/types';
+import type { EpochMs, MinuteOfDay } from '../domain/types';
+import { minuteOfDay } from '../domain/units';
 
 /** A local time on a simulated day: `d0 09:00` is 09:00 on the first day in the user's zone. */
 const localTime = z.string().regex(/^d\d{1,3} ([01]\d|2[0-3]):[0-5]\d$/, 'must be a local time such as "d0 09:00"');
@@ -119,9 +120,11 @@ function simulatedCohort(
   });
 }
 
-export function parseLocal(at: LocalTime): { day: number; minuteOfDay: number } {
-  const [, day, hh, mm] = /^d(\d+) (\d\d):(\d\d)$/.exec(at)!;
-  return { day: Number(day), minuteOfDay: Number(hh) * 60 + Number(mm) };
+export function parseLocal(at: LocalTime): { day: number; minuteOfDay: MinuteOfDay } {
+  const match = /^d(\d+) (\d\d):(\d\d)$/.exec(at);
+  if (match === null) throw new Error(`local time must be "d<day> HH:MM", got "${at}"`);
+  const [, day, hh, mm] = match;
+  return { day: Number(day), minuteOfDay: minuteOfDay(Number(hh) * 60 + Number(mm)) };
 }
 
 function compareLocal(a: LocalTime, b: LocalTime): number {

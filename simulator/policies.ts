@@ -10,6 +10,7 @@ import { DEFAULT_POLICY, categoryPolicy, isBudgeted, type PolicyConfig } from '.
 import { plan } from '../domain/planner';
 import { localParts, nextLocalTime, startOfLocalDay } from '../domain/time';
 import type { Candidate, Channel, EpochMs, Score } from '../domain/types';
+import { minuteOfDay as toMinuteOfDay } from '../domain/units';
 import { DEFAULT_TRIGGERS } from '../domain/triggers';
 import {
   applyMessages,
@@ -81,7 +82,7 @@ class ScheduledPolicy implements Policy {
 
   next(now: EpochMs): Next {
     this.pending = this.pending.filter((c) => c.expiresAt > now);
-    const minute = this.sendMinute(this.hourCounts);
+    const minute = toMinuteOfDay(this.sendMinute(this.hourCounts));
     const { minuteOfDay, hour } = localParts(now, this.timeZone);
     const quiet = hour >= 22 || hour < 7;
     // Transactional candidates go at once outside quiet hours (every policy does the same with them).
@@ -97,7 +98,9 @@ class ScheduledPolicy implements Policy {
     }
     const nextSlot = nextLocalTime(now, this.timeZone, minute);
     const nextMorning =
-      quiet && this.pending.some((c) => !this.budgeted(c)) ? nextLocalTime(now, this.timeZone, 7 * 60) : Infinity;
+      quiet && this.pending.some((c) => !this.budgeted(c))
+        ? nextLocalTime(now, this.timeZone, toMinuteOfDay(7 * 60))
+        : Infinity;
     return { kind: 'wait', until: Math.min(nextSlot, nextMorning) };
   }
 

@@ -9,6 +9,7 @@ import { DEFAULT_DATA_DIR, openDatabase } from '../db/pool';
 import { loadVersionedConfig, loadWorkerConfig } from './config';
 import { runUntilSignal } from './lifecycle';
 import { startWorker } from './start';
+import { DEFAULT_WORKER_METRICS_PORT } from './metrics';
 import { setUpCodec } from '../codec/setup';
 import { wallClock } from '../clock';
 
@@ -55,6 +56,7 @@ async function start() {
       currentConfig: () => ruleSet,
       log,
       print,
+      defaultMetricsPort: DEFAULT_WORKER_METRICS_PORT,
       ...(codec ? { codec } : {}),
     });
     print('Tact worker is running; SIGTERM or Ctrl-C stops it.');

@@ -1,4 +1,4 @@
-// The worker's composition root: the Temporal runtime (with its Prometheus endpoint), the connection, the
+// The worker's composition root: the Temporal runtime, the worker's metrics endpoint, the connection, the
 // production activities and the worker on Tact's task queue. `workers/main.ts` runs it as its own process;
 // `npm start` (api/start.ts) runs it beside the API when TACT_ROLE is all or worker.
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
@@ -16,6 +16,8 @@ import { loadDispatchConfig, parseDecisionLogDelay } from './dispatcher/config';
 import type { Dispatcher } from './dispatcher/dispatcher';
 import { startDispatching } from './dispatcher';
 import { wallClock, type Clock } from '../clock';
+import type { Registry } from 'prom-client';
+import { createWorkerMetrics, freeLoopbackPort, parseWorkerMetricsPort, serveWorkerMetrics } from './metrics';
 
 export interface StartWorkerOptions {
   env: NodeJS.ProcessEnv;
@@ -35,9 +37,15 @@ export interface StartWorkerOptions {
   codec?: TactPayloadCodec;
   /** The product's one clock (clock/); default the wall clock. */
   clock?: Clock;
+  /** The metrics port when TACT_WORKER_METRICS_PORT is unset: the process entry points pass 9464; default none. */
+  defaultMetricsPort?: number;
 }
 
 export interface RunningWorker {
+  /** The worker's own metrics (workers/metrics.ts), which an API in the same process serves too. */
+  metrics: Registry;
+  /** Where this process serves them with the SDK's (TACT_WORKER_METRICS_PORT); absent when off. */
+  metricsUrl?: string;
   /** The secret unsubscribe links are signed with (the API verifies them with the same one). */
   unsubscribeSecret: string;
   /** Resolves or rejects when the worker stops by itself (it failed): the process should then stop. */
@@ -48,38 +56,48 @@ export interface RunningWorker {
   dispatcher?: Dispatcher;
 }
 
-let runtimeInstalled = false;
+let runtime: Promise<string | undefined> | undefined;
 
 /**
- * Installs the SDK runtime once per process: shutdown is ours (the process entry points handle SIGINT/SIGTERM),
- * and with TACT_WORKER_METRICS_ADDRESS (host:port) the SDK serves its worker metrics for Prometheus there.
+ * Installs the SDK runtime once per process: shutdown is ours (the process entry points handle SIGINT/SIGTERM), and
+ * when the worker serves metrics the SDK exports its own on a loopback port, which the worker's endpoint serves on.
+ * Resolves to where the SDK's metrics are read (none when a runtime already existed without them, as in some tests).
  */
-function installRuntime(env: NodeJS.ProcessEnv, print: (line: string) => void): void {
-  if (runtimeInstalled) return;
-  runtimeInstalled = true;
-  const metricsAddress = env.TACT_WORKER_METRICS_ADDRESS?.trim();
-  if (metricsAddress && !/^[^\s/]+:\d{1,5}$/.test(metricsAddress)) {
-    throw new Error(`TACT_WORKER_METRICS_ADDRESS must be host:port, got "${metricsAddress}"`);
-  }
-  try {
-    Runtime.install({
-      shutdownSignals: [],
-      logger: new DefaultLogger('WARN'),
-      ...(metricsAddress ? { telemetryOptions: { metrics: { prometheus: { bindAddress: metricsAddress } } } } : {}),
-    });
-    if (metricsAddress) print(`Worker metrics: http://${metricsAddress}/metrics`);
-  } catch {
-    // A runtime already exists in this process (tests); keep it.
-  }
+function installRuntime(withMetrics: boolean): Promise<string | undefined> {
+  return (runtime ??= (async () => {
+    const bindAddress = withMetrics ? `127.0.0.1:${await freeLoopbackPort()}` : undefined;
+    try {
+      Runtime.install({
+        shutdownSignals: [],
+        logger: new DefaultLogger('WARN'),
+        // Durations in seconds, as Prometheus and Tact's own histograms have them.
+        ...(bindAddress
+          ? { telemetryOptions: { metrics: { prometheus: { bindAddress, useSecondsForDurations: true } } } }
+          : {}),
+      });
+      return bindAddress && `http://${bindAddress}/metrics`;
+    } catch {
+      // A runtime already exists in this process (tests); keep it.
+      return undefined;
+    }
+  })());
 }
 
 export async function startWorker(options: StartWorkerOptions): Promise<RunningWorker> {
-  installRuntime(options.env, options.print);
+  const metricsPort = parseWorkerMetricsPort(options.env.TACT_WORKER_METRICS_PORT, options.defaultMetricsPort);
+  const sdkMetricsUrl = await installRuntime(metricsPort !== undefined);
+  const metrics = createWorkerMetrics(options.clock ?? wallClock);
   const cleanup: (() => Promise<void>)[] = [];
   const stopAll = async () => {
     for (const step of cleanup.splice(0).reverse()) await step();
   };
   try {
+    let metricsUrl: string | undefined;
+    if (metricsPort !== undefined) {
+      const served = await serveWorkerMetrics({ port: metricsPort, registry: metrics.registry, sdkMetricsUrl });
+      cleanup.push(() => served.close());
+      metricsUrl = served.url;
+    }
     const connection = await NativeConnection.connect({ address: options.config.address });
     cleanup.push(() => connection.close());
     const wiring = await (options.createActivities ?? createRuntimeActivities)({
@@ -90,6 +108,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
       ...(options.currentConfig === undefined ? {} : { currentConfig: options.currentConfig }),
       log: options.log,
       now: options.clock ?? wallClock,
+      observeProviderCall: metrics.observeProviderCall,
     });
     cleanup.push(() => wiring.close());
     const dataConverter = tactDataConverter(options.codec);
@@ -100,6 +119,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
       activities: wiring.activities,
       config: options.config,
       dataConverter,
+      activityInterceptors: [metrics.activityInterceptor],
       erasureActivities: createErasureActivities({
         pool: options.pool,
         now: options.clock ?? wallClock,
@@ -124,6 +144,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     if (dispatching) cleanup.push(() => dispatching.stop());
     const channels = Object.entries(wiring.channels).map(([channel, mode]) => `${channel} ${mode}`);
     options.print(`Worker: task queue ${options.config.taskQueue}; delivery: ${channels.join(', ')}`);
+    if (metricsUrl) options.print(`Worker metrics: ${metricsUrl} (Tact's and the Temporal SDK's)`);
     if (Object.values(wiring.channels).includes('dry-run')) {
       options.print('         dry-run channels send nothing: their messages go to the outbox (GET /v1/outbox)');
     }
@@ -133,6 +154,8 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
           `${Math.round(loadDispatchConfig(options.env).reconcileIntervalMs / 1000)} s`,
       );
     return {
+      metrics: metrics.registry,
+      ...(metricsUrl ? { metricsUrl } : {}),
       unsubscribeSecret: wiring.unsubscribe.secret,
       stopped: running,
       stop: stopAll,

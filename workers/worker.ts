@@ -2,7 +2,7 @@
 // activities in workers/start.ts; its process entry point is workers/main.ts.
 import { existsSync } from 'node:fs';
 import type { DataConverter } from '@temporalio/common';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { NativeConnection, Worker, type ActivityInterceptorsFactory } from '@temporalio/worker';
 import type { TactActivities } from '../activities/types';
 import type { CampaignActivities } from '../workflows/campaign/definitions';
 import type { ErasureActivities } from '../workflows/erasure/definitions';
@@ -30,6 +30,8 @@ export interface CreateTactWorkerOptions {
    * failureConverterPath (see tactBundleOptions) for the workflow's own failures to be encoded.
    */
   dataConverter?: DataConverter;
+  /** Activity interceptors, e.g. the worker's metrics (workers/metrics.ts). */
+  activityInterceptors?: ActivityInterceptorsFactory[];
 }
 
 /** What bundleWorkflowCode needs to build the workflow bundle the way Worker.create would. */
@@ -51,6 +53,7 @@ export async function createTactWorker(options: CreateTactWorkerOptions): Promis
     taskQueue: config.taskQueue,
     activities: { ...options.activities, ...options.erasureActivities, ...options.campaignActivities },
     ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
+    ...(options.activityInterceptors ? { interceptors: { activity: options.activityInterceptors } } : {}),
     // The prebuilt bundle is built with the failure converter (workers/bundle.ts).
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }

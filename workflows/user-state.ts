@@ -10,6 +10,7 @@ import {
   defaultProfile,
   dropOptedOut,
   heuristicScore,
+  isMinuteOfDay,
   isValidTimeZone,
   pruneSends,
   recordEngagement,
@@ -697,7 +698,7 @@ function preferencesProblem(change: Partial<Preferences>): string | null {
   }
   if (change.optedOutChannels?.some((c) => !(CHANNELS as readonly string[]).includes(c))) return 'unknown channel';
   const q = change.quietHours;
-  if (q && ![q.start, q.end].every((m) => Number.isInteger(m) && m >= 0 && m < 1440)) {
+  if (q && !(isMinuteOfDay(q.start) && isMinuteOfDay(q.end))) {
     return 'quiet hours outside 0..1439 minutes';
   }
   return null;

@@ -1,4 +1,5 @@
 // Delivery for the sendNotification activity: routing, idempotent per-endpoint sends, token hygiene, fallback.
+import { performance } from 'node:perf_hooks';
 import { ApplicationFailure } from '@temporalio/common';
 import { DEFAULT_POLICY, categoryPolicy, type PolicyConfig } from '../../domain/config';
 import type { Candidate, Channel, CategoryPolicy, EpochMs } from '../../domain/types';
@@ -45,6 +46,8 @@ export interface DeliveryDeps {
   log?: DeliveryLog;
   /** The deployment-wide per-provider send rate (activities/delivery/send-rate.ts); none: unlimited. */
   sendRate?: SendRate;
+  /** Told of every provider call (operators' metrics, workers/metrics.ts); never given the endpoint or the message. */
+  observeProviderCall?: (call: ProviderCall) => void;
   /**
    * How long a `pending` ledger entry counts as another attempt's send in flight (default
    * DEFAULT_IN_FLIGHT_WINDOW_MS). Older ones are presumed crashed and re-sent. See README, "Overlapping attempts".
@@ -55,6 +58,13 @@ export interface DeliveryDeps {
    * the attempt keeps the outcome in memory, a retry need not ask the provider again. Default RECORD_RETRY_DELAYS_MS.
    */
   recordRetryDelaysMs?: readonly number[];
+}
+
+/** One provider call: who answered, how (`ProviderResult` kind, or `error` when it threw) and how long it took. */
+export interface ProviderCall {
+  provider: string;
+  result: ProviderResult['kind'] | 'error';
+  seconds: number;
 }
 
 /** Failure types a workflow's retry policy and error handling can match on. */
@@ -184,6 +194,31 @@ export function createDeliverNotification(deps: DeliveryDeps) {
     }
   }
 
+  /** Monotonic time (not the product clock: a duration, never an instant), reported whether the call answers or throws. */
+  async function timedSend(endpoint: Endpoint, send: Sender): ReturnType<Sender> {
+    const observe = deps.observeProviderCall;
+    if (observe === undefined) return send(endpoint);
+    const started = performance.now();
+    const seconds = () => (performance.now() - started) / 1000;
+    try {
+      const answer = await send(endpoint);
+      observe({ provider: answer.provider, result: answer.result.kind, seconds: seconds() });
+      return answer;
+    } catch (error) {
+      observe({ provider: providerOf(endpoint), result: 'error', seconds: seconds() });
+      throw error;
+    }
+  }
+
+  /** The provider a channel's endpoint goes to (`dry-run` when none is configured), for a call that threw. */
+  function providerOf(endpoint: Endpoint): string {
+    const provider =
+      endpoint.channel === 'push'
+        ? deps.providers[pushProviderFor(endpoint.platform)]
+        : deps.providers[endpoint.channel];
+    return provider?.name ?? 'dry-run';
+  }
+
   /** Switches off an endpoint the provider called dead: a push token anywhere, an address or number for this user. */
   async function deactivate(userId: string, endpoint: Endpoint, reason: string, at: EpochMs): Promise<void> {
     if (endpoint.channel === 'push') await deps.endpoints.deactivateToken(endpoint.token, reason, at);
@@ -275,7 +310,7 @@ export function createDeliverNotification(deps: DeliveryDeps) {
     }
     // This attempt holds the claim: a fresh entry, a retryable failure, or a `pending` entry older than the window
     // (an attempt that crashed between sending and recording: the documented duplicate window).
-    const { result, provider } = await withinDeadline(sender.send(endpoint), endpoint);
+    const { result, provider } = await withinDeadline(timedSend(endpoint, sender.send), endpoint);
     switch (result.kind) {
       case 'ok':
         await record(key, { status: 'sent', providerMessageId: result.providerMessageId });

@@ -1,6 +1,6 @@
 // Real delivery: FCM, APNs, SMTP email, Twilio-shaped SMS, and a dry-run outbox for unconfigured channels.
 export { createDeliverNotification, DELIVERY_RETRYABLE, DEFAULT_IN_FLIGHT_WINDOW_MS } from './deliver';
-export type { DeliveryDeps, DeliveryLog } from './deliver';
+export type { DeliveryDeps, DeliveryLog, ProviderCall } from './deliver';
 export {
   closeProviders,
   providersFromEnv,

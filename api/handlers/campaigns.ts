@@ -12,6 +12,7 @@ import {
 } from '../../domain/campaign';
 import type { CampaignRecord } from '../../db/campaigns';
 import type { EpochMs } from '../../domain/types';
+import { minuteOfDay } from '../../domain/units';
 import { CampaignMoveRejectedError, type CampaignMove, type CampaignWorkflows } from '../campaign-client';
 import { operation, type Operation } from '../operation';
 import { HttpProblem, validationProblem, type FieldError } from '../problem';
@@ -116,7 +117,7 @@ export async function specOf(
     sendTime = {
       kind: 'local',
       date: { year, month, day },
-      minuteOfDay: hours * 60 + minutes,
+      minuteOfDay: minuteOfDay(hours * 60 + minutes),
       windowMs: send.window,
       late: send.late,
     };

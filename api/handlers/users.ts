@@ -5,6 +5,7 @@ import type { ContactChannel } from '../../db/devices';
 import { UnknownUserError } from '../../db/errors';
 import type { Endpoint } from '../../domain/ports';
 import type { UserRecord } from '../../db/users';
+import { formatMinuteOfDay } from '../../domain/time';
 import type { Preferences } from '../../domain/types';
 import { operation, type Operation } from '../operation';
 import { HttpProblem, validationProblem } from '../problem';
@@ -14,7 +15,6 @@ import {
   devicePath,
   deviceResponse,
   emailEndpointInput,
-  formatMinuteOfDay,
   preferencesPatch,
   preferencesResponse,
   profileInput,

@@ -4,6 +4,7 @@ import { PreferencesRepository } from '../../db/preferences';
 import { defaultPreferences } from '../../domain/user-defaults';
 import { UserRepository } from '../../db/users';
 import { useTestDatabase } from '../support/test-database';
+import { minuteOfDay, type MinuteOfDay } from '../../domain/units';
 
 const T0 = Date.UTC(2025, 0, 6, 12, 0, 0);
 
@@ -83,7 +84,11 @@ describe('preferences', () => {
       ...defaultPreferences(),
       optedOutCategories: ['marketing', 'social'],
     });
-    await repo.patch('p-patch', { quietHours: { start: 23 * 60, end: 6 * 60 }, privacyMode: true }, T0 + 1);
+    await repo.patch(
+      'p-patch',
+      { quietHours: { start: minuteOfDay(23 * 60), end: minuteOfDay(6 * 60) }, privacyMode: true },
+      T0 + 1,
+    );
     const { preferences: after } = await repo.patch(
       'p-patch',
       { globalOptOut: true, optedOutChannels: ['email'] },
@@ -93,7 +98,7 @@ describe('preferences', () => {
       globalOptOut: true,
       optedOutCategories: ['marketing', 'social'],
       optedOutChannels: ['email'],
-      quietHours: { start: 1380, end: 360 },
+      quietHours: { start: minuteOfDay(1380), end: minuteOfDay(360) },
       nightDelivery: false,
       privacyMode: true,
     });
@@ -103,7 +108,11 @@ describe('preferences', () => {
   it('restore the default quiet hours with quietHours: null, and ignore undefined fields', async () => {
     await addUser('p-quiet');
     const repo = preferences();
-    await repo.patch('p-quiet', { quietHours: { start: 0, end: 420 }, nightDelivery: true }, T0);
+    await repo.patch(
+      'p-quiet',
+      { quietHours: { start: minuteOfDay(0), end: minuteOfDay(420) }, nightDelivery: true },
+      T0,
+    );
     const { preferences: after } = await repo.patch('p-quiet', { quietHours: null, nightDelivery: undefined }, T0 + 1);
     expect(after.quietHours).toBeNull();
     expect(after.nightDelivery).toBe(true);
@@ -170,9 +179,9 @@ describe('preferences', () => {
 
   it('reject values outside the domain at the database too', async () => {
     await addUser('p-bad');
-    await expect(preferences().patch('p-bad', { quietHours: { start: 1440, end: 0 } }, T0)).rejects.toThrow(
-      /check constraint/,
-    );
+    await expect(
+      preferences().patch('p-bad', { quietHours: { start: 1440 as MinuteOfDay, end: minuteOfDay(0) } }, T0),
+    ).rejects.toThrow(/check constraint/);
     // Categories are the catalog's data: any lower_snake_case name is stored, nothing else.
     await expect(preferences().patch('p-bad', { optedOutCategories: ['Not A Name'] }, T0)).rejects.toThrow(
       /check constraint/,

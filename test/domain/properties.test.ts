@@ -8,6 +8,7 @@ import { plan } from '../../domain/planner';
 import type { PlannerState } from '../../domain/planner';
 import { CHANNELS } from '../../domain/types';
 import type { Candidate, Category, Preferences, SendRecord } from '../../domain/types';
+import { minuteOfDay } from '../../domain/units';
 import { simulate } from './simulator';
 import type { Scenario, SimEvent, SimResult } from './simulator';
 
@@ -45,7 +46,7 @@ const startArb = fc.oneof(
   fc.constantFrom(...DST_SWITCHES).chain((t) => fc.integer({ min: t - 3 * DAY, max: t })),
 );
 
-const minuteOfDayArb = fc.integer({ min: 0, max: 1439 });
+const minuteOfDayArb = fc.integer({ min: 0, max: 1439 }).map(minuteOfDay);
 
 const prefsArb: fc.Arbitrary<Preferences> = fc.record({
   globalOptOut: fc.integer({ min: 0, max: 9 }).map((n) => n === 0),

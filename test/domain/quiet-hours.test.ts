@@ -3,6 +3,7 @@ import { DEFAULT_POLICY, withOverrides } from '../../domain/config';
 import { inQuietHours, nextQuietHoursStart, quietHoursEnd } from '../../domain/quiet-hours';
 import type { Preferences } from '../../domain/types';
 import { NO_PREFS } from './simulator';
+import { minuteOfDay } from '../../domain/units';
 
 const PARIS = 'Europe/Paris';
 /** An instant at a Paris wall time in June (UTC+2). */
@@ -44,7 +45,7 @@ describe('default quiet hours 22:00–07:00', () => {
 
 describe('custom windows and night opt-in', () => {
   it('handles a window that does not cross midnight (13:00–15:00)', () => {
-    const p = prefs({ quietHours: { start: 13 * 60, end: 15 * 60 } });
+    const p = prefs({ quietHours: { start: minuteOfDay(13 * 60), end: minuteOfDay(15 * 60) } });
     expect(inQuietHours(parisJune(3, 12, 59), PARIS, p)).toBe(false);
     expect(inQuietHours(parisJune(3, 14, 0), PARIS, p)).toBe(true);
     expect(inQuietHours(parisJune(3, 23, 0), PARIS, p)).toBe(false);
@@ -52,7 +53,7 @@ describe('custom windows and night opt-in', () => {
   });
 
   it('handles a custom window crossing midnight (20:30–08:15)', () => {
-    const p = prefs({ quietHours: { start: 20 * 60 + 30, end: 8 * 60 + 15 } });
+    const p = prefs({ quietHours: { start: minuteOfDay(20 * 60 + 30), end: minuteOfDay(8 * 60 + 15) } });
     expect(inQuietHours(parisJune(3, 20, 29), PARIS, p)).toBe(false);
     expect(inQuietHours(parisJune(3, 20, 30), PARIS, p)).toBe(true);
     expect(inQuietHours(parisJune(4, 8, 0), PARIS, p)).toBe(true);
@@ -60,7 +61,10 @@ describe('custom windows and night opt-in', () => {
   });
 
   it('has no quiet hours for a night opt-in or an empty window', () => {
-    for (const p of [prefs({ nightDelivery: true }), prefs({ quietHours: { start: 600, end: 600 } })]) {
+    for (const p of [
+      prefs({ nightDelivery: true }),
+      prefs({ quietHours: { start: minuteOfDay(600), end: minuteOfDay(600) } }),
+    ]) {
       expect(inQuietHours(parisJune(4, 3, 0), PARIS, p)).toBe(false);
       expect(quietHoursEnd(parisJune(4, 3, 0), PARIS, p)).toBeNull();
     }
@@ -70,7 +74,7 @@ describe('custom windows and night opt-in', () => {
     const config = withOverrides(DEFAULT_POLICY, { defaultQuietHours: { start: 21 * 60, end: 9 * 60 } });
     expect(inQuietHours(parisJune(4, 8, 0), PARIS, NO_PREFS, config)).toBe(true);
     expect(inQuietHours(parisJune(4, 8, 0), PARIS, NO_PREFS)).toBe(false);
-    const own = prefs({ quietHours: { start: 23 * 60, end: 6 * 60 } });
+    const own = prefs({ quietHours: { start: minuteOfDay(23 * 60), end: minuteOfDay(6 * 60) } });
     expect(inQuietHours(parisJune(4, 8, 0), PARIS, own, config)).toBe(false);
   });
 });
@@ -81,7 +85,7 @@ describe('the next start of quiet hours', () => {
     expect(iso(nextQuietHoursStart(parisJune(3, 8, 0), PARIS, NO_PREFS))).toBe(iso(parisJune(3, 22)));
     expect(iso(nextQuietHoursStart(parisJune(3, 23, 0), PARIS, NO_PREFS))).toBe(iso(parisJune(3, 23)));
     expect(nextQuietHoursStart(parisJune(3, 21, 50), PARIS, prefs({ nightDelivery: true }))).toBeNull();
-    const custom = prefs({ quietHours: { start: 13 * 60, end: 14 * 60 } });
+    const custom = prefs({ quietHours: { start: minuteOfDay(13 * 60), end: minuteOfDay(14 * 60) } });
     expect(iso(nextQuietHoursStart(parisJune(3, 14, 30), PARIS, custom))).toBe(iso(parisJune(4, 13)));
   });
 });

@@ -9,6 +9,7 @@ import {
   startOfLocalDay,
   startOfNextLocalDay,
 } from '../../domain/time';
+import { minuteOfDay, type MinuteOfDay } from '../../domain/units';
 
 const iso = (at: number) => new Date(at).toISOString();
 const dayLengthHours = (noonUtc: number, tz: string) =>
@@ -59,7 +60,7 @@ describe('localParts and hourOfWeek', () => {
       hour: 1,
       minute: 5,
       weekday: 1,
-      minuteOfDay: 65,
+      minuteOfDay: minuteOfDay(65),
     });
   });
 
@@ -88,32 +89,37 @@ describe('localParts and hourOfWeek', () => {
 describe('nextLocalTime', () => {
   it('finds the next 07:00 local, today or tomorrow', () => {
     const tz = 'Europe/Paris';
-    expect(iso(nextLocalTime(Date.UTC(2024, 5, 3, 3), tz, 7 * 60))).toBe('2024-06-03T05:00:00.000Z');
-    expect(iso(nextLocalTime(Date.UTC(2024, 5, 3, 5), tz, 7 * 60))).toBe('2024-06-04T05:00:00.000Z'); // strictly after
-    expect(iso(nextLocalTime(Date.UTC(2024, 5, 3, 21, 30), tz, 7 * 60))).toBe('2024-06-04T05:00:00.000Z');
+    expect(iso(nextLocalTime(Date.UTC(2024, 5, 3, 3), tz, minuteOfDay(7 * 60)))).toBe('2024-06-03T05:00:00.000Z');
+    expect(iso(nextLocalTime(Date.UTC(2024, 5, 3, 5), tz, minuteOfDay(7 * 60)))).toBe('2024-06-04T05:00:00.000Z'); // strictly after
+    expect(iso(nextLocalTime(Date.UTC(2024, 5, 3, 21, 30), tz, minuteOfDay(7 * 60)))).toBe('2024-06-04T05:00:00.000Z');
   });
 
   it('maps a wall time inside a DST gap to the first instant after the gap', () => {
     // Paris, 31 March 2024: 02:00 → 03:00. 02:30 does not exist.
-    const at = nextLocalTime(Date.UTC(2024, 2, 30, 22), 'Europe/Paris', 2 * 60 + 30);
+    const at = nextLocalTime(Date.UTC(2024, 2, 30, 22), 'Europe/Paris', minuteOfDay(2 * 60 + 30));
     expect(iso(at)).toBe('2024-03-31T01:00:00.000Z');
     expect(localParts(at, 'Europe/Paris')).toMatchObject({ hour: 3, minute: 0 });
     // Lord Howe, 6 October 2024: 02:00 → 02:30.
-    const lh = nextLocalTime(Date.UTC(2024, 9, 5, 12), 'Australia/Lord_Howe', 2 * 60 + 15);
+    const lh = nextLocalTime(Date.UTC(2024, 9, 5, 12), 'Australia/Lord_Howe', minuteOfDay(2 * 60 + 15));
     expect(localParts(lh, 'Australia/Lord_Howe')).toMatchObject({ day: 6, hour: 2, minute: 30 });
   });
 
   it('finds both occurrences of a wall time repeated by a DST overlap', () => {
     // Paris, 27 October 2024: 03:00 → 02:00, so 02:30 happens at 00:30Z and at 01:30Z.
-    const first = nextLocalTime(Date.UTC(2024, 9, 26, 22), 'Europe/Paris', 150);
+    const first = nextLocalTime(Date.UTC(2024, 9, 26, 22), 'Europe/Paris', minuteOfDay(150));
     expect(iso(first)).toBe('2024-10-27T00:30:00.000Z');
-    expect(iso(nextLocalTime(first, 'Europe/Paris', 150))).toBe('2024-10-27T01:30:00.000Z');
-    expect(iso(nextLocalTime(Date.UTC(2024, 9, 27, 1, 30), 'Europe/Paris', 150))).toBe('2024-10-28T01:30:00.000Z');
+    expect(iso(nextLocalTime(first, 'Europe/Paris', minuteOfDay(150)))).toBe('2024-10-27T01:30:00.000Z');
+    expect(iso(nextLocalTime(Date.UTC(2024, 9, 27, 1, 30), 'Europe/Paris', minuteOfDay(150)))).toBe(
+      '2024-10-28T01:30:00.000Z',
+    );
   });
 
   it('rejects a minute of day out of range', () => {
-    expect(() => nextLocalTime(0, 'UTC', 1440)).toThrow(RangeError);
-    expect(() => nextLocalTime(0, 'UTC', -1)).toThrow(RangeError);
+    expect(() => minuteOfDay(1440)).toThrow(RangeError);
+    expect(() => minuteOfDay(-1)).toThrow(RangeError);
+    expect(() => minuteOfDay(7.5)).toThrow(RangeError);
+    // A value that skipped the constructor (cast from JSON) is still refused where it would be used.
+    expect(() => nextLocalTime(0, 'UTC', 1440 as MinuteOfDay)).toThrow(RangeError);
   });
 });
 

@@ -26,6 +26,7 @@ import { startTactTestWorker, type TactTestWorker } from '../support/tact-test-e
 import { activityClock } from '../support/test-clock';
 import { APNS_TOPIC, apnsEnv, captureLog, iosToken } from '../runtime/support';
 import { waitFor } from '../support/wait';
+import { minuteOfDay } from '../../domain/units';
 
 const TASK_QUEUE = 'tact-e2e';
 const USER = 'e2e-user-de-1';
@@ -260,7 +261,7 @@ describe('delivery end to end', () => {
     // The open is part of the workflow's state: the next decision is scored knowing it. The next event comes at
     // 09:00 local, past the cooldown and quiet hours, whenever (in real time) the test runs.
     const sentAt = Date.parse(sent.recentDecisions.find((d) => d.candidateId === nid)!.at);
-    const nineAm = nextLocalTime(sentAt + 4 * 3_600_000, 'Europe/Berlin', 9 * 60);
+    const nineAm = nextLocalTime(sentAt + 4 * 3_600_000, 'Europe/Berlin', minuteOfDay(9 * 60));
     await env.sleep(nineAm - (await env.currentTimeMs()));
     // Meanwhile ops reword the German title in the database.
     await new TemplateOverrideRepository(db.pool).upsert(

@@ -6,14 +6,15 @@ import { nextLocalTime } from '../../domain';
 import { DAY, HOUR, MINUTE, userEvent } from '../workflows/support/events';
 import { defineHarness, uniqueUser } from '../workflows/support/harness';
 import { endOf, runIdOf, runView, saveJourneyFixtures, waitForRun } from './support';
+import { minuteOfDay } from '../../domain/units';
 
 const h = defineHarness();
 const CART = 'cart_abandonment';
 const tz = 'Europe/Paris';
 
-async function enrollAt(userId: string, minuteOfDay: number): Promise<number> {
+async function enrollAt(userId: string, minute: number): Promise<number> {
   await h.users.updateProfile(userId, { timeZone: tz });
-  const at = nextLocalTime(await h.now(), tz, minuteOfDay);
+  const at = nextLocalTime(await h.now(), tz, minuteOfDay(minute));
   await h.sleepUntil(at);
   await h.users.enroll(userId, { journey: CART, source: 'api', data: { itemCount: 2, topItem: 'Red shoes' } });
   return at;
@@ -129,7 +130,7 @@ describe('cart abandonment journey', () => {
   it('a reminder suppressed by the daily cap comes back to the run as suppressed: daily_cap', async () => {
     const userId = uniqueUser('cart-cap');
     const users = h.usersWith({ policy: { dailyCap: 1 } });
-    const start = nextLocalTime(await h.now(), tz, 10 * 60);
+    const start = nextLocalTime(await h.now(), tz, minuteOfDay(10 * 60));
     await h.sleepUntil(start);
     // A notification already went out today (the new workflow loads it): the day's budget of one is spent.
     await h.decisions.recordDecisions(userId, [
@@ -154,7 +155,7 @@ describe('cart abandonment journey', () => {
     const userId = uniqueUser('cart-can');
     const users = h.usersWith({ maxHistoryEvents: 60 });
     await users.updateProfile(userId, { timeZone: tz });
-    const start = nextLocalTime(await h.now(), tz, 21 * 60 + 30);
+    const start = nextLocalTime(await h.now(), tz, minuteOfDay(21 * 60 + 30));
     await h.sleepUntil(start);
     await users.enroll(userId, { journey: CART, source: 'api', data: { itemCount: 3 } });
     const runId = runIdOf(userId, CART);

@@ -2,6 +2,7 @@
 // spec says, through the user's budget, and reads the user's events and lifecycle stage.
 import { describe, expect, it } from 'vitest';
 import { nextLocalTime } from '../../domain';
+import { minuteOfDay } from '../../domain/units';
 import { DAY, HOUR, MINUTE, userEvent } from '../workflows/support/events';
 import { defineHarness, uniqueUser } from '../workflows/support/harness';
 import { endOf, runIdOf, waitForRun } from './support';
@@ -9,9 +10,9 @@ import { endOf, runIdOf, waitForRun } from './support';
 const h = defineHarness();
 const tz = 'America/New_York';
 
-async function startAt(userId: string, minuteOfDay: number): Promise<number> {
+async function startAt(userId: string, minute: number): Promise<number> {
   await h.users.updateProfile(userId, { timeZone: tz });
-  const at = nextLocalTime(await h.now(), tz, minuteOfDay);
+  const at = nextLocalTime(await h.now(), tz, minuteOfDay(minute));
   await h.sleepUntil(at);
   return at;
 }

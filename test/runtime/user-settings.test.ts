@@ -17,6 +17,7 @@ import { startTactTestWorker, type TactTestWorker } from '../support/tact-test-e
 import { activityClock } from '../support/test-clock';
 import { userEvent } from '../workflows/support/events';
 import { waitFor } from '../support/wait';
+import { minuteOfDay } from '../../domain/units';
 
 const NOW = Date.UTC(2025, 5, 2, 12, 0, 0);
 const TOKYO = 'Asia/Tokyo';
@@ -61,7 +62,11 @@ describe('loadUserSettings on PostgreSQL', () => {
 
     await preferences.patch(
       'settings-1',
-      { optedOutCategories: ['marketing', 'social'], quietHours: { start: 21 * 60, end: 8 * 60 }, privacyMode: true },
+      {
+        optedOutCategories: ['marketing', 'social'],
+        quietHours: { start: minuteOfDay(21 * 60), end: minuteOfDay(8 * 60) },
+        privacyMode: true,
+      },
       NOW,
     );
     expect(await load('settings-1')).toEqual({
@@ -69,7 +74,7 @@ describe('loadUserSettings on PostgreSQL', () => {
       preferences: {
         ...defaultPreferences(),
         optedOutCategories: ['marketing', 'social'],
-        quietHours: { start: 21 * 60, end: 8 * 60 },
+        quietHours: { start: minuteOfDay(21 * 60), end: minuteOfDay(8 * 60) },
         privacyMode: true,
       },
       preferencesVersion: 0,
@@ -156,7 +161,7 @@ describe('a user workflow started by events on the production activities', () =>
     await new UserRepository(db().pool).upsert({ id: userId, timeZone: TOKYO, locale: 'ja', attributes: {} }, start);
     await new PreferencesRepository(db().pool).patch(userId, { optedOutCategories: ['social'] }, start);
 
-    const at = nextLocalTime(start, TOKYO, 12 * 60);
+    const at = nextLocalTime(start, TOKYO, minuteOfDay(12 * 60));
     await env.sleep(at - start);
     await client.sendEvent(userEvent(userId, 'friend_joined', { friendId: 'f1', friendName: 'Ana' }, at, 'evt-r1'));
     const first = await stateOf(userId, (s) => s.recentDecisions.length === 1);

@@ -8,6 +8,7 @@ import { HOUR, MINUTE, userEvent } from './support/events';
 import { saveHistoryFixtures } from './support/fixtures';
 import { defineHarness, uniqueUser, type Harness } from './support/harness';
 import { eventually } from '../support/wait';
+import { minuteOfDay } from '../../domain/units';
 
 const h = defineHarness();
 const TZ = 'Europe/Paris';
@@ -36,7 +37,7 @@ async function nextSendAttribute(userId: string): Promise<number | undefined> {
 async function waitingUser(prefix: string, users = h.users): Promise<{ userId: string; at2330: number }> {
   const userId = uniqueUser(prefix);
   await users.updateProfile(userId, { timeZone: TZ });
-  const at2330 = nextLocalTime(await h.now(), TZ, 23 * 60 + 30);
+  const at2330 = nextLocalTime(await h.now(), TZ, minuteOfDay(23 * 60 + 30));
   await h.sleepUntil(at2330);
   await users.sendEvent(
     userEvent(userId, 'payment_failed', { invoiceId: 'inv-1', amount: 9, currency: 'EUR' }, at2330),
@@ -56,7 +57,7 @@ describe('Temporal actions of the user workflow', () => {
     expect(waiting.recentDecisions[0]!.outcome).toMatchObject({ kind: 'suppressed', reason: 'duplicate' });
     expect(h.decisions.decisionsFor(userId)).toEqual([]);
 
-    const seven = nextLocalTime(at2330, TZ, 7 * 60);
+    const seven = nextLocalTime(at2330, TZ, minuteOfDay(7 * 60));
     await h.sleepUntil(seven + MINUTE);
     const done = await h.waitForState(userId, (s) => s.recentDecisions.length === 2, 'the send');
     expect(h.decisions.decisionsFor(userId)).toEqual(done.recentDecisions);
@@ -72,8 +73,8 @@ describe('Temporal actions of the user workflow', () => {
     await h.users.updateProfile(userId, { timeZone: TZ });
     // A Saturday, whatever the test server's starting date: on weekend mornings the population's pattern peaks at
     // 10:00, so the prior plans the send now (on a weekday it would wait for lunch, and no time passes below).
-    let at10 = nextLocalTime(await h.now(), TZ, 10 * 60 + 5);
-    while (localParts(at10, TZ).weekday !== 5) at10 = nextLocalTime(at10, TZ, 10 * 60 + 5);
+    let at10 = nextLocalTime(await h.now(), TZ, minuteOfDay(10 * 60 + 5));
+    while (localParts(at10, TZ).weekday !== 5) at10 = nextLocalTime(at10, TZ, minuteOfDay(10 * 60 + 5));
     await h.sleepUntil(at10);
     // The model's best time is one the prior never picks (priors pick now or the start of an hour): the send
     // planned on priors, now or at a better hour, is outbid and moves there.
@@ -128,7 +129,7 @@ describe('Temporal actions of the user workflow', () => {
   it('keeps a delivered send when the decision log is down, and records it once the log is back', async () => {
     const userId = uniqueUser('logdown');
     await h.users.updateProfile(userId, { timeZone: TZ });
-    const at3 = nextLocalTime(await h.now(), TZ, 3 * 60);
+    const at3 = nextLocalTime(await h.now(), TZ, minuteOfDay(3 * 60));
     await h.sleepUntil(at3);
     h.decisionLogDown = true;
     try {
@@ -150,13 +151,13 @@ describe('Temporal actions of the user workflow', () => {
 
   it('keeps the running timer when the plan moves later, and never lists the next send later than it is', async () => {
     const { userId, at2330 } = await waitingUser('later');
-    const seven = nextLocalTime(at2330, TZ, 7 * 60);
-    const nine = nextLocalTime(at2330, TZ, 9 * 60);
+    const seven = nextLocalTime(at2330, TZ, minuteOfDay(7 * 60));
+    const nine = nextLocalTime(at2330, TZ, minuteOfDay(9 * 60));
     expect(await timersStarted(userId)).toBe(1);
     await h.waitForState(userId, (s) => s.nextPlannedSend?.at === seven, 'the 07:00 plan');
 
     // Quiet hours now end at 09:00: the plan moves later, the 07:00 timer stays (no new timer, no upsert).
-    await h.users.updatePreferences(userId, { quietHours: { start: 22 * 60, end: 9 * 60 } });
+    await h.users.updatePreferences(userId, { quietHours: { start: minuteOfDay(22 * 60), end: minuteOfDay(9 * 60) } });
     const moved = await h.waitForState(userId, (s) => s.nextPlannedSend?.at === nine, 'the 09:00 plan');
     expect(moved.recentDecisions).toEqual([]);
     expect(await timersStarted(userId)).toBe(1);

@@ -4,6 +4,7 @@ import { nextLocalTime } from '../../domain';
 import { HOUR, MINUTE, templateFor, userEvent } from './support/events';
 import { saveHistoryFixtures } from './support/fixtures';
 import { defineHarness, uniqueUser } from './support/harness';
+import { minuteOfDay } from '../../domain/units';
 
 const h = defineHarness();
 
@@ -60,7 +61,7 @@ describe('history bounds', () => {
     const users = h.usersWith({ maxHistoryEvents: 120 });
     const userId = uniqueUser('can');
     await users.updateProfile(userId, { timeZone: 'UTC' });
-    const ten = nextLocalTime(await h.now(), 'UTC', 10 * 60);
+    const ten = nextLocalTime(await h.now(), 'UTC', minuteOfDay(10 * 60));
     await h.sleepUntil(ten);
     const first = userEvent(userId, 'payment_failed', { invoiceId: 'inv-1', amount: 3, currency: 'EUR' }, ten);
     await users.sendEvent(first);

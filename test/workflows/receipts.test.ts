@@ -2,6 +2,7 @@
 // any of it (docs/product.md §7, issue 5 part 7). Through the real SDK on the time-skipping server.
 import { describe, expect, it } from 'vitest';
 import { nextLocalTime } from '../../domain';
+import { minuteOfDay } from '../../domain/units';
 import type { Candidate, EpochMs } from '../../domain/types';
 import { HOUR, MINUTE } from './support/events';
 import { saveHistoryFixtures } from './support/fixtures';
@@ -25,10 +26,10 @@ function urgentSocial(userId: string, id: string, now: EpochMs): Candidate {
   };
 }
 
-async function userAt(prefix: string, minuteOfDay: number): Promise<{ userId: string; start: EpochMs }> {
+async function userAt(prefix: string, minute: number): Promise<{ userId: string; start: EpochMs }> {
   const userId = uniqueUser(prefix);
   await h.users.updateProfile(userId, { timeZone: TZ });
-  const start = nextLocalTime(await h.now(), TZ, minuteOfDay);
+  const start = nextLocalTime(await h.now(), TZ, minuteOfDay(minute));
   await h.sleepUntil(start);
   return { userId, start };
 }

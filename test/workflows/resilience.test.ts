@@ -8,6 +8,7 @@ import { userWorkflowId } from '../../workflows/definitions';
 import { HOUR, MINUTE, userEvent } from './support/events';
 import { saveHistoryFixtures } from './support/fixtures';
 import { defineHarness, uniqueUser } from './support/harness';
+import { minuteOfDay } from '../../domain/units';
 
 const h = defineHarness();
 const UTC = { timeZone: 'UTC', locale: 'en' };
@@ -25,9 +26,9 @@ describe('a send re-checked at the real send time', () => {
   it('stops retrying when quiet hours begin, and goes when they end', async () => {
     const userId = uniqueUser('retry-quiet');
     h.settings.store(userId, UTC);
-    const at2150 = nextLocalTime(await h.now(), 'UTC', 21 * 60 + 50);
+    const at2150 = nextLocalTime(await h.now(), 'UTC', minuteOfDay(21 * 60 + 50));
     const quietStart = at2150 + 10 * MINUTE;
-    const seven = nextLocalTime(at2150, 'UTC', 7 * 60);
+    const seven = nextLocalTime(at2150, 'UTC', minuteOfDay(7 * 60));
     await h.sleepUntil(at2150);
     const event = userEvent(userId, 'payment_failed', { invoiceId: 'inv-1', amount: 5, currency: 'EUR' }, at2150);
     // The provider is down for 30 minutes: without the quiet-hours bound, the retries would deliver at 22:20.
@@ -74,7 +75,7 @@ describe('a send re-checked at the real send time', () => {
   it('ends a retried send opted_out when the user opts out meanwhile, though no signal reaches the workflow', async () => {
     const userId = uniqueUser('retry-optout');
     h.settings.store(userId, UTC);
-    const ten = nextLocalTime(await h.now(), 'UTC', 10 * 60);
+    const ten = nextLocalTime(await h.now(), 'UTC', minuteOfDay(10 * 60));
     await h.sleepUntil(ten);
     const event = userEvent(userId, 'payment_failed', { invoiceId: 'inv-1', amount: 5, currency: 'EUR' }, ten);
     h.deliveryOutages.set(candidateOf(event), ten + 30 * MINUTE);
@@ -127,7 +128,7 @@ describe('a restarted workflow', () => {
   it('keeps the cooldown of a send made by the run that was terminated', async () => {
     const userId = uniqueUser('restart');
     h.settings.store(userId, UTC);
-    const ten = nextLocalTime(await h.now(), 'UTC', 10 * 60);
+    const ten = nextLocalTime(await h.now(), 'UTC', minuteOfDay(10 * 60));
     await h.sleepUntil(ten);
     await h.users.sendEvent(
       userEvent(userId, 'payment_failed', { invoiceId: 'inv-1', amount: 5, currency: 'EUR' }, ten),

@@ -9,6 +9,7 @@ import type { SendAuction, SendNotificationInput, SendNotificationResult } from 
 import type { DecisionStore, UserSettingsSource } from '../../domain/ports';
 import type { Candidate, Decision } from '../../domain/types';
 import { defaultPreferences } from '../../domain/user-defaults';
+import { minuteOfDay } from '../../domain/units';
 
 const NOW = Date.UTC(2025, 5, 2, 10, 0);
 const FAILED_AT = NOW + 5_000;
@@ -297,7 +298,7 @@ describe('sendNotification re-checks the stored settings at the real send time, 
     settings.store(
       'u1',
       { timeZone: 'Asia/Tokyo', locale: 'ja' },
-      { ...defaultPreferences(), quietHours: { start: 18 * 60, end: 8 * 60 } },
+      { ...defaultPreferences(), quietHours: { start: minuteOfDay(18 * 60), end: minuteOfDay(8 * 60) } },
     );
     const { deliver, calls } = counting();
     const send = createSend(deliver, new InMemoryDecisionStore(), () => NOW, noModel, settings);

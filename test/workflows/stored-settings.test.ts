@@ -8,6 +8,7 @@ import { MINUTE, userEvent } from './support/events';
 import { saveHistoryFixtures } from './support/fixtures';
 import { defineHarness, uniqueUser } from './support/harness';
 import { waitFor } from '../support/wait';
+import { minuteOfDay } from '../../domain/units';
 
 const h = defineHarness();
 const TOKYO = 'Asia/Tokyo';
@@ -41,14 +42,14 @@ describe('stored settings of a user workflow started by an event', () => {
       { ...defaultPreferences(), optedOutCategories: ['social'] },
     );
     // 23:30 in Tokyo is 14:30 UTC: on the default (UTC) profile the payment notice would go at once.
-    const at2330 = nextLocalTime(await h.now(), TOKYO, 23 * 60 + 30);
+    const at2330 = nextLocalTime(await h.now(), TOKYO, minuteOfDay(23 * 60 + 30));
     await h.sleepUntil(at2330);
     await h.users.sendEvent(userEvent(userId, 'friend_joined', { friendId: 'f1', friendName: 'Ana' }, at2330));
     await h.users.sendEvent(
       userEvent(userId, 'payment_failed', { invoiceId: 'inv-1', amount: 9, currency: 'JPY' }, at2330),
     );
 
-    const seven = nextLocalTime(at2330, TOKYO, 7 * 60);
+    const seven = nextLocalTime(at2330, TOKYO, minuteOfDay(7 * 60));
     const waiting = await h.waitForState(
       userId,
       (s) => s.recentDecisions.length === 1 && s.queue.length === 1 && s.nextPlannedSend !== null,
@@ -81,7 +82,7 @@ describe('stored settings of a user workflow started by an event', () => {
   it('applies settings signalled during the load after the stored ones, so the newer signal wins', async () => {
     const userId = uniqueUser('newer');
     h.settings.store(userId, { timeZone: TOKYO, locale: 'ja' });
-    const noon = nextLocalTime(await h.now(), TOKYO, 12 * 60);
+    const noon = nextLocalTime(await h.now(), TOKYO, minuteOfDay(12 * 60));
     await h.sleepUntil(noon);
     const release = h.holdSettingsLoads();
     try {
@@ -127,7 +128,7 @@ describe('stored settings of a user workflow started by an event', () => {
   it('decides nothing while the settings store is down, and honours a stored global opt-out once it is back', async () => {
     const userId = uniqueUser('down');
     h.settings.store(userId, { timeZone: TOKYO, locale: 'ja' }, { ...defaultPreferences(), globalOptOut: true });
-    const noon = nextLocalTime(await h.now(), TOKYO, 12 * 60);
+    const noon = nextLocalTime(await h.now(), TOKYO, minuteOfDay(12 * 60));
     await h.sleepUntil(noon);
     h.settingsDown = true;
     try {

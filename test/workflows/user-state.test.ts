@@ -1,7 +1,8 @@
 // The workflow's pure state transitions and ops view, without a Temporal server.
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY, DEFAULT_TRIGGERS, defaultPreferences, defaultProfile } from '../../domain';
-import type { Candidate, Decision, NotificationEvent } from '../../domain/types';
+import type { Candidate, Decision, MinuteOfDay, NotificationEvent } from '../../domain/types';
+import { minuteOfDay } from '../../domain/units';
 import {
   currentDetails,
   opsAttributes,
@@ -115,7 +116,7 @@ describe('applyMessages', () => {
     const state = initialState('u1', NOW);
     const { warnings } = apply(state, [
       { kind: 'profile', change: { timeZone: 'Mars/Olympus' } },
-      { kind: 'preferences', change: { quietHours: { start: 1500, end: 60 } } },
+      { kind: 'preferences', change: { quietHours: { start: 1500 as MinuteOfDay, end: minuteOfDay(60) } } },
     ]);
     expect(state.profile.timeZone).toBe('UTC');
     expect(state.preferences.quietHours).toBeNull();

@@ -9,6 +9,7 @@ import { DAY, HOUR, MINUTE, templateFor, userEvent } from './support/events';
 import { saveHistoryFixtures } from './support/fixtures';
 import { defineHarness, uniqueUser, type Harness } from './support/harness';
 import { eventually } from '../support/wait';
+import { minuteOfDay } from '../../domain/units';
 
 const h = defineHarness();
 
@@ -28,13 +29,13 @@ describe('user workflow', () => {
     const userId = uniqueUser('night');
     const tz = 'Europe/Paris';
     await h.users.updateProfile(userId, { timeZone: tz });
-    const at2330 = nextLocalTime(await h.now(), tz, 23 * 60 + 30);
+    const at2330 = nextLocalTime(await h.now(), tz, minuteOfDay(23 * 60 + 30));
     await h.sleepUntil(at2330);
     await h.users.sendEvent(
       userEvent(userId, 'payment_failed', { invoiceId: 'inv-1', amount: 12, currency: 'EUR' }, at2330),
     );
 
-    const seven = nextLocalTime(at2330, tz, 7 * 60);
+    const seven = nextLocalTime(at2330, tz, minuteOfDay(7 * 60));
     const waiting = await h.waitForState(userId, (s) => s.queue.length === 1 && s.nextPlannedSend !== null, 'a plan');
     expect(waiting.nextPlannedSend!.at).toBe(seven);
     expect(waiting.nextPlannedSend!.why).toContain('quiet hours end at 07:00');
@@ -59,7 +60,7 @@ describe('user workflow', () => {
     const userId = uniqueUser('security');
     const tz = 'America/New_York';
     await h.users.updateProfile(userId, { timeZone: tz });
-    const at3 = nextLocalTime(await h.now(), tz, 3 * 60);
+    const at3 = nextLocalTime(await h.now(), tz, minuteOfDay(3 * 60));
     await h.sleepUntil(at3);
     await h.users.sendEvent(userEvent(userId, 'password_reset', { requestedFrom: 'web' }, at3));
 
@@ -78,7 +79,7 @@ describe('user workflow', () => {
     const userId = uniqueUser('optout');
     const tz = 'Asia/Tokyo';
     await h.users.updateProfile(userId, { timeZone: tz });
-    const at23 = nextLocalTime(await h.now(), tz, 23 * 60);
+    const at23 = nextLocalTime(await h.now(), tz, minuteOfDay(23 * 60));
     await h.sleepUntil(at23);
     await h.users.sendEvent(userEvent(userId, 'friend_joined', { friendId: 'f1', friendName: 'A' }, at23));
     await h.users.sendEvent(userEvent(userId, 'new_content', { contentId: 'c1', title: 'T' }, at23));
@@ -120,13 +121,13 @@ describe('user workflow', () => {
     const userId = uniqueUser('tz');
     // At 22:30 UTC it is 23:30 in UTC+1 (quiet) and late afternoon in New York (allowed).
     await h.users.updateProfile(userId, { timeZone: 'Etc/GMT-1' });
-    const at = nextLocalTime(await h.now(), 'UTC', 22 * 60 + 30);
+    const at = nextLocalTime(await h.now(), 'UTC', minuteOfDay(22 * 60 + 30));
     await h.sleepUntil(at);
     await h.users.sendEvent(
       userEvent(userId, 'payment_failed', { invoiceId: 'inv-9', amount: 5, currency: 'USD' }, at),
     );
     const waiting = await h.waitForState(userId, (s) => s.nextPlannedSend !== null, 'a wait for quiet hours');
-    expect(waiting.nextPlannedSend!.at).toBe(nextLocalTime(at, 'Etc/GMT-1', 7 * 60));
+    expect(waiting.nextPlannedSend!.at).toBe(nextLocalTime(at, 'Etc/GMT-1', minuteOfDay(7 * 60)));
 
     await h.users.updateProfile(userId, { timeZone: 'America/New_York' });
     const sent = await h.waitForState(userId, (s) => s.recentDecisions.length === 1, 'the send after the change');
@@ -142,16 +143,16 @@ describe('user workflow', () => {
     await h.users.updateProfile(userId, { timeZone: tz });
     const now = await h.now();
     // The first local midnight after which the UTC offset differs from the day before.
-    let day = nextLocalTime(now, tz, 0);
-    while (offsetMs(day + DAY, tz) === offsetMs(day, tz)) day = nextLocalTime(day + HOUR, tz, 0);
-    const eveBefore = nextLocalTime(day - 2 * HOUR, tz, 23 * 60 + 30); // 23:30 on the eve of the transition
+    let day = nextLocalTime(now, tz, minuteOfDay(0));
+    while (offsetMs(day + DAY, tz) === offsetMs(day, tz)) day = nextLocalTime(day + HOUR, tz, minuteOfDay(0));
+    const eveBefore = nextLocalTime(day - 2 * HOUR, tz, minuteOfDay(23 * 60 + 30)); // 23:30 on the eve of the transition
     expect(offsetMs(eveBefore + 8 * HOUR, tz)).not.toBe(offsetMs(eveBefore, tz));
 
     await h.sleepUntil(eveBefore);
     await h.users.sendEvent(
       userEvent(userId, 'payment_failed', { invoiceId: 'inv-d', amount: 1, currency: 'EUR' }, eveBefore),
     );
-    const seven = nextLocalTime(eveBefore, tz, 7 * 60);
+    const seven = nextLocalTime(eveBefore, tz, minuteOfDay(7 * 60));
     const waiting = await h.waitForState(userId, (s) => s.nextPlannedSend !== null, 'the wait');
     expect(waiting.nextPlannedSend!.at).toBe(seven);
     // 7.5 h of wall clock, give or take the hour the clocks moved.
@@ -168,7 +169,7 @@ describe('user workflow', () => {
     const userId = uniqueUser('query');
     const tz = 'Europe/Berlin';
     await h.users.updateProfile(userId, { timeZone: tz });
-    const at2330 = nextLocalTime(await h.now(), tz, 23 * 60 + 30);
+    const at2330 = nextLocalTime(await h.now(), tz, minuteOfDay(23 * 60 + 30));
     await h.sleepUntil(at2330);
     await h.users.sendEvent(userEvent(userId, 'streak_at_risk', { streakDay: 'd1', streakLength: 12 }, at2330));
     const mid = await h.waitForState(userId, (s) => s.nextPlannedSend !== null, 'a wait');

@@ -8,6 +8,7 @@ import { violations } from '../domain/oracle';
 import { DAY, MINUTE, userEvent } from './support/events';
 import { saveHistoryFixtures } from './support/fixtures';
 import { defineHarness, uniqueUser } from './support/harness';
+import { minuteOfDay } from '../../domain/units';
 
 const h = defineHarness();
 const TZ = 'Europe/Paris';
@@ -20,7 +21,7 @@ type Step =
 /** A realistic week: social, content, reminders, promotions, one payment problem, one security alert, opt-out of marketing mid-week. */
 function weekOf(userId: string, start: EpochMs): Step[] {
   const steps: Step[] = [];
-  const at = (day: number, minuteOfDay: number): EpochMs => nextLocalTime(start + day * DAY, TZ, minuteOfDay);
+  const at = (day: number, minute: number): EpochMs => nextLocalTime(start + day * DAY, TZ, minuteOfDay(minute));
   const ev = (day: number, minute: number, type: string, props: UserEvent['properties'], id?: string): void => {
     const t = at(day, minute);
     steps.push({ at: t, kind: 'event', event: userEvent(userId, type, props, t, id ?? `wk-${day}-${minute}-${type}`) });
@@ -57,7 +58,7 @@ describe('a week in the life of a user', () => {
     const users = h.users;
     await users.updateProfile(userId, { timeZone: TZ });
     const userSince = await h.now();
-    const start = nextLocalTime(userSince, TZ, 6 * 60);
+    const start = nextLocalTime(userSince, TZ, minuteOfDay(6 * 60));
     const steps = weekOf(userId, start);
     for (const step of steps) await play(users, userId, step);
     await h.sleepUntil(start + 10 * DAY);

@@ -6,6 +6,7 @@ import type { Candidate, EpochMs } from '../../domain/types';
 import { DAY, HOUR, MINUTE } from './support/events';
 import { saveHistoryFixtures } from './support/fixtures';
 import { defineHarness, uniqueUser } from './support/harness';
+import { minuteOfDay } from '../../domain/units';
 
 const h = defineHarness();
 
@@ -33,7 +34,7 @@ describe('withdraw signal', () => {
     const userId = uniqueUser('withdraw');
     const tz = 'Europe/Paris';
     await h.users.updateProfile(userId, { timeZone: tz });
-    const at23 = nextLocalTime(await h.now(), tz, 23 * 60);
+    const at23 = nextLocalTime(await h.now(), tz, minuteOfDay(23 * 60));
     await h.sleepUntil(at23);
     await h.users.proposeCandidate(candidate(userId, 'c-spring', at23, { source: 'campaign', sourceId: 'spring' }));
     await h.users.proposeCandidate(candidate(userId, 'j-run1', at23, { source: 'journey', sourceId: 'run-1' }));

@@ -1,6 +1,6 @@
 // The launcher: runs the dev server in this process until SIGTERM/SIGINT or until its parent dies.
 import { parseLauncherArgs, USAGE, UsageError } from '../src/cli-args';
-import { startDevServer } from '../src/server';
+import { listenEarly } from '../src/early-listener';
 
 const PARENT_CHECK_MS = 1000;
 
@@ -18,7 +18,11 @@ async function main(): Promise<void> {
     return;
   }
   const { options } = command;
-  const server = await startDevServer(options);
+  // Bound before the server is loaded (the slow part of a start): a client connecting meanwhile waits, not refused.
+  const listener = await listenEarly(options.host ?? '127.0.0.1', options.port);
+  // require, not import(): the launcher runs under tsx's CommonJS loader only.
+  const { startDevServer } = require('../src/server') as typeof import('../src/server');
+  const server = await startDevServer({ ...options, listener });
   process.stdout.write(
     `Tact dev server (Temporal-compatible, ${options.dbFilename ? `data in ${options.dbFilename}` : 'in-memory'}, not for production) listening on ${server.address}` +
       `${options.timeSkipping ? ' with time skipping' : ''}; namespaces: ${[...new Set(['default', ...(options.namespaces ?? [])])].join(', ')}\n`,

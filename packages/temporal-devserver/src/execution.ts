@@ -261,7 +261,9 @@ export class Execution {
   append(draft: EventDraft): HistoryEvent {
     if (this.tasks.isStarted) throw new Error(`bug: append while a workflow task runs (${draft.type})`);
     this.markDirty();
-    return this.history.append(this.now(), draft);
+    const event = this.history.append(this.now(), draft);
+    this.tasks.eventAdded();
+    return event;
   }
 
   /** Adds an event the workflow must see, then makes sure a workflow task will deliver it. */

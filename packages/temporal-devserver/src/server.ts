@@ -3,6 +3,7 @@ import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
+import type { EarlyListener } from './early-listener';
 import { Engine } from './engine';
 import { addService } from './grpc';
 import { createGateway, type Gateway } from './http/gateway';
@@ -49,6 +50,8 @@ export interface DevServerOptions {
   uiCodecEndpoint?: string | (() => string | undefined) | undefined;
   /** The UI sends cookies with codec requests (a codec server with cookie sign-in). */
   uiCodecIncludeCredentials?: boolean | undefined;
+  /** Serve gRPC on this listener, bound already (the launcher's, see early-listener.ts), instead of `port`. */
+  listener?: EarlyListener | undefined;
 }
 
 export interface DevServer {
@@ -105,11 +108,7 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
   addService(server, 'grpc.health.v1.Health', { Check: () => ({ status: 1 /* SERVING */ }) }, log);
 
   const host = opts.host ?? '127.0.0.1';
-  const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(`${host}:${opts.port ?? 0}`, grpc.ServerCredentials.createInsecure(), (err, bound) =>
-      err ? reject(err) : resolve(bound),
-    );
-  });
+  const port = await serveGrpc(server, host, opts);
   const address = `${host.includes(':') ? `[${host}]` : host}:${port}`;
   log.info(`listening on ${address}${opts.timeSkipping ? ' (time skipping)' : ''}`);
   const web: { server: HttpServer; gateway: Gateway }[] = [];
@@ -164,6 +163,7 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
   } catch (err) {
     for (const w of web) w.server.close();
     engine.stop();
+    opts.listener?.server.close();
     server.forceShutdown();
     throw err;
   }
@@ -182,6 +182,7 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
           w.server.closeAllConnections();
         }
         engine.stop();
+        opts.listener?.server.close();
         server.tryShutdown(() => resolve());
         setTimeout(() => {
           server.forceShutdown();
@@ -191,6 +192,20 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
       return stopped;
     },
   };
+}
+
+function serveGrpc(server: grpc.Server, host: string, opts: DevServerOptions): Promise<number> {
+  const { listener } = opts;
+  if (listener) {
+    const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
+    listener.serve((socket) => injector.injectConnection(socket));
+    return Promise.resolve(listener.port);
+  }
+  return new Promise<number>((resolve, reject) => {
+    server.bindAsync(`${host}:${opts.port ?? 0}`, grpc.ServerCredentials.createInsecure(), (err, bound) =>
+      err ? reject(err) : resolve(bound),
+    );
+  });
 }
 
 /** The folder of `@tact/temporal-ui` (an optional package beside this one, the UI's build), if it is installed. */

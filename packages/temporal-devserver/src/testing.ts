@@ -16,6 +16,7 @@
 import { DEV_SERVER_EXECUTABLE } from './index';
 import { SearchAttributeType, TypedSearchAttributes, type SearchAttributePair } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { ATTACH_EXECUTABLE, launchServer } from './launch';
 
 /** A typed search attribute key, e.g. `defineSearchAttributeKey('NextSendTime', 'DATETIME')`. */
 export type SearchAttributeKey = SearchAttributePair['key'];
@@ -83,38 +84,56 @@ async function createTemporal(mode: TestEnvMode, opts: TestEnvOptions): Promise<
 }
 
 /**
- * The SDK gives a launched server 5 s to answer (sdk-core ephemeral_server: 50 tries, 100 ms apart). The bundled
- * server starts in about 1 s, but on a loaded 2-core CI machine a start can miss that window; one more start is
- * then the honest fix, and it is said in the log.
+ * The bundled server, started here and waited for on its own readiness line (src/launch.ts): the SDK's launcher
+ * allows a server 5 s, which a loaded 2-core machine can miss while Node loads ours. The environment is then the
+ * SDK's own: `createFromExistingServer` for `local`, and for time skipping `createTimeSkipping` pointed at the
+ * running server's port with a no-op executable, since only that constructor makes a time-skipping environment.
+ * Teardown ends the server with SIGKILL, as the SDK ends the servers it launches.
  */
 async function createBundled(mode: TestEnvMode, opts: TestEnvOptions): Promise<TestWorkflowEnvironment> {
-  const attempts = 3;
-  for (let attempt = 1; ; attempt += 1) {
-    try {
-      return await startBundled(mode, opts);
-    } catch (err) {
-      if (attempt === attempts) throw err;
-      const reason = err instanceof Error ? err.message.split('\n')[0] : String(err);
-      console.warn(
-        `[temporal-env] the bundled server did not start (${reason}); starting it again (${attempt + 1}/${attempts})`,
-      );
-    }
+  if (mode === 'time-skipping' && (opts.dbFilename !== undefined || opts.port !== undefined))
+    throw new Error('createTestEnv: dbFilename and port need mode "local"');
+  const server = await launchServer(bundledArgs(mode, opts));
+  try {
+    const env =
+      mode === 'local'
+        ? await TestWorkflowEnvironment.createFromExistingServer({ address: server.address, namespace: 'default' })
+        : await TestWorkflowEnvironment.createTimeSkipping({
+            server: { executable: { type: 'existing-path', path: ATTACH_EXECUTABLE }, port: server.port },
+          });
+    const teardown = env.teardown.bind(env);
+    env.teardown = async () => {
+      try {
+        await teardown();
+      } finally {
+        await server.kill();
+      }
+    };
+    return env;
+  } catch (err) {
+    await server.kill();
+    throw err;
   }
 }
 
-function startBundled(mode: TestEnvMode, opts: TestEnvOptions): Promise<TestWorkflowEnvironment> {
-  const executable = { type: 'existing-path' as const, path: BUNDLED_SERVER_PATH };
-  if (mode === 'local')
-    return TestWorkflowEnvironment.createLocal({
-      server: { executable, ...localServerOptions(opts) },
-    });
-  if (opts.dbFilename !== undefined || opts.port !== undefined)
-    throw new Error('createTestEnv: dbFilename and port need mode "local"');
-  const extraArgs = (opts.searchAttributes ?? []).flatMap((k) => [
+/** Launcher arguments: the test server's form (`<port>`: time skipping) or the CLI dev server's. */
+function bundledArgs(mode: TestEnvMode, opts: TestEnvOptions): string[] {
+  const searchAttributes = (opts.searchAttributes ?? []).flatMap((k) => [
     '--search-attribute',
     `${k.name}=${TypedSearchAttributes.toMetadataType(k.type)}`,
   ]);
-  return TestWorkflowEnvironment.createTimeSkipping({ server: { executable, extraArgs } });
+  if (mode === 'time-skipping') return ['0', ...searchAttributes];
+  return [
+    'server',
+    'start-dev',
+    '--port',
+    String(opts.port ?? 0),
+    '--namespace',
+    'default',
+    '--headless',
+    ...searchAttributes,
+    ...(opts.dbFilename !== undefined ? ['--db-filename', opts.dbFilename] : []),
+  ];
 }
 
 /** The dev-server options `createLocal` takes from ours (only those that are set). */

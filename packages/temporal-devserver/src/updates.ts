@@ -81,7 +81,7 @@ export class Updates {
     const updateId = request.meta?.updateId ?? '';
     const update: UpdateState = { updateId, request, stage: 'admitted', waiters: new Set() };
     this.byId.set(updateId, update);
-    this.exec.tasks.schedule();
+    this.exec.tasks.scheduleSpeculative();
     this.exec.host.changed();
     return update;
   }
@@ -182,6 +182,11 @@ export class Updates {
   private wake(update: UpdateState): void {
     for (const waiter of [...update.waiters]) waiter();
   }
+}
+
+/** A rejection message: the only kind a speculative workflow task may carry and still be dropped. */
+export function isRejection(message: ProtocolMessage): boolean {
+  return (message.body?.type_url ?? '').endsWith('temporal.api.update.v1.Rejection');
 }
 
 /** The lifecycle stage number the API reports for an update's stage. */

@@ -9,6 +9,9 @@ import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@t
 import { temporal } from '@temporalio/proto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseLauncherArgs, UsageError } from '../../src/cli-args';
+import { listenEarly } from '../../src/early-listener';
+import { startDevServer } from '../../src/server';
+import { ATTACH_EXECUTABLE, DEFAULT_START_TIMEOUT_MS, launchServer, startTimeoutMs } from '../../src/launch';
 import { BUNDLED_SERVER_PATH, createTestEnv, selectedTestServer } from '../../src/testing';
 import * as activities from './fixtures/activities';
 
@@ -242,6 +245,55 @@ describe('launcher standalone', () => {
   });
 });
 
+describe('early listener', () => {
+  it('a client connecting before the server has loaded waits and is then served', async () => {
+    const listener = await listenEarly('127.0.0.1', 0);
+    const connecting = Connection.connect({ address: `127.0.0.1:${listener.port}` });
+    // Connected sockets queue on the bound port while nothing serves them.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const server = await startDevServer({ listener });
+    const connection = await connecting;
+    try {
+      expect(server.port).toBe(listener.port);
+      expect((await connection.workflowService.getSystemInfo({})).serverVersion).toBeTruthy();
+    } finally {
+      await connection.close();
+      await server.stop();
+    }
+    expect(listener.server.listening).toBe(false);
+  });
+});
+
+describe('launchServer: waiting on readiness', () => {
+  it('resolves with the address the server prints, and kill() ends it', async () => {
+    const server = await launchServer(['--port', '0'], 60_000);
+    const connection = await Connection.connect({ address: server.address });
+    try {
+      expect((await connection.workflowService.getSystemInfo({})).serverVersion).toBeTruthy();
+    } finally {
+      await connection.close();
+      await server.kill();
+    }
+    await expect(Connection.connect({ address: server.address, connectTimeout: 2000 })).rejects.toThrow();
+  });
+
+  it('fails with the bound and the variable that raises it when no readiness line comes', async () => {
+    await expect(launchServer([], 300, ATTACH_EXECUTABLE)).rejects.toThrow(
+      /did not start: no "listening on" line within 300 ms \(raise TACT_DEVSERVER_START_TIMEOUT_MS/,
+    );
+  });
+
+  it('fails at once, saying so, when the server exits before listening', async () => {
+    await expect(launchServer(['--bogus'], 60_000)).rejects.toThrow(/exited \(code 2\) before listening/);
+  });
+
+  it('reads its bound from TACT_DEVSERVER_START_TIMEOUT_MS', () => {
+    expect(startTimeoutMs({})).toBe(DEFAULT_START_TIMEOUT_MS);
+    expect(startTimeoutMs({ TACT_DEVSERVER_START_TIMEOUT_MS: '300000' })).toBe(300_000);
+    expect(() => startTimeoutMs({ TACT_DEVSERVER_START_TIMEOUT_MS: '5s' })).toThrow(/positive integer/);
+  });
+});
+
 describe('createTestEnv', () => {
   it('uses the bundled server when TEMPORAL_TEST_SERVER=bundled, and rejects unknown values', async () => {
     const saved = process.env.TEMPORAL_TEST_SERVER;
@@ -257,9 +309,15 @@ describe('createTestEnv', () => {
         expect(info.serverVersion).toBeTruthy();
         const sa = await env.connection.operatorService.listSearchAttributes({ namespace: 'default' });
         expect(Object.keys(sa.customAttributes ?? {})).toEqual(['Budget']);
+        expect(env.supportsTimeSkipping).toBe(true);
+        const t0 = await env.currentTimeMs();
+        await env.sleep('1 day');
+        expect((await env.currentTimeMs()) - t0).toBeGreaterThanOrEqual(24 * 3600_000);
       } finally {
         await env.teardown();
       }
+      // Teardown ends the server createTestEnv started.
+      await expect(Connection.connect({ address: env.address, connectTimeout: 2000 })).rejects.toThrow();
       process.env.TEMPORAL_TEST_SERVER = 'docker';
       expect(() => selectedTestServer()).toThrow(/auto, temporal or bundled/);
     } finally {
