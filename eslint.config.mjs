@@ -207,7 +207,7 @@ export default tseslint.config(
     // Vitest's asymmetric matchers (`expect.any`, `expect.stringContaining`, ...) are typed `any`, and the
     // black-box HTTP tests read untyped JSON bodies whose shape `expect` checks: the unsafe-any rules would
     // flag every assertion. Product code keeps them.
-    files: ['test/**/*.ts'],
+    files: ['test/**/*.ts', 'packages/*/test/**/*.ts'],
     rules: {
       '@typescript-eslint/no-unsafe-assignment': 'off',
       '@typescript-eslint/no-unsafe-member-access': 'off',
@@ -218,7 +218,7 @@ export default tseslint.config(
   },
   {
     // The Temporal UI app is a SvelteKit project (its types come from SvelteKit's generated tsconfig at build).
-    files: ['**/*.mjs', ...devserverFiles, 'packages/temporal-ui/**'],
+    files: ['**/*.mjs', 'packages/temporal-ui/**'],
     ...tseslint.configs.disableTypeChecked,
   },
   {
@@ -227,10 +227,6 @@ export default tseslint.config(
       sourceType: 'commonjs',
       globals: { require: 'readonly', module: 'writable', __dirname: 'readonly' },
     },
-  },
-  {
-    files: devserverFiles,
-    rules: { '@typescript-eslint/switch-exhaustiveness-check': 'off' },
   },
   ...layerRules(),
   {

@@ -3,6 +3,7 @@
 // there), then completes with an outcome. Accepted and completed updates are history events
 // (WorkflowExecutionUpdateAccepted / Completed), so a restarted server rebuilds them from history; an admitted one
 // lives in memory only, as in Temporal (the client retries it).
+import type { temporal } from '@temporalio/proto';
 import type { Execution } from './execution';
 import { attributesOf, type HistoryEvent } from './history';
 import { decodeMessage, encodeMessage, enums, lookupType, type Message } from './proto';
@@ -190,7 +191,7 @@ export function isRejection(message: ProtocolMessage): boolean {
 }
 
 /** The lifecycle stage number the API reports for an update's stage. */
-export function stageNumber(stage: UpdateStage): number {
+export function stageNumber(stage: UpdateStage): temporal.api.enums.v1.UpdateWorkflowExecutionLifecycleStage {
   switch (stage) {
     case 'admitted':
       return Stage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ADMITTED;

@@ -1,6 +1,7 @@
 // The workflow-task lifecycle of one run: scheduling (normal or sticky queue, retry backoff), handing the
 // task to a poller with the history it needs, and ending it (completed, failed, timed out, sticky
 // schedule-to-start timeout). Events go through the run; the run decides when a task is needed.
+import type { temporal } from '@temporalio/proto';
 import type { ClockTimer } from './clock';
 import { notFound } from './errors';
 import type { Execution, WorkflowTaskResponse } from './execution';
@@ -431,7 +432,12 @@ export class WorkflowTasks {
    * flushes buffered events and schedules the next attempt. As in Temporal, a task that failed on a sticky
    * queue, or with UNHANDLED_COMMAND, is retried as a fresh attempt on the normal queue (full history).
    */
-  fail(wft: StartedWft, cause: number, failure: Message | undefined, identity: string | undefined): void {
+  fail(
+    wft: StartedWft,
+    cause: temporal.api.enums.v1.WorkflowTaskFailedCause,
+    failure: Message | undefined,
+    identity: string | undefined,
+  ): void {
     wft.timer.cancel();
     const countsAsAttempt =
       !wft.sticky && cause !== enums.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND;
