@@ -130,7 +130,7 @@ describe('scheduled rule', () => {
         ttlMs: 20 * HOUR,
         ratePerSecond: 100,
         recurrence: { kind: 'weekly', weekday: 1 },
-        minuteOfDay: 8 * 60,
+        minuteOfDay: minuteOfDay(8 * 60),
         windowMs: 3 * HOUR,
         late: 'skip',
       },

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { ruleCalendar } from '../../api/campaign-client';
 import { isCalendarFiring, triggeredRun, type RuleSpec } from '../../domain/campaign';
+import { minuteOfDay } from '../../domain/units';
 
 const DAY = 86_400_000;
 const WEEKDAY_NAMES = ['SUNDAY', 'MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY'];
@@ -47,7 +48,7 @@ describe('triggeredRun', () => {
       ttlMs: 3_600_000,
       ratePerSecond: 10,
       recurrence: { kind: 'weekly', weekday: 1 },
-      minuteOfDay: 480,
+      minuteOfDay: minuteOfDay(480),
       windowMs: 3_600_000,
       late: 'skip',
     };
