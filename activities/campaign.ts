@@ -19,6 +19,7 @@ import {
   type WithdrawCandidates,
 } from '../workflows/definitions';
 import type { RuntimeOptions } from '../workflows/user-state';
+import { nth } from '../domain/present';
 
 /** How a candidate reaches a user's workflow; tests wrap it to hold or fail a hand-over at an exact point. */
 export type SignalUser = (candidate: Candidate) => Promise<void>;
@@ -83,7 +84,7 @@ export function createCampaignActivities(deps: CampaignActivityDeps): CampaignAc
     let next = 0;
     const lane = async () => {
       while (next < items.length) {
-        const item = items[next++]!;
+        const item = nth(items, next++);
         await work(item);
         if (next % 50 === 0) heartbeat({ done: next });
       }

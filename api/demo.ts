@@ -22,6 +22,7 @@ import type {
 import { apiAnswers } from '../db/cli/keys';
 import { startTact, type RunningTact } from './start';
 import { wallClock } from '../clock';
+import { nth } from '../domain/present';
 
 const DEFAULT_URL = 'http://localhost:3000';
 
@@ -201,7 +202,7 @@ async function main(): Promise<void> {
     const repeat = await api.call<z.output<typeof eventResult>>('POST', '/v1/events', events[0]);
     console.log(
       `Sent ${events.length} events in one batch: ${batch.body.accepted} accepted; ` +
-        `re-sending ${String(events[0]!.id)} answered "${repeat.body.status}" (idempotent).`,
+        `re-sending ${String(nth(events, 0).id)} answered "${repeat.body.status}" (idempotent).`,
     );
     console.log('Waiting for the workflows to decide…');
 

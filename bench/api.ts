@@ -9,6 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { createLogger } from '../api/logger';
 import { startTact } from '../api/start';
 import { ApiKeyRepository } from '../db/api-keys';
+import { nth } from '../domain/present';
 
 const USERS = Number(process.env.BENCH_API_USERS ?? 200);
 const BATCHES = Number(process.env.BENCH_API_BATCHES ?? 20);
@@ -33,7 +34,7 @@ async function pool<T>(items: T[], concurrency: number, work: (item: T) => Promi
   let next = 0;
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
-      while (next < items.length) await work(items[next++]!);
+      while (next < items.length) await work(nth(items, next++));
     }),
   );
 }
@@ -173,8 +174,8 @@ export async function run(): Promise<void> {
       `API load: ${USERS} users, database ${tact.database.kind}, bundled Temporal server, worker in the same process, ${os.cpus().length} CPUs`,
     );
     const header = ['endpoint', 'events', 'requests', 'accepted ev/s', 'applied ev/s', 'p50 ms', 'p99 ms'];
-    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-    for (const row of [header, ...rows]) console.log(row.map((cell, i) => cell.padEnd(widths[i]!)).join('  '));
+    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => nth(row, i).length)));
+    for (const row of [header, ...rows]) console.log(row.map((cell, i) => cell.padEnd(nth(widths, i))).join('  '));
     console.log(
       'accepted ev/s: acknowledged by the API (each event signalled to its workflow); applied ev/s: until every workflow had processed them; latency per HTTP request.',
     );

@@ -27,6 +27,7 @@ import path from 'node:path';
 import { migrate } from '../db/migrate';
 import { openDatabase } from '../db/pool';
 import { createTestEnv } from '../test/temporal-env';
+import { nth } from '../domain/present';
 
 const SEGMENT_USERS = Number(process.env.TACT_BENCH_SEGMENT_USERS ?? 1_000_000);
 const CAMPAIGN_USERS = Number(process.env.TACT_BENCH_CAMPAIGN_USERS ?? 100_000);
@@ -104,7 +105,7 @@ export async function run(): Promise<void> {
         times.push(performance.now() - started);
       }
       times.sort((a, b) => a - b);
-      console.log(`  ${name.padEnd(28)} ${count.toLocaleString().padStart(9)} members  ${times[1]!.toFixed(0)} ms`);
+      console.log(`  ${name.padEnd(28)} ${count.toLocaleString().padStart(9)} members  ${nth(times, 1).toFixed(0)} ms`);
     }
 
     await fanOut(db.pool, now);
@@ -139,7 +140,7 @@ async function fanOut(pool: import('pg').Pool, now: number): Promise<void> {
     await Promise.all(
       Array.from({ length: CONCURRENCY }, async () => {
         while (next < baselineIds.length) {
-          const userId = baselineIds[next++]!;
+          const userId = nth(baselineIds, next++);
           await client.workflow.signalWithStart(USER_WORKFLOW_TYPE, {
             workflowId: userWorkflowId(userId),
             taskQueue: userQueue,

@@ -3,6 +3,7 @@ import type { DeviceRecord, Endpoint, EndpointDirectory, Platform } from '../dom
 import type { Channel, EpochMs } from '../domain/types';
 import { UnknownUserError } from './errors';
 import { isForeignKeyViolation, optionalEpochMs, toDate, toEpochMs, type Queryable } from './sql';
+import { nth } from '../domain/present';
 
 /** The channels a user has one address on (push has one endpoint per device). */
 export type ContactChannel = Exclude<Channel, 'push'>;
@@ -60,7 +61,7 @@ export class EndpointRepository implements EndpointDirectory {
           toDate(now),
         ],
       );
-      return { created: rows[0]!.created, replaced: rows[0]!.replaced };
+      return { created: nth(rows, 0).created, replaced: nth(rows, 0).replaced };
     } catch (error) {
       if (isForeignKeyViolation(error)) throw new UnknownUserError(userId);
       throw error;

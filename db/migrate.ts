@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type pg from 'pg';
+import { nth } from '../domain/present';
 
 export const MIGRATIONS_DIR = path.join(__dirname, 'migrations');
 const FILE_PATTERN = /^(\d{3})_([a-z0-9_]+)\.sql$/;
@@ -47,7 +48,7 @@ export function loadMigrations(dir: string = MIGRATIONS_DIR): Migration[] {
     .sort((a, b) => a.version - b.version);
   if (migrations.length === 0) throw new MigrationError(`no migrations in ${dir}`);
   migrations.forEach((migration, index) => {
-    if (index > 0 && migrations[index - 1]!.version === migration.version) {
+    if (index > 0 && nth(migrations, index - 1).version === migration.version) {
       throw new MigrationError(`two migrations have version ${migration.version}`);
     }
   });

@@ -11,6 +11,7 @@
 // at least as good. (The swap can only fail on a category allowance, which binds within one day only when a
 // category is at its weekly cap; the plan is re-made at every change anyway, and every send is re-checked.)
 import type { Category, DurationMs } from './types';
+import { nth, present } from './present';
 
 export interface PlanSlot {
   at: number;
@@ -65,7 +66,7 @@ export function planDay(input: DayPlanInput): PlannedSend[] {
   const next = new Array<number>(slotCount);
   for (let i = 0, j = 0; i < slotCount; i++) {
     if (j <= i) j = i + 1;
-    while (j < slotCount && slots[j]!.at < slots[i]!.at + cooldownMs) j++;
+    while (j < slotCount && nth(slots, j).at < nth(slots, i).at + cooldownMs) j++;
     next[i] = j;
   }
   const sendsFitting = maxSends(slots, next, dayAllowance);
@@ -75,7 +76,7 @@ export function planDay(input: DayPlanInput): PlannedSend[] {
   // Per slot, the top-k feasible items by value (ties: lower index first). Scanning items by base value, a slot's
   // list is complete once the next item could not beat its k-th entry even with the first-slot bonus.
   // Items at their own best slot do not follow the base order: they are offered first.
-  const byBase = items.map((_, c) => c).sort((a, b) => items[b]!.base - items[a]!.base || a - b);
+  const byBase = items.map((_, c) => c).sort((a, b) => nth(items, b).base - nth(items, a).base || a - b);
   const peaksAt = new Map<number, number[]>();
   items.forEach((item, c) => {
     if (item.peak >= item.from && item.peak < item.until)
@@ -88,16 +89,16 @@ export function planDay(input: DayPlanInput): PlannedSend[] {
     const offer = (c: number, value: number): void => {
       if (!(value > 0)) return;
       if (top.length < k) top.push({ bit: 0, item: c, value });
-      else if (value > top[k - 1]!.value) top[k - 1] = { bit: 0, item: c, value };
+      else if (value > nth(top, k - 1).value) top[k - 1] = { bit: 0, item: c, value };
       else return;
       top.sort((a, b) => b.value - a.value || a.item - b.item);
     };
-    const slot = slots[i]!;
+    const slot = nth(slots, i);
     if ((dayAllowance[slot.day] ?? 0) > 0) {
-      for (const c of peaksAt.get(i) ?? []) offer(c, items[c]!.peakValue);
+      for (const c of peaksAt.get(i) ?? []) offer(c, nth(items, c).peakValue);
       for (const c of byBase) {
-        const item = items[c]!;
-        if (top.length >= k && item.base * slot.factor * (1 + firstSlotBonus) < top[k - 1]!.value) break;
+        const item = nth(items, c);
+        if (top.length >= k && item.base * slot.factor * (1 + firstSlotBonus) < nth(top, k - 1).value) break;
         if (i < item.from || i >= item.until || i === item.peak) continue;
         offer(c, Math.min(item.ceiling, item.base * slot.factor) * (i === item.from ? 1 + firstSlotBonus : 1));
       }
@@ -110,9 +111,9 @@ export function planDay(input: DayPlanInput): PlannedSend[] {
   ranked.slice(0, MAX_TRACKED).forEach((item, bit) => tracked.set(item, bit));
   for (const slotOffers of offers) {
     for (let n = slotOffers.length - 1; n >= 0; n--) {
-      const bit = tracked.get(slotOffers[n]!.item)!;
+      const bit = present(tracked.get(nth(slotOffers, n).item), 'the bit of an offered item');
       if (bit < 0) slotOffers.splice(n, 1);
-      else slotOffers[n]!.bit = bit;
+      else nth(slotOffers, n).bit = bit;
     }
   }
 
@@ -122,13 +123,13 @@ export function planDay(input: DayPlanInput): PlannedSend[] {
   const [memo, choice] = stateTables((slotCount + 1) * 2 ** bits * usedLimit);
   const key = (i: number, mask: number, used: number): number => (mask * (slotCount + 1) + i) * usedLimit + used;
   const usedAt = (from: number, to: number, used: number): number =>
-    to < slotCount && slots[to]!.day === slots[from]!.day ? used : 0;
+    to < slotCount && nth(slots, to).day === nth(slots, from).day ? used : 0;
 
   // Per capped category: its allowance and the bits of its tracked items.
   const categoryBits = new Map<Category, { allowance: number; bits: number }>();
   for (const [item, bit] of tracked) {
     if (bit < 0) continue;
-    const { category } = items[item]!;
+    const { category } = nth(items, item);
     const allowance = categoryAllowance.get(category);
     if (allowance === undefined) continue;
     const entry = categoryBits.get(category) ?? { allowance, bits: 0 };
@@ -147,14 +148,14 @@ export function planDay(input: DayPlanInput): PlannedSend[] {
     if (known >= 0) return known;
     let value = best(i + 1, mask, usedAt(i, i + 1, used), planned);
     let chosen = -1;
-    const slot = slots[i]!;
+    const slot = nth(slots, i);
     if (used < (dayAllowance[slot.day] ?? 0) && planned < totalAllowance) {
-      const here = offers[i]!;
+      const here = nth(offers, i);
       for (let n = 0; n < here.length; n++) {
-        const offer = here[n]!;
+        const offer = nth(here, n);
         const bit = 1 << offer.bit;
-        if ((mask & bit) !== 0 || !categoryOk(items[offer.item]!.category, mask)) continue;
-        const j = next[i]!;
+        if ((mask & bit) !== 0 || !categoryOk(nth(items, offer.item).category, mask)) continue;
+        const j = nth(next, i);
         const total = offer.value + best(j, mask | bit, usedAt(i, j, used + 1), planned + 1);
         // Ties go to sending (here, earlier) rather than skipping.
         if (total > value - 1e-12 * Math.max(1, value)) {
@@ -179,10 +180,10 @@ export function planDay(input: DayPlanInput): PlannedSend[] {
       i += 1;
       continue;
     }
-    const offer = offers[i]![n]!;
+    const offer = nth(nth(offers, i), n);
     plan.push({ item: offer.item, slot: i });
     mask |= 1 << offer.bit;
-    const j = next[i]!;
+    const j = nth(next, i);
     used = usedAt(i, j, used + 1);
     i = j;
   }
@@ -201,7 +202,7 @@ function bestValue(offers: readonly { item: number; value: number }[][], item: n
  */
 function maxSends(slots: readonly PlanSlot[], next: readonly number[], dayAllowance: readonly number[]): number {
   let spaced = 0;
-  for (let i = 0; i < slots.length; i = next[i]!) spaced++;
+  for (let i = 0; i < slots.length; i = nth(next, i)) spaced++;
   return Math.min(
     spaced,
     dayAllowance.reduce((sum, n) => sum + Math.max(0, n), 0),
@@ -243,7 +244,7 @@ function stateTables(size: number): [StateTable, StateTable] {
   scratch.generation = scratch.generation === 0x7fffffff ? 1 : scratch.generation + 1;
   const { values, stamps, generation } = scratch;
   const dense = (offset: number): StateTable => ({
-    get: (state) => (stamps[offset + state] === generation ? values[offset + state]! : -1),
+    get: (state) => (stamps[offset + state] === generation ? nth(values, offset + state) : -1),
     set: (state, value) => {
       stamps[offset + state] = generation;
       values[offset + state] = value;

@@ -2,6 +2,7 @@
 // toward the population's pattern, so a new user gets a sensible time and an active user gets theirs.
 import { DAY_MS, HOUR_MS, MINUTE_MS, hourOfWeek, localParts } from './time';
 import type { DurationMs, EpochMs, HourOfWeekCounts } from './types';
+import { nth } from './present';
 
 export const HOURS_PER_WEEK = 168;
 export const DEFAULT_HALF_LIFE_DAYS = 14;
@@ -56,7 +57,8 @@ export function recordEngagement(
   const decay = elapsed > 0 ? 0.5 ** (elapsed / halfLifeMs) : 1;
   const weight = elapsed < 0 ? 0.5 ** (-elapsed / halfLifeMs) : 1;
   const updated = base.map((c) => c * decay);
-  updated[hourOfWeek(at, tz)]! += weight;
+  const hour = hourOfWeek(at, tz);
+  updated[hour] = nth(updated, hour) + weight;
   return updated;
 }
 
@@ -64,7 +66,7 @@ export function recordEngagement(
 export function smoothedPropensity(counts: HourOfWeekCounts): number[] {
   const own = normalizedCounts(counts);
   const total = own.reduce((sum, c) => sum + c, 0);
-  return own.map((c, h) => (c + PRIOR_STRENGTH * POPULATION_HOUR_OF_WEEK[h]!) / (total + PRIOR_STRENGTH));
+  return own.map((c, h) => (c + PRIOR_STRENGTH * nth(POPULATION_HOUR_OF_WEEK, h)) / (total + PRIOR_STRENGTH));
 }
 
 /** The start of the next local hour after `at` (30- and 45-minute offsets included). */
@@ -87,7 +89,7 @@ export function sendSlots(
   horizonMs: DurationMs = DAY_MS,
 ): SendSlot[] {
   const propensity = smoothedPropensity(counts);
-  const lift = (at: EpochMs): number => propensity[hourOfWeek(at, tz)]! * HOURS_PER_WEEK;
+  const lift = (at: EpochMs): number => nth(propensity, hourOfWeek(at, tz)) * HOURS_PER_WEEK;
   const slots = [{ at: from, propensity: lift(from) }];
   for (let at = nextLocalHour(from, tz); at < from + horizonMs; at = nextLocalHour(at, tz)) {
     slots.push({ at, propensity: lift(at) });
@@ -107,7 +109,7 @@ export const MIN_LIFT_GAIN_TO_WAIT = 0.01;
  * is kept unless the best beats it by more than MIN_LIFT_GAIN_TO_WAIT.
  */
 export function bestSlot(slots: readonly SendSlot[], before: EpochMs = Infinity): SendSlot {
-  const first = slots[0]!;
+  const first = nth(slots, 0);
   let best = first;
   for (const slot of slots) if (slot.at < before && slot.propensity > best.propensity) best = slot;
   return best.propensity > first.propensity * (1 + MIN_LIFT_GAIN_TO_WAIT) ? best : first;

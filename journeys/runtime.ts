@@ -35,6 +35,7 @@ import {
 import { lifecycleStage } from './lifecycle';
 import { JOURNEYS } from './registry';
 import { TactJourneyStep } from '../workflows/search-attributes';
+import { nth } from '../domain/present';
 
 // Writes of the run's start and end to the journeys table: idempotent per run; the database may be down for a while,
 // and stats must not lose a run, so attempts go on (1 s doubling to 5 min).
@@ -139,7 +140,7 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyEndRe
       if (found() < 0 && until > Date.now()) await condition(() => found() >= 0, until - Date.now());
       show(null, null);
       const i = found();
-      return i < 0 ? null : events.splice(i, 1)[0]!;
+      return i < 0 ? null : nth(events.splice(i, 1), 0);
     },
     async sleep(duration) {
       const ms = msToNumber(duration);

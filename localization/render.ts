@@ -8,6 +8,7 @@ import type { Resolution, ResolvedMessage } from './resolve';
 import type { CompiledMessage } from './compile';
 import type { RenderInput, RenderResult } from './types';
 import { coerce, escapeHtml, fallbackOf, presentText } from './values';
+import { nth } from '../domain/present';
 
 type Formatted = { ok: true; text: string } | { ok: false; detail: string };
 
@@ -100,7 +101,7 @@ function format(ctx: Context, resolved: ResolvedMessage, html: boolean): Formatt
   }
   // Numbers and dates follow the user's own locale when the text is in the user's language (pt text for a
   // pt-BR user formats like pt-BR); otherwise they follow the language of the text, like its plural rules.
-  const requested = ctx.resolution.chain[0]!;
+  const requested = nth(ctx.resolution.chain, 0);
   const formatLocale = languageOf(requested) === languageOf(resolved.sourceLocale) ? requested : resolved.sourceLocale;
   try {
     const output = formatterFor(

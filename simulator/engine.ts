@@ -15,6 +15,7 @@ import {
 } from './population';
 import { rng, streamSeed } from './rng';
 import { ruleViolations, type CheckedSend } from './oracle';
+import { nth } from '../domain/present';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -78,8 +79,8 @@ export function simulateUser(user: SimUser, streams: UserStreams, name: PolicyNa
     const nextReceipt = receipts[0]?.at ?? Infinity;
     now = Math.min(nextCandidate, nextOpen, nextReceipt, wake);
     if (now >= end || outcome.uninstalled) break;
-    while (streams.candidates[ci] !== undefined && streams.candidates[ci]!.createdAt === now) {
-      const spec = streams.candidates[ci++]!;
+    while (streams.candidates[ci] !== undefined && nth(streams.candidates, ci).createdAt === now) {
+      const spec = nth(streams.candidates, ci++);
       const candidate: Candidate = {
         id: spec.id,
         userId: user.id,
@@ -170,6 +171,6 @@ export function simulateUser(user: SimUser, streams: UserStreams, name: PolicyNa
 
 function insertReceipt(receipts: Receipt[], receipt: Receipt): void {
   let i = receipts.length;
-  while (i > 0 && receipts[i - 1]!.at > receipt.at) i--;
+  while (i > 0 && nth(receipts, i - 1).at > receipt.at) i--;
   receipts.splice(i, 0, receipt);
 }

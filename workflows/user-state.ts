@@ -53,6 +53,7 @@ import {
   type JourneyHostState,
   type JourneyHosting,
 } from './journey-host';
+import { nth } from '../domain/present';
 
 export type PolicyOverrides = Parameters<typeof withOverrides>[1];
 
@@ -357,7 +358,7 @@ export function applyMessages(
         const receipt = { type: event.type, at: notInFuture(event.at, now) };
         // A receipt for a send no longer kept (or never made) still counts as engagement below.
         const i = state.sends.findIndex((s) => s.candidateId === event.notificationId);
-        if (i >= 0) state.sends[i] = withReceipt(state.sends[i]!, receipt);
+        if (i >= 0) state.sends[i] = withReceipt(nth(state.sends, i), receipt);
         if (event.type !== 'delivered') engage(state, receipt.at);
         break;
       }

@@ -9,6 +9,7 @@ import { ApnsProvider } from './providers/apns';
 import { FcmProvider } from './providers/fcm';
 import { SmtpEmailProvider } from './providers/smtp';
 import { TwilioSmsProvider } from './providers/twilio-sms';
+import { nth } from '../../domain/present';
 
 export type Env = Record<string, string | undefined>;
 
@@ -39,7 +40,7 @@ function group<K extends string>(
   const entries = Object.entries(required) as [K, string][];
   const found = entries.map(([key, name]) => [key, value(env, name)] as const);
   if (found.every(([, v]) => v === undefined)) return undefined;
-  const missing = entries.filter((_, i) => found[i]![1] === undefined).map(([, name]) => name);
+  const missing = entries.filter((_, i) => nth(found, i)[1] === undefined).map(([, name]) => name);
   if (missing.length > 0) {
     throw new DeliveryConfigError(`${channel} is partly configured; missing ${missing.join(', ')}`);
   }

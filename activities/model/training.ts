@@ -8,6 +8,7 @@ import type { LoggedSend, OpenModelRepository } from '../../db/open-models';
 import { evaluate, type Evaluation } from './evaluation';
 import { featureNames, features, featureSpace, type FeatureSpace } from './features';
 import { predict, train, type LogisticModel } from './logistic';
+import { nth } from '../../domain/present';
 
 export interface TrainingRow {
   x: number[];
@@ -47,8 +48,8 @@ export function rowsFromLog(sends: readonly LoggedSend[], space: FeatureSpace): 
     let nextOpen = 0;
     let lastOpen: EpochMs | undefined;
     for (const send of userSends) {
-      while (nextOpen < opens.length && opens[nextOpen]! <= send.sentAt) {
-        const at = opens[nextOpen++]!;
+      while (nextOpen < opens.length && nth(opens, nextOpen) <= send.sentAt) {
+        const at = nth(opens, nextOpen++);
         counts = recordEngagement(counts, at, send.timeZone, undefined, countedUntil);
         countedUntil = countedUntil === undefined ? at : Math.max(countedUntil, at);
         lastOpen = at;

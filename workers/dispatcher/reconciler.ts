@@ -8,6 +8,7 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { IngestQueueRepository } from '../../db/ingest-queue';
 import type { EpochMs } from '../../domain/types';
 import { userWorkflowId } from '../../workflows/definitions';
+import { nth } from '../../domain/present';
 
 export interface ReconcileResult {
   /** Users with delivered work still undecided. */
@@ -60,7 +61,7 @@ export async function reconcile(options: ReconcilerOptions): Promise<ReconcileRe
     let next = 0;
     const lane = async () => {
       while (next < users.length) {
-        const userId = users[next++]!;
+        const userId = nth(users, next++);
         if (await options.isRunning(userId)) continue;
         const rows = await options.queue.redrive(userId);
         if (rows > 0) {
