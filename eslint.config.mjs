@@ -198,6 +198,9 @@ export default tseslint.config(
         { considerDefaultExhaustiveForUnions: true, requireDefaultForNonUnion: false },
       ],
       '@typescript-eslint/no-unnecessary-type-assertion': 'error',
+      // With noUncheckedIndexedAccess the compiler asks whether a value is there: answer with narrowing, or with
+      // nth()/present() (domain/present.ts), which throw a clear error, never with an unchecked `!`.
+      '@typescript-eslint/no-non-null-assertion': 'error',
       // Ports (repositories, providers, activities) return promises; their in-memory and synchronous
       // implementations stay `async` so that a throw becomes a rejection, as callers expect.
       '@typescript-eslint/require-await': 'off',
@@ -209,6 +212,8 @@ export default tseslint.config(
     // flag every assertion. Product code keeps them.
     files: ['test/**/*.ts'],
     rules: {
+      // Tests still hold `x!` on values they have just asserted (issue 18): to be replaced as they are touched.
+      '@typescript-eslint/no-non-null-assertion': 'off',
       '@typescript-eslint/no-unsafe-assignment': 'off',
       '@typescript-eslint/no-unsafe-member-access': 'off',
       '@typescript-eslint/no-unsafe-argument': 'off',
@@ -230,7 +235,11 @@ export default tseslint.config(
   },
   {
     files: devserverFiles,
-    rules: { '@typescript-eslint/switch-exhaustiveness-check': 'off' },
+    rules: {
+      '@typescript-eslint/switch-exhaustiveness-check': 'off',
+      // The offline server's package has its own `!` (not yet replaced): its own change, not the product's.
+      '@typescript-eslint/no-non-null-assertion': 'off',
+    },
   },
   ...layerRules(),
   {

@@ -22,7 +22,7 @@ import type {
 import { apiAnswers } from '../db/cli/keys';
 import { startTact, type RunningTact } from './start';
 import { wallClock } from '../clock';
-import { nth } from '../domain/present';
+import { nth, present } from '../domain/present';
 
 const DEFAULT_URL = 'http://localhost:3000';
 
@@ -178,8 +178,8 @@ async function main(): Promise<void> {
       print: (line) => console.log(`  ${line.replace(/tact_[0-9a-f]{16}_\S+/, 'tact_…(in-process key)')}`),
       logger: createLogger({ level: 'warn' }),
     });
-    baseUrl = tact.apiUrl!;
-    apiKey = tact.adminKey!;
+    baseUrl = present(tact.apiUrl, 'the in-process API url (role all)');
+    apiKey = present(tact.adminKey, 'the in-process admin key');
   }
   const api = new Api(baseUrl, apiKey);
   try {

@@ -27,7 +27,7 @@ import path from 'node:path';
 import { migrate } from '../db/migrate';
 import { openDatabase } from '../db/pool';
 import { createTestEnv } from '../test/temporal-env';
-import { nth } from '../domain/present';
+import { nth, present } from '../domain/present';
 
 const SEGMENT_USERS = Number(process.env.TACT_BENCH_SEGMENT_USERS ?? 1_000_000);
 const CAMPAIGN_USERS = Number(process.env.TACT_BENCH_CAMPAIGN_USERS ?? 100_000);
@@ -42,10 +42,11 @@ function segment(filter: unknown): Segment {
 
 export async function run(): Promise<void> {
   // DATABASE_URL's PostgreSQL (the bench's tables go in a fresh database you give it), else a temporary PGlite.
-  const dataDir = process.env.DATABASE_URL
-    ? undefined
-    : fs.mkdtempSync(path.join(os.tmpdir(), 'tact-bench-campaigns-'));
-  const db = await openDatabase(dataDir === undefined ? { databaseUrl: process.env.DATABASE_URL! } : { dataDir });
+  const databaseUrl = process.env.DATABASE_URL;
+  const dataDir = databaseUrl ? undefined : fs.mkdtempSync(path.join(os.tmpdir(), 'tact-bench-campaigns-'));
+  const db = await openDatabase(
+    databaseUrl ? { databaseUrl } : { dataDir: present(dataDir, 'the temporary data dir') },
+  );
   await migrate(db.pool);
   try {
     const now = Date.UTC(2026, 11, 1);

@@ -35,7 +35,7 @@ import {
 import { lifecycleStage } from './lifecycle';
 import { JOURNEYS } from './registry';
 import { TactJourneyStep } from '../workflows/search-attributes';
-import { nth } from '../domain/present';
+import { nth, present } from '../domain/present';
 
 // Writes of the run's start and end to the journeys table: idempotent per run; the database may be down for a while,
 // and stats must not lose a run, so attempts go on (1 s doubling to 5 min).
@@ -50,6 +50,7 @@ const MAX_BUFFERED_EVENTS = 100;
 export async function journeyWorkflow(input: JourneyInput): Promise<JourneyEndReason> {
   const definition = JOURNEYS[input.journey];
   if (definition === undefined) throw new Error(`unknown journey "${input.journey}"`);
+  const exitEvents = definition.exit.events;
   const runId = workflowInfo().workflowId;
   const parent = getExternalWorkflowHandle(input.userWorkflowId);
 
@@ -90,7 +91,7 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyEndRe
   function take(message: JourneyMessage): void {
     switch (message.kind) {
       case 'event':
-        if (definition!.exit.events.includes(message.event.type)) {
+        if (exitEvents.includes(message.event.type)) {
           checkGoals(message.event);
           stop ??= `exit:${message.event.type}`;
           return;
@@ -183,7 +184,7 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyEndRe
         candidateId: id,
         async outcome() {
           await condition(() => outcomes.has(id));
-          return outcomes.get(id)!;
+          return present(outcomes.get(id), 'the outcome the condition waited for');
         },
       };
     },

@@ -15,7 +15,7 @@ import {
 } from './population';
 import { rng, streamSeed } from './rng';
 import { ruleViolations, type CheckedSend } from './oracle';
-import { nth } from '../domain/present';
+import { nth, present } from '../domain/present';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -98,8 +98,8 @@ export function simulateUser(user: SimUser, streams: UserStreams, name: PolicyNa
       ai++;
       policy.appOpened(now);
     }
-    while (receipts[0] !== undefined && receipts[0].at === now) {
-      const receipt = receipts.shift()!;
+    for (let receipt = receipts[0]; receipt !== undefined && receipt.at === now; receipt = receipts[0]) {
+      receipts.shift();
       if (receipt.kind === 'opened') policy.opened(receipt.candidateId, now);
       else policy.converted(receipt.candidateId, now);
     }
@@ -111,7 +111,7 @@ export function simulateUser(user: SimUser, streams: UserStreams, name: PolicyNa
         break;
       }
       const { candidate } = next;
-      const spec = specs.get(candidate.id)!;
+      const spec = present(specs.get(candidate.id), 'the spec of a simulated candidate');
       const lastDay = history.filter((s) => s.at > now - DAY).length;
       const lastWeek = history.filter((s) => s.at > now - 7 * DAY).length;
       const state = policy.tactState;

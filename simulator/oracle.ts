@@ -4,6 +4,7 @@
 // the cooldown between non-critical sends.
 import { categoryPolicy, type PolicyConfig } from '../domain/config';
 import type { Candidate, EpochMs } from '../domain/types';
+import { present } from '../domain/present';
 
 export interface CheckedSend {
   candidate: Candidate;
@@ -26,7 +27,11 @@ function local(at: EpochMs, timeZone: string): { date: string; hour: number } {
     formatters.set(timeZone, f);
   }
   const parts = f.formatToParts(at);
-  const get = (type: string): string => parts.find((p) => p.type === type)!.value;
+  const get = (type: string): string =>
+    present(
+      parts.find((p) => p.type === type),
+      `the ${type} part`,
+    ).value;
   return { date: `${get('year')}-${get('month')}-${get('day')}`, hour: Number(get('hour')) };
 }
 

@@ -70,11 +70,15 @@ class ScheduledPolicy implements Policy {
     if (!this.optOut) this.pending.push(candidate);
   }
   opened(_candidateId: string, at: EpochMs): void {
-    this.hourCounts[localParts(at, this.timeZone).hour]! += 1;
+    this.countHour(at);
   }
   converted(): void {}
+  private countHour(at: EpochMs): void {
+    const { hour } = localParts(at, this.timeZone);
+    this.hourCounts[hour] = nth(this.hourCounts, hour) + 1;
+  }
   appOpened(at: EpochMs): void {
-    this.hourCounts[localParts(at, this.timeZone).hour]! += 1;
+    this.countHour(at);
   }
   optedOut(): void {
     this.optOut = true;

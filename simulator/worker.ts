@@ -4,7 +4,7 @@ import { simulateUser, type RunOptions } from './engine';
 import type { PolicyName } from './policies';
 import { makeUser, userStreams } from './population';
 import { emptyTotals, type Totals } from './totals';
-import { nth } from '../domain/present';
+import { nth, present } from '../domain/present';
 
 export interface WorkerTask {
   from: number;
@@ -32,7 +32,7 @@ export function runShare(task: WorkerTask, progress?: (users: number) => void): 
       const collect = name === 'tact_prior' && i % task.rowsEvery === 0;
       const { trainUntil, ...rest } = task.options;
       const o = simulateUser(user, streams, name, collect && trainUntil !== undefined ? { ...rest, trainUntil } : rest);
-      const t = totals[name]!;
+      const t = present(totals[name], `the totals of ${name}`);
       t.users++;
       t.sends += o.sends;
       t.opens += o.opens;

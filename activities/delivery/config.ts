@@ -144,13 +144,18 @@ function smsFromEnv(env: Env): TwilioSmsProvider | undefined {
       throw new DeliveryConfigError('SMS is partly configured; missing TACT_SMS_ACCOUNT_SID, TACT_SMS_AUTH_TOKEN');
     return undefined;
   }
-  if (!from === !service) {
+  const sender = from
+    ? ({ kind: 'from', number: from } as const)
+    : service
+      ? ({ kind: 'messaging_service', sid: service } as const)
+      : undefined;
+  if (sender === undefined || (from && service)) {
     throw new DeliveryConfigError('SMS needs exactly one of TACT_SMS_FROM or TACT_SMS_MESSAGING_SERVICE_SID');
   }
   return new TwilioSmsProvider({
     ...required,
     baseUrl: env.TACT_SMS_BASE_URL || 'https://api.twilio.com',
-    sender: from ? { kind: 'from', number: from } : { kind: 'messaging_service', sid: service! },
+    sender,
   });
 }
 

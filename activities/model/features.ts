@@ -90,7 +90,7 @@ export function features(input: FeatureInput, space: FeatureSpace): number[] {
   const lastSend = past.length > 0 ? nth(past, past.length - 1).at : input.userSince - 30 * DAY;
   x.push(Math.log1p(Math.max(0, at - lastSend) / HOUR));
   let lastOpen = input.lastEngagementAt ?? input.userSince - 30 * DAY;
-  for (const s of past) if (openedBy(s, at) && s.openedAt! > lastOpen) lastOpen = s.openedAt!;
+  for (const s of past) if (s.openedAt !== undefined && openedBy(s, at) && s.openedAt > lastOpen) lastOpen = s.openedAt;
   x.push(Math.log1p(Math.max(0, at - Math.min(lastOpen, at)) / HOUR));
 
   const propensity = smoothedPropensity(input.engagement);

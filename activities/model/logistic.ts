@@ -65,8 +65,9 @@ export function train(rows: readonly number[][], labels: readonly number[], opti
   const maxIterations = options.maxIterations ?? 25;
   const means = new Array<number>(d).fill(0);
   const scales = new Array<number>(d).fill(0);
-  for (const row of rows) for (let i = 0; i < d; i++) means[i]! += nth(row, i) / rows.length;
-  for (const row of rows) for (let i = 0; i < d; i++) scales[i]! += (nth(row, i) - nth(means, i)) ** 2 / rows.length;
+  for (const row of rows) for (let i = 0; i < d; i++) means[i] = nth(means, i) + nth(row, i) / rows.length;
+  for (const row of rows)
+    for (let i = 0; i < d; i++) scales[i] = nth(scales, i) + (nth(row, i) - nth(means, i)) ** 2 / rows.length;
   for (let i = 0; i < d; i++) scales[i] = Math.sqrt(nth(scales, i)) || 1;
   const z = rows.map((row) => [1, ...row.map((v, i) => (v - nth(means, i)) / nth(scales, i))]);
   const p = d + 1;
@@ -89,16 +90,16 @@ export function train(rows: readonly number[][], labels: readonly number[], opti
       for (let i = 0; i < p; i++) {
         const ri = nth(row, i);
         if (ri === 0) continue;
-        gradient[i]! += residual * ri;
+        gradient[i] = nth(gradient, i) + residual * ri;
         const hi = nth(hessian, i);
-        for (let j = 0; j <= i; j++) hi[j]! += weight * ri * nth(row, j);
+        for (let j = 0; j <= i; j++) hi[j] = nth(hi, j) + weight * ri * nth(row, j);
       }
     }
     for (let i = 0; i < p; i++) for (let j = 0; j < i; j++) nth(hessian, j)[i] = nth(nth(hessian, i), j);
     const delta = solveSpd(hessian, gradient);
     let change = 0;
     for (let i = 0; i < p; i++) {
-      w[i]! -= nth(delta, i);
+      w[i] = nth(w, i) - nth(delta, i);
       change = Math.max(change, Math.abs(nth(delta, i)));
     }
     options.onStep?.(step, maxIterations);

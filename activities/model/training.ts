@@ -39,10 +39,7 @@ export function rowsFromLog(sends: readonly LoggedSend[], space: FeatureSpace): 
   for (const userSends of byUser.values()) {
     userSends.sort((a, b) => a.sentAt - b.sentAt);
     const history: SendRecord[] = [];
-    const opens = userSends
-      .filter((s) => s.openedAt !== undefined)
-      .map((s) => s.openedAt!)
-      .sort((a, b) => a - b);
+    const opens = userSends.flatMap((s) => (s.openedAt === undefined ? [] : [s.openedAt])).sort((a, b) => a - b);
     let counts = new Array<number>(168).fill(0);
     let countedUntil: EpochMs | undefined;
     let nextOpen = 0;

@@ -107,24 +107,24 @@ export function eventOperations(services: ApiServices): Operation[] {
     },
     async handle({ body, now }) {
       const event = toUserEvent(body, clientTimeOr400(body.occurredAt, now, 'occurredAt'));
-      const [outcome] = await outcomesOf(services, [event], now);
+      const outcome = nth(await outcomesOf(services, [event], now), 0);
       await assertRoomForWork(services.ingest, services.retryAfterSeconds);
       const [status] = await repos.ingest.acceptEvents(
-        [{ userId: event.userId, eventId: event.id, event, signal: outcome!.signal }],
+        [{ userId: event.userId, eventId: event.id, event, signal: outcome.signal }],
         claimOptions(now),
       );
       if (status === 'applied') {
         metrics.eventsAccepted.inc({ outcome: 'duplicate' });
-        return { status: 202, body: answer(event, 'duplicate', outcome!) };
+        return { status: 202, body: answer(event, 'duplicate', outcome) };
       }
       if (status === 'in-flight') {
         metrics.eventsAccepted.inc({ outcome: 'in_flight' });
         throw inFlight(services, `event ${event.id} is being applied by another request; retry shortly`);
       }
-      if (outcome!.signal !== null) services.ingest.accepted();
-      await recordEngagement(services, [event], [outcome!]);
+      if (outcome.signal !== null) services.ingest.accepted();
+      await recordEngagement(services, [event], [outcome]);
       metrics.eventsAccepted.inc({ outcome: 'accepted' });
-      return { status: 202, body: answer(event, 'accepted', outcome!) };
+      return { status: 202, body: answer(event, 'accepted', outcome) };
     },
   });
 
@@ -150,7 +150,9 @@ export function eventOperations(services: ApiServices): Operation[] {
         time === null ? [futureTimeError(`events[${index}].occurredAt`)] : [],
       );
       if (tooLate.length > 0) throw validationProblem(tooLate);
-      const events = body.events.map((input, index) => toUserEvent(input, present(times[index], 'an occurredAt checked above')));
+      const events = body.events.map((input, index) =>
+        toUserEvent(input, present(times[index], 'an occurredAt checked above')),
+      );
       const matched = await outcomesOf(services, events, now);
       await assertRoomForWork(services.ingest, services.retryAfterSeconds);
       const outcomes = await repos.ingest.acceptEvents(

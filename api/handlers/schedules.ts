@@ -63,7 +63,7 @@ export function scheduleOperations(services: ApiServices, workflows: CampaignWor
       summary:
         action === 'trigger'
           ? 'Fire a scheduled rule now (it opens its next occurrence)'
-          : `${action[0]!.toUpperCase()}${action.slice(1)} a scheduled rule`,
+          : `${action.charAt(0).toUpperCase()}${action.slice(1)} a scheduled rule`,
       scope: 'admin',
       params: idPath,
       responses: { 200: { description: 'Done.', schema: ruleView } },

@@ -39,5 +39,7 @@ export function funnelTable(dimension: string, rows: readonly FunnelRow[], total
       .join('  ')
       .trimEnd();
   const rule = widths.map((w) => '─'.repeat(w)).join('  ');
-  return [format(header), rule, ...lines.slice(0, -1).map(format), rule, format(lines.at(-1)!)].join('\n');
+  return [format(header), rule, ...lines.slice(0, -1).map(format), rule, format(nth(lines, lines.length - 1))].join(
+    '\n',
+  );
 }

@@ -55,8 +55,9 @@ export async function reconcile(options: ReconcilerOptions): Promise<ReconcileRe
   let after = '';
   for (;;) {
     const users = await options.queue.usersWithUndecided(now() - (options.graceMs ?? 60_000), pageSize, after);
-    if (users.length === 0) break;
-    after = users.at(-1)!;
+    const last = users.at(-1);
+    if (last === undefined) break;
+    after = last;
     result.checked += users.length;
     let next = 0;
     const lane = async () => {
