@@ -210,7 +210,7 @@ export default tseslint.config(
     // Vitest's asymmetric matchers (`expect.any`, `expect.stringContaining`, ...) are typed `any`, and the
     // black-box HTTP tests read untyped JSON bodies whose shape `expect` checks: the unsafe-any rules would
     // flag every assertion. Product code keeps them.
-    files: ['test/**/*.ts'],
+    files: ['test/**/*.ts', 'packages/*/test/**/*.ts'],
     rules: {
       // Tests still hold `x!` on values they have just asserted (issue 18): to be replaced as they are touched.
       '@typescript-eslint/no-non-null-assertion': 'off',
@@ -223,7 +223,7 @@ export default tseslint.config(
   },
   {
     // The Temporal UI app is a SvelteKit project (its types come from SvelteKit's generated tsconfig at build).
-    files: ['**/*.mjs', ...devserverFiles, 'packages/temporal-ui/**'],
+    files: ['**/*.mjs', 'packages/temporal-ui/**'],
     ...tseslint.configs.disableTypeChecked,
   },
   {
@@ -234,12 +234,16 @@ export default tseslint.config(
     },
   },
   {
+    // The day plan's search is a typed-array hot loop (bench: planner) whose indices are bounded by construction; it is
+    // being reworked for speed, and one checked accessor shared by its Int32Array, Float64Array and array reads would
+    // turn monomorphic element loads megamorphic. Its `!` stay until that work settles and is measured.
+    files: ['domain/day-plan.ts'],
+    rules: { '@typescript-eslint/no-non-null-assertion': 'off' },
+  },
+  {
+    // The offline server's package has its own `!` (not yet replaced): its own change, not the product's.
     files: devserverFiles,
-    rules: {
-      '@typescript-eslint/switch-exhaustiveness-check': 'off',
-      // The offline server's package has its own `!` (not yet replaced): its own change, not the product's.
-      '@typescript-eslint/no-non-null-assertion': 'off',
-    },
+    rules: { '@typescript-eslint/no-non-null-assertion': 'off' },
   },
   ...layerRules(),
   {

@@ -7,7 +7,7 @@ import type pg from 'pg';
 import { wallClock } from '../clock';
 import { CampaignRepository, ScheduledRuleRepository, type CampaignRecord } from '../db/campaigns';
 import { SegmentRepository } from '../db/segments';
-import { formatDate, occurrenceSpec, planMember } from '../domain/campaign';
+import { formatDate, occurrenceSpec, triggeredRun, planMember } from '../domain/campaign';
 import type { Candidate, EpochMs } from '../domain/types';
 import type { CampaignActivities } from '../workflows/campaign/definitions';
 import {
@@ -152,22 +152,22 @@ export function createCampaignActivities(deps: CampaignActivityDeps): CampaignAc
       await campaigns.setStatus(campaignId, status, now());
     },
 
-    async openRuleRun({ ruleId, date }) {
+    async openRuleRun({ ruleId, date, triggeredAt }) {
       const rule = await rules.get(ruleId);
-      const campaignId = `${ruleId}.${formatDate(date)}`;
       // Deleted after the schedule fired: nothing to run.
-      if (rule === null) return { campaignId, created: false };
+      if (rule === null) return { campaignId: `${ruleId}.${formatDate(date)}`, created: false };
+      const run =
+        triggeredAt === undefined
+          ? { id: `${ruleId}.${formatDate(date)}`, label: formatDate(date), spec: occurrenceSpec(rule.spec, date) }
+          : {
+              ...triggeredRun(ruleId, rule.spec, triggeredAt),
+              label: `triggered ${new Date(triggeredAt).toISOString()}`,
+            };
       const created = await campaigns.create(
-        {
-          id: campaignId,
-          name: `${rule.name} ${formatDate(date)}`,
-          source: 'schedule',
-          spec: occurrenceSpec(rule.spec, date),
-          status: 'draft',
-        },
+        { id: run.id, name: `${rule.name} ${run.label}`, source: 'schedule', spec: run.spec, status: 'draft' },
         now(),
       );
-      return { campaignId, created };
+      return { campaignId: run.id, created };
     },
   };
 }

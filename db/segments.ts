@@ -5,6 +5,7 @@ import {
   AT_RISK_AFTER_DAYS,
   CHURNED_AFTER_DAYS,
   ENGAGEMENT_WINDOW_DAYS,
+  type JourneyState,
   type LifecycleStage,
   type Segment,
   type SegmentCondition,
@@ -84,6 +85,22 @@ export function compileSegment(segment: Segment, now: EpochMs, firstParam = 1): 
           WHERE d.user_id = u.id AND d.outcome = 'sent' AND d.decided_at >= ${daysAgo(ENGAGEMENT_WINDOW_DAYS)})`
       : `(CASE WHEN jsonb_typeof(u.attributes->${bind(field.slice('attributes.'.length), 'text')}) = 'number'
             THEN (u.attributes->>${bind(field.slice('attributes.'.length), 'text')})::float8 END)`;
+  /** Has a recorded run of the journey in that state (journey_runs, written by each run as it starts and ends). */
+  const journeyRun = (field: string, state: JourneyState): string => {
+    const runs = `SELECT 1 FROM journey_runs jr WHERE jr.user_id = u.id AND jr.journey = ${bind(field.slice('journey.'.length), 'text')}`;
+    switch (state) {
+      case 'active':
+        return `EXISTS (${runs} AND jr.ended_at IS NULL)`;
+      case 'completed':
+        return `EXISTS (${runs} AND jr.end_reason = 'completed')`;
+      case 'exited':
+        return `EXISTS (${runs} AND jr.end_reason <> 'completed')`;
+      case 'converted':
+        return `EXISTS (${runs} AND jr.converted)`;
+      case 'enrolled':
+        return `EXISTS (${runs})`;
+    }
+  };
   const time = (field: string): string => (field === 'createdAt' ? 'u.created_at' : lastActive);
   /** eq on a stored attribute as JSON containment, which the GIN index on attributes answers. */
   const contains = (field: string, value: unknown): string => {
@@ -101,9 +118,11 @@ export function compileSegment(segment: Segment, now: EpochMs, firstParam = 1): 
         const any =
           c.field === 'lifecycleStage'
             ? values.map((v) => stage(v as LifecycleStage))
-            : c.field === 'country' || c.field.startsWith('attributes.')
-              ? values.map((v) => contains(c.field, v))
-              : [`${text(c.field)} = ANY (${bind(values.map(String), 'text[]')})`];
+            : c.field.startsWith('journey.')
+              ? values.map((v) => journeyRun(c.field, v as JourneyState))
+              : c.field === 'country' || c.field.startsWith('attributes.')
+                ? values.map((v) => contains(c.field, v))
+                : [`${text(c.field)} = ANY (${bind(values.map(String), 'text[]')})`];
         const matched = `(${any.join(' OR ')})`;
         return c.op === 'eq' || c.op === 'in' ? matched : `NOT ${matched}`;
       }

@@ -169,6 +169,25 @@ export function occurrenceSpec(rule: RuleSpec, date: LocalDate): CampaignSpec {
   return { ...campaign, sendTime: { kind: 'local', date, minuteOfDay, windowMs, late } };
 }
 
+/**
+ * Whether `at` is one of the rule's calendar firings: 12:00:00 UTC the day before an occurrence (the calendar of
+ * api/campaign-client.ts ruleCalendar; the 28th to 31st before a monthly rule on the 1st). A firing at any other time
+ * was triggered by hand (the API's :trigger, the Temporal CLI or UI), which means an action now.
+ */
+export function isCalendarFiring(recurrence: Recurrence, at: EpochMs): boolean {
+  if (at % DAY_MS !== 12 * 60 * 60_000) return false;
+  const day = new Date(at);
+  if (recurrence.kind === 'weekly') return ((day.getUTCDay() + 1) % 7 || 7) === recurrence.weekday;
+  return recurrence.day === 1 ? day.getUTCDate() >= 28 : day.getUTCDate() === recurrence.day - 1;
+}
+
+/** The campaign a triggered firing opens (id `<rule>.now-<UTC stamp>`): the rule's message to its segment, now. */
+export function triggeredRun(ruleId: string, rule: RuleSpec, at: EpochMs): { id: string; spec: CampaignSpec } {
+  const { recurrence: _recurrence, minuteOfDay: _minute, windowMs: _window, late: _late, ...campaign } = rule;
+  const stamp = new Date(at).toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-');
+  return { id: `${ruleId}.now-${stamp}`, spec: { ...campaign, sendTime: { kind: 'now' } } };
+}
+
 /** `2099-03-09` */
 export function formatDate({ year, month, day }: LocalDate): string {
   return `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;

@@ -35,6 +35,7 @@ import { earliestAllowed, ruleContext } from './earliest';
 import { effectiveQuietHours, minuteInWindow } from './quiet-hours';
 import type { Constraint, Earliest, RuleContext } from './earliest';
 import { allowedChannels, ineligibility } from './eligibility';
+import type { Ineligibility } from './eligibility';
 import { HOURS_PER_WEEK, MIN_LIFT_GAIN_TO_WAIT, bestSlot, sendSlots, smoothedPropensity } from './send-time';
 import {
   DAY_MS,
@@ -50,6 +51,7 @@ import { PRIORITY_RANK } from './types';
 import type {
   Candidate,
   Category,
+  CategoryPolicy,
   Channel,
   Decision,
   EpochMs,
@@ -115,10 +117,8 @@ function scoreOf(candidate: Candidate, scores: Readonly<Record<string, Score>>, 
   return scores[candidate.id] ?? { candidateId: candidate.id, expectedValue: candidate.businessValue, bestSendAt: now };
 }
 
-function isHeld(candidate: Candidate, score: Score, config: PolicyConfig): boolean {
-  return (
-    isBudgeted(categoryPolicy(config, candidate.category).priorityClass) && score.expectedValue < config.scoreFloor
-  );
+function isHeld(policy: CategoryPolicy, score: Score, config: PolicyConfig): boolean {
+  return isBudgeted(policy.priorityClass) && score.expectedValue < config.scoreFloor;
 }
 
 function adaptiveLabel(lowResponder: boolean): string {
@@ -169,6 +169,29 @@ function byExpiry(a: Candidate, b: Candidate): number {
 }
 
 /**
+ * Sorts budgeted candidates in place by expiry, then id (as byExpiry; stable), by binary insertion: the same order as
+ * Array.prototype.sort, without a comparator call per comparison, which made sorting a long queue a tenth of a re-plan.
+ */
+function sortByExpiry(budgeted: Budgeted[]): void {
+  for (let n = 1; n < budgeted.length; n++) {
+    const entry = budgeted[n]!;
+    const { expiresAt, id } = entry.candidate;
+    let lo = 0;
+    let hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      const other = budgeted[mid]!.candidate;
+      const d = expiresAt - other.expiresAt;
+      // After every entry that does not come after this one (stability); equal or both infinite expiries tie.
+      if (d > 0 || (!(d < 0) && !(id < other.id))) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let m = n; m > lo; m--) budgeted[m] = budgeted[m - 1]!;
+    budgeted[lo] = entry;
+  }
+}
+
+/**
  * How budgeted candidates are timed: `day` plans the horizon (the default); `per_candidate` times each one at its own
  * best time and auctions them by expected value, as before the day plan, for workflows whose histories were made
  * that way (they replay it until their next run; see workflows/user-workflow.ts).
@@ -188,30 +211,62 @@ export function plan(
   const drops: Decision[] = [];
   const options: Option[] = [];
   const budgeted: Budgeted[] = [];
-  const waitingToExpire: { candidate: Candidate; why: string }[] = [];
+  const waitingToExpire: WaitingToExpire[] = [];
   const criticalLastHour = criticalSendsLastHour(state.sends, now, config);
   // The rules' answer depends on the candidate only through its category, notBefore and expiry (where the search
   // stops): computed once per category and notBefore with no expiry, it is the candidate's own answer whenever it
   // comes before the candidate's expiry (the search never reached that bound); otherwise it is searched again.
-  const unbounded = new Map<string, Earliest>();
+  const unbounded = new Map<Category, Map<EpochMs | undefined, Earliest>>();
   const earliestNow = (candidate: Candidate): Earliest => {
-    const key = `${candidate.category}|${candidate.notBefore ?? ''}`;
-    let found = unbounded.get(key);
+    let byNotBefore = unbounded.get(candidate.category);
+    if (byNotBefore === undefined) {
+      byNotBefore = new Map();
+      unbounded.set(candidate.category, byNotBefore);
+    }
+    let found = byNotBefore.get(candidate.notBefore);
     if (found === undefined) {
       found = earliestAllowed({ ...candidate, expiresAt: Infinity }, ctx, now);
-      unbounded.set(key, found);
+      byNotBefore.set(candidate.notBefore, found);
     }
     return found.at < candidate.expiresAt ? found : earliestAllowed(candidate, ctx, now);
   };
+  // A category's channels under the user's channel opt-outs: the same for every candidate of the category.
+  const channelsOf = new Map<Category, Channel[]>();
+  const channelsFor = (category: Category): Channel[] => {
+    let channels = channelsOf.get(category);
+    if (channels === undefined) {
+      channels = allowedChannels(category, state.preferences, config);
+      channelsOf.set(category, channels);
+    }
+    return channels;
+  };
+
+  // Whether a candidate may go depends on it only through its category, its variant and its user.
+  const eligibility = new Map<string, Map<Category, Ineligibility | null>>();
+  const ineligibilityOf = (candidate: Candidate): Ineligibility | null => {
+    if (candidate.variant !== undefined) return ineligibility(candidate, state.preferences, config);
+    let byCategory = eligibility.get(candidate.userId);
+    if (byCategory === undefined) {
+      byCategory = new Map();
+      eligibility.set(candidate.userId, byCategory);
+    }
+    let found = byCategory.get(candidate.category);
+    if (found === undefined) {
+      found = ineligibility(candidate, state.preferences, config);
+      byCategory.set(candidate.category, found);
+    }
+    return found;
+  };
 
   for (const candidate of state.pending) {
-    const notAllowed = ineligibility(candidate, state.preferences, config);
+    const notAllowed = ineligibilityOf(candidate);
     if (notAllowed !== null) {
       drops.push(drop(candidate, notAllowed.reason, now, notAllowed.detail));
       continue;
     }
     const score = scoreOf(candidate, scores, now);
-    const held = isHeld(candidate, score, config);
+    const policy = categoryPolicy(config, candidate.category);
+    const held = isHeld(policy, score, config);
     if (candidate.expiresAt <= now) {
       drops.push(
         held
@@ -225,7 +280,6 @@ export function plan(
       );
       continue;
     }
-    const policy = categoryPolicy(config, candidate.category);
     if (policy.priorityClass === 'critical' && criticalLastHour >= config.criticalSendsPerHour) {
       drops.push(
         drop(candidate, 'rate_limited', now, `${config.criticalSendsPerHour} critical notifications in the last hour`),
@@ -244,19 +298,23 @@ export function plan(
       if (earliest.firstCap !== null && earliestAllowed(candidate, ctx, now, { caps: false }).at !== Infinity) {
         drops.push(drop(candidate, earliest.firstCap, now, capDetail(earliest.firstCap, candidate, ctx)));
       } else {
-        const blocking = earliest.binding === null ? 'rules' : explainConstraint(earliest.binding, candidate, tz);
-        waitingToExpire.push({ candidate, why: `cannot go before it expires (${blocking})` });
+        const { binding } = earliest;
+        waitingToExpire.push({
+          candidate,
+          why: () =>
+            `cannot go before it expires (${binding === null ? 'rules' : explainConstraint(binding, candidate, tz)})`,
+        });
       }
       continue;
     }
     if (held) {
       waitingToExpire.push({
         candidate,
-        why: `held: expected value ${score.expectedValue.toFixed(3)} below floor ${config.scoreFloor}`,
+        why: () => `held: expected value ${score.expectedValue.toFixed(3)} below floor ${config.scoreFloor}`,
       });
       continue;
     }
-    const channels = allowedChannels(candidate.category, state.preferences, config);
+    const channels = channelsFor(candidate.category);
     if (isBudgeted(policy.priorityClass) && mode === 'day') {
       budgeted.push({ candidate, score, earliest, channels });
       continue;
@@ -277,7 +335,7 @@ export function plan(
     });
   }
   // In a canonical order, so the plan does not depend on the order candidates arrived in (ties included).
-  budgeted.sort((a, b) => byExpiry(a.candidate, b.candidate));
+  sortByExpiry(budgeted);
   const next = nextBudgetedSend(budgeted, ctx, state.engagement, now);
   if (next !== null) options.push(next);
 
@@ -353,11 +411,11 @@ function nextBudgetedSend(
   const clock = localClock(tz, now - DAY_MS, horizonEnd + DAY_MS);
   const lift = engagement === undefined ? null : liftAt(engagement, clock);
   const preferred = budgeted.map((b) => (lift === null ? preferredAt(b, ctx) : b.earliest));
-  const times = new Set<EpochMs>([now]);
+  const times: EpochMs[] = [now];
   if (lift !== null) {
-    for (let at = nextLocalHour(now, clock); at < horizonEnd; at = nextLocalHour(at, clock)) times.add(at);
+    for (let at = nextLocalHour(now, clock); at < horizonEnd; at = nextLocalHour(at, clock)) times.push(at);
   }
-  for (const p of preferred) if (p.at < horizonEnd) times.add(p.at);
+  for (const p of preferred) if (p.at < horizonEnd) times.push(p.at);
   // A score's own best time is a slot of its own (a model may pick any minute).
   const ownBest = budgeted.map((b, n) =>
     lift !== null &&
@@ -366,20 +424,22 @@ function nextBudgetedSend(
       ? b.score.bestSendAt
       : null,
   );
-  for (const at of ownBest) if (at !== null) times.add(at);
+  for (const at of ownBest) if (at !== null) times.push(at);
   const dayStarts = [startOfNextLocalDay(now, tz)];
   while (nth(dayStarts, dayStarts.length - 1) < horizonEnd) {
     dayStarts.push(startOfNextLocalDay(nth(dayStarts, dayStarts.length - 1), tz));
   }
   const quiet = effectiveQuietHours(ctx.prefs, ctx.config);
-  const slots: PlanSlot[] = [...times]
-    .filter((at) => quiet === null || !minuteInWindow(clock.minuteOfDay(at), quiet))
-    .sort((x, y) => x - y)
-    .map((at) => ({
-      at,
-      day: dayStarts.findIndex((start) => at < start),
-      factor: lift === null ? 1 : Math.sqrt(lift(at)),
-    }));
+  // Distinct times outside quiet hours, ascending (a typed array sorts numbers without a comparator).
+  const ascending = new Float64Array(times).sort();
+  const slots: PlanSlot[] = [];
+  for (let n = 0, day = 0; n < ascending.length; n++) {
+    const at = ascending[n]!;
+    if (n > 0 && at === ascending[n - 1]) continue;
+    if (quiet !== null && minuteInWindow(clock.minuteOfDay(at), quiet)) continue;
+    while (day < dayStarts.length && !(at < dayStarts[day]!)) day++;
+    slots.push({ at, day: day < dayStarts.length ? day : -1, factor: lift === null ? 1 : Math.sqrt(lift(at)) });
+  }
   /** The first slot at or after `at`. */
   const slotIndex = (at: EpochMs): number => {
     let lo = 0;
@@ -426,10 +486,13 @@ function nextBudgetedSend(
     totalAllowance = Math.max(0, status.dormant.weeklyCap - ctx.budgetedSends.filter((t) => t > now - WEEK_MS).length);
   }
   const categoryAllowance = new Map<Category, number>();
+  const seen = new Set<Category>();
   for (const b of budgeted) {
     const { category } = b.candidate;
+    if (seen.has(category)) continue;
+    seen.add(category);
     const { weeklyCap } = categoryPolicy(ctx.config, category);
-    if (weeklyCap === null || categoryAllowance.has(category)) continue;
+    if (weeklyCap === null) continue;
     const inWindow = (ctx.categorySends.get(category) ?? []).filter((t) => t > now - WEEK_MS).length;
     // A window that opens within the horizon allows at least one (its candidates' earliest times say when).
     categoryAllowance.set(category, Math.max(1, weeklyCap - inWindow));
@@ -501,12 +564,13 @@ function nextLocalHour(at: EpochMs, clock: LocalClock): EpochMs {
   return at - (((at % MINUTE_MS) + MINUTE_MS) % MINUTE_MS) - minute * MINUTE_MS + HOUR_MS;
 }
 
-function chooseAction(
-  options: Option[],
-  waitingToExpire: { candidate: Candidate; why: string }[],
-  now: EpochMs,
-  tz: string,
-): PlanAction {
+/** A candidate nothing can send before it expires; why, worded only for the one the plan waits for. */
+interface WaitingToExpire {
+  candidate: Candidate;
+  why: () => string;
+}
+
+function chooseAction(options: Option[], waitingToExpire: WaitingToExpire[], now: EpochMs, tz: string): PlanAction {
   const critical = options
     .filter((o) => o.classRank === PRIORITY_RANK.critical)
     .sort((a, b) => a.at - b.at || byAuctionOrder(a, b))[0];
@@ -529,13 +593,19 @@ function chooseAction(
   }
   const expiring = [...waitingToExpire].sort((a, b) => byExpiry(a.candidate, b.candidate))[0];
   if (expiring !== undefined) {
-    return { kind: 'wait', until: expiring.candidate.expiresAt, candidateId: expiring.candidate.id, why: expiring.why };
+    return {
+      kind: 'wait',
+      until: expiring.candidate.expiresAt,
+      candidateId: expiring.candidate.id,
+      why: expiring.why(),
+    };
   }
   return { kind: 'idle', why: 'no pending candidates' };
 }
 
 function sendAction(option: Option, why: string): PlanAction {
-  return { kind: 'send', candidate: option.candidate, channels: option.channels, why };
+  // A copy: candidates of a category share their channel list within a plan.
+  return { kind: 'send', candidate: option.candidate, channels: [...option.channels], why };
 }
 
 /**
@@ -625,8 +695,25 @@ export function dropOptedOut(
 ): { pending: Candidate[]; drops: Decision[] } {
   const pending: Candidate[] = [];
   const drops: Decision[] = [];
+  // Whether a candidate may go depends on it only through its category, its variant and its user.
+  const eligibility = new Map<string, Map<Category, Ineligibility | null>>();
+  const ineligibilityOf = (candidate: Candidate): Ineligibility | null => {
+    if (candidate.variant !== undefined) return ineligibility(candidate, state.preferences, config);
+    let byCategory = eligibility.get(candidate.userId);
+    if (byCategory === undefined) {
+      byCategory = new Map();
+      eligibility.set(candidate.userId, byCategory);
+    }
+    let found = byCategory.get(candidate.category);
+    if (found === undefined) {
+      found = ineligibility(candidate, state.preferences, config);
+      byCategory.set(candidate.category, found);
+    }
+    return found;
+  };
+
   for (const candidate of state.pending) {
-    const notAllowed = ineligibility(candidate, state.preferences, config);
+    const notAllowed = ineligibilityOf(candidate);
     if (notAllowed === null) pending.push(candidate);
     else drops.push(drop(candidate, notAllowed.reason, now, notAllowed.detail));
   }

@@ -17,7 +17,17 @@ export type TimeField = (typeof TIME_FIELDS)[number];
 export type NumberField = (typeof NUMBER_FIELDS)[number];
 /** A free-form stored attribute: `attributes.plan`. */
 export type AttributeField = `attributes.${string}`;
-export type SegmentField = TextField | SetField | TimeField | NumberField | AttributeField;
+/** The user's runs of a journey: `journey.cart_abandonment`, compared with eq/ne/in/notIn to JOURNEY_STATES. */
+export type JourneyField = `journey.${string}`;
+export type SegmentField = TextField | SetField | TimeField | NumberField | AttributeField | JourneyField;
+
+/**
+ * What `journey.<name>` matches, over the user's recorded runs (journey_runs): `active` a run still going, `completed`
+ * one that ran to its end, `exited` one ended by an exit event or an opt-out, `converted` one that reached its goal,
+ * `enrolled` any run at all. `eq` is "has such a run", `ne` "has none".
+ */
+export const JOURNEY_STATES = ['active', 'completed', 'exited', 'converted', 'enrolled'] as const;
+export type JourneyState = (typeof JOURNEY_STATES)[number];
 
 export const LIFECYCLE_STAGES = ['active', 'at_risk', 'churned'] as const;
 export type LifecycleStage = (typeof LIFECYCLE_STAGES)[number];
@@ -33,6 +43,7 @@ const MAX_CONDITIONS = 64;
 const MAX_LIST = 1_000;
 const MAX_DAYS = 36_500;
 const ATTRIBUTE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+const JOURNEY_NAME = /^[a-z][a-z0-9_]{0,63}$/;
 const CATEGORY_NAME = /^[a-z][a-z0-9_]*$/;
 
 export type Scalar = string | number | boolean;
@@ -51,7 +62,9 @@ export type Segment =
   | { field: SetField; op: 'hasAny' | 'hasNone'; value: string[] }
   | { field: TimeField; op: 'before' | 'after'; value: number }
   | { field: TimeField; op: 'between'; value: [number, number] }
-  | { field: TimeField; op: 'withinLastDays' | 'olderThanDays'; value: number };
+  | { field: TimeField; op: 'withinLastDays' | 'olderThanDays'; value: number }
+  | { field: JourneyField; op: 'eq' | 'ne'; value: JourneyState }
+  | { field: JourneyField; op: 'in' | 'notIn'; value: JourneyState[] };
 
 export type SegmentCondition = Exclude<Segment, { and: Segment[] } | { or: Segment[] } | { not: Segment }>;
 
@@ -63,10 +76,26 @@ export interface SegmentProblem {
 
 export type SegmentValidation = { ok: true; segment: Segment } | { ok: false; problems: SegmentProblem[] };
 
-const FIELDS_HELP = [...TEXT_FIELDS, ...SET_FIELDS, ...TIME_FIELDS, ...NUMBER_FIELDS, 'attributes.<name>'].join(', ');
+const FIELDS_HELP = [
+  ...TEXT_FIELDS,
+  ...SET_FIELDS,
+  ...TIME_FIELDS,
+  ...NUMBER_FIELDS,
+  'attributes.<name>',
+  'journey.<name>',
+].join(', ');
+
+export interface SegmentValidationOptions {
+  /** The journeys the deployment runs: `journey.<name>` must name one of them (unchecked when absent). */
+  journeys?: readonly string[];
+}
 
 /** Checks a filter as received (any JSON) and returns it typed, or every problem with its path. */
-export function validateSegment(input: unknown, at = 'filter'): SegmentValidation {
+export function validateSegment(
+  input: unknown,
+  at = 'filter',
+  options: SegmentValidationOptions = {},
+): SegmentValidation {
   const problems: SegmentProblem[] = [];
   let conditions = 0;
   const problem = (path: string, message: string): undefined => {
@@ -107,6 +136,10 @@ export function validateSegment(input: unknown, at = 'filter'): SegmentValidatio
     if (typeof op !== 'string') return problem(`${path}.op`, 'must be a string');
     const kind = fieldKind(field);
     if (kind === undefined) return problem(`${path}.field`, `unknown field "${field}" (fields: ${FIELDS_HELP})`);
+    const journey = field.slice('journey.'.length);
+    if (kind === 'journey' && options.journeys !== undefined && !options.journeys.includes(journey)) {
+      return problem(`${path}.field`, `unknown journey "${journey}" (journeys: ${options.journeys.join(', ')})`);
+    }
     const allowed = OPS[kind];
     if (!(allowed as readonly string[]).includes(op)) {
       return problem(`${path}.op`, `"${op}" does not apply to ${field} (use ${allowed.join(', ')})`);
@@ -129,7 +162,7 @@ export function validateSegment(input: unknown, at = 'filter'): SegmentValidatio
     : { ok: true, segment };
 }
 
-type FieldKind = 'text' | 'set' | 'time' | 'number' | 'attribute';
+type FieldKind = 'text' | 'set' | 'time' | 'number' | 'attribute' | 'journey';
 
 const OPS = {
   text: ['eq', 'ne', 'in', 'notIn'],
@@ -137,6 +170,7 @@ const OPS = {
   time: ['before', 'after', 'between', 'withinLastDays', 'olderThanDays'],
   number: ['lt', 'lte', 'gt', 'gte', 'between'],
   attribute: ['eq', 'ne', 'in', 'notIn', 'lt', 'lte', 'gt', 'gte', 'between', 'exists'],
+  journey: ['eq', 'ne', 'in', 'notIn'],
 } as const satisfies Record<FieldKind, readonly string[]>;
 
 function fieldKind(field: string): FieldKind | undefined {
@@ -145,6 +179,7 @@ function fieldKind(field: string): FieldKind | undefined {
   if ((TIME_FIELDS as readonly string[]).includes(field)) return 'time';
   if ((NUMBER_FIELDS as readonly string[]).includes(field)) return 'number';
   if (field.startsWith('attributes.') && ATTRIBUTE_NAME.test(field.slice('attributes.'.length))) return 'attribute';
+  if (field.startsWith('journey.') && JOURNEY_NAME.test(field.slice('journey.'.length))) return 'journey';
   return undefined;
 }
 
@@ -165,6 +200,7 @@ function checkValue(field: string, kind: FieldKind, op: string, value: unknown):
   switch (kind) {
     case 'text':
     case 'set':
+    case 'journey':
       return op === 'in' || op === 'notIn' || op === 'hasAny' || op === 'hasNone' ? list(member) : one(member);
     case 'attribute':
       if (op === 'in' || op === 'notIn') return list(scalar);
@@ -196,6 +232,7 @@ function range(value: unknown, check: (v: unknown) => string | undefined): { val
 }
 
 function memberCheck(field: string): (v: unknown) => string | undefined {
+  if (field.startsWith('journey.')) return oneOf(JOURNEY_STATES);
   switch (field) {
     case 'platform':
       return oneOf(PLATFORMS);

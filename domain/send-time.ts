@@ -62,11 +62,25 @@ export function recordEngagement(
   return updated;
 }
 
-/** The smoothed share of weekly engagement per hour of week (sums to 1). */
-export function smoothedPropensity(counts: HourOfWeekCounts): number[] {
+/** The smoothed share of weekly engagement per hour of week (sums to 1). Do not modify the result. */
+export function smoothedPropensity(counts: HourOfWeekCounts): readonly number[] {
+  if (last !== null && sameCounts(last.counts, counts)) return last.propensity;
   const own = normalizedCounts(counts);
   const total = own.reduce((sum, c) => sum + c, 0);
-  return own.map((c, h) => (c + PRIOR_STRENGTH * nth(POPULATION_HOUR_OF_WEEK, h)) / (total + PRIOR_STRENGTH));
+  const propensity = own.map(
+    (c, h) => (c + PRIOR_STRENGTH * nth(POPULATION_HOUR_OF_WEEK, h)) / (total + PRIOR_STRENGTH),
+  );
+  last = { counts: [...counts], propensity };
+  return propensity;
+}
+
+// The last answer: a workflow re-plans many times between two engagements, each time with the same counts.
+let last: { counts: readonly number[]; propensity: readonly number[] } | null = null;
+
+function sameCounts(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return false;
+  return true;
 }
 
 /** The start of the next local hour after `at` (30- and 45-minute offsets included). */

@@ -71,24 +71,35 @@ function intlOffsetMs(at: EpochMs, timeZone: string): number {
 
 // Offsets change only at instants on a 15-minute UTC grid (every zone's offset is a multiple of 15 minutes and
 // clocks change on whole local minutes), so the offset is constant within each 15-minute bucket. Caching per
-// bucket turns most lookups into a Map hit instead of an Intl call; a bucket whose two ends disagree (historic
-// local-mean-time offsets) is never cached. Bounded, and a pure cache: results are identical with or without it.
+// bucket (per zone, by bucket number) turns most lookups into a Map hit instead of an Intl call; a bucket whose two
+// ends disagree (historic local-mean-time offsets) is never cached. Bounded, and a pure cache: results are identical
+// with or without it.
 const BUCKET_MS = 15 * 60_000;
 const OFFSET_CACHE_LIMIT = 2048;
-const offsetCache = new Map<string, number>();
+const offsetCache = new Map<string, Map<number, number>>();
+let offsetCacheSize = 0;
 
 /** UTC offset of `timeZone` at instant `at`, in ms (Paris in summer: +7_200_000). */
 export function offsetMs(at: EpochMs, timeZone: string): number {
   if (!Number.isFinite(at)) throw new RangeError(`Not a finite instant: ${String(at)}`);
   const bucket = Math.floor(at / BUCKET_MS);
-  const key = `${timeZone}|${bucket}`;
-  const cached = offsetCache.get(key);
+  let zone = offsetCache.get(timeZone);
+  const cached = zone?.get(bucket);
   if (cached !== undefined) return cached;
   const first = intlOffsetMs(bucket * BUCKET_MS, timeZone);
   const last = intlOffsetMs((bucket + 1) * BUCKET_MS - 1, timeZone);
   if (first !== last) return intlOffsetMs(at, timeZone);
-  if (offsetCache.size >= OFFSET_CACHE_LIMIT) offsetCache.clear();
-  offsetCache.set(key, first);
+  if (offsetCacheSize >= OFFSET_CACHE_LIMIT) {
+    offsetCache.clear();
+    offsetCacheSize = 0;
+    zone = undefined;
+  }
+  if (zone === undefined) {
+    zone = new Map();
+    offsetCache.set(timeZone, zone);
+  }
+  zone.set(bucket, first);
+  offsetCacheSize++;
   return first;
 }
 

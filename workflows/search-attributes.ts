@@ -10,6 +10,9 @@ export const TactOptedOut = defineSearchAttributeKey('TactOptedOut', SearchAttri
 /** On journey runs (journeys/runtime.ts): the journey's name and the run's current step. */
 export const TactJourney = defineSearchAttributeKey('TactJourney', SearchAttributeType.KEYWORD);
 export const TactJourneyStep = defineSearchAttributeKey('TactJourneyStep', SearchAttributeType.KEYWORD);
+/** On campaign workflows (workflows/campaign/): the campaign's id and its lifecycle status (running, paused…). */
+export const TactCampaign = defineSearchAttributeKey('TactCampaign', SearchAttributeType.KEYWORD);
+export const TactCampaignState = defineSearchAttributeKey('TactCampaignState', SearchAttributeType.KEYWORD);
 
 /** Every key above, for registering them with a server (`createTestEnv`, `TestWorkflowEnvironment.createLocal`). */
 export const TACT_SEARCH_ATTRIBUTE_KEYS = [
@@ -19,6 +22,8 @@ export const TACT_SEARCH_ATTRIBUTE_KEYS = [
   TactOptedOut,
   TactJourney,
   TactJourneyStep,
+  TactCampaign,
+  TactCampaignState,
 ];
 
 /**
@@ -33,6 +38,8 @@ export const TACT_SEARCH_ATTRIBUTES = {
   TactOptedOut: 'Bool',
   TactJourney: 'Keyword',
   TactJourneyStep: 'Keyword',
+  TactCampaign: 'Keyword',
+  TactCampaignState: 'Keyword',
 } as const satisfies Record<string, 'Datetime' | 'Int' | 'Bool' | 'Keyword'>;
 
 /** `--search-attribute` arguments for `temporal server start-dev` and the bundled offline server. */

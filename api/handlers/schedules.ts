@@ -62,7 +62,7 @@ export function scheduleOperations(services: ApiServices, workflows: CampaignWor
       tag: 'campaigns',
       summary:
         action === 'trigger'
-          ? 'Fire a scheduled rule now (it opens its next occurrence)'
+          ? 'Fire a scheduled rule now: its message to its segment now (the next occurrence keeps its own firing)'
           : `${action.charAt(0).toUpperCase()}${action.slice(1)} a scheduled rule`,
       scope: 'admin',
       params: idPath,

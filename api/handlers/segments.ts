@@ -2,6 +2,7 @@
 // counts a filter's (or a saved segment's) members and shows a sample of ids. A bad filter is a 400 naming its part.
 import { z } from 'zod';
 import { validateSegment, type Segment } from '../../domain/segment';
+import { JOURNEYS } from '../../journeys/registry';
 import { operation, type Operation } from '../operation';
 import { validationProblem } from '../problem';
 import type { ApiServices } from '../services';
@@ -35,7 +36,7 @@ const previewResponse = z.object({ count: z.number().int(), sample: z.array(z.st
 
 /** The validated filter, or a 400 naming every bad part (`filter.and[1].op`). */
 export function segmentOr400(filter: unknown, at: string): Segment {
-  const result = validateSegment(filter, at);
+  const result = validateSegment(filter, at, { journeys: Object.keys(JOURNEYS) });
   if (result.ok) return result.segment;
   throw validationProblem(result.problems.map((p) => ({ in: 'body', field: p.path, message: p.message })));
 }

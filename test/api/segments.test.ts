@@ -55,5 +55,36 @@ describe('/v1/segments', () => {
     expect(JSON.stringify(unknown.body)).toContain('no segment named');
     const neither = await stack().call('POST', '/v1/segments:preview', { json: {} });
     expect(neither.status).toBe(400);
+
+    const noJourney = await stack().call('POST', '/v1/segments', {
+      json: { name: 'in-no-journey', filter: { field: 'journey.cart_abandonmnet', op: 'eq', value: 'active' } },
+    });
+    expect(noJourney.status).toBe(400);
+    expect(JSON.stringify(noJourney.body)).toContain('unknown journey \\"cart_abandonmnet\\"');
+    expect(await stack().repos.segments.get('in-no-journey')).toBeNull();
+  });
+
+  it('previews journey membership from the recorded journey runs', async () => {
+    const at = new Date(Date.UTC(2026, 0, 5));
+    for (const [id, ended] of [
+      ['seg-journey-a', null],
+      ['seg-journey-b', 'completed'],
+    ] as const) {
+      await stack().repos.users.upsert({ id, timeZone: 'UTC', locale: 'en', attributes: {} }, at.getTime());
+      await stack().db.pool.query(
+        `INSERT INTO journey_runs (run_id, journey, version, user_id, source, enrolled_at, ended_at, end_reason)
+         VALUES ($1, 'trial_expiry', 1, $2, 'api', $3, $4, $5)`,
+        [`user:${id}/journey/trial_expiry/1`, id, at, ended === null ? null : at, ended],
+      );
+    }
+    const active = await stack().call('POST', '/v1/segments:preview', {
+      json: { filter: { field: 'journey.trial_expiry', op: 'eq', value: 'active' } },
+    });
+    expect(active.status).toBe(200);
+    expect(active.body).toMatchObject({ count: 1, sample: ['seg-journey-a'] });
+    const done = await stack().call('POST', '/v1/segments:preview', {
+      json: { filter: { field: 'journey.trial_expiry', op: 'in', value: ['completed', 'exited'] } },
+    });
+    expect(done.body).toMatchObject({ count: 1, sample: ['seg-journey-b'] });
   });
 });

@@ -21,6 +21,7 @@ import {
   type CampaignWorkflowInput,
 } from '../../workflows/campaign/definitions';
 import type { campaignWorkflow } from '../../workflows/campaign/workflow';
+import { TactCampaignState } from '../../workflows/search-attributes';
 import { defineHarness, uniqueUser } from '../workflows/support/harness';
 import { TEST_START_MS } from '../support/test-clock';
 import { useTestDatabase } from '../support/test-database';
@@ -105,6 +106,14 @@ describe('campaign workflow', () => {
     );
     return users;
   };
+  const listed = async (query: string) => {
+    const ids: string[] = [];
+    for await (const w of harness.client.workflow.list({ query })) ids.push(w.workflowId);
+    return ids;
+  };
+  /** What the Temporal UI shows as the workflow's current details (the SDK's built-in metadata query). */
+  const currentDetails = async (handle: { query<R>(name: string): Promise<R> }) =>
+    (await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata')).currentDetails ?? '';
   const createCampaign = async (id: string, tag: string, spec: Omit<CampaignSpec, 'segment' | 'message'>) => {
     const segment = validateSegment({ field: 'attributes.cohort', op: 'eq', value: tag });
     if (!segment.ok) throw new Error('bad segment');
@@ -213,10 +222,18 @@ describe('campaign workflow', () => {
     expect(paused).toMatchObject({ status: 'paused', etaAt: null });
     expect(paused.counts.targeted).toBeLessThan(users.length);
     expect(await targets('paused')).toHaveLength(paused.counts.targeted);
+    // Ops find it in the Temporal UI by its search attributes, with its progress in the current details.
+    expect(await listed('TactCampaign = "paused" AND TactCampaignState = "paused"')).toEqual([
+      campaignWorkflowId('paused'),
+    ]);
+    expect((await handle.describe()).typedSearchAttributes.get(TactCampaignState)).toBe('paused');
+    expect(await currentDetails(handle)).toContain(`targeted ${paused.counts.targeted} of ${users.length}`);
     await expect(handle.executeUpdate(pauseCampaignUpdate)).rejects.toThrow();
     expect(await handle.executeUpdate(resumeCampaignUpdate)).toBe('running');
     expect(await handle.result()).toBe('completed');
     expect(await targets('paused')).toHaveLength(users.length);
+    expect((await handle.describe()).typedSearchAttributes.get(TactCampaignState)).toBe('completed');
+    expect(await listed('TactCampaign = "paused" AND TactCampaignState = "paused"')).toEqual([]);
 
     const cancelUsers = await seed('cancel', 10);
     // Later than the paused campaign's candidates, which the clock passed while that campaign ran to its end.

@@ -104,4 +104,67 @@ describe('scheduled rule', () => {
     expect([utcHour('Europe/London', 23), utcHour('Europe/London', 30)]).toEqual([8, 7]);
     expect([utcHour('Australia/Sydney', 30), utcHour('Australia/Sydney', 37)]).toEqual([21, 22]);
   }, 600_000);
+
+  it(':trigger is an action now: a campaign of the rule sent now, the next occurrence left to its firing', async () => {
+    const triggerAt = Date.UTC(2099, 3, 8, 14, 0, 30); // a Wednesday, daytime in every zone below
+    await harness.sleepUntil(triggerAt);
+    const zones = ['America/New_York', 'Europe/London', 'Europe/Paris'];
+    const users = zones.map((zone) => ({ id: uniqueUser('trigger'), zone }));
+    for (const user of users) harness.settings.store(user.id, { timeZone: user.zone, locale: 'en' });
+    for (const user of users) {
+      await db().pool.query(
+        `INSERT INTO users (id, time_zone, locale, attributes, created_at, updated_at)
+         VALUES ($1, $2, 'en', '{"nudge": true}', $3, $3)`,
+        [user.id, user.zone, new Date(triggerAt)],
+      );
+    }
+    const segment = validateSegment({ field: 'attributes.nudge', op: 'eq', value: true });
+    if (!segment.ok) throw new Error('bad segment');
+    await new ScheduledRuleRepository(db().pool).create({
+      id: 'monday-nudge',
+      name: 'Monday nudge',
+      createdAt: triggerAt,
+      spec: {
+        segment: segment.segment,
+        message: { category: 'content', template: 'new_content', variables: { count: 1 }, businessValue: 0.9 },
+        ttlMs: 20 * HOUR,
+        ratePerSecond: 100,
+        recurrence: { kind: 'weekly', weekday: 1 },
+        minuteOfDay: minuteOfDay(8 * 60),
+        windowMs: 3 * HOUR,
+        late: 'skip',
+      },
+    });
+    const rules = new TemporalCampaigns(harness.client, queue);
+    await rules.createRule('monday-nudge', { kind: 'weekly', weekday: 1 });
+    const triggeredAt = await harness.now();
+    expect(await rules.ruleAction('monday-nudge', 'trigger')).toBe(true);
+
+    const ofRule = () => harness.deliveries.filter((d) => d.input.candidate.id.startsWith('campaign.monday-nudge.'));
+    // Handed over now: every member's workflow admits the candidate at once; their budget picks the send time.
+    for (const user of users) {
+      await harness.waitForState(user.id, (st) => st.stats.candidatesAdmitted === 1, 'the triggered campaign admitted');
+    }
+    await harness.sleepUntil(triggeredAt + 20 * HOUR);
+    await waitFor('a send to every member', async () => (ofRule().length >= users.length ? true : undefined), {
+      timeoutMs: 60_000,
+    });
+    const { rows } = await db().pool.query<{ id: string; spec: { sendTime: unknown } }>(
+      `SELECT id, spec FROM campaigns WHERE id LIKE 'monday-nudge.%'`,
+    );
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.id).toMatch(/^monday-nudge\.now-20990408-1400\d\d$/);
+    expect(rows[0]!.spec.sendTime).toEqual({ kind: 'now' });
+    for (const user of users) {
+      const sends = ofRule().filter((d) => d.input.userId === user.id);
+      expect(sends, user.zone).toHaveLength(1);
+      expect(sends[0]!.input.candidate.id).toBe(campaignCandidateId(rows[0]!.id));
+      expect(sends[0]!.input.candidate.notBefore).toBeUndefined();
+      expect(sends[0]!.input.candidate.createdAt).toBeGreaterThanOrEqual(triggeredAt);
+      expect(sends[0]!.input.candidate.createdAt).toBeLessThan(triggeredAt + 60_000);
+      expect(sends[0]!.at).toBeLessThanOrEqual(sends[0]!.input.candidate.expiresAt);
+    }
+    // The schedule's own calendar is untouched: next Monday's occurrence still fires the day before.
+    expect((await rules.describeRule('monday-nudge'))?.nextFirings[0]).toBe(Date.UTC(2099, 3, 12, 12));
+  }, 300_000);
 });

@@ -1,6 +1,6 @@
 // Every segment operator against a real database (PostgreSQL with DATABASE_URL, else embedded PGlite): the filter is
 // validated (domain/segment.ts), compiled to parameterised SQL (db/segments.ts) and run over users with sessions,
-// preferences, endpoints, sends and receipts.
+// preferences, endpoints, sends, receipts and journey runs.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SegmentRepository } from '../../db/segments';
 import { validateSegment } from '../../domain/segment';
@@ -71,6 +71,16 @@ describe('segments on the database', () => {
     await prefs('u3', true, [], []);
     await sends('u1', 2, 1);
     await sends('u2', 4, 4);
+    const run = (id: string, journey: string, n: number, end: string | null, converted = false) =>
+      q(
+        `INSERT INTO journey_runs (run_id, journey, version, user_id, source, enrolled_at, ended_at, end_reason, converted)
+         VALUES ($1, $2, 1, $3, 'api', $4, $5, $6, $7)`,
+        [`user:${id}/journey/${journey}/${n}`, journey, id, at(5), end === null ? null : at(4), end, converted],
+      );
+    await run('u1', 'cart_abandonment', 1, 'completed');
+    await run('u1', 'cart_abandonment', 2, null);
+    await run('u2', 'cart_abandonment', 1, 'exit:purchase_completed', true);
+    await run('u3', 'onboarding', 1, null);
   });
 
   const members = async (filter: unknown) => {
@@ -132,6 +142,20 @@ describe('segments on the database', () => {
     ['and', { and: [cond('country', 'eq', 'BR'), cond('platform', 'has', 'android')] }, ['u1']],
     ['or', { or: [cond('country', 'eq', 'FR'), cond('attributes.plan', 'eq', 'free')] }, ['u2', 'u4']],
     ['not', { not: cond('country', 'eq', 'BR') }, ['u2', 'u4']],
+    ['journey active', cond('journey.cart_abandonment', 'eq', 'active'), ['u1']],
+    ['journey completed', cond('journey.cart_abandonment', 'eq', 'completed'), ['u1']],
+    ['journey exited', cond('journey.cart_abandonment', 'eq', 'exited'), ['u2']],
+    ['journey converted', cond('journey.cart_abandonment', 'eq', 'converted'), ['u2']],
+    ['journey enrolled', cond('journey.cart_abandonment', 'eq', 'enrolled'), ['u1', 'u2']],
+    ['journey ne enrolled (never in it)', cond('journey.cart_abandonment', 'ne', 'enrolled'), ['u3', 'u4']],
+    ['journey in', cond('journey.cart_abandonment', 'in', ['active', 'exited']), ['u1', 'u2']],
+    ['journey notIn', cond('journey.cart_abandonment', 'notIn', ['active']), ['u2', 'u3', 'u4']],
+    ['journey of another name', cond('journey.onboarding', 'eq', 'active'), ['u3']],
+    [
+      'journey and an attribute',
+      { and: [cond('journey.cart_abandonment', 'eq', 'enrolled'), cond('attributes.plan', 'eq', 'gold')] },
+      ['u1'],
+    ],
     ['values are parameters, not SQL', cond('attributes.plan', 'eq', "gold' OR 1=1 --"), []],
   ])('%s', async (_name, filter, expected) => {
     expect(await members(filter)).toEqual(expected);

@@ -51,8 +51,28 @@ describe('segment validation', () => {
       'unknown field',
     ],
     ['country = BR', 'filter', 'must be an object'],
+    [{ field: 'journey.Cart', op: 'eq', value: 'active' }, 'filter.field', 'unknown field "journey.Cart"'],
+    [{ field: 'journey.cart_abandonment', op: 'eq', value: 'gone' }, 'filter.value', 'must be one of active'],
+    [{ field: 'journey.cart_abandonment', op: 'has', value: 'active' }, 'filter.op', 'use eq, ne, in, notIn'],
   ])('%j → %s', (filter, path, message) => {
     expect(problems(filter)).toEqual([{ path, message: expect.stringContaining(message) }]);
+  });
+
+  it('checks journey names against the deployment’s journeys when given them', () => {
+    const filter = { field: 'journey.cart_abandonmnet', op: 'eq', value: 'active' };
+    expect(validateSegment(filter)).toMatchObject({ ok: true });
+    expect(validateSegment(filter, 'filter', { journeys: ['cart_abandonment', 'onboarding'] })).toEqual({
+      ok: false,
+      problems: [
+        {
+          path: 'filter.field',
+          message: 'unknown journey "cart_abandonmnet" (journeys: cart_abandonment, onboarding)',
+        },
+      ],
+    });
+    expect(validateSegment({ ...filter, field: 'journey.onboarding' }, 'filter', { journeys: ['onboarding'] })).toEqual(
+      { ok: true, segment: { field: 'journey.onboarding', op: 'eq', value: 'active' } },
+    );
   });
 
   it('bounds depth and size', () => {

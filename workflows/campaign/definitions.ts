@@ -108,10 +108,14 @@ export interface CampaignActivities {
     limit: number;
   }): Promise<{ lastId?: string; users: number }>;
   recordCampaignStatus(input: { campaignId: string; status: CampaignStatus; now: EpochMs }): Promise<void>;
-  /** Creates the campaign of a scheduled rule's occurrence (id `<rule>.<date>`); `created` false when it exists. */
+  /**
+   * Creates the campaign of a scheduled rule's occurrence (id `<rule>.<date>`), or with `triggeredAt` the campaign of a
+   * firing triggered by hand, sent now (id `<rule>.now-<stamp>`); `created` false when it exists.
+   */
   openRuleRun(input: {
     ruleId: string;
     date: LocalDate;
+    triggeredAt?: EpochMs;
     now: EpochMs;
   }): Promise<{ campaignId: string; created: boolean }>;
 }

@@ -6,9 +6,11 @@
 import {
   condition,
   continueAsNew,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
+  upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import { CAMPAIGN_TRANSITIONS, type CampaignStatus } from '../../domain/campaign';
@@ -22,6 +24,7 @@ import {
   type CampaignProgressView,
   type CampaignWorkflowInput,
 } from './definitions';
+import { TactCampaign, TactCampaignState } from '../search-attributes';
 
 /** The most members one page hands over (one activity, its signals run concurrently inside). */
 export const MAX_PAGE = 500;
@@ -86,7 +89,19 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
     await database.recordCampaignStatus({ campaignId, status, now: Date.now() });
     state.recorded = status;
   };
-  const show = () => setCurrentDetails(details(progress(campaignId, state)));
+  // Ops find campaigns by id and status in the Temporal UI (`TactCampaignState = "paused"`); runs started before this
+  // code upsert nothing, so their histories replay.
+  const searchable = patched('campaign-search-attributes');
+  let shownStatus: CampaignStatus | undefined;
+  const show = () => {
+    setCurrentDetails(details(progress(campaignId, state)));
+    if (!searchable || shownStatus === state.status) return;
+    shownStatus = state.status;
+    upsertSearchAttributes([
+      { key: TactCampaign, value: campaignId },
+      { key: TactCampaignState, value: state.status },
+    ]);
+  };
 
   for (let pagesThisRun = 0; ;) {
     show();

@@ -1,6 +1,7 @@
 // Activity state machines of one run: scheduling, dispatch to pollers, the four timeouts, retries
 // with backoff, heartbeats (details survive retries; cancellation is delivered in the heartbeat
 // response) and the lazily written ActivityTaskStarted event.
+import type { temporal } from '@temporalio/proto';
 import type { ClockTimer } from './clock';
 import { CommandError } from './command-error';
 import { notFound } from './errors';
@@ -447,7 +448,7 @@ export class Activities {
       this.enqueue(a);
   }
 
-  private timedOut(a: ActivityState, attempt: number, timeoutType: number): void {
+  private timedOut(a: ActivityState, attempt: number, timeoutType: temporal.api.enums.v1.TimeoutType): void {
     if (!this.exec.isRunning || this.byScheduledId.get(a.scheduledEventId) !== a || a.attempt !== attempt) return;
     const failure: Message = {
       message: `activity ${timeoutName(timeoutType)} timeout`,
@@ -508,7 +509,7 @@ export class Activities {
   }
 }
 
-function timeoutName(t: number): string {
+function timeoutName(t: temporal.api.enums.v1.TimeoutType): string {
   switch (t) {
     case T.TIMEOUT_TYPE_START_TO_CLOSE:
       return 'StartToClose';

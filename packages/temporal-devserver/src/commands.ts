@@ -1,5 +1,6 @@
 // Applying a completed workflow task's commands to its run. Commands are validated as a batch first,
 // so a rejected batch changes nothing: the task fails with the cause and message Temporal would use.
+import type { temporal } from '@temporalio/proto';
 import { randomUUID } from 'node:crypto';
 import { validateScheduleActivity, type ScheduleActivityAttributes } from './activities';
 import { CommandError } from './command-error';
@@ -28,7 +29,7 @@ const E = enums.EventType;
 const Cause = enums.WorkflowTaskFailedCause;
 
 export interface Command {
-  commandType?: number | undefined;
+  commandType?: temporal.api.enums.v1.CommandType | undefined;
   userMetadata?: Message | undefined;
   [attributes: string]: unknown;
 }
@@ -49,7 +50,7 @@ export interface StartChildAttributes {
   workflowExecutionTimeout?: Duration | undefined;
   workflowRunTimeout?: Duration | undefined;
   workflowTaskTimeout?: Duration | undefined;
-  parentClosePolicy?: number | undefined;
+  parentClosePolicy?: temporal.api.enums.v1.ParentClosePolicy | undefined;
   control?: string | undefined;
   workflowIdReusePolicy?: number | undefined;
   retryPolicy?: RetryPolicyMessage | undefined;
@@ -122,7 +123,7 @@ const CLOSE_COMMANDS = new Set<number>([
   C.COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION,
 ]);
 
-export function commandTypeName(type: number | undefined): string {
+export function commandTypeName(type: temporal.api.enums.v1.CommandType | undefined): string {
   const name = Object.entries(C).find(([, v]) => v === type)?.[0];
   return name ?? `COMMAND_TYPE_${String(type)}`;
 }
@@ -280,6 +281,9 @@ export function validateCommands(exec: Execution, commands: Command[]): Validate
             'MarkerName is not set on RecordMarkerCommand.',
           );
         }
+        break;
+      default:
+        // The other supported commands have nothing to check before they are applied.
         break;
     }
   }

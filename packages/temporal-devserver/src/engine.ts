@@ -1,5 +1,6 @@
 // The server's state: namespaces, their runs (by workflow id and run id), task queues, the clock and
 // the operations that span runs (start with id policies, signal, cancel, terminate, children).
+import type { temporal } from '@temporalio/proto';
 import { randomUUID } from 'node:crypto';
 import { status } from '@grpc/grpc-js';
 import { Clock } from './clock';
@@ -61,8 +62,8 @@ export class Namespace {
 
 /** A start request after validation and defaults (0 ms timeouts are unset: the engine applies its defaults). */
 export interface StartParams extends RunDefinition {
-  reusePolicy?: number | undefined;
-  conflictPolicy?: number | undefined;
+  reusePolicy?: temporal.api.enums.v1.WorkflowIdReusePolicy | undefined;
+  conflictPolicy?: temporal.api.enums.v1.WorkflowIdConflictPolicy | undefined;
   startDelayMs: number;
   /** Signal-with-start: the signal recorded right after the started event. */
   signal?: { name: string; input?: Payloads | undefined; header?: Message | undefined } | undefined;

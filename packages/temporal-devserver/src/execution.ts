@@ -2,6 +2,7 @@
 // from its events (its workflow-task lifecycle is in workflow-tasks.ts). Everything that happens to a run
 // goes through `append` (direct) or `record` (buffered while a workflow task is running, as Temporal's
 // mutable state does).
+import type { temporal } from '@temporalio/proto';
 import type { Clock, ClockTimer } from './clock';
 import { History, type EventDraft, type HistoryEvent } from './history';
 import type { Logger } from './logger';
@@ -261,7 +262,9 @@ export class Execution {
   append(draft: EventDraft): HistoryEvent {
     if (this.tasks.isStarted) throw new Error(`bug: append while a workflow task runs (${draft.type})`);
     this.markDirty();
-    return this.history.append(this.now(), draft);
+    const event = this.history.append(this.now(), draft);
+    this.tasks.eventAdded();
+    return event;
   }
 
   /** Adds an event the workflow must see, then makes sure a workflow task will deliver it. */
@@ -448,7 +451,7 @@ export interface ChildRecord {
   workflowType: string;
   runId?: string | undefined;
   startedEventId?: number | undefined;
-  parentClosePolicy: number;
+  parentClosePolicy: temporal.api.enums.v1.ParentClosePolicy;
 }
 
 const ACTIVITY_FINISH_EVENTS: ReadonlySet<number> = new Set([

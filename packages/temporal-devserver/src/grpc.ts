@@ -31,7 +31,7 @@ export function addService(
   service.resolveAll();
   const definition: Record<string, grpc.MethodDefinition<object, object>> = {};
   const implementation: grpc.UntypedServiceImplementation = {};
-  for (const method of Object.values(service.methods) as Method[]) {
+  for (const method of Object.values<Method>(service.methods)) {
     if (method.requestStream || method.responseStream) continue;
     const requestType = method.resolvedRequestType!;
     const responseType = method.resolvedResponseType!;
@@ -46,7 +46,7 @@ export function addService(
     };
     implementation[method.name] = unaryHandler(method.name, handlers[method.name], log, afterCall);
   }
-  server.addService(definition as grpc.ServiceDefinition, implementation);
+  server.addService(definition, implementation);
 }
 
 function unaryHandler(

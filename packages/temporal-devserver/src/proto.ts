@@ -4,7 +4,7 @@
 import type { Root, Type } from 'protobufjs';
 import { temporal } from '@temporalio/proto';
 
-export const root: Root = require('@temporalio/proto/protos/json-module');
+export const root = require('@temporalio/proto/protos/json-module') as Root;
 export const enums = temporal.api.enums.v1;
 
 /** A decoded protobuf message whose shape this server does not inspect. */

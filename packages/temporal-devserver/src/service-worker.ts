@@ -1,4 +1,5 @@
 // Worker-facing WorkflowService methods: polls, task completions, heartbeats, worker shutdown.
+import type { temporal } from '@temporalio/proto';
 import { completeWorkflowTask, type CompletionRequest } from './workflow-task-completion';
 import type { Engine } from './engine';
 import { notFound, requireString } from './errors';
@@ -186,7 +187,7 @@ export function workerHandlers(engine: Engine): Handlers {
       stickyTaskQueue?: string | undefined;
       workerInstanceKey?: string | undefined;
       taskQueue?: string | undefined;
-      taskQueueTypes?: number[] | undefined;
+      taskQueueTypes?: temporal.api.enums.v1.TaskQueueType[] | undefined;
     }) => {
       const ns = engine.namespace(req.namespace);
       if (req.stickyTaskQueue) engine.stickyQueueGone(ns.name, req.stickyTaskQueue);

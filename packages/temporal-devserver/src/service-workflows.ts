@@ -1,4 +1,5 @@
 // Client-facing WorkflowService methods on workflow executions.
+import type { temporal } from '@temporalio/proto';
 import { status } from '@grpc/grpc-js';
 import { describeExecution, statusCode } from './describe';
 import type { Engine } from './engine';
@@ -74,7 +75,7 @@ interface PollUpdateRequest {
 async function waitForUpdate(
   exec: Execution,
   updateId: string,
-  wanted: number | undefined,
+  wanted: temporal.api.enums.v1.UpdateWorkflowExecutionLifecycleStage | undefined,
   ctx: CallContext,
 ): Promise<Message> {
   const Stage = enums.UpdateWorkflowExecutionLifecycleStage;

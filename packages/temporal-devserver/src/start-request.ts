@@ -28,7 +28,7 @@ export interface StartRequest {
   userMetadata?: Message | undefined;
   priority?: Message | undefined;
   completionCallbacks?: unknown[] | undefined;
-  versioningOverride?: unknown | undefined;
+  versioningOverride?: unknown;
 }
 
 export function startParams(engine: Engine, method: string, req: StartRequest): StartParams {

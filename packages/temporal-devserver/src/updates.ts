@@ -3,6 +3,7 @@
 // there), then completes with an outcome. Accepted and completed updates are history events
 // (WorkflowExecutionUpdateAccepted / Completed), so a restarted server rebuilds them from history; an admitted one
 // lives in memory only, as in Temporal (the client retries it).
+import type { temporal } from '@temporalio/proto';
 import type { Execution } from './execution';
 import { attributesOf, type HistoryEvent } from './history';
 import { decodeMessage, encodeMessage, enums, lookupType, type Message } from './proto';
@@ -81,7 +82,7 @@ export class Updates {
     const updateId = request.meta?.updateId ?? '';
     const update: UpdateState = { updateId, request, stage: 'admitted', waiters: new Set() };
     this.byId.set(updateId, update);
-    this.exec.tasks.schedule();
+    this.exec.tasks.scheduleSpeculative();
     this.exec.host.changed();
     return update;
   }
@@ -184,8 +185,13 @@ export class Updates {
   }
 }
 
+/** A rejection message: the only kind a speculative workflow task may carry and still be dropped. */
+export function isRejection(message: ProtocolMessage): boolean {
+  return (message.body?.type_url ?? '').endsWith('temporal.api.update.v1.Rejection');
+}
+
 /** The lifecycle stage number the API reports for an update's stage. */
-export function stageNumber(stage: UpdateStage): number {
+export function stageNumber(stage: UpdateStage): temporal.api.enums.v1.UpdateWorkflowExecutionLifecycleStage {
   switch (stage) {
     case 'admitted':
       return Stage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ADMITTED;

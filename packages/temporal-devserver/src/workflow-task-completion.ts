@@ -8,7 +8,7 @@ import type { Execution } from './execution';
 import type { StartedWft } from './workflow-tasks';
 import { enums, msFromDuration, type Duration, type Message } from './proto';
 import { outcomeOfQueryResult, type WorkflowQueryResult } from './queries';
-import type { ProtocolMessage } from './updates';
+import { isRejection, type ProtocolMessage } from './updates';
 
 const DEFAULT_STICKY_SCHEDULE_TO_START_MS = 10_000;
 
@@ -23,6 +23,7 @@ export interface CompletionRequest {
   sdkMetadata?: Message | undefined;
   meteringMetadata?: Message | undefined;
   messages?: ProtocolMessage[] | undefined;
+  capabilities?: { discardSpeculativeWorkflowTaskWithEvents?: boolean | undefined } | undefined;
 }
 
 export function completeWorkflowTask(engine: Engine, exec: Execution, seq: number, req: CompletionRequest): Message {
@@ -63,6 +64,24 @@ export function completeWorkflowTask(engine: Engine, exec: Execution, seq: numbe
           msFromDuration(req.stickyAttributes?.scheduleToStartTimeout) || DEFAULT_STICKY_SCHEDULE_TO_START_MS,
       }
     : undefined;
+  const messages = new Map((req.messages ?? []).map((m) => [m.id ?? '', m]));
+  if (
+    !req.forceCreateNewWorkflowTask &&
+    exec.tasks.discardable(
+      wft,
+      commands.length > 0,
+      [...messages.values()].every(isRejection),
+      req.capabilities?.discardSpeculativeWorkflowTaskWithEvents === true,
+    )
+  ) {
+    exec.tasks.discard(wft, sticky);
+    exec.applyCommandsThenFlush(() => {
+      for (const message of messages.values()) if (exec.isRunning) exec.updates.apply(message);
+    }, false);
+    if (exec.isRunning && exec.updates.hasAdmitted()) exec.tasks.scheduleSpeculative();
+    // Where the worker rolls its history back to: the dropped task's scheduled and started events are gone.
+    return { resetHistoryEventId: exec.tasks.lastCompletedStartedEventId };
+  }
   const completed = exec.tasks.complete(
     wft,
     {
@@ -75,14 +94,13 @@ export function completeWorkflowTask(engine: Engine, exec: Execution, seq: numbe
     sticky,
   );
   const afterCommit: (() => void)[] = [];
-  const messages = new Map((req.messages ?? []).map((m) => [m.id ?? '', m]));
   exec.applyCommandsThenFlush(() => {
     applyCommands(exec, commands, completed.eventId, engine, afterCommit, req.identity, messages);
     // Messages no command placed (rejections, or a worker that sends none) take effect after the commands.
     for (const message of messages.values()) if (exec.isRunning) exec.updates.apply(message);
   }, !!req.forceCreateNewWorkflowTask);
   // An update admitted while this task ran still needs a task to reach the worker.
-  if (exec.isRunning && exec.updates.hasAdmitted()) exec.tasks.schedule();
+  if (exec.isRunning && exec.updates.hasAdmitted()) exec.tasks.scheduleSpeculative();
   for (const effect of afterCommit) {
     setImmediate(() => {
       try {

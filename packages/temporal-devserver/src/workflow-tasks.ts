@@ -1,6 +1,7 @@
 // The workflow-task lifecycle of one run: scheduling (normal or sticky queue, retry backoff), handing the
 // task to a poller with the history it needs, and ending it (completed, failed, timed out, sticky
 // schedule-to-start timeout). Events go through the run; the run decides when a task is needed.
+import type { temporal } from '@temporalio/proto';
 import type { ClockTimer } from './clock';
 import { notFound } from './errors';
 import type { Execution, WorkflowTaskResponse } from './execution';
@@ -14,6 +15,8 @@ const E = enums.EventType;
 
 const STICKY_WORKER_GRACE_MS = 10_000;
 const WFT_RETRY_MAX_BACKOFF_MS = 10 * 60_000;
+/** Temporal's history.discardSpeculativeWorkflowTaskMaximumEventsCount default. */
+const DISCARD_SPECULATIVE_MAX_EVENTS = 10;
 
 export type WftState =
   | { kind: 'none' }
@@ -28,6 +31,8 @@ export type WftState =
       timer?: ClockTimer | undefined;
       /** Waiting out a retry backoff: not on any queue yet. */
       delayed?: boolean | undefined;
+      /** Only delivers updates to an idle run (Temporal's speculative task): no scheduled event written. */
+      speculative?: boolean | undefined;
     }
   | StartedWft;
 
@@ -39,6 +44,8 @@ export interface StartedWft {
   startedEventId: number;
   /** Attempts after a failure are not written to history until one completes (Temporal's transient task). */
   transient: boolean;
+  /** Written to history only if it does more than reject updates (Temporal's speculative task). */
+  speculative: boolean;
   queue: string;
   sticky: boolean;
   scheduledTime: number;
@@ -123,7 +130,10 @@ export class WorkflowTasks {
         break;
       case 'scheduled': {
         const seq = wft.seq;
-        if (wft.delayed) {
+        // A speculative task lives in memory only, as the updates it delivers (their clients retry them).
+        if (wft.speculative) {
+          this.current = { kind: 'none' };
+        } else if (wft.delayed) {
           this.current = {
             ...wft,
             timer: clock.at(wft.scheduledTime, () => {
@@ -141,6 +151,10 @@ export class WorkflowTasks {
       }
       case 'started': {
         const seq = wft.seq;
+        if (wft.speculative) {
+          this.current = { kind: 'none' };
+          break;
+        }
         this.current = {
           ...wft,
           queries: [],
@@ -165,7 +179,16 @@ export class WorkflowTasks {
     return this.state.kind === 'started' || (this.state.kind === 'scheduled' && !this.state.delayed);
   }
 
-  schedule(delayMs = 0): void {
+  /**
+   * A task to deliver an update to an idle run, as Temporal's speculative workflow task: its scheduled and started
+   * events are written only if it completes with more than update rejections (see `discardable`), or if another
+   * event comes first (`eventAdded` makes it a normal task). A rejected update thus leaves no trace in history.
+   */
+  scheduleSpeculative(): void {
+    this.schedule(0, true);
+  }
+
+  schedule(delayMs = 0, speculative = false): void {
     const exec = this.exec;
     if (!exec.isRunning || this.state.kind !== 'none') return;
     if (exec.start.firstWorkflowTaskBackoffMs > 0 && exec.now() < exec.executionTime) return;
@@ -196,19 +219,8 @@ export class WorkflowTasks {
         : undefined;
     if (!sticky) this.sticky = undefined;
     const queue = sticky?.queue ?? exec.taskQueue;
-    let scheduledEventId: number | undefined;
-    if (attempt === 1) {
-      scheduledEventId = exec.append({
-        type: E.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED,
-        attributes: {
-          taskQueue: sticky
-            ? { name: sticky.queue, kind: enums.TaskQueueKind.TASK_QUEUE_KIND_STICKY, normalName: exec.taskQueue }
-            : { name: exec.taskQueue, kind: enums.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
-          startToCloseTimeout: durationFromMs(exec.start.workflowTaskTimeoutMs),
-          attempt,
-        },
-      }).eventId;
-    }
+    const isSpeculative = speculative && attempt === 1;
+    const scheduledEventId = attempt === 1 && !isSpeculative ? this.appendScheduled(sticky, attempt) : undefined;
     const timer = sticky
       ? exec.clock.after(sticky.scheduleToStartMs, () => this.stickyScheduleToStartTimedOut(seq))
       : undefined;
@@ -221,9 +233,56 @@ export class WorkflowTasks {
       sticky: !!sticky,
       scheduledTime: exec.now(),
       timer,
+      ...(isSpeculative ? { speculative: true } : {}),
     };
     this.offer(queue, seq);
     exec.host.changed();
+  }
+
+  private appendScheduled(sticky: StickyQueue | undefined, attempt: number): number {
+    const exec = this.exec;
+    return exec.append({
+      type: E.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED,
+      attributes: {
+        taskQueue: sticky
+          ? { name: sticky.queue, kind: enums.TaskQueueKind.TASK_QUEUE_KIND_STICKY, normalName: exec.taskQueue }
+          : { name: exec.taskQueue, kind: enums.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
+        startToCloseTimeout: durationFromMs(exec.start.workflowTaskTimeoutMs),
+        attempt,
+      },
+    }).eventId;
+  }
+
+  /** An event was written while a speculative task waits for a worker: it becomes a normal one, as in Temporal. */
+  eventAdded(): void {
+    const wft = this.state;
+    if (wft.kind !== 'scheduled' || !wft.speculative) return;
+    wft.speculative = false;
+    wft.scheduledEventId = this.appendScheduled(wft.sticky ? this.sticky : undefined, wft.attempt);
+  }
+
+  /**
+   * Temporal's skipWorkflowTaskCompletedEvent: a speculative task that returns no commands and only rejects updates
+   * is dropped, unless it shipped events the worker cannot take twice (after the last completed task's events: none
+   * without the worker's `discardSpeculativeWorkflowTaskWithEvents` capability, at most ten with it).
+   */
+  discardable(
+    wft: StartedWft,
+    hasCommands: boolean,
+    onlyRejections: boolean,
+    workerTakesEventsAgain: boolean,
+  ): boolean {
+    if (!wft.speculative || hasCommands || !onlyRejections) return false;
+    const shipped = wft.scheduledEventId - (this.lastCompletedStartedEventId + 2);
+    return shipped <= (workerTakesEventsAgain ? DISCARD_SPECULATIVE_MAX_EVENTS : 0);
+  }
+
+  /** Drops a speculative task (see `discardable`): nothing of it is written. */
+  discard(wft: StartedWft, sticky: StickyQueue | undefined): void {
+    wft.timer.cancel();
+    this.state = { kind: 'none' };
+    this.attempt = 1;
+    this.sticky = sticky;
   }
 
   private offer(queue: string, seq: number): void {
@@ -289,6 +348,7 @@ export class WorkflowTasks {
       scheduledEventId,
       startedEventId,
       transient,
+      speculative: !!wft.speculative,
       queue: wft.queue,
       sticky: wft.sticky,
       scheduledTime: wft.scheduledTime,
@@ -372,11 +432,16 @@ export class WorkflowTasks {
    * flushes buffered events and schedules the next attempt. As in Temporal, a task that failed on a sticky
    * queue, or with UNHANDLED_COMMAND, is retried as a fresh attempt on the normal queue (full history).
    */
-  fail(wft: StartedWft, cause: number, failure: Message | undefined, identity: string | undefined): void {
+  fail(
+    wft: StartedWft,
+    cause: temporal.api.enums.v1.WorkflowTaskFailedCause,
+    failure: Message | undefined,
+    identity: string | undefined,
+  ): void {
     wft.timer.cancel();
     const countsAsAttempt =
       !wft.sticky && cause !== enums.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND;
-    if (!countsAsAttempt) this.persistStarted(wft);
+    if (!countsAsAttempt || wft.speculative) this.persistStarted(wft);
     this.state = { kind: 'none' };
     this.recordAttemptEnd(wft, E.EVENT_TYPE_WORKFLOW_TASK_FAILED, { cause, failure, identity });
     this.afterFailure(wft, countsAsAttempt);
@@ -408,6 +473,7 @@ export class WorkflowTasks {
     const exec = this.exec;
     const wft = this.state;
     if (!exec.isRunning || wft.kind !== 'started' || wft.seq !== seq) return;
+    if (wft.speculative) this.persistStarted(wft);
     this.state = { kind: 'none' };
     this.recordAttemptEnd(wft, E.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT, {
       timeoutType: enums.TimeoutType.TIMEOUT_TYPE_START_TO_CLOSE,

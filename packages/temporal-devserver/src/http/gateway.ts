@@ -180,7 +180,7 @@ function setPath(
     if (!nested || !('fields' in nested) || field.repeated)
       throw new ProtoJsonError(`${path.join('.')}: not a message`);
     const child = (message[field.name] ??= {}) as Record<string, unknown>;
-    setPath(nested as Type, child, rest, values, json, lenient);
+    setPath(nested, child, rest, values, json, lenient);
     return;
   }
   const name = path.join('.');

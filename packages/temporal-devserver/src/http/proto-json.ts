@@ -177,13 +177,14 @@ function wellKnownToJson(type: Type, message: Decoded, opts: ProtoJsonOptions): 
       return null;
     }
     case 'google.protobuf.Any': {
-      const typeUrl = String(message.type_url ?? message.typeUrl ?? '');
+      const url = message.type_url ?? message.typeUrl;
+      const typeUrl = typeof url === 'string' ? url : '';
       const inner = root.lookupType(typeUrl.slice(typeUrl.lastIndexOf('/') + 1));
       const decoded = inner.decode((message.value as Uint8Array | undefined) ?? new Uint8Array()) as unknown as Decoded;
       const json = toProtoJson(inner, decoded, opts);
       const isObject = json !== null && typeof json === 'object' && !Array.isArray(json);
       return isObject && wellKnownToJson(inner, decoded, opts) === NOT_SPECIAL
-        ? { '@type': typeUrl, ...(json as object) }
+        ? { '@type': typeUrl, ...json }
         : { '@type': typeUrl, value: json };
     }
     default:

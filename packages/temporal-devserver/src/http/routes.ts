@@ -42,7 +42,7 @@ export function loadRoutes(): Route[] {
   for (const serviceName of HTTP_SERVICES) {
     const service = root.lookupService(serviceName);
     service.resolveAll();
-    for (const method of Object.values(service.methods) as Method[]) {
+    for (const method of Object.values<Method>(service.methods)) {
       const rule = httpRule(method);
       if (!rule) continue;
       const extra = rule.additional_bindings;
@@ -69,7 +69,7 @@ export function loadRoutes(): Route[] {
 function httpRule(method: Method): HttpRule | undefined {
   for (const option of (method.parsedOptions ?? []) as Record<string, unknown>[]) {
     const rule = option['(google.api.http)'];
-    if (rule) return rule as HttpRule;
+    if (rule) return rule;
   }
   return undefined;
 }

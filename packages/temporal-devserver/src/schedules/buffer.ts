@@ -1,5 +1,6 @@
 // What to do with buffered starts given the overlap policy: a port of temporalio/temporal
 // `service/worker/scheduler/buffer.go` ProcessBuffer.
+import type { temporal } from '@temporalio/proto';
 import { enums } from '../proto';
 
 const OP = enums.ScheduleOverlapPolicy;
@@ -8,7 +9,7 @@ export interface BufferedStart {
   nominalMs: number;
   actualMs: number;
   /** 0 (unspecified) resolves to the schedule's policy when the start is processed, so an update can change it. */
-  overlapPolicy: number;
+  overlapPolicy: temporal.api.enums.v1.ScheduleOverlapPolicy;
   manual: boolean;
 }
 
@@ -24,7 +25,7 @@ export interface BufferDecision {
 export function processBuffer(
   buffer: readonly BufferedStart[],
   isRunning: boolean,
-  resolve: (policy: number) => number,
+  resolve: (policy: temporal.api.enums.v1.ScheduleOverlapPolicy) => temporal.api.enums.v1.ScheduleOverlapPolicy,
 ): BufferDecision {
   const d: BufferDecision = {
     overlapping: [],

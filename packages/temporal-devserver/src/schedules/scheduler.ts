@@ -2,6 +2,7 @@
 // processes the time since the last one (catch-up window, pause, remaining actions), takes backfills, and starts
 // buffered actions under the overlap policy. Its next action is a timer on the server's clock, so time skipping
 // jumps to it like to any workflow timer.
+import type { temporal } from '@temporalio/proto';
 import type { ClockTimer } from '../clock';
 import {
   durationFromMs,
@@ -54,7 +55,7 @@ export interface ScheduleMessage {
   spec?: ScheduleSpecMessage | undefined;
   action?: { startWorkflow?: NewWorkflowMessage } | undefined;
   policies?: {
-    overlapPolicy?: number | undefined;
+    overlapPolicy?: temporal.api.enums.v1.ScheduleOverlapPolicy | undefined;
     catchupWindow?: Duration | undefined;
     pauseOnFailure?: boolean | undefined;
     keepOriginalWorkflowId?: boolean | undefined;
@@ -63,8 +64,12 @@ export interface ScheduleMessage {
 }
 
 export interface PatchMessage {
-  triggerImmediately?: { overlapPolicy?: number; scheduledTime?: Timestamp };
-  backfillRequest?: { startTime?: Timestamp; endTime?: Timestamp; overlapPolicy?: number }[];
+  triggerImmediately?: { overlapPolicy?: temporal.api.enums.v1.ScheduleOverlapPolicy; scheduledTime?: Timestamp };
+  backfillRequest?: {
+    startTime?: Timestamp;
+    endTime?: Timestamp;
+    overlapPolicy?: temporal.api.enums.v1.ScheduleOverlapPolicy;
+  }[];
   pause?: string | undefined;
   unpause?: string | undefined;
 }
@@ -78,13 +83,13 @@ interface ActionResult {
   scheduleTimeMs: number;
   actualTimeMs: number;
   workflow: WorkflowRef;
-  status: number;
+  status: temporal.api.enums.v1.WorkflowExecutionStatus;
 }
 
 interface Backfill {
   startMs: number;
   endMs: number;
-  overlapPolicy: number;
+  overlapPolicy: temporal.api.enums.v1.ScheduleOverlapPolicy;
 }
 
 /** Everything a schedule keeps; written to the store as one document. */
@@ -131,7 +136,7 @@ export interface SchedulerHost {
   chainStatus(
     namespace: string,
     ref: WorkflowRef,
-  ): { status: number; result?: Payloads; failure?: Message } | undefined;
+  ): { status: temporal.api.enums.v1.WorkflowExecutionStatus; result?: Payloads; failure?: Message } | undefined;
   changed(s: Scheduler): void;
   warn(message: string): void;
 }
@@ -191,7 +196,9 @@ export class Scheduler {
     return Math.max(msFromDuration(cw), MIN_CATCHUP_WINDOW_MS);
   }
 
-  private resolveOverlap(policy: number): number {
+  private resolveOverlap(
+    policy: temporal.api.enums.v1.ScheduleOverlapPolicy,
+  ): temporal.api.enums.v1.ScheduleOverlapPolicy {
     return policy || this.state.schedule.policies?.overlapPolicy || OP.SCHEDULE_OVERLAP_POLICY_SKIP;
   }
 
@@ -370,7 +377,12 @@ export class Scheduler {
   }
 
   /** A workflow the schedule started (its chain) has closed: Temporal's watcher result. */
-  workflowClosed(ref: WorkflowRef, status: number, result?: Payloads, failure?: Message): boolean {
+  workflowClosed(
+    ref: WorkflowRef,
+    status: temporal.api.enums.v1.WorkflowExecutionStatus,
+    result?: Payloads,
+    failure?: Message,
+  ): boolean {
     const i = this.state.running.findIndex((r) => r.workflowId === ref.workflowId && r.runId === ref.runId);
     if (i < 0) return false;
     this.state.running.splice(i, 1);

@@ -9,9 +9,9 @@ export { ListFilterError } from './errors';
 export type { ExecutionStatusName, VisibilityRecord } from './record';
 
 export interface CompiledFilter {
-  matches(r: VisibilityRecord): boolean;
+  readonly matches: (r: VisibilityRecord) => boolean;
   /** ORDER BY, or Temporal's default order when none (open first, then latest closed; newest start; run id). */
-  compare(a: VisibilityRecord, b: VisibilityRecord): number;
+  readonly compare: (a: VisibilityRecord, b: VisibilityRecord) => number;
   /** GROUP BY attribute names (only with `allowGroupBy`; Temporal allows just `ExecutionStatus`), else empty. */
   readonly groupBy: readonly string[];
 }

@@ -36,7 +36,7 @@ export function compileOrder(terms: OrderTerm[], registry: SearchAttributeRegist
     const sortValue = (r: VisibilityRecord): unknown => {
       const value = fieldValue(r, field.name);
       if (!Array.isArray(value)) return value ?? undefined;
-      const sorted = [...value].sort(compareValues);
+      const sorted = [...(value as unknown[])].sort(compareValues);
       return term.descending ? sorted[sorted.length - 1] : sorted[0];
     };
     return { direction, sortValue };

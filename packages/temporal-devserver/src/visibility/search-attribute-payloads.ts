@@ -103,10 +103,10 @@ function decodeValue(name: string, type: SearchAttributeType, payload: SearchAtt
     if (!Array.isArray(raw) || !raw.every((item) => typeof item === 'string')) throw invalid(renderGo(raw));
     return raw;
   }
-  let scalar = raw;
+  let scalar: unknown = raw;
   if (Array.isArray(raw)) {
     if (raw.length > 1) throw invalid(renderGo(raw), `list of values not allowed for type ${type}`);
-    scalar = raw[0];
+    scalar = (raw as unknown[])[0];
   }
   const value = decodeScalar(type, scalar);
   if (value === undefined) throw invalid(renderGo(raw));

@@ -15,13 +15,13 @@ export type WorkflowTask = temporal.api.workflowservice.v1.PollWorkflowTaskQueue
 export type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
 export interface RawService {
-  connection(): Connection;
-  svc(): Connection['workflowService'];
+  readonly connection: () => Connection;
+  readonly svc: () => Connection['workflowService'];
   /** Starts workflow type `Raw` on `taskQueue` with a fresh id beginning with the file's prefix. */
-  start(taskQueue: string): Promise<string>;
+  readonly start: (taskQueue: string) => Promise<string>;
   /** The next workflow task on `taskQueue`; fails if none comes within 5 s. */
-  poll(taskQueue: string): Promise<WorkflowTask>;
-  history(workflowId: string): Promise<HistoryEvent[]>;
+  readonly poll: (taskQueue: string) => Promise<WorkflowTask>;
+  readonly history: (workflowId: string) => Promise<HistoryEvent[]>;
 }
 
 export function useRawService(workflowIdPrefix: string): RawService {

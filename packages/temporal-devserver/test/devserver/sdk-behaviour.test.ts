@@ -37,9 +37,9 @@ afterAll(async () => {
 
 const id = (prefix: string) => `${prefix}-${randomUUID()}`;
 
-async function eventTypes(workflowId: string, runId?: string): Promise<number[]> {
+async function eventTypes(workflowId: string, runId?: string): Promise<temporal.api.enums.v1.EventType[]> {
   const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
-  return (history.events ?? []).map((e) => Number(e.eventType));
+  return (history.events ?? []).map((e) => e.eventType ?? E.EVENT_TYPE_UNSPECIFIED);
 }
 
 describe('workflows, activities, timers, signals and queries', () => {

@@ -65,7 +65,7 @@ describe('start policies', () => {
       workflowIdConflictPolicy: enums.WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING,
     });
     expect(replaced.runId).not.toBe(first.runId);
-    expect((await client.workflow.getHandle(workflowId, first.runId!).describe()).status.name).toBe('TERMINATED');
+    expect((await client.workflow.getHandle(workflowId, first.runId).describe()).status.name).toBe('TERMINATED');
     await client.workflow.getHandle(workflowId).terminate();
   });
 
@@ -171,8 +171,8 @@ describe('queries and lists', () => {
         ...(nextPageToken ? { nextPageToken } : {}),
         query: `WorkflowId STARTS_WITH '${prefix}' AND ExecutionStatus = 'Completed' ORDER BY WorkflowId`,
       });
-      expect(page.executions!.length).toBeLessThanOrEqual(2);
-      seen.push(...page.executions!.map((e) => e.execution!.workflowId!));
+      expect(page.executions.length).toBeLessThanOrEqual(2);
+      seen.push(...page.executions.map((e) => e.execution!.workflowId!));
       nextPageToken = page.nextPageToken?.length ? page.nextPageToken : undefined;
     } while (nextPageToken);
     expect(seen).toEqual([0, 1, 2, 3, 4].map((i) => `${prefix}-${i}`));

@@ -51,7 +51,7 @@ function httpRequest(route: Route, request: Json): { url: string; init: RequestI
       const camel = s.variable.map((p) => p.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()));
       used.add(camel.join('.'));
       const value = camel.reduce<unknown>((obj, key) => (obj as Json | undefined)?.[key], request);
-      return encodeURIComponent(String(value ?? ''));
+      return encodeURIComponent(String((value as string | number | boolean | undefined) ?? ''));
     })
     .join('/');
   const url = new URL(`${http}/${path}`);
@@ -76,7 +76,7 @@ function httpRequest(route: Route, request: Json): { url: string; init: RequestI
 type Outcome = { ok: true; response: Json } | { ok: false; code: number; message: string };
 
 const comparable = (type: Type, message: object): Json =>
-  type.toObject(type.fromObject(message), { defaults: true, longs: String, enums: String, bytes: String }) as Json;
+  type.toObject(type.fromObject(message), { defaults: true, longs: String, enums: String, bytes: String });
 
 async function viaHttp(method: string, request: Json): Promise<Outcome & { status: number }> {
   const route = api(method);

@@ -17,7 +17,7 @@ export async function waitFor<T>(
       const reason =
         lastError === undefined
           ? ''
-          : ` (last error: ${lastError instanceof Error ? lastError.message : String(lastError)})`;
+          : ` (last error: ${lastError instanceof Error ? lastError.message : JSON.stringify(lastError)})`;
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${reason}`);
     }
     await new Promise((resolve) => setTimeout(resolve, intervalMs));

@@ -158,9 +158,7 @@ function kw(word: string, style: Style): string {
 
 function renderValue(value: Value, kind: Kind, style: Style): string {
   if (kind === 'Datetime') {
-    return style.datetimeAsNanos
-      ? `${BigInt(value as number) * 1_000_000n}`
-      : `'${new Date(value as number).toISOString()}'`;
+    return style.datetimeAsNanos ? `${BigInt(value) * 1_000_000n}` : `'${new Date(value as number).toISOString()}'`;
   }
   if (typeof value === 'string') {
     return style.doubleQuotes ? `"${value.replace(/"/g, '""')}"` : `'${value.replace(/'/g, "''")}'`;

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { WorkflowUpdateFailedError, WorkflowUpdateStage } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { defineSuite, uniqueId } from '../support/suite';
@@ -35,6 +35,29 @@ describe('workflow updates', () => {
     const E = temporal.api.enums.v1.EventType;
     const types = (await handle.fetchHistory()).events!.map((e) => e.eventType);
     expect(types.filter((t) => t === E.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED)).toHaveLength(1);
+  });
+
+  it('a rejected update on an idle workflow leaves history as it was: its workflow task is speculative', async () => {
+    const handle = await start();
+    const E = temporal.api.enums.v1.EventType;
+    const eventTypes = async () => (await handle.fetchHistory()).events!.map((e) => e.eventType);
+    // Idle: the first workflow task completed and nothing else is pending.
+    await vi.waitFor(async () => expect((await eventTypes()).at(-1)).toBe(E.EVENT_TYPE_WORKFLOW_TASK_COMPLETED), {
+      timeout: 30_000,
+      interval: 100,
+    });
+    const before = await eventTypes();
+    const error = await handle.executeUpdate(add, { args: [-5] }).catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(WorkflowUpdateFailedError);
+    expect(await eventTypes()).toEqual(before);
+    // The workflow goes on as if the update never came.
+    expect(await handle.executeUpdate(add, { args: [6] })).toBe(6);
+    await handle.signal(finish);
+    expect(await handle.result()).toBe(6);
+    const after = await eventTypes();
+    expect(after.slice(0, before.length)).toEqual(before);
+    expect(after.filter((t) => t === E.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED)).toHaveLength(1);
+    expect(after.filter((t) => t === E.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_REJECTED)).toHaveLength(0);
   });
 
   it('startUpdate waits for the accepted stage; the result comes later from the handle', async () => {
