@@ -62,7 +62,6 @@ import type {
   SuppressionReason,
   UserProfile,
 } from './types';
-import { nth } from './present';
 
 export { budgetLeftToday, cooldownUntil, pruneSends };
 
@@ -419,15 +418,15 @@ function nextBudgetedSend(
   // A score's own best time is a slot of its own (a model may pick any minute).
   const ownBest = budgeted.map((b, n) =>
     lift !== null &&
-    b.score.bestSendAt >= nth(preferred, n).at &&
+    b.score.bestSendAt >= preferred[n]!.at &&
     b.score.bestSendAt < Math.min(b.candidate.expiresAt, horizonEnd)
       ? b.score.bestSendAt
       : null,
   );
   for (const at of ownBest) if (at !== null) times.push(at);
   const dayStarts = [startOfNextLocalDay(now, tz)];
-  while (nth(dayStarts, dayStarts.length - 1) < horizonEnd) {
-    dayStarts.push(startOfNextLocalDay(nth(dayStarts, dayStarts.length - 1), tz));
+  while (dayStarts[dayStarts.length - 1]! < horizonEnd) {
+    dayStarts.push(startOfNextLocalDay(dayStarts[dayStarts.length - 1]!, tz));
   }
   const quiet = effectiveQuietHours(ctx.prefs, ctx.config);
   // Distinct times outside quiet hours, ascending (a typed array sorts numbers without a comparator).
@@ -446,7 +445,7 @@ function nextBudgetedSend(
     let hi = slots.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (nth(slots, mid).at < at) lo = mid + 1;
+      if (slots[mid]!.at < at) lo = mid + 1;
       else hi = mid;
     }
     return lo;
@@ -455,7 +454,7 @@ function nextBudgetedSend(
   const items: PlanItem[] = budgeted.map((b, n) => {
     const { candidate, score } = b;
     const ev = score.expectedValue;
-    const from = slotIndex(nth(preferred, n).at);
+    const from = slotIndex(preferred[n]!.at);
     // Without a curve, only its preferred time.
     if (lift === null) {
       return { category: candidate.category, base: ev, from, until: from + 1, peak: -1, peakValue: 0, ceiling: ev };
@@ -509,16 +508,13 @@ function nextBudgetedSend(
   });
   const first = planned[0];
   if (first === undefined) {
-    const soonest = nth(
-      budgeted
-        .map((b, n) => ({ b, at: nth(preferred, n).at }))
-        .sort((x, y) => x.at - y.at || byExpiry(x.b.candidate, y.b.candidate)),
-      0,
-    );
-    return budgetedOption(soonest.b, soonest.at, nth(preferred, budgeted.indexOf(soonest.b)), tz);
+    const soonest = budgeted
+      .map((b, n) => ({ b, at: preferred[n]!.at }))
+      .sort((x, y) => x.at - y.at || byExpiry(x.b.candidate, y.b.candidate))[0]!;
+    return budgetedOption(soonest.b, soonest.at, preferred[budgeted.indexOf(soonest.b)]!, tz);
   }
-  const b = nth(budgeted, first.item);
-  return budgetedOption(b, nth(slots, first.slot).at, nth(preferred, first.item), tz);
+  const b = budgeted[first.item]!;
+  return budgetedOption(b, slots[first.slot]!.at, preferred[first.item]!, tz);
 }
 
 function budgetedOption(b: Budgeted, at: EpochMs, preferred: Earliest, tz: string): Option {
@@ -555,7 +551,7 @@ function preferredAt(b: Budgeted, ctx: RuleContext): Earliest {
 /** The lift of the local hour of an instant under the user's smoothed engagement (1 = an average hour). */
 function liftAt(engagement: HourOfWeekCounts, clock: LocalClock): (at: EpochMs) => number {
   const propensity = smoothedPropensity(engagement);
-  return (at) => Math.min(4, Math.max(0.25, nth(propensity, clock.hourOfWeek(at)) * HOURS_PER_WEEK));
+  return (at) => Math.min(4, Math.max(0.25, propensity[clock.hourOfWeek(at)]! * HOURS_PER_WEEK));
 }
 
 /** The start of the next local hour after `at` (30- and 45-minute offsets included). */
@@ -671,18 +667,18 @@ export function rememberAdmission(
   config: PolicyConfig = DEFAULT_POLICY,
 ): DedupeKeys {
   const idMemory = idMemoryMs(config);
-  for (const [key, at] of Object.entries(dedupeKeys)) {
-    if (now - at >= (key.startsWith(ID_PREFIX) ? idMemory : config.dedupeWindowMs)) {
+  for (const key in dedupeKeys) {
+    if (now - dedupeKeys[key]! >= (key.startsWith(ID_PREFIX) ? idMemory : config.dedupeWindowMs)) {
       delete dedupeKeys[key];
     }
   }
   const duplicate = suppression?.outcome.kind === 'suppressed' && suppression.outcome.reason === 'duplicate';
   if (!duplicate) dedupeKeys[ID_PREFIX + candidate.id] = now;
   if (suppression === null && candidate.dedupeKey !== undefined) dedupeKeys[candidate.dedupeKey] = now;
-  const entries = Object.entries(dedupeKeys);
-  if (entries.length > MAX_ADMISSION_MEMORY) {
-    const oldest = entries.sort(([, a], [, b]) => a - b).slice(0, entries.length - MAX_ADMISSION_MEMORY);
-    for (const [key] of oldest) delete dedupeKeys[key];
+  const keys = Object.keys(dedupeKeys);
+  if (keys.length > MAX_ADMISSION_MEMORY) {
+    const oldest = keys.sort((a, b) => dedupeKeys[a]! - dedupeKeys[b]!).slice(0, keys.length - MAX_ADMISSION_MEMORY);
+    for (const key of oldest) delete dedupeKeys[key];
   }
   return dedupeKeys;
 }
