@@ -1,7 +1,8 @@
 // Send-time optimization (docs/product.md §5): engagement counted by local hour of week with time decay, smoothed
 // toward the population's pattern, so a new user gets a sensible time and an active user gets theirs.
-import { DAY_MS, HOUR_MS, MINUTE_MS, hourOfWeek, localParts } from './time';
+import { DAY_MS, HOUR_MS, MINUTE_MS, hourOfWeek, localClock, type LocalClock } from './time';
 import type { DurationMs, EpochMs, HourOfWeekCounts } from './types';
+import { nth } from './present';
 
 export const HOURS_PER_WEEK = 168;
 export const DEFAULT_HALF_LIFE_DAYS = 14;
@@ -56,7 +57,8 @@ export function recordEngagement(
   const decay = elapsed > 0 ? 0.5 ** (elapsed / halfLifeMs) : 1;
   const weight = elapsed < 0 ? 0.5 ** (-elapsed / halfLifeMs) : 1;
   const updated = base.map((c) => c * decay);
-  updated[hourOfWeek(at, tz)]! += weight;
+  const hour = hourOfWeek(at, tz);
+  updated[hour] = nth(updated, hour) + weight;
   return updated;
 }
 
@@ -65,7 +67,9 @@ export function smoothedPropensity(counts: HourOfWeekCounts): readonly number[] 
   if (last !== null && sameCounts(last.counts, counts)) return last.propensity;
   const own = normalizedCounts(counts);
   const total = own.reduce((sum, c) => sum + c, 0);
-  const propensity = own.map((c, h) => (c + PRIOR_STRENGTH * POPULATION_HOUR_OF_WEEK[h]!) / (total + PRIOR_STRENGTH));
+  const propensity = own.map(
+    (c, h) => (c + PRIOR_STRENGTH * nth(POPULATION_HOUR_OF_WEEK, h)) / (total + PRIOR_STRENGTH),
+  );
   last = { counts: [...counts], propensity };
   return propensity;
 }
@@ -80,8 +84,8 @@ function sameCounts(a: readonly number[], b: readonly number[]): boolean {
 }
 
 /** The start of the next local hour after `at` (30- and 45-minute offsets included). */
-function nextLocalHour(at: EpochMs, tz: string): EpochMs {
-  const { minute } = localParts(at, tz);
+function nextLocalHour(at: EpochMs, clock: LocalClock): EpochMs {
+  const minute = clock.minuteOfDay(at) % 60;
   return at - (((at % MINUTE_MS) + MINUTE_MS) % MINUTE_MS) - minute * MINUTE_MS + HOUR_MS;
 }
 
@@ -99,9 +103,11 @@ export function sendSlots(
   horizonMs: DurationMs = DAY_MS,
 ): SendSlot[] {
   const propensity = smoothedPropensity(counts);
-  const lift = (at: EpochMs): number => propensity[hourOfWeek(at, tz)]! * HOURS_PER_WEEK;
+  // One zone lookup for the window instead of one per hour (scoring asks this for every candidate).
+  const clock = localClock(tz, from, from + horizonMs + HOUR_MS);
+  const lift = (at: EpochMs): number => nth(propensity, clock.hourOfWeek(at)) * HOURS_PER_WEEK;
   const slots = [{ at: from, propensity: lift(from) }];
-  for (let at = nextLocalHour(from, tz); at < from + horizonMs; at = nextLocalHour(at, tz)) {
+  for (let at = nextLocalHour(from, clock); at < from + horizonMs; at = nextLocalHour(at, clock)) {
     slots.push({ at, propensity: lift(at) });
   }
   return slots;
@@ -119,7 +125,7 @@ export const MIN_LIFT_GAIN_TO_WAIT = 0.01;
  * is kept unless the best beats it by more than MIN_LIFT_GAIN_TO_WAIT.
  */
 export function bestSlot(slots: readonly SendSlot[], before: EpochMs = Infinity): SendSlot {
-  const first = slots[0]!;
+  const first = nth(slots, 0);
   let best = first;
   for (const slot of slots) if (slot.at < before && slot.propensity > best.propensity) best = slot;
   return best.propensity > first.propensity * (1 + MIN_LIFT_GAIN_TO_WAIT) ? best : first;
