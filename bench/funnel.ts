@@ -143,7 +143,10 @@ async function generate(db: Database, rows: number, label: string): Promise<void
     `SELECT (SELECT count(*) FROM decisions) + (SELECT count(*) FROM notification_events) AS log,
             (SELECT sum(n) FROM funnel_rollups WHERE dimension = 'all') AS rollup`,
   );
-  if (check[0]!.log !== check[0]!.rollup) throw new Error(`rollups count ${check[0]!.rollup}, log ${check[0]!.log}`);
+  const [counts] = check;
+  if (counts === undefined || counts.log !== counts.rollup) {
+    throw new Error(`rollups count ${counts?.rollup}, log ${counts?.log}`);
+  }
 }
 
 /** The same report straight from the log: what a report costs without rollups. */
