@@ -2,6 +2,7 @@
 // scope, zod validation of path, query and body (400 naming every bad field), the handler, and
 // problem+json for every error. Client mistakes never answer 5xx.
 import { randomUUID } from 'node:crypto';
+import { DEFAULT_STATE_QUERY_DEADLINE_MS } from './state-views';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type pg from 'pg';
 import type { z } from 'zod';
@@ -84,6 +85,8 @@ export interface AppDeps {
   trustProxy?: string;
   /** The catalog and its current version; default: the default catalog, as version of activation time 0. */
   catalog?: ApiCatalog;
+  /** How long GET /state waits for the workflow before it answers the stored view (api/state-views.ts). */
+  stateQueryDeadlineMs?: number;
 }
 
 /** The default catalog as an API without a stored version sees it (tests, tools). */
@@ -119,6 +122,8 @@ export function createApp(deps: AppDeps): TactApp {
       ...(deps.ingest?.onAccepted === undefined ? {} : { onAccepted: deps.ingest.onAccepted }),
     }),
     claimStaleAfterMs: deps.claimStaleAfterMs ?? DEFAULT_CLAIM_STALE_AFTER_MS,
+    stateQueryDeadlineMs: deps.stateQueryDeadlineMs ?? DEFAULT_STATE_QUERY_DEADLINE_MS,
+    now,
     catalog: deps.catalog ?? defaultApiCatalog(),
     unsubscribeSecret: deps.unsubscribeSecret,
     ...(deps.erasures === undefined ? {} : { erasures: deps.erasures }),

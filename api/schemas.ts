@@ -623,6 +623,12 @@ export const stateResponse = z.object({
     })
     .optional()
     .describe('The user’s journeys: active runs and their step, recent ends and refused enrollments.'),
+  /** false: the workflow answered now; true: its last stored view (it was slow to answer, or Temporal is away). */
+  stale: z.boolean(),
+  /** When the workflow gave this view. */
+  asOf: isoTime,
+  /** With a stale view: accepted items that have not reached the workflow since. */
+  undispatched: z.number().int().min(0).optional(),
 });
 
 export const outboxResponse = z.object({

@@ -20,6 +20,10 @@ export interface ApiServices {
   retryAfterSeconds: number;
   /** A pending event claim older than this is taken for a crashed request and re-signalled by a repeat. */
   claimStaleAfterMs: number;
+  /** How long GET /state waits for the workflow's answer before it serves the stored view. */
+  stateQueryDeadlineMs: number;
+  /** The API's clock. */
+  now: () => EpochMs;
   /** Enables the one-click unsubscribe endpoint (the secret the email links were signed with). */
   unsubscribeSecret?: string | undefined;
   /** Starts erasure workflows; without it DELETE /v1/users/{id} is absent. */

@@ -239,6 +239,15 @@ export class IngestQueueRepository {
     };
   }
 
+  /** How many of the user's accepted items have not reached their workflow yet. */
+  async undeliveredFor(userId: string): Promise<number> {
+    const { rows } = await this.db.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM ingest_queue WHERE user_id = $1 AND delivered_at IS NULL',
+      [userId],
+    );
+    return rows[0]?.n ?? 0;
+  }
+
   /** Users with rows delivered before `before` that still carry a candidate without an outcome, after `afterUser`. */
   async usersWithUndecided(before: EpochMs, limit: number, afterUser = ''): Promise<string[]> {
     const { rows } = await this.db.query<{ userId: string }>(

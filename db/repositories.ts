@@ -1,5 +1,6 @@
 // Every repository over one pool, for the API and the worker to wire up in one line.
 import type pg from 'pg';
+import { StateViewRepository } from './state-views';
 import { AcceptedEventRepository } from './events-accepted';
 import { CampaignRepository, ScheduledRuleRepository } from './campaigns';
 import { ApiKeyRepository } from './api-keys';
@@ -33,6 +34,7 @@ export interface Repositories {
   campaigns: CampaignRepository;
   scheduledRules: ScheduledRuleRepository;
   measurement: MeasurementRepository;
+  stateViews: StateViewRepository;
 }
 
 export function createRepositories(pool: pg.Pool): Repositories {
@@ -53,5 +55,6 @@ export function createRepositories(pool: pg.Pool): Repositories {
     campaigns: new CampaignRepository(pool),
     scheduledRules: new ScheduledRuleRepository(pool),
     measurement: new MeasurementRepository(pool),
+    stateViews: new StateViewRepository(pool),
   };
 }

@@ -14,6 +14,11 @@ export interface Queryable {
  */
 export async function withTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
+  // A checked-out client has no pool listener: a server shutting down (57P01) while it is held would otherwise be an
+  // unhandled 'error' event that ends the process. The statement in progress fails with it all the same.
+  let broken: Error | undefined;
+  const onError = (error: Error) => (broken = error);
+  client.on('error', onError);
   try {
     await client.query('BEGIN');
     const result = await work(client);
@@ -23,7 +28,9 @@ export async function withTransaction<T>(pool: pg.Pool, work: (client: pg.PoolCl
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;
   } finally {
-    client.release();
+    client.removeListener('error', onError);
+    // A broken connection is discarded rather than handed to the next request.
+    client.release(broken);
   }
 }
 

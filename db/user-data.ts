@@ -21,6 +21,7 @@ export const USER_TABLES = [
   'user_conversions',
   'churn_signals',
   'user_data_keys',
+  'user_state_views',
   'users',
 ] as const;
 export type UserTable = (typeof USER_TABLES)[number];

@@ -1,6 +1,7 @@
 // Reads: a user's live state (the workflow's `state` query), the decision log, the dry-run outbox,
 // and the reference lists that validation errors point to.
 import type { z } from 'zod';
+import { readState, type StateAnswer } from '../state-views';
 import { DEFAULT_PAGE_SIZE, type DecisionFilter, type ProvenanceFilter } from '../../db/decisions';
 import { InvalidCursorError } from '../../db/errors';
 import { NOTIFICATION_EVENT_TYPES, type Decision } from '../../domain/types';
@@ -73,7 +74,9 @@ function localTime(ms: number, timeZone: string): string {
   return `${text} ${timeZone}`;
 }
 
-export function stateBody(view: UserStateView): z.output<typeof stateResponse> {
+export function stateBody(
+  view: UserStateView,
+): Omit<z.output<typeof stateResponse>, 'stale' | 'asOf' | 'undispatched'> {
   return {
     userId: view.userId,
     profile: view.profile,
@@ -166,19 +169,38 @@ export function readOperations(services: ApiServices): Operation[] {
       summary: "A user's live state: budget, cooldown, queue with scores, next planned send and why",
       scope: 'users:read',
       params: userPath,
+      description:
+        'The workflow’s `state` query, given a short deadline: when the workflow is busy (its tasks queue behind ' +
+        'ingestion) or Temporal is away, the answer is the last view the workflow gave, `stale: true` with its ' +
+        '`asOf` and `undispatched`, the accepted items that have not reached the workflow since. It is as old as ' +
+        'the last read that got a live answer; with none stored yet, the read waits for the query.',
       responses: { 200: { description: 'The workflow’s `state` query.', schema: stateResponse } },
       async handle({ params }) {
-        let view: UserStateView | null;
+        let answer: StateAnswer;
         try {
-          view = await workflows.state(params.id);
+          answer = await readState(
+            {
+              workflows,
+              views: repos.stateViews,
+              ingest: repos.ingest,
+              now: services.now,
+              deadlineMs: services.stateQueryDeadlineMs,
+              logger: services.logger,
+            },
+            params.id,
+          );
         } catch (error) {
           if (error instanceof WorkflowsUnavailableError) throw temporalUnavailable(services.retryAfterSeconds);
           throw error;
         }
-        if (view === null) {
+        if (answer.kind === 'none') {
           throw new HttpProblem(404, 'unknown-user', `user ${params.id} has no workflow (no profile or event yet)`);
         }
-        return { status: 200, body: stateBody(view) };
+        const freshness =
+          answer.kind === 'live'
+            ? { stale: false, asOf: iso(answer.asOf) }
+            : { stale: true, asOf: iso(answer.asOf), undispatched: answer.undispatched };
+        return { status: 200, body: { ...stateBody(answer.view), ...freshness } };
       },
     }),
     operation({

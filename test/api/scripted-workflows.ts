@@ -10,6 +10,7 @@ import { createRepositories, type Repositories } from '../../db/repositories';
 import type { EpochMs, NotificationEvent, Preferences, UserEvent, UserProfile } from '../../domain/types';
 import { openTestDatabase, type TestDatabase } from '../support/test-database';
 import { versionedPreferences } from '../../activities/runtime';
+import type { UserStateView } from '../../workflows/definitions';
 import { createDispatcher, type Dispatcher } from '../../workers/dispatcher/dispatcher';
 import { callApi, createKeys, listen, type ApiResponse, type CallOptions } from './support';
 
@@ -75,8 +76,11 @@ export class ScriptedWorkflows implements UserWorkflows {
   notificationEvent(userId: string, event: NotificationEvent) {
     return this.signal('notificationEvent', userId, event);
   }
-  async state() {
-    return null;
+  /** What the `state` query answers (default: no workflow); a test may hold or fail it. */
+  stateAnswer: (userId: string) => Promise<UserStateView | null> = async () => null;
+
+  state(userId: string): Promise<UserStateView | null> {
+    return this.stateAnswer(userId);
   }
   async ping() {
     if (this.down) throw new WorkflowsUnavailableError(new Error('connect ECONNREFUSED 10.1.2.3:7233 (secret-host)'));

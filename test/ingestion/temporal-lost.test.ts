@@ -158,7 +158,7 @@ describe('Temporal lost', () => {
     }
     temporal = await startTemporal(port);
     await startWorker(temporal.address);
-    expect((await call('GET', `/v1/users/${users.at(-1)}/state`)).status).toBe(404);
+    expect(await workflowRunning(client)(users.at(-1)!)).toBe(false);
 
     // The outage users' workflows come back with their queued event and re-drive the pending candidate themselves.
     for (const userId of outageUsers) {

@@ -1,20 +1,40 @@
 // Serving a protobuf service from @temporalio/proto's reflection root with @grpc/grpc-js. Every method
 // of the service is registered: those without a handler answer UNIMPLEMENTED naming the method.
 import * as grpc from '@grpc/grpc-js';
+import type { grpc as grpcProto, temporal } from '@temporalio/proto';
 import type { Method, Service } from 'protobufjs';
 import { ApiError } from './errors';
 import type { Logger } from './logger';
-import { decodeMessage, encodeMessage, root, type Message } from './proto';
+import { decodeMessage, encodeMessage, root, type Decoded, type Message } from './proto';
 import type { PollContext } from './task-queue';
 
 export interface CallContext extends Omit<PollContext, 'identity'> {
   readonly method: string;
 }
 
-// Requests are decoded protobuf objects whose shape each handler declares.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type Handler = (request: any, ctx: CallContext) => Promise<object> | object;
-export type Handlers = Record<string, Handler>;
+/** One RPC of a @temporalio/proto service class: `(request) => Promise<response>` with its method name. */
+interface Rpc<Name extends string, Req, Res> {
+  readonly name: Name;
+  (request: Req): Promise<Res>;
+}
+
+/** Handlers for a @temporalio/proto service, keyed by method name, typed with its request and response messages. */
+export type ServiceHandlers<S> = {
+  [K in keyof S as S[K] extends Rpc<infer Name, never, unknown> ? Name : never]?: S[K] extends Rpc<
+    string,
+    infer Req,
+    infer Res
+  >
+    ? (request: Decoded<Req>, ctx: CallContext) => Promise<Decoded<Res>> | Decoded<Res>
+    : never;
+};
+
+export type WorkflowServiceHandlers = ServiceHandlers<temporal.api.workflowservice.v1.WorkflowService>;
+export type OperatorServiceHandlers = ServiceHandlers<temporal.api.operatorservice.v1.OperatorService>;
+export type TestServiceHandlers = ServiceHandlers<temporal.api.testservice.v1.TestService>;
+export type HealthHandlers = ServiceHandlers<grpcProto.health.v1.Health>;
+
+type AnyHandler = (request: Message, ctx: CallContext) => Promise<object> | object;
 
 /**
  * Serves `handlers` for a service. `afterCall` runs after a handler returned and its answer waits for it (the
@@ -23,7 +43,7 @@ export type Handlers = Record<string, Handler>;
 export function addService(
   server: grpc.Server,
   serviceName: string,
-  handlers: Handlers,
+  handlers: WorkflowServiceHandlers | OperatorServiceHandlers | TestServiceHandlers | HealthHandlers,
   log: Logger,
   afterCall: () => Promise<void> = () => Promise.resolve(),
 ): void {
@@ -44,14 +64,16 @@ export function addService(
       responseSerialize: (value: object) => encodeMessage(responseType, value),
       responseDeserialize: (bytes: Buffer) => decodeMessage<Message>(responseType, bytes),
     };
-    implementation[method.name] = unaryHandler(method.name, handlers[method.name], log, afterCall);
+    // The service named by `serviceName` is the one `handlers` was typed for; here they are looked up by name.
+    const handler = (handlers as Record<string, AnyHandler | undefined>)[method.name];
+    implementation[method.name] = unaryHandler(method.name, handler, log, afterCall);
   }
   server.addService(definition, implementation);
 }
 
 function unaryHandler(
   name: string,
-  handler: Handler | undefined,
+  handler: AnyHandler | undefined,
   log: Logger,
   afterCall: () => Promise<void>,
 ): grpc.handleUnaryCall<Message, object> {

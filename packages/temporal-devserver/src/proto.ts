@@ -2,7 +2,8 @@
 // the small conversions the server needs. Messages are handled as plain objects: enums as numbers,
 // int64 as numbers, bytes as Buffers.
 import type { Root, Type } from 'protobufjs';
-import { temporal } from '@temporalio/proto';
+import { temporal, type google } from '@temporalio/proto';
+import type Long from 'long';
 
 export const root = require('@temporalio/proto/protos/json-module') as Root;
 export const enums = temporal.api.enums.v1;
@@ -10,19 +11,28 @@ export const enums = temporal.api.enums.v1;
 /** A decoded protobuf message whose shape this server does not inspect. */
 export type Message = Record<string, unknown>;
 
-export interface Timestamp {
-  seconds?: number | undefined;
-  nanos?: number | undefined;
-}
-export type Duration = Timestamp;
+/**
+ * A message as this server handles it, derived from @temporalio/proto's types: decoded with `longs: Number` and
+ * without defaults, so int64 fields are numbers and a field is absent rather than null.
+ */
+export type Decoded<T> = T extends Long
+  ? number
+  : T extends Uint8Array
+    ? Uint8Array
+    : T extends readonly (infer U)[]
+      ? Decoded<U>[]
+      : T extends object
+        ? { [K in keyof T as FieldKey<T, K>]?: Decoded<NonNullable<T[K]>> | undefined } & {
+            [K in keyof T as string extends K ? K : never]: Decoded<NonNullable<T[K]>>;
+          }
+        : T;
+/** A message's named fields (not its methods, not a map's index signature). */
+type FieldKey<T, K extends keyof T> = string extends K ? never : T[K] extends (...args: never[]) => unknown ? never : K;
 
-export interface Payload {
-  metadata?: Record<string, Uint8Array> | undefined;
-  data?: Uint8Array | undefined;
-}
-export interface Payloads {
-  payloads?: Payload[] | undefined;
-}
+export type Timestamp = Decoded<google.protobuf.ITimestamp>;
+export type Duration = Decoded<google.protobuf.IDuration>;
+export type Payload = Decoded<temporal.api.common.v1.IPayload>;
+export type Payloads = Decoded<temporal.api.common.v1.IPayloads>;
 
 export function lookupType(name: string): Type {
   return root.lookupType(name);

@@ -2,7 +2,8 @@
 // otherwise it goes out as a legacy query task (`query` set, startedEventId 0). Never both at once.
 import { randomUUID } from 'node:crypto';
 import type { Execution, WorkflowTaskResponse } from './execution';
-import { enums, timestampFromMs, type Message, type Payloads } from './proto';
+import type { temporal } from '@temporalio/proto';
+import { enums, timestampFromMs, type Decoded, type Message, type Payloads } from './proto';
 import { encodeToken } from './tokens';
 
 const STICKY_WORKER_GRACE_MS = 10_000;
@@ -18,12 +19,7 @@ export interface PendingQuery {
   settle(outcome: QueryOutcome): void;
 }
 
-export interface WorkflowQueryResult {
-  resultType?: number | undefined;
-  answer?: Payloads | undefined;
-  errorMessage?: string | undefined;
-  failure?: Message | undefined;
-}
+export type WorkflowQueryResult = Decoded<temporal.api.query.v1.IWorkflowQueryResult>;
 
 export function outcomeOfQueryResult(r: WorkflowQueryResult): QueryOutcome {
   if (r.resultType === enums.QueryResultType.QUERY_RESULT_TYPE_FAILED) {

@@ -1,7 +1,7 @@
 // Namespace and cluster level WorkflowService methods.
 import { durationFromMs, enums } from './proto';
 import type { Engine, Namespace } from './engine';
-import type { Handlers } from './grpc';
+import type { WorkflowServiceHandlers } from './grpc';
 import { requireString } from './errors';
 import { toIndexedValueType } from './visibility/search-attributes';
 
@@ -29,7 +29,7 @@ export function describeNamespace(ns: Namespace): object {
   };
 }
 
-export function namespaceHandlers(engine: Engine): Handlers {
+export function namespaceHandlers(engine: Engine): WorkflowServiceHandlers {
   return {
     GetSystemInfo: () => ({
       serverVersion: SERVER_VERSION,
@@ -55,10 +55,10 @@ export function namespaceHandlers(engine: Engine): Handlers {
       persistenceStore: 'memory',
       visibilityStore: 'memory',
     }),
-    DescribeNamespace: (req: { namespace?: string; id?: string }) =>
+    DescribeNamespace: (req) =>
       describeNamespace(req.id && !req.namespace ? engine.namespaceById(req.id) : engine.namespace(req.namespace)),
     ListNamespaces: () => ({ namespaces: engine.listNamespaces().map(describeNamespace) }),
-    RegisterNamespace: (req: { namespace?: string }) => {
+    RegisterNamespace: (req) => {
       engine.registerNamespace(requireString(req.namespace, 'Namespace'));
       return {};
     },

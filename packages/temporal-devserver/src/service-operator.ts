@@ -2,7 +2,7 @@
 import { status } from '@grpc/grpc-js';
 import type { Engine } from './engine';
 import { ApiError } from './errors';
-import type { Handlers } from './grpc';
+import type { OperatorServiceHandlers } from './grpc';
 import { enums } from './proto';
 import { SearchAttributeError, toIndexedValueType, type SearchAttributeType } from './visibility/search-attributes';
 import { SEARCH_ATTRIBUTE_TYPES } from './visibility/types';
@@ -32,9 +32,9 @@ function withSearchAttributeErrors<T>(fn: () => T): T {
   }
 }
 
-export function operatorHandlers(engine: Engine): Handlers {
+export function operatorHandlers(engine: Engine): OperatorServiceHandlers {
   return {
-    AddSearchAttributes: (req: { namespace?: string; searchAttributes?: Record<string, number> }) =>
+    AddSearchAttributes: (req) =>
       withSearchAttributeErrors(() => {
         const ns = engine.namespace(req.namespace);
         const entries = Object.entries(req.searchAttributes ?? {}).map(
@@ -52,13 +52,13 @@ export function operatorHandlers(engine: Engine): Handlers {
         for (const [name, type] of entries) ns.registry.add(name, type);
         return {};
       }),
-    RemoveSearchAttributes: (req: { namespace?: string; searchAttributes?: string[] }) =>
+    RemoveSearchAttributes: (req) =>
       withSearchAttributeErrors(() => {
         const ns = engine.namespace(req.namespace);
         for (const name of req.searchAttributes ?? []) ns.registry.remove(name);
         return {};
       }),
-    ListSearchAttributes: (req: { namespace?: string }) => {
+    ListSearchAttributes: (req) => {
       const registry = engine.namespace(req.namespace).registry;
       const map = (types: Record<string, SearchAttributeType>) =>
         Object.fromEntries(Object.entries(types).map(([k, t]) => [k, indexedValueType(t)]));

@@ -1,9 +1,9 @@
 // TestService (time skipping), served only when the server runs with time skipping on.
 import type { Engine } from './engine';
-import type { Handlers } from './grpc';
-import { msFromDuration, msFromTimestamp, timestampFromMs, type Duration, type Timestamp } from './proto';
+import type { TestServiceHandlers } from './grpc';
+import { msFromDuration, msFromTimestamp, timestampFromMs } from './proto';
 
-export function testHandlers(engine: Engine): Handlers {
+export function testHandlers(engine: Engine): TestServiceHandlers {
   const clock = engine.clock;
   return {
     LockTimeSkipping: () => {
@@ -15,15 +15,15 @@ export function testHandlers(engine: Engine): Handlers {
       return {};
     },
     GetCurrentTime: () => ({ time: timestampFromMs(clock.now()) }),
-    Sleep: async (req: { duration?: Duration }) => {
+    Sleep: async (req) => {
       await clock.waitUntil(clock.now() + msFromDuration(req.duration));
       return {};
     },
-    SleepUntil: async (req: { timestamp?: Timestamp }) => {
+    SleepUntil: async (req) => {
       await clock.waitUntil(msFromTimestamp(req.timestamp) ?? clock.now());
       return {};
     },
-    UnlockTimeSkippingWithSleep: async (req: { duration?: Duration }) => {
+    UnlockTimeSkippingWithSleep: async (req) => {
       const target = clock.now() + msFromDuration(req.duration);
       clock.unlock();
       try {

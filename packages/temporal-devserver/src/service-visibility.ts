@@ -1,19 +1,19 @@
 // ListWorkflowExecutions / ScanWorkflowExecutions / CountWorkflowExecutions over every run of a
 // namespace, filtered and ordered by the visibility module's list-filter compiler.
+import type { temporal } from '@temporalio/proto';
 import { executionInfo, visibilityRecord } from './describe';
 import type { Engine } from './engine';
 import { invalidArgument } from './errors';
-import type { Handlers } from './grpc';
+import type { WorkflowServiceHandlers } from './grpc';
+import type { Decoded } from './proto';
 import { compileListFilter, ListFilterError, type CompiledFilter } from './visibility/filter';
 import { listPage, type ListPage } from './visibility/paging';
 import type { SearchAttributeRegistry } from './visibility/search-attributes';
 
-interface ListRequest {
-  namespace?: string | undefined;
-  pageSize?: number | undefined;
-  nextPageToken?: Uint8Array | undefined;
-  query?: string | undefined;
-}
+/** List and Scan take the same request. */
+type ListRequest =
+  | Decoded<temporal.api.workflowservice.v1.IListWorkflowExecutionsRequest>
+  | Decoded<temporal.api.workflowservice.v1.IScanWorkflowExecutionsRequest>;
 
 function compile(query: string | undefined, registry: SearchAttributeRegistry, allowGroupBy = false): CompiledFilter {
   try {
@@ -24,7 +24,7 @@ function compile(query: string | undefined, registry: SearchAttributeRegistry, a
   }
 }
 
-export function visibilityHandlers(engine: Engine): Handlers {
+export function visibilityHandlers(engine: Engine): WorkflowServiceHandlers {
   const list = (req: ListRequest) => {
     const ns = engine.namespace(req.namespace);
     const filter = compile(req.query, ns.registry);
@@ -45,7 +45,7 @@ export function visibilityHandlers(engine: Engine): Handlers {
   return {
     ListWorkflowExecutions: list,
     ScanWorkflowExecutions: list,
-    CountWorkflowExecutions: (req: { namespace?: string; query?: string }) => {
+    CountWorkflowExecutions: (req) => {
       const ns = engine.namespace(req.namespace);
       const filter = compile(req.query, ns.registry, true);
       const records = [...ns.allRuns()].map(visibilityRecord).filter((r) => filter.matches(r));

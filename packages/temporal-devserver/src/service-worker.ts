@@ -1,37 +1,32 @@
 // Worker-facing WorkflowService methods: polls, task completions, heartbeats, worker shutdown.
 import type { temporal } from '@temporalio/proto';
-import { completeWorkflowTask, type CompletionRequest } from './workflow-task-completion';
+import { completeWorkflowTask } from './workflow-task-completion';
 import type { Engine } from './engine';
 import { notFound, requireString } from './errors';
 import type { ActivityState } from './activities';
 import type { Execution } from './execution';
-import type { CallContext, Handlers } from './grpc';
-import { enums, timestampFromMs, type Message, type Payloads } from './proto';
+import type { CallContext, WorkflowServiceHandlers } from './grpc';
+import { enums, timestampFromMs, type Decoded } from './proto';
 import { outcomeOfQueryResult } from './queries';
 import { decodeToken } from './tokens';
 import { LONG_POLL_MS } from './service-workflows';
 
-interface PollRequest {
-  namespace?: string | undefined;
-  taskQueue?: { name?: string } | undefined;
-  identity?: string | undefined;
-  workerInstanceKey?: string | undefined;
-}
+type PollRequest =
+  | Decoded<temporal.api.workflowservice.v1.IPollWorkflowTaskQueueRequest>
+  | Decoded<temporal.api.workflowservice.v1.IPollActivityTaskQueueRequest>;
 
-interface ById {
-  namespace?: string | undefined;
-  workflowId?: string | undefined;
-  runId?: string | undefined;
-  activityId?: string | undefined;
-  identity?: string | undefined;
-}
+/** The *ById activity requests all name the activity this way. */
+type ById = Pick<
+  Decoded<temporal.api.workflowservice.v1.IRespondActivityTaskCompletedByIdRequest>,
+  'namespace' | 'workflowId' | 'runId' | 'activityId' | 'identity'
+>;
 
 /** Temporal forgets a poller it has not heard from for 5 minutes (matching's pollerHistoryTTL). */
 const POLLER_HISTORY_MS = 5 * 60_000;
 /** What Temporal reports as a poller's rate when the worker set none. */
 const DEFAULT_POLLER_RATE = 100_000;
 
-export function workerHandlers(engine: Engine): Handlers {
+export function workerHandlers(engine: Engine): WorkflowServiceHandlers {
   const poll = async (kind: 'workflow' | 'activity', req: PollRequest, ctx: CallContext) => {
     const ns = engine.namespace(req.namespace);
     const name = requireString(req.taskQueue?.name, 'TaskQueue');
@@ -70,11 +65,11 @@ export function workerHandlers(engine: Engine): Handlers {
   };
 
   return {
-    PollWorkflowTaskQueue: (req: PollRequest, ctx) => poll('workflow', req, ctx),
-    PollActivityTaskQueue: (req: PollRequest, ctx) => poll('activity', req, ctx),
+    PollWorkflowTaskQueue: (req, ctx) => poll('workflow', req, ctx),
+    PollActivityTaskQueue: (req, ctx) => poll('activity', req, ctx),
 
     // The legacy form (no `reportStats`, no versioning): who polls the queue, as the UI's Workers tab shows it.
-    DescribeTaskQueue: (req: PollRequest & { taskQueueType?: number }) => {
+    DescribeTaskQueue: (req) => {
       const ns = engine.namespace(req.namespace);
       const name = requireString(req.taskQueue?.name, 'TaskQueue');
       const queue =
@@ -90,17 +85,12 @@ export function workerHandlers(engine: Engine): Handlers {
       };
     },
 
-    RespondWorkflowTaskCompleted: (req: CompletionRequest & { taskToken?: Uint8Array }) => {
+    RespondWorkflowTaskCompleted: (req) => {
       const { exec, seq } = workflowTaskOwner(req.taskToken);
       return done(completeWorkflowTask(engine, exec, seq, req));
     },
 
-    RespondWorkflowTaskFailed: (req: {
-      taskToken?: Uint8Array | undefined;
-      cause?: number | undefined;
-      failure?: Message | undefined;
-      identity?: string | undefined;
-    }) => {
+    RespondWorkflowTaskFailed: (req) => {
       const { exec, seq } = workflowTaskOwner(req.taskToken);
       const wft = exec.tasks.requireStarted(seq);
       engine.log.debug(`workflow task failed: ${exec.workflowId}/${exec.runId} cause ${req.cause ?? 0}`);
@@ -113,13 +103,7 @@ export function workerHandlers(engine: Engine): Handlers {
       return done({});
     },
 
-    RespondQueryTaskCompleted: (req: {
-      taskToken?: Uint8Array | undefined;
-      completedType?: number | undefined;
-      queryResult?: Payloads | undefined;
-      errorMessage?: string | undefined;
-      failure?: Message | undefined;
-    }) => {
+    RespondQueryTaskCompleted: (req) => {
       const token = decodeToken(req.taskToken, 'query');
       if (token.kind !== 'query') throw notFound('Query task not found.');
       const outcome = outcomeOfQueryResult({
@@ -132,48 +116,43 @@ export function workerHandlers(engine: Engine): Handlers {
       return done({});
     },
 
-    RecordActivityTaskHeartbeat: (req: { taskToken?: Uint8Array; details?: Payloads }) => {
+    RecordActivityTaskHeartbeat: (req) => {
       const { exec, activity } = activityByToken(req.taskToken);
       return { ...exec.activities.heartbeat(activity, req.details), activityPaused: false, activityReset: false };
     },
-    RecordActivityTaskHeartbeatById: (req: ById & { details?: Payloads }) => {
+    RecordActivityTaskHeartbeatById: (req) => {
       const { exec, activity } = activityById(req);
       return { ...exec.activities.heartbeat(activity, req.details), activityPaused: false, activityReset: false };
     },
 
-    RespondActivityTaskCompleted: (req: { taskToken?: Uint8Array; result?: Payloads; identity?: string }) => {
+    RespondActivityTaskCompleted: (req) => {
       const { exec, activity } = activityByToken(req.taskToken);
       exec.activities.completed(activity, req.result, req.identity ?? '');
       return done({});
     },
-    RespondActivityTaskCompletedById: (req: ById & { result?: Payloads }) => {
+    RespondActivityTaskCompletedById: (req) => {
       const { exec, activity } = activityById(req);
       exec.activities.completed(activity, req.result, req.identity ?? '');
       return done({});
     },
 
-    RespondActivityTaskFailed: (req: {
-      taskToken?: Uint8Array | undefined;
-      failure?: Message | undefined;
-      identity?: string | undefined;
-      lastHeartbeatDetails?: Payloads | undefined;
-    }) => {
+    RespondActivityTaskFailed: (req) => {
       const { exec, activity } = activityByToken(req.taskToken);
       exec.activities.failed(activity, req.failure, req.identity ?? '', req.lastHeartbeatDetails);
       return done({ failures: [] });
     },
-    RespondActivityTaskFailedById: (req: ById & { failure?: Message; lastHeartbeatDetails?: Payloads }) => {
+    RespondActivityTaskFailedById: (req) => {
       const { exec, activity } = activityById(req);
       exec.activities.failed(activity, req.failure, req.identity ?? '', req.lastHeartbeatDetails);
       return done({ failures: [] });
     },
 
-    RespondActivityTaskCanceled: (req: { taskToken?: Uint8Array; details?: Payloads; identity?: string }) => {
+    RespondActivityTaskCanceled: (req) => {
       const { exec, activity } = activityByToken(req.taskToken);
       exec.activities.canceled(activity, req.details, req.identity ?? '');
       return done({});
     },
-    RespondActivityTaskCanceledById: (req: ById & { details?: Payloads }) => {
+    RespondActivityTaskCanceledById: (req) => {
       const { exec, activity } = activityById(req);
       exec.activities.canceled(activity, req.details, req.identity ?? '');
       return done({});
@@ -182,13 +161,7 @@ export function workerHandlers(engine: Engine): Handlers {
     // Like Temporal's server with `workerPollCompleteOnShutdown`: the worker's outstanding polls on its task queue
     // end at once with empty responses, so a worker that waits for its polls (instead of cancelling them and
     // perhaps losing a task already handed out) shuts down promptly.
-    ShutdownWorker: (req: {
-      namespace?: string | undefined;
-      stickyTaskQueue?: string | undefined;
-      workerInstanceKey?: string | undefined;
-      taskQueue?: string | undefined;
-      taskQueueTypes?: temporal.api.enums.v1.TaskQueueType[] | undefined;
-    }) => {
+    ShutdownWorker: (req) => {
       const ns = engine.namespace(req.namespace);
       if (req.stickyTaskQueue) engine.stickyQueueGone(ns.name, req.stickyTaskQueue);
       if (req.workerInstanceKey && req.taskQueue) {
@@ -202,7 +175,7 @@ export function workerHandlers(engine: Engine): Handlers {
       return done({});
     },
 
-    ResetStickyTaskQueue: (req: { namespace?: string; execution?: { workflowId?: string; runId?: string } }) => {
+    ResetStickyTaskQueue: (req) => {
       const exec = engine.find(req.namespace, req.execution?.workflowId, req.execution?.runId);
       if (exec.tasks.sticky) exec.tasks.stickyWorkerGone(exec.tasks.sticky.queue);
       return {};

@@ -5,30 +5,16 @@ import { describeExecution, statusCode } from './describe';
 import type { Engine } from './engine';
 import { ApiError, invalidArgument, notFound, requireString, workflowNotFound } from './errors';
 import type { Execution } from './execution';
-import type { CallContext, Handlers } from './grpc';
+import type { CallContext, WorkflowServiceHandlers } from './grpc';
 import type { HistoryEvent } from './history';
-import { enums, type Message, type Payloads } from './proto';
-import { startParams, type StartRequest } from './start-request';
+import { enums, type Message } from './proto';
+import { startParams } from './start-request';
 import { stageNumber } from './updates';
 
 /** Long polls end with an empty answer well before the SDK's own deadlines. */
 export const LONG_POLL_MS = 20_000;
 const DEFAULT_HISTORY_PAGE = 1000;
 const QUERY_TIMEOUT_MS = 60_000;
-
-interface ExecutionRef {
-  workflowId?: string | undefined;
-  runId?: string | undefined;
-}
-
-interface HistoryRequest {
-  namespace?: string | undefined;
-  execution?: ExecutionRef | undefined;
-  maximumPageSize?: number | undefined;
-  nextPageToken?: Uint8Array | undefined;
-  waitNewEvent?: boolean | undefined;
-  historyEventFilterType?: number | undefined;
-}
 
 interface HistoryPageToken {
   runId: string;
@@ -46,25 +32,6 @@ function decodePageToken(bytes: Uint8Array | undefined): HistoryPageToken | unde
   } catch {
     throw invalidArgument('Invalid NextPageToken.');
   }
-}
-
-interface UpdateRequest {
-  namespace?: string | undefined;
-  workflowExecution?: ExecutionRef | undefined;
-  firstExecutionRunId?: string | undefined;
-  waitPolicy?: { lifecycleStage?: number | undefined } | undefined;
-  request?:
-    | (Message & {
-        meta?: { updateId?: string | undefined; identity?: string | undefined } | undefined;
-        input?: { name?: string | undefined } | undefined;
-      })
-    | undefined;
-}
-
-interface PollUpdateRequest {
-  namespace?: string | undefined;
-  updateRef?: { workflowExecution?: ExecutionRef | undefined; updateId?: string | undefined } | undefined;
-  waitPolicy?: { lifecycleStage?: number | undefined } | undefined;
 }
 
 /**
@@ -110,14 +77,14 @@ async function waitUntil(exec: Execution, ctx: CallContext, done: () => boolean)
   }
 }
 
-export function workflowHandlers(engine: Engine): Handlers {
+export function workflowHandlers(engine: Engine): WorkflowServiceHandlers {
   return {
-    StartWorkflowExecution: (req: StartRequest, ctx) => {
+    StartWorkflowExecution: (req, ctx) => {
       const { exec, started } = engine.start(req.namespace ?? '', startParams(engine, ctx.method, req));
       return { runId: exec.runId, started, status: statusCode(exec.status) };
     },
 
-    SignalWithStartWorkflowExecution: (req: StartRequest & { signalName?: string; signalInput?: Payloads }, ctx) => {
+    SignalWithStartWorkflowExecution: (req, ctx) => {
       const signalName = requireString(req.signalName, 'SignalName');
       const params = startParams(engine, ctx.method, req);
       const { exec, started } = engine.start(req.namespace ?? '', {
@@ -127,7 +94,7 @@ export function workflowHandlers(engine: Engine): Handlers {
       return { runId: exec.runId, started };
     },
 
-    UpdateWorkflowExecution: async (req: UpdateRequest, ctx) => {
+    UpdateWorkflowExecution: async (req, ctx) => {
       const workflowId = requireString(req.workflowExecution?.workflowId, 'WorkflowId');
       const request = req.request ?? {};
       const updateId = requireString(request.meta?.updateId, 'UpdateId');
@@ -143,7 +110,7 @@ export function workflowHandlers(engine: Engine): Handlers {
       return waitForUpdate(exec, updateId, req.waitPolicy?.lifecycleStage, ctx);
     },
 
-    PollWorkflowExecutionUpdate: async (req: PollUpdateRequest, ctx) => {
+    PollWorkflowExecutionUpdate: async (req, ctx) => {
       const ref = req.updateRef;
       const workflowId = requireString(ref?.workflowExecution?.workflowId, 'WorkflowId');
       const updateId = requireString(ref?.updateId, 'UpdateId');
@@ -152,15 +119,7 @@ export function workflowHandlers(engine: Engine): Handlers {
       return waitForUpdate(exec, updateId, req.waitPolicy?.lifecycleStage, ctx);
     },
 
-    SignalWorkflowExecution: (req: {
-      namespace?: string | undefined;
-      workflowExecution?: ExecutionRef | undefined;
-      signalName?: string | undefined;
-      input?: Payloads | undefined;
-      identity?: string | undefined;
-      requestId?: string | undefined;
-      header?: Message | undefined;
-    }) => {
+    SignalWorkflowExecution: (req) => {
       const exec = engine.findRunning(req.namespace, req.workflowExecution?.workflowId, req.workflowExecution?.runId);
       const signalName = requireString(req.signalName, 'SignalName');
       if (req.requestId) {
@@ -172,41 +131,22 @@ export function workflowHandlers(engine: Engine): Handlers {
       return {};
     },
 
-    RequestCancelWorkflowExecution: (req: {
-      namespace?: string | undefined;
-      workflowExecution?: ExecutionRef | undefined;
-      identity?: string | undefined;
-      reason?: string | undefined;
-    }) => {
+    RequestCancelWorkflowExecution: (req) => {
       const exec = engine.findRunning(req.namespace, req.workflowExecution?.workflowId, req.workflowExecution?.runId);
       engine.requestCancel(exec, req.reason, req.identity);
       return {};
     },
 
-    TerminateWorkflowExecution: (req: {
-      namespace?: string | undefined;
-      workflowExecution?: ExecutionRef | undefined;
-      reason?: string | undefined;
-      details?: Payloads | undefined;
-      identity?: string | undefined;
-    }) => {
+    TerminateWorkflowExecution: (req) => {
       const exec = engine.findRunning(req.namespace, req.workflowExecution?.workflowId, req.workflowExecution?.runId);
       engine.terminate(exec, req.reason, req.details, req.identity);
       return {};
     },
 
-    DescribeWorkflowExecution: (req: { namespace?: string; execution?: ExecutionRef }) =>
+    DescribeWorkflowExecution: (req) =>
       describeExecution(engine.find(req.namespace, req.execution?.workflowId, req.execution?.runId)),
 
-    QueryWorkflow: async (
-      req: {
-        namespace?: string | undefined;
-        execution?: ExecutionRef | undefined;
-        query?: (Message & { queryType?: string }) | undefined;
-        queryRejectCondition?: number | undefined;
-      },
-      ctx,
-    ) => {
+    QueryWorkflow: async (req, ctx) => {
       const exec = engine.find(req.namespace, req.execution?.workflowId, req.execution?.runId);
       if (!req.query?.queryType) throw invalidArgument('QueryType is not set on request.');
       const RC = enums.QueryRejectCondition;
@@ -236,7 +176,7 @@ export function workflowHandlers(engine: Engine): Handlers {
       );
     },
 
-    GetWorkflowExecutionHistory: async (req: HistoryRequest, ctx) => {
+    GetWorkflowExecutionHistory: async (req, ctx) => {
       const token = decodePageToken(req.nextPageToken);
       const exec = engine.find(req.namespace, req.execution?.workflowId, token?.runId ?? req.execution?.runId);
       if (req.historyEventFilterType === enums.HistoryEventFilterType.HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT) {
@@ -260,7 +200,7 @@ export function workflowHandlers(engine: Engine): Handlers {
       };
     },
 
-    GetWorkflowExecutionHistoryReverse: (req: HistoryRequest) => {
+    GetWorkflowExecutionHistoryReverse: (req) => {
       const token = decodePageToken(req.nextPageToken);
       const exec = engine.find(req.namespace, req.execution?.workflowId, token?.runId ?? req.execution?.runId);
       const pageSize = req.maximumPageSize && req.maximumPageSize > 0 ? req.maximumPageSize : DEFAULT_HISTORY_PAGE;

@@ -1,35 +1,14 @@
 // Validation and defaults for StartWorkflowExecution / SignalWithStartWorkflowExecution requests.
 import { invalidArgument, requireString, unimplemented } from './errors';
 import type { Engine, StartParams } from './engine';
-import { msFromDuration, type Duration, type Message, type Payload, type Payloads } from './proto';
+import type { temporal } from '@temporalio/proto';
+import { msFromDuration, type Decoded } from './proto';
 import { decodeSearchAttributes, SearchAttributeError } from './visibility/search-attributes';
 import { SpecError } from './schedules/calendar';
 import { cronBackoffMs } from './schedules/cron';
 
-export interface StartRequest {
-  namespace?: string | undefined;
-  workflowId?: string | undefined;
-  workflowType?: { name?: string } | undefined;
-  taskQueue?: { name?: string } | undefined;
-  input?: Payloads | undefined;
-  workflowExecutionTimeout?: Duration | undefined;
-  workflowRunTimeout?: Duration | undefined;
-  workflowTaskTimeout?: Duration | undefined;
-  identity?: string | undefined;
-  requestId?: string | undefined;
-  workflowIdReusePolicy?: number | undefined;
-  workflowIdConflictPolicy?: number | undefined;
-  retryPolicy?: Message | undefined;
-  cronSchedule?: string | undefined;
-  memo?: { fields?: Record<string, Payload> } | undefined;
-  searchAttributes?: { indexedFields?: Record<string, Payload> } | undefined;
-  header?: Message | undefined;
-  workflowStartDelay?: Duration | undefined;
-  userMetadata?: Message | undefined;
-  priority?: Message | undefined;
-  completionCallbacks?: unknown[] | undefined;
-  versioningOverride?: unknown;
-}
+/** What StartWorkflowExecution and SignalWithStartWorkflowExecution share (the latter adds the signal). */
+export type StartRequest = Decoded<temporal.api.workflowservice.v1.IStartWorkflowExecutionRequest>;
 
 export function startParams(engine: Engine, method: string, req: StartRequest): StartParams {
   const ns = engine.namespace(req.namespace);

@@ -6,7 +6,7 @@
 import type { temporal } from '@temporalio/proto';
 import type { Execution } from './execution';
 import { attributesOf, type HistoryEvent } from './history';
-import { decodeMessage, encodeMessage, enums, lookupType, type Message } from './proto';
+import { decodeMessage, encodeMessage, enums, lookupType, type Decoded, type Message } from './proto';
 
 const E = enums.EventType;
 const Stage = enums.UpdateWorkflowExecutionLifecycleStage;
@@ -31,18 +31,10 @@ interface UpdateState {
   waiters: Set<() => void>;
 }
 
-/** A protocol message as the worker sends it back (decoded gRPC request). */
-export interface ProtocolMessage {
-  id?: string | undefined;
-  protocolInstanceId?: string | undefined;
-  /** A google.protobuf.Any (its field names are snake_case in the SDK's protobuf definitions). */
-  body?: { type_url?: string | undefined; value?: Uint8Array | undefined } | undefined;
-}
+/** A protocol message as the worker sends it back (its body a google.protobuf.Any, fields in snake_case). */
+export type ProtocolMessage = Decoded<temporal.api.protocol.v1.IMessage>;
 
-interface UpdateRequestMessage {
-  meta?: { updateId?: string | undefined; identity?: string | undefined } | undefined;
-  input?: { name?: string | undefined } | undefined;
-}
+type UpdateRequestMessage = Decoded<temporal.api.update.v1.IRequest>;
 
 export class Updates {
   private readonly byId = new Map<string, UpdateState>();

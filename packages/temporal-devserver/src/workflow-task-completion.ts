@@ -1,30 +1,19 @@
 // RespondWorkflowTaskCompleted: answer attached queries, enforce the unhandled-command rule, record the
 // completion, apply the commands, then flush buffered events and schedule the next task if needed.
 import { CommandError } from './command-error';
-import { applyCommands, closesWorkflow, validateCommands, type Command, type ValidatedBatch } from './commands';
+import { applyCommands, closesWorkflow, validateCommands, type ValidatedBatch } from './commands';
 import type { Engine } from './engine';
 import { invalidArgument } from './errors';
 import type { Execution } from './execution';
 import type { StartedWft } from './workflow-tasks';
-import { enums, msFromDuration, type Duration, type Message } from './proto';
+import type { temporal } from '@temporalio/proto';
+import { enums, msFromDuration, type Decoded, type Message } from './proto';
 import { outcomeOfQueryResult, type WorkflowQueryResult } from './queries';
-import { isRejection, type ProtocolMessage } from './updates';
+import { isRejection } from './updates';
 
 const DEFAULT_STICKY_SCHEDULE_TO_START_MS = 10_000;
 
-export interface CompletionRequest {
-  commands?: Command[] | undefined;
-  identity?: string | undefined;
-  stickyAttributes?: { workerTaskQueue?: { name?: string }; scheduleToStartTimeout?: Duration } | undefined;
-  forceCreateNewWorkflowTask?: boolean | undefined;
-  binaryChecksum?: string | undefined;
-  queryResults?: Record<string, WorkflowQueryResult> | undefined;
-  workerVersionStamp?: Message | undefined;
-  sdkMetadata?: Message | undefined;
-  meteringMetadata?: Message | undefined;
-  messages?: ProtocolMessage[] | undefined;
-  capabilities?: { discardSpeculativeWorkflowTaskWithEvents?: boolean | undefined } | undefined;
-}
+export type CompletionRequest = Decoded<temporal.api.workflowservice.v1.IRespondWorkflowTaskCompletedRequest>;
 
 export function completeWorkflowTask(engine: Engine, exec: Execution, seq: number, req: CompletionRequest): Message {
   const wft = exec.tasks.requireStarted(seq);

@@ -11,7 +11,7 @@ import {
   msFromDuration,
   msFromTimestamp,
   timestampFromMs,
-  type Duration,
+  type Decoded,
   type Message,
   type Payload,
   type Payloads,
@@ -19,7 +19,7 @@ import {
 } from '../proto';
 import { processBuffer, type BufferedStart } from './buffer';
 import { SpecError } from './calendar';
-import { cleanSpec, CompiledSpec, type ScheduleSpecMessage } from './spec';
+import { cleanSpec, CompiledSpec } from './spec';
 
 const OP = enums.ScheduleOverlapPolicy;
 const STATUS = enums.WorkflowExecutionStatus;
@@ -34,45 +34,10 @@ const MAX_BUFFER = 1000;
 const BACKFILLS_PER_ITERATION = 10;
 const MAX_MATCHING_TIMES = 1000;
 
-export interface NewWorkflowMessage {
-  workflowId?: string | undefined;
-  workflowType?: { name?: string } | undefined;
-  taskQueue?: { name?: string; kind?: number };
-  input?: Payloads | undefined;
-  workflowExecutionTimeout?: Duration | undefined;
-  workflowRunTimeout?: Duration | undefined;
-  workflowTaskTimeout?: Duration | undefined;
-  workflowIdReusePolicy?: number | undefined;
-  retryPolicy?: Message | undefined;
-  memo?: { fields?: Record<string, Payload> } | undefined;
-  searchAttributes?: { indexedFields?: Record<string, Payload> } | undefined;
-  header?: Message | undefined;
-  userMetadata?: Message | undefined;
-  priority?: Message | undefined;
-}
+export type NewWorkflowMessage = Decoded<temporal.api.workflow.v1.INewWorkflowExecutionInfo>;
 
-export interface ScheduleMessage {
-  spec?: ScheduleSpecMessage | undefined;
-  action?: { startWorkflow?: NewWorkflowMessage } | undefined;
-  policies?: {
-    overlapPolicy?: temporal.api.enums.v1.ScheduleOverlapPolicy | undefined;
-    catchupWindow?: Duration | undefined;
-    pauseOnFailure?: boolean | undefined;
-    keepOriginalWorkflowId?: boolean | undefined;
-  };
-  state?: { notes?: string; paused?: boolean; limitedActions?: boolean; remainingActions?: number };
-}
-
-export interface PatchMessage {
-  triggerImmediately?: { overlapPolicy?: temporal.api.enums.v1.ScheduleOverlapPolicy; scheduledTime?: Timestamp };
-  backfillRequest?: {
-    startTime?: Timestamp;
-    endTime?: Timestamp;
-    overlapPolicy?: temporal.api.enums.v1.ScheduleOverlapPolicy;
-  }[];
-  pause?: string | undefined;
-  unpause?: string | undefined;
-}
+export type ScheduleMessage = Decoded<temporal.api.schedule.v1.ISchedule>;
+export type PatchMessage = Decoded<temporal.api.schedule.v1.ISchedulePatch>;
 
 interface WorkflowRef {
   workflowId: string;

@@ -2,24 +2,23 @@
 import { status } from '@grpc/grpc-js';
 import type { Engine } from '../engine';
 import { ApiError, invalidArgument, notFound, requireString } from '../errors';
-import type { Handlers } from '../grpc';
-import { msFromTimestamp, type Payload, type Timestamp } from '../proto';
+import type { WorkflowServiceHandlers } from '../grpc';
+import type { temporal } from '@temporalio/proto';
+import { msFromTimestamp, type Decoded, type Payload } from '../proto';
 import { compileListFilter, ListFilterError } from '../visibility/filter';
 import { listPage } from '../visibility/paging';
 import type { VisibilityRecord } from '../visibility/record';
 import { decodeSearchAttributes, SearchAttributeError } from '../visibility/search-attributes';
 import { SpecError } from './calendar';
-import type { PatchMessage, ScheduleMessage, Scheduler } from './scheduler';
+import type { ScheduleMessage, Scheduler } from './scheduler';
 import { canonicalizeSpec } from './spec';
 
 const SCHEDULER_WORKFLOW_TYPE = 'temporal-sys-scheduler-workflow';
 /** Temporal's schedule workflow id prefix also bounds the id length. */
 const MAX_ID_LENGTH = 1000 - 'temporal-sys-scheduler:'.length;
 
-interface ScheduleRef {
-  namespace?: string | undefined;
-  scheduleId?: string | undefined;
-}
+/** What every schedule request names: its namespace and schedule id. */
+type ScheduleRef = Pick<Decoded<temporal.api.workflowservice.v1.IDescribeScheduleRequest>, 'namespace' | 'scheduleId'>;
 
 function canonicalSchedule(schedule: ScheduleMessage | undefined): ScheduleMessage {
   const s: ScheduleMessage = { ...(schedule ?? {}) };
@@ -38,7 +37,7 @@ function canonicalSchedule(schedule: ScheduleMessage | undefined): ScheduleMessa
   return s;
 }
 
-export function scheduleHandlers(engine: Engine): Handlers {
+export function scheduleHandlers(engine: Engine): WorkflowServiceHandlers {
   const find = (req: ScheduleRef): Scheduler => {
     const ns = engine.namespace(req.namespace);
     const id = requireString(req.scheduleId, 'ScheduleId');
@@ -55,16 +54,7 @@ export function scheduleHandlers(engine: Engine): Handlers {
     }
   };
   return {
-    CreateSchedule: (
-      req: ScheduleRef & {
-        schedule?: ScheduleMessage | undefined;
-        initialPatch?: PatchMessage | undefined;
-        identity?: string | undefined;
-        requestId?: string | undefined;
-        memo?: { fields?: Record<string, Payload> } | undefined;
-        searchAttributes?: { indexedFields?: Record<string, Payload> } | undefined;
-      },
-    ) => {
+    CreateSchedule: (req) => {
       const ns = engine.namespace(req.namespace);
       const scheduleId = requireString(req.scheduleId, 'ScheduleId');
       if (scheduleId.length > MAX_ID_LENGTH) throw invalidArgument('ScheduleId exceeds length limit.');
@@ -104,15 +94,9 @@ export function scheduleHandlers(engine: Engine): Handlers {
       return { conflictToken: conflictToken(s) };
     },
 
-    DescribeSchedule: (req: ScheduleRef) => find(req).describe(),
+    DescribeSchedule: (req) => find(req).describe(),
 
-    UpdateSchedule: (
-      req: ScheduleRef & {
-        schedule?: ScheduleMessage | undefined;
-        conflictToken?: Uint8Array | undefined;
-        searchAttributes?: { indexedFields?: Record<string, Payload> } | undefined;
-      },
-    ) => {
+    UpdateSchedule: (req) => {
       const s = find(req);
       const schedule = canonicalSchedule(req.schedule);
       checkSearchAttributes(s.state.namespace, req.searchAttributes?.indexedFields);
@@ -127,7 +111,7 @@ export function scheduleHandlers(engine: Engine): Handlers {
       return {};
     },
 
-    PatchSchedule: (req: ScheduleRef & { patch?: PatchMessage }) => {
+    PatchSchedule: (req) => {
       const s = find(req);
       for (const bf of req.patch?.backfillRequest ?? [])
         if (!bf.startTime || !bf.endTime) throw invalidArgument('Backfill request must have start and end time.');
@@ -136,12 +120,12 @@ export function scheduleHandlers(engine: Engine): Handlers {
       return {};
     },
 
-    DeleteSchedule: (req: ScheduleRef) => {
+    DeleteSchedule: (req) => {
       engine.schedules.delete(find(req));
       return {};
     },
 
-    ListScheduleMatchingTimes: (req: ScheduleRef & { startTime?: Timestamp; endTime?: Timestamp }) => {
+    ListScheduleMatchingTimes: (req) => {
       const s = find(req);
       const start = msFromTimestamp(req.startTime);
       const end = msFromTimestamp(req.endTime);
@@ -154,12 +138,7 @@ export function scheduleHandlers(engine: Engine): Handlers {
       }
     },
 
-    ListSchedules: (req: {
-      namespace?: string | undefined;
-      maximumPageSize?: number | undefined;
-      nextPageToken?: Uint8Array | undefined;
-      query?: string | undefined;
-    }) => {
+    ListSchedules: (req) => {
       const ns = engine.namespace(req.namespace);
       const byId = new Map<string, Scheduler>();
       const records: VisibilityRecord[] = [];

@@ -1,7 +1,8 @@
 // A schedule's spec compiled to "when is the next action after t": a port of temporalio/temporal
 // `service/worker/scheduler/spec.go` (canonical form, start/end time, exclusions, intervals with phase, jitter).
 import { fingerprint32 } from 'farmhash-modern';
-import { durationFromMs, msFromDuration, msFromTimestamp, type Duration, type Timestamp } from '../proto';
+import type { temporal } from '@temporalio/proto';
+import { durationFromMs, msFromDuration, msFromTimestamp, type Decoded, type Duration } from '../proto';
 import {
   cleanRanges,
   CompiledCalendar,
@@ -10,7 +11,6 @@ import {
   parseCronFields,
   SpecError,
   validateStructuredCalendar,
-  type CalendarStrings,
   type StructuredCalendar,
 } from './calendar';
 import { Zone } from './zone';
@@ -20,20 +20,7 @@ export interface IntervalSpecMessage {
   phase?: Duration | undefined;
 }
 
-/** temporal.api.schedule.v1.ScheduleSpec as decoded from the wire. */
-export interface ScheduleSpecMessage {
-  structuredCalendar?: StructuredCalendar[] | undefined;
-  cronString?: string[] | undefined;
-  calendar?: CalendarStrings[] | undefined;
-  interval?: IntervalSpecMessage[] | undefined;
-  excludeCalendar?: CalendarStrings[] | undefined;
-  excludeStructuredCalendar?: StructuredCalendar[] | undefined;
-  startTime?: Timestamp | undefined;
-  endTime?: Timestamp | undefined;
-  jitter?: Duration | undefined;
-  timezoneName?: string | undefined;
-  timezoneData?: Uint8Array | undefined;
-}
+export type ScheduleSpecMessage = Decoded<temporal.api.schedule.v1.IScheduleSpec>;
 
 export interface NextTime {
   /** Matching time before jitter (ms). */

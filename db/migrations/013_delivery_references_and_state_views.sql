@@ -8,3 +8,11 @@
 -- name, the SMS sid, the SMTP server's queue id when it gives one (else the Message-ID).
 ALTER TABLE delivery_ledger ADD COLUMN client_reference text;
 ALTER TABLE delivery_ledger ADD COLUMN send_attempts integer NOT NULL DEFAULT 1;
+
+-- GET /v1/users/{id}/state when the user's workflow is slow to answer (its tasks queue behind ingestion) or Temporal
+-- is away: the last view a workflow answered, kept by the API (api/state-views.ts) and served with its age.
+CREATE TABLE user_state_views (
+  user_id text PRIMARY KEY,
+  view jsonb NOT NULL,
+  as_of timestamptz NOT NULL
+);
