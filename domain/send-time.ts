@@ -1,6 +1,6 @@
 // Send-time optimization (docs/product.md §5): engagement counted by local hour of week with time decay, smoothed
 // toward the population's pattern, so a new user gets a sensible time and an active user gets theirs.
-import { DAY_MS, HOUR_MS, MINUTE_MS, hourOfWeek, localParts } from './time';
+import { DAY_MS, HOUR_MS, MINUTE_MS, hourOfWeek, localClock, type LocalClock } from './time';
 import type { DurationMs, EpochMs, HourOfWeekCounts } from './types';
 
 export const HOURS_PER_WEEK = 168;
@@ -80,8 +80,8 @@ function sameCounts(a: readonly number[], b: readonly number[]): boolean {
 }
 
 /** The start of the next local hour after `at` (30- and 45-minute offsets included). */
-function nextLocalHour(at: EpochMs, tz: string): EpochMs {
-  const { minute } = localParts(at, tz);
+function nextLocalHour(at: EpochMs, clock: LocalClock): EpochMs {
+  const minute = clock.minuteOfDay(at) % 60;
   return at - (((at % MINUTE_MS) + MINUTE_MS) % MINUTE_MS) - minute * MINUTE_MS + HOUR_MS;
 }
 
@@ -99,9 +99,11 @@ export function sendSlots(
   horizonMs: DurationMs = DAY_MS,
 ): SendSlot[] {
   const propensity = smoothedPropensity(counts);
-  const lift = (at: EpochMs): number => propensity[hourOfWeek(at, tz)]! * HOURS_PER_WEEK;
+  // One zone lookup for the window instead of one per hour (scoring asks this for every candidate).
+  const clock = localClock(tz, from, from + horizonMs + HOUR_MS);
+  const lift = (at: EpochMs): number => propensity[clock.hourOfWeek(at)]! * HOURS_PER_WEEK;
   const slots = [{ at: from, propensity: lift(from) }];
-  for (let at = nextLocalHour(from, tz); at < from + horizonMs; at = nextLocalHour(at, tz)) {
+  for (let at = nextLocalHour(from, clock); at < from + horizonMs; at = nextLocalHour(at, clock)) {
     slots.push({ at, propensity: lift(at) });
   }
   return slots;

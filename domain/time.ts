@@ -69,35 +69,51 @@ function intlOffsetMs(at: EpochMs, timeZone: string): number {
 }
 
 // Offsets change only at instants on a 15-minute UTC grid (every zone's offset is a multiple of 15 minutes and
-// clocks change on whole local minutes), so the offset is constant within each 15-minute bucket. Caching per
-// bucket (per zone, by bucket number) turns most lookups into a Map hit instead of an Intl call; a bucket whose two
-// ends disagree (historic local-mean-time offsets) is never cached. Bounded, and a pure cache: results are identical
-// with or without it.
+// clocks change on whole local minutes), so the offset is constant within each 15-minute bucket. The cache keeps, per
+// zone, the offset of each UTC day whose two ends agree (no zone changes its offset twice within a day), and for a
+// day with a change, of each bucket whose two ends agree (historic local-mean-time offsets aside): most lookups are
+// a Map hit instead of an Intl call, and a simulation of many users over weeks, or a long-lived worker, does not
+// churn through it. Bounded, and a pure cache: results are identical with or without it.
 const BUCKET_MS = 15 * 60_000;
+const BUCKETS_PER_DAY = 96;
 const OFFSET_CACHE_LIMIT = 2048;
-const offsetCache = new Map<string, Map<number, number>>();
+/** Per zone: UTC day → its offset, or null when the offset changes that day; bucket → offset on such days. */
+const offsetCache = new Map<string, { days: Map<number, number | null>; buckets: Map<number, number> }>();
 let offsetCacheSize = 0;
 
 /** UTC offset of `timeZone` at instant `at`, in ms (Paris in summer: +7_200_000). */
 export function offsetMs(at: EpochMs, timeZone: string): number {
   if (!Number.isFinite(at)) throw new RangeError(`Not a finite instant: ${String(at)}`);
   const bucket = Math.floor(at / BUCKET_MS);
+  const day = Math.floor(bucket / BUCKETS_PER_DAY);
   let zone = offsetCache.get(timeZone);
-  const cached = zone?.get(bucket);
-  if (cached !== undefined) return cached;
-  const first = intlOffsetMs(bucket * BUCKET_MS, timeZone);
-  const last = intlOffsetMs((bucket + 1) * BUCKET_MS - 1, timeZone);
-  if (first !== last) return intlOffsetMs(at, timeZone);
+  const known = zone?.days.get(day);
+  if (typeof known === 'number') return known;
+  if (known === null) {
+    const cached = zone!.buckets.get(bucket);
+    if (cached !== undefined) return cached;
+  }
   if (offsetCacheSize >= OFFSET_CACHE_LIMIT) {
     offsetCache.clear();
     offsetCacheSize = 0;
     zone = undefined;
   }
   if (zone === undefined) {
-    zone = new Map();
+    zone = { days: new Map(), buckets: new Map() };
     offsetCache.set(timeZone, zone);
   }
-  zone.set(bucket, first);
+  if (known === undefined) {
+    const dayStart = day * BUCKETS_PER_DAY * BUCKET_MS;
+    const first = intlOffsetMs(dayStart, timeZone);
+    const changes = intlOffsetMs(dayStart + BUCKETS_PER_DAY * BUCKET_MS - 1, timeZone) !== first;
+    zone.days.set(day, changes ? null : first);
+    offsetCacheSize++;
+    if (!changes) return first;
+  }
+  const first = intlOffsetMs(bucket * BUCKET_MS, timeZone);
+  const last = intlOffsetMs((bucket + 1) * BUCKET_MS - 1, timeZone);
+  if (first !== last) return intlOffsetMs(at, timeZone);
+  zone.buckets.set(bucket, first);
   offsetCacheSize++;
   return first;
 }

@@ -37,19 +37,21 @@ export function ruleViolations(
   cooldown: boolean,
 ): string[] {
   const broken: string[] = [];
+  // Each send's local date and hour, asked of Intl once (every later send compares its date with them).
+  const locals = sends.map((s) => local(s.at, timeZone));
   sends.forEach((send, i) => {
     const cls = categoryPolicy(config, send.candidate.category).priorityClass;
     const budgeted = cls === 'normal' || cls === 'promotional';
-    const { date, hour } = local(send.at, timeZone);
+    const { date, hour } = locals[i]!;
     const what = `${send.candidate.id} at ${new Date(send.at).toISOString()}`;
     if (cls !== 'critical' && (hour >= 22 || hour < 7)) broken.push(`quiet hours: ${what}`);
     if (send.optedOutBefore && cls !== 'critical') broken.push(`after opt-out: ${what}`);
     if (send.at >= send.candidate.expiresAt) broken.push(`expired: ${what}`);
     const earlier = sends.slice(0, i);
     if (budgeted) {
-      const sameDay = earlier.filter((s) => {
+      const sameDay = earlier.filter((s, j) => {
         const c = categoryPolicy(config, s.candidate.category).priorityClass;
-        return (c === 'normal' || c === 'promotional') && local(s.at, timeZone).date === date;
+        return (c === 'normal' || c === 'promotional') && locals[j]!.date === date;
       }).length;
       if (sameDay >= config.dailyCap) broken.push(`daily cap: ${what}`);
       const cap = categoryPolicy(config, send.candidate.category).weeklyCap;
