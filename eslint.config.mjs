@@ -198,6 +198,9 @@ export default tseslint.config(
         { considerDefaultExhaustiveForUnions: true, requireDefaultForNonUnion: false },
       ],
       '@typescript-eslint/no-unnecessary-type-assertion': 'error',
+      // With noUncheckedIndexedAccess the compiler asks whether a value is there: answer with narrowing, or with
+      // nth()/present() (domain/present.ts), which throw a clear error, never with an unchecked `!`.
+      '@typescript-eslint/no-non-null-assertion': 'error',
       // Ports (repositories, providers, activities) return promises; their in-memory and synchronous
       // implementations stay `async` so that a throw becomes a rejection, as callers expect.
       '@typescript-eslint/require-await': 'off',
@@ -209,6 +212,8 @@ export default tseslint.config(
     // flag every assertion. Product code keeps them.
     files: ['test/**/*.ts', 'packages/*/test/**/*.ts'],
     rules: {
+      // Tests still hold `x!` on values they have just asserted (issue 18): to be replaced as they are touched.
+      '@typescript-eslint/no-non-null-assertion': 'off',
       '@typescript-eslint/no-unsafe-assignment': 'off',
       '@typescript-eslint/no-unsafe-member-access': 'off',
       '@typescript-eslint/no-unsafe-argument': 'off',
@@ -227,6 +232,19 @@ export default tseslint.config(
       sourceType: 'commonjs',
       globals: { require: 'readonly', module: 'writable', __dirname: 'readonly' },
     },
+  },
+  {
+    // The planner's re-plan loops (bench: planner) index arrays within bounds they set themselves; they are being
+    // reworked for speed, and nth() there measured up to ~20 % slower per re-plan at 10 pending (noisy, 2 shared
+    // cores), one checked accessor shared by Int32Array, Float64Array and array reads being megamorphic. Their `!`
+    // stay until that work settles and the accessor cost is measured on a quiet machine.
+    files: ['domain/day-plan.ts', 'domain/planner.ts'],
+    rules: { '@typescript-eslint/no-non-null-assertion': 'off' },
+  },
+  {
+    // The offline server's package has its own `!` (not yet replaced): its own change, not the product's.
+    files: devserverFiles,
+    rules: { '@typescript-eslint/no-non-null-assertion': 'off' },
   },
   ...layerRules(),
   {

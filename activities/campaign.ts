@@ -19,6 +19,7 @@ import {
   type WithdrawCandidates,
 } from '../workflows/definitions';
 import type { RuntimeOptions } from '../workflows/user-state';
+import { nth, present } from '../domain/present';
 
 /** How a candidate reaches a user's workflow; tests wrap it to hold or fail a hand-over at an exact point. */
 export type SignalUser = (candidate: Candidate) => Promise<void>;
@@ -83,7 +84,7 @@ export function createCampaignActivities(deps: CampaignActivityDeps): CampaignAc
     let next = 0;
     const lane = async () => {
       while (next < items.length) {
-        const item = items[next++]!;
+        const item = nth(items, next++);
         await work(item);
         if (next % 50 === 0) heartbeat({ done: next });
       }
@@ -109,12 +110,12 @@ export function createCampaignActivities(deps: CampaignActivityDeps): CampaignAc
       });
       if (members.length === 0) return { members: 0, targeted: 0, handedOver: 0, late: 0, lastExpiresAt: 0 };
       const plans = new Map(members.map((m) => [m.id, planMember(campaign, m, at)]));
-      const late = members.filter((m) => plans.get(m.id)!.kind === 'late').map((m) => m.id);
+      const late = members.filter((m) => present(plans.get(m.id), 'a member plan').kind === 'late').map((m) => m.id);
       const ids = members.map((m) => m.id);
       const toSignal = await campaigns.target(campaignId, ids, late, now());
       const signalled: string[] = [];
       await inLanes([...toSignal], async (userId) => {
-        const plan = plans.get(userId)!;
+        const plan = present(plans.get(userId), 'the plan of a targeted member');
         if (plan.kind !== 'candidate') return;
         await signalUser(plan.candidate);
         signalled.push(userId);
@@ -124,7 +125,7 @@ export function createCampaignActivities(deps: CampaignActivityDeps): CampaignAc
       // when an earlier attempt of it handed some members over before failing.
       const statuses = await campaigns.statusCounts(campaignId, ids);
       return {
-        lastId: members.at(-1)!.id,
+        lastId: nth(members, members.length - 1).id,
         members: members.length,
         targeted: members.length,
         handedOver: statuses.handed_over ?? 0,
@@ -143,7 +144,8 @@ export function createCampaignActivities(deps: CampaignActivityDeps): CampaignAc
         ...(afterId === undefined ? {} : { afterId }),
       });
       await inLanes(users, (userId) => withdraw(userId, { source: campaign.source, sourceId: campaignId }));
-      return { ...(users.length === 0 ? {} : { lastId: users.at(-1)! }), users: users.length };
+      const lastId = users.at(-1);
+      return { ...(lastId === undefined ? {} : { lastId }), users: users.length };
     },
 
     async recordCampaignStatus({ campaignId, status }) {

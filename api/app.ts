@@ -244,7 +244,8 @@ function authenticate(op: Operation, services: ApiServices, now: () => EpochMs):
     const address = req.ip ?? req.socket.remoteAddress ?? 'unknown';
     await services.abuse?.assertNotLockedOut(address);
     const match = /^Bearer +(\S+) *$/i.exec(header);
-    const key: VerifiedApiKey | null = match ? await services.repos.apiKeys.verify(match[1]!, now()) : null;
+    const token = match?.[1];
+    const key: VerifiedApiKey | null = token === undefined ? null : await services.repos.apiKeys.verify(token, now());
     if (key === null) {
       await services.abuse?.authenticationFailed(address);
       throw new HttpProblem(401, 'unauthenticated', 'the API key is malformed, unknown or revoked', {

@@ -24,6 +24,7 @@ import {
   type CampaignWorkflowInput,
   type ScheduledRuleInput,
 } from '../workflows/campaign/definitions';
+import { nth } from '../domain/present';
 
 /** The workflow refused the move (its status does not allow it); the message says why. */
 export class CampaignMoveRejectedError extends Error {
@@ -64,7 +65,7 @@ const WEEKDAYS: DayOfWeek[] = ['SUNDAY', 'MONDAY', 'TUESDAY', 'WEDNESDAY', 'THUR
  */
 export function ruleCalendar(recurrence: Recurrence): CalendarSpec {
   if (recurrence.kind === 'weekly') {
-    return { dayOfWeek: WEEKDAYS[(recurrence.weekday + 6) % 7]!, hour: 12, comment: 'the day before, 12:00 UTC' };
+    return { dayOfWeek: nth(WEEKDAYS, (recurrence.weekday + 6) % 7), hour: 12, comment: 'the day before, 12:00 UTC' };
   }
   return {
     dayOfMonth: recurrence.day === 1 ? { start: 28, end: 31 } : recurrence.day - 1,

@@ -21,6 +21,7 @@ import type { EpochMs } from '../domain/types';
 import type { AbuseLimits } from './abuse-limits';
 import { guardedJsonOptions } from './json-guards';
 import { HttpProblem, validationProblem } from './problem';
+import { present } from '../domain/present';
 
 export interface CodecJwtConfig {
   jwksUrl: string;
@@ -82,7 +83,13 @@ export function codecServerConfigFromEnv(env: NodeJS.ProcessEnv, namespace: stri
 export function createCodecServer(deps: CodecServerDeps): express.Router {
   const router = express.Router();
   const sessionKey = Buffer.from(
-    hkdfSync('sha256', deps.keyring.keys.get(deps.keyring.activeId)!, 'tact', 'codec-session-cookie', 32),
+    hkdfSync(
+      'sha256',
+      present(deps.keyring.keys.get(deps.keyring.activeId), 'the active codec key'),
+      'tact',
+      'codec-session-cookie',
+      32,
+    ),
   );
   const sessionTtlMs = deps.sessionTtlMs ?? 8 * 3600_000;
   const jwks = deps.jwt ? createRemoteJWKSet(new URL(deps.jwt.jwksUrl)) : undefined;

@@ -21,6 +21,7 @@ import type { NotificationEventRepository } from '../db/notification-events';
 import type { Decision, EpochMs } from '../domain/types';
 import type { Logger } from './logger';
 import type { UserWorkflows } from './workflow-gateway';
+import { present } from '../domain/present';
 
 /**
  * Whether the page includes the workflow's not-yet-recorded decisions: `included`; `no_workflow` (the user has
@@ -175,7 +176,7 @@ function encodeCursor(position: Position): string {
 
 function decodeCursor(text: string): Position {
   const buffered = /^(\d{1,15})\.u([0-9a-f]{16})$/.exec(Buffer.from(text, 'base64url').toString('utf8'));
-  if (buffered !== null) return { kind: 'unrecorded', at: Number(buffered[1]), tie: buffered[2]! };
+  if (buffered !== null) return { kind: 'unrecorded', at: Number(buffered[1]), tie: present(buffered[2], 'the tie') };
   const { decidedAt, id } = decodeLogCursor(text);
   return { kind: 'recorded', at: decidedAt, id: BigInt(id) };
 }

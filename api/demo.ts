@@ -22,6 +22,7 @@ import type {
 import { apiAnswers } from '../db/cli/keys';
 import { startTact, type RunningTact } from './start';
 import { wallClock } from '../clock';
+import { nth, present } from '../domain/present';
 
 const DEFAULT_URL = 'http://localhost:3000';
 
@@ -177,8 +178,8 @@ async function main(): Promise<void> {
       print: (line) => console.log(`  ${line.replace(/tact_[0-9a-f]{16}_\S+/, 'tact_…(in-process key)')}`),
       logger: createLogger({ level: 'warn' }),
     });
-    baseUrl = tact.apiUrl!;
-    apiKey = tact.adminKey!;
+    baseUrl = present(tact.apiUrl, 'the in-process API url (role all)');
+    apiKey = present(tact.adminKey, 'the in-process admin key');
   }
   const api = new Api(baseUrl, apiKey);
   try {
@@ -201,7 +202,7 @@ async function main(): Promise<void> {
     const repeat = await api.call<z.output<typeof eventResult>>('POST', '/v1/events', events[0]);
     console.log(
       `Sent ${events.length} events in one batch: ${batch.body.accepted} accepted; ` +
-        `re-sending ${String(events[0]!.id)} answered "${repeat.body.status}" (idempotent).`,
+        `re-sending ${String(nth(events, 0).id)} answered "${repeat.body.status}" (idempotent).`,
     );
     console.log('Waiting for the workflows to decide…');
 

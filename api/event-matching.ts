@@ -53,12 +53,13 @@ export function eventOutcome(
 
 /** The catalog's journeys whose enrollment rules this event meets (the user workflow then applies the rules). */
 export function journeysEnrolledBy({ catalog }: ApiCatalog, event: UserEvent, attributes: UserAttributes): string[] {
-  return catalog.journeys
-    .map((entry) => (Object.hasOwn(JOURNEYS, entry.id) ? JOURNEYS[entry.id] : undefined))
-    .filter((j) =>
-      j?.enroll.on.some((r) => r.eventType === event.type && conditionsHold(r.conditions, event, attributes)),
-    )
-    .map((j) => j!.name);
+  return catalog.journeys.flatMap((entry) => {
+    const journey = Object.hasOwn(JOURNEYS, entry.id) ? JOURNEYS[entry.id] : undefined;
+    const enrolls = journey?.enroll.on.some(
+      (r) => r.eventType === event.type && conditionsHold(r.conditions, event, attributes),
+    );
+    return journey !== undefined && enrolls === true ? [journey.name] : [];
+  });
 }
 
 /** Whether a running journey may wait for, or exit on, events of this type (the user workflow forwards them). */

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { Operation } from './operation';
 import { MAX_BATCH_EVENTS, problemResponse } from './schemas';
+import { present } from '../domain/present';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -40,7 +41,8 @@ class SchemaConverter {
         }),
       );
     };
-    for (const [local, def] of Object.entries(defs)) this.components[names.get(local)!] = rewrite(def) as JsonSchema;
+    for (const [local, def] of Object.entries(defs))
+      this.components[present(names.get(local), `the component name of ${local}`)] = rewrite(def) as JsonSchema;
     return rewrite(json) as JsonSchema;
   }
 }
@@ -123,8 +125,8 @@ export function buildOpenApiDocument(operations: readonly Operation[], info: Ope
             },
           }
         : undefined;
-    paths[op.path] ??= {};
-    paths[op.path]![op.method] = {
+    const item = (paths[op.path] ??= {});
+    item[op.method] = {
       operationId: op.operationId,
       tags: [op.tag],
       summary: op.summary,

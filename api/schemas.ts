@@ -7,6 +7,7 @@ import { CANDIDATE_SOURCES, CHANNELS, NOTIFICATION_EVENT_TYPES, SUPPRESSION_REAS
 import { minuteOfDay } from '../domain/units';
 import { CLIENT_TIME_RULE } from './client-time';
 import { assertOpaqueUserId, looksLikeContact } from './user-client';
+import { present } from '../domain/present';
 
 export const MAX_BATCH_EVENTS = 500;
 
@@ -101,7 +102,7 @@ export const timeZone = z
     (value) => /^[A-Za-z][A-Za-z0-9_+\-/]*$/.test(value) && currentTimeZoneName(value) !== undefined,
     'unknown time zone: use an IANA name such as Europe/Paris (the accepted list is at GET /v1/reference/time-zones)',
   )
-  .transform((value) => currentTimeZoneName(value)!)
+  .transform((value) => present(currentTimeZoneName(value), 'the refined time zone'))
   .describe(
     'IANA time zone name, e.g. Europe/Paris; an older alias (Asia/Calcutta) is accepted and stored as the current name (Asia/Kolkata). List: GET /v1/reference/time-zones.',
   );
@@ -123,7 +124,7 @@ export const locale = z
     (value) => canonicalLocale(value) !== null,
     'unknown locale: use a BCP 47 tag such as en, pt-BR or ja (see GET /v1/reference/locales)',
   )
-  .transform((value) => canonicalLocale(value)!)
+  .transform((value) => present(canonicalLocale(value), 'the refined locale'))
   .describe('BCP 47 locale, e.g. pt-BR. Templates fall back pt-BR → pt → en. See GET /v1/reference/locales.');
 
 const propertyKey = z

@@ -42,6 +42,7 @@ import { parseTemporalChoice, startDevTemporal, type DevTemporal } from './tempo
 import { TemporalUserWorkflows } from './workflow-gateway';
 import { wallClock, type Clock } from '../clock';
 import type { Registry } from 'prom-client';
+import { present } from '../domain/present';
 
 export type Role = 'all' | 'api' | 'worker' | 'dispatcher';
 
@@ -140,7 +141,7 @@ export async function startTact(options: StartOptions = {}): Promise<RunningTact
         ? undefined
         : (options.dataDir ?? (env.TACT_DATA_DIR?.trim() || DEFAULT_DATA_DIR));
     const database = await openDatabase(
-      localDataDir === undefined ? { databaseUrl: databaseUrl! } : { dataDir: localDataDir },
+      localDataDir === undefined ? { databaseUrl: present(databaseUrl, 'DATABASE_URL') } : { dataDir: localDataDir },
     );
     cleanup.push(() => database.close());
     const migrations = await migrate(database.pool);
@@ -218,7 +219,8 @@ export async function startTact(options: StartOptions = {}): Promise<RunningTact
           log: (level, event, fields) => dispatcherLogger[level]({ ...fields, event }, event),
         },
         new Client({ connection, namespace: workerConfig.namespace, dataConverter }),
-      )!;
+      );
+      if (dispatching === undefined) throw new Error('the dispatcher did not start although TACT_DISPATCHER is on');
       cleanup.push(() => dispatching.stop());
       print('Dispatcher: hands accepted events to user workflows (role dispatcher)');
     }

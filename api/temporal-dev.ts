@@ -4,6 +4,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { TACT_SEARCH_ATTRIBUTE_KEYS, TACT_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
+import { nth } from '../domain/present';
 
 export type TemporalChoice = 'auto' | 'temporal' | 'bundled';
 
@@ -44,7 +45,7 @@ export async function startDevTemporal(choice: TemporalChoice, options: DevTempo
     const message = error instanceof Error ? error.message : String(error);
     const why = /download/i.test(message)
       ? 'could not be downloaded'
-      : `failed: ${message.split('\n')[0]!.slice(0, 120)}`;
+      : `failed: ${nth(message.split('\n'), 0).slice(0, 120)}`;
     return startBundled(options, `Temporal's own dev server ${why}`);
   }
 }

@@ -20,6 +20,7 @@ import type { EpochMs, UserEvent } from '../domain/types';
 import { minuteOfDay } from '../domain/units';
 import { userWorkflowId } from '../workflows/definitions';
 import { startTactTestWorker } from '../test/support/tact-test-env';
+import { nth } from '../domain/present';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
@@ -290,7 +291,7 @@ export async function measure(
     if (step.at > current) await env.sleep(step.at - current);
     await step.send(users);
   }
-  const end = Math.max(...plans.map((p) => p.dayStarts[DAYS]!));
+  const end = Math.max(...plans.map((p) => nth(p.dayStarts, DAYS)));
   const current = await env.currentTimeMs();
   if (end > current) await env.sleep(end - current);
 
@@ -301,7 +302,7 @@ export async function measure(
     const events = await allRuns(env.client, p.userId);
     perDay.push(
       p.dayStarts.slice(0, DAYS).map((start, d) => {
-        const stop = p.dayStarts[d + 1]!;
+        const stop = nth(p.dayStarts, d + 1);
         return countActions(events.filter((e) => inDay(e, start, stop, d === 0)));
       }),
     );
@@ -316,7 +317,7 @@ export async function measure(
   );
   const laterDays = report(perDay, sends / (plans.length * DAYS));
   console.log(`outcomes recorded: ${JSON.stringify(outcomes)}`);
-  if (process.env.BENCH_TRACE === '1') trace(await allRuns(env.client, plans[0]!.userId), plans[0]!.tz);
+  if (process.env.BENCH_TRACE === '1') trace(await allRuns(env.client, nth(plans, 0).userId), nth(plans, 0).tz);
   return laterDays;
 }
 
@@ -412,7 +413,7 @@ function report(perDay: ActionBreakdown[][], sendsPerUserDay: number): number {
     }
     return Object.fromEntries(Object.entries(sum).map(([k, v]) => [k, v / rows.length]));
   };
-  const firstDays = average(perDay.map((u) => u[0]!));
+  const firstDays = average(perDay.map((u) => nth(u, 0)));
   const laterDays = average(perDay.flatMap((u) => u.slice(1)));
   const keys = [...new Set([...Object.keys(firstDays), ...Object.keys(laterDays)])];
   console.log(`users: ${perDay.length}, days: ${DAYS}, sends per user-day: ${sendsPerUserDay.toFixed(2)}`);

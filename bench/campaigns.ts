@@ -27,6 +27,7 @@ import path from 'node:path';
 import { migrate } from '../db/migrate';
 import { openDatabase } from '../db/pool';
 import { createTestEnv } from '../test/temporal-env';
+import { nth, present } from '../domain/present';
 
 const SEGMENT_USERS = Number(process.env.TACT_BENCH_SEGMENT_USERS ?? 1_000_000);
 const CAMPAIGN_USERS = Number(process.env.TACT_BENCH_CAMPAIGN_USERS ?? 100_000);
@@ -41,10 +42,11 @@ function segment(filter: unknown): Segment {
 
 export async function run(): Promise<void> {
   // DATABASE_URL's PostgreSQL (the bench's tables go in a fresh database you give it), else a temporary PGlite.
-  const dataDir = process.env.DATABASE_URL
-    ? undefined
-    : fs.mkdtempSync(path.join(os.tmpdir(), 'tact-bench-campaigns-'));
-  const db = await openDatabase(dataDir === undefined ? { databaseUrl: process.env.DATABASE_URL! } : { dataDir });
+  const databaseUrl = process.env.DATABASE_URL;
+  const dataDir = databaseUrl ? undefined : fs.mkdtempSync(path.join(os.tmpdir(), 'tact-bench-campaigns-'));
+  const db = await openDatabase(
+    databaseUrl ? { databaseUrl } : { dataDir: present(dataDir, 'the temporary data dir') },
+  );
   await migrate(db.pool);
   try {
     const now = Date.UTC(2026, 11, 1);
@@ -104,7 +106,7 @@ export async function run(): Promise<void> {
         times.push(performance.now() - started);
       }
       times.sort((a, b) => a - b);
-      console.log(`  ${name.padEnd(28)} ${count.toLocaleString().padStart(9)} members  ${times[1]!.toFixed(0)} ms`);
+      console.log(`  ${name.padEnd(28)} ${count.toLocaleString().padStart(9)} members  ${nth(times, 1).toFixed(0)} ms`);
     }
 
     await fanOut(db.pool, now);
@@ -139,7 +141,7 @@ async function fanOut(pool: import('pg').Pool, now: number): Promise<void> {
     await Promise.all(
       Array.from({ length: CONCURRENCY }, async () => {
         while (next < baselineIds.length) {
-          const userId = baselineIds[next++]!;
+          const userId = nth(baselineIds, next++);
           await client.workflow.signalWithStart(USER_WORKFLOW_TYPE, {
             workflowId: userWorkflowId(userId),
             taskQueue: userQueue,

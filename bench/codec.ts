@@ -26,6 +26,7 @@ import type { UserEvent } from '../domain/types';
 import { startDevServer } from '@tact/temporal-devserver';
 import { TACT_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { createTactWorker, tactBundleOptions } from '../workers/worker';
+import { present } from '../domain/present';
 
 const USERS = Number(process.env.BENCH_CODEC_USERS ?? 100);
 const EVENTS_PER_USER = Number(process.env.BENCH_CODEC_EVENTS ?? 10);
@@ -42,7 +43,7 @@ class MemoryKeyStore implements UserKeyStore {
   }
   insertOrGet(candidate: StoredKey) {
     if (!this.keys.has(candidate.userId)) this.keys.set(candidate.userId, candidate);
-    return Promise.resolve(this.keys.get(candidate.userId)!);
+    return Promise.resolve(present(this.keys.get(candidate.userId), 'the key just stored'));
   }
   isShredded() {
     return Promise.resolve(false);
@@ -113,7 +114,7 @@ async function perPayload(): Promise<number> {
       for (let i = 0; i < rounds; i += 1) await codec.decode(await codec.encode([payload], context));
       const us = ((performance.now() - started) * 1000) / rounds;
       console.log(
-        `  ${name.padEnd(24)} ${kind.padEnd(10)} ${us.toFixed(1)} µs (${payload.data!.length} B; ×${(us / baselineUs).toFixed(1)} baseline)`,
+        `  ${name.padEnd(24)} ${kind.padEnd(10)} ${us.toFixed(1)} µs (${payload.data?.length ?? 0} B; ×${(us / baselineUs).toFixed(1)} baseline)`,
       );
       if (signalUs === 0 && kind === 'user key') signalUs = us;
     }

@@ -15,6 +15,7 @@ import { performance } from 'node:perf_hooks';
 import { MeasurementRepository } from '../db/measurement';
 import { migrate } from '../db/migrate';
 import { openDatabase, type Database } from '../db/pool';
+import { nth } from '../domain/present';
 
 const DAY_MS = 86_400_000;
 const END = Date.UTC(2026, 10, 30);
@@ -22,7 +23,7 @@ const RANGE = { from: '2026-11-01', to: '2026-11-30' };
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
+  return nth(sorted, Math.floor(sorted.length / 2));
 }
 
 async function timed(runs: number, work: () => Promise<unknown>): Promise<number> {

@@ -7,6 +7,7 @@ import { plan } from '../domain/planner';
 import type { PlanMode, PlannerState } from '../domain/planner';
 import { defaultPreferences } from '../domain/user-defaults';
 import type { Candidate, Score, SendRecord } from '../domain/types';
+import { nth } from '../domain/present';
 
 const CATEGORIES = Object.keys(DEFAULT_POLICY.categories);
 
@@ -28,7 +29,7 @@ function workload(pendingCount: number): { state: PlannerState; scores: Record<s
   const scores: Record<string, Score> = {};
   for (let i = 0; i < pendingCount; i++) {
     // Mostly normal/promotional candidates, as a real queue would be; no critical (they short-circuit the auction).
-    const category = CATEGORIES[1 + Math.floor(random() * (CATEGORIES.length - 1))]!;
+    const category = nth(CATEGORIES, 1 + Math.floor(random() * (CATEGORIES.length - 1)));
     const createdAt = NOW - Math.floor(random() * 6 * HOUR);
     const id = `bench-${i}`;
     pending.push({

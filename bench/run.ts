@@ -7,6 +7,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { present } from '../domain/present';
 
 interface SuiteModule {
   run?: unknown;
@@ -43,7 +44,7 @@ async function main(): Promise<void> {
     console.log(`\n=== bench: ${name} ===`);
     const started = performance.now();
     try {
-      const file = available.get(name)!;
+      const file = present(available.get(name), `bench suite ${name}`);
       const mod = require(file) as SuiteModule;
       if (typeof mod.run !== 'function') throw new Error(`${path.relative(process.cwd(), file)} does not export run()`);
       await (mod.run as () => Promise<void>)();

@@ -17,6 +17,7 @@ import type { UserEvent } from '../domain/types';
 import { startDevServer } from '@tact/temporal-devserver';
 import { TACT_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { createTactWorker, WORKFLOWS_PATH } from '../workers/worker';
+import { nth } from '../domain/present';
 
 const USERS = Number(process.env.BENCH_WORKER_MEMORY_USERS ?? 500);
 const EVENTS_PER_USER = 4;
@@ -24,7 +25,7 @@ const TASK_QUEUE = 'bench-worker-memory';
 
 function event(userId: string, i: number, now: number): UserEvent {
   const types = ['friend_joined', 'new_content', 'streak_at_risk', 'comment_reply'] as const;
-  const type = types[i % types.length]!;
+  const type = nth(types, i % types.length);
   return {
     id: `${userId}-e${i}`,
     userId,

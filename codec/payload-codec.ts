@@ -10,6 +10,7 @@ import { temporal } from '@temporalio/proto';
 import { KEY_BYTES, type MasterKeyring } from './keyring';
 import { open, seal } from './seal';
 import { wallClock } from '../clock';
+import { present } from '../domain/present';
 
 export const ENCRYPTED_ENCODING = 'binary/encrypted';
 export const KEY_ID_METADATA = 'encryption-key-id';
@@ -122,7 +123,7 @@ export class TactPayloadCodec implements PayloadCodec {
 
   private masterKey(): CachedKey {
     const { activeId, keys } = this.options.keyring;
-    return { keyId: MASTER_KEY_PREFIX + activeId, key: keys.get(activeId)!, at: 0 };
+    return { keyId: MASTER_KEY_PREFIX + activeId, key: present(keys.get(activeId), 'the active master key'), at: 0 };
   }
 
   private async userKey(userId: string): Promise<CachedKey> {
@@ -137,12 +138,16 @@ export class TactPayloadCodec implements PayloadCodec {
   }
 
   private async loadOrCreate(userId: string): Promise<CachedKey> {
-    const store = this.options.userKeys!;
+    const store = present(this.options.userKeys, 'the per-user key store');
     let stored = await store.findByUser(userId);
     if (stored === null) {
       const { activeId, keys } = this.options.keyring;
       const keyId = randomUUID();
-      const wrappedKey = seal(keys.get(activeId)!, randomBytes(KEY_BYTES), wrapAssociated(keyId));
+      const wrappedKey = seal(
+        present(keys.get(activeId), 'the active master key'),
+        randomBytes(KEY_BYTES),
+        wrapAssociated(keyId),
+      );
       stored = await store.insertOrGet({ userId, keyId, masterKeyId: activeId, wrappedKey }, this.clock());
     }
     return this.remember(stored);

@@ -14,6 +14,7 @@ import { SUPPRESSION_REASONS } from '../domain/types';
 import { InvalidCursorError } from './errors';
 import type { ReceiptTimes } from './notification-events';
 import { toDate, toEpochMs, type Queryable } from './sql';
+import { present } from '../domain/present';
 
 /** `sent`, `suppressed` (any reason), or one suppression reason. */
 export type DecisionFilter = 'sent' | 'suppressed' | SuppressionReason;
@@ -292,7 +293,12 @@ function fromRow(row: DecisionRow): LoggedDecision {
   if (row.outcome === 'suppressed') {
     return {
       ...base,
-      outcome: { kind: 'suppressed', reason: row.reason!, at, ...(row.detail === null ? {} : { detail: row.detail }) },
+      outcome: {
+        kind: 'suppressed',
+        reason: present(row.reason, 'reason of a suppressed row'),
+        at,
+        ...(row.detail === null ? {} : { detail: row.detail }),
+      },
     };
   }
   const receipts: ReceiptTimes = {};
@@ -305,7 +311,7 @@ function fromRow(row: DecisionRow): LoggedDecision {
   for (const [type, time] of Object.entries(times) as [NotificationEventType, Date | null][]) {
     if (time !== null) receipts[type] = toEpochMs(time);
   }
-  return { ...base, outcome: { kind: 'sent', channel: row.channel!, at }, receipts };
+  return { ...base, outcome: { kind: 'sent', channel: present(row.channel, 'channel of a sent row'), at }, receipts };
 }
 
 /** The opaque form of a position, as the API hands it out. */
@@ -316,6 +322,7 @@ export function encodeLogCursor(position: LogPosition): string {
 /** Throws InvalidCursorError for anything encodeLogCursor did not make. */
 export function decodeLogCursor(text: string): LogPosition {
   const match = /^(\d{1,15})\.(\d{1,19})$/.exec(Buffer.from(text, 'base64url').toString('utf8'));
-  if (match === null || BigInt(match[2]!) > MAX_BIGINT) throw new InvalidCursorError();
-  return { decidedAt: Number(match[1]), id: match[2]! };
+  const id = match?.[2];
+  if (match === null || id === undefined || BigInt(id) > MAX_BIGINT) throw new InvalidCursorError();
+  return { decidedAt: Number(match[1]), id };
 }

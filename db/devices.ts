@@ -3,6 +3,7 @@ import type { DeviceRecord, Endpoint, EndpointDirectory, Platform } from '../dom
 import type { Channel, EpochMs } from '../domain/types';
 import { UnknownUserError } from './errors';
 import { isForeignKeyViolation, optionalEpochMs, toDate, toEpochMs, type Queryable } from './sql';
+import { nth, present } from '../domain/present';
 
 /** The channels a user has one address on (push has one endpoint per device). */
 export type ContactChannel = Exclude<Channel, 'push'>;
@@ -60,7 +61,7 @@ export class EndpointRepository implements EndpointDirectory {
           toDate(now),
         ],
       );
-      return { created: rows[0]!.created, replaced: rows[0]!.replaced };
+      return { created: nth(rows, 0).created, replaced: nth(rows, 0).replaced };
     } catch (error) {
       if (isForeignKeyViolation(error)) throw new UnknownUserError(userId);
       throw error;
@@ -114,7 +115,7 @@ export class EndpointRepository implements EndpointDirectory {
     const deactivatedAt = optionalEpochMs(row.deactivated_at);
     return {
       userId: row.user_id,
-      platform: row.platform!,
+      platform: present(row.platform, 'platform of a push row'),
       token: row.address,
       active: row.active,
       ...(row.last_error === null ? {} : { lastError: row.last_error }),
@@ -164,7 +165,7 @@ function addressOf(endpoint: Endpoint): string {
 function endpointOf(row: EndpointRow): Endpoint {
   switch (row.channel) {
     case 'push':
-      return { channel: 'push', platform: row.platform!, token: row.address };
+      return { channel: 'push', platform: present(row.platform, 'platform of a push row'), token: row.address };
     case 'email':
       return { channel: 'email', address: row.address };
     case 'sms':

@@ -4,6 +4,7 @@ import type { DeliveryLedger, LedgerClaim, LedgerEntry, LedgerKey, LedgerStatus 
 import type { Channel, EpochMs } from '../domain/types';
 import { LedgerConflictError } from './errors';
 import { toDate, toEpochMs, type Queryable } from './sql';
+import { present } from '../domain/present';
 
 interface LedgerRow {
   user_id: string;
@@ -57,7 +58,7 @@ export class LedgerRepository implements DeliveryLedger {
     const held = claimed.rows[0];
     if (held !== undefined) return { held: true, sendAttempts: held.send_attempts };
     // Entries are never deleted, so the conflicting row is still there.
-    return { held: false, entry: (await this.get(entry))! };
+    return { held: false, entry: present(await this.get(entry), 'the conflicting ledger row') };
   }
 
   /**

@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type pg from 'pg';
+import { nth, present } from '../domain/present';
 
 export const MIGRATIONS_DIR = path.join(__dirname, 'migrations');
 const FILE_PATTERN = /^(\d{3})_([a-z0-9_]+)\.sql$/;
@@ -42,12 +43,12 @@ export function loadMigrations(dir: string = MIGRATIONS_DIR): Migration[] {
       if (match === null) throw new MigrationError(`migration file name must look like 001_name.sql: ${file}`);
       // Line endings are normalised so that a checkout with CRLF conversion has the same checksum.
       const sql = fs.readFileSync(path.join(dir, file), 'utf8').replace(/\r\n/g, '\n');
-      return { version: Number(match[1]), name: match[2]!, sql, checksum: sha256(sql) };
+      return { version: Number(match[1]), name: present(match[2], file), sql, checksum: sha256(sql) };
     })
     .sort((a, b) => a.version - b.version);
   if (migrations.length === 0) throw new MigrationError(`no migrations in ${dir}`);
   migrations.forEach((migration, index) => {
-    if (index > 0 && migrations[index - 1]!.version === migration.version) {
+    if (index > 0 && nth(migrations, index - 1).version === migration.version) {
       throw new MigrationError(`two migrations have version ${migration.version}`);
     }
   });

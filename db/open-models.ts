@@ -2,6 +2,7 @@
 // the one active before, and read the training log (sent notifications with their receipts and context).
 import type { Category, Channel, EpochMs } from '../domain/types';
 import { toDate, toEpochMs, type Queryable } from './sql';
+import { nth } from '../domain/present';
 
 export interface StoredModel<P = unknown, E = unknown> {
   version: number;
@@ -73,7 +74,7 @@ export class OpenModelRepository {
         model.beatsPrior,
       ],
     );
-    return rows[0]!.version;
+    return nth(rows, 0).version;
   }
 
   async get<P, E>(version: number): Promise<StoredModel<P, E> | null> {

@@ -4,6 +4,7 @@ import { minuteOfDay } from '../domain/units';
 import { defaultPreferences } from '../domain/user-defaults';
 import { UnknownUserError } from './errors';
 import { isForeignKeyViolation, toDate, type Queryable } from './sql';
+import { nth } from '../domain/present';
 
 /** Fields to change; an absent field keeps its value, `quietHours: null` restores the default window. */
 export type PreferencesPatch = { [K in keyof Preferences]?: Preferences[K] | undefined };
@@ -86,7 +87,7 @@ export class PreferencesRepository {
           has('privacyMode'),
         ],
       );
-      return fromVersionedRow(rows[0]!);
+      return fromVersionedRow(nth(rows, 0));
     } catch (error) {
       if (isForeignKeyViolation(error)) throw new UnknownUserError(userId);
       throw error;
@@ -122,7 +123,7 @@ export class PreferencesRepository {
           category,
         ],
       );
-      return fromVersionedRow(rows[0]!);
+      return fromVersionedRow(nth(rows, 0));
     } catch (error) {
       if (isForeignKeyViolation(error)) throw new UnknownUserError(userId);
       throw error;

@@ -12,6 +12,7 @@ import {
 } from '../domain/segment';
 import type { EpochMs } from '../domain/types';
 import { toDate, toEpochMs, type Queryable } from './sql';
+import { nth } from '../domain/present';
 
 const DAY_MS = 24 * 60 * 60_000;
 
@@ -190,7 +191,7 @@ export class SegmentRepository {
       `SELECT count(*) AS n FROM ${SEGMENT_FROM} WHERE ${where}`,
       params,
     );
-    return Number(rows[0]!.n);
+    return Number(nth(rows, 0).n);
   }
 
   /** Members in id order after `afterId` (keyset paging: pass the last id of the previous page). */
@@ -216,7 +217,7 @@ export class SegmentRepository {
        RETURNING name, filter, created_at, updated_at, (xmax = 0) AS created`,
       [name, JSON.stringify(filter), toDate(now)],
     );
-    return { segment: fromRow(rows[0]!), created: rows[0]!.created };
+    return { segment: fromRow(nth(rows, 0)), created: nth(rows, 0).created };
   }
 
   async get(name: string): Promise<SavedSegment | null> {

@@ -6,6 +6,7 @@ import { parseTemplateDocument, TEMPLATE_NAME } from '../localization/schema';
 import type { TemplateDocument, TemplateOverrideSource } from '../localization/types';
 import type { EpochMs } from '../domain/types';
 import { toDate, toEpochMs, type Queryable } from './sql';
+import { nth } from '../domain/present';
 
 /** A document larger than this is not a notification template. */
 export const MAX_OVERRIDE_BYTES = 64 * 1024;
@@ -93,7 +94,7 @@ export class TemplateOverrideRepository {
        RETURNING template, locale, document, updated_at`,
       [template, locale, JSON.stringify(document), toDate(now)],
     );
-    const row = fromRow(rows[0]!);
+    const row = fromRow(nth(rows, 0));
     if (row.kind !== 'valid') throw new InvalidTemplateOverrideError(template, locale, row.problems);
     return row;
   }

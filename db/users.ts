@@ -1,6 +1,7 @@
 // User profiles: time zone, locale and the attributes campaign segments filter on (db/segments.ts).
 import type { EpochMs, UserProfile } from '../domain/types';
 import { toDate, toEpochMs, type Queryable } from './sql';
+import { nth } from '../domain/present';
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 export type UserAttributes = Record<string, JsonValue>;
@@ -39,7 +40,7 @@ export class UserRepository {
        RETURNING ${COLUMNS}, (xmax = 0) AS created`,
       [user.id, user.timeZone, user.locale, JSON.stringify(user.attributes), toDate(now)],
     );
-    const row = rows[0]!;
+    const row = nth(rows, 0);
     return { user: fromRow(row), created: row.created };
   }
 

@@ -8,6 +8,7 @@ import type { Constraint, RuleContext } from './earliest';
 import { isKnownCategory } from './eligibility';
 import { HOUR_MS, startOfLocalDay, startOfNextLocalDay } from './time';
 import type { Candidate, EpochMs, SendRecord, UserProfile } from './types';
+import { nth } from './present';
 
 /** The caps a suppression can blame. */
 export type CapReason = 'daily_cap' | 'category_cap';
@@ -79,7 +80,7 @@ function rollingWindowOpensAt(times: EpochMs[], at: EpochMs, cap: number): Epoch
   if (inWindow < cap) return at;
   // The window must lose its oldest (inWindow - cap + 1) entries; times are ascending.
   const firstInWindow = times.length - inWindow;
-  return times[firstInWindow + inWindow - cap]! + WEEK_MS;
+  return nth(times, firstInWindow + inWindow - cap) + WEEK_MS;
 }
 
 /** What the budget rules need to know about a user. */

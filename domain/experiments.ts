@@ -9,6 +9,7 @@
 // audited library, and its bits are uniform whatever the ids look like.
 import { sha256 } from '@noble/hashes/sha2';
 import { utf8ToBytes } from '@noble/hashes/utils';
+import { present } from './present';
 
 /** A variant and its share of the experiment's users (weights are relative: they need not sum to 1). */
 export interface VariantWeight {
@@ -39,7 +40,7 @@ const TWO_POW_32 = 2 ** 32;
 /** The user's position in the experiment, as an integer in [0, 2^32). */
 export function bucketOf(experimentId: string, userId: string): number {
   const digest = sha256(utf8ToBytes(`${experimentId}:${userId}`));
-  return ((digest[0]! << 24) | (digest[1]! << 16) | (digest[2]! << 8) | digest[3]!) >>> 0;
+  return new DataView(digest.buffer, digest.byteOffset, 4).getUint32(0);
 }
 
 /** The user's variant: the one whose cumulative weight range holds the user's position. */
@@ -55,7 +56,7 @@ export function assignVariant(userId: string, experiment: ExperimentDefinition):
     last = variant.name;
     if (point < upTo) return variant.name;
   }
-  return last!; // rounding at the top end
+  return present(last, 'a variant with a positive weight'); // rounding at the top end
 }
 
 /** The largest bucket (exclusive) inside the holdout: bucket < threshold ⇔ held out. SQL uses the same threshold. */

@@ -18,3 +18,4 @@ export * from './catalog';
 export * from './experiments';
 export * from './lift';
 export * from './units';
+export * from './present';

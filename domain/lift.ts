@@ -1,3 +1,4 @@
+import { nth } from './present';
 // Lift of a variant against its control, with a 95 % confidence interval (docs/measurement.md "Reading results").
 //
 // The metric is a proportion: users who converted / users in the arm. The difference of two proportions has the
@@ -90,7 +91,7 @@ export function compareVariants(
   arms: ReadonlyMap<string, ArmCounts>,
   controlName: string,
 ): { control: string; variants: VariantResult[]; warning?: string } {
-  const control = variants.includes(controlName) ? controlName : variants[0]!;
+  const control = variants.includes(controlName) ? controlName : nth(variants, 0);
   const countsOf = (name: string): ArmCounts => arms.get(name) ?? { users: 0, converters: 0 };
   const controlCounts = countsOf(control);
   const results = variants.map((variant): VariantResult => {

@@ -2,6 +2,7 @@
 // toward the population's pattern, so a new user gets a sensible time and an active user gets theirs.
 import { DAY_MS, HOUR_MS, MINUTE_MS, hourOfWeek, localClock, type LocalClock } from './time';
 import type { DurationMs, EpochMs, HourOfWeekCounts } from './types';
+import { nth } from './present';
 
 export const HOURS_PER_WEEK = 168;
 export const DEFAULT_HALF_LIFE_DAYS = 14;
@@ -56,7 +57,8 @@ export function recordEngagement(
   const decay = elapsed > 0 ? 0.5 ** (elapsed / halfLifeMs) : 1;
   const weight = elapsed < 0 ? 0.5 ** (-elapsed / halfLifeMs) : 1;
   const updated = base.map((c) => c * decay);
-  updated[hourOfWeek(at, tz)]! += weight;
+  const hour = hourOfWeek(at, tz);
+  updated[hour] = nth(updated, hour) + weight;
   return updated;
 }
 
@@ -65,7 +67,9 @@ export function smoothedPropensity(counts: HourOfWeekCounts): readonly number[] 
   if (last !== null && sameCounts(last.counts, counts)) return last.propensity;
   const own = normalizedCounts(counts);
   const total = own.reduce((sum, c) => sum + c, 0);
-  const propensity = own.map((c, h) => (c + PRIOR_STRENGTH * POPULATION_HOUR_OF_WEEK[h]!) / (total + PRIOR_STRENGTH));
+  const propensity = own.map(
+    (c, h) => (c + PRIOR_STRENGTH * nth(POPULATION_HOUR_OF_WEEK, h)) / (total + PRIOR_STRENGTH),
+  );
   last = { counts: [...counts], propensity };
   return propensity;
 }
@@ -101,7 +105,7 @@ export function sendSlots(
   const propensity = smoothedPropensity(counts);
   // One zone lookup for the window instead of one per hour (scoring asks this for every candidate).
   const clock = localClock(tz, from, from + horizonMs + HOUR_MS);
-  const lift = (at: EpochMs): number => propensity[clock.hourOfWeek(at)]! * HOURS_PER_WEEK;
+  const lift = (at: EpochMs): number => nth(propensity, clock.hourOfWeek(at)) * HOURS_PER_WEEK;
   const slots = [{ at: from, propensity: lift(from) }];
   for (let at = nextLocalHour(from, clock); at < from + horizonMs; at = nextLocalHour(at, clock)) {
     slots.push({ at, propensity: lift(at) });
@@ -121,7 +125,7 @@ export const MIN_LIFT_GAIN_TO_WAIT = 0.01;
  * is kept unless the best beats it by more than MIN_LIFT_GAIN_TO_WAIT.
  */
 export function bestSlot(slots: readonly SendSlot[], before: EpochMs = Infinity): SendSlot {
-  const first = slots[0]!;
+  const first = nth(slots, 0);
   let best = first;
   for (const slot of slots) if (slot.at < before && slot.propensity > best.propensity) best = slot;
   return best.propensity > first.propensity * (1 + MIN_LIFT_GAIN_TO_WAIT) ? best : first;

@@ -2,6 +2,7 @@
 // Every function takes the instant it reasons about as an argument.
 import type { DurationMs, EpochMs, MinuteOfDay } from './types';
 import { minuteOfDay as toMinuteOfDay, wrapMinuteOfDay } from './units';
+import { nth } from './present';
 
 export const MINUTE_MS: DurationMs = 60_000;
 export const HOUR_MS: DurationMs = 60 * MINUTE_MS;
@@ -89,8 +90,8 @@ export function offsetMs(at: EpochMs, timeZone: string): number {
   let zone = offsetCache.get(timeZone);
   const known = zone?.days.get(day);
   if (typeof known === 'number') return known;
-  if (known === null) {
-    const cached = zone!.buckets.get(bucket);
+  if (known === null && zone !== undefined) {
+    const cached = zone.buckets.get(bucket);
     if (cached !== undefined) return cached;
   }
   if (offsetCacheSize >= OFFSET_CACHE_LIMIT) {
@@ -194,13 +195,13 @@ function wallOfDate(year: number, month: number, day: number, minuteOfDay: numbe
 /** The first instant of the local calendar day containing `at` (DST-correct: days last 23, 24 or 25 h). */
 export function startOfLocalDay(at: EpochMs, timeZone: string): EpochMs {
   const { year, month, day } = wallClock(at, timeZone);
-  return resolveWall(wallOfDate(year, month, day, 0), timeZone)[0]!;
+  return nth(resolveWall(wallOfDate(year, month, day, 0), timeZone), 0);
 }
 
 /** The first instant of the local calendar day after the one containing `at`. */
 export function startOfNextLocalDay(at: EpochMs, timeZone: string): EpochMs {
   const { year, month, day } = wallClock(at, timeZone);
-  return resolveWall(wallOfDate(year, month, day + 1, 0), timeZone)[0]!;
+  return nth(resolveWall(wallOfDate(year, month, day + 1, 0), timeZone), 0);
 }
 
 /**
@@ -290,7 +291,7 @@ export function atLocalTime(
   minuteOfDay: MinuteOfDay,
   timeZone: string,
 ): EpochMs {
-  return resolveWall(wallOfDate(date.year, date.month, date.day, minuteOfDay), timeZone)[0]!;
+  return nth(resolveWall(wallOfDate(date.year, date.month, date.day, minuteOfDay), timeZone), 0);
 }
 
 /** The local calendar date of an instant in a zone (month 1–12). */

@@ -39,9 +39,12 @@ export function minuteOfDay(n: number): MinuteOfDay {
   return n;
 }
 
-/** The minute of day a count of wall minutes (any integer, negative too) falls on: wraps modulo a day. */
+/**
+ * The minute of day a count of wall minutes (any integer, negative too) falls on: wraps modulo a day. In range by
+ * construction, so not checked again: the planner asks this for every slot of every re-plan.
+ */
 export function wrapMinuteOfDay(wallMinutes: number): MinuteOfDay {
-  return minuteOfDay(((Math.trunc(wallMinutes) % MINUTES_PER_DAY) + MINUTES_PER_DAY) % MINUTES_PER_DAY);
+  return (((Math.trunc(wallMinutes) % MINUTES_PER_DAY) + MINUTES_PER_DAY) % MINUTES_PER_DAY) as MinuteOfDay;
 }
 
 export function isProbability(n: unknown): n is Probability {

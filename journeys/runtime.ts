@@ -35,6 +35,7 @@ import {
 import { lifecycleStage } from './lifecycle';
 import { JOURNEYS } from './registry';
 import { TactJourneyStep } from '../workflows/search-attributes';
+import { nth, present } from '../domain/present';
 
 // Writes of the run's start and end to the journeys table: idempotent per run; the database may be down for a while,
 // and stats must not lose a run, so attempts go on (1 s doubling to 5 min).
@@ -49,6 +50,7 @@ const MAX_BUFFERED_EVENTS = 100;
 export async function journeyWorkflow(input: JourneyInput): Promise<JourneyEndReason> {
   const definition = JOURNEYS[input.journey];
   if (definition === undefined) throw new Error(`unknown journey "${input.journey}"`);
+  const exitEvents = definition.exit.events;
   const runId = workflowInfo().workflowId;
   const parent = getExternalWorkflowHandle(input.userWorkflowId);
 
@@ -89,7 +91,7 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyEndRe
   function take(message: JourneyMessage): void {
     switch (message.kind) {
       case 'event':
-        if (definition!.exit.events.includes(message.event.type)) {
+        if (exitEvents.includes(message.event.type)) {
           checkGoals(message.event);
           stop ??= `exit:${message.event.type}`;
           return;
@@ -139,7 +141,7 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyEndRe
       if (found() < 0 && until > Date.now()) await condition(() => found() >= 0, until - Date.now());
       show(null, null);
       const i = found();
-      return i < 0 ? null : events.splice(i, 1)[0]!;
+      return i < 0 ? null : nth(events.splice(i, 1), 0);
     },
     async sleep(duration) {
       const ms = msToNumber(duration);
@@ -182,7 +184,7 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyEndRe
         candidateId: id,
         async outcome() {
           await condition(() => outcomes.has(id));
-          return outcomes.get(id)!;
+          return present(outcomes.get(id), 'the outcome the condition waited for');
         },
       };
     },

@@ -14,6 +14,7 @@ import { renderWith } from './render';
 import { findDeclaration, findLimit, findMessage, resolve, type Resolution, type ResolvedMessage } from './resolve';
 import { MESSAGE_FIELDS, type VariableDeclaration, type VariableValue } from './types';
 import { DEFAULT_TEXT_MAX_LENGTH } from './values';
+import { nth, present } from '../domain/present';
 
 /** Length limits (graphemes) for templates that declare none: what a lock screen shows without cutting. */
 export const DEFAULT_LIMITS = { title: 65, body: 240 } as const;
@@ -33,7 +34,7 @@ const SAMPLE_DATES = [Date.UTC(2025, 8, 24, 22, 59, 59), Date.UTC(2025, 1, 28, 1
 const SAMPLE_VALUES: Record<VariableDeclaration['type'], VariableValue> = {
   text: 'Sample',
   number: 3,
-  datetime: SAMPLE_DATES[0]!,
+  datetime: nth(SAMPLE_DATES, 0),
   choice: 'other',
 };
 
@@ -78,7 +79,7 @@ function lintTemplate(
   for (const locale of locales) {
     const where = `${template}/${locale}.json`;
     const resolution = resolve(catalog, template, locale);
-    const own = resolution.documents[0]!;
+    const own = present(resolution.documents[0], `${where}, the template's own document`);
 
     for (const [name, declaration] of Object.entries(own.document.variables ?? {})) {
       const earlier = declaredAnywhere.get(name);

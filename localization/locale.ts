@@ -1,4 +1,5 @@
 import type { TextDirection } from './types';
+import { nth } from '../domain/present';
 
 export const DEFAULT_LOCALE = 'en';
 
@@ -28,7 +29,7 @@ export function fallbackChain(tag: string, defaultLocale: string = DEFAULT_LOCAL
 }
 
 export function languageOf(locale: string): string {
-  return locale.split('-')[0]!.toLowerCase();
+  return nth(locale.split('-'), 0).toLowerCase();
 }
 
 const RTL_LANGUAGES = new Set(['ar', 'he', 'fa', 'ur', 'ps', 'sd', 'yi', 'dv', 'ckb', 'ug', 'syr']);

@@ -8,6 +8,7 @@ import type { Resolution, ResolvedMessage } from './resolve';
 import type { CompiledMessage } from './compile';
 import type { RenderInput, RenderResult } from './types';
 import { coerce, escapeHtml, fallbackOf, presentText } from './values';
+import { nth, present } from '../domain/present';
 
 type Formatted = { ok: true; text: string } | { ok: false; detail: string };
 
@@ -81,7 +82,10 @@ function format(ctx: Context, resolved: ResolvedMessage, html: boolean): Formatt
   const direction = textDirection(resolved.sourceLocale);
   const values: Record<string, string | number> = {};
   for (const name of resolved.message.usages.keys()) {
-    const declaration = findDeclaration(ctx.resolution, name, resolved.chainIndex)!;
+    const declaration = present(
+      findDeclaration(ctx.resolution, name, resolved.chainIndex),
+      `the declaration of ${name}`,
+    );
     const raw = Object.hasOwn(ctx.variables, name) ? ctx.variables[name] : undefined;
     const supplied = coerce(declaration, raw);
     const value = supplied ?? fallbackOf(declaration);
@@ -100,7 +104,7 @@ function format(ctx: Context, resolved: ResolvedMessage, html: boolean): Formatt
   }
   // Numbers and dates follow the user's own locale when the text is in the user's language (pt text for a
   // pt-BR user formats like pt-BR); otherwise they follow the language of the text, like its plural rules.
-  const requested = ctx.resolution.chain[0]!;
+  const requested = nth(ctx.resolution.chain, 0);
   const formatLocale = languageOf(requested) === languageOf(resolved.sourceLocale) ? requested : resolved.sourceLocale;
   try {
     const output = formatterFor(

@@ -1,6 +1,7 @@
 import { ALLOWED_USAGES, type CompiledDocument, type CompiledMessage } from './compile';
 import { fallbackChain } from './locale';
 import type { MessageField, VariableDeclaration } from './types';
+import { nth } from '../domain/present';
 
 /** Where template documents come from; the catalog implements it. */
 export interface DocumentSource {
@@ -32,7 +33,7 @@ export function resolve(source: DocumentSource, template: string, locale: string
 export function findMessage(resolution: Resolution, field: MessageField): ResolvedMessage | undefined {
   for (let i = 0; i < resolution.chain.length; i++) {
     const message = resolution.documents[i]?.messages[field];
-    if (message !== undefined) return { field, message, sourceLocale: resolution.chain[i]!, chainIndex: i };
+    if (message !== undefined) return { field, message, sourceLocale: nth(resolution.chain, i), chainIndex: i };
   }
   return undefined;
 }

@@ -6,6 +6,7 @@ import { makeUser, userStreams } from '../simulator/population';
 import { localParts } from '../domain/time';
 import type { EpochMs, MinuteOfDay } from '../domain/types';
 import { minuteOfDay } from '../domain/units';
+import { present } from '../domain/present';
 
 /** A local time on a simulated day: `d0 09:00` is 09:00 on the first day in the user's zone. */
 const localTime = z.string().regex(/^d\d{1,3} ([01]\d|2[0-3]):[0-5]\d$/, 'must be a local time such as "d0 09:00"');
@@ -102,7 +103,7 @@ function simulatedCohort(
         candidate: {
           id: c.id,
           category: c.category,
-          template: COHORT_TEMPLATES[c.category]!,
+          template: present(COHORT_TEMPLATES[c.category], `the cohort template of ${c.category}`),
           businessValue: Math.round(c.businessValue * 100) / 100,
         },
       })),

@@ -5,6 +5,7 @@ import { localParts, nextLocalTime, startOfLocalDay, startOfNextLocalDay } from 
 import type { EpochMs } from '../domain/types';
 import type { Sandbox } from './product';
 import { parseLocal, type LocalTime, type SandboxInput, type SandboxUser } from './users';
+import { nth } from '../domain/present';
 
 export interface CandidateOutcome {
   candidateId: string;
@@ -72,7 +73,7 @@ export async function playDays(
   for (const step of steps) {
     if (step.at >= end) break;
     await sandbox.advanceTo(step.at);
-    const today = Math.floor((step.at - steps[0]!.at) / 86_400_000);
+    const today = Math.floor((step.at - nth(steps, 0).at) / 86_400_000);
     if (today > day) options.onDay?.((day = today));
     await perform(sandbox, step, (at) => local(step.user, at));
   }

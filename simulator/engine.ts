@@ -15,6 +15,7 @@ import {
 } from './population';
 import { rng, streamSeed } from './rng';
 import { ruleViolations, type CheckedSend } from './oracle';
+import { nth, present } from '../domain/present';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -78,8 +79,8 @@ export function simulateUser(user: SimUser, streams: UserStreams, name: PolicyNa
     const nextReceipt = receipts[0]?.at ?? Infinity;
     now = Math.min(nextCandidate, nextOpen, nextReceipt, wake);
     if (now >= end || outcome.uninstalled) break;
-    while (streams.candidates[ci] !== undefined && streams.candidates[ci]!.createdAt === now) {
-      const spec = streams.candidates[ci++]!;
+    while (streams.candidates[ci] !== undefined && nth(streams.candidates, ci).createdAt === now) {
+      const spec = nth(streams.candidates, ci++);
       const candidate: Candidate = {
         id: spec.id,
         userId: user.id,
@@ -97,8 +98,8 @@ export function simulateUser(user: SimUser, streams: UserStreams, name: PolicyNa
       ai++;
       policy.appOpened(now);
     }
-    while (receipts[0] !== undefined && receipts[0].at === now) {
-      const receipt = receipts.shift()!;
+    for (let receipt = receipts[0]; receipt !== undefined && receipt.at === now; receipt = receipts[0]) {
+      receipts.shift();
       if (receipt.kind === 'opened') policy.opened(receipt.candidateId, now);
       else policy.converted(receipt.candidateId, now);
     }
@@ -110,7 +111,7 @@ export function simulateUser(user: SimUser, streams: UserStreams, name: PolicyNa
         break;
       }
       const { candidate } = next;
-      const spec = specs.get(candidate.id)!;
+      const spec = present(specs.get(candidate.id), 'the spec of a simulated candidate');
       const lastDay = history.filter((s) => s.at > now - DAY).length;
       const lastWeek = history.filter((s) => s.at > now - 7 * DAY).length;
       const state = policy.tactState;
@@ -170,6 +171,6 @@ export function simulateUser(user: SimUser, streams: UserStreams, name: PolicyNa
 
 function insertReceipt(receipts: Receipt[], receipt: Receipt): void {
   let i = receipts.length;
-  while (i > 0 && receipts[i - 1]!.at > receipt.at) i--;
+  while (i > 0 && nth(receipts, i - 1).at > receipt.at) i--;
   receipts.splice(i, 0, receipt);
 }

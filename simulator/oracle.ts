@@ -4,6 +4,7 @@
 // the cooldown between non-critical sends.
 import { categoryPolicy, type PolicyConfig } from '../domain/config';
 import type { Candidate, EpochMs } from '../domain/types';
+import { nth, present } from '../domain/present';
 
 export interface CheckedSend {
   candidate: Candidate;
@@ -26,7 +27,11 @@ function local(at: EpochMs, timeZone: string): { date: string; hour: number } {
     formatters.set(timeZone, f);
   }
   const parts = f.formatToParts(at);
-  const get = (type: string): string => parts.find((p) => p.type === type)!.value;
+  const get = (type: string): string =>
+    present(
+      parts.find((p) => p.type === type),
+      `the ${type} part`,
+    ).value;
   return { date: `${get('year')}-${get('month')}-${get('day')}`, hour: Number(get('hour')) };
 }
 
@@ -42,7 +47,7 @@ export function ruleViolations(
   sends.forEach((send, i) => {
     const cls = categoryPolicy(config, send.candidate.category).priorityClass;
     const budgeted = cls === 'normal' || cls === 'promotional';
-    const { date, hour } = locals[i]!;
+    const { date, hour } = nth(locals, i);
     const what = `${send.candidate.id} at ${new Date(send.at).toISOString()}`;
     if (cls !== 'critical' && (hour >= 22 || hour < 7)) broken.push(`quiet hours: ${what}`);
     if (send.optedOutBefore && cls !== 'critical') broken.push(`after opt-out: ${what}`);
@@ -51,7 +56,7 @@ export function ruleViolations(
     if (budgeted) {
       const sameDay = earlier.filter((s, j) => {
         const c = categoryPolicy(config, s.candidate.category).priorityClass;
-        return (c === 'normal' || c === 'promotional') && locals[j]!.date === date;
+        return (c === 'normal' || c === 'promotional') && nth(locals, j).date === date;
       }).length;
       if (sameDay >= config.dailyCap) broken.push(`daily cap: ${what}`);
       const cap = categoryPolicy(config, send.candidate.category).weeklyCap;

@@ -27,6 +27,7 @@ import {
 import { modelScore } from '../activities/model/score';
 import type { LogisticModel } from '../activities/model/logistic';
 import type { FeatureSpace } from '../activities/model/features';
+import { nth } from '../domain/present';
 
 const HOUR = 3_600_000;
 const WEEK = 7 * 24 * HOUR;
@@ -69,11 +70,15 @@ class ScheduledPolicy implements Policy {
     if (!this.optOut) this.pending.push(candidate);
   }
   opened(_candidateId: string, at: EpochMs): void {
-    this.hourCounts[localParts(at, this.timeZone).hour]! += 1;
+    this.countHour(at);
   }
   converted(): void {}
+  private countHour(at: EpochMs): void {
+    const { hour } = localParts(at, this.timeZone);
+    this.hourCounts[hour] = nth(this.hourCounts, hour) + 1;
+  }
   appOpened(at: EpochMs): void {
-    this.hourCounts[localParts(at, this.timeZone).hour]! += 1;
+    this.countHour(at);
   }
   optedOut(): void {
     this.optOut = true;
@@ -107,7 +112,7 @@ class ScheduledPolicy implements Policy {
   private send(candidate: Candidate, now: EpochMs): Next {
     this.pending = this.pending.filter((c) => c !== candidate);
     this.sends.push({ at: now, category: candidate.category });
-    return { kind: 'send', candidate, channel: categoryPolicy(this.config, candidate.category).channels[0]! };
+    return { kind: 'send', candidate, channel: nth(categoryPolicy(this.config, candidate.category).channels, 0) };
   }
   private budgeted(c: Candidate): boolean {
     return this.budgetedCategory(c.category);
@@ -164,7 +169,7 @@ class TactPolicy implements Policy {
     for (const drop of drops) decide(state, drop, now);
     markRecorded(state, state.unrecorded.length); // the simulation keeps no decision log
     if (action.kind === 'send') {
-      const channel = action.channels[0]!;
+      const channel = nth(action.channels, 0);
       state.sends.push({ candidateId: action.candidate.id, category: action.candidate.category, channel, at: now });
       conclude(state, {
         candidateId: action.candidate.id,

@@ -1,3 +1,4 @@
+import { nth } from '../domain/present';
 // Seeded randomness: every draw of the simulation comes from a stream named by (seed, user, purpose), so policies
 // compared on the same seed meet the same population, the same events and the same coin flips.
 
@@ -36,5 +37,5 @@ export function normal(random: () => number): number {
 }
 
 export function pick<T>(random: () => number, items: readonly T[]): T {
-  return items[Math.floor(random() * items.length)]!;
+  return nth(items, Math.floor(random() * items.length));
 }

@@ -15,6 +15,7 @@ import { addTotals, emptyTotals, type Totals } from './totals';
 import type { WorkerResult, WorkerTask } from './worker';
 import { DEFAULT_POLICY, withOverrides } from '../domain/config';
 import { parsePolicyOverrides } from '../workers/config';
+import { present } from '../domain/present';
 
 const DAY = 86_400_000;
 /** A Monday; the population's own clock (no wall clock anywhere in the simulation). */
@@ -89,11 +90,12 @@ async function main(): Promise<void> {
   const began = performance.now();
   // The same policy overrides a deployment sets in TACT_POLICY (e.g. '{"scoreFloor":0.04}'), for every policy.
   const overrides = parsePolicyOverrides(arg('policy', ''));
+  const trainUntil = START + trainDays * DAY;
   const options: RunOptions = {
     seed,
     start: START,
     end: START + days * DAY,
-    trainUntil: START + trainDays * DAY,
+    trainUntil,
     ...(overrides === undefined ? {} : { config: withOverrides(DEFAULT_POLICY, overrides) }),
   };
   console.log(
@@ -149,7 +151,7 @@ async function main(): Promise<void> {
     {
       days,
       policies: ['tact_model'],
-      options: { ...options, model, modelFrom: options.trainUntil! },
+      options: { ...options, model, modelFrom: trainUntil },
       rowsEvery: users + 1,
     },
     `Tact, model from day ${trainDays + 1}`,
@@ -158,7 +160,7 @@ async function main(): Promise<void> {
   const rows: PolicyRow[] = (['blast', 'engaged_hour', 'tact_prior', 'tact_model'] as const).map((policy) => ({
     policy,
     label: LABELS[policy],
-    totals: totals[policy]!,
+    totals: present(totals[policy], `the totals of ${policy}`),
   }));
   const seconds = (performance.now() - began) / 1000;
   const md = [

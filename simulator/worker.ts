@@ -4,6 +4,7 @@ import { simulateUser, type RunOptions } from './engine';
 import type { PolicyName } from './policies';
 import { makeUser, userStreams } from './population';
 import { emptyTotals, type Totals } from './totals';
+import { nth, present } from '../domain/present';
 
 export interface WorkerTask {
   from: number;
@@ -31,7 +32,7 @@ export function runShare(task: WorkerTask, progress?: (users: number) => void): 
       const collect = name === 'tact_prior' && i % task.rowsEvery === 0;
       const { trainUntil, ...rest } = task.options;
       const o = simulateUser(user, streams, name, collect && trainUntil !== undefined ? { ...rest, trainUntil } : rest);
-      const t = totals[name]!;
+      const t = present(totals[name], `the totals of ${name}`);
       t.users++;
       t.sends += o.sends;
       t.opens += o.opens;
@@ -39,7 +40,7 @@ export function runShare(task: WorkerTask, progress?: (users: number) => void): 
       t.optOuts += o.optedOut ? 1 : 0;
       t.uninstalls += o.uninstalled ? 1 : 0;
       t.violations += o.violations.length;
-      if (o.violations.length > 0 && t.violationExamples.length < 3) t.violationExamples.push(o.violations[0]!);
+      if (o.violations.length > 0 && t.violationExamples.length < 3) t.violationExamples.push(nth(o.violations, 0));
       if (collect) rows.push(...o.rows);
     }
     progress?.(1);

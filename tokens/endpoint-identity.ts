@@ -2,6 +2,7 @@
 // Push tokens, addresses and phone numbers are secrets or PII; only these derived forms leave this module.
 import { createHash } from 'node:crypto';
 import type { Endpoint } from '../domain/ports';
+import { nth } from '../domain/present';
 
 function sha256Hex(value: string): string {
   return createHash('sha256').update(value, 'utf8').digest('hex');
@@ -49,8 +50,8 @@ export function redactedDestination(endpoint: Endpoint): string {
  */
 export function deterministicUuid(...parts: string[]): string {
   const bytes = createHash('sha256').update(parts.join('\u0000'), 'utf8').digest().subarray(0, 16);
-  bytes[6] = (bytes[6]! & 0x0f) | 0x80;
-  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+  bytes[6] = (nth(bytes, 6) & 0x0f) | 0x80;
+  bytes[8] = (nth(bytes, 8) & 0x3f) | 0x80;
   const hex = bytes.toString('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }

@@ -7,6 +7,7 @@ import type { Decision, EpochMs, SendRecord } from '../domain/types';
 import type { PlannedSendView, SentNotificationView, UserJourneysView, UserStateView } from './definitions';
 import { TactBudgetLeft, TactNextSendAt, TactOptedOut, TactQueueSize } from './search-attributes';
 import { planningScores, plannerState, type UserState } from './user-state';
+import { nth } from '../domain/present';
 
 /** The outcome of the last plan, kept for the query and the UI. */
 export interface PlanSummary {
@@ -73,7 +74,7 @@ function peakHour(hourOfWeek: readonly number[]): number | null {
   );
   let best: number | null = null;
   byHour.forEach((count, hour) => {
-    if (count > 0 && (best === null || count > byHour[best]!)) best = hour;
+    if (count > 0 && (best === null || count > nth(byHour, best))) best = hour;
   });
   return best;
 }

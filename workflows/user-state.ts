@@ -11,6 +11,7 @@ import {
   dropOptedOut,
   heuristicScore,
   isMinuteOfDay,
+  present,
   isValidTimeZone,
   pruneSends,
   recordEngagement,
@@ -53,6 +54,7 @@ import {
   type JourneyHostState,
   type JourneyHosting,
 } from './journey-host';
+import { nth } from '../domain/present';
 
 export type PolicyOverrides = Parameters<typeof withOverrides>[1];
 
@@ -357,7 +359,7 @@ export function applyMessages(
         const receipt = { type: event.type, at: notInFuture(event.at, now) };
         // A receipt for a send no longer kept (or never made) still counts as engagement below.
         const i = state.sends.findIndex((s) => s.candidateId === event.notificationId);
-        if (i >= 0) state.sends[i] = withReceipt(state.sends[i]!, receipt);
+        if (i >= 0) state.sends[i] = withReceipt(nth(state.sends, i), receipt);
         if (event.type !== 'delivered') engage(state, receipt.at);
         break;
       }
@@ -433,13 +435,14 @@ function boundPending(state: UserState, now: EpochMs, config: PolicyConfig): voi
   const excess = state.pending.length - MAX_PENDING;
   if (excess <= 0) return;
   const scores = planningScores(state, now, config);
+  const scoreOf = (c: Candidate): Score => present(scores[c.id], 'the score of a pending candidate');
   const rank = (c: Candidate) => PRIORITY_RANK[categoryPolicy(config, c.category).priorityClass];
   // Who leaves first: the least important class, then the lowest expected value, then the oldest.
   const evicted = [...state.pending]
     .sort(
       (a, b) =>
         rank(b) - rank(a) ||
-        (rank(a) === PRIORITY_RANK.critical ? 0 : scores[a.id]!.expectedValue - scores[b.id]!.expectedValue) ||
+        (rank(a) === PRIORITY_RANK.critical ? 0 : scoreOf(a).expectedValue - scoreOf(b).expectedValue) ||
         a.createdAt - b.createdAt ||
         (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
     )
@@ -457,7 +460,7 @@ function boundPending(state: UserState, now: EpochMs, config: PolicyConfig): voi
           at: now,
           detail: critical
             ? `queue full: more than ${MAX_PENDING} critical notifications waiting`
-            : `queue full (${MAX_PENDING} waiting): lowest expected value ${scores[candidate.id]!.expectedValue.toFixed(3)}`,
+            : `queue full (${MAX_PENDING} waiting): lowest expected value ${scoreOf(candidate).expectedValue.toFixed(3)}`,
         },
       },
       now,

@@ -86,6 +86,7 @@ import { WakeTimer } from './wake-timer';
 import { JOURNEYS } from '../journeys/registry';
 import { hostJourneys } from './journey-effects';
 import type { JourneyHosting } from './journey-host';
+import { present } from '../domain/present';
 
 /**
  * Continue-as-new well before Temporal's limits (51,200 events / 50 MB; the server suggests it at
@@ -118,7 +119,7 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
   // The version decisions are made with: carried, else the one the workflow was started with, else (workflows started
   // before versions existed) the policy it was started with. Newer versions arrive with activity results.
   state.ruleSet ??= options.config ?? legacyRuleSet(options);
-  const policy = (): PolicyConfig => state.ruleSet!.policy;
+  const policy = (): PolicyConfig => ruleSetOf(state).policy;
   const inbox: InboxMessage[] = [...(carried?.inbox ?? [])];
   const timer = new WakeTimer();
   let lastPlan: PlanSummary = { next: null, why: 'starting' };
@@ -155,7 +156,7 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
   }
 
   for (;;) {
-    if (inbox.some((message) => needsNewerVersion(message, state.ruleSet!))) {
+    if (inbox.some((message) => needsNewerVersion(message, ruleSetOf(state)))) {
       // A candidate of a category this version lacks, from a newer version: fetch that version before admitting it
       // (rather than suppress it as removed). One settings load, only for users who receive such a candidate.
       await loadSettings();
@@ -214,7 +215,7 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
 
   /** Loads the stored settings (and, when newer, the current version and the session aggregate) and applies them. */
   async function loadSettings(freshRun = false): Promise<void> {
-    const stored = await loadStoredSettings(state.userId, Date.now(), policy(), ref(state.ruleSet!), freshRun);
+    const stored = await loadStoredSettings(state.userId, Date.now(), policy(), ref(ruleSetOf(state)), freshRun);
     adoptFrom(stored);
     const { warnings } = applyStoredSettings(state, stored, Date.now(), policy());
     for (const warning of warnings) log.warn(warning, { userId: state.userId });
@@ -223,9 +224,9 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
   /** What an activity handed back beside its result: a newer version, a newer session aggregate. */
   function adoptFrom(result: { config?: RuleSet; sessions?: LoadedUserSettings['sessions'] } | undefined): void {
     if (result === undefined) return;
-    const before = state.ruleSet!.id;
+    const before = ruleSetOf(state).id;
     if (adoptRuleSet(state, result.config, Date.now())) {
-      log.info('adopted catalog version', { userId: state.userId, from: before, to: state.ruleSet!.id });
+      log.info('adopted catalog version', { userId: state.userId, from: before, to: ruleSetOf(state).id });
     }
     applySessions(state, result.sessions);
   }
@@ -267,12 +268,17 @@ function optionalEngagedAt(at: EpochMs | undefined): { lastEngagementAt?: EpochM
 
 function isCritical(candidate: Candidate, config: PolicyConfig): boolean {
   return Object.hasOwn(config.categories, candidate.category)
-    ? config.categories[candidate.category]!.priorityClass === 'critical'
+    ? config.categories[candidate.category]?.priorityClass === 'critical'
     : false;
 }
 
 function legacyRuleSet(options: RuntimeOptions): RuleSet {
   return { id: LEGACY_RULESET_ID, since: 0, policy: withOverrides(DEFAULT_POLICY, options.policy ?? {}) };
+}
+
+/** The run's rule set: set when the run starts (carried, given, or the legacy policy), never unset after. */
+function ruleSetOf(state: UserState): RuleSet {
+  return present(state.ruleSet, 'the rule set');
 }
 
 function ref(ruleSet: RuleSet): RuleSetRef {
@@ -377,9 +383,9 @@ async function send(
       delivery: { userId: state.userId, candidate, channels, profile: state.profile, preferences: state.preferences },
       unrecorded,
       ...(auction === undefined ? {} : { auction }),
-      configVersion: ref(state.ruleSet!),
+      configVersion: ref(ruleSetOf(state)),
       // Only a workflow still on its start-time policy needs it sent: versions are known to the activity.
-      ...(options.policy === undefined || state.ruleSet!.id !== LEGACY_RULESET_ID ? {} : { policy: options.policy }),
+      ...(options.policy === undefined || ruleSetOf(state).id !== LEGACY_RULESET_ID ? {} : { policy: options.policy }),
       scoredBy,
     });
   } catch (err) {
@@ -526,7 +532,7 @@ async function recordDecisions(state: UserState): Promise<RecordDecisionsResult 
     retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '5m' },
     summary: `record ${decisions.length} decision(s)`,
   });
-  const result = await record({ userId: state.userId, decisions, configVersion: ref(state.ruleSet!) });
+  const result = await record({ userId: state.userId, decisions, configVersion: ref(ruleSetOf(state)) });
   markRecorded(state, decisions.length);
   // Histories from before versions existed completed this activity with no result.
   return result ?? undefined;

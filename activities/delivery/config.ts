@@ -9,6 +9,7 @@ import { ApnsProvider } from './providers/apns';
 import { FcmProvider } from './providers/fcm';
 import { SmtpEmailProvider } from './providers/smtp';
 import { TwilioSmsProvider } from './providers/twilio-sms';
+import { nth } from '../../domain/present';
 
 export type Env = Record<string, string | undefined>;
 
@@ -39,7 +40,7 @@ function group<K extends string>(
   const entries = Object.entries(required) as [K, string][];
   const found = entries.map(([key, name]) => [key, value(env, name)] as const);
   if (found.every(([, v]) => v === undefined)) return undefined;
-  const missing = entries.filter((_, i) => found[i]![1] === undefined).map(([, name]) => name);
+  const missing = entries.filter((_, i) => nth(found, i)[1] === undefined).map(([, name]) => name);
   if (missing.length > 0) {
     throw new DeliveryConfigError(`${channel} is partly configured; missing ${missing.join(', ')}`);
   }
@@ -143,13 +144,18 @@ function smsFromEnv(env: Env): TwilioSmsProvider | undefined {
       throw new DeliveryConfigError('SMS is partly configured; missing TACT_SMS_ACCOUNT_SID, TACT_SMS_AUTH_TOKEN');
     return undefined;
   }
-  if (!from === !service) {
+  const sender = from
+    ? ({ kind: 'from', number: from } as const)
+    : service
+      ? ({ kind: 'messaging_service', sid: service } as const)
+      : undefined;
+  if (sender === undefined || (from && service)) {
     throw new DeliveryConfigError('SMS needs exactly one of TACT_SMS_FROM or TACT_SMS_MESSAGING_SERVICE_SID');
   }
   return new TwilioSmsProvider({
     ...required,
     baseUrl: env.TACT_SMS_BASE_URL || 'https://api.twilio.com',
-    sender: from ? { kind: 'from', number: from } : { kind: 'messaging_service', sid: service! },
+    sender,
   });
 }
 

@@ -176,6 +176,7 @@ export function createDeliverNotification(deps: DeliveryDeps) {
       case 'sms': {
         const message = buildSmsMessage(candidate, userId, rendered, actionLink);
         const live = deps.providers.sms;
+        const findEarlier = live?.findEarlier?.bind(live);
         return {
           kind: 'ready',
           send: async (endpoint) => {
@@ -183,10 +184,10 @@ export function createDeliverNotification(deps: DeliveryDeps) {
             const provider = live ?? dryRun.sms;
             return { result: await provider.send(endpoint, message), provider: provider.name };
           },
-          ...(live?.findEarlier !== undefined && {
+          ...(findEarlier !== undefined && {
             find: async (endpoint: Endpoint) => {
               if (endpoint.channel !== 'sms') throw new TypeError(`sms endpoint expected, got ${endpoint.channel}`);
-              return live.findEarlier!(endpoint, message);
+              return findEarlier(endpoint, message);
             },
           }),
         };

@@ -1,3 +1,4 @@
+import { nth } from '../../domain/present';
 // How good an open-probability predictor is on held-out rows: ranking (AUC), probability quality (log-loss) and
 // calibration by decile of prediction.
 
@@ -12,15 +13,15 @@ export interface Evaluation {
 
 /** Area under the ROC curve by the rank-sum formula (ties share their rank). */
 export function auc(predictions: readonly number[], labels: readonly number[]): number {
-  const order = predictions.map((p, i) => ({ p, y: labels[i]! })).sort((a, b) => a.p - b.p);
+  const order = predictions.map((p, i) => ({ p, y: nth(labels, i) })).sort((a, b) => a.p - b.p);
   let positives = 0;
   let rankSum = 0;
   for (let i = 0; i < order.length;) {
     let j = i;
-    while (j < order.length && order[j]!.p === order[i]!.p) j++;
+    while (j < order.length && nth(order, j).p === nth(order, i).p) j++;
     const rank = (i + 1 + j) / 2;
     for (let k = i; k < j; k++) {
-      if (order[k]!.y === 1) {
+      if (nth(order, k).y === 1) {
         positives++;
         rankSum += rank;
       }
@@ -42,7 +43,7 @@ export function logLoss(predictions: readonly number[], labels: readonly number[
 }
 
 export function evaluate(predictions: readonly number[], labels: readonly number[]): Evaluation {
-  const order = predictions.map((p, i) => ({ p, y: labels[i]! })).sort((a, b) => a.p - b.p);
+  const order = predictions.map((p, i) => ({ p, y: nth(labels, i) })).sort((a, b) => a.p - b.p);
   const calibration: Evaluation['calibration'] = [];
   for (let d = 0; d < 10; d++) {
     const slice = order.slice(Math.floor((d * order.length) / 10), Math.floor(((d + 1) * order.length) / 10));

@@ -6,6 +6,7 @@ import { CHANNELS } from '../../domain/types';
 import type { Candidate, Channel, EpochMs, HourOfWeekCounts, SendRecord } from '../../domain/types';
 import { smoothedPropensity, HOURS_PER_WEEK } from '../../domain/send-time';
 import { hourOfWeek } from '../../domain/time';
+import { nth } from '../../domain/present';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -86,14 +87,14 @@ export function features(input: FeatureInput, space: FeatureSpace): number[] {
   x.push((sameCategory.filter((s) => openedBy(s, at)).length + 0.5) / (sameCategory.length + 4));
   x.push(last10.length / 10);
 
-  const lastSend = past.length > 0 ? past[past.length - 1]!.at : input.userSince - 30 * DAY;
+  const lastSend = past.length > 0 ? nth(past, past.length - 1).at : input.userSince - 30 * DAY;
   x.push(Math.log1p(Math.max(0, at - lastSend) / HOUR));
   let lastOpen = input.lastEngagementAt ?? input.userSince - 30 * DAY;
-  for (const s of past) if (openedBy(s, at) && s.openedAt! > lastOpen) lastOpen = s.openedAt!;
+  for (const s of past) if (s.openedAt !== undefined && openedBy(s, at) && s.openedAt > lastOpen) lastOpen = s.openedAt;
   x.push(Math.log1p(Math.max(0, at - Math.min(lastOpen, at)) / HOUR));
 
   const propensity = smoothedPropensity(input.engagement);
-  x.push(Math.log(Math.max(1e-3, propensity[hourOfWeek(at, input.timeZone)]! * HOURS_PER_WEEK)));
+  x.push(Math.log(Math.max(1e-3, nth(propensity, hourOfWeek(at, input.timeZone)) * HOURS_PER_WEEK)));
   x.push(past.filter((s) => s.at > at - DAY).length);
 
   const age = at - input.userSince;

@@ -1,3 +1,4 @@
+import { nth } from '../../domain/present';
 // Logistic regression for open probability, trained by full-batch Newton steps (IRLS) with an L2 penalty on
 // standardized features. Why by hand: the model is ~40 weights, a few hundred thousand rows at most per training, and
 // Newton's method converges in a handful of exactly reproducible iterations with no learning rate to tune; the npm
@@ -23,8 +24,9 @@ function sigmoid(z: number): number {
 }
 
 export function predict(model: LogisticModel, x: readonly number[]): number {
-  let z = model.weights[0]!;
-  for (let i = 0; i < x.length; i++) z += model.weights[i + 1]! * ((x[i]! - model.means[i]!) / model.scales[i]!);
+  let z = nth(model.weights, 0);
+  for (let i = 0; i < x.length; i++)
+    z += nth(model.weights, i + 1) * ((nth(x, i) - nth(model.means, i)) / nth(model.scales, i));
   return sigmoid(z);
 }
 
@@ -34,23 +36,23 @@ function solveSpd(a: number[][], b: number[]): number[] {
   const l = a.map((row) => row.map(() => 0));
   for (let i = 0; i < n; i++) {
     for (let j = 0; j <= i; j++) {
-      let sum = a[i]![j]!;
-      for (let k = 0; k < j; k++) sum -= l[i]![k]! * l[j]![k]!;
-      if (i === j) l[i]![i] = Math.sqrt(Math.max(sum, 1e-12));
-      else l[i]![j] = sum / l[j]![j]!;
+      let sum = nth(nth(a, i), j);
+      for (let k = 0; k < j; k++) sum -= nth(nth(l, i), k) * nth(nth(l, j), k);
+      if (i === j) nth(l, i)[i] = Math.sqrt(Math.max(sum, 1e-12));
+      else nth(l, i)[j] = sum / nth(nth(l, j), j);
     }
   }
   const y = new Array<number>(n).fill(0);
   for (let i = 0; i < n; i++) {
-    let sum = b[i]!;
-    for (let k = 0; k < i; k++) sum -= l[i]![k]! * y[k]!;
-    y[i] = sum / l[i]![i]!;
+    let sum = nth(b, i);
+    for (let k = 0; k < i; k++) sum -= nth(nth(l, i), k) * nth(y, k);
+    y[i] = sum / nth(nth(l, i), i);
   }
   const x = new Array<number>(n).fill(0);
   for (let i = n - 1; i >= 0; i--) {
-    let sum = y[i]!;
-    for (let k = i + 1; k < n; k++) sum -= l[k]![i]! * x[k]!;
-    x[i] = sum / l[i]![i]!;
+    let sum = nth(y, i);
+    for (let k = i + 1; k < n; k++) sum -= nth(nth(l, k), i) * nth(x, k);
+    x[i] = sum / nth(nth(l, i), i);
   }
   return x;
 }
@@ -58,15 +60,16 @@ function solveSpd(a: number[][], b: number[]): number[] {
 export function train(rows: readonly number[][], labels: readonly number[], options: TrainOptions = {}): LogisticModel {
   if (rows.length === 0) throw new RangeError('no training rows');
   if (rows.length !== labels.length) throw new RangeError('rows and labels differ in length');
-  const d = rows[0]!.length;
+  const d = nth(rows, 0).length;
   const l2 = options.l2 ?? 1;
   const maxIterations = options.maxIterations ?? 25;
   const means = new Array<number>(d).fill(0);
   const scales = new Array<number>(d).fill(0);
-  for (const row of rows) for (let i = 0; i < d; i++) means[i]! += row[i]! / rows.length;
-  for (const row of rows) for (let i = 0; i < d; i++) scales[i]! += (row[i]! - means[i]!) ** 2 / rows.length;
-  for (let i = 0; i < d; i++) scales[i] = Math.sqrt(scales[i]!) || 1;
-  const z = rows.map((row) => [1, ...row.map((v, i) => (v - means[i]!) / scales[i]!)]);
+  for (const row of rows) for (let i = 0; i < d; i++) means[i] = nth(means, i) + nth(row, i) / rows.length;
+  for (const row of rows)
+    for (let i = 0; i < d; i++) scales[i] = nth(scales, i) + (nth(row, i) - nth(means, i)) ** 2 / rows.length;
+  for (let i = 0; i < d; i++) scales[i] = Math.sqrt(nth(scales, i)) || 1;
+  const z = rows.map((row) => [1, ...row.map((v, i) => (v - nth(means, i)) / nth(scales, i))]);
   const p = d + 1;
   const base = labels.reduce((s, y) => s + y, 0) / labels.length;
   const w = new Array<number>(p).fill(0);
@@ -78,26 +81,26 @@ export function train(rows: readonly number[][], labels: readonly number[], opti
       Array.from({ length: p }, (__, j) => (i === j && i > 0 ? l2 : 0)),
     );
     for (let r = 0; r < z.length; r++) {
-      const row = z[r]!;
+      const row = nth(z, r);
       let s = 0;
-      for (let i = 0; i < p; i++) s += w[i]! * row[i]!;
+      for (let i = 0; i < p; i++) s += nth(w, i) * nth(row, i);
       const mu = sigmoid(s);
-      const residual = mu - labels[r]!;
+      const residual = mu - nth(labels, r);
       const weight = Math.max(mu * (1 - mu), 1e-9);
       for (let i = 0; i < p; i++) {
-        const ri = row[i]!;
+        const ri = nth(row, i);
         if (ri === 0) continue;
-        gradient[i]! += residual * ri;
-        const hi = hessian[i]!;
-        for (let j = 0; j <= i; j++) hi[j]! += weight * ri * row[j]!;
+        gradient[i] = nth(gradient, i) + residual * ri;
+        const hi = nth(hessian, i);
+        for (let j = 0; j <= i; j++) hi[j] = nth(hi, j) + weight * ri * nth(row, j);
       }
     }
-    for (let i = 0; i < p; i++) for (let j = 0; j < i; j++) hessian[j]![i] = hessian[i]![j]!;
+    for (let i = 0; i < p; i++) for (let j = 0; j < i; j++) nth(hessian, j)[i] = nth(nth(hessian, i), j);
     const delta = solveSpd(hessian, gradient);
     let change = 0;
     for (let i = 0; i < p; i++) {
-      w[i]! -= delta[i]!;
-      change = Math.max(change, Math.abs(delta[i]!));
+      w[i] = nth(w, i) - nth(delta, i);
+      change = Math.max(change, Math.abs(nth(delta, i)));
     }
     options.onStep?.(step, maxIterations);
     if (change < 1e-6) {

@@ -8,6 +8,7 @@ import type { LoggedSend, OpenModelRepository } from '../../db/open-models';
 import { evaluate, type Evaluation } from './evaluation';
 import { featureNames, features, featureSpace, type FeatureSpace } from './features';
 import { predict, train, type LogisticModel } from './logistic';
+import { nth } from '../../domain/present';
 
 export interface TrainingRow {
   x: number[];
@@ -38,17 +39,14 @@ export function rowsFromLog(sends: readonly LoggedSend[], space: FeatureSpace): 
   for (const userSends of byUser.values()) {
     userSends.sort((a, b) => a.sentAt - b.sentAt);
     const history: SendRecord[] = [];
-    const opens = userSends
-      .filter((s) => s.openedAt !== undefined)
-      .map((s) => s.openedAt!)
-      .sort((a, b) => a - b);
+    const opens = userSends.flatMap((s) => (s.openedAt === undefined ? [] : [s.openedAt])).sort((a, b) => a - b);
     let counts = new Array<number>(168).fill(0);
     let countedUntil: EpochMs | undefined;
     let nextOpen = 0;
     let lastOpen: EpochMs | undefined;
     for (const send of userSends) {
-      while (nextOpen < opens.length && opens[nextOpen]! <= send.sentAt) {
-        const at = opens[nextOpen++]!;
+      while (nextOpen < opens.length && nth(opens, nextOpen) <= send.sentAt) {
+        const at = nth(opens, nextOpen++);
         counts = recordEngagement(counts, at, send.timeZone, undefined, countedUntil);
         countedUntil = countedUntil === undefined ? at : Math.max(countedUntil, at);
         lastOpen = at;

@@ -272,9 +272,9 @@ export function experimentsPage(range: { from: string; to: string }, experiments
           datasets: [
             {
               label: '95 % interval',
-              data: e.variants
-                .filter((v) => v.lift)
-                .map((v) => [v.lift!.differenceInterval[0] * 100, v.lift!.differenceInterval[1] * 100]),
+              data: e.variants.flatMap(({ lift }) =>
+                lift ? [[lift.differenceInterval[0] * 100, lift.differenceInterval[1] * 100]] : [],
+              ),
             },
           ],
         },

@@ -21,6 +21,7 @@ import type { ApiServices } from '../services';
 import { orTemporalUnavailable } from '../workflow-gateway';
 import { catalogProblems } from './candidates';
 import { SEGMENT_NAME, savedSegmentOr400, segmentOr400 } from './segments';
+import { present } from '../../domain/present';
 
 const CAMPAIGN_ID = z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,63}$/, 'lowercase letters, digits, _ . and -, at most 64');
 export const duration = z
@@ -196,7 +197,7 @@ export function campaignOperations(services: ApiServices, workflows: CampaignWor
       method: 'post',
       path: `/v1/campaigns/{id}:${action}`,
       tag: 'campaigns',
-      summary: `${action[0]!.toUpperCase()}${action.slice(1)} a campaign`,
+      summary: `${action.charAt(0).toUpperCase()}${action.slice(1)} a campaign`,
       ...(action === 'cancel'
         ? {
             description:
@@ -270,7 +271,7 @@ export function campaignOperations(services: ApiServices, workflows: CampaignWor
           now,
         );
         if (!created) throw new HttpProblem(409, 'campaign-exists', `a campaign "${id}" exists already`);
-        const draft = (await services.repos.campaigns.get(id))!;
+        const draft = present(await services.repos.campaigns.get(id), 'the campaign just created');
         return { status: 201, body: await view(body.start ? await start(draft, now) : draft, false) };
       },
     }),

@@ -11,6 +11,7 @@ import { validationProblem, type FieldError } from '../problem';
 import { candidateInput, candidatesBatchInput, candidatesResult, MAX_BATCH_CANDIDATES, userPath } from '../schemas';
 import { assertRoomForWork } from '../ingest';
 import type { ApiCatalog, ApiServices } from '../services';
+import { nth } from '../../domain/present';
 
 type CandidateInput = z.output<typeof candidateInput>;
 
@@ -136,7 +137,7 @@ export function candidateOperations(services: ApiServices): Operation[] {
       const { ruleSet } = services.catalog;
       const proposal = { candidates: fresh, configVersion: { id: ruleSet.id, since: ruleSet.since } };
       await services.repos.ingest.enqueue(
-        [{ userId, kind: 'candidates', itemId: fresh[0]!.id, payload: proposal }],
+        [{ userId, kind: 'candidates', itemId: nth(fresh, 0).id, payload: proposal }],
         now,
       );
       services.ingest.accepted();

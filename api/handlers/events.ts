@@ -19,6 +19,7 @@ import type { ApiServices } from '../services';
 import { eventOutcome, needsAttributes, noRuleNote, type EventOutcome } from '../event-matching';
 import { recordSessions } from '../sessions';
 import type { z } from 'zod';
+import { nth, present } from '../../domain/present';
 
 type EventInput = z.output<typeof userEventInput>;
 type EventStatus = 'accepted' | 'duplicate';
@@ -106,24 +107,24 @@ export function eventOperations(services: ApiServices): Operation[] {
     },
     async handle({ body, now }) {
       const event = toUserEvent(body, clientTimeOr400(body.occurredAt, now, 'occurredAt'));
-      const [outcome] = await outcomesOf(services, [event], now);
+      const outcome = nth(await outcomesOf(services, [event], now), 0);
       await assertRoomForWork(services.ingest, services.retryAfterSeconds);
       const [status] = await repos.ingest.acceptEvents(
-        [{ userId: event.userId, eventId: event.id, event, signal: outcome!.signal }],
+        [{ userId: event.userId, eventId: event.id, event, signal: outcome.signal }],
         claimOptions(now),
       );
       if (status === 'applied') {
         metrics.eventsAccepted.inc({ outcome: 'duplicate' });
-        return { status: 202, body: answer(event, 'duplicate', outcome!) };
+        return { status: 202, body: answer(event, 'duplicate', outcome) };
       }
       if (status === 'in-flight') {
         metrics.eventsAccepted.inc({ outcome: 'in_flight' });
         throw inFlight(services, `event ${event.id} is being applied by another request; retry shortly`);
       }
-      if (outcome!.signal !== null) services.ingest.accepted();
-      await recordEngagement(services, [event], [outcome!]);
+      if (outcome.signal !== null) services.ingest.accepted();
+      await recordEngagement(services, [event], [outcome]);
       metrics.eventsAccepted.inc({ outcome: 'accepted' });
-      return { status: 202, body: answer(event, 'accepted', outcome!) };
+      return { status: 202, body: answer(event, 'accepted', outcome) };
     },
   });
 
@@ -149,7 +150,9 @@ export function eventOperations(services: ApiServices): Operation[] {
         time === null ? [futureTimeError(`events[${index}].occurredAt`)] : [],
       );
       if (tooLate.length > 0) throw validationProblem(tooLate);
-      const events = body.events.map((input, index) => toUserEvent(input, times[index]!));
+      const events = body.events.map((input, index) =>
+        toUserEvent(input, present(times[index], 'an occurredAt checked above')),
+      );
       const matched = await outcomesOf(services, events, now);
       await assertRoomForWork(services.ingest, services.retryAfterSeconds);
       const outcomes = await repos.ingest.acceptEvents(
@@ -157,13 +160,15 @@ export function eventOperations(services: ApiServices): Operation[] {
           userId: event.userId,
           eventId: event.id,
           event,
-          signal: matched[index]!.signal,
+          signal: nth(matched, index).signal,
         })),
         claimOptions(now),
       );
       const accepted = (index: number) => outcomes[index] === 'claimed';
-      if (events.some((_, index) => accepted(index) && matched[index]!.signal !== null)) services.ingest.accepted();
-      const engaged = events.flatMap((event, index) => (accepted(index) && matched[index]!.engagement ? [event] : []));
+      if (events.some((_, index) => accepted(index) && nth(matched, index).signal !== null)) services.ingest.accepted();
+      const engaged = events.flatMap((event, index) =>
+        accepted(index) && nth(matched, index).engagement ? [event] : [],
+      );
       await recordEngagement(
         services,
         engaged,
@@ -186,7 +191,7 @@ export function eventOperations(services: ApiServices): Operation[] {
         body: {
           accepted: statuses.filter((s) => s === 'accepted').length,
           duplicates: statuses.filter((s) => s === 'duplicate').length,
-          results: events.map((event, index) => answer(event, statuses[index]!, matched[index]!)),
+          results: events.map((event, index) => answer(event, nth(statuses, index), nth(matched, index))),
         },
       };
     },

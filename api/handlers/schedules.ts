@@ -63,7 +63,7 @@ export function scheduleOperations(services: ApiServices, workflows: CampaignWor
       summary:
         action === 'trigger'
           ? 'Fire a scheduled rule now: its message to its segment now (the next occurrence keeps its own firing)'
-          : `${action[0]!.toUpperCase()}${action.slice(1)} a scheduled rule`,
+          : `${action.charAt(0).toUpperCase()}${action.slice(1)} a scheduled rule`,
       scope: 'admin',
       params: idPath,
       responses: { 200: { description: 'Done.', schema: ruleView } },

@@ -15,6 +15,7 @@ import { migrate } from '../migrate';
 import { openDatabase } from '../pool';
 import type { Queryable } from '../sql';
 import { wallClock } from '../../clock';
+import { present } from '../../domain/present';
 
 const USAGE = `usage:
   npm run keys -- create --scopes <scope>[,<scope>...] [--name <name>]
@@ -114,7 +115,7 @@ export function httpKeyStore(baseUrl: string, adminKey: string): KeyStore {
         const revoked = epoch(revokedAt);
         return {
           ...rest,
-          createdAt: Date.parse(createdAt!),
+          createdAt: Date.parse(present(createdAt, 'createdAt of a key')),
           ...(used === undefined ? {} : { lastUsedAt: used }),
           ...(revoked === undefined ? {} : { revokedAt: revoked }),
         };

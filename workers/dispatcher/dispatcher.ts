@@ -9,6 +9,7 @@ import type { IngestQueueRepository, LeasedItem } from '../../db/ingest-queue';
 import type { EpochMs, UserProfile } from '../../domain/types';
 import type { CandidatesProposal, UserEventSignal } from '../../workflows/definitions';
 import type { UserSignals } from './signals';
+import { nth } from '../../domain/present';
 
 export interface DispatcherOptions {
   queue: IngestQueueRepository;
@@ -94,7 +95,7 @@ export function createDispatcher(options: DispatcherOptions, run = true): Dispat
   /** One user's leased rows, in order; stops at the first failure and releases the rest behind it. */
   async function deliverUser(items: LeasedItem[], leaseEnd: EpochMs, done: { seq: number; runId: string | null }[]) {
     for (let index = 0; index < items.length; index += 1) {
-      const item = items[index]!;
+      const item = nth(items, index);
       // Past the lease another dispatcher may own the user: hand the rest back rather than race it.
       if (stopped || now() > leaseEnd - 5_000) {
         await options.queue.release(items.slice(index).map((i) => i.seq));
@@ -105,7 +106,7 @@ export function createDispatcher(options: DispatcherOptions, run = true): Dispat
       } catch (error) {
         stats.failures += 1;
         const delay = Math.min(retryMaxMs, retryInitialMs * 2 ** Math.min(20, item.attempts - 1));
-        const message = error instanceof Error ? error.message.split('\n')[0]! : String(error);
+        const message = error instanceof Error ? nth(error.message.split('\n'), 0) : String(error);
         log('warn', 'dispatch.retry', {
           kind: item.kind,
           seq: item.seq,
@@ -142,7 +143,7 @@ export function createDispatcher(options: DispatcherOptions, run = true): Dispat
     const done: { seq: number; runId: string | null }[] = [];
     let next = 0;
     const lane = async () => {
-      while (next < users.length) await deliverUser(users[next++]!, started + leaseMs, done);
+      while (next < users.length) await deliverUser(nth(users, next++), started + leaseMs, done);
     };
     try {
       await Promise.all(Array.from({ length: Math.min(concurrency, users.length) }, lane));

@@ -8,6 +8,7 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { IngestQueueRepository } from '../../db/ingest-queue';
 import type { EpochMs } from '../../domain/types';
 import { userWorkflowId } from '../../workflows/definitions';
+import { nth } from '../../domain/present';
 
 export interface ReconcileResult {
   /** Users with delivered work still undecided. */
@@ -54,13 +55,14 @@ export async function reconcile(options: ReconcilerOptions): Promise<ReconcileRe
   let after = '';
   for (;;) {
     const users = await options.queue.usersWithUndecided(now() - (options.graceMs ?? 60_000), pageSize, after);
-    if (users.length === 0) break;
-    after = users.at(-1)!;
+    const last = users.at(-1);
+    if (last === undefined) break;
+    after = last;
     result.checked += users.length;
     let next = 0;
     const lane = async () => {
       while (next < users.length) {
-        const userId = users[next++]!;
+        const userId = nth(users, next++);
         if (await options.isRunning(userId)) continue;
         const rows = await options.queue.redrive(userId);
         if (rows > 0) {

@@ -13,17 +13,11 @@ import {
   jsonPayload,
   msFromDuration,
   timestampFromMs,
-  type Duration,
+  type Decoded,
   type Message,
   type Payloads,
 } from './proto';
-import {
-  decideRetry,
-  normalizeRetryPolicy,
-  retryPolicyMessage,
-  type RetryPolicy,
-  type RetryPolicyMessage,
-} from './retry';
+import { decideRetry, normalizeRetryPolicy, retryPolicyMessage, type RetryPolicy } from './retry';
 import { encodeToken } from './tokens';
 
 const E = enums.EventType;
@@ -33,21 +27,7 @@ const ACTIVITY_NOT_STARTED = 'ACTIVITY_ID_NOT_STARTED';
 
 export type ActivityTaskResponse = Message;
 
-export interface ScheduleActivityAttributes {
-  activityId?: string | undefined;
-  activityType?: { name?: string } | undefined;
-  taskQueue?: { name?: string } | undefined;
-  header?: Message | undefined;
-  input?: Payloads | undefined;
-  scheduleToCloseTimeout?: Duration | undefined;
-  scheduleToStartTimeout?: Duration | undefined;
-  startToCloseTimeout?: Duration | undefined;
-  heartbeatTimeout?: Duration | undefined;
-  retryPolicy?: RetryPolicyMessage | undefined;
-  requestEagerExecution?: boolean | undefined;
-  useWorkflowBuildId?: boolean | undefined;
-  priority?: Message | undefined;
-}
+export type ScheduleActivityAttributes = Decoded<temporal.api.command.v1.IScheduleActivityTaskCommandAttributes>;
 
 interface Timeouts {
   scheduleToCloseMs: number;

@@ -9,12 +9,12 @@ import {
   enums,
   isEmptyPayload,
   msFromDuration,
+  type Decoded,
   type Duration,
   type Message,
   type Payload,
   type Payloads,
 } from './proto';
-import type { RetryPolicyMessage } from './retry';
 import type { ProtocolMessage } from './updates';
 import { successorBase, workflowRetry } from './workflow-retry';
 import { cronContinuation } from './schedules/cron';
@@ -41,61 +41,15 @@ export interface CrossRunEffects {
   cancelExternal(source: Execution, initiatedEventId: number, attrs: CancelExternalAttributes): void;
 }
 
-export interface StartChildAttributes {
-  namespace?: string | undefined;
-  workflowId?: string | undefined;
-  workflowType?: { name?: string } | undefined;
-  taskQueue?: { name?: string } | undefined;
-  input?: Payloads | undefined;
-  workflowExecutionTimeout?: Duration | undefined;
-  workflowRunTimeout?: Duration | undefined;
-  workflowTaskTimeout?: Duration | undefined;
-  parentClosePolicy?: temporal.api.enums.v1.ParentClosePolicy | undefined;
-  control?: string | undefined;
-  workflowIdReusePolicy?: number | undefined;
-  retryPolicy?: RetryPolicyMessage | undefined;
-  cronSchedule?: string | undefined;
-  header?: Message | undefined;
-  memo?: { fields?: Record<string, Payload> } | undefined;
-  searchAttributes?: { indexedFields?: Record<string, Payload> } | undefined;
-  priority?: Message | undefined;
-}
+export type StartChildAttributes = Decoded<temporal.api.command.v1.IStartChildWorkflowExecutionCommandAttributes>;
 
-export interface SignalExternalAttributes {
-  namespace?: string | undefined;
-  execution?: { workflowId?: string; runId?: string } | undefined;
-  signalName?: string | undefined;
-  input?: Payloads | undefined;
-  control?: string | undefined;
-  childWorkflowOnly?: boolean | undefined;
-  header?: Message | undefined;
-}
+export type SignalExternalAttributes =
+  Decoded<temporal.api.command.v1.ISignalExternalWorkflowExecutionCommandAttributes>;
 
-export interface CancelExternalAttributes {
-  namespace?: string | undefined;
-  workflowId?: string | undefined;
-  runId?: string | undefined;
-  control?: string | undefined;
-  childWorkflowOnly?: boolean | undefined;
-  reason?: string | undefined;
-}
+export type CancelExternalAttributes =
+  Decoded<temporal.api.command.v1.IRequestCancelExternalWorkflowExecutionCommandAttributes>;
 
-interface ContinueAsNewAttributes {
-  workflowType?: { name?: string } | undefined;
-  taskQueue?: { name?: string } | undefined;
-  input?: Payloads | undefined;
-  workflowRunTimeout?: Duration | undefined;
-  workflowTaskTimeout?: Duration | undefined;
-  backoffStartInterval?: Duration | undefined;
-  retryPolicy?: RetryPolicyMessage | undefined;
-  initiator?: number | undefined;
-  failure?: Message | undefined;
-  lastCompletionResult?: Payloads | undefined;
-  cronSchedule?: string | undefined;
-  header?: Message | undefined;
-  memo?: { fields?: Record<string, Payload> } | undefined;
-  searchAttributes?: { indexedFields?: Record<string, Payload> } | undefined;
-}
+type ContinueAsNewAttributes = Decoded<temporal.api.command.v1.IContinueAsNewWorkflowExecutionCommandAttributes>;
 
 const ATTRIBUTE_KEYS: Record<number, string> = {
   [C.COMMAND_TYPE_SCHEDULE_ACTIVITY_TASK]: 'scheduleActivityTaskCommandAttributes',
@@ -521,7 +475,7 @@ function continueAsNew(
       : exec.searchAttributes,
     runTimeoutMs: msFromDuration(a.workflowRunTimeout) || exec.start.runTimeoutMs,
     workflowTaskTimeoutMs: msFromDuration(a.workflowTaskTimeout) || exec.start.workflowTaskTimeoutMs,
-    retryPolicy: (a.retryPolicy as Message | undefined) ?? exec.start.retryPolicy,
+    retryPolicy: a.retryPolicy ?? exec.start.retryPolicy,
     attempt: 1,
     initiator: a.initiator || enums.ContinueAsNewInitiator.CONTINUE_AS_NEW_INITIATOR_WORKFLOW,
     continuedFailure: a.failure,

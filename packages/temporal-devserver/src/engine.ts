@@ -529,7 +529,7 @@ export class Engine implements ExecutionHost, CrossRunEffects {
         runTimeoutMs: msFromDuration(a.workflowRunTimeout),
         executionTimeoutMs: msFromDuration(a.workflowExecutionTimeout),
         workflowTaskTimeoutMs: msFromDuration(a.workflowTaskTimeout),
-        retryPolicy: a.retryPolicy as Message | undefined,
+        retryPolicy: a.retryPolicy,
         requestId: `${parent.runId}:${initiatedEventId}`,
         reusePolicy: a.workflowIdReusePolicy,
         conflictPolicy: enums.WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_FAIL,

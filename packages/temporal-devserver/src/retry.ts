@@ -1,5 +1,6 @@
 // Temporal's retry policy arithmetic, shared by activities and workflow retries.
-import { durationFromMs, enums, msFromDuration, type Duration, type Message } from './proto';
+import type { temporal } from '@temporalio/proto';
+import { durationFromMs, enums, msFromDuration, type Decoded, type Duration, type Message } from './proto';
 
 export interface RetryPolicy {
   initialIntervalMs: number;
@@ -10,13 +11,7 @@ export interface RetryPolicy {
   nonRetryableErrorTypes: string[];
 }
 
-export interface RetryPolicyMessage {
-  initialInterval?: Duration | undefined;
-  backoffCoefficient?: number | undefined;
-  maximumInterval?: Duration | undefined;
-  maximumAttempts?: number | undefined;
-  nonRetryableErrorTypes?: string[] | undefined;
-}
+export type RetryPolicyMessage = Decoded<temporal.api.common.v1.IRetryPolicy>;
 
 /** Fills Temporal's defaults: 1 s initial, coefficient 2, maximum 100 × initial, unlimited attempts. */
 export function normalizeRetryPolicy(p: RetryPolicyMessage | undefined): RetryPolicy {
