@@ -13,6 +13,7 @@ import { InMemoryDecisionStore } from '../activities';
 import { TactUserClient } from '../api/user-client';
 import { nextLocalTime } from '../domain';
 import type { EpochMs, UserEvent } from '../domain/types';
+import { present } from '../domain/present';
 import { minuteOfDay } from '../domain/units';
 import { journeyRunId } from '../journeys/definitions';
 import { userWorkflowId } from '../workflows/definitions';
@@ -36,7 +37,10 @@ export async function run(): Promise<void> {
       env,
       users,
       decisions,
-      PROFILES.find((p) => p.name === 'sessions')!,
+      present(
+        PROFILES.find((p) => p.name === 'sessions'),
+        'the sessions profile',
+      ),
     );
     const cart = await cartRuns(env, users, decisions);
     const forwarded = await forwardedEvents(env, users);
@@ -78,6 +82,8 @@ async function actionsIn(env: TestWorkflowEnvironment, workflowId: string, from:
   return { actions: totalActions(b), events: b.historyEvents };
 }
 
+const id = (ids: Record<string, string>, who: string): string => present(ids[who], `user ${who}`);
+
 async function newUsers(users: TactUserClient, names: string[]): Promise<Record<string, string>> {
   const ids = Object.fromEntries(names.map((n) => [n, `bench-journey-${n}-${randomUUID().slice(0, 6)}`]));
   for (const id of Object.values(ids)) await users.updateProfile(id, { timeZone: TZ });
@@ -93,7 +99,7 @@ async function cartRuns(env: TestWorkflowEnvironment, users: TactUserClient, dec
   const start = nextLocalTime((await env.currentTimeMs()) + HOUR, TZ, minuteOfDay(10 * 60));
   await sleepUntil(env, start);
   for (const who of ['cart', 'buyer']) {
-    await users.enroll(ids[who]!, {
+    await users.enroll(id(ids, who), {
       journey: 'cart_abandonment',
       source: 'api',
       data: { itemCount: 2, topItem: 'Hat' },
@@ -102,16 +108,16 @@ async function cartRuns(env: TestWorkflowEnvironment, users: TactUserClient, dec
   // After the first reminder (1 h, at 11:00), before the second (a day later).
   await sleepUntil(env, start + 4 * HOUR);
   for (const who of ['buyer', 'buyer-control']) {
-    await users.sendEvent(event(ids[who]!, 'purchase_completed', start + 4 * HOUR, { orderId: 'o1' }));
+    await users.sendEvent(event(id(ids, who), 'purchase_completed', start + 4 * HOUR, { orderId: 'o1' }));
   }
   const end = start + 3 * DAY;
   await sleepUntil(env, end);
   const cost = async (who: string, control: string) => {
-    const runWorkflow = journeyRunId(userWorkflowId(ids[who]!), 'cart_abandonment', 1);
+    const runWorkflow = journeyRunId(userWorkflowId(id(ids, who)), 'cart_abandonment', 1);
     const runs = await actionsIn(env, runWorkflow, 0, Infinity);
-    const user = await actionsIn(env, userWorkflowId(ids[who]!), start - MINUTE, end);
-    const base = await actionsIn(env, userWorkflowId(ids[control]!), start - MINUTE, end);
-    const sends = decisions.decisionsFor(ids[who]!).filter((d) => d.outcome.kind === 'sent').length;
+    const user = await actionsIn(env, userWorkflowId(id(ids, who)), start - MINUTE, end);
+    const base = await actionsIn(env, userWorkflowId(id(ids, control)), start - MINUTE, end);
+    const sends = decisions.decisionsFor(id(ids, who)).filter((d) => d.outcome.kind === 'sent').length;
     return {
       run: runs.actions,
       runEvents: runs.events,
@@ -130,7 +136,11 @@ async function forwardedEvents(env: TestWorkflowEnvironment, users: TactUserClie
   const ids = await newUsers(users, ['trial', 'trial-control']);
   const start = nextLocalTime((await env.currentTimeMs()) + HOUR, TZ, minuteOfDay(9 * 60));
   await sleepUntil(env, start);
-  await users.enroll(ids.trial!, { journey: 'trial_expiry', source: 'api', data: { trialEndsAt: start + 30 * DAY } });
+  await users.enroll(id(ids, 'trial'), {
+    journey: 'trial_expiry',
+    source: 'api',
+    data: { trialEndsAt: start + 30 * DAY },
+  });
   // Past day 1: the run sleeps until 48 h before the trial ends, and takes feature_used events as they come.
   const from = start + DAY + 2 * HOUR;
   await sleepUntil(env, from);
@@ -138,15 +148,15 @@ async function forwardedEvents(env: TestWorkflowEnvironment, users: TactUserClie
     const at = from + (i + 1) * 5 * MINUTE;
     await sleepUntil(env, at);
     for (const who of ['trial', 'trial-control']) {
-      await users.sendEvent(event(ids[who]!, 'feature_used', at, { feature: `f${i}` }));
+      await users.sendEvent(event(id(ids, who), 'feature_used', at, { feature: `f${i}` }));
     }
   }
   const to = from + (FORWARDED + 2) * 5 * MINUTE;
   await sleepUntil(env, to);
-  const runWorkflow = journeyRunId(userWorkflowId(ids.trial!), 'trial_expiry', 1);
+  const runWorkflow = journeyRunId(userWorkflowId(id(ids, 'trial')), 'trial_expiry', 1);
   const inRun = await actionsIn(env, runWorkflow, from, to);
-  const user = await actionsIn(env, userWorkflowId(ids.trial!), from, to);
-  const control = await actionsIn(env, userWorkflowId(ids['trial-control']!), from, to);
+  const user = await actionsIn(env, userWorkflowId(id(ids, 'trial')), from, to);
+  const control = await actionsIn(env, userWorkflowId(id(ids, 'trial-control')), from, to);
   return {
     user: (user.actions - control.actions) / FORWARDED,
     userEvents: (user.events - control.events) / FORWARDED,
