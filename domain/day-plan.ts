@@ -1,4 +1,4 @@
-// The day plan (PRODUCT.md §4 step 3): which budgeted candidates go in which of the next hours' slots, given the
+// The day plan (docs/product.md §4 step 3): which budgeted candidates go in which of the next hours' slots, given the
 // daily allowance per local day, the cooldown between sends, a rolling total (dormant users), category allowances,
 // each candidate's window (earliest allowed time to expiry) and the value of each slot. Planning one candidate at a
 // time at the single best hour of the curve piles a day's candidates onto one peak: one wins, the cooldown blocks
@@ -46,6 +46,12 @@ export interface DayPlanInput {
   cooldownMs: DurationMs;
   /** The first slot an item may take is worth this much more (waiting must buy a real gain). */
   firstSlotBonus: number;
+  /**
+   * The most search states to visit (absent: no limit, for histories planned before there was one). Past it, the
+   * plan is greedy instead (see greedyPlan), so a large daily allowance with a short cooldown cannot make one re-plan
+   * take seconds (or overflow a Map): the states grow with the subsets of tracked candidates the horizon's sends fit.
+   */
+  maxStates?: number;
 }
 
 export interface PlannedSend {
@@ -74,7 +80,8 @@ export function planDay(input: DayPlanInput): PlannedSend[] {
 
   const offers = topOffers(slots, items, dayAllowance, k, firstSlotBonus);
   const search = new Search(slots, items, next, offers, dayAllowance, totalAllowance, categoryAllowance);
-  search.best(0, 0, 0, 0);
+  search.budget = input.maxStates ?? Infinity;
+  if (!search.run()) return greedyPlan(input);
   const plan: PlannedSend[] = [];
   for (let i = 0, mask = 0, used = 0; i < slotCount;) {
     const n = search.choiceAt(i, mask, used);
@@ -272,6 +279,8 @@ class ByBase {
  * state on, and the offer sent there (−1: skip). Sends planned so far are the items used (each send uses one).
  */
 class Search {
+  /** States still allowed before the search gives up (see DayPlanInput.maxStates). */
+  budget = Infinity;
   private readonly slotCount: number;
   private readonly usedLimit: number;
   private readonly memo: Memo;
@@ -316,6 +325,17 @@ class Search {
     return to < this.slotCount && this.slots[to]!.day === this.slots[from]!.day ? used : 0;
   }
 
+  /** Searches from the start; false when it ran out of budget (its memo is then incomplete). */
+  run(): boolean {
+    try {
+      this.best(0, 0, 0, 0);
+      return true;
+    } catch (error) {
+      if (error === OUT_OF_BUDGET) return false;
+      throw error;
+    }
+  }
+
   choiceAt(i: number, mask: number, used: number): number {
     return this.memo.choice(this.key(i, mask, used));
   }
@@ -325,6 +345,7 @@ class Search {
     const state = this.key(i, mask, used);
     const known = this.memo.value(state);
     if (known >= 0) return known;
+    if (--this.budget < 0) throw OUT_OF_BUDGET;
     let value = this.best(i + 1, mask, this.usedAt(i, i + 1, used), planned);
     let chosen = -1;
     if (used < (this.dayAllowance[this.slots[i]!.day] ?? 0) && planned < this.totalAllowance) {
@@ -361,6 +382,52 @@ function maxSends(slots: readonly PlanSlot[], next: Int32Array, dayAllowance: re
     spaced,
     dayAllowance.reduce((sum, n) => sum + Math.max(0, n), 0),
   );
+}
+
+const OUT_OF_BUDGET = new Error('day plan search out of budget');
+
+/**
+ * The plan when the exact search is out of budget: the most valuable (candidate, slot) pairs first, each taken when
+ * it still fits (its candidate unused, its day's, the horizon's and its category's allowances, the cooldown to every
+ * send taken). Not optimal, but feasible, as full as the allowances let it be, and cheap: one sort of the pairs.
+ */
+function greedyPlan(input: DayPlanInput): PlannedSend[] {
+  const { slots, items, dayAllowance, totalAllowance, categoryAllowance, cooldownMs, firstSlotBonus } = input;
+  const pairs: { item: number; slot: number; value: number }[] = [];
+  for (let c = 0; c < items.length; c++) {
+    const it = items[c];
+    if (it === undefined) continue;
+    for (let i = Math.max(0, it.from); i < Math.min(it.until, slots.length); i++) {
+      const slot = slots[i];
+      if (slot === undefined || !((dayAllowance[slot.day] ?? 0) > 0)) continue;
+      const value =
+        i === it.peak
+          ? it.peakValue
+          : Math.min(it.ceiling, it.base * slot.factor) * (i === it.from ? 1 + firstSlotBonus : 1);
+      if (value > 0) pairs.push({ item: c, slot: i, value });
+    }
+  }
+  pairs.sort((a, b) => b.value - a.value || a.slot - b.slot || a.item - b.item);
+  const usedItems = new Set<number>();
+  const taken: number[] = [];
+  const perDay = new Map<number, number>();
+  const perCategory = new Map<Category, number>();
+  const plan: PlannedSend[] = [];
+  for (const pair of pairs) {
+    if (plan.length >= totalAllowance) break;
+    const slot = slots[pair.slot];
+    const it = items[pair.item];
+    if (slot === undefined || it === undefined || usedItems.has(pair.item)) continue;
+    if ((perDay.get(slot.day) ?? 0) >= (dayAllowance[slot.day] ?? 0)) continue;
+    if ((perCategory.get(it.category) ?? 0) >= (categoryAllowance.get(it.category) ?? Infinity)) continue;
+    if (taken.some((at) => at === slot.at || Math.abs(at - slot.at) < cooldownMs)) continue;
+    usedItems.add(pair.item);
+    taken.push(slot.at);
+    perDay.set(slot.day, (perDay.get(slot.day) ?? 0) + 1);
+    perCategory.set(it.category, (perCategory.get(it.category) ?? 0) + 1);
+    plan.push({ item: pair.item, slot: pair.slot });
+  }
+  return plan.sort((a, b) => a.slot - b.slot);
 }
 
 function popcount(x: number): number {

@@ -191,11 +191,18 @@ function sortByExpiry(budgeted: Budgeted[]): void {
 }
 
 /**
- * How budgeted candidates are timed: `day` plans the horizon (the default); `per_candidate` times each one at its own
- * best time and auctions them by expected value, as before the day plan, for workflows whose histories were made
- * that way (they replay it until their next run; see workflows/user-workflow.ts).
+ * How budgeted candidates are timed: `day` plans the horizon (the default) within DAY_PLAN_MAX_STATES search
+ * states; `day_exact` is the same plan without that limit, and `per_candidate` times each one at its own best time
+ * and auctions them by expected value, as before the day plan: each for workflows whose histories were made that
+ * way (they replay it until their next run; see workflows/user-workflow.ts).
  */
-export type PlanMode = 'day' | 'per_candidate';
+export type PlanMode = 'day' | 'day_exact' | 'per_candidate';
+
+/**
+ * The day plan's search budget per re-plan. The default policy's plans stay far below it (the same plans as
+ * without it); a daily cap of 5 with a short cooldown and 100 pending needed tens of millions of states.
+ */
+export const DAY_PLAN_MAX_STATES = 100_000;
 
 /** Re-plans from scratch. Deterministic: same input → same output. */
 export function plan(
@@ -314,7 +321,7 @@ export function plan(
       continue;
     }
     const channels = channelsFor(candidate.category);
-    if (isBudgeted(policy.priorityClass) && mode === 'day') {
+    if (isBudgeted(policy.priorityClass) && mode !== 'per_candidate') {
       budgeted.push({ candidate, score, earliest, channels });
       continue;
     }
@@ -335,7 +342,7 @@ export function plan(
   }
   // In a canonical order, so the plan does not depend on the order candidates arrived in (ties included).
   sortByExpiry(budgeted);
-  const next = nextBudgetedSend(budgeted, ctx, state.engagement, now);
+  const next = nextBudgetedSend(budgeted, ctx, state.engagement, now, mode === 'day' ? DAY_PLAN_MAX_STATES : undefined);
   if (next !== null) options.push(next);
 
   return { drops, action: chooseAction(options, waitingToExpire, now, tz) };
@@ -402,6 +409,7 @@ function nextBudgetedSend(
   ctx: RuleContext,
   engagement: HourOfWeekCounts | undefined,
   now: EpochMs,
+  maxStates: number | undefined,
 ): Option | null {
   if (budgeted.length === 0) return null;
   const tz = ctx.timeZone;
@@ -505,6 +513,7 @@ function nextBudgetedSend(
     categoryAllowance,
     cooldownMs: ctx.config.cooldownMs,
     firstSlotBonus: lift === null ? 0 : MIN_LIFT_GAIN_TO_WAIT,
+    ...(maxStates === undefined ? {} : { maxStates }),
   });
   const first = planned[0];
   if (first === undefined) {

@@ -144,9 +144,14 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
   setHandler(journeyReportSignal, (report) => void inbox.push({ kind: 'journey', report }));
   setHandler(stateQuery, () => stateView(state, inbox.length, lastPlan, Date.now(), policy()));
 
-  // Runs whose history began before the day plan keep planning per candidate (replay must take the same decisions);
-  // every run started since, continue-as-new included, plans the day. Decided once per run, at its start.
-  const planMode: PlanMode = patched(DAY_PLAN_PATCH) ? 'day' : 'per_candidate';
+  // Runs whose history began before the day plan keep planning per candidate, and those that began before its search
+  // budget plan without one (replay must take the same decisions); every run started since, continue-as-new
+  // included, plans the day within the budget. Decided once per run, at its start.
+  const planMode: PlanMode = patched(DAY_PLAN_PATCH)
+    ? patched(DAY_PLAN_BUDGET_PATCH)
+      ? 'day'
+      : 'day_exact'
+    : 'per_candidate';
 
   if (carried === undefined) {
     // Before the first message: the API may have stored settings before this run existed (a restart, a terminated
@@ -261,6 +266,7 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
 }
 
 const DAY_PLAN_PATCH = 'day-plan';
+const DAY_PLAN_BUDGET_PATCH = 'day-plan-budget';
 
 function optionalEngagedAt(at: EpochMs | undefined): { lastEngagementAt?: EpochMs } {
   return at === undefined ? {} : { lastEngagementAt: at };
