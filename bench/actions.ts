@@ -129,7 +129,7 @@ interface Profile {
 }
 
 const localJitter = (user: number, step: number) => ((user * 7 + step * 5) % 13) - 6;
-const PROFILES: Profile[] = [
+export const PROFILES: Profile[] = [
   { name: 'utc', setsTimeZone: false, jitter: () => 0 },
   { name: 'local', setsTimeZone: true, jitter: localJitter },
   { name: 'sessions', setsTimeZone: true, jitter: localJitter, viaApi: true },
@@ -230,18 +230,20 @@ function standardDay(
   return steps;
 }
 
+/** The activities this bench runs the user workflow with (dry-run delivery, sessions kept in memory). */
+export function benchActivities(decisions: InMemoryDecisionStore): ReturnType<typeof createActivities> {
+  return createActivities({
+    decisions,
+    deliver: createDryRunDeliver(serverClock),
+    now: serverClock,
+    handover: { sessions: { load: async (userId) => storedSessions.get(userId) ?? null } },
+  });
+}
+
 export async function run(): Promise<void> {
   const taskQueue = `bench-actions-${randomUUID().slice(0, 8)}`;
   const decisions = new InMemoryDecisionStore();
-  const tact = await startTactTestWorker(
-    createActivities({
-      decisions,
-      deliver: createDryRunDeliver(serverClock),
-      now: serverClock,
-      handover: { sessions: { load: async (userId) => storedSessions.get(userId) ?? null } },
-    }),
-    taskQueue,
-  );
+  const tact = await startTactTestWorker(benchActivities(decisions), taskQueue);
   const { env } = tact;
   try {
     const users = new TactUserClient(env.client, { taskQueue });
@@ -254,12 +256,13 @@ export async function run(): Promise<void> {
   }
 }
 
-async function measure(
+/** Runs a profile's days, prints its table and returns the average TOTAL actions per user-day (days 2+). */
+export async function measure(
   env: TestWorkflowEnvironment,
   users: TactUserClient,
   decisions: InMemoryDecisionStore,
   profile: Profile,
-): Promise<void> {
+): Promise<number> {
   const now = await env.currentTimeMs();
   const plans = TIME_ZONES.map((tz, i) => {
     const userId = `bench-${profile.name}-${i}-${randomUUID().slice(0, 6)}`;
@@ -312,13 +315,14 @@ async function measure(
   console.log(
     `\nprofile "${profile.name}"${profile.setsTimeZone ? ' (time zones set, signals off the round minute)' : ' (workflows on UTC, signals on round local times)'}`,
   );
-  report(perDay, sends / (plans.length * DAYS));
+  const laterDays = report(perDay, sends / (plans.length * DAYS));
   console.log(`outcomes recorded: ${JSON.stringify(outcomes)}`);
   if (process.env.BENCH_TRACE === '1') trace(await allRuns(env.client, nth(plans, 0).userId), nth(plans, 0).tz);
+  return laterDays;
 }
 
 /** A protobuf Timestamp or Duration in ms (seconds arrive as a Long or a number, depending on the decoder). */
-function protoMs(
+export function protoMs(
   t: { seconds?: { toString(): string } | number | null; nanos?: number | null } | null | undefined,
 ): number {
   const seconds = t?.seconds;
@@ -332,8 +336,12 @@ function inDay(e: HistoryEvent, start: EpochMs, stop: EpochMs, first: boolean): 
   return (first || at >= start) && at < stop;
 }
 
-async function allRuns(client: import('@temporalio/client').Client, userId: string): Promise<HistoryEvent[]> {
-  const workflowId = userWorkflowId(userId);
+/** Every event of every run of a workflow (the user's by default), along its continue-as-new chain. */
+export async function allRuns(
+  client: import('@temporalio/client').Client,
+  userId: string,
+  workflowId = userWorkflowId(userId),
+): Promise<HistoryEvent[]> {
   const latest = await client.workflow.getHandle(workflowId).fetchHistory();
   let runId: string | null | undefined =
     latest.events?.[0]?.workflowExecutionStartedEventAttributes?.firstExecutionRunId;
@@ -380,7 +388,7 @@ function summaryOf(e: HistoryEvent): string {
 /** Listed even when a day has none, so the table's rows stay in one order. */
 const USER_WORKFLOW_ACTIVITIES = ['loadUserSettings', 'sendNotification', 'recordDecisions'];
 
-function report(perDay: ActionBreakdown[][], sendsPerUserDay: number): void {
+function report(perDay: ActionBreakdown[][], sendsPerUserDay: number): number {
   const average = (rows: ActionBreakdown[]): Record<string, number> => {
     const sum: Record<string, number> = {};
     for (const b of rows) {
@@ -416,6 +424,7 @@ function report(perDay: ActionBreakdown[][], sendsPerUserDay: number): void {
     );
   }
   console.log('goal: ≤ 20 actions per user-day with app opens through the sessions endpoint (profile "sessions")');
+  return laterDays['TOTAL actions'] ?? 0;
 }
 
 if (require.main === module) {

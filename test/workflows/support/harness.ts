@@ -28,7 +28,7 @@ import { createTactWorker, WORKFLOWS_PATH } from '../../../workers/worker';
 import { createTestEnv } from '../../temporal-env';
 import { TEST_START_MS } from '../../support/test-clock';
 import { waitFor } from '../../support/wait';
-import { stopWorkerAndServer } from '../../support/worker-lifecycle';
+import { stopWorker, stopWorkerAndServer } from '../../support/worker-lifecycle';
 
 export interface DeliveryCall {
   input: DeliverNotificationInput;
@@ -77,6 +77,10 @@ export interface Harness {
   state(userId: string): Promise<UserStateView>;
   /** Histories of every run of a user's workflow, oldest first. */
   histories(userId: string): Promise<{ runId: string; history: temporal.api.history.v1.IHistory }[]>;
+  /** Shuts the worker down (its cached workflows go with it); tasks wait on the server until startWorker. */
+  stopWorker(): Promise<void>;
+  /** A new worker on the same queue and activities: it rebuilds every workflow it gets from its history. */
+  startWorker(): Promise<void>;
 }
 
 export function uniqueUser(prefix: string): string {
@@ -232,6 +236,22 @@ export function defineHarness(
       }
       return runs;
     },
+    async stopWorker() {
+      await stopWorker(worker, running);
+      worker = undefined;
+      running = undefined;
+    },
+    async startWorker() {
+      if (worker !== undefined) throw new Error('harness: a worker is running already');
+      const created = required(env, 'env');
+      worker = await createTactWorker({
+        connection: created.nativeConnection,
+        activities,
+        workflowBundle: required(bundle, 'bundle'),
+        config: { taskQueue, namespace: created.namespace ?? 'default' },
+      });
+      running = worker.run();
+    },
   };
 
   beforeAll(async () => {
@@ -241,13 +261,7 @@ export function defineHarness(
     ]);
     env = createdEnv;
     bundle = createdBundle;
-    worker = await createTactWorker({
-      connection: createdEnv.nativeConnection,
-      activities,
-      workflowBundle: createdBundle,
-      config: { taskQueue, namespace: createdEnv.namespace ?? 'default' },
-    });
-    running = worker.run();
+    await harness.startWorker();
   });
 
   afterAll(async () => {
