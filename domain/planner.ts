@@ -103,6 +103,28 @@ interface Option {
   why: string;
 }
 
+/** `ineligibility`, computed once per user and category: it depends on a candidate only through those and its variant. */
+function memoizedIneligibility(
+  preferences: Preferences,
+  config: PolicyConfig,
+): (candidate: Candidate) => Ineligibility | null {
+  const eligibility = new Map<string, Map<Category, Ineligibility | null>>();
+  return (candidate) => {
+    if (candidate.variant !== undefined) return ineligibility(candidate, preferences, config);
+    let byCategory = eligibility.get(candidate.userId);
+    if (byCategory === undefined) {
+      byCategory = new Map();
+      eligibility.set(candidate.userId, byCategory);
+    }
+    let found = byCategory.get(candidate.category);
+    if (found === undefined) {
+      found = ineligibility(candidate, preferences, config);
+      byCategory.set(candidate.category, found);
+    }
+    return found;
+  };
+}
+
 function drop(candidate: Candidate, reason: SuppressionReason, at: EpochMs, detail: string): Decision {
   return {
     candidateId: candidate.id,
@@ -247,22 +269,7 @@ export function plan(
     return channels;
   };
 
-  // Whether a candidate may go depends on it only through its category, its variant and its user.
-  const eligibility = new Map<string, Map<Category, Ineligibility | null>>();
-  const ineligibilityOf = (candidate: Candidate): Ineligibility | null => {
-    if (candidate.variant !== undefined) return ineligibility(candidate, state.preferences, config);
-    let byCategory = eligibility.get(candidate.userId);
-    if (byCategory === undefined) {
-      byCategory = new Map();
-      eligibility.set(candidate.userId, byCategory);
-    }
-    let found = byCategory.get(candidate.category);
-    if (found === undefined) {
-      found = ineligibility(candidate, state.preferences, config);
-      byCategory.set(candidate.category, found);
-    }
-    return found;
-  };
+  const ineligibilityOf = memoizedIneligibility(state.preferences, config);
 
   for (const candidate of state.pending) {
     const notAllowed = ineligibilityOf(candidate);
@@ -700,22 +707,7 @@ export function dropOptedOut(
 ): { pending: Candidate[]; drops: Decision[] } {
   const pending: Candidate[] = [];
   const drops: Decision[] = [];
-  // Whether a candidate may go depends on it only through its category, its variant and its user.
-  const eligibility = new Map<string, Map<Category, Ineligibility | null>>();
-  const ineligibilityOf = (candidate: Candidate): Ineligibility | null => {
-    if (candidate.variant !== undefined) return ineligibility(candidate, state.preferences, config);
-    let byCategory = eligibility.get(candidate.userId);
-    if (byCategory === undefined) {
-      byCategory = new Map();
-      eligibility.set(candidate.userId, byCategory);
-    }
-    let found = byCategory.get(candidate.category);
-    if (found === undefined) {
-      found = ineligibility(candidate, state.preferences, config);
-      byCategory.set(candidate.category, found);
-    }
-    return found;
-  };
+  const ineligibilityOf = memoizedIneligibility(state.preferences, config);
 
   for (const candidate of state.pending) {
     const notAllowed = ineligibilityOf(candidate);
