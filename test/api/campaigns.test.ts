@@ -152,11 +152,12 @@ describe('/v1/campaigns', () => {
     expect((await stack().call('POST', `/v1/schedules/${id}:pause`)).body.paused).toBe(true);
     expect((await stack().call('POST', `/v1/schedules/${id}:resume`)).body.paused).toBe(false);
     expect((await stack().call('POST', `/v1/schedules/${id}:trigger`)).status).toBe(200);
-    const occurrence = await eventually('the triggered occurrence', async () => {
+    // Temporal's trigger is an action now: the rule's message goes now, not at the next occurrence's 08:00.
+    const triggered = await eventually('the triggered campaign', async () => {
       const campaigns = await stack().call('GET', '/v1/campaigns');
-      return campaigns.body.campaigns.find((c: { id: string }) => c.id.startsWith(`${id}.`));
+      return campaigns.body.campaigns.find((c: { id: string }) => c.id.startsWith(`${id}.now-`));
     });
-    expect(occurrence.spec.sendTime).toMatchObject({ kind: 'local', minuteOfDay: 480 });
+    expect(triggered.spec.sendTime).toMatchObject({ kind: 'now' });
     expect((await stack().call('DELETE', `/v1/schedules/${id}`)).status).toBe(204);
     expect((await stack().call('POST', `/v1/schedules/${id}:pause`)).status).toBe(404);
   });
