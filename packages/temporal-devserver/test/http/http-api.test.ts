@@ -224,9 +224,13 @@ describe("Temporal's HTTP API on the dev server", () => {
       namespace: ns,
       workflowExecution: { workflowId: `sws-${side}` },
     }));
+    // Its own running pair: the cancelled pair above may complete (as cancelled) on one side before it is reached.
+    for (const side of ['sdk', 'http']) {
+      expect((await viaSdk('StartWorkflowExecution', start(`term-${side}`, 'waitForSignals', [5]))).ok).toBe(true);
+    }
     await effect('TerminateWorkflowExecution', (side) => ({
       namespace: ns,
-      workflowExecution: { workflowId: `sws-${side}` },
+      workflowExecution: { workflowId: `term-${side}` },
       reason: 'test',
     }));
     await effect('TerminateWorkflowExecution', (side) => ({
