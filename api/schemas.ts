@@ -4,7 +4,7 @@ import { DECISION_FILTERS } from '../db/decisions';
 import { MAX_OUTBOX_PAGE } from '../db/outbox';
 import { currentTimeZoneName } from '../domain/time-zone-names';
 import { CANDIDATE_SOURCES, CHANNELS, NOTIFICATION_EVENT_TYPES, SUPPRESSION_REASONS } from '../domain/types';
-import { minuteOfDay } from '../domain/units';
+import { minuteOfDay, durationMs } from '../domain/units';
 import { CLIENT_TIME_RULE } from './client-time';
 import { assertOpaqueUserId, looksLikeContact } from './user-client';
 import { present } from '../domain/present';
@@ -231,7 +231,7 @@ export const candidateInput = z.strictObject({
     .regex(DURATION, 'must be a duration such as 90m, 12h or 3d')
     .transform((text) => {
       const [, amount, unit] = DURATION.exec(text) ?? [];
-      return Number(amount) * DURATION_MS[unit as keyof typeof DURATION_MS];
+      return durationMs(Number(amount) * DURATION_MS[unit as keyof typeof DURATION_MS]);
     })
     .optional()
     .describe('How long it may wait; default the category’s TTL. Give `ttl` or `expiresAt`, not both.'),

@@ -28,6 +28,7 @@ import { migrate } from '../db/migrate';
 import { openDatabase } from '../db/pool';
 import { createTestEnv } from '../test/temporal-env';
 import { nth, present } from '../domain/present';
+import { minutes, probability } from '../domain/units';
 
 const SEGMENT_USERS = Number(process.env.TACT_BENCH_SEGMENT_USERS ?? 1_000_000);
 const CAMPAIGN_USERS = Number(process.env.TACT_BENCH_CAMPAIGN_USERS ?? 100_000);
@@ -130,7 +131,7 @@ async function fanOut(pool: import('pg').Pool, now: number): Promise<void> {
       variables: {},
       createdAt: now,
       expiresAt: now + DAY,
-      businessValue: 0.5,
+      businessValue: probability(0.5),
       source: 'api',
     });
 
@@ -171,9 +172,9 @@ async function fanOut(pool: import('pg').Pool, now: number): Promise<void> {
           status: 'draft',
           spec: {
             segment: segment({ field: 'attributes.fan', op: 'eq', value: true }),
-            message: { category: 'content', template: 'new_content', variables: {}, businessValue: 0.5 },
+            message: { category: 'content', template: 'new_content', variables: {}, businessValue: probability(0.5) },
             sendTime: { kind: 'now' },
-            ttlMs: 60_000,
+            ttlMs: minutes(1),
             ratePerSecond: 10_000,
           },
         },

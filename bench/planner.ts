@@ -8,6 +8,7 @@ import type { PlanMode, PlannerState } from '../domain/planner';
 import { defaultPreferences } from '../domain/user-defaults';
 import type { Candidate, Score, SendRecord } from '../domain/types';
 import { nth } from '../domain/present';
+import { probability } from '../domain/units';
 
 const CATEGORIES = Object.keys(DEFAULT_POLICY.categories);
 
@@ -40,10 +41,14 @@ function workload(pendingCount: number): { state: PlannerState; scores: Record<s
       variables: {},
       createdAt,
       expiresAt: createdAt + categoryPolicy(DEFAULT_POLICY, category).ttlMs,
-      businessValue: random(),
+      businessValue: probability(random()),
       source: 'event',
     });
-    scores[id] = { candidateId: id, expectedValue: random() * 0.5, bestSendAt: NOW + Math.floor(random() * 20 * HOUR) };
+    scores[id] = {
+      candidateId: id,
+      expectedValue: probability(random() * 0.5),
+      bestSendAt: NOW + Math.floor(random() * 20 * HOUR),
+    };
   }
   const sends: SendRecord[] = [
     { candidateId: 's1', category: 'social', channel: 'push', at: NOW - 30 * HOUR, openedAt: NOW - 29 * HOUR },

@@ -1,8 +1,9 @@
 // Versioned open models (migration 007): store a trained model with its evaluation, activate a version, roll back to
 // the one active before, and read the training log (sent notifications with their receipts and context).
-import type { Category, Channel, EpochMs } from '../domain/types';
+import type { Category, Channel, EpochMs, Probability } from '../domain/types';
 import { toDate, toEpochMs, type Queryable } from './sql';
 import { nth } from '../domain/present';
+import { probability } from '../domain/units';
 
 export interface StoredModel<P = unknown, E = unknown> {
   version: number;
@@ -22,7 +23,7 @@ export interface LoggedSend {
   channel: Channel;
   sentAt: EpochMs;
   template: string;
-  businessValue: number;
+  businessValue: Probability;
   candidateCreatedAt: EpochMs;
   openedAt?: EpochMs;
   timeZone: string;
@@ -149,7 +150,7 @@ export class OpenModelRepository {
       channel: r.channel,
       sentAt: toEpochMs(r.decided_at),
       template: r.template,
-      businessValue: Number(r.business_value),
+      businessValue: probability(Number(r.business_value)),
       candidateCreatedAt: toEpochMs(r.candidate_created_at),
       timeZone: r.time_zone ?? 'UTC',
       userSince: r.user_since === null ? toEpochMs(r.decided_at) : toEpochMs(r.user_since),

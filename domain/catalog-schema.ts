@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { Catalog, TemplateSummary } from './catalog';
 import type { TriggerRule } from './triggers';
 import { CHANNELS, PRIORITY_CLASSES, type CategoryPolicy } from './types';
+import { durationMs, probability } from './units';
 
 const NAME = /^[a-z][a-z0-9_]{0,63}$/;
 const name = (what: string) => z.string().regex(NAME, `${what} must be lower_snake_case (a–z, 0–9, _), at most 64`);
@@ -149,7 +150,7 @@ export function parseCatalog(
       priorityClass: c.class,
       channels: c.channels,
       weeklyCap: c.weeklyCap,
-      ttlMs: c.ttl,
+      ttlMs: durationMs(c.ttl),
       sensitive: c.sensitive,
       collapsible: c.collapsible,
     };
@@ -173,7 +174,7 @@ export function parseCatalog(
         }
       }
     }
-    return withoutUndefined(rule) as TriggerRule;
+    return { ...withoutUndefined(rule), businessValue: probability(rule.businessValue) } as TriggerRule;
   });
   const experimentIds = new Set<string>();
   const experiments = document.experiments.map((experiment, index) => {
@@ -214,8 +215,8 @@ export function parseCatalog(
       experiments,
       holdout: document.holdout,
       attribution: {
-        openWindowMs: document.attribution.openWindow,
-        churnWindowMs: document.attribution.churnWindow,
+        openWindowMs: durationMs(document.attribution.openWindow),
+        churnWindowMs: durationMs(document.attribution.churnWindow),
       },
     },
   };

@@ -4,6 +4,7 @@ import type { PolicyConfig } from './config';
 import type { HoldoutConfig } from './experiments';
 import type { TriggerRule } from './triggers';
 import type { CategoryPolicy, DurationMs, EpochMs } from './types';
+import { hours } from './units';
 
 /** What the catalog knows of a template: its locales and variables, read from `templates/<name>/<locale>.json`. */
 export interface TemplateSummary {
@@ -40,7 +41,7 @@ export interface AttributionWindows {
   churnWindowMs: DurationMs;
 }
 
-export const DEFAULT_ATTRIBUTION: AttributionWindows = { openWindowMs: 24 * 3_600_000, churnWindowMs: 72 * 3_600_000 };
+export const DEFAULT_ATTRIBUTION: AttributionWindows = { openWindowMs: hours(24), churnWindowMs: hours(72) };
 
 export interface Catalog {
   categories: Record<string, CategoryPolicy>;

@@ -2,8 +2,8 @@
 import type { HoldoutConfig } from './experiments';
 import { CHANNELS, PRIORITY_CLASSES } from './types';
 import type { Category, CategoryPolicy, DurationMs, PriorityClass, Probability, QuietHours } from './types';
-import { DAY_MS, HOUR_MS, MINUTE_MS } from './time';
-import { isMinuteOfDay, isProbability, minuteOfDay } from './units';
+import { DAY_MS } from './time';
+import { days, hours, isMinuteOfDay, isProbability, minuteOfDay, minutes, probability } from './units';
 
 export interface PolicyConfig {
   /** The catalog's categories by name (catalog/default.json ships the six of DEFAULT_POLICY). */
@@ -47,7 +47,7 @@ export type DeepPartial<T> = T extends readonly unknown[]
     ? { [K in keyof T]?: DeepPartial<T[K]> }
     : T;
 
-export const WEEK_MS = 7 * DAY_MS;
+export const WEEK_MS: DurationMs = days(7);
 
 /** The categories of the default catalog (catalog/default.json): data, named here only for the defaults below. */
 export type DefaultCategory = 'security' | 'account' | 'social' | 'content' | 'reminder' | 'marketing';
@@ -58,7 +58,7 @@ export const DEFAULT_POLICY: PolicyConfig & { categories: Record<DefaultCategory
       priorityClass: 'critical',
       channels: ['sms', 'push', 'email'],
       weeklyCap: null,
-      ttlMs: 15 * MINUTE_MS,
+      ttlMs: minutes(15),
       sensitive: true,
       collapsible: false,
     },
@@ -74,7 +74,7 @@ export const DEFAULT_POLICY: PolicyConfig & { categories: Record<DefaultCategory
       priorityClass: 'normal',
       channels: ['push'],
       weeklyCap: 7,
-      ttlMs: 12 * HOUR_MS,
+      ttlMs: hours(12),
       sensitive: false,
       collapsible: true,
     },
@@ -82,7 +82,7 @@ export const DEFAULT_POLICY: PolicyConfig & { categories: Record<DefaultCategory
       priorityClass: 'normal',
       channels: ['push'],
       weeklyCap: 5,
-      ttlMs: 2 * DAY_MS,
+      ttlMs: days(2),
       sensitive: false,
       collapsible: true,
     },
@@ -98,7 +98,7 @@ export const DEFAULT_POLICY: PolicyConfig & { categories: Record<DefaultCategory
       priorityClass: 'promotional',
       channels: ['email', 'push'],
       weeklyCap: 2,
-      ttlMs: 3 * DAY_MS,
+      ttlMs: days(3),
       sensitive: false,
       collapsible: true,
     },
@@ -106,12 +106,12 @@ export const DEFAULT_POLICY: PolicyConfig & { categories: Record<DefaultCategory
   dailyCap: 3,
   lowResponderDailyCap: 1,
   lowResponderWindow: 10,
-  dormantAfterMs: 30 * DAY_MS,
-  dormantMinBusinessValue: 0.8,
+  dormantAfterMs: days(30),
+  dormantMinBusinessValue: probability(0.8),
   dormantWeeklyCap: 1,
-  cooldownMs: 4 * HOUR_MS,
+  cooldownMs: hours(4),
   defaultQuietHours: { start: minuteOfDay(22 * 60), end: minuteOfDay(7 * 60) },
-  scoreFloor: 0.02,
+  scoreFloor: probability(0.02),
   dedupeWindowMs: DAY_MS,
   criticalSendsPerHour: 10,
 };

@@ -5,14 +5,14 @@ import type { PolicyConfig } from './config';
 import { bestSendTime } from './send-time';
 import { DAY_MS, HOUR_MS } from './time';
 import type { Candidate, EpochMs, HourOfWeekCounts, PriorityClass, Probability, Score, SendRecord } from './types';
-import { clampProbability } from './units';
+import { clampProbability, durationMs, maxOf, minOf, msBetween, probability } from './units';
 
 /** Typical open rates by class before anything is known about the user. */
 export const BASE_OPEN_RATE: Record<PriorityClass, Probability> = {
-  critical: 0.5,
-  transactional: 0.35,
-  normal: 0.12,
-  promotional: 0.06,
+  critical: probability(0.5),
+  transactional: probability(0.35),
+  normal: probability(0.12),
+  promotional: probability(0.06),
 };
 /** How many sends the base rate is worth when blended with the user's own last-10 open rate. */
 const BASE_RATE_WEIGHT = 4;
@@ -54,7 +54,11 @@ export function priorOpenProbability(
   config: PolicyConfig = DEFAULT_POLICY,
 ): Probability {
   const { priorityClass } = categoryPolicy(config, candidate.category);
-  return openProbability(priorityClass, ctx, bestSendTime(ctx.hourOfWeek, ctx.now, ctx.timeZone, 1).propensity);
+  return openProbability(
+    priorityClass,
+    ctx,
+    bestSendTime(ctx.hourOfWeek, ctx.now, ctx.timeZone, durationMs(1)).propensity,
+  );
 }
 
 export function heuristicScore(
@@ -63,11 +67,11 @@ export function heuristicScore(
   config: PolicyConfig = DEFAULT_POLICY,
 ): Score {
   const { priorityClass } = categoryPolicy(config, candidate.category);
-  const horizon = clamp(candidate.expiresAt - ctx.now, 1, DAY_MS);
+  const horizon = minOf(DAY_MS, maxOf(durationMs(1), msBetween(ctx.now, candidate.expiresAt)));
   const best = bestSendTime(ctx.hourOfWeek, ctx.now, ctx.timeZone, horizon);
   const urgent = isUrgent(priorityClass);
   // Urgent classes go now, so their open chance is judged at now; others at their best time.
-  const lift = urgent ? bestSendTime(ctx.hourOfWeek, ctx.now, ctx.timeZone, 1).propensity : best.propensity;
+  const lift = urgent ? bestSendTime(ctx.hourOfWeek, ctx.now, ctx.timeZone, durationMs(1)).propensity : best.propensity;
 
   const pOpen = openProbability(priorityClass, ctx, lift);
   const value = pOpen * clampProbability(candidate.businessValue);

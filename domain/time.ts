@@ -1,12 +1,12 @@
 // Local-time arithmetic in IANA time zones through Intl, DST-correct, with no library and no clock.
 // Every function takes the instant it reasons about as an argument.
 import type { DurationMs, EpochMs, MinuteOfDay } from './types';
-import { minuteOfDay as toMinuteOfDay, wrapMinuteOfDay } from './units';
+import { days, hours, minuteOfDay as toMinuteOfDay, minutes, wrapMinuteOfDay } from './units';
 import { nth } from './present';
 
-export const MINUTE_MS: DurationMs = 60_000;
-export const HOUR_MS: DurationMs = 60 * MINUTE_MS;
-export const DAY_MS: DurationMs = 24 * HOUR_MS;
+export const MINUTE_MS: DurationMs = minutes(1);
+export const HOUR_MS: DurationMs = hours(1);
+export const DAY_MS: DurationMs = days(1);
 
 export interface LocalParts {
   year: number;

@@ -4,6 +4,7 @@
 import { DEFAULT_POLICY, categoryPolicy } from './config';
 import type { PolicyConfig } from './config';
 import type { Candidate, Category, EpochMs, Probability, UserEvent } from './types';
+import { clampProbability, probability } from './units';
 
 /** A JSON scalar an event property or a user attribute is compared with. */
 export type Scalar = string | number | boolean | null;
@@ -64,7 +65,7 @@ export const DEFAULT_TRIGGERS: TriggerRule[] = [
     eventType: 'password_reset',
     category: 'security',
     template: 'password_reset',
-    businessValue: 1,
+    businessValue: probability(1),
     variables: { expires_minutes: 'expiresInMinutes' },
     deepLink: 'app://security/password',
   },
@@ -73,7 +74,7 @@ export const DEFAULT_TRIGGERS: TriggerRule[] = [
     eventType: 'login_new_device',
     category: 'security',
     template: 'login_new_device',
-    businessValue: 1,
+    businessValue: probability(1),
     dedupeKeyFrom: 'deviceId',
     variables: { device: 'deviceName' },
     eventTimeAs: 'when',
@@ -84,7 +85,7 @@ export const DEFAULT_TRIGGERS: TriggerRule[] = [
     eventType: 'payment_failed',
     category: 'account',
     template: 'payment_failed',
-    businessValue: 0.9,
+    businessValue: probability(0.9),
     dedupeKeyFrom: 'invoiceId',
     variables: { service: 'plan', retry_days: 'retryInDays' },
     deepLink: 'app://billing/invoices/{invoiceId}',
@@ -94,7 +95,7 @@ export const DEFAULT_TRIGGERS: TriggerRule[] = [
     eventType: 'subscription_renewed',
     category: 'account',
     template: 'subscription_renewed',
-    businessValue: 0.5,
+    businessValue: probability(0.5),
     dedupeKeyFrom: 'invoiceId',
     variables: { service: 'plan', billing_period: 'billingPeriod' },
     deepLink: 'app://billing/invoices/{invoiceId}',
@@ -104,7 +105,7 @@ export const DEFAULT_TRIGGERS: TriggerRule[] = [
     eventType: 'friend_joined',
     category: 'social',
     template: 'friend_joined',
-    businessValue: 0.5,
+    businessValue: probability(0.5),
     dedupeKeyFrom: 'friendId',
     variables: { friend_name: 'friendName', friend_gender: 'friendGender', mutual_count: 'mutualCount' },
     deepLink: 'app://profile/{friendId}',
@@ -114,7 +115,7 @@ export const DEFAULT_TRIGGERS: TriggerRule[] = [
     eventType: 'comment_reply',
     category: 'social',
     template: 'comment_reply',
-    businessValue: 0.6,
+    businessValue: probability(0.6),
     dedupeKeyFrom: 'threadId',
     variables: { author_name: 'authorName', author_gender: 'authorGender', reply_count: 'replyCount' },
     deepLink: 'app://threads/{threadId}',
@@ -124,7 +125,7 @@ export const DEFAULT_TRIGGERS: TriggerRule[] = [
     eventType: 'new_content',
     category: 'content',
     template: 'new_content',
-    businessValue: 0.4,
+    businessValue: probability(0.4),
     dedupeKeyFrom: 'contentId',
     variables: { creator: 'creatorName', count: 'postCount' },
     deepLink: 'app://content/{contentId}',
@@ -134,7 +135,7 @@ export const DEFAULT_TRIGGERS: TriggerRule[] = [
     eventType: 'streak_at_risk',
     category: 'reminder',
     template: 'streak_at_risk',
-    businessValue: 0.7,
+    businessValue: probability(0.7),
     dedupeKeyFrom: 'streakDay',
     variables: { streak_days: 'streakLength', deadline: 'endsAt' },
     deepLink: 'app://streak',
@@ -144,7 +145,7 @@ export const DEFAULT_TRIGGERS: TriggerRule[] = [
     eventType: 'cart_abandoned',
     category: 'reminder',
     template: 'cart_abandoned',
-    businessValue: 0.6,
+    businessValue: probability(0.6),
     dedupeKeyFrom: 'cartId',
     variables: { item_count: 'itemCount' },
     deepLink: 'app://cart',
@@ -154,7 +155,7 @@ export const DEFAULT_TRIGGERS: TriggerRule[] = [
     eventType: 'promo_available',
     category: 'marketing',
     template: 'promo_available',
-    businessValue: 0.3,
+    businessValue: probability(0.3),
     dedupeKeyFrom: 'promoId',
     variables: { offer: 'offerName', discount: 'discount', ends_at: 'endsAt' },
     deepLink: 'app://promos/{promoId}',
@@ -296,7 +297,7 @@ export function matchEvent(
       ...(dedupeValue === undefined || dedupeValue === null
         ? {}
         : { dedupeKey: `${rule.template}:${String(dedupeValue)}` }),
-      businessValue: Math.min(1, Math.max(0, rule.businessValue)),
+      businessValue: clampProbability(rule.businessValue),
       source: 'event',
       sourceId: event.id,
     });

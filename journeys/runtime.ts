@@ -18,7 +18,7 @@ import { msToNumber } from '@temporalio/common';
 import { assignVariant } from '../domain/experiments';
 import { nextLocalTime, localParts, formatLocalTime } from '../domain/time';
 import type { EpochMs, MinuteOfDay, UserEvent } from '../domain/types';
-import { minuteOfDay } from '../domain/units';
+import { clampProbability, minuteOfDay } from '../domain/units';
 import type { EventMatch, Journey, ProposalOutcome, ProposedCandidate } from './define';
 import {
   journeyMessagesSignal,
@@ -328,7 +328,7 @@ function toCandidate(
     expiresAt: now + msToNumber(c.ttl),
     ...(c.notBefore === undefined ? {} : { notBefore: now + msToNumber(c.notBefore) }),
     ...(c.dedupeKey === undefined ? {} : { dedupeKey: c.dedupeKey }),
-    businessValue: c.businessValue,
+    businessValue: clampProbability(c.businessValue),
     source: 'journey',
     sourceId: runId,
     journey: { name: journey, step },

@@ -16,6 +16,7 @@ import {
 import { rng, streamSeed } from './rng';
 import { ruleViolations, type CheckedSend } from './oracle';
 import { nth, present } from '../domain/present';
+import { probability } from '../domain/units';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -89,7 +90,7 @@ export function simulateUser(user: SimUser, streams: UserStreams, name: PolicyNa
         variables: {},
         createdAt: spec.createdAt,
         expiresAt: spec.createdAt + categoryPolicy(config, spec.category).ttlMs,
-        businessValue: spec.businessValue,
+        businessValue: probability(spec.businessValue),
         source: 'event',
       };
       policy.candidate(candidate, now);

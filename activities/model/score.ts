@@ -8,6 +8,7 @@ import type { Candidate, EpochMs, Score } from '../../domain/types';
 import type { ScoringContext } from '../../domain/scoring';
 import { features, type FeatureSpace } from './features';
 import { predict, type LogisticModel } from './logistic';
+import { clampProbability, durationMs, maxOf, minOf, msBetween } from '../../domain/units';
 
 export interface ModelContext extends ScoringContext {
   userSince: EpochMs;
@@ -22,7 +23,7 @@ export function modelScore(
 ): Score {
   const policy = categoryPolicy(config, candidate.category);
   const urgent = policy.priorityClass === 'critical' || policy.priorityClass === 'transactional';
-  const horizon = Math.min(DAY_MS, Math.max(1, candidate.expiresAt - ctx.now));
+  const horizon = minOf(DAY_MS, maxOf(durationMs(1), msBetween(ctx.now, candidate.expiresAt)));
   const at = urgent ? ctx.now : bestSendTime(ctx.hourOfWeek, ctx.now, ctx.timeZone, horizon).at;
   const pOpen = predict(
     model,
@@ -42,7 +43,7 @@ export function modelScore(
   );
   return {
     candidateId: candidate.id,
-    expectedValue: Math.min(1, Math.max(0, pOpen * candidate.businessValue)),
+    expectedValue: clampProbability(pOpen * candidate.businessValue),
     bestSendAt: at,
   };
 }

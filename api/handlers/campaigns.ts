@@ -12,7 +12,7 @@ import {
 } from '../../domain/campaign';
 import type { CampaignRecord } from '../../db/campaigns';
 import type { EpochMs } from '../../domain/types';
-import { minuteOfDay } from '../../domain/units';
+import { minuteOfDay, durationMs, hours, probability } from '../../domain/units';
 import { CampaignMoveRejectedError, type CampaignMove, type CampaignWorkflows } from '../campaign-client';
 import { operation, type Operation } from '../operation';
 import { HttpProblem, validationProblem, type FieldError } from '../problem';
@@ -29,7 +29,7 @@ export const duration = z
   .regex(DURATION, 'must be a duration such as 90m, 12h or 3d')
   .transform((t) => {
     const [, amount, unit] = DURATION.exec(t) ?? [];
-    return Number(amount) * DURATION_MS[unit as keyof typeof DURATION_MS];
+    return durationMs(Number(amount) * DURATION_MS[unit as keyof typeof DURATION_MS]);
   });
 
 const sendBody = z.union([
@@ -40,7 +40,7 @@ const sendBody = z.union([
       .string()
       .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM')
       .describe('The wall time in each user’s own zone.'),
-    window: duration.default(3 * 3_600_000).describe('How late after the local time a user may still be handed it.'),
+    window: duration.default(hours(3)).describe('How late after the local time a user may still be handed it.'),
     late: z.enum(LATE_POLICIES).default('next_day').describe('What happens to users reached after the window.'),
   }),
 ]);
@@ -123,7 +123,7 @@ export async function specOf(
       late: send.late,
     };
   }
-  const ttlMs = body.ttl ?? services.catalog.ruleSet.policy.categories[message.category]?.ttlMs ?? 0;
+  const ttlMs = body.ttl ?? services.catalog.ruleSet.policy.categories[message.category]?.ttlMs ?? durationMs(0);
   if (sendTime.kind === 'local' && ttlMs < sendTime.windowMs) {
     problems.push({ in: 'body', field: 'ttl', message: 'must be at least the delivery window' });
   }
@@ -139,7 +139,7 @@ export async function specOf(
       template: message.template,
       variables: message.variables ?? {},
       ...(message.deepLink === undefined ? {} : { deepLink: message.deepLink }),
-      businessValue: message.businessValue,
+      businessValue: probability(message.businessValue),
     },
     sendTime,
     ttlMs,

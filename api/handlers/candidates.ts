@@ -12,6 +12,7 @@ import { candidateInput, candidatesBatchInput, candidatesResult, MAX_BATCH_CANDI
 import { assertRoomForWork } from '../ingest';
 import type { ApiCatalog, ApiServices } from '../services';
 import { nth } from '../../domain/present';
+import { durationMs, probability } from '../../domain/units';
 
 type CandidateInput = z.output<typeof candidateInput>;
 
@@ -60,7 +61,7 @@ function toCandidate(
   at: string,
 ): Candidate | FieldError[] {
   const field = (name: string) => (at === '' ? name : `${at}.${name}`);
-  const ttlMs = input.ttl ?? services.catalog.ruleSet.policy.categories[input.category]?.ttlMs ?? 0;
+  const ttlMs = input.ttl ?? services.catalog.ruleSet.policy.categories[input.category]?.ttlMs ?? durationMs(0);
   const expiresAt = input.expiresAt ?? now + ttlMs;
   if (expiresAt <= now) return [{ in: 'body', field: field('expiresAt'), message: 'must be in the future' }];
   if (input.notBefore !== undefined && input.notBefore >= expiresAt) {
@@ -77,7 +78,7 @@ function toCandidate(
     expiresAt,
     ...(input.notBefore === undefined ? {} : { notBefore: input.notBefore }),
     ...(input.dedupeKey === undefined ? {} : { dedupeKey: input.dedupeKey }),
-    businessValue: input.businessValue,
+    businessValue: probability(input.businessValue),
     source: 'api',
     sourceId: input.sourceId ?? input.id,
     ...(input.experiment === undefined ? {} : { experiment: input.experiment }),

@@ -10,6 +10,7 @@ import type { ApiServices } from '../services';
 import { orTemporalUnavailable } from '../workflow-gateway';
 import { createBody, duration, specOf } from './campaigns';
 import { SEGMENT_NAME } from './segments';
+import { hours } from '../../domain/units';
 
 const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
 const RULE_ID = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,47}$/, 'lowercase letters, digits, _ and -, at most 48');
@@ -24,7 +25,7 @@ const ruleBody = z.strictObject({
     z.strictObject({ monthly: z.number().int().min(1).max(28).describe('Day of the month') }),
   ]),
   localTime: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM'),
-  window: duration.default(3 * 3_600_000),
+  window: duration.default(hours(3)),
   late: z.enum(LATE_POLICIES).default('next_day'),
   ttl: duration.optional(),
   ratePerSecond: z.number().int().min(1).max(10_000).default(100),

@@ -26,9 +26,8 @@ import { defineHarness, uniqueUser } from '../workflows/support/harness';
 import { TEST_START_MS } from '../support/test-clock';
 import { useTestDatabase } from '../support/test-database';
 import { waitFor } from '../support/wait';
-import { minuteOfDay } from '../../domain/units';
+import { minuteOfDay, probability, hours } from '../../domain/units';
 
-const HOUR = 3_600_000;
 const ZONES = [
   'Pacific/Auckland',
   'Australia/Sydney',
@@ -129,7 +128,7 @@ describe('campaign workflow', () => {
             category: 'marketing',
             template: 'promo_available',
             variables: { offer: 'x', discount: 0.2, ends_at: Date.UTC(2099, 2, 9) },
-            businessValue: 0.9,
+            businessValue: probability(0.9),
           },
           ...spec,
         },
@@ -174,10 +173,10 @@ describe('campaign workflow', () => {
         kind: 'local',
         date: { year: 2099, month: 1, day: 8 },
         minuteOfDay: minuteOfDay(8 * 60),
-        windowMs: 3 * HOUR,
+        windowMs: hours(3),
         late: 'next_day',
       },
-      ttlMs: 72 * HOUR,
+      ttlMs: hours(72),
       ratePerSecond: 1_000,
     });
     expect(await handle.result()).toBe('completed');
@@ -207,11 +206,11 @@ describe('campaign workflow', () => {
       kind: 'local' as const,
       date: { year: 2099, month: 3, day: 2 },
       minuteOfDay: minuteOfDay(9 * 60),
-      windowMs: HOUR,
+      windowMs: hours(1),
       late: 'skip' as const,
     };
     // 1 user/s: pages of 5, each followed by a wait, so the test acts between pages whatever the machine's load.
-    const handle = await createCampaign('paused', 'pause', { sendTime: far, ttlMs: 24 * HOUR, ratePerSecond: 1 });
+    const handle = await createCampaign('paused', 'pause', { sendTime: far, ttlMs: hours(24), ratePerSecond: 1 });
     await waitFor('first page', async () =>
       (await handle.query(campaignProgressQuery)).counts.targeted >= 5 ? true : undefined,
     );
@@ -239,7 +238,7 @@ describe('campaign workflow', () => {
     // Later than the paused campaign's candidates, which the clock passed while that campaign ran to its end.
     const cancelled = await createCampaign('cancelled', 'cancel', {
       sendTime: { ...far, date: { year: 2099, month: 12, day: 1 } },
-      ttlMs: 24 * HOUR,
+      ttlMs: hours(24),
       ratePerSecond: 1,
     });
     await waitFor('first page', async () =>
@@ -274,7 +273,7 @@ describe('campaign workflow', () => {
     };
     const handle = await createCampaign('killed', 'kill', {
       sendTime: { kind: 'now' },
-      ttlMs: 24 * HOUR,
+      ttlMs: hours(24),
       ratePerSecond: 1_000,
     });
     await waitFor('30 hand-overs', async () => (signals > 30 ? true : undefined));

@@ -13,7 +13,7 @@ import { atLocalTime, localDate } from '../../domain/time';
 import { defineHarness, uniqueUser } from '../workflows/support/harness';
 import { useTestDatabase } from '../support/test-database';
 import { waitFor } from '../support/wait';
-import { minuteOfDay } from '../../domain/units';
+import { minuteOfDay, probability, hours } from '../../domain/units';
 
 const HOUR = 3_600_000;
 const ZONES = ['America/New_York', 'Europe/London', 'Australia/Sydney'];
@@ -62,12 +62,17 @@ describe('scheduled rule', () => {
       createdAt: created.getTime(),
       spec: {
         segment: segment.segment,
-        message: { category: 'content', template: 'new_content', variables: { count: 3 }, businessValue: 0.9 },
-        ttlMs: 20 * HOUR,
+        message: {
+          category: 'content',
+          template: 'new_content',
+          variables: { count: 3 },
+          businessValue: probability(0.9),
+        },
+        ttlMs: hours(20),
         ratePerSecond: 100,
         recurrence: { kind: 'weekly', weekday: 1 },
         minuteOfDay: minuteOfDay(8 * 60),
-        windowMs: 3 * HOUR,
+        windowMs: hours(3),
         late: 'skip',
       },
     });
@@ -126,12 +131,17 @@ describe('scheduled rule', () => {
       createdAt: triggerAt,
       spec: {
         segment: segment.segment,
-        message: { category: 'content', template: 'new_content', variables: { count: 1 }, businessValue: 0.9 },
-        ttlMs: 20 * HOUR,
+        message: {
+          category: 'content',
+          template: 'new_content',
+          variables: { count: 1 },
+          businessValue: probability(0.9),
+        },
+        ttlMs: hours(20),
         ratePerSecond: 100,
         recurrence: { kind: 'weekly', weekday: 1 },
         minuteOfDay: minuteOfDay(8 * 60),
-        windowMs: 3 * HOUR,
+        windowMs: hours(3),
         late: 'skip',
       },
     });

@@ -11,6 +11,7 @@ import { heuristicScore } from '../../domain/scoring';
 import type { Candidate } from '../../domain/types';
 import { rng } from '../../simulator/rng';
 import { useTestDatabase } from '../support/test-database';
+import { probability } from '../../domain/units';
 
 const HOUR = 3_600_000;
 const T0 = Date.UTC(2026, 0, 5);
@@ -32,7 +33,7 @@ async function fillLog(db: ReturnType<ReturnType<typeof useTestDatabase>>): Prom
         candidateId: `${userId}-${i}`,
         category: 'social' as const,
         outcome: { kind: 'sent' as const, channel: 'push' as const, at },
-        sent: { template, businessValue: 0.5, candidateCreatedAt: at - HOUR, scoredBy: 'prior' },
+        sent: { template, businessValue: probability(0.5), candidateCreatedAt: at - HOUR, scoredBy: 'prior' },
       });
       if (random() < (template === 'friend_joined' ? 0.6 : 0.08)) {
         await receipts.record(userId, { notificationId: `${userId}-${i}`, type: 'opened', at: at + 5 * 60_000 });
@@ -50,7 +51,7 @@ const candidate: Candidate = {
   variables: {},
   createdAt: T0 + 30 * 24 * HOUR,
   expiresAt: T0 + 30 * 24 * HOUR + 12 * HOUR,
-  businessValue: 0.5,
+  businessValue: probability(0.5),
   source: 'event',
 };
 const input = {

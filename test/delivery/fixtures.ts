@@ -2,6 +2,7 @@
 import type { Candidate, Category, Preferences, UserProfile } from '../../domain/types';
 import type { PushMessage } from '../../activities/delivery/types';
 import { defaultPreferences } from '../../domain/user-defaults';
+import { probability } from '../../domain/units';
 
 export const NOW = Date.UTC(2025, 5, 2, 12, 0, 0);
 
@@ -15,7 +16,7 @@ export function candidate(overrides: Partial<Candidate> & { category?: Category 
     deepLink: 'tact-demo://friends/ada',
     createdAt: NOW - 60_000,
     expiresAt: NOW + 12 * 3600_000,
-    businessValue: 0.5,
+    businessValue: probability(0.5),
     source: 'event',
     ...overrides,
   };

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { planDay, type DayPlanInput, type PlannedSend } from '../../domain/day-plan';
 import { DAY_PLAN_MAX_STATES } from '../../domain/planner';
 import { dayPlanCase, rng } from './planner-cases';
+import { durationMs } from '../../domain/units';
 
 const MIN = 60_000;
 const DAY = 24 * 60 * MIN;
@@ -36,7 +37,7 @@ function largeCase(seed: number): DayPlanInput {
     dayAllowance: [5, 5],
     totalAllowance: Infinity,
     categoryAllowance: new Map(),
-    cooldownMs: 0,
+    cooldownMs: durationMs(0),
     firstSlotBonus: 0.01,
   };
 }

@@ -6,6 +6,7 @@ import { plan, type PlanMode, type PlannerState } from '../../domain/planner';
 import { heuristicScore } from '../../domain/scoring';
 import type { Candidate, EpochMs, Score, SendRecord } from '../../domain/types';
 import { NO_PREFS, candidate } from './simulator';
+import { probability, hours } from '../../domain/units';
 
 const HOUR = 3_600_000;
 const PARIS = 'Europe/Paris';
@@ -51,7 +52,7 @@ describe('the day plan', () => {
   it('spreads a morning’s candidates over the day instead of piling them onto the evening peak', () => {
     // Three social candidates at 09:00 on a Tuesday, 12 h to live: timed one by one, all want 20:00; one goes, the
     // cooldown blocks the others until they expire. Planned together, they take three good hours 4 h apart.
-    const batch = () => [0, 1, 2].map(() => candidate('social', paris(4, 9), { businessValue: 0.6 }));
+    const batch = () => [0, 1, 2].map(() => candidate('social', paris(4, 9), { businessValue: probability(0.6) }));
     const perCandidate = run(batch(), paris(4, 9), paris(5, 9), 'per_candidate');
     const day = run(batch(), paris(4, 9), paris(5, 9), 'day');
     expect(perCandidate).toHaveLength(1);
@@ -77,7 +78,7 @@ describe('the day plan', () => {
       dayAllowance: [2],
       totalAllowance: Infinity,
       categoryAllowance: new Map(),
-      cooldownMs: 4 * HOUR,
+      cooldownMs: hours(4),
       firstSlotBonus: 0,
     });
     expect(planned).toEqual([
@@ -92,7 +93,7 @@ describe('the day plan', () => {
         dayAllowance: [1],
         totalAllowance: Infinity,
         categoryAllowance: new Map(),
-        cooldownMs: 4 * HOUR,
+        cooldownMs: hours(4),
         firstSlotBonus: 0,
       }),
     ).toEqual([{ item: 0, slot: 1 }]);
@@ -104,7 +105,7 @@ describe('the day plan', () => {
         dayAllowance: [3],
         totalAllowance: Infinity,
         categoryAllowance: new Map([['social', 1]]),
-        cooldownMs: 4 * HOUR,
+        cooldownMs: hours(4),
         firstSlotBonus: 0,
       }),
     ).toEqual([{ item: 0, slot: 1 }]);

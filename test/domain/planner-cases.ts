@@ -9,7 +9,7 @@ import type { DayPlanInput, PlanSlot, PlanItem } from '../../domain/day-plan';
 import { plan } from '../../domain/planner';
 import type { Plan, PlanMode, PlannerState } from '../../domain/planner';
 import type { Candidate, Channel, Score, SendRecord } from '../../domain/types';
-import { minuteOfDay } from '../../domain/units';
+import { minuteOfDay, durationMs, probability } from '../../domain/units';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -91,7 +91,7 @@ function candidateFor(r: Random, n: number, now: number, config: PolicyConfig): 
     createdAt,
     expiresAt,
     ...(chance(r, 0.15) ? { notBefore: now + int(r, -HOUR, 20 * HOUR) } : {}),
-    businessValue: chance(r, 0.3) ? pick(r, [0.5, 0.9]) : r(),
+    businessValue: probability(chance(r, 0.3) ? pick(r, [0.5, 0.9]) : r()),
     source: 'event',
     ...(chance(r, 0.03) ? { experiment: 'e', variant: 'control' } : {}),
   };
@@ -130,7 +130,7 @@ export function planCase(seed: number): PlanCase {
   for (const c of pending) {
     if (chance(r, 0.05)) continue; // unscored: falls back to its business value
     const bestSendAt = chance(r, 0.3) ? pick(r, ownTimes) : now + int(r, -2 * HOUR, 24 * HOUR);
-    scores[c.id] = { candidateId: c.id, expectedValue: expectedValue(r), bestSendAt };
+    scores[c.id] = { candidateId: c.id, expectedValue: probability(expectedValue(r)), bestSendAt };
   }
   const sends: SendRecord[] = Array.from({ length: int(r, 0, 14) }, (_, n) => ({
     candidateId: `s${n}`,
@@ -244,7 +244,7 @@ export function dayPlanCase(seed: number): DayPlanInput {
     dayAllowance: Array.from({ length: days }, () => int(r, 0, 3)),
     totalAllowance: chance(r, 0.2) ? int(r, 0, 3) : Infinity,
     categoryAllowance,
-    cooldownMs: pick(r, [0, 15 * MIN, HOUR, 4 * HOUR]),
+    cooldownMs: durationMs(pick(r, [0, 15 * MIN, HOUR, 4 * HOUR])),
     firstSlotBonus: pick(r, [0, 0.01]),
   };
 }

@@ -14,6 +14,7 @@ import {
 import type { PlannerState } from '../../domain/planner';
 import type { Candidate, Category, Preferences, Score, SendRecord } from '../../domain/types';
 import { NO_PREFS, candidate } from './simulator';
+import { probability } from '../../domain/units';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -46,7 +47,7 @@ function sent(category: Category, at: number, opened = true): SendRecord {
 }
 
 function scored(c: Candidate, expectedValue = 0.3, bestSendAt = c.createdAt): Record<string, Score> {
-  return { [c.id]: { candidateId: c.id, expectedValue, bestSendAt } };
+  return { [c.id]: { candidateId: c.id, expectedValue: probability(expectedValue), bestSendAt } };
 }
 
 const prefs = (p: Partial<Preferences>): Preferences => ({ ...NO_PREFS, ...p });
@@ -234,14 +235,14 @@ describe('adaptive caps', () => {
 
   it('sends dormant users only high-value candidates, at most 1 per week', () => {
     const dormant = { lastEngagementAt: paris(3, 12) - 31 * DAY, userSince: paris(3, 12) - 90 * DAY };
-    const low = candidate('content', paris(3, 12), { businessValue: 0.5 });
-    const high = candidate('content', paris(3, 12), { businessValue: 0.9 });
+    const low = candidate('content', paris(3, 12), { businessValue: probability(0.5) });
+    const high = candidate('content', paris(3, 12), { businessValue: probability(0.9) });
     const s = state({ ...dormant, pending: [low, high] });
     const result = plan(s, { ...scored(low), ...scored(high) }, paris(3, 12));
     expect(result.drops).toMatchObject([{ candidateId: low.id, outcome: { reason: 'daily_cap' } }]);
     expect(result.action).toMatchObject({ kind: 'send', candidate: high });
 
-    const later = candidate('content', paris(5, 12), { businessValue: 1 });
+    const later = candidate('content', paris(5, 12), { businessValue: probability(1) });
     const afterOne = state({ ...dormant, sends: [sent('content', paris(3, 12), false)], pending: [later] });
     expect(budgetLeftToday(afterOne, paris(5, 12))).toBe(0);
     expect(plan(afterOne, scored(later), paris(5, 12)).drops).toMatchObject([{ outcome: { reason: 'daily_cap' } }]);

@@ -8,7 +8,7 @@ import { plan } from '../../domain/planner';
 import type { PlannerState } from '../../domain/planner';
 import { CHANNELS } from '../../domain/types';
 import type { Candidate, Category, Preferences, SendRecord } from '../../domain/types';
-import { minuteOfDay } from '../../domain/units';
+import { minuteOfDay, probability } from '../../domain/units';
 import { simulate } from './simulator';
 import type { Scenario, SimEvent, SimResult } from './simulator';
 
@@ -183,13 +183,18 @@ const scenarioArb: fc.Arbitrary<Scenario> = fc
         variables: {},
         createdAt: at,
         expiresAt: at + (a.ttl ?? categoryPolicy(DEFAULT_POLICY, a.category).ttlMs),
-        businessValue: a.businessValue,
+        businessValue: probability(a.businessValue),
         source: 'event',
         ...(a.notBefore === null ? {} : { notBefore: at + a.notBefore }),
         ...(a.dedupe === null ? {} : { dedupeKey: `k${a.dedupe}` }),
       };
       candidates.push(candidate);
-      return { kind: 'candidate', at, candidate, score: { expectedValue: a.expectedValue, bestSendAt: at + a.bestIn } };
+      return {
+        kind: 'candidate',
+        at,
+        candidate,
+        score: { expectedValue: probability(a.expectedValue), bestSendAt: at + a.bestIn },
+      };
     });
     for (const o of raw.others) {
       const at = raw.start + o.offset;

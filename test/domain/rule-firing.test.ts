@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { ruleCalendar } from '../../api/campaign-client';
 import { isCalendarFiring, triggeredRun, type RuleSpec } from '../../domain/campaign';
-import { minuteOfDay } from '../../domain/units';
+import { minuteOfDay, probability, hours } from '../../domain/units';
 
 const DAY = 86_400_000;
 const WEEKDAY_NAMES = ['SUNDAY', 'MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY'];
@@ -44,12 +44,12 @@ describe('triggeredRun', () => {
   it('sends the rule’s message now, under an id stamped with the trigger time', () => {
     const rule: RuleSpec = {
       segment: { field: 'locale', op: 'eq', value: 'en' },
-      message: { category: 'content', template: 'new_content', variables: {}, businessValue: 0.5 },
-      ttlMs: 3_600_000,
+      message: { category: 'content', template: 'new_content', variables: {}, businessValue: probability(0.5) },
+      ttlMs: hours(1),
       ratePerSecond: 10,
       recurrence: { kind: 'weekly', weekday: 1 },
       minuteOfDay: minuteOfDay(480),
-      windowMs: 3_600_000,
+      windowMs: hours(1),
       late: 'skip',
     };
     const run = triggeredRun('weekly-digest', rule, Date.UTC(2099, 3, 8, 14, 0, 30, 250));

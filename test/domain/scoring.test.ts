@@ -4,6 +4,7 @@ import type { ScoringContext } from '../../domain/scoring';
 import { localParts } from '../../domain/time';
 import type { SendRecord } from '../../domain/types';
 import { candidate } from './simulator';
+import { probability } from '../../domain/units';
 
 const PARIS = 'Europe/Paris';
 const paris = (day: number, h: number, m = 0) => Date.UTC(2024, 5, day, h - 2, m);
@@ -20,8 +21,8 @@ const sends = (n: number, category: SendRecord['category'], at: number): SendRec
 
 describe('heuristicScore', () => {
   it('is in 0..1, proportional to business value, and names the candidate', () => {
-    const low = heuristicScore(candidate('content', paris(4, 9), { businessValue: 0.2 }), ctx());
-    const high = heuristicScore(candidate('content', paris(4, 9), { businessValue: 0.8 }), ctx());
+    const low = heuristicScore(candidate('content', paris(4, 9), { businessValue: probability(0.2) }), ctx());
+    const high = heuristicScore(candidate('content', paris(4, 9), { businessValue: probability(0.8) }), ctx());
     expect(high.expectedValue).toBeCloseTo(4 * low.expectedValue, 10);
     expect(high.expectedValue).toBeGreaterThan(0);
     expect(high.expectedValue).toBeLessThanOrEqual(1);

@@ -10,6 +10,7 @@ import {
   smoothedPropensity,
 } from '../../domain/send-time';
 import { hourOfWeek, localParts } from '../../domain/time';
+import { hours } from '../../domain/units';
 
 const DAY = 86_400_000;
 const PARIS = 'Europe/Paris';
@@ -54,7 +55,7 @@ describe('bestSendTime', () => {
   it('returns now when the current hour is the best, and stays within the horizon', () => {
     const now = paris(4, 20, 30);
     expect(bestSendTime([], now, PARIS).at).toBe(now);
-    const best = bestSendTime([], paris(4, 9), PARIS, 3 * 3_600_000);
+    const best = bestSendTime([], paris(4, 9), PARIS, hours(3));
     expect(best.at).toBeGreaterThanOrEqual(paris(4, 9));
     expect(best.at).toBeLessThan(paris(4, 12));
   });

@@ -9,6 +9,7 @@ import type { DedupeKeys, Plan, PlannerState } from '../../domain/planner';
 import { defaultPreferences } from '../../domain/user-defaults';
 import type { Candidate, Category, Decision, EpochMs, Preferences, Score, SendRecord } from '../../domain/types';
 import { violations } from './oracle';
+import { probability } from '../../domain/units';
 
 export type SimEvent =
   | { kind: 'candidate'; at: EpochMs; candidate: Candidate; score: Omit<Score, 'candidateId'> }
@@ -241,7 +242,7 @@ export function candidate(
     variables: {},
     createdAt,
     expiresAt: createdAt + (ttlMs ?? categoryPolicy(config, category).ttlMs),
-    businessValue: 0.5,
+    businessValue: probability(0.5),
     source: 'event',
     ...rest,
   };

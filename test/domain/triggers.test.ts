@@ -3,6 +3,7 @@ import { DEFAULT_POLICY, withOverrides } from '../../domain/config';
 import { DEFAULT_TRIGGERS, candidatesFromEvent } from '../../domain/triggers';
 import type { TriggerRule } from '../../domain/triggers';
 import type { UserEvent } from '../../domain/types';
+import { probability } from '../../domain/units';
 
 const NOW = Date.UTC(2024, 5, 3, 10);
 const event = (type: string, properties: UserEvent['properties'] = {}, occurredAt = NOW): UserEvent => ({
@@ -58,7 +59,7 @@ describe('candidatesFromEvent', () => {
       eventType: 'comment_reply',
       category: 'social',
       template: 'comment_reply',
-      businessValue: 0.6,
+      businessValue: probability(0.6),
       variables: { author_name: 'authorName', author_gender: 'authorGender', reply_count: 'replyCount', x: 'toString' },
     };
     const [c] = candidatesFromEvent(
@@ -75,7 +76,7 @@ describe('candidatesFromEvent', () => {
       eventType: 'login_new_device',
       category: 'security',
       template: 'login_new_device',
-      businessValue: 1,
+      businessValue: probability(1),
       variables: { device: 'deviceName' },
       eventTimeAs: 'when',
     };
@@ -96,8 +97,8 @@ describe('candidatesFromEvent', () => {
   it('yields nothing for an unknown event type, several candidates for several matching rules', () => {
     expect(candidatesFromEvent(event('something_else'), DEFAULT_TRIGGERS, NOW)).toEqual([]);
     const rules: TriggerRule[] = [
-      { eventType: 'order_shipped', category: 'account', template: 'a', businessValue: 0.5 },
-      { eventType: 'order_shipped', category: 'marketing', template: 'b', businessValue: 2 },
+      { eventType: 'order_shipped', category: 'account', template: 'a', businessValue: probability(0.5) },
+      { eventType: 'order_shipped', category: 'marketing', template: 'b', businessValue: probability(2) },
     ];
     const cs = candidatesFromEvent(event('order_shipped'), rules, NOW);
     expect(cs.map((c) => [c.id, c.category, c.businessValue])).toEqual([

@@ -3,10 +3,20 @@ import { nextLocalTime } from '../../domain/time';
 import {
   addMs,
   clampProbability,
+  days,
+  durationMs,
   epochMs,
+  hours,
+  maxOf,
+  minOf,
   minuteOfDay,
+  minutes,
   msBetween,
+  plusMs,
   probability,
+  scaleMs,
+  seconds,
+  subMs,
   wrapMinuteOfDay,
   type DurationMs,
   type EpochMs,
@@ -19,11 +29,12 @@ const T0: EpochMs = Date.UTC(2026, 0, 5, 12);
 // Compile-time proofs, never run: `npm run typecheck` fails if any marked line stops being an error.
 function _unitMixups(): void {
   const minute = minuteOfDay(7 * 60);
-  const share: Probability = 0.3;
-  const ttl: DurationMs = 60_000;
+  const share = probability(0.3);
+  const ttl = minutes(1);
   const takesInstant = (at: EpochMs): EpochMs => at;
   const takesMinute = (m: MinuteOfDay): MinuteOfDay => m;
   const takesShare = (p: Probability): Probability => p;
+  const takesDuration = (d: DurationMs): DurationMs => d;
 
   // @ts-expect-error a minute of day is not an instant
   takesInstant(minute);
@@ -37,6 +48,18 @@ function _unitMixups(): void {
   takesMinute(420);
   // @ts-expect-error an instant is not a probability
   takesShare(T0);
+  // @ts-expect-error a bare number is not a probability: it goes through probability() or clampProbability()
+  takesShare(0.3);
+  // @ts-expect-error arithmetic on probabilities gives a bare number, not a probability
+  takesShare(share * share);
+  // @ts-expect-error a bare number is not a duration: it goes through durationMs() or minutes(), hours()…
+  takesDuration(60_000);
+  // @ts-expect-error an instant is not a duration
+  takesDuration(T0);
+  // @ts-expect-error a probability is not a duration
+  takesDuration(share);
+  // @ts-expect-error arithmetic on durations gives a bare number: plusMs or scaleMs keep the unit
+  takesDuration(ttl * 2);
   // @ts-expect-error the arguments of nextLocalTime cannot be swapped
   nextLocalTime(minute, 'UTC', T0);
   // @ts-expect-error addMs takes a duration, not a second instant
@@ -60,10 +83,25 @@ describe('units', () => {
   });
 
   it('adds a duration to an instant and measures between instants', () => {
-    const later = addMs(T0, 90_000);
+    const later = addMs(T0, seconds(90));
     expect(later).toBe(T0 + 90_000);
+    expect(subMs(later, seconds(90))).toBe(T0);
     expect(msBetween(T0, later)).toBe(90_000);
     expect(msBetween(later, T0)).toBe(-90_000);
+  });
+
+  it('builds durations and keeps their unit through arithmetic', () => {
+    expect(seconds(1.5)).toBe(1_500);
+    expect(minutes(2)).toBe(120_000);
+    expect(hours(3)).toBe(10_800_000);
+    expect(days(1)).toBe(86_400_000);
+    expect(plusMs(minutes(1), seconds(30))).toBe(90_000);
+    expect(scaleMs(hours(1), 0.5)).toBe(1_800_000);
+    expect(minOf(minutes(1), seconds(30))).toBe(30_000);
+    expect(maxOf(probability(0.2), probability(0.7))).toBe(0.7);
+    expect(durationMs(-5)).toBe(-5);
+    expect(() => durationMs(Number.NaN)).toThrow(RangeError);
+    expect(() => hours(Infinity)).toThrow(RangeError);
   });
 
   it('a minute of day made by the constructor is what nextLocalTime takes', () => {

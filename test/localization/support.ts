@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Candidate, Category, Channel } from '../../domain/types';
 import type { RenderInput } from '../../localization';
+import { probability } from '../../domain/units';
 
 export function candidate(
   template: string,
@@ -17,7 +18,7 @@ export function candidate(
     variables,
     createdAt: 0,
     expiresAt: 60_000,
-    businessValue: 0.5,
+    businessValue: probability(0.5),
     source: 'event',
   };
 }

@@ -16,6 +16,7 @@ import { plan, type PlannerState } from '../../domain/planner';
 import type { Candidate, Decision } from '../../domain/types';
 import { SQL_BUCKET } from '../../db/measurement';
 import { useTestDatabase } from '../support/test-database';
+import { probability } from '../../domain/units';
 
 const NOW = Date.UTC(2026, 4, 6, 10, 0, 0); // a Wednesday, 10:00 UTC: outside quiet hours
 const HOUR = 3_600_000;
@@ -136,7 +137,7 @@ describe('holdout in the planner (property)', () => {
         variables: {},
         createdAt: NOW - c.ageMinutes * 60_000,
         expiresAt: NOW + 12 * HOUR,
-        businessValue: c.businessValue,
+        businessValue: probability(c.businessValue),
         source: 'campaign',
         ...(c.variant === undefined ? {} : { experiment: 'e', variant: c.variant }),
       }));

@@ -4,6 +4,7 @@ import type { LoggedSend } from '../../db/open-models';
 import { featureNames, featureSpace } from '../../activities/model/features';
 import { rowsFromLog, trainAndEvaluate } from '../../activities/model/training';
 import { rng } from '../../simulator/rng';
+import { probability } from '../../domain/units';
 
 const HOUR = 3_600_000;
 const T0 = Date.UTC(2026, 0, 5);
@@ -26,7 +27,7 @@ function log(opened: (send: Omit<LoggedSend, 'openedAt'>, draw: number) => boole
         channel: 'push' as const,
         sentAt,
         template: random() < 0.5 ? 'friend_joined' : 'weekly_digest',
-        businessValue: random(),
+        businessValue: probability(random()),
         candidateCreatedAt: sentAt - Math.floor(random() * 6 * HOUR),
         timeZone: 'Europe/Paris',
         userSince: T0 - 30 * 24 * HOUR,

@@ -15,6 +15,7 @@ import { defaultPreferences } from '../../domain/user-defaults';
 import { APNS_REPLIES, startFakeApns, type FakeApns } from '../delivery/servers/apns';
 import { useTestDatabase } from '../support/test-database';
 import { APNS_TOPIC, apnsEnv, captureLog, iosToken, type LogLine } from './support';
+import { probability } from '../../domain/units';
 
 const NOW = Date.UTC(2025, 5, 2, 12, 0, 0);
 const USER = 'runtime-user-1';
@@ -35,7 +36,7 @@ function friendJoined(overrides: Partial<Candidate> = {}): Candidate {
     deepLink: 'app://profile/anna',
     createdAt: NOW - 60_000,
     expiresAt: NOW + 12 * 3600_000,
-    businessValue: 0.5,
+    businessValue: probability(0.5),
     source: 'event',
     ...overrides,
   };

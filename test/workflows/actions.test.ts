@@ -8,7 +8,7 @@ import { HOUR, MINUTE, userEvent } from './support/events';
 import { saveHistoryFixtures } from './support/fixtures';
 import { defineHarness, uniqueUser, type Harness } from './support/harness';
 import { eventually } from '../support/wait';
-import { minuteOfDay } from '../../domain/units';
+import { minuteOfDay, probability } from '../../domain/units';
 
 const h = defineHarness();
 const TZ = 'Europe/Paris';
@@ -88,7 +88,7 @@ describe('Temporal actions of the user workflow', () => {
       variables: {},
       createdAt: at10,
       expiresAt: at10 + 3 * HOUR + 30 * MINUTE,
-      businessValue: 0.9,
+      businessValue: probability(0.9),
       source: 'journey',
     });
     // The prior plans now or at the start of a later hour, depending on the population's send-time shape for this

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY, withOverrides, type RuleSet } from '../../domain';
 import { saveHistoryFixtures } from './support/fixtures';
 import { defineHarness, uniqueUser } from './support/harness';
+import { probability } from '../../domain/units';
 
 const HOUR = 3_600_000;
 const v1: RuleSet = { id: '1111111111111111', since: 1, policy: DEFAULT_POLICY };
@@ -27,7 +28,7 @@ describe('a catalog version change reaching a running workflow', () => {
       createdAt: now,
       expiresAt: now + 48 * HOUR,
       notBefore: now + 3 * HOUR,
-      businessValue: 0.9,
+      businessValue: probability(0.9),
       source: 'api',
       sourceId: 'promo-1',
     });

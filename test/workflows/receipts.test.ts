@@ -2,7 +2,7 @@
 // any of it (docs/product.md §7, issue 5 part 7). Through the real SDK on the time-skipping server.
 import { describe, expect, it } from 'vitest';
 import { nextLocalTime } from '../../domain';
-import { minuteOfDay } from '../../domain/units';
+import { minuteOfDay, probability } from '../../domain/units';
 import type { Candidate, EpochMs } from '../../domain/types';
 import { HOUR, MINUTE } from './support/events';
 import { saveHistoryFixtures } from './support/fixtures';
@@ -21,7 +21,7 @@ function urgentSocial(userId: string, id: string, now: EpochMs): Candidate {
     variables: {},
     createdAt: now,
     expiresAt: now + 15 * MINUTE,
-    businessValue: 0.9,
+    businessValue: probability(0.9),
     source: 'journey',
   };
 }

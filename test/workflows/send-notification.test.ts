@@ -9,7 +9,7 @@ import type { SendAuction, SendNotificationInput, SendNotificationResult } from 
 import type { DecisionStore, UserSettingsSource } from '../../domain/ports';
 import type { Candidate, Decision } from '../../domain/types';
 import { defaultPreferences } from '../../domain/user-defaults';
-import { minuteOfDay } from '../../domain/units';
+import { minuteOfDay, probability } from '../../domain/units';
 
 const NOW = Date.UTC(2025, 5, 2, 10, 0);
 const FAILED_AT = NOW + 5_000;
@@ -22,7 +22,7 @@ const candidate: Candidate = {
   variables: {},
   createdAt: NOW,
   expiresAt: NOW + 3_600_000,
-  businessValue: 0.5,
+  businessValue: probability(0.5),
   source: 'event',
 };
 
@@ -83,7 +83,12 @@ describe('sendNotification', () => {
       category: 'social',
       provenance: { source: 'event', template: 'social.friend_joined' },
       outcome: { kind: 'sent', channel: 'push', at: NOW + 1_000 },
-      sent: { template: 'social.friend_joined', businessValue: 0.5, candidateCreatedAt: NOW, scoredBy: 'model:4' },
+      sent: {
+        template: 'social.friend_joined',
+        businessValue: probability(0.5),
+        candidateCreatedAt: NOW,
+        scoredBy: 'model:4',
+      },
     };
     expect(result).toEqual({
       kind: 'attempted',
@@ -174,7 +179,7 @@ describe('sendNotification with an auction on fresh model scores', () => {
     async ({ candidates }) =>
       candidates.map((c) => ({
         candidateId: c.id,
-        expectedValue: values[c.id] ?? 0.1,
+        expectedValue: probability(values[c.id] ?? 0.1),
         bestSendAt: bestSendAt[c.id] ?? NOW,
       }));
 

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY, DEFAULT_TRIGGERS, defaultPreferences, defaultProfile } from '../../domain';
 import type { Candidate, Decision, MinuteOfDay, NotificationEvent } from '../../domain/types';
-import { minuteOfDay } from '../../domain/units';
+import { minuteOfDay, probability } from '../../domain/units';
 import {
   currentDetails,
   opsAttributes,
@@ -40,7 +40,7 @@ function journeyCandidate(id: string, overrides: Partial<Candidate> = {}): Candi
     variables: { name: 'Ana' },
     createdAt: NOW,
     expiresAt: NOW + 24 * HOUR,
-    businessValue: 0.6,
+    businessValue: probability(0.6),
     source: 'journey',
     ...overrides,
   };
@@ -225,7 +225,10 @@ describe('applyMessages', () => {
   it('marks a send opened, records engagement and invalidates model scores', () => {
     const state = initialState('u1', NOW);
     state.sends.push({ candidateId: 'c1', category: 'social', channel: 'push', at: NOW - HOUR });
-    state.modelScores.x = { score: { candidateId: 'x', expectedValue: 0.5, bestSendAt: NOW }, scoredAt: NOW };
+    state.modelScores.x = {
+      score: { candidateId: 'x', expectedValue: probability(0.5), bestSendAt: NOW },
+      scoredAt: NOW,
+    };
     apply(state, [{ kind: 'notification', event: { notificationId: 'c1', type: 'opened', at: NOW } }]);
     expect(state.sends[0]!.openedAt).toBe(NOW);
     expect(state.lastEngagementAt).toBe(NOW);
@@ -303,7 +306,10 @@ describe('applyMessages', () => {
   it('keeps at most MAX_PENDING waiting, suppressing the least valuable non-critical ones', () => {
     const state = initialState('u1', NOW);
     const valued = (i: number, businessValue: number, category: Candidate['category'] = 'reminder') =>
-      ({ kind: 'candidate', candidate: journeyCandidate(`c${i}`, { businessValue, category }) }) as const;
+      ({
+        kind: 'candidate',
+        candidate: journeyCandidate(`c${i}`, { businessValue: probability(businessValue), category }),
+      }) as const;
     const messages: InboxMessage[] = [
       ...Array.from({ length: MAX_PENDING - 2 }, (_, i) => valued(i, 0.5)),
       valued(900, 0.05),

@@ -13,6 +13,7 @@ import {
   plannerState,
 } from '../../workflows/user-state';
 import { stateView } from '../../workflows/ops-view';
+import { probability } from '../../domain/units';
 
 const NOW = Date.UTC(2025, 5, 2, 10, 0);
 const v1: RuleSet = { id: 'aaaaaaaaaaaaaaaa', since: NOW - 1_000, policy: DEFAULT_POLICY };
@@ -26,7 +27,7 @@ function candidate(id: string, category: string, extra: Partial<Candidate> = {})
     variables: {},
     createdAt: NOW,
     expiresAt: NOW + 3_600_000,
-    businessValue: 0.5,
+    businessValue: probability(0.5),
     source: 'api',
     sourceId: `req-${id}`,
     ...extra,

@@ -35,6 +35,7 @@ import { EXPECTED, INPUTS, TEMPLATES, TZ, weekClock, type Input, type LocalTime 
 import { saveHistoryFixtures } from './support/fixtures';
 import { defineHarness, uniqueUser } from './support/harness';
 import { nextClockChange, tzdataDisagreements, type ClockChange } from './support/paris-clock';
+import { probability } from '../../domain/units';
 
 const h = defineHarness();
 // The week's inputs and the outcomes derived from the rules: support/exact-week.ts.
@@ -113,7 +114,7 @@ async function send(userId: string, input: Input, at: EpochMs, local: (t: LocalT
         createdAt: at,
         expiresAt: local(input.expires),
         ...(input.notBefore ? { notBefore: local(input.notBefore) } : {}),
-        businessValue: input.businessValue,
+        businessValue: probability(input.businessValue),
         source: 'journey',
       });
     case 'optOut':

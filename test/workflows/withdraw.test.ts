@@ -6,7 +6,7 @@ import type { Candidate, EpochMs } from '../../domain/types';
 import { DAY, HOUR, MINUTE } from './support/events';
 import { saveHistoryFixtures } from './support/fixtures';
 import { defineHarness, uniqueUser } from './support/harness';
-import { minuteOfDay } from '../../domain/units';
+import { minuteOfDay, probability } from '../../domain/units';
 
 const h = defineHarness();
 
@@ -24,7 +24,7 @@ function candidate(
     variables: { streak_days: 3 },
     createdAt: at,
     expiresAt: at + DAY,
-    businessValue: 0.7,
+    businessValue: probability(0.7),
     ...provenance,
   };
 }
