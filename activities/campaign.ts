@@ -20,6 +20,7 @@ import {
 } from '../workflows/definitions';
 import type { RuntimeOptions } from '../workflows/user-state';
 import { nth, present } from '../domain/present';
+import { EPOCH, maxOf } from '../domain/units';
 
 /** How a candidate reaches a user's workflow; tests wrap it to hold or fail a hand-over at an exact point. */
 export type SignalUser = (candidate: Candidate) => Promise<void>;
@@ -108,7 +109,7 @@ export function createCampaignActivities(deps: CampaignActivityDeps): CampaignAc
         limit,
         ...(afterId === undefined ? {} : { afterId }),
       });
-      if (members.length === 0) return { members: 0, targeted: 0, handedOver: 0, late: 0, lastExpiresAt: 0 };
+      if (members.length === 0) return { members: 0, targeted: 0, handedOver: 0, late: 0, lastExpiresAt: EPOCH };
       const plans = new Map(members.map((m) => [m.id, planMember(campaign, m, at)]));
       const late = members.filter((m) => present(plans.get(m.id), 'a member plan').kind === 'late').map((m) => m.id);
       const ids = members.map((m) => m.id);
@@ -130,9 +131,9 @@ export function createCampaignActivities(deps: CampaignActivityDeps): CampaignAc
         targeted: members.length,
         handedOver: statuses.handed_over ?? 0,
         late: statuses.late ?? 0,
-        lastExpiresAt: Math.max(
-          0,
-          ...[...plans.values()].map((p) => (p.kind === 'candidate' ? p.candidate.expiresAt : 0)),
+        lastExpiresAt: [...plans.values()].reduce(
+          (last, p) => (p.kind === 'candidate' ? maxOf(last, p.candidate.expiresAt) : last),
+          EPOCH,
         ),
       };
     },

@@ -6,7 +6,7 @@ import { eraseUserRows, recordErasureCompleted } from '../db/user-data';
 import { UserKeyRepository } from '../db/user-keys';
 import type { ErasureActivities } from '../workflows/erasure/definitions';
 import { userWorkflowId } from '../workflows/definitions';
-import { wallClock } from '../clock';
+import { wallClock, type Clock } from '../clock';
 
 export interface ErasureActivityDeps {
   pool: pg.Pool;
@@ -14,7 +14,7 @@ export interface ErasureActivityDeps {
   client: Client;
   /** This process's codec, so it forgets a shredded key at once (other processes within the codec's cache TTL). */
   codec?: TactPayloadCodec;
-  now?: () => number;
+  now?: Clock;
 }
 
 const TERMINATE_REASON = 'user erased (DELETE /v1/users/{id})';

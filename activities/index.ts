@@ -11,7 +11,8 @@ import { createScoreCandidates } from './scoring';
 import { createSendNotification, type Deliver, type ScoreCandidates } from './send';
 import type { TactActivities } from './types';
 import { createLoadUserSettings, InMemoryUserSettings, NO_SEND_HISTORY, type OnFreshRun } from './user-settings';
-import { wallClock } from '../clock';
+import { wallClock, type Clock } from '../clock';
+import { epochMs } from '../domain/units';
 
 export type { Deliver, ScoreCandidates };
 
@@ -72,14 +73,14 @@ export function createActivities(deps: ActivityDeps): TactActivities {
  * with Date.now() would date it in the wrong day. Only valid inside an activity.
  */
 export function serverClock(): EpochMs {
-  return Context.current().info.currentAttemptScheduledTimestampMs;
+  return epochMs(Context.current().info.currentAttemptScheduledTimestampMs);
 }
 
 /**
  * DRY RUN: reports every notification as delivered on the first allowed channel without contacting
  * any provider or rendering anything. The worker's default until real delivery is configured.
  */
-export function createDryRunDeliver(now: () => number = wallClock): Deliver {
+export function createDryRunDeliver(now: Clock = wallClock): Deliver {
   return async ({ channels }) => {
     const channel = channels[0];
     if (channel === undefined) return { kind: 'failed', reason: 'no_channel', detail: 'no allowed channel' };

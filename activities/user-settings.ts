@@ -3,7 +3,7 @@ import { Context } from '@temporalio/activity';
 import type { LogPosition, PositionedDecision } from '../db/decisions';
 import type { SendHistorySource, StoredUserSettings, UserSettingsSource } from '../domain/ports';
 import { withReceipt } from '../domain/receipts';
-import type { NotificationEventType, Preferences, SendRecord, UserProfile } from '../domain/types';
+import type { EpochMs, NotificationEventType, Preferences, SendRecord, UserProfile } from '../domain/types';
 import { defaultPreferences } from '../domain/user-defaults';
 import { handover, type HandoverSources } from './handover';
 import type { LoadedUserSettings, LoadUserSettingsInput } from './types';
@@ -63,7 +63,7 @@ export function createStoredSendHistory(log: SentDecisionLog): SendHistorySource
             channel: outcome.channel,
             at: outcome.at,
           };
-          for (const [type, at] of Object.entries(decision.receipts ?? {}) as [NotificationEventType, number][]) {
+          for (const [type, at] of Object.entries(decision.receipts ?? {}) as [NotificationEventType, EpochMs][]) {
             send = withReceipt(send, { type, at });
           }
           newestFirst.push(send);

@@ -42,6 +42,7 @@ import type { ApiCatalog, ApiServices } from './services';
 import { loadCatalog, ruleSetOf, versionedConfig } from '../catalog/load';
 import type { UserWorkflows } from './workflow-gateway';
 import { wallClock } from '../clock';
+import { EPOCH } from '../domain/units';
 
 export const DEFAULT_JSON_LIMIT_BYTES = 64 * 1024;
 export const DEFAULT_BATCH_LIMIT_BYTES = 2 * 1024 * 1024;
@@ -92,7 +93,7 @@ export interface AppDeps {
 /** The default catalog as an API without a stored version sees it (tests, tools). */
 export function defaultApiCatalog(): ApiCatalog {
   const { catalog } = loadCatalog(undefined);
-  return { catalog, ruleSet: ruleSetOf(versionedConfig(catalog), 0) };
+  return { catalog, ruleSet: ruleSetOf(versionedConfig(catalog), EPOCH) };
 }
 
 export interface TactApp {

@@ -25,6 +25,7 @@ import {
   type ScheduledRuleInput,
 } from '../workflows/campaign/definitions';
 import { nth } from '../domain/present';
+import { epochMsOfDate } from '../domain/units';
 
 /** The workflow refused the move (its status does not allow it); the message says why. */
 export class CampaignMoveRejectedError extends Error {
@@ -142,7 +143,7 @@ export class TemporalCampaigns implements CampaignWorkflows {
       const described = await this.client.schedule.getHandle(ruleScheduleId(ruleId)).describe();
       return {
         paused: described.state.paused,
-        nextFirings: described.info.nextActionTimes.map((d) => d.getTime()),
+        nextFirings: described.info.nextActionTimes.map(epochMsOfDate),
         firings: described.info.numActionsTaken,
       };
     } catch (error) {

@@ -3,6 +3,7 @@
 // time is clamped to the server's. Further ahead is a client bug, rejected with 400 naming the field.
 import type { EpochMs } from '../domain/types';
 import { validationProblem, type FieldError } from './problem';
+import { minOf } from '../domain/units';
 
 export const MAX_CLIENT_CLOCK_AHEAD_MS = 5 * 60_000;
 
@@ -14,7 +15,7 @@ export const CLIENT_TIME_RULE =
 export function clampClientTime(reported: EpochMs | undefined, now: EpochMs): EpochMs | null {
   if (reported === undefined) return now;
   if (reported > now + MAX_CLIENT_CLOCK_AHEAD_MS) return null;
-  return Math.min(reported, now);
+  return minOf(reported, now);
 }
 
 export function futureTimeError(field: string): FieldError {

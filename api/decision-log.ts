@@ -22,6 +22,7 @@ import type { Decision, EpochMs } from '../domain/types';
 import type { Logger } from './logger';
 import type { UserWorkflows } from './workflow-gateway';
 import { present } from '../domain/present';
+import { epochMs } from '../domain/units';
 
 /**
  * Whether the page includes the workflow's not-yet-recorded decisions: `included`; `no_workflow` (the user has
@@ -176,7 +177,8 @@ function encodeCursor(position: Position): string {
 
 function decodeCursor(text: string): Position {
   const buffered = /^(\d{1,15})\.u([0-9a-f]{16})$/.exec(Buffer.from(text, 'base64url').toString('utf8'));
-  if (buffered !== null) return { kind: 'unrecorded', at: Number(buffered[1]), tie: present(buffered[2], 'the tie') };
+  if (buffered !== null)
+    return { kind: 'unrecorded', at: epochMs(Number(buffered[1])), tie: present(buffered[2], 'the tie') };
   const { decidedAt, id } = decodeLogCursor(text);
   return { kind: 'recorded', at: decidedAt, id: BigInt(id) };
 }

@@ -5,6 +5,7 @@ import type { AcceptedEventRepository } from '../db/events-accepted';
 import type { EpochMs } from '../domain/types';
 import type { Logger } from './logger';
 import { wallClock } from '../clock';
+import { durationMs, subMs } from '../domain/units';
 
 /** A repeat of an event id within this window is a duplicate; after it, the id is applied again. */
 export const DEFAULT_EVENT_ID_RETENTION_MS = 72 * 3_600_000;
@@ -33,7 +34,7 @@ export function startEventIdPruning(options: EventIdPruningOptions): EventIdPrun
 
   const runOnce = (): Promise<number> =>
     (running ??= options.acceptedEvents
-      .prune(now() - retentionMs)
+      .prune(subMs(now(), durationMs(retentionMs)))
       .then(
         (dropped) => {
           if (dropped > 0) options.logger.info({ dropped, retentionMs }, 'pruned accepted event ids');

@@ -4,7 +4,7 @@ import { DECISION_FILTERS } from '../db/decisions';
 import { MAX_OUTBOX_PAGE } from '../db/outbox';
 import { currentTimeZoneName } from '../domain/time-zone-names';
 import { CANDIDATE_SOURCES, CHANNELS, NOTIFICATION_EVENT_TYPES, SUPPRESSION_REASONS } from '../domain/types';
-import { minuteOfDay, durationMs } from '../domain/units';
+import { minuteOfDay, durationMs, epochMs } from '../domain/units';
 import { CLIENT_TIME_RULE } from './client-time';
 import { assertOpaqueUserId, looksLikeContact } from './user-client';
 import { present } from '../domain/present';
@@ -92,7 +92,8 @@ const eventType = z
 export const timestamp = z.iso
   .datetime({ offset: true, message: 'must be an RFC 3339 date-time with offset, e.g. 2025-06-01T08:30:00Z' })
   .transform((value) => Date.parse(value))
-  .refine((ms) => ms >= EARLIEST_TIMESTAMP && ms <= LATEST_TIMESTAMP, 'must be between the years 2000 and 2100');
+  .refine((ms) => ms >= EARLIEST_TIMESTAMP && ms <= LATEST_TIMESTAMP, 'must be between the years 2000 and 2100')
+  .transform(epochMs);
 
 /** IANA time zones: any name or alias the runtime knows, stored by its current IANA name (domain/time-zone-names.ts). */
 export const timeZone = z

@@ -5,6 +5,7 @@ import { sessionEndsDormancy } from '../domain/engagement';
 import type { EpochMs } from '../domain/types';
 import type { ApiServices } from './services';
 import { WorkflowsUnavailableError } from './workflow-gateway';
+import { minOf, NEVER } from '../domain/units';
 
 export interface RecordedSessionsResult {
   sessions: number;
@@ -21,7 +22,7 @@ export async function recordSessions(
   const user = await services.repos.users.get(userId);
   if (user === null) return null;
   const { before, after } = await services.repos.sessions.record(userId, times, user.timeZone);
-  const earliest = Math.min(...times);
+  const earliest = times.reduce((a, b) => minOf(a, b), NEVER);
   const dormantAfterMs = services.catalog.ruleSet.policy.dormantAfterMs;
   const wasDormant = sessionEndsDormancy(before?.lastAt ?? null, user.createdAt, earliest, dormantAfterMs);
   let signalled = false;

@@ -17,7 +17,7 @@ import { eventOutcome } from '../api/event-matching';
 import { addSession, nextLocalTime, sessionEndsDormancy, type SessionAggregate } from '../domain';
 import { formatLocal } from '../workflows/ops-view';
 import type { EpochMs, UserEvent } from '../domain/types';
-import { minuteOfDay } from '../domain/units';
+import { minuteOfDay, addMs, minutes, days, epochMs, hours, subMs } from '../domain/units';
 import { userWorkflowId } from '../workflows/definitions';
 import { startTactTestWorker } from '../test/support/tact-test-env';
 import { nth } from '../domain/present';
@@ -182,7 +182,7 @@ function standardDay(
 ): Step[] {
   const steps: Step[] = [];
   const at = (h: number, m: number): EpochMs =>
-    nextLocalTime(dayStart, tz, minuteOfDay(h * 60 + m)) + jitter(steps.length) * 60_000;
+    addMs(nextLocalTime(dayStart, tz, minuteOfDay(h * 60 + m)), minutes(jitter(steps.length)));
   const event = (h: number, m: number, type: string, properties: UserEvent['properties']): void => {
     const t = at(h, m);
     const e: UserEvent = { id: `bench-${randomUUID()}`, userId, type, occurredAt: t, properties };
@@ -263,12 +263,12 @@ export async function measure(
   decisions: InMemoryDecisionStore,
   profile: Profile,
 ): Promise<number> {
-  const now = await env.currentTimeMs();
+  const now = epochMs(await env.currentTimeMs());
   const plans = TIME_ZONES.map((tz, i) => {
     const userId = `bench-${profile.name}-${i}-${randomUUID().slice(0, 6)}`;
-    const first = nextLocalTime(now + 60 * 60_000, tz, minuteOfDay(0));
+    const first = nextLocalTime(addMs(now, minutes(60)), tz, minuteOfDay(0));
     const dayStarts = Array.from({ length: DAYS + 1 }, (_, d) =>
-      nextLocalTime(first + d * 86_400_000 - 3_600_000, tz, minuteOfDay(0)),
+      nextLocalTime(subMs(addMs(first, days(d)), hours(1)), tz, minuteOfDay(0)),
     );
     return { userId, tz, dayStarts, index: i };
   });
@@ -324,10 +324,11 @@ export async function measure(
 /** A protobuf Timestamp or Duration in ms (seconds arrive as a Long or a number, depending on the decoder). */
 export function protoMs(
   t: { seconds?: { toString(): string } | number | null; nanos?: number | null } | null | undefined,
-): number {
+): EpochMs {
   const seconds = t?.seconds;
-  return (
-    (seconds === undefined || seconds === null ? 0 : Number(String(seconds)) * 1000) + Math.floor((t?.nanos ?? 0) / 1e6)
+  return epochMs(
+    (seconds === undefined || seconds === null ? 0 : Number(String(seconds)) * 1000) +
+      Math.floor((t?.nanos ?? 0) / 1e6),
   );
 }
 

@@ -14,6 +14,7 @@ import { startTact } from '../api/start';
 import { ApiKeyRepository } from '../db/api-keys';
 import { nth, present } from '../domain/present';
 import { IngestQueueRepository } from '../db/ingest-queue';
+import { wallClock } from '../clock';
 
 const USERS = Number(process.env.BENCH_API_USERS ?? 200);
 const BATCHES = Number(process.env.BENCH_API_BATCHES ?? 20);
@@ -55,7 +56,7 @@ function sampleLag(queue: IngestQueueRepository) {
   let running = true;
   const sampling = (async () => {
     while (running) {
-      const lag = await queue.lag(Date.now());
+      const lag = await queue.lag(wallClock());
       worst = {
         undelivered: Math.max(worst.undelivered, lag.undelivered),
         oldestAgeMs: Math.max(worst.oldestAgeMs, lag.oldestAgeMs),
@@ -124,7 +125,7 @@ async function runOn(target: Target): Promise<void> {
   const queue = new IngestQueueRepository(db);
   const { key } = await new ApiKeyRepository(db).create(
     { scopes: ['events:write', 'users:read'], name: 'bench' },
-    Date.now(),
+    wallClock(),
   );
   const headers = { authorization: `Bearer ${key}` };
   const post = async (route: string, body: unknown): Promise<number> => {
@@ -153,7 +154,7 @@ async function runOn(target: Target): Promise<void> {
   // Applied: every item handed over (dispatcher lag 0), then every workflow's view counts the events.
   const drain = async (expected: number, since: number): Promise<number> => {
     for (;;) {
-      if ((await queue.lag(Date.now())).undelivered === 0 && (await eventsSeen()) >= expected) {
+      if ((await queue.lag(wallClock())).undelivered === 0 && (await eventsSeen()) >= expected) {
         return performance.now() - since;
       }
       if (performance.now() - since > 600_000) throw new Error(`events not applied after 10 min`);

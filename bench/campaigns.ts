@@ -12,7 +12,7 @@ import { createCampaignActivities } from '../activities/campaign';
 import { CampaignRepository } from '../db/campaigns';
 import { SegmentRepository } from '../db/segments';
 import { validateSegment, type Segment } from '../domain/segment';
-import type { Candidate } from '../domain/types';
+import type { Candidate, EpochMs } from '../domain/types';
 import {
   CAMPAIGN_WORKFLOW_TYPE,
   campaignProgressQuery,
@@ -28,12 +28,12 @@ import { migrate } from '../db/migrate';
 import { openDatabase } from '../db/pool';
 import { createTestEnv } from '../test/temporal-env';
 import { nth, present } from '../domain/present';
-import { minutes, probability } from '../domain/units';
+import { minutes, probability, addMs, days, epochMs } from '../domain/units';
 
 const SEGMENT_USERS = Number(process.env.TACT_BENCH_SEGMENT_USERS ?? 1_000_000);
 const CAMPAIGN_USERS = Number(process.env.TACT_BENCH_CAMPAIGN_USERS ?? 100_000);
 const CONCURRENCY = 32;
-const DAY = 86_400_000;
+const DAY = days(1);
 
 function segment(filter: unknown): Segment {
   const result = validateSegment(filter);
@@ -50,7 +50,7 @@ export async function run(): Promise<void> {
   );
   await migrate(db.pool);
   try {
-    const now = Date.UTC(2026, 11, 1);
+    const now = epochMs(Date.UTC(2026, 11, 1));
     console.log(`seeding ${SEGMENT_USERS.toLocaleString()} users (${db.where}) …`);
     const seeded = performance.now();
     await db.pool.query(
@@ -117,7 +117,7 @@ export async function run(): Promise<void> {
   }
 }
 
-async function fanOut(pool: import('pg').Pool, now: number): Promise<void> {
+async function fanOut(pool: import('pg').Pool, now: EpochMs): Promise<void> {
   const env = await createTestEnv({ mode: 'local' });
   try {
     const userQueue = `bench-users-${randomUUID().slice(0, 8)}`;
@@ -130,7 +130,7 @@ async function fanOut(pool: import('pg').Pool, now: number): Promise<void> {
       template: 'new_content',
       variables: {},
       createdAt: now,
-      expiresAt: now + DAY,
+      expiresAt: addMs(now, DAY),
       businessValue: probability(0.5),
       source: 'api',
     });

@@ -27,6 +27,7 @@ import { startDevServer } from '@tact/temporal-devserver';
 import { TACT_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { createTactWorker, tactBundleOptions } from '../workers/worker';
 import { present } from '../domain/present';
+import { wallClock } from '../clock';
 
 const USERS = Number(process.env.BENCH_CODEC_USERS ?? 100);
 const EVENTS_PER_USER = Number(process.env.BENCH_CODEC_EVENTS ?? 10);
@@ -81,7 +82,7 @@ function event(userId: string, i: number): UserEvent {
     id: `${userId}-e${i}`,
     userId,
     type: i % 5 === 0 ? 'friend_joined' : 'page_view',
-    occurredAt: Date.now(),
+    occurredAt: wallClock(),
     properties: { friendId: `f${i}`, friendName: 'Ana Lovelace', page: 'home', email: 'ana@example.org' },
   };
 }
@@ -190,7 +191,7 @@ async function apiEvents(withCodec: boolean) {
     logger: createLogger({ level: 'warn' }),
   });
   try {
-    const { key } = await new ApiKeyRepository(tact.database.pool).create({ scopes: ['events:write'] }, Date.now());
+    const { key } = await new ApiKeyRepository(tact.database.pool).create({ scopes: ['events:write'] }, wallClock());
     const events = Array.from({ length: API_EVENTS }, (_, n) => event(`api-${n % USERS}`, n));
     const started = performance.now();
     for (let i = 0; i < events.length; i += 500) {

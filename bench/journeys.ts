@@ -14,15 +14,14 @@ import { TactUserClient } from '../api/user-client';
 import { nextLocalTime } from '../domain';
 import type { EpochMs, UserEvent } from '../domain/types';
 import { present } from '../domain/present';
-import { minuteOfDay } from '../domain/units';
+import { minuteOfDay, addMs, hours, subMs, days, epochMs, EPOCH, minutes, NEVER } from '../domain/units';
 import { journeyRunId } from '../journeys/definitions';
 import { userWorkflowId } from '../workflows/definitions';
 import { startTactTestWorker } from '../test/support/tact-test-env';
 import { allRuns, benchActivities, countActions, measure, PROFILES, protoMs, totalActions } from './actions';
 
-const MINUTE = 60_000;
-const HOUR = 60 * MINUTE;
-const DAY = 24 * HOUR;
+const MINUTE = minutes(1);
+const HOUR = hours(1);
 const FORWARDED = 10;
 const TZ = 'Europe/Paris';
 
@@ -96,7 +95,7 @@ function event(userId: string, type: string, at: EpochMs, properties: UserEvent[
 
 async function cartRuns(env: TestWorkflowEnvironment, users: TactUserClient, decisions: InMemoryDecisionStore) {
   const ids = await newUsers(users, ['cart', 'cart-control', 'buyer', 'buyer-control']);
-  const start = nextLocalTime((await env.currentTimeMs()) + HOUR, TZ, minuteOfDay(10 * 60));
+  const start = nextLocalTime(addMs(epochMs(await env.currentTimeMs()), HOUR), TZ, minuteOfDay(10 * 60));
   await sleepUntil(env, start);
   for (const who of ['cart', 'buyer']) {
     await users.enroll(id(ids, who), {
@@ -106,17 +105,17 @@ async function cartRuns(env: TestWorkflowEnvironment, users: TactUserClient, dec
     });
   }
   // After the first reminder (1 h, at 11:00), before the second (a day later).
-  await sleepUntil(env, start + 4 * HOUR);
+  await sleepUntil(env, addMs(start, hours(4)));
   for (const who of ['buyer', 'buyer-control']) {
-    await users.sendEvent(event(id(ids, who), 'purchase_completed', start + 4 * HOUR, { orderId: 'o1' }));
+    await users.sendEvent(event(id(ids, who), 'purchase_completed', addMs(start, hours(4)), { orderId: 'o1' }));
   }
-  const end = start + 3 * DAY;
+  const end = addMs(start, days(3));
   await sleepUntil(env, end);
   const cost = async (who: string, control: string) => {
     const runWorkflow = journeyRunId(userWorkflowId(id(ids, who)), 'cart_abandonment', 1);
-    const runs = await actionsIn(env, runWorkflow, 0, Infinity);
-    const user = await actionsIn(env, userWorkflowId(id(ids, who)), start - MINUTE, end);
-    const base = await actionsIn(env, userWorkflowId(id(ids, control)), start - MINUTE, end);
+    const runs = await actionsIn(env, runWorkflow, EPOCH, NEVER);
+    const user = await actionsIn(env, userWorkflowId(id(ids, who)), subMs(start, MINUTE), end);
+    const base = await actionsIn(env, userWorkflowId(id(ids, control)), subMs(start, MINUTE), end);
     const sends = decisions.decisionsFor(id(ids, who)).filter((d) => d.outcome.kind === 'sent').length;
     return {
       run: runs.actions,
@@ -134,24 +133,24 @@ async function cartRuns(env: TestWorkflowEnvironment, users: TactUserClient, dec
 
 async function forwardedEvents(env: TestWorkflowEnvironment, users: TactUserClient) {
   const ids = await newUsers(users, ['trial', 'trial-control']);
-  const start = nextLocalTime((await env.currentTimeMs()) + HOUR, TZ, minuteOfDay(9 * 60));
+  const start = nextLocalTime(addMs(epochMs(await env.currentTimeMs()), HOUR), TZ, minuteOfDay(9 * 60));
   await sleepUntil(env, start);
   await users.enroll(id(ids, 'trial'), {
     journey: 'trial_expiry',
     source: 'api',
-    data: { trialEndsAt: start + 30 * DAY },
+    data: { trialEndsAt: addMs(start, days(30)) },
   });
   // Past day 1: the run sleeps until 48 h before the trial ends, and takes feature_used events as they come.
-  const from = start + DAY + 2 * HOUR;
+  const from = addMs(start, hours(26));
   await sleepUntil(env, from);
   for (let i = 0; i < FORWARDED; i++) {
-    const at = from + (i + 1) * 5 * MINUTE;
+    const at = addMs(from, minutes((i + 1) * 5));
     await sleepUntil(env, at);
     for (const who of ['trial', 'trial-control']) {
       await users.sendEvent(event(id(ids, who), 'feature_used', at, { feature: `f${i}` }));
     }
   }
-  const to = from + (FORWARDED + 2) * 5 * MINUTE;
+  const to = addMs(from, minutes((FORWARDED + 2) * 5));
   await sleepUntil(env, to);
   const runWorkflow = journeyRunId(userWorkflowId(id(ids, 'trial')), 'trial_expiry', 1);
   const inRun = await actionsIn(env, runWorkflow, from, to);

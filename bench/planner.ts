@@ -8,12 +8,12 @@ import type { PlanMode, PlannerState } from '../domain/planner';
 import { defaultPreferences } from '../domain/user-defaults';
 import type { Candidate, Score, SendRecord } from '../domain/types';
 import { nth } from '../domain/present';
-import { probability } from '../domain/units';
+import { probability, hours, subMs, addMs, durationMs, epochMs, minutes } from '../domain/units';
 
 const CATEGORIES = Object.keys(DEFAULT_POLICY.categories);
 
-const HOUR = 3_600_000;
-const NOW = Date.UTC(2024, 9, 26, 14); // Saturday 16:00 in Paris, the day before clocks go back
+const HOUR = hours(1);
+const NOW = epochMs(Date.UTC(2024, 9, 26, 14)); // Saturday 16:00 in Paris, the day before clocks go back
 
 /** A deterministic pseudo-random sequence, so every run measures the same work. */
 function lcg(seed: number): () => number {
@@ -31,7 +31,7 @@ function workload(pendingCount: number): { state: PlannerState; scores: Record<s
   for (let i = 0; i < pendingCount; i++) {
     // Mostly normal/promotional candidates, as a real queue would be; no critical (they short-circuit the auction).
     const category = nth(CATEGORIES, 1 + Math.floor(random() * (CATEGORIES.length - 1)));
-    const createdAt = NOW - Math.floor(random() * 6 * HOUR);
+    const createdAt = subMs(NOW, durationMs(Math.floor(random() * 6 * HOUR)));
     const id = `bench-${i}`;
     pending.push({
       id,
@@ -40,28 +40,34 @@ function workload(pendingCount: number): { state: PlannerState; scores: Record<s
       template: `${category}.bench`,
       variables: {},
       createdAt,
-      expiresAt: createdAt + categoryPolicy(DEFAULT_POLICY, category).ttlMs,
+      expiresAt: addMs(createdAt, categoryPolicy(DEFAULT_POLICY, category).ttlMs),
       businessValue: probability(random()),
       source: 'event',
     });
     scores[id] = {
       candidateId: id,
       expectedValue: probability(random() * 0.5),
-      bestSendAt: NOW + Math.floor(random() * 20 * HOUR),
+      bestSendAt: addMs(NOW, durationMs(Math.floor(random() * 20 * HOUR))),
     };
   }
   const sends: SendRecord[] = [
-    { candidateId: 's1', category: 'social', channel: 'push', at: NOW - 30 * HOUR, openedAt: NOW - 29 * HOUR },
-    { candidateId: 's2', category: 'content', channel: 'push', at: NOW - 9 * HOUR },
-    { candidateId: 's3', category: 'marketing', channel: 'email', at: NOW - 3 * HOUR },
+    {
+      candidateId: 's1',
+      category: 'social',
+      channel: 'push',
+      at: subMs(NOW, hours(30)),
+      openedAt: subMs(NOW, hours(29)),
+    },
+    { candidateId: 's2', category: 'content', channel: 'push', at: subMs(NOW, hours(9)) },
+    { candidateId: 's3', category: 'marketing', channel: 'email', at: subMs(NOW, hours(3)) },
   ];
   const state: PlannerState = {
     profile: { timeZone: 'Europe/Paris', locale: 'fr-FR' },
     preferences: defaultPreferences(),
     pending,
     sends,
-    userSince: NOW - 90 * 24 * HOUR,
-    lastEngagementAt: NOW - 2 * HOUR,
+    userSince: subMs(NOW, hours(90 * 24)),
+    lastEngagementAt: subMs(NOW, hours(2)),
     // As the workflow plans: with the user's engagement curve (here a new user's, i.e. the population's).
     engagement: new Array<number>(168).fill(0),
   };
@@ -71,7 +77,7 @@ function workload(pendingCount: number): { state: PlannerState; scores: Record<s
 function measure(pendingCount: number, mode: PlanMode): { usPerPlan: number; plansPerSecond: number; action: string } {
   const { state, scores } = workload(pendingCount);
   // Re-plans happen at different instants (each signal, each timer); vary `now` like the workflow would.
-  const at = (i: number) => NOW + (i % 240) * 60_000;
+  const at = (i: number) => addMs(NOW, minutes(i % 240));
   for (let i = 0; i < 200; i++) plan(state, scores, at(i), DEFAULT_POLICY, mode); // warm-up (JIT, formatter cache)
   const iterations = pendingCount >= 100 ? 2_000 : 10_000;
   const start = performance.now();

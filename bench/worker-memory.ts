@@ -13,17 +13,18 @@ import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { createActivities, createDryRunDeliver, InMemoryDecisionStore } from '../activities';
 import { TactUserClient } from '../api/user-client';
-import type { UserEvent } from '../domain/types';
+import type { UserEvent, EpochMs } from '../domain/types';
 import { startDevServer } from '@tact/temporal-devserver';
 import { TACT_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { createTactWorker, WORKFLOWS_PATH } from '../workers/worker';
 import { nth } from '../domain/present';
+import { epochMs } from '../domain/units';
 
 const USERS = Number(process.env.BENCH_WORKER_MEMORY_USERS ?? 500);
 const EVENTS_PER_USER = 4;
 const TASK_QUEUE = 'bench-worker-memory';
 
-function event(userId: string, i: number, now: number): UserEvent {
+function event(userId: string, i: number, now: EpochMs): UserEvent {
   const types = ['friend_joined', 'new_content', 'streak_at_risk', 'comment_reply'] as const;
   const type = nth(types, i % types.length);
   return {
@@ -48,7 +49,7 @@ async function settledRss(): Promise<number> {
 }
 
 async function applyEvents(users: TactUserClient, ids: string[]): Promise<void> {
-  const now = Date.now();
+  const now = epochMs(Date.now());
   for (let i = 0; i < EVENTS_PER_USER; i += 1) {
     await Promise.all(ids.map((id) => users.sendEvent(event(id, i, now))));
   }

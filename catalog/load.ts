@@ -1,6 +1,7 @@
 // Reads the deployment's catalog (TACT_CATALOG, docs/catalog.md) or the default one, validates it against its
 // template tree, and derives the versioned rule set the workflows carry. A bad catalog throws CatalogError naming
 // every bad path, so start-up stops.
+import type { EpochMs } from '../domain/types';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -124,6 +125,6 @@ export function versionedConfig(catalog: Catalog, overrides: DeepPartial<PolicyC
 }
 
 /** The part a user workflow carries, once the version's activation time is known. */
-export function ruleSetOf(config: VersionedConfig, since: number): RuleSet {
+export function ruleSetOf(config: VersionedConfig, since: EpochMs): RuleSet {
   return { id: config.id, since, policy: config.policy };
 }

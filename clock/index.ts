@@ -5,11 +5,12 @@
 // time. This is the only file allowed to read `Date.now` (eslint.config.mjs).
 import { asyncLocalStorage } from '@temporalio/activity';
 import type { EpochMs } from '../domain/types';
+import { epochMs } from '../domain/units';
 
 export type Clock = () => EpochMs;
 
 /** Real time: production's clock, and the one for real-time deadlines (request timeouts, waits) everywhere. */
-export const wallClock: Clock = () => Date.now();
+export const wallClock: Clock = () => epochMs(Date.now());
 
 export interface ServerClock {
   /** The server's time: its last reading moved on by the real time since (the server's clock runs at real speed). */
@@ -27,7 +28,7 @@ export interface ServerClock {
  * something before the server scheduled it even if the clock skipped since the last reading. It never goes back.
  */
 export async function followServerClock(
-  readServerTime: () => Promise<EpochMs>,
+  readServerTime: () => Promise<number>,
   options: { refreshMs?: number } = {},
 ): Promise<ServerClock> {
   // Server time = real time + offset; time skipping only ever grows the offset.
@@ -47,7 +48,7 @@ export async function followServerClock(
     const real = Date.now();
     const activity = asyncLocalStorage.getStore();
     if (activity !== undefined) offset = Math.max(offset, activity.info.currentAttemptScheduledTimestampMs - real);
-    return real + offset;
+    return epochMs(real + offset);
   };
   return { now, sync, stop: () => clearInterval(timer) };
 }

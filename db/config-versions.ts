@@ -3,6 +3,7 @@
 import type { EpochMs } from '../domain/types';
 import { toDate, toEpochMs, withTransaction } from './sql';
 import type pg from 'pg';
+import { addMs, durationMs, maxOf } from '../domain/units';
 
 export interface StoredConfigVersion {
   id: string;
@@ -28,7 +29,7 @@ export async function activateConfigVersion(
     if (latest !== undefined && latest.id === version.id) {
       return { id: latest.id, activatedAt: toEpochMs(latest.activated_at) };
     }
-    const at = Math.max(now, latest === undefined ? now : toEpochMs(latest.activated_at) + 1);
+    const at = maxOf(now, latest === undefined ? now : addMs(toEpochMs(latest.activated_at), durationMs(1)));
     await client.query(
       `INSERT INTO config_versions (id, content, created_at, activated_at) VALUES ($1, $2, $3, $3)
        ON CONFLICT (id) DO UPDATE SET activated_at = EXCLUDED.activated_at`,

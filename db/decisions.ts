@@ -15,6 +15,7 @@ import { InvalidCursorError } from './errors';
 import type { ReceiptTimes } from './notification-events';
 import { toDate, toEpochMs, type Queryable } from './sql';
 import { present } from '../domain/present';
+import { epochMs } from '../domain/units';
 
 /** `sent`, `suppressed` (any reason), or one suppression reason. */
 export type DecisionFilter = 'sent' | 'suppressed' | SuppressionReason;
@@ -324,5 +325,5 @@ export function decodeLogCursor(text: string): LogPosition {
   const match = /^(\d{1,15})\.(\d{1,19})$/.exec(Buffer.from(text, 'base64url').toString('utf8'));
   const id = match?.[2];
   if (match === null || id === undefined || BigInt(id) > MAX_BIGINT) throw new InvalidCursorError();
-  return { decidedAt: Number(match[1]), id };
+  return { decidedAt: epochMs(Number(match[1])), id };
 }

@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EpochMs } from '../domain/types';
 import { toDate, type Queryable } from './sql';
+import { durationMs, subMs } from '../domain/units';
 
 export interface EventKey {
   userId: string;
@@ -53,7 +54,7 @@ export class AcceptedEventRepository {
     const claim = randomUUID();
     if (keys.length === 0) return { claim, outcomes: [] };
     const distinct = [...new Map(keys.map((key) => [keyOf(key), key])).values()];
-    const staleBefore = options.now - (options.staleAfterMs ?? DEFAULT_CLAIM_STALE_AFTER_MS);
+    const staleBefore = subMs(options.now, durationMs(options.staleAfterMs ?? DEFAULT_CLAIM_STALE_AFTER_MS));
     // A pending row whose claim is stale is taken over: its request died between insert and signal.
     const { rows: claimedRows } = await this.db.query<EventKey>(
       `INSERT INTO events_accepted AS a (user_id, event_id, accepted_at, status, claim)

@@ -4,7 +4,8 @@
 // candidates have no outcome when the workflow that held them is gone.
 import type { EpochMs } from '../domain/types';
 import { DEFAULT_CLAIM_STALE_AFTER_MS, type ClaimOptions, type ClaimOutcome, type EventKey } from './events-accepted';
-import { toDate, type Queryable } from './sql';
+import { toDate, toEpochMs, type Queryable } from './sql';
+import { durationMs, subMs, addMs } from '../domain/units';
 
 export type IngestKind = 'event' | 'candidates' | 'profile' | 'preferences' | 'devices';
 
@@ -78,7 +79,7 @@ export class IngestQueueRepository {
     const firsts = new Map<string, AcceptedEventRow>();
     for (const event of events) if (!firsts.has(keyOf(event))) firsts.set(keyOf(event), event);
     const distinct = [...firsts.values()];
-    const staleBefore = options.now - (options.staleAfterMs ?? DEFAULT_CLAIM_STALE_AFTER_MS);
+    const staleBefore = subMs(options.now, durationMs(options.staleAfterMs ?? DEFAULT_CLAIM_STALE_AFTER_MS));
     const { rows } = await this.db.query<EventKey>(
       `WITH input AS (
          SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY
@@ -183,7 +184,7 @@ export class IngestQueueRepository {
        FROM picked WHERE q.seq = picked.seq
        RETURNING q.seq, q.user_id AS "userId", q.kind, q.item_id AS "itemId", q.payload, q.attempts,
          q.accepted_at AS "acceptedAt"`,
-      [toDate(options.now), options.users, options.rows, toDate(options.now + options.leaseMs)],
+      [toDate(options.now), options.users, options.rows, toDate(addMs(options.now, durationMs(options.leaseMs)))],
     );
     return rows
       .map((row) => ({
@@ -193,7 +194,7 @@ export class IngestQueueRepository {
         itemId: row.itemId,
         payload: row.payload,
         attempts: row.attempts,
-        acceptedAt: row.acceptedAt.getTime(),
+        acceptedAt: toEpochMs(row.acceptedAt),
       }))
       .sort((a, b) => a.seq - b.seq);
   }

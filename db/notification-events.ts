@@ -5,6 +5,7 @@ import type { NotificationEventStore } from '../domain/ports';
 import type { EpochMs, NotificationEvent, NotificationEventType } from '../domain/types';
 import { DEFAULT_CLAIM_STALE_AFTER_MS, type ClaimOptions, type ClaimOutcome } from './events-accepted';
 import { toDate, toEpochMs, type Queryable } from './sql';
+import { durationMs, subMs } from '../domain/units';
 
 export interface StoredNotificationEvent extends NotificationEvent {
   userId: string;
@@ -42,7 +43,7 @@ export class NotificationEventRepository implements NotificationEventStore {
     options: ClaimOptions,
   ): Promise<{ outcome: ClaimOutcome; claim: string }> {
     const claim = randomUUID();
-    const staleBefore = options.now - (options.staleAfterMs ?? DEFAULT_CLAIM_STALE_AFTER_MS);
+    const staleBefore = subMs(options.now, durationMs(options.staleAfterMs ?? DEFAULT_CLAIM_STALE_AFTER_MS));
     const { rows } = await this.db.query<{ status: 'pending' | 'applied'; claim: string | null }>(
       `WITH claimed AS (
          INSERT INTO notification_events AS e (notification_id, user_id, type, occurred_at, recorded_at, status, claim)

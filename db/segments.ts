@@ -13,8 +13,7 @@ import {
 import type { EpochMs } from '../domain/types';
 import { toDate, toEpochMs, type Queryable } from './sql';
 import { nth } from '../domain/present';
-
-const DAY_MS = 24 * 60 * 60_000;
+import { days, epochMs, subMs } from '../domain/units';
 
 /** The tables a compiled filter reads: users, and (left-joined on their keys, so unused joins cost nothing) these. */
 export const SEGMENT_FROM = `users u
@@ -38,7 +37,7 @@ export function compileSegment(segment: Segment, now: EpochMs, firstParam = 1): 
     return `$${firstParam + params.length - 1}::${cast}`;
   };
   const lastActive = 'COALESCE(s.last_at, u.created_at)';
-  const daysAgo = (days: number) => bind(toDate(now - days * DAY_MS), 'timestamptz');
+  const daysAgo = (n: number) => bind(toDate(subMs(now, days(n))), 'timestamptz');
 
   const text = (field: string): string => {
     switch (field) {
@@ -135,7 +134,7 @@ export function compileSegment(segment: Segment, now: EpochMs, firstParam = 1): 
         return `${number(c.field)} ${COMPARISON[c.op]} ${bind(c.value, 'float8')}`;
       case 'between':
         if (c.field === 'createdAt' || c.field === 'lastActiveAt') {
-          return `${time(c.field)} BETWEEN ${bind(toDate(c.value[0]), 'timestamptz')} AND ${bind(toDate(c.value[1]), 'timestamptz')}`;
+          return `${time(c.field)} BETWEEN ${bind(toDate(epochMs(c.value[0])), 'timestamptz')} AND ${bind(toDate(epochMs(c.value[1])), 'timestamptz')}`;
         }
         return `${number(c.field)} BETWEEN ${bind(c.value[0], 'float8')} AND ${bind(c.value[1], 'float8')}`;
       case 'has':
@@ -145,9 +144,9 @@ export function compileSegment(segment: Segment, now: EpochMs, firstParam = 1): 
       case 'hasNone':
         return `NOT (${c.value.map((v) => member(c.field, v)).join(' OR ')})`;
       case 'before':
-        return `${time(c.field)} < ${bind(toDate(c.value), 'timestamptz')}`;
+        return `${time(c.field)} < ${bind(toDate(epochMs(c.value)), 'timestamptz')}`;
       case 'after':
-        return `${time(c.field)} > ${bind(toDate(c.value), 'timestamptz')}`;
+        return `${time(c.field)} > ${bind(toDate(epochMs(c.value)), 'timestamptz')}`;
       case 'withinLastDays':
         return `${time(c.field)} >= ${daysAgo(c.value)}`;
       case 'olderThanDays':

@@ -2,6 +2,7 @@
 // recognising PostgreSQL error codes.
 import type pg from 'pg';
 import type { EpochMs } from '../domain/types';
+import { epochMsOfDate } from '../domain/units';
 
 /** What a repository needs to run a statement: a pool, or a client inside a transaction. */
 export interface Queryable {
@@ -40,11 +41,11 @@ export function toDate(ms: EpochMs): Date {
 }
 
 export function toEpochMs(value: Date): EpochMs {
-  return value.getTime();
+  return epochMsOfDate(value);
 }
 
 export function optionalEpochMs(value: Date | null): EpochMs | undefined {
-  return value === null ? undefined : value.getTime();
+  return value === null ? undefined : epochMsOfDate(value);
 }
 
 const FOREIGN_KEY_VIOLATION = '23503';

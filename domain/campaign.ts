@@ -3,6 +3,7 @@
 import type { Segment } from './segment';
 import { atLocalTime } from './time';
 import type { Candidate, CandidateSource, Category, DurationMs, EpochMs, MinuteOfDay, Probability } from './types';
+import { addMs, maxOf } from './units';
 
 export const CAMPAIGN_STATUSES = ['draft', 'scheduled', 'running', 'paused', 'completed', 'cancelled'] as const;
 export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
@@ -96,7 +97,7 @@ export function planMember(
       while (sendAt + spec.sendTime.windowMs < now);
     } else sendAt = now;
   }
-  const start = Math.max(sendAt, now);
+  const start = maxOf(sendAt, now);
   const { message } = spec;
   return {
     kind: 'candidate',
@@ -108,7 +109,7 @@ export function planMember(
       variables: message.variables,
       ...(message.deepLink === undefined ? {} : { deepLink: message.deepLink }),
       createdAt: now,
-      expiresAt: start + spec.ttlMs,
+      expiresAt: addMs(start, spec.ttlMs),
       ...(sendAt > now ? { notBefore: sendAt } : {}),
       businessValue: message.businessValue,
       source: campaign.source,

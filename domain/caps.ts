@@ -7,8 +7,9 @@ import type { PolicyConfig } from './config';
 import type { Constraint, RuleContext } from './earliest';
 import { isKnownCategory } from './eligibility';
 import { HOUR_MS, startOfLocalDay, startOfNextLocalDay } from './time';
-import type { Candidate, EpochMs, SendRecord, UserProfile } from './types';
+import type { Candidate, EpochMs, Probability, SendRecord, UserProfile, DurationMs } from './types';
 import { nth } from './present';
+import { addMs, maxOf, NEVER } from './units';
 
 /** The caps a suppression can blame. */
 export type CapReason = 'daily_cap' | 'category_cap';
@@ -42,7 +43,7 @@ export function capHolds(
   for (const t of ctx.budgetedSends) if (t >= start) today++;
   const { dailyCap, lowResponder, dormant } = ctx.status;
   if (today >= dailyCap) {
-    const next = dailyCap <= 0 ? Infinity : startOfNextLocalDay(at, ctx.timeZone);
+    const next = dailyCap <= 0 ? NEVER : startOfNextLocalDay(at, ctx.timeZone);
     hold({
       until: next,
       constraint: { kind: 'daily_cap', until: next, cap: dailyCap, lowResponder },
@@ -74,13 +75,13 @@ export function capHolds(
 
 /** The earliest instant ≥ `at` when a rolling-7-day window over `times` holds fewer than `cap` entries. */
 function rollingWindowOpensAt(times: EpochMs[], at: EpochMs, cap: number): EpochMs {
-  if (cap <= 0) return Infinity;
+  if (cap <= 0) return NEVER;
   let inWindow = 0;
   for (const t of times) if (t > at - WEEK_MS) inWindow++;
   if (inWindow < cap) return at;
   // The window must lose its oldest (inWindow - cap + 1) entries; times are ascending.
   const firstInWindow = times.length - inWindow;
-  return nth(times, firstInWindow + inWindow - cap) + WEEK_MS;
+  return addMs(nth(times, firstInWindow + inWindow - cap), WEEK_MS);
 }
 
 /** What the budget rules need to know about a user. */
@@ -107,7 +108,7 @@ export interface Responsiveness {
   /** The daily cap that applies (the low-responder cap when lower). */
   dailyCap: number;
   /** Set when the user has not engaged for `dormantAfterMs`. */
-  dormant: { weeklyCap: number; minBusinessValue: number; since: EpochMs } | null;
+  dormant: { weeklyCap: number; minBusinessValue: Probability; since: EpochMs } | null;
 }
 
 export function responsiveness(
@@ -115,13 +116,13 @@ export function responsiveness(
   now: EpochMs,
   config: PolicyConfig = DEFAULT_POLICY,
 ): Responsiveness {
-  const lastEngaged = Math.max(state.lastEngagementAt ?? state.userSince, state.userSince);
+  const lastEngaged = maxOf(state.lastEngagementAt ?? state.userSince, state.userSince);
   const dormant =
     now - lastEngaged >= config.dormantAfterMs
       ? {
           weeklyCap: config.dormantWeeklyCap,
           minBusinessValue: config.dormantMinBusinessValue,
-          since: lastEngaged + config.dormantAfterMs,
+          since: addMs(lastEngaged, config.dormantAfterMs),
         }
       : null;
   const window = config.lowResponderWindow;
@@ -151,7 +152,7 @@ export function budgetLeftToday(state: BudgetState, now: EpochMs, config: Policy
 export function cooldownUntil(state: BudgetState, now: EpochMs, config: PolicyConfig = DEFAULT_POLICY): EpochMs | null {
   const last = lastNonCriticalSendAt(state.sends, config);
   if (last === null) return null;
-  const until = last + config.cooldownMs;
+  const until = addMs(last, config.cooldownMs);
   return until > now ? until : null;
 }
 
@@ -184,6 +185,6 @@ export function pruneSends(sends: SendRecord[], now: EpochMs, config: PolicyConf
 }
 
 /** How far back a rule may look at sends (besides the last `lowResponderWindow`, kept whatever their age). */
-export function sendsHorizonMs(config: PolicyConfig = DEFAULT_POLICY): number {
-  return Math.max(WEEK_MS, config.cooldownMs);
+export function sendsHorizonMs(config: PolicyConfig = DEFAULT_POLICY): DurationMs {
+  return maxOf(WEEK_MS, config.cooldownMs);
 }

@@ -10,10 +10,10 @@
 // outside a slot's top K there, one of those K is unused (at most K − 1 others are planned) and swapping it in is
 // at least as good. (The swap can only fail on a category allowance, which binds within one day only when a
 // category is at its weekly cap; the plan is re-made at every change anyway, and every send is re-checked.)
-import type { Category, DurationMs } from './types';
+import type { Category, DurationMs, EpochMs } from './types';
 
 export interface PlanSlot {
-  at: number;
+  at: EpochMs;
   /** The local day the slot is in, 0 = today. */
   day: number;
   /** How much a send here is worth relative to the candidate's base value (the curve's √lift). */

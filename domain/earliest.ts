@@ -8,6 +8,7 @@ import { isKnownCategory } from './eligibility';
 import { quietHoursEnd } from './quiet-hours';
 import { startOfLocalDay } from './time';
 import type { Candidate, Category, EpochMs, Preferences } from './types';
+import { addMs, NEVER } from './units';
 
 export type { CapReason };
 
@@ -66,7 +67,7 @@ export function ruleContext(
     prefs: state.preferences,
     config,
     status,
-    cooldownEnd: lastNonCritical === null ? null : lastNonCritical + config.cooldownMs,
+    cooldownEnd: lastNonCritical === null ? null : addMs(lastNonCritical, config.cooldownMs),
     budgetedSends,
     categorySends,
     quietEnds: new Map(),
@@ -136,5 +137,5 @@ export function earliestAllowed(
     }
     if (at === before) return { at, binding, firstCap };
   }
-  return { at: at < candidate.expiresAt ? at : Infinity, binding, firstCap };
+  return { at: at < candidate.expiresAt ? at : NEVER, binding, firstCap };
 }

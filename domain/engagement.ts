@@ -4,6 +4,7 @@
 import { DAY_MS } from './time';
 import { DEFAULT_HALF_LIFE_DAYS, recordEngagement } from './send-time';
 import type { DurationMs, EpochMs, HourOfWeekCounts } from './types';
+import { maxOf } from './units';
 
 export interface SessionAggregate {
   /** Engagement by local hour of week, decayed to `updatedAt`. */
@@ -20,8 +21,8 @@ export interface SessionAggregate {
 export function addSession(aggregate: SessionAggregate | null, at: EpochMs, timeZone: string): SessionAggregate {
   return {
     counts: recordEngagement(aggregate?.counts ?? [], at, timeZone, DEFAULT_HALF_LIFE_DAYS, aggregate?.updatedAt),
-    updatedAt: Math.max(aggregate?.updatedAt ?? at, at),
-    lastAt: Math.max(aggregate?.lastAt ?? at, at),
+    updatedAt: maxOf(aggregate?.updatedAt ?? at, at),
+    lastAt: maxOf(aggregate?.lastAt ?? at, at),
     sessions: (aggregate?.sessions ?? 0) + 1,
   };
 }
@@ -38,7 +39,7 @@ export function combinedCounts(
   sessions: SessionAggregate | undefined,
 ): HourOfWeekCounts {
   if (sessions === undefined) return own.counts;
-  const at = Math.max(own.updatedAt ?? sessions.updatedAt, sessions.updatedAt);
+  const at = maxOf(own.updatedAt ?? sessions.updatedAt, sessions.updatedAt);
   const a = decayTo(own.counts, own.updatedAt, at);
   const b = decayTo(sessions.counts, sessions.updatedAt, at);
   return a.map((c, i) => c + (b[i] ?? 0));

@@ -62,6 +62,7 @@ import type {
   SuppressionReason,
   UserProfile,
 } from './types';
+import { addMs, epochMs, maxOf, NEVER, subMs } from './units';
 
 export { budgetLeftToday, cooldownUntil, pruneSends };
 
@@ -253,7 +254,7 @@ export function plan(
     }
     let found = byNotBefore.get(candidate.notBefore);
     if (found === undefined) {
-      found = earliestAllowed({ ...candidate, expiresAt: Infinity }, ctx, now);
+      found = earliestAllowed({ ...candidate, expiresAt: NEVER }, ctx, now);
       byNotBefore.set(candidate.notBefore, found);
     }
     return found.at < candidate.expiresAt ? found : earliestAllowed(candidate, ctx, now);
@@ -420,9 +421,9 @@ function nextBudgetedSend(
 ): Option | null {
   if (budgeted.length === 0) return null;
   const tz = ctx.timeZone;
-  const horizonEnd = now + PLAN_HORIZON_MS;
+  const horizonEnd = addMs(now, PLAN_HORIZON_MS);
   // Scores' best times and the horizon's slots fall within a day of now.
-  const clock = localClock(tz, now - DAY_MS, horizonEnd + DAY_MS);
+  const clock = localClock(tz, subMs(now, DAY_MS), addMs(horizonEnd, DAY_MS));
   const lift = engagement === undefined ? null : liftAt(engagement, clock);
   const preferred = budgeted.map((b) => (lift === null ? preferredAt(b, ctx) : b.earliest));
   const times: EpochMs[] = [now];
@@ -448,7 +449,7 @@ function nextBudgetedSend(
   const ascending = new Float64Array(times).sort();
   const slots: PlanSlot[] = [];
   for (let n = 0, day = 0; n < ascending.length; n++) {
-    const at = ascending[n]!;
+    const at = epochMs(ascending[n]!);
     if (n > 0 && at === ascending[n - 1]) continue;
     if (quiet !== null && minuteInWindow(clock.minuteOfDay(at), quiet)) continue;
     while (day < dayStarts.length && !(at < dayStarts[day]!)) day++;
@@ -481,7 +482,7 @@ function nextBudgetedSend(
     const reachable = peak >= 0 && slots[peak]?.at === best;
     return {
       category: candidate.category,
-      base: ev / Math.sqrt(lift(Math.max(score.bestSendAt, now))),
+      base: ev / Math.sqrt(lift(maxOf(score.bestSendAt, now))),
       from,
       until: slotIndex(candidate.expiresAt),
       peak: reachable ? peak : -1,
@@ -573,7 +574,7 @@ function liftAt(engagement: HourOfWeekCounts, clock: LocalClock): (at: EpochMs) 
 /** The start of the next local hour after `at` (30- and 45-minute offsets included). */
 function nextLocalHour(at: EpochMs, clock: LocalClock): EpochMs {
   const minute = clock.minuteOfDay(at) % 60;
-  return at - (((at % MINUTE_MS) + MINUTE_MS) % MINUTE_MS) - minute * MINUTE_MS + HOUR_MS;
+  return epochMs(at - (((at % MINUTE_MS) + MINUTE_MS) % MINUTE_MS) - minute * MINUTE_MS + HOUR_MS);
 }
 
 /** A candidate nothing can send before it expires; why, worded only for the one the plan waits for. */

@@ -1,5 +1,6 @@
 // Receipts and engagement for a sent notification (docs/product.md §7): what the app and providers report back.
-import type { NotificationEvent, SendRecord } from './types';
+import type { EpochMs, NotificationEvent, SendRecord } from './types';
+import { minOf } from './units';
 
 const FIELD = {
   delivered: 'deliveredAt',
@@ -21,6 +22,6 @@ export function withReceipt(send: SendRecord, receipt: Pick<NotificationEvent, '
   return updated;
 }
 
-function earliest(known: number | undefined, at: number): number {
-  return known === undefined ? at : Math.min(known, at);
+function earliest(known: EpochMs | undefined, at: EpochMs): EpochMs {
+  return known === undefined ? at : minOf(known, at);
 }

@@ -3,6 +3,7 @@
 import { DAY_MS, HOUR_MS, MINUTE_MS, hourOfWeek, localClock, type LocalClock } from './time';
 import type { DurationMs, EpochMs, HourOfWeekCounts } from './types';
 import { nth } from './present';
+import { addMs, epochMs, NEVER, plusMs } from './units';
 
 export const HOURS_PER_WEEK = 168;
 export const DEFAULT_HALF_LIFE_DAYS = 14;
@@ -86,7 +87,7 @@ function sameCounts(a: readonly number[], b: readonly number[]): boolean {
 /** The start of the next local hour after `at` (30- and 45-minute offsets included). */
 function nextLocalHour(at: EpochMs, clock: LocalClock): EpochMs {
   const minute = clock.minuteOfDay(at) % 60;
-  return at - (((at % MINUTE_MS) + MINUTE_MS) % MINUTE_MS) - minute * MINUTE_MS + HOUR_MS;
+  return epochMs(at - (((at % MINUTE_MS) + MINUTE_MS) % MINUTE_MS) - minute * MINUTE_MS + HOUR_MS);
 }
 
 /** A time a notification could go, and the lift of its local hour over an average hour of the week (1 = average). */
@@ -104,7 +105,7 @@ export function sendSlots(
 ): SendSlot[] {
   const propensity = smoothedPropensity(counts);
   // One zone lookup for the window instead of one per hour (scoring asks this for every candidate).
-  const clock = localClock(tz, from, from + horizonMs + HOUR_MS);
+  const clock = localClock(tz, from, addMs(from, plusMs(horizonMs, HOUR_MS)));
   const lift = (at: EpochMs): number => nth(propensity, clock.hourOfWeek(at)) * HOURS_PER_WEEK;
   const slots = [{ at: from, propensity: lift(from) }];
   for (let at = nextLocalHour(from, clock); at < from + horizonMs; at = nextLocalHour(at, clock)) {
@@ -124,7 +125,7 @@ export const MIN_LIFT_GAIN_TO_WAIT = 0.01;
  * The slot with the highest lift among those before `before` (ties go to the earliest); slots[0] always counts and
  * is kept unless the best beats it by more than MIN_LIFT_GAIN_TO_WAIT.
  */
-export function bestSlot(slots: readonly SendSlot[], before: EpochMs = Infinity): SendSlot {
+export function bestSlot(slots: readonly SendSlot[], before: EpochMs = NEVER): SendSlot {
   const first = nth(slots, 0);
   let best = first;
   for (const slot of slots) if (slot.at < before && slot.propensity > best.propensity) best = slot;

@@ -1,7 +1,7 @@
 // Local-time arithmetic in IANA time zones through Intl, DST-correct, with no library and no clock.
 // Every function takes the instant it reasons about as an argument.
 import type { DurationMs, EpochMs, MinuteOfDay } from './types';
-import { days, hours, minuteOfDay as toMinuteOfDay, minutes, wrapMinuteOfDay } from './units';
+import { days, epochMs, hours, minuteOfDay as toMinuteOfDay, minutes, NEVER, wrapMinuteOfDay } from './units';
 import { nth } from './present';
 
 export const MINUTE_MS: DurationMs = minutes(1);
@@ -59,7 +59,7 @@ export function isValidTimeZone(tz: string): boolean {
 }
 
 /** The UTC offset at `at` as Intl reports it (offsets are whole seconds, so the ms part of `at` is dropped). */
-function intlOffsetMs(at: EpochMs, timeZone: string): number {
+function intlOffsetMs(at: number, timeZone: string): number {
   const fields = { year: 0, month: 0, day: 0, hour: 0, minute: 0, second: 0 };
   for (const part of formatterFor(timeZone).formatToParts(at)) {
     if (part.type in fields) fields[part.type as keyof typeof fields] = Number(part.value);
@@ -84,6 +84,11 @@ let offsetCacheSize = 0;
 
 /** UTC offset of `timeZone` at instant `at`, in ms (Paris in summer: +7_200_000). */
 export function offsetMs(at: EpochMs, timeZone: string): number {
+  return offsetAtMs(at, timeZone);
+}
+
+/** offsetMs for a millisecond count that is not (yet) an instant: a bucket or day start, a bisection's midpoint. */
+function offsetAtMs(at: number, timeZone: string): number {
   if (!Number.isFinite(at)) throw new RangeError(`Not a finite instant: ${String(at)}`);
   const bucket = Math.floor(at / BUCKET_MS);
   const day = Math.floor(bucket / BUCKETS_PER_DAY);
@@ -153,10 +158,10 @@ export function hourOfWeek(at: EpochMs, timeZone: string): number {
  * One instant normally, two in a DST overlap (ascending), none in a DST gap.
  */
 function instantsAtWall(wallMs: number, timeZone: string): EpochMs[] {
-  const offsets = new Set([offsetMs(wallMs - DAY_MS, timeZone), offsetMs(wallMs + DAY_MS, timeZone)]);
+  const offsets = new Set([offsetAtMs(wallMs - DAY_MS, timeZone), offsetAtMs(wallMs + DAY_MS, timeZone)]);
   const found: EpochMs[] = [];
   for (const offset of offsets) {
-    const at = wallMs - offset;
+    const at = epochMs(wallMs - offset);
     if (offsetMs(at, timeZone) === offset) found.push(at);
   }
   return found.sort((a, b) => a - b);
@@ -165,15 +170,15 @@ function instantsAtWall(wallMs: number, timeZone: string): EpochMs[] {
 /** The instant the offset changes, found by bisection between an instant before and one after it. */
 function transitionBetween(before: EpochMs, after: EpochMs, timeZone: string): EpochMs {
   const offsetBefore = offsetMs(before, timeZone);
-  let lo = before;
-  let hi = after;
+  let lo: number = before;
+  let hi: number = after;
   while (hi - lo > 1000) {
     const mid = lo + Math.floor((hi - lo) / 2);
-    if (offsetMs(mid, timeZone) === offsetBefore) lo = mid;
+    if (offsetAtMs(mid, timeZone) === offsetBefore) lo = mid;
     else hi = mid;
   }
   // Transitions fall on whole seconds; hi is the first second with the new offset.
-  return hi - (hi % 1000);
+  return epochMs(hi - (hi % 1000));
 }
 
 /**
@@ -183,9 +188,9 @@ function transitionBetween(before: EpochMs, after: EpochMs, timeZone: string): E
 function resolveWall(wallMs: number, timeZone: string): EpochMs[] {
   const found = instantsAtWall(wallMs, timeZone);
   if (found.length > 0) return found;
-  const offsetBefore = offsetMs(wallMs - DAY_MS, timeZone);
-  const offsetAfter = offsetMs(wallMs + DAY_MS, timeZone);
-  return [transitionBetween(wallMs - offsetAfter, wallMs - offsetBefore, timeZone)];
+  const offsetBefore = offsetAtMs(wallMs - DAY_MS, timeZone);
+  const offsetAfter = offsetAtMs(wallMs + DAY_MS, timeZone);
+  return [transitionBetween(epochMs(wallMs - offsetAfter), epochMs(wallMs - offsetBefore), timeZone)];
 }
 
 function wallOfDate(year: number, month: number, day: number, minuteOfDay: number): number {
@@ -249,7 +254,7 @@ export interface LocalClock {
 export function localClock(timeZone: string, from: EpochMs, to: EpochMs): LocalClock {
   const before = offsetMs(from, timeZone);
   const after = offsetMs(to, timeZone);
-  const transition = before === after ? Infinity : bucketTransition(from, to, timeZone, before);
+  const transition = before === after ? NEVER : bucketTransition(from, to, timeZone, before);
   const offsetAt = (at: EpochMs): number =>
     at < from || at > to ? offsetMs(at, timeZone) : at < transition ? before : after;
   // 1970-01-01 was a Thursday: local epoch days shifted so that Monday = 0.
@@ -271,15 +276,15 @@ export function localClock(timeZone: string, from: EpochMs, to: EpochMs): LocalC
 function bucketTransition(from: EpochMs, to: EpochMs, timeZone: string, before: number): EpochMs {
   let lo = Math.floor(from / BUCKET_MS); // its start has the old offset (or is before `from`)
   let hi = Math.ceil(to / BUCKET_MS);
-  if (offsetMs(lo * BUCKET_MS, timeZone) !== before || offsetMs(hi * BUCKET_MS, timeZone) === before) {
+  if (offsetAtMs(lo * BUCKET_MS, timeZone) !== before || offsetAtMs(hi * BUCKET_MS, timeZone) === before) {
     return transitionBetween(from, to, timeZone); // not a one-change window on the grid: the exact search
   }
   while (hi - lo > 1) {
     const mid = lo + Math.floor((hi - lo) / 2);
-    if (offsetMs(mid * BUCKET_MS, timeZone) === before) lo = mid;
+    if (offsetAtMs(mid * BUCKET_MS, timeZone) === before) lo = mid;
     else hi = mid;
   }
-  return hi * BUCKET_MS;
+  return epochMs(hi * BUCKET_MS);
 }
 
 /**

@@ -4,7 +4,7 @@
 import { DEFAULT_POLICY, categoryPolicy } from './config';
 import type { PolicyConfig } from './config';
 import type { Candidate, Category, EpochMs, Probability, UserEvent } from './types';
-import { clampProbability, probability } from './units';
+import { clampProbability, probability, addMs, minOf } from './units';
 
 /** A JSON scalar an event property or a user attribute is compared with. */
 export type Scalar = string | number | boolean | null;
@@ -276,7 +276,7 @@ export function matchEvent(
   config: PolicyConfig = DEFAULT_POLICY,
   attributes: UserAttributes = {},
 ): EventMatch {
-  const createdAt = Math.min(event.occurredAt, now);
+  const createdAt = minOf(event.occurredAt, now);
   const match: EventMatch = { rules: [], candidates: [] };
   rules.forEach((rule, ruleIndex) => {
     if (!ruleMatches(rule, event, attributes)) return;
@@ -293,7 +293,7 @@ export function matchEvent(
       variables,
       ...(deepLink === undefined ? {} : { deepLink }),
       createdAt,
-      expiresAt: createdAt + categoryPolicy(config, rule.category).ttlMs,
+      expiresAt: addMs(createdAt, categoryPolicy(config, rule.category).ttlMs),
       ...(dedupeValue === undefined || dedupeValue === null
         ? {}
         : { dedupeKey: `${rule.template}:${String(dedupeValue)}` }),

@@ -1,21 +1,20 @@
 // Units the compiler keeps apart. Each is a number at run time (JSON, carried workflow state and history hold plain
 // numbers); the unit exists only in the type, so branding changes no value and no replay.
 //
-// A unit is a brand (`__unit` required): a bare number is refused, and so is another unit. A value gets its unit in
-// one of two ways:
-// - where it enters, through a constructor: `epochMs()` for an instant read from a row, JSON or a clock,
+// Every unit is a brand (`__unit` required): a bare number is refused, and so is another unit. A value gets its unit
+// in one of two ways:
+// - where it enters, through a constructor: `epochMs()` (or `epochMsFromIso()`, `epochMsOfDate()`) for an instant
+//   read from a row, JSON, a clock or workflow time (db/sql.ts, api/schemas.ts, clock/, workflows/now.ts),
 //   `durationMs()` (or `seconds()`, `minutes()`, `hours()`, `days()`) for a length of time, `probability()` for a
 //   0..1 value given from outside and `clampProbability()` for one computed, `minuteOfDay()` for a minute of day;
 // - from other values of a unit, through the typed arithmetic below: `addMs(t, d)` and `subMs(t, d)` give an
-//   instant, `msBetween(a, b)` a duration, `plusMs`/`scaleMs` a duration, `minOf`/`maxOf` keep the unit.
+//   instant, `msBetween(a, b)` a duration, `plusMs`/`scaleMs` a duration, `minOf`/`maxOf` keep the unit,
+//   and `NEVER`/`EPOCH` stand for "no deadline" and "before anything".
 // So an instant cannot be passed where a duration is expected (nor the reverse), and a bare number in a unit's place
 // is a compile error that points at the line where the unit was lost. Casts to a unit live only in this file.
-//
-// `EpochMs` is still a flavour (`__unit` optional): it accepts a bare number but refuses another unit, so a duration,
-// a minute of day or a probability is never passed where an instant is expected, and the reverse.
 
 /** Milliseconds since the Unix epoch. All times in domain code are passed in, never read from a clock. */
-export type EpochMs = number & { readonly __unit?: 'EpochMs' };
+export type EpochMs = number & { readonly __unit: 'EpochMs' };
 
 /** A length of time in milliseconds (a TTL, a window, a half-life): added to an instant, never one itself. */
 export type DurationMs = number & { readonly __unit: 'DurationMs' };
@@ -31,14 +30,21 @@ export const MINUTES_PER_DAY = 24 * 60;
 /** An instant, refusing what is not a finite number (NaN from a bad parse, Infinity). */
 export function epochMs(n: number): EpochMs {
   if (!Number.isFinite(n)) throw new RangeError(`Not a finite instant: ${String(n)}`);
-  return n;
+  return n as EpochMs;
 }
+
+/** Later than every instant: a deadline that never comes, the answer when nothing is due (not from epochMs(), which
+ * refuses Infinity as a bad parse). */
+export const NEVER = Infinity as EpochMs;
+
+/** 1970-01-01T00:00:00Z: the instant before anything happened (a default `since`). */
+export const EPOCH = 0 as EpochMs;
 
 /** An instant given as an ISO 8601 date-time (`2026-03-01T08:00:00Z`), refusing what does not parse. */
 export function epochMsFromIso(iso: string): EpochMs {
   const t = Date.parse(iso);
   if (!Number.isFinite(t)) throw new RangeError(`Not an ISO date-time: ${iso}`);
-  return t;
+  return t as EpochMs;
 }
 
 /** The instant of a Date (a clock's, a driver's timestamp column), refusing an invalid Date. */
@@ -101,12 +107,12 @@ export function clampProbability(n: number): Probability {
 
 /** The instant `d` after `t`. */
 export function addMs(t: EpochMs, d: DurationMs): EpochMs {
-  return t + d;
+  return (t + d) as EpochMs;
 }
 
 /** The instant `d` before `t`. */
 export function subMs(t: EpochMs, d: DurationMs): EpochMs {
-  return t - d;
+  return (t - d) as EpochMs;
 }
 
 /** How long from `from` to `to` (negative when `to` is earlier). */

@@ -17,8 +17,8 @@ import {
 import { msToNumber } from '@temporalio/common';
 import { assignVariant } from '../domain/experiments';
 import { nextLocalTime, localParts, formatLocalTime } from '../domain/time';
-import type { EpochMs, MinuteOfDay, UserEvent } from '../domain/types';
-import { clampProbability, minuteOfDay } from '../domain/units';
+import type { EpochMs, MinuteOfDay, UserEvent, DurationMs } from '../domain/types';
+import { clampProbability, minuteOfDay, addMs, durationMs, maxOf, subMs } from '../domain/units';
 import type { EventMatch, Journey, ProposalOutcome, ProposedCandidate } from './define';
 import {
   journeyMessagesSignal,
@@ -36,6 +36,7 @@ import { lifecycleStage } from './lifecycle';
 import { JOURNEYS } from './registry';
 import { TactJourneyStep } from '../workflows/search-attributes';
 import { nth, present } from '../domain/present';
+import { workflowNow } from '../workflows/now';
 
 // Writes of the run's start and end to the journeys table: idempotent per run; the database may be down for a while,
 // and stats must not lose a run, so attempts go on (1 s doubling to 5 min).
@@ -134,37 +135,37 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyEndRe
     async waitForEvent(type, { within, match }) {
       if (!definition.events.includes(type))
         throw new Error(`journey ${definition.name} does not declare event "${type}"`);
-      const until = Date.now() + msToNumber(within);
+      const until = addMs(workflowNow(), durationMs(msToNumber(within)));
       show(`event ${type}`, until);
       const found = (): number => events.findIndex((e) => e.type === type && matches(e, match));
       // Already here, or no time to wait: no timer.
-      if (found() < 0 && until > Date.now()) await condition(() => found() >= 0, until - Date.now());
+      if (found() < 0 && until > workflowNow()) await condition(() => found() >= 0, until - workflowNow());
       show(null, null);
       const i = found();
       return i < 0 ? null : nth(events.splice(i, 1), 0);
     },
     async sleep(duration) {
-      const ms = msToNumber(duration);
-      show('time', Date.now() + ms);
+      const ms = durationMs(msToNumber(duration));
+      show('time', addMs(workflowNow(), ms));
       await sleepMs(ms);
       show(null, null);
     },
     async sleepUntilLocal(time, options = {}) {
       const minute = parseLocalTime(time);
-      const windowMs = msToNumber(options.window ?? '1h');
-      const from = Date.now();
+      const windowMs = durationMs(msToNumber(options.window ?? '1h'));
+      const from = workflowNow();
       for (;;) {
         const seenChanges = zoneChanges;
         const target = nextMatching(
-          from - windowMs,
+          subMs(from, windowMs),
           user.profile.timeZone,
           minute,
           options.weekdays,
-          Date.now(),
+          workflowNow(),
           windowMs,
         );
         show(`${time} local (${user.profile.timeZone})`, target);
-        const woke = await condition(() => zoneChanges !== seenChanges, Math.max(0, target - Date.now()));
+        const woke = await condition(() => zoneChanges !== seenChanges, Math.max(0, target - workflowNow()));
         if (!woke) break; // the time came
       }
       show(null, null);
@@ -192,7 +193,7 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyEndRe
       return {
         userId: user.userId,
         profile: user.profile,
-        stage: lifecycleStage(user.lastEngagementAt, user.userSince, Date.now()),
+        stage: lifecycleStage(user.lastEngagementAt, user.userSince, workflowNow()),
         lastEngagementAt: user.lastEngagementAt ?? null,
         data: input.data,
       };
@@ -210,7 +211,7 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyEndRe
         id: experiment,
         variants: variants.map((v) => (typeof v === 'string' ? { name: v, weight: 1 } : v)),
       }),
-    now: () => Date.now(),
+    now: () => workflowNow(),
   };
 
   await recordJourneyRun({
@@ -255,13 +256,13 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyEndRe
     journey: definition.name,
     version: input.version,
     userId: input.user.userId,
-    at: Date.now(),
+    at: workflowNow(),
     reason,
     converted,
   });
   if (!reason.startsWith('erased')) {
     await parent
-      .signal(journeyReportSignal, { kind: 'ended', runId, reason, converted, at: Date.now() })
+      .signal(journeyReportSignal, { kind: 'ended', runId, reason, converted, at: workflowNow() })
       .catch(() => undefined);
   }
   return reason;
@@ -299,9 +300,9 @@ function nextMatching(
   minute: MinuteOfDay,
   weekdays: number[] | undefined,
   now: EpochMs,
-  windowMs: number,
+  windowMs: DurationMs,
 ): EpochMs {
-  let at = nextLocalTime(Math.max(after, now - windowMs), timeZone, minute);
+  let at = nextLocalTime(maxOf(after, subMs(now, windowMs)), timeZone, minute);
   for (let i = 0; i < 8 && weekdays !== undefined && !weekdays.includes(localParts(at, timeZone).weekday); i++) {
     at = nextLocalTime(at, timeZone, minute);
   }
@@ -316,7 +317,7 @@ function toCandidate(
   step: string,
   journey: string,
 ): import('../domain/types').Candidate {
-  const now = Date.now();
+  const now = workflowNow();
   return {
     id,
     userId,
@@ -325,8 +326,8 @@ function toCandidate(
     variables: c.variables ?? {},
     ...(c.deepLink === undefined ? {} : { deepLink: c.deepLink }),
     createdAt: now,
-    expiresAt: now + msToNumber(c.ttl),
-    ...(c.notBefore === undefined ? {} : { notBefore: now + msToNumber(c.notBefore) }),
+    expiresAt: addMs(now, durationMs(msToNumber(c.ttl))),
+    ...(c.notBefore === undefined ? {} : { notBefore: addMs(now, durationMs(msToNumber(c.notBefore))) }),
     ...(c.dedupeKey === undefined ? {} : { dedupeKey: c.dedupeKey }),
     businessValue: clampProbability(c.businessValue),
     source: 'journey',

@@ -15,7 +15,7 @@ import { findDeclaration, findLimit, findMessage, resolve, type Resolution, type
 import { MESSAGE_FIELDS, type VariableDeclaration, type VariableValue } from './types';
 import { DEFAULT_TEXT_MAX_LENGTH } from './values';
 import { nth, present } from '../domain/present';
-import { probability } from '../domain/units';
+import { probability, addMs, durationMs, EPOCH } from '../domain/units';
 
 /** Length limits (graphemes) for templates that declare none: what a lock screen shows without cutting. */
 export const DEFAULT_LIMITS = { title: 65, body: 240 } as const;
@@ -166,8 +166,8 @@ function smokeRender(catalog: TemplateCatalog, template: string, locale: string,
         category: 'content',
         template,
         variables,
-        createdAt: 0,
-        expiresAt: 1,
+        createdAt: EPOCH,
+        expiresAt: addMs(EPOCH, durationMs(1)),
         businessValue: probability(0),
         source: 'event',
       },

@@ -14,11 +14,12 @@ import { followServerClock, type ServerClock } from '../clock';
 import type { EpochMs } from '../domain/types';
 import { TACT_SEARCH_ATTRIBUTE_KEYS } from '../workflows/search-attributes';
 import { IngestQueueRepository } from '../db/ingest-queue';
+import { EPOCH } from '../domain/units';
 
 /** Resolves once the dispatcher handed everything accepted so far to the workflows. */
 async function delivered(tact: RunningTact): Promise<void> {
   const queue = new IngestQueueRepository(tact.database.pool);
-  while ((await queue.lag(0)).undelivered > 0) await new Promise((resolve) => setTimeout(resolve, 20));
+  while ((await queue.lag(EPOCH)).undelivered > 0) await new Promise((resolve) => setTimeout(resolve, 20));
 }
 
 export interface SandboxOptions {

@@ -7,6 +7,7 @@ import type { EpochMs } from '../domain/types';
 import { startSandbox } from './product';
 import { loadUsers } from './users';
 import { dayStartFor, playDays, type StartDate, type UserWeek } from './week';
+import { minOf, minutes, NEVER, subMs } from '../domain/units';
 
 const WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
 
@@ -60,7 +61,10 @@ async function main(): Promise<void> {
   const start = values.start as StartDate;
   const dayStart = dayStartFor(start);
   const users = loadUsers(values.users, days, dayStart);
-  const startAt = Math.min(...users.map((u) => dayStart(u.timeZone, 0))) - 60_000;
+  const startAt = subMs(
+    users.reduce((first, u) => minOf(first, dayStart(u.timeZone, 0)), NEVER),
+    minutes(1),
+  );
   process.stderr.write(`sandbox: ${users.length} users, ${days} days from ${start}; starting the product…\n`);
   const sandbox = await startSandbox({
     startAt,

@@ -6,6 +6,7 @@ import type { EpochMs } from '../domain/types';
 import type { Sandbox } from './product';
 import { parseLocal, type LocalTime, type SandboxInput, type SandboxUser } from './users';
 import { nth } from '../domain/present';
+import { epochMs, epochMsFromIso, EPOCH, hours, maxOf, subMs } from '../domain/units';
 
 export interface CandidateOutcome {
   candidateId: string;
@@ -31,7 +32,7 @@ export function dayStartFor(start: StartDate): (timeZone: string, day: number) =
   const target = dateKey({ year, month, day: date });
   return (timeZone, day) => {
     // 15 h before UTC midnight is on an earlier local date in every zone (offsets run from -12 h to +14 h).
-    let at = startOfLocalDay(Date.UTC(year, month - 1, date) - 15 * 3_600_000, timeZone);
+    let at = startOfLocalDay(subMs(epochMs(Date.UTC(year, month - 1, date)), hours(15)), timeZone);
     while (dateKey(localParts(at, timeZone)) < target) at = startOfNextLocalDay(at, timeZone);
     for (let d = 0; d < day; d++) at = startOfNextLocalDay(at, timeZone);
     return at;
@@ -68,7 +69,7 @@ export async function playDays(
   ]);
   // Stable: steps at the same instant keep the file's order.
   steps.sort((a, b) => a.at - b.at);
-  const end = Math.max(...users.map((user) => dayStart(user.timeZone, options.days)));
+  const end = users.reduce((last, user) => maxOf(last, dayStart(user.timeZone, options.days)), EPOCH);
   let day = -1;
   for (const step of steps) {
     if (step.at >= end) break;
@@ -172,11 +173,11 @@ async function outcomesOf(sandbox: Sandbox, userId: string): Promise<CandidateOu
     outcome: d.outcome,
     ...(d.channel ? { channel: d.channel } : {}),
     ...(d.reason ? { reason: d.reason } : {}),
-    at: Date.parse(d.at),
+    at: epochMsFromIso(d.at),
   }));
   for (const pending of state.queue) {
     if (outcomes.some((o) => o.candidateId === pending.id)) continue;
-    const planned = state.nextPlannedSend?.candidateId === pending.id ? Date.parse(state.nextPlannedSend.at) : null;
+    const planned = state.nextPlannedSend?.candidateId === pending.id ? epochMsFromIso(state.nextPlannedSend.at) : null;
     outcomes.push({ candidateId: pending.id, category: pending.category, outcome: 'pending', at: planned });
   }
   return outcomes.sort((a, b) => (a.at ?? Infinity) - (b.at ?? Infinity) || a.candidateId.localeCompare(b.candidateId));

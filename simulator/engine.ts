@@ -16,11 +16,10 @@ import {
 import { rng, streamSeed } from './rng';
 import { ruleViolations, type CheckedSend } from './oracle';
 import { nth, present } from '../domain/present';
-import { probability } from '../domain/units';
+import { probability, addMs, days, durationMs, minOf, minutes, NEVER } from '../domain/units';
 
-const MINUTE = 60_000;
-const HOUR = 60 * MINUTE;
-const DAY = 24 * HOUR;
+const MINUTE = minutes(1);
+const DAY = days(1);
 
 export interface UserOutcome {
   sends: number;
@@ -75,10 +74,10 @@ export function simulateUser(user: SimUser, streams: UserStreams, name: PolicyNa
   let wake = start;
 
   for (let guard = 0; guard < 100_000; guard++) {
-    const nextCandidate = streams.candidates[ci]?.createdAt ?? Infinity;
-    const nextOpen = streams.appOpens[ai] ?? Infinity;
-    const nextReceipt = receipts[0]?.at ?? Infinity;
-    now = Math.min(nextCandidate, nextOpen, nextReceipt, wake);
+    const nextCandidate = streams.candidates[ci]?.createdAt ?? NEVER;
+    const nextOpen = streams.appOpens[ai] ?? NEVER;
+    const nextReceipt = receipts[0]?.at ?? NEVER;
+    now = minOf(minOf(nextCandidate, nextOpen), minOf(nextReceipt, wake));
     if (now >= end || outcome.uninstalled) break;
     while (streams.candidates[ci] !== undefined && nth(streams.candidates, ci).createdAt === now) {
       const spec = nth(streams.candidates, ci++);
@@ -89,7 +88,7 @@ export function simulateUser(user: SimUser, streams: UserStreams, name: PolicyNa
         template: spec.template,
         variables: {},
         createdAt: spec.createdAt,
-        expiresAt: spec.createdAt + categoryPolicy(config, spec.category).ttlMs,
+        expiresAt: addMs(spec.createdAt, categoryPolicy(config, spec.category).ttlMs),
         businessValue: probability(spec.businessValue),
         source: 'event',
       };
@@ -108,7 +107,7 @@ export function simulateUser(user: SimUser, streams: UserStreams, name: PolicyNa
     for (let sendsNow = 0; sendsNow < 50; sendsNow++) {
       const next = policy.next(now);
       if (next.kind === 'wait') {
-        wake = next.until > now ? next.until : now + MINUTE;
+        wake = next.until > now ? next.until : addMs(now, MINUTE);
         break;
       }
       const { candidate } = next;
@@ -143,11 +142,11 @@ export function simulateUser(user: SimUser, streams: UserStreams, name: PolicyNa
         openedIds.add(candidate.id);
         const row = outcome.rows[outcome.rows.length - 1];
         if (row !== undefined && row.at === now) row.y = 1;
-        const openAt = now + Math.floor(MINUTE + spec.delayDraw * 90 * MINUTE);
+        const openAt = addMs(now, durationMs(Math.floor(MINUTE + spec.delayDraw * 90 * MINUTE)));
         insertReceipt(receipts, { at: openAt, kind: 'opened', candidateId: candidate.id });
         if (spec.convertDraw < 0.3 * candidate.businessValue) {
           outcome.conversions++;
-          insertReceipt(receipts, { at: openAt + 5 * MINUTE, kind: 'converted', candidateId: candidate.id });
+          insertReceipt(receipts, { at: addMs(openAt, minutes(5)), kind: 'converted', candidateId: candidate.id });
         }
       } else if (isBudgeted(categoryPolicy(config, candidate.category).priorityClass)) {
         // An unwanted notification: the chance to leave grows with the recent unwanted ones, most at night.
@@ -159,9 +158,10 @@ export function simulateUser(user: SimUser, streams: UserStreams, name: PolicyNa
           break;
         }
         if (optedOutAt === null && churn() < user.optOutHazard * pressure) {
-          optedOutAt = now + MINUTE;
+          const at = addMs(now, MINUTE);
+          optedOutAt = at;
           outcome.optedOut = true;
-          policy.optedOut(optedOutAt);
+          policy.optedOut(at);
         }
       }
     }

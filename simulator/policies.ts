@@ -10,7 +10,7 @@ import { DEFAULT_POLICY, categoryPolicy, isBudgeted, type PolicyConfig } from '.
 import { plan } from '../domain/planner';
 import { localParts, nextLocalTime, startOfLocalDay } from '../domain/time';
 import type { Candidate, Channel, EpochMs, Score } from '../domain/types';
-import { minuteOfDay as toMinuteOfDay } from '../domain/units';
+import { minuteOfDay as toMinuteOfDay, minOf, NEVER } from '../domain/units';
 import { DEFAULT_TRIGGERS } from '../domain/triggers';
 import {
   applyMessages,
@@ -105,8 +105,8 @@ class ScheduledPolicy implements Policy {
     const nextMorning =
       quiet && this.pending.some((c) => !this.budgeted(c))
         ? nextLocalTime(now, this.timeZone, toMinuteOfDay(7 * 60))
-        : Infinity;
-    return { kind: 'wait', until: Math.min(nextSlot, nextMorning) };
+        : NEVER;
+    return { kind: 'wait', until: minOf(nextSlot, nextMorning) };
   }
 
   private send(candidate: Candidate, now: EpochMs): Next {
@@ -178,7 +178,7 @@ class TactPolicy implements Policy {
       });
       return { kind: 'send', candidate: action.candidate, channel };
     }
-    return { kind: 'wait', until: action.kind === 'wait' ? action.until : Infinity };
+    return { kind: 'wait', until: action.kind === 'wait' ? action.until : NEVER };
   }
 
   /** Priors as the workflow plans on them; with a model, the model's scores, as the send activity's auction uses. */

@@ -4,9 +4,9 @@
 import type { Category, EpochMs } from '../domain/types';
 import { localParts } from '../domain/time';
 import { normal, pick, poisson, rng, streamSeed } from './rng';
+import { addMs, days, durationMs, scaleMs } from '../domain/units';
 
-const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
+const DAY = days(1);
 
 export const TIME_ZONES = [
   'America/New_York',
@@ -162,7 +162,7 @@ export function userStreams(seed: number, user: SimUser, start: EpochMs, days: n
   const appOpens: EpochMs[] = [];
   let n = 0;
   for (let day = 0; day < days; day++) {
-    const dayStart = start + day * DAY;
+    const dayStart = addMs(start, scaleMs(DAY, day));
     for (const category of SIM_CATEGORIES) {
       const { perDay, value } = ARRIVALS[category];
       for (let k = poisson(r, perDay); k > 0; k--) {
@@ -172,7 +172,7 @@ export function userStreams(seed: number, user: SimUser, start: EpochMs, days: n
           category,
           template: `${category}_${variant === 0 ? 'a' : 'b'}`,
           templateAppeal: TEMPLATE_APPEAL[variant],
-          createdAt: dayStart + Math.floor(r() * DAY),
+          createdAt: addMs(dayStart, durationMs(Math.floor(r() * DAY))),
           businessValue: value[0] + (value[1] - value[0]) * r(),
           openDraw: r(),
           convertDraw: r(),
@@ -183,7 +183,7 @@ export function userStreams(seed: number, user: SimUser, start: EpochMs, days: n
     // App opens follow the rhythm: rejection sampling against the activity curve.
     for (let k = poisson(r, user.appOpensPerDay); k > 0; k--) {
       for (let tries = 0; tries < 50; tries++) {
-        const at = dayStart + Math.floor(r() * DAY);
+        const at = addMs(dayStart, durationMs(Math.floor(r() * DAY)));
         if (r() * 3 < activity(user, at)) {
           appOpens.push(at);
           break;

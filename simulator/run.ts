@@ -16,10 +16,11 @@ import type { WorkerResult, WorkerTask } from './worker';
 import { DEFAULT_POLICY, withOverrides } from '../domain/config';
 import { parsePolicyOverrides } from '../workers/config';
 import { present } from '../domain/present';
+import { addMs, days, epochMs, scaleMs } from '../domain/units';
 
-const DAY = 86_400_000;
+const DAY = days(1);
 /** A Monday; the population's own clock (no wall clock anywhere in the simulation). */
-const START = Date.UTC(2026, 0, 5);
+const START = epochMs(Date.UTC(2026, 0, 5));
 
 const LABELS: Record<PolicyName, string> = {
   blast: '09:00 local blast',
@@ -90,11 +91,11 @@ async function main(): Promise<void> {
   const began = performance.now();
   // The same policy overrides a deployment sets in TACT_POLICY (e.g. '{"scoreFloor":0.04}'), for every policy.
   const overrides = parsePolicyOverrides(arg('policy', ''));
-  const trainUntil = START + trainDays * DAY;
+  const trainUntil = addMs(START, scaleMs(DAY, trainDays));
   const options: RunOptions = {
     seed,
     start: START,
-    end: START + days * DAY,
+    end: addMs(START, scaleMs(DAY, days)),
     trainUntil,
     ...(overrides === undefined ? {} : { config: withOverrides(DEFAULT_POLICY, overrides) }),
   };

@@ -3,6 +3,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { DEFAULT_POLICY, type PolicyConfig } from '../domain/config';
 import type { Category, EpochMs } from '../domain/types';
+import { epochMs } from '../domain/units';
 
 export interface UnsubscribeClaims {
   userId: string;
@@ -81,11 +82,12 @@ export function verifyUnsubscribeToken(
     typeof decoded[0] !== 'string' ||
     typeof decoded[1] !== 'string' ||
     !/^[a-z][a-z0-9_]{0,63}$/.test(decoded[1]) ||
-    typeof decoded[2] !== 'number'
+    typeof decoded[2] !== 'number' ||
+    !Number.isFinite(decoded[2])
   ) {
     return { kind: 'invalid', reason: 'malformed' };
   }
-  const claims: UnsubscribeClaims = { userId: decoded[0], category: decoded[1], issuedAt: decoded[2] };
+  const claims: UnsubscribeClaims = { userId: decoded[0], category: decoded[1], issuedAt: epochMs(decoded[2]) };
   if (claims.issuedAt - now > UNSUBSCRIBE_TOKEN_MAX_SKEW_MS) return { kind: 'invalid', reason: 'issued_in_future' };
   if (now - claims.issuedAt > UNSUBSCRIBE_TOKEN_LIFETIME_MS) return { kind: 'invalid', reason: 'expired' };
   if (!unsubscribable(claims.category)) return { kind: 'invalid', reason: 'category_not_unsubscribable' };

@@ -8,6 +8,7 @@ import type { PlannedSendView, SentNotificationView, UserJourneysView, UserState
 import { TactBudgetLeft, TactNextSendAt, TactOptedOut, TactQueueSize } from './search-attributes';
 import { planningScores, plannerState, type UserState } from './user-state';
 import { nth } from '../domain/present';
+import { epochMsOfDate, EPOCH, minOf, NEVER } from '../domain/units';
 
 /** The outcome of the last plan, kept for the query and the UI. */
 export interface PlanSummary {
@@ -52,7 +53,7 @@ export function stateView(
     recentSends: state.sends.slice(-RECENT_SENDS_VIEW_CAP).map(sentView),
     inboxSize,
     stats: { ...state.stats },
-    configVersion: { id: state.ruleSet?.id ?? 'legacy', since: state.ruleSet?.since ?? 0 },
+    configVersion: { id: state.ruleSet?.id ?? 'legacy', since: state.ruleSet?.since ?? EPOCH },
     ...(state.sessions === undefined
       ? {}
       : {
@@ -128,7 +129,7 @@ export function opsAttributes(
   wakeAt: EpochMs | null = null,
 ): OpsAttributes {
   return {
-    nextSendAt: plan.next === null ? null : Math.min(plan.next.at, wakeAt ?? Infinity),
+    nextSendAt: plan.next === null ? null : minOf(plan.next.at, wakeAt ?? NEVER),
     queueSize: state.pending.length,
     budgetLeft: budgetLeftToday(plannerState(state), now, config),
     optedOut: state.preferences.globalOptOut,
@@ -141,7 +142,7 @@ export function readOpsAttributes(current: TypedSearchAttributes): Partial<OpsAt
   const budgetLeft = current.get(TactBudgetLeft);
   const optedOut = current.get(TactOptedOut);
   return {
-    ...(next === undefined ? {} : { nextSendAt: next.getTime() }),
+    ...(next === undefined ? {} : { nextSendAt: epochMsOfDate(next) }),
     ...(queueSize === undefined ? {} : { queueSize }),
     ...(budgetLeft === undefined ? {} : { budgetLeft }),
     ...(optedOut === undefined ? {} : { optedOut }),

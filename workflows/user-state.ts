@@ -55,6 +55,7 @@ import {
   type JourneyHosting,
 } from './journey-host';
 import { nth } from '../domain/present';
+import { maxOf } from '../domain/units';
 
 export type PolicyOverrides = Parameters<typeof withOverrides>[1];
 
@@ -199,7 +200,7 @@ export function lastEngagedAt(state: UserState): EpochMs | undefined {
   const own = state.lastEngagementAt;
   const session = state.sessions?.lastAt;
   if (own === undefined) return session;
-  return session === undefined ? own : Math.max(own, session);
+  return session === undefined ? own : maxOf(own, session);
 }
 
 /**
@@ -668,9 +669,9 @@ function engage(state: UserState, at: EpochMs): void {
   const { counts, updatedAt } = state.engagement;
   state.engagement = {
     counts: recordEngagement(counts, at, state.profile.timeZone, undefined, updatedAt),
-    updatedAt: updatedAt === undefined ? at : Math.max(updatedAt, at),
+    updatedAt: updatedAt === undefined ? at : maxOf(updatedAt, at),
   };
-  state.lastEngagementAt = state.lastEngagementAt === undefined ? at : Math.max(state.lastEngagementAt, at);
+  state.lastEngagementAt = state.lastEngagementAt === undefined ? at : maxOf(state.lastEngagementAt, at);
   // Engagement moves the user's best send time and adaptive status: model scores are out of date.
   state.modelScores = {};
 }

@@ -87,6 +87,8 @@ import { JOURNEYS } from '../journeys/registry';
 import { hostJourneys } from './journey-effects';
 import type { JourneyHosting } from './journey-host';
 import { present } from '../domain/present';
+import { workflowNow } from './now';
+import { EPOCH, maxOf, subMs } from '../domain/units';
 
 /**
  * Continue-as-new well before Temporal's limits (51,200 events / 50 MB; the server suggests it at
@@ -115,7 +117,7 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
   const decisionLogDelay = options.decisionLogDelayMs ?? DEFAULT_DECISION_LOG_DELAY_MS;
 
   const carried = input.carried === undefined ? undefined : migrate(input.carried);
-  const state: UserState = carried?.state ?? initialState(input.userId, Date.now());
+  const state: UserState = carried?.state ?? initialState(input.userId, workflowNow());
   // The version decisions are made with: carried, else the one the workflow was started with, else (workflows started
   // before versions existed) the policy it was started with. Newer versions arrive with activity results.
   state.ruleSet ??= options.config ?? legacyRuleSet(options);
@@ -142,7 +144,7 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
   setHandler(withdrawSignal, (withdraw) => void inbox.push({ kind: 'withdraw', withdraw }));
   setHandler(enrollSignal, (request) => void inbox.push({ kind: 'enroll', request }));
   setHandler(journeyReportSignal, (report) => void inbox.push({ kind: 'journey', report }));
-  setHandler(stateQuery, () => stateView(state, inbox.length, lastPlan, Date.now(), policy()));
+  setHandler(stateQuery, () => stateView(state, inbox.length, lastPlan, workflowNow(), policy()));
 
   // Runs whose history began before the day plan keep planning per candidate, and those that began before its search
   // budget plan without one (replay must take the same decisions); every run started since, continue-as-new
@@ -166,7 +168,7 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
       // (rather than suppress it as removed). One settings load, only for users who receive such a candidate.
       await loadSettings();
     }
-    const now = Date.now();
+    const now = workflowNow();
     const config = policy();
     if (inbox.length > 0) {
       const { warnings } = applyMessages(state, inbox.splice(0), now, config, triggers, journeys);
@@ -214,15 +216,15 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
       adoptFrom(await recordDecisions(state));
       continue;
     }
-    publish(state, lastPlan, Date.now(), config, timer.deadline);
+    publish(state, lastPlan, workflowNow(), config, timer.deadline);
     await condition(() => inbox.length > 0 || timer.fired);
   }
 
   /** Loads the stored settings (and, when newer, the current version and the session aggregate) and applies them. */
   async function loadSettings(freshRun = false): Promise<void> {
-    const stored = await loadStoredSettings(state.userId, Date.now(), policy(), ref(ruleSetOf(state)), freshRun);
+    const stored = await loadStoredSettings(state.userId, workflowNow(), policy(), ref(ruleSetOf(state)), freshRun);
     adoptFrom(stored);
-    const { warnings } = applyStoredSettings(state, stored, Date.now(), policy());
+    const { warnings } = applyStoredSettings(state, stored, workflowNow(), policy());
     for (const warning of warnings) log.warn(warning, { userId: state.userId });
   }
 
@@ -230,7 +232,7 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
   function adoptFrom(result: { config?: RuleSet; sessions?: LoadedUserSettings['sessions'] } | undefined): void {
     if (result === undefined) return;
     const before = ruleSetOf(state).id;
-    if (adoptRuleSet(state, result.config, Date.now())) {
+    if (adoptRuleSet(state, result.config, workflowNow())) {
       log.info('adopted catalog version', { userId: state.userId, from: before, to: ruleSetOf(state).id });
     }
     applySessions(state, result.sessions);
@@ -279,7 +281,7 @@ function isCritical(candidate: Candidate, config: PolicyConfig): boolean {
 }
 
 function legacyRuleSet(options: RuntimeOptions): RuleSet {
-  return { id: LEGACY_RULESET_ID, since: 0, policy: withOverrides(DEFAULT_POLICY, options.policy ?? {}) };
+  return { id: LEGACY_RULESET_ID, since: EPOCH, policy: withOverrides(DEFAULT_POLICY, options.policy ?? {}) };
 }
 
 /** The run's rule set: set when the run starts (carried, given, or the legacy policy), never unset after. */
@@ -365,7 +367,7 @@ async function send(
   options: RuntimeOptions,
   scoredBy: string,
 ): Promise<SendNotificationResult | undefined> {
-  const now = Date.now();
+  const now = workflowNow();
   const untilExpiry = Math.min(MAX_DELIVERY_WINDOW_MS, Math.max(MIN_DELIVERY_WINDOW_MS, candidate.expiresAt - now));
   const quietStart = isCritical(candidate, config)
     ? null
@@ -395,7 +397,7 @@ async function send(
       scoredBy,
     });
   } catch (err) {
-    if (cutByQuietHours && ranOutOfTime(err) && candidate.expiresAt > Date.now()) {
+    if (cutByQuietHours && ranOutOfTime(err) && candidate.expiresAt > workflowNow()) {
       // Not a failure of the notification: its attempts ran into quiet hours. It waits for them to end (not for a
       // fresh window before they begin: the provider just failed for the whole of the last one).
       log.warn('delivery retries stopped at quiet hours', { userId: state.userId, candidateId: candidate.id });
@@ -404,13 +406,13 @@ async function send(
       return undefined;
     }
     log.warn('delivery failed after retries', { userId: state.userId, candidateId: candidate.id });
-    decide(state, failed(candidate, Date.now(), failureMessage(err)), Date.now());
+    decide(state, failed(candidate, workflowNow(), failureMessage(err)), workflowNow());
     return undefined;
   }
   if (result.kind === 'reconsider') {
     // A newer version is current: nothing was sent; the loop adopts it (with the stored settings) and re-plans.
     log.info('send deferred to a newer catalog version', { userId: state.userId, candidateId: candidate.id });
-    const { warnings } = applyStoredSettings(state, result.settings, Date.now(), result.config.policy);
+    const { warnings } = applyStoredSettings(state, result.settings, workflowNow(), result.config.policy);
     for (const warning of warnings) log.warn(warning, { userId: state.userId });
     return result;
   }
@@ -441,7 +443,7 @@ async function send(
     markRecorded(state, unrecorded.length);
     conclude(state, decision);
   } else {
-    decide(state, decision, Date.now());
+    decide(state, decision, workflowNow());
   }
   return result;
 }
@@ -456,7 +458,7 @@ function declined(
   result: Extract<SendNotificationResult, { kind: 'declined' }>,
   config: PolicyConfig,
 ): void {
-  const now = Date.now();
+  const now = workflowNow();
   const { check } = result;
   log.info('send declined at send time', { userId: state.userId, candidateId: candidate.id, why: check.kind });
   const { warnings } = applyStoredSettings(state, result.settings, now, config);
@@ -480,7 +482,7 @@ function declined(
 /** Keeps a pending candidate from being planned before `until` (its notBefore), whatever the snapshot says. */
 function holdUntil(state: UserState, candidateId: string, until: EpochMs): void {
   state.pending = state.pending.map((c) =>
-    c.id === candidateId ? { ...c, notBefore: Math.max(c.notBefore ?? 0, until) } : c,
+    c.id === candidateId ? { ...c, notBefore: maxOf(c.notBefore ?? EPOCH, until) } : c,
   );
 }
 
@@ -522,7 +524,7 @@ async function loadStoredSettings(
   });
   return await loadUserSettings({
     userId,
-    sendsSince: now - sendsHorizonMs(config),
+    sendsSince: subMs(now, sendsHorizonMs(config)),
     atLeastSends: config.lowResponderWindow,
     configVersion,
     // Accepted work a lost run held comes back to this one (docs/ingestion.md "Recovery").

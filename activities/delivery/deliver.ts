@@ -23,6 +23,7 @@ import type { SendRate } from './send-rate';
 import { endpointKey, redactedDestination } from '../../tokens/endpoint-identity';
 import { DRY_RUN_PREFIX, DryRunOutbox } from './providers/dry-run-outbox';
 import { buildEmailMessage, buildPushMessage, buildSmsMessage, type Rendered, type UnsubscribeConfig } from './content';
+import { durationMs, subMs } from '../../domain/units';
 
 /** Structured log sink; fields never carry tokens, addresses, phone numbers or message text. */
 export type DeliveryLog = (
@@ -271,7 +272,7 @@ export function createDeliverNotification(deps: DeliveryDeps) {
         clientReference: clientReference({ userId, notificationId: candidate.id }, endpoint),
       },
       claimedAt,
-      claimedAt - inFlightWindowMs,
+      subMs(claimedAt, durationMs(inFlightWindowMs)),
     );
     if (!claim.held) {
       const existing = claim.entry;

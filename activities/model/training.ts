@@ -9,6 +9,7 @@ import { evaluate, type Evaluation } from './evaluation';
 import { featureNames, features, featureSpace, type FeatureSpace } from './features';
 import { predict, train, type LogisticModel } from './logistic';
 import { nth } from '../../domain/present';
+import { maxOf } from '../../domain/units';
 
 export interface TrainingRow {
   x: number[];
@@ -48,7 +49,7 @@ export function rowsFromLog(sends: readonly LoggedSend[], space: FeatureSpace): 
       while (nextOpen < opens.length && nth(opens, nextOpen) <= send.sentAt) {
         const at = nth(opens, nextOpen++);
         counts = recordEngagement(counts, at, send.timeZone, undefined, countedUntil);
-        countedUntil = countedUntil === undefined ? at : Math.max(countedUntil, at);
+        countedUntil = countedUntil === undefined ? at : maxOf(countedUntil, at);
         lastOpen = at;
       }
       const known = history.map((h) => (h.openedAt !== undefined && h.openedAt > send.sentAt ? withoutOpen(h) : h));

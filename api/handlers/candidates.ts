@@ -12,7 +12,7 @@ import { candidateInput, candidatesBatchInput, candidatesResult, MAX_BATCH_CANDI
 import { assertRoomForWork } from '../ingest';
 import type { ApiCatalog, ApiServices } from '../services';
 import { nth } from '../../domain/present';
-import { durationMs, probability } from '../../domain/units';
+import { durationMs, probability, addMs } from '../../domain/units';
 
 type CandidateInput = z.output<typeof candidateInput>;
 
@@ -62,7 +62,7 @@ function toCandidate(
 ): Candidate | FieldError[] {
   const field = (name: string) => (at === '' ? name : `${at}.${name}`);
   const ttlMs = input.ttl ?? services.catalog.ruleSet.policy.categories[input.category]?.ttlMs ?? durationMs(0);
-  const expiresAt = input.expiresAt ?? now + ttlMs;
+  const expiresAt = input.expiresAt ?? addMs(now, ttlMs);
   if (expiresAt <= now) return [{ in: 'body', field: field('expiresAt'), message: 'must be in the future' }];
   if (input.notBefore !== undefined && input.notBefore >= expiresAt) {
     return [{ in: 'body', field: field('notBefore'), message: 'must be before the candidate expires' }];

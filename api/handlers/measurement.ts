@@ -28,7 +28,7 @@ import { recordSessions } from '../sessions';
 import { unknownUser } from './users';
 
 const DAY_MS = 86_400_000;
-const isoDay = (ms: EpochMs) => new Date(ms).toISOString().slice(0, 10);
+const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 /** The inclusive UTC day range of a report; 400 when it is reversed or too long. */
 export function reportRange(query: { from?: string | undefined; to?: string | undefined }, now: EpochMs): DayRange {

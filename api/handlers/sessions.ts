@@ -1,5 +1,6 @@
 // POST /v1/users/{id}/sessions: the user opened the app. Aggregated in PostgreSQL; the workflow hears of it at once
 // only when it ends the user's dormancy (api/sessions.ts), else with the next activity it runs anyway.
+import type { EpochMs } from '../../domain/types';
 import { clampClientTime, futureTimeError } from '../client-time';
 import { operation, type Operation } from '../operation';
 import { validationProblem } from '../problem';
@@ -32,7 +33,8 @@ export function sessionOperations(services: ApiServices): Operation[] {
           time === null ? [futureTimeError(body.sessions === undefined ? 'at' : `sessions[${index}].at`)] : [],
         );
         if (late.length > 0) throw validationProblem(late);
-        const recorded = await recordSessions(services, params.id, times as number[]);
+        const accepted = times.filter((time): time is EpochMs => time !== null);
+        const recorded = await recordSessions(services, params.id, accepted);
         if (recorded === null) throw unknownUser(params.id);
         return {
           status: 202,

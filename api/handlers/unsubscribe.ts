@@ -1,5 +1,6 @@
 // RFC 8058 one-click unsubscribe for promotional email: POST opts the user out of the category the
 // signed link names. GET only shows a confirmation button (link scanners must not unsubscribe anyone).
+import type { EpochMs } from '../../domain/types';
 import { unsubscribableByLink, verifyUnsubscribeToken } from '../../tokens/unsubscribe';
 import { UnknownUserError } from '../../db/errors';
 import { operation, type Operation } from '../operation';
@@ -14,7 +15,7 @@ function escapeHtml(text: string): string {
 export function unsubscribeOperations(services: ApiServices): Operation[] {
   const secret = services.unsubscribeSecret;
   if (secret === undefined) return [];
-  const verified = (token: string, now: number) => {
+  const verified = (token: string, now: EpochMs) => {
     // The deployment's catalog decides which categories a link may switch off (not critical or transactional ones).
     const verdict = verifyUnsubscribeToken(token, secret, now, (category) =>
       unsubscribableByLink(category, services.catalog.ruleSet.policy),

@@ -16,6 +16,7 @@ import { openDatabase } from '../pool';
 import type { Queryable } from '../sql';
 import { wallClock } from '../../clock';
 import { present } from '../../domain/present';
+import { epochMsFromIso } from '../../domain/units';
 
 const USAGE = `usage:
   npm run keys -- create --scopes <scope>[,<scope>...] [--name <name>]
@@ -99,7 +100,7 @@ export function httpKeyStore(baseUrl: string, adminKey: string): KeyStore {
     }
     return { status: response.status, body: parsed };
   };
-  const epoch = (iso: string | undefined) => (iso === undefined ? undefined : Date.parse(iso));
+  const epoch = (iso: string | undefined) => (iso === undefined ? undefined : epochMsFromIso(iso));
   return {
     async create(options) {
       const body = { scopes: options.scopes, ...(options.name === undefined ? {} : { name: options.name }) };
@@ -115,7 +116,7 @@ export function httpKeyStore(baseUrl: string, adminKey: string): KeyStore {
         const revoked = epoch(revokedAt);
         return {
           ...rest,
-          createdAt: Date.parse(present(createdAt, 'createdAt of a key')),
+          createdAt: epochMsFromIso(present(createdAt, 'createdAt of a key')),
           ...(used === undefined ? {} : { lastUsedAt: used }),
           ...(revoked === undefined ? {} : { revokedAt: revoked }),
         };

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { signUnsubscribeToken } from '../../activities/delivery';
 import { eventually, uniqueId, UNSUBSCRIBE_SECRET, useApiStack, type ApiResponse } from './support';
+import { wallClock } from '../../clock';
 
 const stack = useApiStack({ worker: true });
 
@@ -119,7 +120,7 @@ describe('events through to the decision log', () => {
     const [first, second] = [uniqueId('twin-a'), uniqueId('twin-b')];
     await createUser(first);
     await createUser(second);
-    const at = Date.now();
+    const at = wallClock();
     await stack().repos.decisions.recordDecisions(first, [
       { candidateId: 'shared:0', category: 'social', outcome: { kind: 'sent', channel: 'push', at } },
     ]);
@@ -435,8 +436,8 @@ describe('profile, devices and unsubscribe', () => {
 
   it('answers the decision log from the database alone for a user without a workflow, saying so', async () => {
     const userId = uniqueId('no-workflow');
-    await stack().repos.users.upsert({ id: userId, timeZone: 'UTC', locale: 'en', attributes: {} }, Date.now());
-    const at = Date.now();
+    await stack().repos.users.upsert({ id: userId, timeZone: 'UTC', locale: 'en', attributes: {} }, wallClock());
+    const at = wallClock();
     await stack().repos.decisions.recordDecisions(userId, [
       { candidateId: 'old:0', category: 'content', outcome: { kind: 'suppressed', reason: 'expired', at } },
     ]);
@@ -460,7 +461,7 @@ describe('profile, devices and unsubscribe', () => {
   it('one-click unsubscribe opts the user out of the category in the signed link', async () => {
     const userId = uniqueId('unsub');
     await createUser(userId);
-    const token = signUnsubscribeToken({ userId, category: 'marketing', issuedAt: Date.now() }, UNSUBSCRIBE_SECRET);
+    const token = signUnsubscribeToken({ userId, category: 'marketing', issuedAt: wallClock() }, UNSUBSCRIBE_SECRET);
     const page = await stack().call('GET', `/v1/unsubscribe/${token}`, { key: null });
     expect(page.status).toBe(200);
     expect(page.body).toContain('<form method="post"');
@@ -496,8 +497,8 @@ describe('auth, errors and limits', () => {
       }),
       403,
     );
-    const revoked = await stack().repos.apiKeys.create({ scopes: ['admin'] }, Date.now());
-    await stack().repos.apiKeys.revoke(revoked.id, Date.now());
+    const revoked = await stack().repos.apiKeys.create({ scopes: ['admin'] }, wallClock());
+    await stack().repos.apiKeys.revoke(revoked.id, wallClock());
     expectProblem(await stack().call('GET', '/v1/outbox', { key: revoked.key }), 401);
   });
 
@@ -532,7 +533,7 @@ describe('auth, errors and limits', () => {
     const response = await stack().call('POST', '/v1/events:batch', { json: tooMany });
     expectProblem(response, 400);
     expect(response.body.errors).toEqual([{ in: 'body', field: 'events', message: 'at most 500 events per call' }]);
-    expect(await stack().repos.acceptedEvents.accept('u-many', 'e0', Date.now())).toBe(true);
+    expect(await stack().repos.acceptedEvents.accept('u-many', 'e0', wallClock())).toBe(true);
   });
 
   it('names every bad field, points to the accepted time zones and locales, and never answers 5xx', async () => {

@@ -2,6 +2,8 @@
 // writes nothing; a draft starts, fans out to its segment, shows progress, and a cancel withdraws what is pending.
 import { describe, expect, it } from 'vitest';
 import { eventually, uniqueId, useApiStack } from './support';
+import { utc } from '../support/instants';
+import { wallClock } from '../../clock';
 
 const stack = useApiStack({ worker: true });
 
@@ -10,7 +12,7 @@ const LATER = { date: '2099-03-02', localTime: '09:00', window: '2h', late: 'ski
 const MESSAGE = {
   category: 'marketing',
   template: 'promo_available',
-  variables: { offer: 'spring', discount: 0.2, ends_at: Date.UTC(2099, 2, 9) },
+  variables: { offer: 'spring', discount: 0.2, ends_at: utc(2099, 2, 9) },
 };
 
 describe('/v1/campaigns', () => {
@@ -52,7 +54,7 @@ describe('/v1/campaigns', () => {
     const users = Array.from({ length: 6 }, (_, i) => `${cohort}-${i}`);
     for (const [i, id] of users.entries()) {
       const timeZone = i % 2 === 0 ? 'America/Sao_Paulo' : 'Asia/Tokyo';
-      await stack().repos.users.upsert({ id, timeZone, locale: 'pt-BR', attributes: { cohort } }, Date.now());
+      await stack().repos.users.upsert({ id, timeZone, locale: 'pt-BR', attributes: { cohort } }, wallClock());
     }
     const segment = { field: 'attributes.cohort', op: 'eq', value: cohort };
 

@@ -4,6 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { clampClientTime, MAX_CLIENT_CLOCK_AHEAD_MS } from '../../api/client-time';
 import { uniqueId } from './support';
 import { useScriptedApi } from './scripted-workflows';
+import { utc } from '../support/instants';
+import { minutes, subMs, addMs, durationMs } from '../../domain/units';
+import { wallClock } from '../../clock';
+import type { EpochMs } from '../../domain/types';
 
 const api = useScriptedApi();
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -11,18 +15,18 @@ const FIVE_YEARS_MS = 5 * 365 * 86_400_000;
 
 describe('client-reported times', () => {
   it('clamps a time slightly ahead to now, keeps past times, rejects far-future ones', () => {
-    const now = Date.UTC(2030, 0, 1);
+    const now = utc(2030, 0, 1);
     expect(clampClientTime(undefined, now)).toBe(now);
-    expect(clampClientTime(now - 60_000, now)).toBe(now - 60_000);
-    expect(clampClientTime(now + MAX_CLIENT_CLOCK_AHEAD_MS, now)).toBe(now);
-    expect(clampClientTime(now + MAX_CLIENT_CLOCK_AHEAD_MS + 1, now)).toBeNull();
+    expect(clampClientTime(subMs(now, minutes(1)), now)).toBe(subMs(now, minutes(1)));
+    expect(clampClientTime(addMs(now, durationMs(MAX_CLIENT_CLOCK_AHEAD_MS)), now)).toBe(now);
+    expect(clampClientTime(addMs(now, durationMs(MAX_CLIENT_CLOCK_AHEAD_MS + 1)), now)).toBeNull();
   });
 
   it('rejects a receipt five years ahead with 400 and records nothing; clamps one a minute ahead', async () => {
     const userId = uniqueId('future');
-    await api().repos.users.upsert({ id: userId, timeZone: 'UTC', locale: 'en', attributes: {} }, Date.now());
+    await api().repos.users.upsert({ id: userId, timeZone: 'UTC', locale: 'en', attributes: {} }, wallClock());
     await api().repos.decisions.recordDecisions(userId, [
-      { candidateId: 'f:0', category: 'social', outcome: { kind: 'sent', channel: 'push', at: Date.now() } },
+      { candidateId: 'f:0', category: 'social', outcome: { kind: 'sent', channel: 'push', at: wallClock() } },
     ]);
     const far = await api().call('POST', '/v1/notifications/f:0/events', {
       json: { type: 'opened', userId, at: iso(Date.now() + FIVE_YEARS_MS) },
@@ -37,7 +41,7 @@ describe('client-reported times', () => {
     });
     expect(near.status).toBe(202);
     const [signal] = api().workflows.signalsOf('notificationEvent', userId);
-    const at = (signal!.args as { at: number }).at;
+    const at = (signal!.args as { at: EpochMs }).at;
     expect(at).toBeGreaterThanOrEqual(before);
     expect(at).toBeLessThanOrEqual(Date.now());
     const stored = await api().repos.notificationEvents.listByNotification('f:0');

@@ -9,11 +9,13 @@ import { WorkflowsUnavailableError, type UserWorkflows } from '../../api/workflo
 import type { DecisionFilter } from '../../db/decisions';
 import { InvalidCursorError } from '../../db/errors';
 import { createRepositories } from '../../db/repositories';
-import type { Decision } from '../../domain/types';
+import type { Decision, EpochMs } from '../../domain/types';
 import type { UserStateView } from '../../workflows/definitions';
 import { useTestDatabase } from '../support/test-database';
+import { utc } from '../support/instants';
+import { addMs, durationMs, subMs, seconds } from '../../domain/units';
 
-const T0 = Date.UTC(2025, 5, 1, 12, 0, 0);
+const T0 = utc(2025, 5, 1, 12, 0, 0);
 const db = useTestDatabase();
 
 type Live = Decision[] | null | 'down';
@@ -49,12 +51,12 @@ function sources(live: () => Live): DecisionLogSources {
   };
 }
 
-const sent = (candidateId: string, at: number): Decision => ({
+const sent = (candidateId: string, at: EpochMs): Decision => ({
   candidateId,
   category: 'social',
   outcome: { kind: 'sent', channel: 'push', at },
 });
-const suppressed = (candidateId: string, at: number, reason: 'opted_out' | 'daily_cap' = 'opted_out'): Decision => ({
+const suppressed = (candidateId: string, at: EpochMs, reason: 'opted_out' | 'daily_cap' = 'opted_out'): Decision => ({
   candidateId,
   category: 'reminder',
   outcome: { kind: 'suppressed', reason, at },
@@ -85,9 +87,14 @@ async function allPages(
 describe('the merged decision log', () => {
   it('merges decisions the workflow has not written yet, newest first, marked recorded: false', async () => {
     const { decisions } = createRepositories(db().pool);
-    await decisions.recordDecisions('dl-merge', [sent('s1', T0), suppressed('x1', T0 + 10)]);
+    await decisions.recordDecisions('dl-merge', [sent('s1', T0), suppressed('x1', addMs(T0, durationMs(10)))]);
     // The workflow shows its recent decisions, written or not.
-    const live = [sent('s1', T0), suppressed('x1', T0 + 10), suppressed('x2', T0 + 20), suppressed('x0', T0 - 5)];
+    const live = [
+      sent('s1', T0),
+      suppressed('x1', addMs(T0, durationMs(10))),
+      suppressed('x2', addMs(T0, durationMs(20))),
+      suppressed('x0', subMs(T0, durationMs(5))),
+    ];
     const page = await readDecisionLog(
       sources(() => live),
       'dl-merge',
@@ -107,9 +114,17 @@ describe('the merged decision log', () => {
   it('filters the unwritten decisions by the same outcome filter, and gives unwritten sends their receipts', async () => {
     const repos = createRepositories(db().pool);
     await repos.decisions.recordDecisions('dl-filter', [suppressed('f1', T0, 'daily_cap')]);
-    await repos.notificationEvents.record('dl-filter', { notificationId: 'f4', type: 'opened', at: T0 + 50 });
-    const live = [suppressed('f1', T0, 'daily_cap'), suppressed('f2', T0 + 1, 'daily_cap'), suppressed('f3', T0 + 2)];
-    live.push(sent('f4', T0 + 3));
+    await repos.notificationEvents.record('dl-filter', {
+      notificationId: 'f4',
+      type: 'opened',
+      at: addMs(T0, durationMs(50)),
+    });
+    const live = [
+      suppressed('f1', T0, 'daily_cap'),
+      suppressed('f2', addMs(T0, durationMs(1)), 'daily_cap'),
+      suppressed('f3', addMs(T0, durationMs(2))),
+    ];
+    live.push(sent('f4', addMs(T0, durationMs(3))));
     const src = sources(() => live);
     const ids = async (outcome: DecisionFilter) =>
       (await readDecisionLog(src, 'dl-filter', { limit: 10, outcome })).entries.map((e) => e.decision.candidateId);
@@ -119,7 +134,10 @@ describe('the merged decision log', () => {
     expect(await ids('expired')).toEqual([]);
     const sends = await readDecisionLog(src, 'dl-filter', { limit: 10, outcome: 'sent' });
     expect(sends.entries).toEqual([
-      { decision: { ...sent('f4', T0 + 3), receipts: { opened: T0 + 50 } }, recorded: false },
+      {
+        decision: { ...sent('f4', addMs(T0, durationMs(3))), receipts: { opened: addMs(T0, durationMs(50)) } },
+        recorded: false,
+      },
     ]);
   });
 
@@ -167,7 +185,9 @@ describe('the merged decision log', () => {
           const userId = `dl-prop-${run++}`;
           // Few distinct instants, so that many decisions share one.
           const all = specs.map(({ slot, kind }, i) =>
-            kind === 'sent' ? sent(`c${i}`, T0 + slot * 1000) : suppressed(`c${i}`, T0 + slot * 1000, kind),
+            kind === 'sent'
+              ? sent(`c${i}`, addMs(T0, seconds(slot)))
+              : suppressed(`c${i}`, addMs(T0, seconds(slot)), kind),
           );
           const written = all.filter((_, i) => specs[i]!.recorded);
           await createRepositories(db().pool).decisions.recordDecisions(userId, written);

@@ -5,6 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { uniqueId } from './support';
 import { useScriptedApi } from './scripted-workflows';
+import { wallClock } from '../../clock';
+import { durationMs, subMs } from '../../domain/units';
 
 const CLAIM_STALE_AFTER_MS = 30_000;
 const api = useScriptedApi({ retryAfterSeconds: 3, claimStaleAfterMs: CLAIM_STALE_AFTER_MS });
@@ -80,12 +82,12 @@ describe('POST /v1/events idempotency, durable first', () => {
 
   it('takes over an id an older API version left pending when its request died; a fresh pending claim answers 409', async () => {
     const userId = uniqueId('crash');
-    const crashedAt = Date.now() - CLAIM_STALE_AFTER_MS - 1_000;
+    const crashedAt = subMs(wallClock(), durationMs(CLAIM_STALE_AFTER_MS + 1_000));
     expect((await api().repos.acceptedEvents.claim(userId, 'evt-lost', { now: crashedAt })).outcomes).toEqual([
       'claimed',
     ]);
     // A fresh claim (a request that may still be signalling) is not taken over.
-    expect((await api().repos.acceptedEvents.claim(userId, 'evt-busy', { now: Date.now() })).outcomes).toEqual([
+    expect((await api().repos.acceptedEvents.claim(userId, 'evt-busy', { now: wallClock() })).outcomes).toEqual([
       'claimed',
     ]);
 
@@ -113,9 +115,9 @@ describe('POST /v1/events idempotency, durable first', () => {
 describe('POST /v1/notifications/{id}/events idempotency', () => {
   async function sentNotification(): Promise<{ userId: string; id: string }> {
     const userId = uniqueId('receipt');
-    await api().repos.users.upsert({ id: userId, timeZone: 'UTC', locale: 'en', attributes: {} }, Date.now());
+    await api().repos.users.upsert({ id: userId, timeZone: 'UTC', locale: 'en', attributes: {} }, wallClock());
     await api().repos.decisions.recordDecisions(userId, [
-      { candidateId: 'n:0', category: 'social', outcome: { kind: 'sent', channel: 'push', at: Date.now() } },
+      { candidateId: 'n:0', category: 'social', outcome: { kind: 'sent', channel: 'push', at: wallClock() } },
     ]);
     return { userId, id: 'n:0' };
   }
@@ -140,7 +142,7 @@ describe('POST /v1/notifications/{id}/events idempotency', () => {
 
   it('re-signals a receipt left pending by a request that died, once its claim is stale', async () => {
     const { userId, id } = await sentNotification();
-    const crashedAt = Date.now() - CLAIM_STALE_AFTER_MS - 1_000;
+    const crashedAt = subMs(wallClock(), durationMs(CLAIM_STALE_AFTER_MS + 1_000));
     const { outcome } = await api().repos.notificationEvents.claim(
       userId,
       { notificationId: id, type: 'delivered', at: crashedAt },

@@ -5,12 +5,15 @@ import { DEFAULT_EVENT_ID_RETENTION_MS, parseRetentionHours, startEventIdPruning
 import { AcceptedEventRepository } from '../../db/events-accepted';
 import { useTestDatabase } from '../support/test-database';
 import { waitFor } from '../support/wait';
+import { hours, addMs, subMs } from '../../domain/units';
+import type { EpochMs } from '../../domain/types';
+import { wallClock } from '../../clock';
 
 const db = useTestDatabase();
-const HOUR = 3_600_000;
+const HOUR = hours(1);
 const silent = createLogger({ level: 'silent' });
 
-async function applied(repo: AcceptedEventRepository, userId: string, eventId: string, at: number): Promise<void> {
+async function applied(repo: AcceptedEventRepository, userId: string, eventId: string, at: EpochMs): Promise<void> {
   const { claim } = await repo.claim(userId, eventId, { now: at });
   await repo.markApplied([{ userId, eventId }], claim, at);
 }
@@ -18,9 +21,9 @@ async function applied(repo: AcceptedEventRepository, userId: string, eventId: s
 describe('event id retention', () => {
   it('drops ids older than the retention on start and on every interval, keeping newer ones', async () => {
     const repo = new AcceptedEventRepository(db().pool);
-    const now = Date.now();
-    await applied(repo, 'ret-user', 'old', now - 73 * HOUR);
-    await applied(repo, 'ret-user', 'recent', now - 71 * HOUR);
+    const now = wallClock();
+    await applied(repo, 'ret-user', 'old', subMs(now, hours(73)));
+    await applied(repo, 'ret-user', 'recent', subMs(now, hours(71)));
     let clock = now;
     const pruning = startEventIdPruning({ acceptedEvents: repo, logger: silent, intervalMs: 50, now: () => clock });
     try {
@@ -29,7 +32,7 @@ describe('event id retention', () => {
       );
       expect((await repo.claim('ret-user', 'recent', { now })).outcomes).toEqual(['applied']);
       // Two hours later, a later tick drops the other one too.
-      clock = now + 2 * HOUR;
+      clock = addMs(now, hours(2));
       await waitFor('a later run to drop the recent id', async () =>
         (await repo.claim('ret-user', 'recent', { now })).outcomes[0] === 'claimed' ? true : undefined,
       );

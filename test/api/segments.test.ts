@@ -1,6 +1,9 @@
 // POST /v1/segments and /v1/segments:preview over real HTTP: a bad filter is a 400 naming its part, with nothing saved.
 import { describe, expect, it } from 'vitest';
 import { useApiStack } from './support';
+import { utc } from '../support/instants';
+import { epochMsOfDate } from '../../domain/units';
+import { wallClock } from '../../clock';
 
 const stack = useApiStack({ worker: false });
 
@@ -11,7 +14,7 @@ describe('/v1/segments', () => {
       ['seg-b', 'BR'],
       ['seg-c', 'US'],
     ] as const) {
-      await stack().repos.users.upsert({ id, timeZone: 'UTC', locale: 'pt-BR', attributes: { country } }, Date.now());
+      await stack().repos.users.upsert({ id, timeZone: 'UTC', locale: 'pt-BR', attributes: { country } }, wallClock());
     }
     const filter = {
       and: [
@@ -65,12 +68,12 @@ describe('/v1/segments', () => {
   });
 
   it('previews journey membership from the recorded journey runs', async () => {
-    const at = new Date(Date.UTC(2026, 0, 5));
+    const at = new Date(utc(2026, 0, 5));
     for (const [id, ended] of [
       ['seg-journey-a', null],
       ['seg-journey-b', 'completed'],
     ] as const) {
-      await stack().repos.users.upsert({ id, timeZone: 'UTC', locale: 'en', attributes: {} }, at.getTime());
+      await stack().repos.users.upsert({ id, timeZone: 'UTC', locale: 'en', attributes: {} }, epochMsOfDate(at));
       await stack().db.pool.query(
         `INSERT INTO journey_runs (run_id, journey, version, user_id, source, enrolled_at, ended_at, end_reason)
          VALUES ($1, 'trial_expiry', 1, $2, 'api', $3, $4, $5)`,

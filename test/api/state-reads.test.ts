@@ -7,8 +7,10 @@ import { defaultPreferences, defaultProfile } from '../../domain/user-defaults';
 import type { UserStateView } from '../../workflows/definitions';
 import { uniqueId } from './support';
 import { useScriptedApi } from './scripted-workflows';
+import { utc } from '../support/instants';
+import { addMs, minutes } from '../../domain/units';
 
-const T0 = Date.UTC(2026, 2, 10, 9, 0, 0);
+const T0 = utc(2026, 2, 10, 9, 0, 0);
 let clock = T0;
 const api = useScriptedApi({ now: () => clock, stateQueryDeadlineMs: 100 });
 
@@ -66,7 +68,7 @@ describe('GET /v1/users/{id}/state under write load', () => {
     await expect.poll(() => api().repos.stateViews.load(userId)).not.toBeNull();
 
     // Two events accepted since; the workflow is busy and answers late.
-    clock = T0 + 60_000;
+    clock = addMs(T0, minutes(1));
     for (const id of ['e1', 'e2']) {
       expect((await api().call('POST', '/v1/events', { json: { id, userId, type: 'password_reset' } })).status).toBe(
         202,

@@ -35,6 +35,7 @@ import { stopWorker } from '../support/worker-lifecycle';
 import { startTestDispatcher } from '../support/dispatcher';
 import type { Dispatcher } from '../../workers/dispatcher/dispatcher';
 import { TemporalUserSignals, type UserSignals } from '../../workers/dispatcher/signals';
+import { wallClock } from '../../clock';
 
 export const UNSUBSCRIBE_SECRET = 'api-test-unsubscribe-secret-0123456789abcdef';
 
@@ -186,7 +187,7 @@ export async function listen(app: http.RequestListener): Promise<{ server: http.
 }
 
 export async function createKeys(repos: Repositories): Promise<ApiStack['keys']> {
-  const make = async (scopes: ApiKeyScope[]) => (await repos.apiKeys.create({ scopes }, Date.now())).key;
+  const make = async (scopes: ApiKeyScope[]) => (await repos.apiKeys.create({ scopes }, wallClock())).key;
   return {
     admin: await make(['admin']),
     events: await make(['events:write']),
@@ -282,7 +283,7 @@ export function useApiStack(options: { worker: boolean }): () => ApiStack {
       dispatcher,
       delivered: () =>
         eventually('the dispatcher delivered everything accepted', async () =>
-          (await repos.ingest.lag(Date.now())).undelivered === 0 ? true : undefined,
+          (await repos.ingest.lag(wallClock())).undelivered === 0 ? true : undefined,
         ).then(() => undefined),
       taskQueue,
       keys,

@@ -20,6 +20,7 @@ import { stopWorker } from '../support/worker-lifecycle';
 import { versionedPreferences } from '../../activities/runtime';
 import { createDispatcher, type Dispatcher } from '../../workers/dispatcher/dispatcher';
 import { TemporalUserSignals } from '../../workers/dispatcher/signals';
+import { wallClock } from '../../clock';
 
 let db: TestDatabase;
 let repos: Repositories;
@@ -156,7 +157,7 @@ describe('Temporal unavailable', () => {
       expect.objectContaining({ outcome: 'sent' }),
     ]);
     await eventually('every queued item delivered', async () =>
-      (await repos.ingest.lag(Date.now())).undelivered === 0 ? true : undefined,
+      (await repos.ingest.lag(wallClock())).undelivered === 0 ? true : undefined,
     );
     const state = await eventually('the state with the queued preference change', async () => {
       const response = await call('GET', `/v1/users/${userId}/state`);

@@ -2,17 +2,19 @@
 // added atomically, and a 200 even when the workflow cannot be told at once (the opt-out is stored).
 import { describe, expect, it } from 'vitest';
 import { signUnsubscribeToken, UNSUBSCRIBE_TOKEN_LIFETIME_MS } from '../../activities/delivery';
-import type { Category } from '../../domain/types';
+import type { Category, EpochMs } from '../../domain/types';
 import { uniqueId } from './support';
 import { useScriptedApi } from './scripted-workflows';
+import { wallClock } from '../../clock';
+import { addMs, days, durationMs, plusMs, subMs } from '../../domain/units';
 
 const SECRET = 'unsubscribe-test-secret-0123456789abcdef0123';
 const api = useScriptedApi({ unsubscribeSecret: SECRET });
 
 async function userWithLink(category: Category): Promise<{ userId: string; path: string }> {
   const userId = uniqueId('unsub');
-  await api().repos.users.upsert({ id: userId, timeZone: 'UTC', locale: 'en', attributes: {} }, Date.now());
-  const token = signUnsubscribeToken({ userId, category, issuedAt: Date.now() }, SECRET);
+  await api().repos.users.upsert({ id: userId, timeZone: 'UTC', locale: 'en', attributes: {} }, wallClock());
+  const token = signUnsubscribeToken({ userId, category, issuedAt: wallClock() }, SECRET);
   return { userId, path: `/v1/unsubscribe/${token}` };
 }
 
@@ -21,15 +23,15 @@ const MULTIPART = '--xyz\r\nContent-Disposition: form-data; name="List-Unsubscri
 describe('one-click unsubscribe', () => {
   it('refuses future, expired and critical or transactional links, storing nothing', async () => {
     const userId = uniqueId('unsub');
-    await api().repos.users.upsert({ id: userId, timeZone: 'UTC', locale: 'en', attributes: {} }, Date.now());
-    const link = (category: Category, issuedAt: number) =>
+    await api().repos.users.upsert({ id: userId, timeZone: 'UTC', locale: 'en', attributes: {} }, wallClock());
+    const link = (category: Category, issuedAt: EpochMs) =>
       `/v1/unsubscribe/${signUnsubscribeToken({ userId, category, issuedAt }, SECRET)}`;
-    const day = 24 * 3600 * 1000;
+    const day = days(1);
     const cases: [string, number][] = [
-      [link('marketing', Date.now() + 100 * 365 * day), 400],
-      [link('marketing', Date.now() - UNSUBSCRIBE_TOKEN_LIFETIME_MS - day), 410],
-      [link('security', Date.now()), 400],
-      [link('account', Date.now()), 400],
+      [link('marketing', addMs(wallClock(), days(100 * 365))), 400],
+      [link('marketing', subMs(wallClock(), plusMs(durationMs(UNSUBSCRIBE_TOKEN_LIFETIME_MS), day))), 410],
+      [link('security', wallClock()), 400],
+      [link('account', wallClock()), 400],
     ];
     for (const [path, status] of cases) {
       const response = await api().call('POST', path, { key: null });
@@ -38,7 +40,7 @@ describe('one-click unsubscribe', () => {
     }
     expect((await api().repos.preferences.get(userId)).optedOutCategories).toEqual([]);
     // The link of a mail sent 30 days ago still works.
-    expect((await api().call('POST', link('marketing', Date.now() - 30 * day), { key: null })).status).toBe(200);
+    expect((await api().call('POST', link('marketing', subMs(wallClock(), days(30))), { key: null })).status).toBe(200);
   });
 
   it.each([
@@ -60,7 +62,7 @@ describe('one-click unsubscribe', () => {
 
   it('signals the full stored preferences with a version above the previous write', async () => {
     const { userId, path } = await userWithLink('social');
-    const before = await api().repos.preferences.patch(userId, { optedOutCategories: ['content'] }, Date.now());
+    const before = await api().repos.preferences.patch(userId, { optedOutCategories: ['content'] }, wallClock());
     expect((await api().call('POST', path, { key: null })).status).toBe(200);
     const [signal] = api().workflows.signalsOf('updatePreferences', userId);
     const { preferences, version } = signal!.args as { preferences: { optedOutCategories: string[] }; version: number };
@@ -72,7 +74,7 @@ describe('one-click unsubscribe', () => {
     const { userId, path } = await userWithLink('marketing');
     const other = await userWithLink('social');
     // Same user, two links for two categories, and a PATCH, all at once.
-    const socialPath = `/v1/unsubscribe/${signUnsubscribeToken({ userId, category: 'social', issuedAt: Date.now() }, SECRET)}`;
+    const socialPath = `/v1/unsubscribe/${signUnsubscribeToken({ userId, category: 'social', issuedAt: wallClock() }, SECRET)}`;
     const results = await Promise.all([
       api().call('POST', path, { key: null }),
       api().call('POST', socialPath, { key: null }),

@@ -27,6 +27,8 @@ import { TEST_START_MS } from '../support/test-clock';
 import { useTestDatabase } from '../support/test-database';
 import { waitFor } from '../support/wait';
 import { minuteOfDay, probability, hours } from '../../domain/units';
+import { utc } from '../support/instants';
+import { wallClock } from '../../clock';
 
 const ZONES = [
   'Pacific/Auckland',
@@ -63,7 +65,7 @@ describe('campaign workflow', () => {
         pool: db().pool,
         client: harness.client,
         taskQueue: harness.taskQueue,
-        now: () => Date.now(),
+        now: () => wallClock(),
         signalUser: async (candidate) => {
           await hold?.(candidate);
           signalled.set(candidate.userId, (signalled.get(candidate.userId) ?? 0) + 1);
@@ -127,7 +129,7 @@ describe('campaign workflow', () => {
           message: {
             category: 'marketing',
             template: 'promo_available',
-            variables: { offer: 'x', discount: 0.2, ends_at: Date.UTC(2099, 2, 9) },
+            variables: { offer: 'x', discount: 0.2, ends_at: utc(2099, 2, 9) },
             businessValue: probability(0.9),
           },
           ...spec,
@@ -182,7 +184,7 @@ describe('campaign workflow', () => {
     expect(await handle.result()).toBe('completed');
     expect((await targets('local-08')).filter((t) => t.status === 'handed_over')).toHaveLength(users.length);
 
-    await harness.sleepUntil(Date.UTC(2099, 0, 10, 12));
+    await harness.sleepUntil(utc(2099, 0, 10, 12));
     await waitFor('every user sent', async () => (deliveriesOf('local-08').length >= users.length ? true : undefined), {
       timeoutMs: 120_000,
     });

@@ -13,9 +13,9 @@ import { atLocalTime, localDate } from '../../domain/time';
 import { defineHarness, uniqueUser } from '../workflows/support/harness';
 import { useTestDatabase } from '../support/test-database';
 import { waitFor } from '../support/wait';
-import { minuteOfDay, probability, hours } from '../../domain/units';
+import { minuteOfDay, probability, hours, addMs, epochMsOfDate } from '../../domain/units';
+import { utc } from '../support/instants';
 
-const HOUR = 3_600_000;
 const ZONES = ['America/New_York', 'Europe/London', 'Australia/Sydney'];
 const MONDAYS = [2, 9, 16, 23, 30, 37].map((d) => ({ year: 2099, month: 3, day: d }));
 
@@ -43,7 +43,7 @@ describe('scheduled rule', () => {
   });
 
   it('weekly at 08:00 local in every zone, across DST changes, once per user and week', async () => {
-    await harness.sleepUntil(Date.UTC(2099, 1, 26, 9));
+    await harness.sleepUntil(utc(2099, 1, 26, 9));
     const users = ZONES.flatMap((zone) => [0, 1].map((i) => ({ id: uniqueUser(`rule-${i}`), zone })));
     for (const user of users) harness.settings.store(user.id, { timeZone: user.zone, locale: 'en' });
     const created = new Date(await harness.now());
@@ -59,7 +59,7 @@ describe('scheduled rule', () => {
     await new ScheduledRuleRepository(db().pool).create({
       id: 'weekly-digest',
       name: 'Weekly digest',
-      createdAt: created.getTime(),
+      createdAt: epochMsOfDate(created),
       spec: {
         segment: segment.segment,
         message: {
@@ -79,9 +79,9 @@ describe('scheduled rule', () => {
     const rules = new TemporalCampaigns(harness.client, queue);
     await rules.createRule('weekly-digest', { kind: 'weekly', weekday: 1 });
     const described = await rules.describeRule('weekly-digest');
-    expect(described?.nextFirings[0]).toBe(Date.UTC(2099, 2, 1, 12));
+    expect(described?.nextFirings[0]).toBe(utc(2099, 2, 1, 12));
 
-    await harness.sleepUntil(Date.UTC(2099, 3, 7, 12));
+    await harness.sleepUntil(utc(2099, 3, 7, 12));
     const expected = MONDAYS.length * users.length;
     const ofRule = () => harness.deliveries.filter((d) => d.input.candidate.id.startsWith('campaign.weekly-digest.'));
     await waitFor('every weekly send', async () => (ofRule().length >= expected ? true : undefined), {
@@ -90,13 +90,11 @@ describe('scheduled rule', () => {
     expect(ofRule()).toHaveLength(expected);
 
     for (const monday of MONDAYS) {
-      const id = campaignCandidateId(
-        `weekly-digest.${formatDate(localDate(Date.UTC(2099, 2, monday.day, 12), 'UTC'))}`,
-      );
+      const id = campaignCandidateId(`weekly-digest.${formatDate(localDate(utc(2099, 2, monday.day, 12), 'UTC'))}`);
       for (const user of users) {
         const sends = ofRule().filter((d) => d.input.userId === user.id && d.input.candidate.id === id);
         expect(sends, `${user.zone} ${id}`).toHaveLength(1);
-        const eight = atLocalTime(localDate(Date.UTC(2099, 2, monday.day, 12), 'UTC'), minuteOfDay(8 * 60), user.zone);
+        const eight = atLocalTime(localDate(utc(2099, 2, monday.day, 12), 'UTC'), minuteOfDay(8 * 60), user.zone);
         expect(sends[0]!.input.candidate.notBefore, `${user.zone} ${id}`).toBe(eight);
         expect(sends[0]!.at).toBeGreaterThanOrEqual(eight);
         expect(localDate(sends[0]!.at, user.zone)).toEqual(localDate(eight, user.zone));
@@ -104,14 +102,14 @@ describe('scheduled rule', () => {
     }
     // The same 08:00 is a different UTC hour before and after each zone's change.
     const utcHour = (zone: string, day: number) =>
-      new Date(atLocalTime(localDate(Date.UTC(2099, 2, day, 12), 'UTC'), minuteOfDay(8 * 60), zone)).getUTCHours();
+      new Date(atLocalTime(localDate(utc(2099, 2, day, 12), 'UTC'), minuteOfDay(8 * 60), zone)).getUTCHours();
     expect([utcHour('America/New_York', 2), utcHour('America/New_York', 9)]).toEqual([13, 12]);
     expect([utcHour('Europe/London', 23), utcHour('Europe/London', 30)]).toEqual([8, 7]);
     expect([utcHour('Australia/Sydney', 30), utcHour('Australia/Sydney', 37)]).toEqual([21, 22]);
   }, 600_000);
 
   it(':trigger is an action now: a campaign of the rule sent now, the next occurrence left to its firing', async () => {
-    const triggerAt = Date.UTC(2099, 3, 8, 14, 0, 30); // a Wednesday, daytime in every zone below
+    const triggerAt = utc(2099, 3, 8, 14, 0, 30); // a Wednesday, daytime in every zone below
     await harness.sleepUntil(triggerAt);
     const zones = ['America/New_York', 'Europe/London', 'Europe/Paris'];
     const users = zones.map((zone) => ({ id: uniqueUser('trigger'), zone }));
@@ -155,7 +153,7 @@ describe('scheduled rule', () => {
     for (const user of users) {
       await harness.waitForState(user.id, (st) => st.stats.candidatesAdmitted === 1, 'the triggered campaign admitted');
     }
-    await harness.sleepUntil(triggeredAt + 20 * HOUR);
+    await harness.sleepUntil(addMs(triggeredAt, hours(20)));
     await waitFor('a send to every member', async () => (ofRule().length >= users.length ? true : undefined), {
       timeoutMs: 60_000,
     });
@@ -175,6 +173,6 @@ describe('scheduled rule', () => {
       expect(sends[0]!.at).toBeLessThanOrEqual(sends[0]!.input.candidate.expiresAt);
     }
     // The schedule's own calendar is untouched: next Monday's occurrence still fires the day before.
-    expect((await rules.describeRule('monday-nudge'))?.nextFirings[0]).toBe(Date.UTC(2099, 3, 12, 12));
+    expect((await rules.describeRule('monday-nudge'))?.nextFirings[0]).toBe(utc(2099, 3, 12, 12));
   }, 300_000);
 });

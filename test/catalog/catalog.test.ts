@@ -9,8 +9,9 @@ import { CatalogError } from '../../domain/catalog-schema';
 import { DEFAULT_POLICY } from '../../domain/config';
 import { DEFAULT_TRIGGERS, matchEvent, propertiesUsedBy, screenEvent } from '../../domain/triggers';
 import type { UserEvent } from '../../domain/types';
+import { utc } from '../support/instants';
 
-const NOW = Date.UTC(2026, 2, 2, 12);
+const NOW = utc(2026, 2, 2, 12);
 
 function writeCatalog(document: unknown): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'tact-catalog-'));

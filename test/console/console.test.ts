@@ -8,10 +8,12 @@ import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Decision } from '../../domain/types';
 import { useApiStack } from '../api/support';
+import { hours, addMs, minutes, epochMs } from '../../domain/units';
+import { utc } from '../support/instants';
 
 const CHROMIUM = process.env.TACT_CHROMIUM ?? '/usr/bin/chromium';
 const ARTIFACTS = path.join(__dirname, '..', 'artifacts');
-const HOUR = 3_600_000;
+const HOUR = hours(1);
 
 describe('the console in a browser', () => {
   const stack = useApiStack({ worker: false });
@@ -58,12 +60,12 @@ describe('the console in a browser', () => {
   async function seed() {
     const { repos, keys } = stack();
     const call = stack().call.bind(stack());
-    const start = Date.UTC(2026, 10, 20, 9, 0, 0);
+    const start = utc(2026, 10, 20, 9, 0, 0);
     for (let i = 0; i < 24; i++) {
       const userId = `console-user-${i}`;
       const put = await call('PUT', `/v1/users/${userId}`, { json: { timeZone: 'Europe/Paris', locale: 'fr' } });
       expect(put.status).toBeLessThan(300);
-      const at = start + (i % 2) * 24 * HOUR + i * 60_000;
+      const at = epochMs(start + (i % 2) * 24 * HOUR + i * 60_000);
       const variant = i % 3 === 0 ? 'control' : 'urgent';
       const decisions: Decision[] = [
         {
@@ -87,8 +89,8 @@ describe('the console in a browser', () => {
           category: 'reminder',
           outcome:
             i % 4 === 0
-              ? { kind: 'suppressed', reason: 'daily_cap', at: at + HOUR, detail: 'daily cap 3 reached' }
-              : { kind: 'sent', channel: 'push', at: at + HOUR },
+              ? { kind: 'suppressed', reason: 'daily_cap', at: addMs(at, HOUR), detail: 'daily cap 3 reached' }
+              : { kind: 'sent', channel: 'push', at: addMs(at, HOUR) },
           provenance: { source: 'journey', sourceId: `cart_abandonment:run-${i}`, template: 'cart_abandoned' },
         },
       ];
@@ -97,13 +99,13 @@ describe('the console in a browser', () => {
         await repos.notificationEvents.record(userId, {
           notificationId: `camp-${i}`,
           type: 'delivered',
-          at: at + 60_000,
+          at: addMs(at, minutes(1)),
         });
         if (i % 2 === 1) {
           await repos.notificationEvents.record(userId, {
             notificationId: `camp-${i}`,
             type: 'opened',
-            at: at + 120_000,
+            at: addMs(at, minutes(2)),
           });
         }
       }

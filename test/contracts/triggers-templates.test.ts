@@ -11,11 +11,13 @@ import { findDeclaration, findMessage, resolve } from '../../localization/resolv
 import { MESSAGE_FIELDS, type RenderResult, type VariableDeclaration } from '../../localization/types';
 import { candidatesFromEvent, DEFAULT_TRIGGERS, type TriggerRule } from '../../domain/triggers';
 import type { Candidate, Channel, UserEvent } from '../../domain/types';
+import { utc } from '../support/instants';
+import { minutes, subMs } from '../../domain/units';
 
 /** Every locale the templates are written in; pt-BR files may hold only what differs from pt. */
 const LOCALES = ['en', 'de', 'fr', 'es', 'pt', 'pt-BR', 'ar', 'he', 'ja'];
 const CHANNELS: Channel[] = ['push', 'email'];
-const NOW = Date.UTC(2025, 8, 24, 9, 30);
+const NOW = utc(2025, 8, 24, 9, 30);
 const TIME_ZONE = 'America/Sao_Paulo';
 const DAY_AND_AN_HOUR = 25 * 3_600_000;
 
@@ -34,7 +36,7 @@ const EXAMPLES: Record<string, UserEvent['properties']> = {
   new_content: { contentId: 'c-5', creatorName: 'Lena Bakes', postCount: 6 },
   streak_at_risk: { streakDay: '2025-09-24', streakLength: 12, endsAt: '2025-09-25T02:59:00Z' },
   cart_abandoned: { cartId: 'cart-1', itemCount: 3 },
-  promo_available: { promoId: 'p-1', offerName: 'Autumn Sale', discount: 0.3, endsAt: Date.UTC(2025, 9, 1, 22) },
+  promo_available: { promoId: 'p-1', offerName: 'Autumn Sale', discount: 0.3, endsAt: utc(2025, 9, 1, 22) },
 };
 
 let catalog: TemplateCatalog;
@@ -47,7 +49,7 @@ function eventFor(rule: TriggerRule, properties: UserEvent['properties']): UserE
     id: `evt-${rule.eventType}`,
     userId: 'u-contract',
     type: rule.eventType,
-    occurredAt: NOW - 60_000,
+    occurredAt: subMs(NOW, minutes(1)),
     properties,
   };
 }

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { ApiKeyRepository, ensureAdminKey, grants, InvalidScopesError, parseScopes } from '../../db/api-keys';
 import { useTestDatabase } from '../support/test-database';
+import { utc } from '../support/instants';
+import { addMs, durationMs, seconds } from '../../domain/units';
 
-const T0 = Date.UTC(2025, 6, 1, 12, 0, 0);
+const T0 = utc(2025, 6, 1, 12, 0, 0);
 
 describe('API keys', () => {
   const db = useTestDatabase();
@@ -24,7 +26,10 @@ describe('API keys', () => {
   it('verify the right key and reject a wrong secret, an unknown id or a malformed key', async () => {
     const repo = keys();
     const created = await repo.create({ scopes: ['users:write'] }, T0);
-    expect(await repo.verify(created.key, T0 + 1)).toEqual({ id: created.id, scopes: ['users:write'] });
+    expect(await repo.verify(created.key, addMs(T0, durationMs(1)))).toEqual({
+      id: created.id,
+      scopes: ['users:write'],
+    });
 
     const secret = created.key.slice(-43);
     const flipped = secret.slice(0, -1) + (secret.endsWith('A') ? 'B' : 'A');
@@ -45,9 +50,9 @@ describe('API keys', () => {
   it('reject a revoked key; revoking is idempotent and tells unknown ids apart', async () => {
     const repo = keys();
     const created = await repo.create({ scopes: ['admin'] }, T0);
-    expect(await repo.revoke(created.id, T0 + 10)).toBe('revoked');
-    expect(await repo.verify(created.key, T0 + 20)).toBeNull();
-    expect(await repo.revoke(created.id, T0 + 30)).toBe('already_revoked');
+    expect(await repo.revoke(created.id, addMs(T0, durationMs(10)))).toBe('revoked');
+    expect(await repo.verify(created.key, addMs(T0, durationMs(20)))).toBeNull();
+    expect(await repo.revoke(created.id, addMs(T0, durationMs(30)))).toBe('already_revoked');
     expect(await repo.revoke('0123456789abcdef', T0)).toBe('not_found');
     const listed = (await repo.list()).find((key) => key.id === created.id);
     expect(listed).toMatchObject({ revokedAt: T0 + 10 });
@@ -56,8 +61,8 @@ describe('API keys', () => {
   it('record last use, at most once a minute', async () => {
     const repo = keys();
     const created = await repo.create({ scopes: ['users:read'], name: 'reader' }, T0);
-    await repo.verify(created.key, T0 + 1_000);
-    await repo.verify(created.key, T0 + 30_000);
+    await repo.verify(created.key, addMs(T0, seconds(1)));
+    await repo.verify(created.key, addMs(T0, seconds(30)));
     const info = async () => (await repo.list()).find((key) => key.id === created.id);
     expect(await info()).toEqual({
       id: created.id,
@@ -66,7 +71,7 @@ describe('API keys', () => {
       createdAt: T0,
       lastUsedAt: T0 + 1_000,
     });
-    await repo.verify(created.key, T0 + 61_000);
+    await repo.verify(created.key, addMs(T0, seconds(61)));
     expect((await info())?.lastUsedAt).toBe(T0 + 61_000);
   });
 

@@ -9,11 +9,13 @@ import {
 } from '../../db/decisions';
 import { InvalidCursorError } from '../../db/errors';
 import { NotificationEventRepository } from '../../db/notification-events';
-import type { Decision, Provenance } from '../../domain/types';
+import type { Decision, Provenance, EpochMs } from '../../domain/types';
 import { useTestDatabase } from '../support/test-database';
+import { utc } from '../support/instants';
+import { addMs, durationMs, seconds } from '../../domain/units';
 
-const T0 = Date.UTC(2025, 4, 1, 8, 0, 0);
-const sent = (candidateId: string, at: number): Decision => ({
+const T0 = utc(2025, 4, 1, 8, 0, 0);
+const sent = (candidateId: string, at: EpochMs): Decision => ({
   candidateId,
   category: 'social',
   outcome: { kind: 'sent', channel: 'push', at },
@@ -23,7 +25,7 @@ const logged = (decision: Decision, receipts: Record<string, number> = {}) =>
   decision.outcome.kind === 'sent' ? { ...decision, receipts } : decision;
 const suppressed = (
   candidateId: string,
-  at: number,
+  at: EpochMs,
   reason: 'daily_cap' | 'opted_out' | 'expired',
   detail?: string,
 ): Decision => ({
@@ -38,12 +40,19 @@ describe('decision log', () => {
 
   it('record each candidate once: a repeated or conflicting outcome keeps the first', async () => {
     const repo = decisions();
-    await repo.recordDecisions('dl-idem', [sent('c1', T0), suppressed('c2', T0 + 1, 'daily_cap', 'third today')]);
-    await repo.recordDecisions('dl-idem', [sent('c1', T0), suppressed('c1', T0 + 5, 'opted_out'), sent('c3', T0 + 2)]);
+    await repo.recordDecisions('dl-idem', [
+      sent('c1', T0),
+      suppressed('c2', addMs(T0, durationMs(1)), 'daily_cap', 'third today'),
+    ]);
+    await repo.recordDecisions('dl-idem', [
+      sent('c1', T0),
+      suppressed('c1', addMs(T0, durationMs(5)), 'opted_out'),
+      sent('c3', addMs(T0, durationMs(2))),
+    ]);
     await repo.recordDecisions('dl-idem', []);
     expect((await repo.list('dl-idem')).decisions).toEqual([
-      logged(sent('c3', T0 + 2)),
-      suppressed('c2', T0 + 1, 'daily_cap', 'third today'),
+      logged(sent('c3', addMs(T0, durationMs(2)))),
+      suppressed('c2', addMs(T0, durationMs(1)), 'daily_cap', 'third today'),
       logged(sent('c1', T0)),
     ]);
   });
@@ -62,8 +71,8 @@ describe('decision log', () => {
     for (let i = 0; i < 23; i++)
       all.push(
         i % 3 === 0
-          ? suppressed(`p${i}`, T0 + Math.floor(i / 2) * 1000, 'daily_cap')
-          : sent(`p${i}`, T0 + Math.floor(i / 2) * 1000),
+          ? suppressed(`p${i}`, addMs(T0, seconds(Math.floor(i / 2))), 'daily_cap')
+          : sent(`p${i}`, addMs(T0, seconds(Math.floor(i / 2)))),
       );
     await repo.recordDecisions('dl-page', all.slice(0, 10));
     await repo.recordDecisions('dl-page', all.slice(10));
@@ -105,10 +114,10 @@ describe('decision log', () => {
     const repo = decisions();
     await repo.recordDecisions('dl-filter', [
       sent('f1', T0),
-      suppressed('f2', T0 + 1, 'daily_cap'),
-      suppressed('f3', T0 + 2, 'opted_out'),
-      sent('f4', T0 + 3),
-      suppressed('f5', T0 + 4, 'daily_cap'),
+      suppressed('f2', addMs(T0, durationMs(1)), 'daily_cap'),
+      suppressed('f3', addMs(T0, durationMs(2)), 'opted_out'),
+      sent('f4', addMs(T0, durationMs(3))),
+      suppressed('f5', addMs(T0, durationMs(4)), 'daily_cap'),
     ]);
     const ids = async (outcome: Parameters<DecisionRepository['list']>[1]) =>
       (await repo.list('dl-filter', outcome)).decisions.map((d) => d.candidateId);
@@ -148,7 +157,7 @@ describe('decision log', () => {
     expect(await repo.findSent('n-43')).toBeNull();
     expect(await repo.findSent('n-missing')).toBeNull();
 
-    await repo.recordDecisions('dl-owner-2', [sent('n-42', T0 + 5)]);
+    await repo.recordDecisions('dl-owner-2', [sent('n-42', addMs(T0, durationMs(5)))]);
     await expect(repo.findSent('n-42')).rejects.toBeInstanceOf(AmbiguousNotificationError);
     expect(await repo.findSent('n-42', 'dl-owner-2')).toMatchObject({ userId: 'dl-owner-2', sentAt: T0 + 5 });
     expect(await repo.findSent('n-42', 'dl-owner')).toMatchObject({ userId: 'dl-owner', sentAt: T0 });
@@ -158,23 +167,27 @@ describe('decision log', () => {
   it('list each send with the receipts of that user’s notification, and no receipts on suppressions', async () => {
     const repo = decisions();
     const receipts = new NotificationEventRepository(db().pool);
-    await repo.recordDecisions('dl-rc', [sent('r1', T0), sent('r2', T0 + 1), suppressed('r3', T0 + 2, 'daily_cap')]);
+    await repo.recordDecisions('dl-rc', [
+      sent('r1', T0),
+      sent('r2', addMs(T0, durationMs(1))),
+      suppressed('r3', addMs(T0, durationMs(2)), 'daily_cap'),
+    ]);
     await repo.recordDecisions('dl-rc-other', [sent('r1', T0)]);
-    await receipts.record('dl-rc', { notificationId: 'r1', type: 'delivered', at: T0 + 10 });
-    await receipts.record('dl-rc', { notificationId: 'r1', type: 'opened', at: T0 + 20 });
-    await receipts.record('dl-rc', { notificationId: 'r1', type: 'converted', at: T0 + 40 });
+    await receipts.record('dl-rc', { notificationId: 'r1', type: 'delivered', at: addMs(T0, durationMs(10)) });
+    await receipts.record('dl-rc', { notificationId: 'r1', type: 'opened', at: addMs(T0, durationMs(20)) });
+    await receipts.record('dl-rc', { notificationId: 'r1', type: 'converted', at: addMs(T0, durationMs(40)) });
     // Another user's notification with the same id, and a receipt naming a suppressed candidate: neither shows.
-    await receipts.record('dl-rc-other', { notificationId: 'r1', type: 'engaged', at: T0 + 30 });
-    await receipts.record('dl-rc', { notificationId: 'r3', type: 'opened', at: T0 + 50 });
+    await receipts.record('dl-rc-other', { notificationId: 'r1', type: 'engaged', at: addMs(T0, durationMs(30)) });
+    await receipts.record('dl-rc', { notificationId: 'r3', type: 'opened', at: addMs(T0, durationMs(50)) });
 
     expect((await repo.list('dl-rc')).decisions).toEqual([
-      suppressed('r3', T0 + 2, 'daily_cap'),
-      logged(sent('r2', T0 + 1)),
+      suppressed('r3', addMs(T0, durationMs(2)), 'daily_cap'),
+      logged(sent('r2', addMs(T0, durationMs(1)))),
       logged(sent('r1', T0), { delivered: T0 + 10, opened: T0 + 20, converted: T0 + 40 }),
     ]);
     expect((await repo.list('dl-rc-other')).decisions).toEqual([logged(sent('r1', T0), { engaged: T0 + 30 })]);
     const page = await repo.list('dl-rc', { outcome: 'sent', limit: 1 });
-    expect(page.decisions).toEqual([logged(sent('r2', T0 + 1))]);
+    expect(page.decisions).toEqual([logged(sent('r2', addMs(T0, durationMs(1))))]);
     expect((await repo.list('dl-rc', { outcome: 'sent', cursor: page.nextCursor! })).decisions).toEqual([
       logged(sent('r1', T0), { delivered: T0 + 10, opened: T0 + 20, converted: T0 + 40 }),
     ]);
@@ -182,11 +195,18 @@ describe('decision log', () => {
 
   it('list from a position: every row of the same instant after LAST_LOG_ID, and cursors round-trip', async () => {
     const repo = decisions();
-    await repo.recordDecisions('dl-pos', [sent('q1', T0), suppressed('q2', T0 + 1, 'opted_out'), sent('q3', T0 + 1)]);
+    await repo.recordDecisions('dl-pos', [
+      sent('q1', T0),
+      suppressed('q2', addMs(T0, durationMs(1)), 'opted_out'),
+      sent('q3', addMs(T0, durationMs(1))),
+    ]);
     const all = await repo.listBefore('dl-pos', { limit: 10, before: null });
     expect(all.more).toBe(false);
     expect(all.entries.map((e) => e.decision.candidateId)).toEqual(['q3', 'q2', 'q1']);
-    const sameInstant = await repo.listBefore('dl-pos', { limit: 10, before: { decidedAt: T0 + 1, id: LAST_LOG_ID } });
+    const sameInstant = await repo.listBefore('dl-pos', {
+      limit: 10,
+      before: { decidedAt: addMs(T0, durationMs(1)), id: LAST_LOG_ID },
+    });
     expect(sameInstant.entries.map((e) => e.decision.candidateId)).toEqual(['q3', 'q2', 'q1']);
     const afterQ3 = await repo.listBefore('dl-pos', { limit: 1, before: all.entries[0]!.position });
     expect(afterQ3).toMatchObject({ more: true, entries: [{ decision: { candidateId: 'q2' } }] });

@@ -6,8 +6,11 @@ import { NotificationEventRepository } from '../../db/notification-events';
 import { OutboxRepository } from '../../db/outbox';
 import type { OutboxEntry } from '../../domain/ports';
 import { useTestDatabase } from '../support/test-database';
+import { utc } from '../support/instants';
+import { addMs, days, durationMs, minutes, subMs, seconds, epochMs, scaleMs } from '../../domain/units';
+import type { EpochMs } from '../../domain/types';
 
-const T0 = Date.UTC(2025, 5, 1, 10, 0, 0);
+const T0 = utc(2025, 5, 1, 10, 0, 0);
 const db = useTestDatabase();
 
 describe('delivery ledger', () => {
@@ -20,12 +23,12 @@ describe('delivery ledger', () => {
   it('claim once: a second claim sees the first entry and its outcome', async () => {
     const repo = ledger();
     expect(await repo.claim(entry('n1', 1), T0)).toEqual({ held: true, sendAttempts: 1 });
-    expect(await repo.claim(entry('n1', 1), T0 + 5)).toEqual({
+    expect(await repo.claim(entry('n1', 1), addMs(T0, durationMs(5)))).toEqual({
       held: false,
       entry: { ...entry('n1', 1), status: 'pending', sendAttempts: 1, updatedAt: T0 },
     });
-    await repo.markOutcome(at(1), { status: 'sent', providerMessageId: 'fcm-123' }, T0 + 10);
-    expect(await repo.claim(entry('n1', 1), T0 + 20)).toEqual({
+    await repo.markOutcome(at(1), { status: 'sent', providerMessageId: 'fcm-123' }, addMs(T0, durationMs(10)));
+    expect(await repo.claim(entry('n1', 1), addMs(T0, durationMs(20)))).toEqual({
       held: false,
       entry: { ...entry('n1', 1), status: 'sent', providerMessageId: 'fcm-123', sendAttempts: 1, updatedAt: T0 + 10 },
     });
@@ -43,11 +46,11 @@ describe('delivery ledger', () => {
     expect(await repo.claim(entry('n-shared', 20, 'ua'), T0)).toMatchObject({ held: true });
     await repo.markOutcome({ userId: 'ua', notificationId: 'n-shared', endpointKey: key(20) }, { status: 'sent' }, T0);
     // Same notification id, same endpoint (an address or a device that changed hands), another user: a fresh claim.
-    expect(await repo.claim(entry('n-shared', 20, 'ub'), T0 + 1)).toMatchObject({ held: true });
+    expect(await repo.claim(entry('n-shared', 20, 'ub'), addMs(T0, durationMs(1)))).toMatchObject({ held: true });
     await repo.markOutcome(
       { userId: 'ub', notificationId: 'n-shared', endpointKey: key(20) },
       { status: 'failed_permanent', error: 'x' },
-      T0 + 2,
+      addMs(T0, durationMs(2)),
     );
     expect((await repo.list('n-shared', 'ua')).map((e) => [e.userId, e.status])).toEqual([['ua', 'sent']]);
     expect((await repo.list('n-shared', 'ub')).map((e) => [e.userId, e.status])).toEqual([['ub', 'failed_permanent']]);
@@ -56,21 +59,23 @@ describe('delivery ledger', () => {
 
   it('treat a recent pending claim as in flight, and take over a stale one or a retryable failure', async () => {
     const repo = ledger();
-    const window = 60_000;
+    const window = minutes(1);
     const reference = { clientReference: 'ref-30' };
-    expect(await repo.claim({ ...entry('n-fly', 30), ...reference }, T0, T0 - window)).toEqual({
+    expect(await repo.claim({ ...entry('n-fly', 30), ...reference }, T0, subMs(T0, window))).toEqual({
       held: true,
       sendAttempts: 1,
     });
     // Another attempt 30 s later: the first one may still be sending.
-    expect(await repo.claim(entry('n-fly', 30), T0 + 30_000, T0 + 30_000 - window)).toMatchObject({
+    expect(
+      await repo.claim(entry('n-fly', 30), addMs(T0, seconds(30)), subMs(addMs(T0, seconds(30)), window)),
+    ).toMatchObject({
       held: false,
       entry: { status: 'pending', updatedAt: T0 },
     });
     // Past the window the first attempt is presumed dead: exactly one of several concurrent attempts takes over.
-    const later = T0 + window + 1;
+    const later = epochMs(T0 + window + 1);
     const takeovers = await Promise.all(
-      Array.from({ length: 6 }, () => repo.claim(entry('n-fly', 30), later, later - window)),
+      Array.from({ length: 6 }, () => repo.claim(entry('n-fly', 30), later, subMs(later, window))),
     );
     // The one that took over learns that an earlier attempt may have reached the provider.
     expect(takeovers.filter((r) => r.held)).toEqual([{ held: true, sendAttempts: 2 }]);
@@ -79,8 +84,10 @@ describe('delivery ledger', () => {
     ).toHaveLength(5);
 
     const k = { userId: 'u1', notificationId: 'n-fly', endpointKey: key(30) };
-    await repo.markOutcome(k, { status: 'failed_retryable', error: 'FCM 503' }, later + 1);
-    expect(await repo.claim(entry('n-fly', 30), later + 2, later + 2 - window)).toEqual({
+    await repo.markOutcome(k, { status: 'failed_retryable', error: 'FCM 503' }, addMs(later, durationMs(1)));
+    expect(
+      await repo.claim(entry('n-fly', 30), addMs(later, durationMs(2)), subMs(addMs(later, durationMs(2)), window)),
+    ).toEqual({
       held: true,
       sendAttempts: 3,
     });
@@ -93,10 +100,14 @@ describe('delivery ledger', () => {
       updatedAt: later + 2,
     });
     // Without a window, a claim never takes over.
-    await repo.markOutcome(k, { status: 'failed_retryable', error: 'FCM 503' }, later + 3);
-    expect(await repo.claim(entry('n-fly', 30), later + 4)).toMatchObject({ entry: { status: 'failed_retryable' } });
-    await repo.markOutcome(k, { status: 'sent' }, later + 5);
-    expect(await repo.claim(entry('n-fly', 30), later + 10 * window, later + 9 * window)).toMatchObject({
+    await repo.markOutcome(k, { status: 'failed_retryable', error: 'FCM 503' }, addMs(later, durationMs(3)));
+    expect(await repo.claim(entry('n-fly', 30), addMs(later, durationMs(4)))).toMatchObject({
+      entry: { status: 'failed_retryable' },
+    });
+    await repo.markOutcome(k, { status: 'sent' }, addMs(later, durationMs(5)));
+    expect(
+      await repo.claim(entry('n-fly', 30), addMs(later, scaleMs(window, 10)), addMs(later, scaleMs(window, 9))),
+    ).toMatchObject({
       entry: { status: 'sent' },
     });
   });
@@ -105,12 +116,12 @@ describe('delivery ledger', () => {
     const repo = ledger();
     await repo.claim(entry('n2', 3), T0);
     const k = { userId: 'u1', notificationId: 'n2', endpointKey: key(3) };
-    await repo.markOutcome(k, { status: 'failed_retryable', error: 'FCM 429' }, T0 + 1);
-    await repo.markOutcome(k, { status: 'sent', providerMessageId: 'm-1' }, T0 + 2);
-    await repo.markOutcome(k, { status: 'sent', providerMessageId: 'm-2' }, T0 + 3); // a repeated retry
-    await expect(repo.markOutcome(k, { status: 'failed_permanent', error: 'x' }, T0 + 4)).rejects.toThrow(
-      LedgerConflictError,
-    );
+    await repo.markOutcome(k, { status: 'failed_retryable', error: 'FCM 429' }, addMs(T0, durationMs(1)));
+    await repo.markOutcome(k, { status: 'sent', providerMessageId: 'm-1' }, addMs(T0, durationMs(2)));
+    await repo.markOutcome(k, { status: 'sent', providerMessageId: 'm-2' }, addMs(T0, durationMs(3))); // a repeated retry
+    await expect(
+      repo.markOutcome(k, { status: 'failed_permanent', error: 'x' }, addMs(T0, durationMs(4))),
+    ).rejects.toThrow(LedgerConflictError);
     expect(await repo.list('n2')).toEqual([
       { ...entry('n2', 3), status: 'sent', providerMessageId: 'm-1', sendAttempts: 1, updatedAt: T0 + 2 },
     ]);
@@ -125,11 +136,14 @@ describe('delivery ledger', () => {
   it('list every endpoint of a notification', async () => {
     const repo = ledger();
     await repo.claim(entry('n3', 5), T0);
-    await repo.claim({ userId: 'u1', notificationId: 'n3', endpointKey: 'email:ab12', channel: 'email' }, T0 + 1);
+    await repo.claim(
+      { userId: 'u1', notificationId: 'n3', endpointKey: 'email:ab12', channel: 'email' },
+      addMs(T0, durationMs(1)),
+    );
     await repo.markOutcome(
       { userId: 'u1', notificationId: 'n3', endpointKey: key(5) },
       { status: 'failed_permanent', error: 'UNREGISTERED' },
-      T0 + 2,
+      addMs(T0, durationMs(2)),
     );
     expect((await repo.list('n3')).map((e) => [e.channel, e.status, e.error])).toEqual([
       ['push', 'failed_permanent', 'UNREGISTERED'],
@@ -145,9 +159,19 @@ describe('notification events', () => {
   it('store the first event of each type per notification and ignore repeats', async () => {
     const repo = events();
     expect(await repo.record('ne-user', { notificationId: 'ne-1', type: 'delivered', at: T0 })).toBe(true);
-    expect(await repo.record('ne-user', { notificationId: 'ne-1', type: 'delivered', at: T0 + 9 })).toBe(false);
-    await repo.recordNotificationEvent('ne-user', { notificationId: 'ne-1', type: 'opened', at: T0 + 60_000 });
-    await repo.recordNotificationEvent('ne-user', { notificationId: 'ne-1', type: 'opened', at: T0 + 70_000 });
+    expect(
+      await repo.record('ne-user', { notificationId: 'ne-1', type: 'delivered', at: addMs(T0, durationMs(9)) }),
+    ).toBe(false);
+    await repo.recordNotificationEvent('ne-user', {
+      notificationId: 'ne-1',
+      type: 'opened',
+      at: addMs(T0, minutes(1)),
+    });
+    await repo.recordNotificationEvent('ne-user', {
+      notificationId: 'ne-1',
+      type: 'opened',
+      at: addMs(T0, seconds(70)),
+    });
     await repo.recordNotificationEvent('ne-user', { notificationId: 'ne-2', type: 'opened', at: T0 });
     expect(await repo.listByNotification('ne-1')).toEqual([
       { notificationId: 'ne-1', userId: 'ne-user', type: 'delivered', at: T0 },
@@ -158,8 +182,12 @@ describe('notification events', () => {
   it('keep the receipts of two users whose notifications share an id apart', async () => {
     const repo = events();
     expect(await repo.record('ne-a', { notificationId: 'evt-1:0', type: 'opened', at: T0 })).toBe(true);
-    expect(await repo.record('ne-b', { notificationId: 'evt-1:0', type: 'opened', at: T0 + 5 })).toBe(true);
-    expect(await repo.record('ne-b', { notificationId: 'evt-1:0', type: 'opened', at: T0 + 9 })).toBe(false);
+    expect(await repo.record('ne-b', { notificationId: 'evt-1:0', type: 'opened', at: addMs(T0, durationMs(5)) })).toBe(
+      true,
+    );
+    expect(await repo.record('ne-b', { notificationId: 'evt-1:0', type: 'opened', at: addMs(T0, durationMs(9)) })).toBe(
+      false,
+    );
     expect(await repo.receiptsOf('ne-a', ['evt-1:0'])).toEqual(new Map([['evt-1:0', { opened: T0 }]]));
     expect(await repo.receiptsOf('ne-b', ['evt-1:0'])).toEqual(new Map([['evt-1:0', { opened: T0 + 5 }]]));
   });
@@ -167,8 +195,8 @@ describe('notification events', () => {
   it('give the receipts of several notifications of a user in one map, without the ones that have none', async () => {
     const repo = events();
     await repo.record('ne-map', { notificationId: 'm-1', type: 'delivered', at: T0 });
-    await repo.record('ne-map', { notificationId: 'm-1', type: 'converted', at: T0 + 3 });
-    await repo.record('ne-map', { notificationId: 'm-2', type: 'engaged', at: T0 + 4 });
+    await repo.record('ne-map', { notificationId: 'm-1', type: 'converted', at: addMs(T0, durationMs(3)) });
+    await repo.record('ne-map', { notificationId: 'm-2', type: 'engaged', at: addMs(T0, durationMs(4)) });
     await repo.record('ne-other', { notificationId: 'm-3', type: 'opened', at: T0 });
     expect(await repo.receiptsOf('ne-map', ['m-1', 'm-2', 'm-3', 'm-1'])).toEqual(
       new Map([
@@ -188,13 +216,15 @@ describe('notification events', () => {
     expect(await repo.delete('ne-del', 'd-1', 'opened')).toBe(false);
     expect(await repo.receiptsOf('ne-del', ['d-1'])).toEqual(new Map([['d-1', { delivered: T0 }]]));
     expect(await repo.receiptsOf('ne-del-2', ['d-1'])).toEqual(new Map([['d-1', { opened: T0 }]]));
-    expect(await repo.record('ne-del', { notificationId: 'd-1', type: 'opened', at: T0 + 1 })).toBe(true);
+    expect(await repo.record('ne-del', { notificationId: 'd-1', type: 'opened', at: addMs(T0, durationMs(1)) })).toBe(
+      true,
+    );
   });
 });
 
 describe('dry-run outbox', () => {
   const outbox = () => new OutboxRepository(db().pool);
-  const entry = (id: string, userId: string, createdAt: number, extra: Partial<OutboxEntry> = {}): OutboxEntry => ({
+  const entry = (id: string, userId: string, createdAt: EpochMs, extra: Partial<OutboxEntry> = {}): OutboxEntry => ({
     id,
     dryRun: true,
     notificationId: `n-${id}`,
@@ -210,7 +240,7 @@ describe('dry-run outbox', () => {
 
   it('record entries once and list them newest first, per user or all', async () => {
     const repo = outbox();
-    const email = entry('o2', 'ob-b', T0 + 1, {
+    const email = entry('o2', 'ob-b', addMs(T0, durationMs(1)), {
       channel: 'email',
       destination: 'j***@example.com',
       subject: 'Hello',
@@ -219,10 +249,14 @@ describe('dry-run outbox', () => {
     });
     await repo.record(entry('o1', 'ob-a', T0));
     await repo.record(email);
-    await repo.record(entry('o3', 'ob-a', T0 + 2));
-    await repo.record(entry('o1', 'ob-a', T0 + 99, { title: 'changed' }));
+    await repo.record(entry('o3', 'ob-a', addMs(T0, durationMs(2))));
+    await repo.record(entry('o1', 'ob-a', addMs(T0, durationMs(99)), { title: 'changed' }));
 
-    expect(await repo.list({ limit: 10 })).toEqual([entry('o3', 'ob-a', T0 + 2), email, entry('o1', 'ob-a', T0)]);
+    expect(await repo.list({ limit: 10 })).toEqual([
+      entry('o3', 'ob-a', addMs(T0, durationMs(2))),
+      email,
+      entry('o1', 'ob-a', T0),
+    ]);
     expect((await repo.list({ userId: 'ob-a', limit: 1 })).map((e) => e.id)).toEqual(['o3']);
     await expect(repo.list({ limit: 0 })).rejects.toThrow(RangeError);
   });
@@ -234,7 +268,7 @@ describe('accepted events', () => {
   it('accept an event id once per user', async () => {
     const repo = accepted();
     expect(await repo.accept('ea-1', 'evt-1', T0)).toBe(true);
-    expect(await repo.accept('ea-1', 'evt-1', T0 + 1)).toBe(false);
+    expect(await repo.accept('ea-1', 'evt-1', addMs(T0, durationMs(1)))).toBe(false);
     expect(await repo.accept('ea-2', 'evt-1', T0)).toBe(true);
   });
 
@@ -265,14 +299,14 @@ describe('accepted events', () => {
     const repo = accepted();
     await repo.accept('ed', 'evt-retry', T0);
     await repo.release('ed', 'evt-retry');
-    expect(await repo.accept('ed', 'evt-retry', T0 + 1)).toBe(true);
+    expect(await repo.accept('ed', 'evt-retry', addMs(T0, durationMs(1)))).toBe(true);
   });
 
   it('prune ids accepted before a time', async () => {
     const repo = accepted();
-    await repo.accept('ee', 'evt-old', T0 - 10 * 86_400_000);
+    await repo.accept('ee', 'evt-old', subMs(T0, days(10)));
     await repo.accept('ee', 'evt-new', T0);
-    expect(await repo.prune(T0 - 86_400_000)).toBeGreaterThanOrEqual(1);
+    expect(await repo.prune(subMs(T0, days(1)))).toBeGreaterThanOrEqual(1);
     expect(await repo.accept('ee', 'evt-old', T0)).toBe(true);
     expect(await repo.accept('ee', 'evt-new', T0)).toBe(false);
   });

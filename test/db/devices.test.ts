@@ -3,8 +3,10 @@ import { EndpointRepository } from '../../db/devices';
 import { UnknownUserError } from '../../db/errors';
 import { UserRepository } from '../../db/users';
 import { useTestDatabase } from '../support/test-database';
+import { utc } from '../support/instants';
+import { addMs, durationMs } from '../../domain/units';
 
-const T0 = Date.UTC(2025, 2, 1, 9, 0, 0);
+const T0 = utc(2025, 2, 1, 9, 0, 0);
 
 describe('endpoints', () => {
   const db = useTestDatabase();
@@ -19,9 +21,13 @@ describe('endpoints', () => {
       created: true,
       replaced: false,
     });
-    await repo.put('d-list', { channel: 'push', platform: 'android', token: 'tok-android-1' }, T0 + 10);
-    await repo.put('d-list', { channel: 'email', address: 'ada@example.com' }, T0 + 20);
-    await repo.put('d-list', { channel: 'sms', phone: '+33612345678' }, T0 + 30);
+    await repo.put(
+      'd-list',
+      { channel: 'push', platform: 'android', token: 'tok-android-1' },
+      addMs(T0, durationMs(10)),
+    );
+    await repo.put('d-list', { channel: 'email', address: 'ada@example.com' }, addMs(T0, durationMs(20)));
+    await repo.put('d-list', { channel: 'sms', phone: '+33612345678' }, addMs(T0, durationMs(30)));
 
     expect(await repo.activeEndpoints('d-list', 'push')).toEqual([
       { channel: 'push', platform: 'android', token: 'tok-android-1' },
@@ -36,10 +42,12 @@ describe('endpoints', () => {
     await addUser('d-twice');
     const repo = endpoints();
     await repo.put('d-twice', { channel: 'email', address: 'x@example.com' }, T0);
-    expect(await repo.put('d-twice', { channel: 'email', address: 'x@example.com' }, T0 + 1)).toEqual({
-      created: false,
-      replaced: false,
-    });
+    expect(await repo.put('d-twice', { channel: 'email', address: 'x@example.com' }, addMs(T0, durationMs(1)))).toEqual(
+      {
+        created: false,
+        replaced: false,
+      },
+    );
     expect(await repo.list('d-twice')).toHaveLength(1);
   });
 
@@ -49,8 +57,8 @@ describe('endpoints', () => {
     await repo.put('d-dead', { channel: 'push', platform: 'web', token: 'tok-dead' }, T0);
     await repo.put('d-dead', { channel: 'push', platform: 'ios', token: 'tok-alive' }, T0);
 
-    await repo.deactivateToken('tok-dead', 'UNREGISTERED', T0 + 100);
-    await repo.deactivateToken('tok-dead', 'later error', T0 + 200);
+    await repo.deactivateToken('tok-dead', 'UNREGISTERED', addMs(T0, durationMs(100)));
+    await repo.deactivateToken('tok-dead', 'later error', addMs(T0, durationMs(200)));
     expect(await repo.device('tok-dead')).toEqual({
       userId: 'd-dead',
       platform: 'web',
@@ -63,7 +71,7 @@ describe('endpoints', () => {
       { channel: 'push', platform: 'ios', token: 'tok-alive' },
     ]);
 
-    await repo.put('d-dead', { channel: 'push', platform: 'web', token: 'tok-dead' }, T0 + 300);
+    await repo.put('d-dead', { channel: 'push', platform: 'web', token: 'tok-dead' }, addMs(T0, durationMs(300)));
     expect(await repo.device('tok-dead')).toEqual({
       userId: 'd-dead',
       platform: 'web',
@@ -82,11 +90,16 @@ describe('endpoints', () => {
     await repo.put('d-bounce', phone, T0);
     await repo.put('d-bounce-other', mail, T0);
 
-    await repo.deactivateEndpoint('d-bounce', mail, 'smtp: 550 5.1.1', T0 + 100);
-    await repo.deactivateEndpoint('d-bounce', mail, 'later bounce', T0 + 200);
-    await repo.deactivateEndpoint('d-bounce', phone, 'twilio-sms: 400 21610', T0 + 100);
+    await repo.deactivateEndpoint('d-bounce', mail, 'smtp: 550 5.1.1', addMs(T0, durationMs(100)));
+    await repo.deactivateEndpoint('d-bounce', mail, 'later bounce', addMs(T0, durationMs(200)));
+    await repo.deactivateEndpoint('d-bounce', phone, 'twilio-sms: 400 21610', addMs(T0, durationMs(100)));
     // An address the user no longer has is left alone.
-    await repo.deactivateEndpoint('d-bounce-other', { channel: 'email', address: 'old@example.com' }, 'x', T0 + 100);
+    await repo.deactivateEndpoint(
+      'd-bounce-other',
+      { channel: 'email', address: 'old@example.com' },
+      'x',
+      addMs(T0, durationMs(100)),
+    );
 
     expect(await repo.activeEndpoints('d-bounce', 'email')).toEqual([]);
     expect(await repo.activeEndpoints('d-bounce', 'sms')).toEqual([]);
@@ -100,7 +113,7 @@ describe('endpoints', () => {
       ]),
     );
 
-    await repo.put('d-bounce', mail, T0 + 300);
+    await repo.put('d-bounce', mail, addMs(T0, durationMs(300)));
     expect(await repo.activeEndpoints('d-bounce', 'email')).toEqual([mail]);
   });
 
@@ -110,7 +123,11 @@ describe('endpoints', () => {
     const repo = endpoints();
     await repo.put('d-old-owner', { channel: 'push', platform: 'android', token: 'tok-shared' }, T0);
     expect(
-      await repo.put('d-new-owner', { channel: 'push', platform: 'android', token: 'tok-shared' }, T0 + 1),
+      await repo.put(
+        'd-new-owner',
+        { channel: 'push', platform: 'android', token: 'tok-shared' },
+        addMs(T0, durationMs(1)),
+      ),
     ).toEqual({ created: false, replaced: false });
     expect(await repo.activeEndpoints('d-old-owner', 'push')).toEqual([]);
     expect(await repo.activeEndpoints('d-new-owner', 'push')).toEqual([
@@ -141,7 +158,9 @@ describe('endpoints', () => {
       created: true,
       replaced: false,
     });
-    expect(await repo.put('d-contact', { channel: 'email', address: 'new@example.com' }, T0 + 1)).toEqual({
+    expect(
+      await repo.put('d-contact', { channel: 'email', address: 'new@example.com' }, addMs(T0, durationMs(1))),
+    ).toEqual({
       created: false,
       replaced: true,
     });
@@ -153,7 +172,9 @@ describe('endpoints', () => {
 
     // Concurrent replacements leave exactly one address, one of those given.
     const given = ['a@example.com', 'b@example.com', 'c@example.com', 'd@example.com'];
-    await Promise.all(given.map((address) => repo.put('d-contact', { channel: 'email', address }, T0 + 2)));
+    await Promise.all(
+      given.map((address) => repo.put('d-contact', { channel: 'email', address }, addMs(T0, durationMs(2)))),
+    );
     const after = await repo.activeEndpoints('d-contact', 'email');
     expect(after).toHaveLength(1);
     expect(given).toContain((after[0] as { address: string }).address);
@@ -188,8 +209,8 @@ describe('endpoints', () => {
     await addUser('d-all');
     const repo = endpoints();
     await repo.put('d-all', { channel: 'push', platform: 'ios', token: 'tok-all' }, T0);
-    await repo.put('d-all', { channel: 'sms', phone: '+15550000000' }, T0 + 5);
-    await repo.deactivateToken('tok-all', 'BadDeviceToken', T0 + 10);
+    await repo.put('d-all', { channel: 'sms', phone: '+15550000000' }, addMs(T0, durationMs(5)));
+    await repo.deactivateToken('tok-all', 'BadDeviceToken', addMs(T0, durationMs(10)));
     expect(await repo.list('d-all')).toEqual([
       {
         endpoint: { channel: 'push', platform: 'ios', token: 'tok-all' },

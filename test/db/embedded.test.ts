@@ -7,6 +7,7 @@ import { lockDataDir, DataDirInUseError } from '../../db/data-dir-lock';
 import { migrate } from '../../db/migrate';
 import { DEFAULT_DATA_DIR, openDatabase, resolveTarget, type Database } from '../../db/pool';
 import { createRepositories } from '../../db/repositories';
+import { epochMs } from '../../domain/units';
 
 const tempDirs: string[] = [];
 function tempDir(): string {
@@ -27,10 +28,14 @@ describe('embedded database', () => {
     const repos = createRepositories(first.pool);
     await repos.users.upsert(
       { id: 'user-1', timeZone: 'Europe/Paris', locale: 'fr-FR', attributes: { plan: 'pro' } },
-      1_700_000_000_000,
+      epochMs(1_700_000_000_000),
     );
     await repos.decisions.recordDecisions('user-1', [
-      { candidateId: 'c1', category: 'social', outcome: { kind: 'sent', channel: 'push', at: 1_700_000_000_500 } },
+      {
+        candidateId: 'c1',
+        category: 'social',
+        outcome: { kind: 'sent', channel: 'push', at: epochMs(1_700_000_000_500) },
+      },
     ]);
     await first.close();
     await first.close(); // closing twice is harmless
@@ -48,7 +53,7 @@ describe('embedded database', () => {
         {
           candidateId: 'c1',
           category: 'social',
-          outcome: { kind: 'sent', channel: 'push', at: 1_700_000_000_500 },
+          outcome: { kind: 'sent', channel: 'push', at: epochMs(1_700_000_000_500) },
           receipts: {},
         },
       ]);

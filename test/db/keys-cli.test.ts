@@ -6,8 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { ApiKeyRepository } from '../../db/api-keys';
 import { parseKeysCommand, runKeysCommand, UsageError, type CliOutput } from '../../db/cli/keys';
 import { useTestDatabase } from '../support/test-database';
+import { utc } from '../support/instants';
 
-const T0 = Date.UTC(2025, 7, 1);
+const T0 = utc(2025, 7, 1);
 
 function captured(): CliOutput & { stdout: string[]; stderr: string[] } {
   const stdout: string[] = [];

@@ -11,10 +11,11 @@ import { heuristicScore } from '../../domain/scoring';
 import type { Candidate } from '../../domain/types';
 import { rng } from '../../simulator/rng';
 import { useTestDatabase } from '../support/test-database';
-import { probability } from '../../domain/units';
+import { probability, hours, addMs, durationMs, minutes, subMs, days } from '../../domain/units';
+import { utc } from '../support/instants';
 
-const HOUR = 3_600_000;
-const T0 = Date.UTC(2026, 0, 5);
+const HOUR = hours(1);
+const T0 = utc(2026, 0, 5);
 
 /** 60 users × 20 sends in the decision log: friend_joined is opened 60 % of the time, weekly_digest 8 %. */
 async function fillLog(db: ReturnType<ReturnType<typeof useTestDatabase>>): Promise<void> {
@@ -24,19 +25,22 @@ async function fillLog(db: ReturnType<ReturnType<typeof useTestDatabase>>): Prom
   const receipts = new NotificationEventRepository(db.pool);
   for (let u = 0; u < 60; u++) {
     const userId = `om-${u}`;
-    await users.upsert({ id: userId, timeZone: 'Europe/Paris', locale: 'fr', attributes: {} }, T0 - 40 * 24 * HOUR);
+    await users.upsert(
+      { id: userId, timeZone: 'Europe/Paris', locale: 'fr', attributes: {} },
+      subMs(T0, hours(40 * 24)),
+    );
     const batch = [];
     for (let i = 0; i < 20; i++) {
-      const at = T0 + i * 24 * HOUR + Math.floor(random() * 10 * HOUR);
+      const at = addMs(T0, durationMs(i * 24 * HOUR + Math.floor(random() * 10 * HOUR)));
       const template = random() < 0.5 ? 'friend_joined' : 'weekly_digest';
       batch.push({
         candidateId: `${userId}-${i}`,
         category: 'social' as const,
         outcome: { kind: 'sent' as const, channel: 'push' as const, at },
-        sent: { template, businessValue: probability(0.5), candidateCreatedAt: at - HOUR, scoredBy: 'prior' },
+        sent: { template, businessValue: probability(0.5), candidateCreatedAt: subMs(at, HOUR), scoredBy: 'prior' },
       });
       if (random() < (template === 'friend_joined' ? 0.6 : 0.08)) {
-        await receipts.record(userId, { notificationId: `${userId}-${i}`, type: 'opened', at: at + 5 * 60_000 });
+        await receipts.record(userId, { notificationId: `${userId}-${i}`, type: 'opened', at: addMs(at, minutes(5)) });
       }
     }
     await decisions.recordDecisions(userId, batch);
@@ -49,15 +53,15 @@ const candidate: Candidate = {
   category: 'social',
   template: 'friend_joined',
   variables: {},
-  createdAt: T0 + 30 * 24 * HOUR,
-  expiresAt: T0 + 30 * 24 * HOUR + 12 * HOUR,
+  createdAt: addMs(T0, hours(30 * 24)),
+  expiresAt: addMs(addMs(T0, hours(30 * 24)), hours(12)),
   businessValue: probability(0.5),
   source: 'event',
 };
 const input = {
   userId: 'om-0',
   candidates: [candidate],
-  now: T0 + 30 * 24 * HOUR,
+  now: addMs(T0, days(30)),
   timeZone: 'Europe/Paris',
   hourOfWeek: new Array<number>(168).fill(0),
   recentSends: [],
@@ -71,7 +75,7 @@ describe('open models', () => {
     await fillLog(db());
     const models = new OpenModelRepository(db().pool);
     const steps: number[] = [];
-    const { version, report } = await trainFromLog(models, T0 + 31 * 24 * HOUR, (step) => steps.push(step));
+    const { version, report } = await trainFromLog(models, addMs(T0, hours(31 * 24)), (step) => steps.push(step));
     expect(steps.length).toBeGreaterThan(1);
     expect(report.trainingRows + report.holdoutRows).toBe(1200);
     expect(report.evaluation.auc).toBeGreaterThan(0.7);
@@ -82,7 +86,7 @@ describe('open models', () => {
 
     const score = createModelScoring({ models, refreshMs: 0 });
     expect((await score(input))[0]!.scoredBy).toBe('prior'); // trained, not yet active
-    await models.activate(version, T0 + 31 * 24 * HOUR);
+    await models.activate(version, addMs(T0, hours(31 * 24)));
     const [scored] = await score(input);
     expect(scored!.scoredBy).toBe(`model:${version}`);
     // A friend joining is worth more to this model than a digest.
@@ -106,12 +110,12 @@ describe('open models', () => {
     // Earlier tests of this file may have activated versions; start from a known history.
     while ((await models.activeVersion()) !== null) await models.rollback(T0);
     await models.activate(v1, T0);
-    await models.activate(v2, T0 + 1);
-    await models.activate(v3, T0 + 2);
+    await models.activate(v2, addMs(T0, durationMs(1)));
+    await models.activate(v3, addMs(T0, durationMs(2)));
     expect(await models.activeVersion()).toBe(v3);
-    expect(await models.rollback(T0 + 3)).toBe(v2);
-    expect(await models.rollback(T0 + 4)).toBe(v1);
-    expect(await models.rollback(T0 + 5)).toBeNull();
+    expect(await models.rollback(addMs(T0, durationMs(3)))).toBe(v2);
+    expect(await models.rollback(addMs(T0, durationMs(4)))).toBe(v1);
+    expect(await models.rollback(addMs(T0, durationMs(5)))).toBeNull();
     await expect(models.activate(999_999, T0)).rejects.toThrow(/no open model version 999999/);
   });
 

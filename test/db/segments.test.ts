@@ -5,9 +5,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { SegmentRepository } from '../../db/segments';
 import { validateSegment } from '../../domain/segment';
 import { useTestDatabase } from '../support/test-database';
+import { days, addMs, durationMs } from '../../domain/units';
+import { utc } from '../support/instants';
 
-const DAY = 24 * 60 * 60_000;
-const NOW = Date.UTC(2025, 5, 2, 12, 0);
+const DAY = days(1);
+const NOW = utc(2025, 5, 2, 12, 0);
 const at = (daysAgo: number) => new Date(NOW - daysAgo * DAY);
 
 describe('segments on the database', () => {
@@ -175,7 +177,7 @@ describe('segments on the database', () => {
     const validated = validateSegment({ field: 'country', op: 'eq', value: 'BR' });
     if (!validated.ok) throw new Error('invalid');
     expect((await repo().save('brazil', validated.segment, NOW)).created).toBe(true);
-    expect((await repo().save('brazil', validated.segment, NOW + 1)).created).toBe(false);
+    expect((await repo().save('brazil', validated.segment, addMs(NOW, durationMs(1)))).created).toBe(false);
     expect(await repo().get('brazil')).toEqual({
       name: 'brazil',
       filter: validated.segment,

@@ -3,8 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { SendRateRepository } from '../../db/send-rate';
 import { createSendRate, sendRateLimitsFromEnv } from '../../activities/delivery/send-rate';
 import { useTestDatabase } from '../support/test-database';
+import { utc } from '../support/instants';
+import { addMs, durationMs, minutes } from '../../domain/units';
 
-const T0 = Date.UTC(2025, 5, 2, 12, 0);
+const T0 = utc(2025, 5, 2, 12, 0);
 const LIMIT = { ratePerSecond: 10, capacity: 10, criticalReserve: 0.2 };
 
 describe('send rate buckets', () => {
@@ -22,7 +24,7 @@ describe('send rate buckets', () => {
     expect(await take(true)).toMatchObject({ taken: false });
     // Half a second later: 5 tokens back; non-critical may use those above the reserve of 2.
     const later = [];
-    for (let i = 0; i < 5; i++) later.push(await take(false, T0 + 500));
+    for (let i = 0; i < 5; i++) later.push(await take(false, addMs(T0, durationMs(500))));
     expect(later.filter((r) => r.taken)).toHaveLength(3);
     // Another provider has its own bucket.
     expect(await buckets().take('apns', LIMIT, false, T0)).toEqual({ taken: true });
@@ -35,7 +37,7 @@ describe('send rate buckets', () => {
     let criticalRefused = 0;
     // 5 s: a non-critical attempt every 20 ms (50/s against a 20/s rate) and a critical one every 200 ms.
     for (let t = 0; t < 5_000; t += 20) {
-      const at = T0 + 60_000 + t;
+      const at = addMs(T0, durationMs(60_000 + t));
       if ((await buckets().take('sms', limit, false, at)).taken) normal += 1;
       if (t % 200 === 0) {
         if ((await buckets().take('sms', limit, true, at)).taken) critical += 1;
@@ -51,7 +53,7 @@ describe('send rate buckets', () => {
 
   it('waits for a token through createSendRate, and fails retryably past its longest wait', async () => {
     const slept: number[] = [];
-    let now = T0 + 120_000;
+    let now = addMs(T0, minutes(2));
     const rate = createSendRate({
       buckets: buckets(),
       limits: { email: { ratePerSecond: 1, capacity: 1, criticalReserve: 0 } },
@@ -59,7 +61,7 @@ describe('send rate buckets', () => {
       maxWaitMs: 1_500,
       sleep: async (ms) => {
         slept.push(ms);
-        now += ms;
+        now = addMs(now, durationMs(ms));
       },
     });
     const email = { channel: 'email', address: 'x' } as never;

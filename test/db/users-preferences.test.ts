@@ -4,9 +4,10 @@ import { PreferencesRepository } from '../../db/preferences';
 import { defaultPreferences } from '../../domain/user-defaults';
 import { UserRepository } from '../../db/users';
 import { useTestDatabase } from '../support/test-database';
-import { minuteOfDay, type MinuteOfDay } from '../../domain/units';
+import { minuteOfDay, type MinuteOfDay, addMs, durationMs, seconds } from '../../domain/units';
+import { utc } from '../support/instants';
 
-const T0 = Date.UTC(2025, 0, 6, 12, 0, 0);
+const T0 = utc(2025, 0, 6, 12, 0, 0);
 
 describe('users', () => {
   const db = useTestDatabase();
@@ -29,7 +30,7 @@ describe('users', () => {
 
     const replaced = await users().upsert(
       { id: 'u-profile', timeZone: 'America/Sao_Paulo', locale: 'pt-BR', attributes: { plan: 'pro' } },
-      T0 + 1000,
+      addMs(T0, seconds(1)),
     );
     expect(replaced.created).toBe(false);
     expect(await users().get('u-profile')).toEqual({
@@ -87,12 +88,12 @@ describe('preferences', () => {
     await repo.patch(
       'p-patch',
       { quietHours: { start: minuteOfDay(23 * 60), end: minuteOfDay(6 * 60) }, privacyMode: true },
-      T0 + 1,
+      addMs(T0, durationMs(1)),
     );
     const { preferences: after } = await repo.patch(
       'p-patch',
       { globalOptOut: true, optedOutChannels: ['email'] },
-      T0 + 2,
+      addMs(T0, durationMs(2)),
     );
     expect(after).toEqual({
       globalOptOut: true,
@@ -113,7 +114,11 @@ describe('preferences', () => {
       { quietHours: { start: minuteOfDay(0), end: minuteOfDay(420) }, nightDelivery: true },
       T0,
     );
-    const { preferences: after } = await repo.patch('p-quiet', { quietHours: null, nightDelivery: undefined }, T0 + 1);
+    const { preferences: after } = await repo.patch(
+      'p-quiet',
+      { quietHours: null, nightDelivery: undefined },
+      addMs(T0, durationMs(1)),
+    );
     expect(after.quietHours).toBeNull();
     expect(after.nightDelivery).toBe(true);
   });
@@ -138,9 +143,9 @@ describe('preferences', () => {
     const repo = preferences();
     const first = await repo.patch('p-version', { privacyMode: true }, T0);
     const concurrent = await Promise.all([
-      repo.patch('p-version', { globalOptOut: true }, T0 + 1),
-      repo.optOutOfCategory('p-version', 'social', T0 + 1),
-      repo.patch('p-version', { nightDelivery: true }, T0 + 1),
+      repo.patch('p-version', { globalOptOut: true }, addMs(T0, durationMs(1))),
+      repo.optOutOfCategory('p-version', 'social', addMs(T0, durationMs(1))),
+      repo.patch('p-version', { nightDelivery: true }, addMs(T0, durationMs(1))),
     ]);
     const versions = concurrent.map((stored) => stored.version);
     expect(new Set(versions).size).toBe(3);
@@ -155,14 +160,14 @@ describe('preferences', () => {
     const repo = preferences();
     await repo.patch('p-optout', { optedOutCategories: ['content'] }, T0);
     await Promise.all([
-      repo.optOutOfCategory('p-optout', 'marketing', T0 + 1),
-      repo.optOutOfCategory('p-optout', 'social', T0 + 1),
-      repo.patch('p-optout', { privacyMode: true }, T0 + 1),
+      repo.optOutOfCategory('p-optout', 'marketing', addMs(T0, durationMs(1))),
+      repo.optOutOfCategory('p-optout', 'social', addMs(T0, durationMs(1))),
+      repo.patch('p-optout', { privacyMode: true }, addMs(T0, durationMs(1))),
     ]);
     const after = await repo.get('p-optout');
     expect([...after.optedOutCategories].sort()).toEqual(['content', 'marketing', 'social']);
     expect(after.privacyMode).toBe(true);
-    const again = await repo.optOutOfCategory('p-optout', 'social', T0 + 2);
+    const again = await repo.optOutOfCategory('p-optout', 'social', addMs(T0, durationMs(2)));
     expect([...again.preferences.optedOutCategories].sort()).toEqual(['content', 'marketing', 'social']);
     // A user without stored preferences gets the defaults plus the one category.
     await addUser('p-optout-fresh');

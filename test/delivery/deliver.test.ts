@@ -12,6 +12,7 @@ import { SMS_REPLIES } from './servers/sms';
 import { APNS_TOPIC, startHarness, type Harness } from './support/harness';
 import { InMemoryEndpoints, InMemoryLedger, InMemoryOutbox } from './support/in-memory-ports';
 import { apnsToken, candidate, NOW, PREFERENCES, PROFILE } from './fixtures';
+import { addMs, durationMs, seconds } from '../../domain/units';
 
 let h: Harness;
 let seq = 0;
@@ -84,7 +85,7 @@ describe('deliverNotification', () => {
   it('deactivates a token on APNs 410 Unregistered at once and still delivers to the other device', async () => {
     h.endpoints.addDevice(user, 'ios', IOS_A()).addDevice(user, 'android', ANDROID());
     h.apns.script(IOS_A(), APNS_REPLIES.unregistered);
-    h.clock.now = NOW + 5;
+    h.clock.now = addMs(NOW, durationMs(5));
 
     const result = await h.deliver(input());
 
@@ -281,13 +282,13 @@ describe('deliverNotification', () => {
     );
     expect((await h.ledger.list(`cand-${seq}`))[0]!.status).toBe('pending');
 
-    h.clock.now = NOW + DEFAULT_IN_FLIGHT_WINDOW_MS;
+    h.clock.now = addMs(NOW, durationMs(DEFAULT_IN_FLIGHT_WINDOW_MS));
     const inFlight = await expectFailure(h.deliver(input()));
     expect(inFlight).toMatchObject({ type: 'DeliveryRetryable', nonRetryable: false });
     expect(inFlight.message).toContain('1 in flight in another attempt');
     expect(h.apns.requestsFor(IOS_A())).toHaveLength(1);
 
-    h.clock.now = NOW + DEFAULT_IN_FLIGHT_WINDOW_MS + 1;
+    h.clock.now = addMs(NOW, durationMs(DEFAULT_IN_FLIGHT_WINDOW_MS + 1));
     expect(await h.deliver(input())).toMatchObject({ kind: 'delivered', endpoints: 1 });
     const [first, second] = h.apns.requestsFor(IOS_A());
     expect(second!.headers['apns-id']).toBe(first!.headers['apns-id']);
@@ -310,7 +311,7 @@ describe('deliverNotification', () => {
     const [entry] = await h.ledger.list(`cand-${seq}`);
     expect(entry).toMatchObject({ status: 'pending', sendAttempts: 1, clientReference: expect.any(String) });
 
-    h.clock.now = NOW + DEFAULT_IN_FLIGHT_WINDOW_MS + 1;
+    h.clock.now = addMs(NOW, durationMs(DEFAULT_IN_FLIGHT_WINDOW_MS + 1));
     expect(await h.deliver(sms)).toMatchObject({ kind: 'delivered', channel: 'sms', endpoints: 1 });
     const texts = h.sms.messages.filter((m) => m.to === phone);
     expect(texts).toHaveLength(1);
@@ -389,7 +390,7 @@ describe('deliverNotification', () => {
     };
     const first = h.deliverWith({ providers: { ...h.providers, sms: slowSms } })(input({ channels: ['sms'] }));
     await started;
-    h.clock.now = NOW + 30_000;
+    h.clock.now = addMs(NOW, seconds(30));
     const second = await expectFailure(h.deliver(input({ channels: ['sms'] })));
     expect(second.type).toBe('DeliveryRetryable');
     release();

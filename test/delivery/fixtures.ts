@@ -2,9 +2,10 @@
 import type { Candidate, Category, Preferences, UserProfile } from '../../domain/types';
 import type { PushMessage } from '../../activities/delivery/types';
 import { defaultPreferences } from '../../domain/user-defaults';
-import { probability } from '../../domain/units';
+import { probability, minutes, subMs, addMs, hours } from '../../domain/units';
+import { utc } from '../support/instants';
 
-export const NOW = Date.UTC(2025, 5, 2, 12, 0, 0);
+export const NOW = utc(2025, 5, 2, 12, 0, 0);
 
 export function candidate(overrides: Partial<Candidate> & { category?: Category } = {}): Candidate {
   return {
@@ -14,8 +15,8 @@ export function candidate(overrides: Partial<Candidate> & { category?: Category 
     template: 'friend_joined',
     variables: { friend: 'Ada' },
     deepLink: 'tact-demo://friends/ada',
-    createdAt: NOW - 60_000,
-    expiresAt: NOW + 12 * 3600_000,
+    createdAt: subMs(NOW, minutes(1)),
+    expiresAt: addMs(NOW, hours(12)),
     businessValue: probability(0.5),
     source: 'event',
     ...overrides,
@@ -33,7 +34,7 @@ export function pushMessage(overrides: Partial<PushMessage> = {}): PushMessage {
     category: 'content',
     content: { title: 'New article', body: 'Read what Ada wrote', data: { nid: 'cand-0001', category: 'content' } },
     urgency: 'normal',
-    expiresAt: NOW + 2 * 3600_000,
+    expiresAt: addMs(NOW, hours(2)),
     ttlMs: 2 * 3600_000,
     collapseKey: 'content',
     replaceTag: 'content',

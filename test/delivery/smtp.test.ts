@@ -6,6 +6,7 @@ import { verifyUnsubscribeToken } from '../../tokens/unsubscribe';
 import { DEFAULT_POLICY } from '../../domain/config';
 import { startFakeSmtp, type FakeSmtp } from './servers/smtp';
 import { candidate, NOW } from './fixtures';
+import { addMs, seconds } from '../../domain/units';
 
 const SECRET = 'unsubscribe-secret-for-tests-0123456789';
 let smtp: FakeSmtp;
@@ -70,7 +71,7 @@ describe('SMTP provider on the wire', () => {
     const url = /^<(https:\/\/tact\.example\/v1\/unsubscribe\/([^>]+))>$/.exec(mail.header('list-unsubscribe') ?? '');
     expect(url).not.toBeNull();
     expect(mail.parsed.html).toContain(`href="${url![1]}"`);
-    expect(verifyUnsubscribeToken(url![2]!, SECRET, NOW + 1000)).toEqual({
+    expect(verifyUnsubscribeToken(url![2]!, SECRET, addMs(NOW, seconds(1)))).toEqual({
       kind: 'ok',
       claims: { userId: 'user-42', category: 'marketing', issuedAt: NOW },
     });

@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { planDay, type DayPlanInput, type PlannedSend } from '../../domain/day-plan';
 import { DAY_PLAN_MAX_STATES } from '../../domain/planner';
 import { dayPlanCase, rng } from './planner-cases';
-import { durationMs } from '../../domain/units';
+import { durationMs, addMs, minutes } from '../../domain/units';
+import { utc } from '../support/instants';
 
 const MIN = 60_000;
 const DAY = 24 * 60 * MIN;
@@ -13,9 +14,9 @@ const DAY = 24 * 60 * MIN;
 /** 100 candidates over two local days of 15-minute slots, 5 sends a day, no cooldown: the case that blew up. */
 function largeCase(seed: number): DayPlanInput {
   const r = rng(seed);
-  const start = Date.UTC(2025, 0, 1);
+  const start = utc(2025, 0, 1);
   const slots = Array.from({ length: 2 * 24 * 4 }, (_, n) => ({
-    at: start + n * 15 * MIN,
+    at: addMs(start, minutes(n * 15)),
     day: Math.floor((n * 15 * MIN) / DAY),
     factor: 0.5 + r() * 1.5,
   }));

@@ -6,12 +6,13 @@ import { plan, type PlanMode, type PlannerState } from '../../domain/planner';
 import { heuristicScore } from '../../domain/scoring';
 import type { Candidate, EpochMs, Score, SendRecord } from '../../domain/types';
 import { NO_PREFS, candidate } from './simulator';
-import { probability, hours } from '../../domain/units';
+import { probability, hours, subMs } from '../../domain/units';
+import { utc } from '../support/instants';
 
-const HOUR = 3_600_000;
+const HOUR = hours(1);
 const PARIS = 'Europe/Paris';
 /** A Paris wall time in June 2024 (UTC+2); 4 June 2024 is a Tuesday. */
-const paris = (day: number, h: number, m = 0) => Date.UTC(2024, 5, day, h - 2, m);
+const paris = (day: number, h: number, m = 0) => utc(2024, 5, day, h - 2, m);
 
 /** Drives the planner through time as the workflow does (send when told, else sleep until the plan's time). */
 function run(pending: Candidate[], from: EpochMs, until: EpochMs, mode: PlanMode): SendRecord[] {
@@ -20,7 +21,7 @@ function run(pending: Candidate[], from: EpochMs, until: EpochMs, mode: PlanMode
     preferences: NO_PREFS,
     pending: [...pending],
     sends: [],
-    userSince: from - 30 * 24 * HOUR,
+    userSince: subMs(from, hours(30 * 24)),
     lastEngagementAt: from,
     engagement: new Array<number>(168).fill(0),
   };
@@ -64,9 +65,9 @@ describe('the day plan', () => {
 
   it('is exact on small cases where taking the most valuable first is not', () => {
     const slots = [
-      { at: 0, day: 0, factor: 1 },
-      { at: 4 * HOUR, day: 0, factor: 3 },
-      { at: 8 * HOUR, day: 0, factor: 2 },
+      { at: paris(3, 8), day: 0, factor: 1 },
+      { at: paris(3, 12), day: 0, factor: 3 },
+      { at: paris(3, 16), day: 0, factor: 2 },
     ];
     const item = (base: number, until: number) =>
       ({ category: 'social', base, from: 0, until, peak: -1, peakValue: 0, ceiling: Infinity }) as const;

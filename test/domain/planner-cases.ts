@@ -8,8 +8,9 @@ import type { PolicyConfig } from '../../domain/config';
 import type { DayPlanInput, PlanSlot, PlanItem } from '../../domain/day-plan';
 import { plan } from '../../domain/planner';
 import type { Plan, PlanMode, PlannerState } from '../../domain/planner';
-import type { Candidate, Channel, Score, SendRecord } from '../../domain/types';
-import { minuteOfDay, durationMs, probability } from '../../domain/units';
+import type { Candidate, Channel, Score, SendRecord, EpochMs } from '../../domain/types';
+import { minuteOfDay, durationMs, probability, hours, epochMs, addMs, maxOf, subMs } from '../../domain/units';
+import { utc } from '../support/instants';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -26,7 +27,7 @@ const ZONES = [
   'Pacific/Tongatapu',
   'UTC',
 ];
-const DST_SWITCHES = [Date.UTC(2024, 2, 31), Date.UTC(2024, 9, 27), Date.UTC(2024, 2, 10), Date.UTC(2024, 10, 3)];
+const DST_SWITCHES = [utc(2024, 2, 31), utc(2024, 9, 27), utc(2024, 2, 10), utc(2024, 10, 3)];
 const CATEGORIES = Object.keys(DEFAULT_POLICY.categories);
 const CHANNELS: Channel[] = ['push', 'email', 'sms'];
 
@@ -64,12 +65,10 @@ function configFor(r: Random): PolicyConfig {
   });
 }
 
-function nowFor(r: Random): number {
-  const base = chance(r, 0.4)
-    ? pick(r, DST_SWITCHES) - int(r, 0, 3 * DAY)
-    : int(r, Date.UTC(2024, 0, 1), Date.UTC(2026, 0, 1));
+function nowFor(r: Random): EpochMs {
+  const base = chance(r, 0.4) ? pick(r, DST_SWITCHES) - int(r, 0, 3 * DAY) : int(r, utc(2024, 0, 1), utc(2026, 0, 1));
   // Mostly whole minutes (as timers fire), sometimes any millisecond.
-  return chance(r, 0.8) ? base - (base % MIN) : base;
+  return epochMs(chance(r, 0.8) ? base - (base % MIN) : base);
 }
 
 /** Expected values drawn from a few levels half the time, so ties between candidates are common. */
@@ -77,11 +76,11 @@ function expectedValue(r: Random): number {
   return chance(r, 0.5) ? pick(r, [0, 0.01, 0.1, 0.2, 0.3]) : r() * 0.6;
 }
 
-function candidateFor(r: Random, n: number, now: number, config: PolicyConfig): Candidate {
+function candidateFor(r: Random, n: number, now: EpochMs, config: PolicyConfig): Candidate {
   const category = chance(r, 0.1) ? pick(r, ['security', 'account']) : pick(r, CATEGORIES);
   const ttl = config.categories[category]!.ttlMs;
-  const createdAt = now - int(r, 0, 2 * DAY);
-  const expiresAt = chance(r, 0.8) ? createdAt + ttl : now + int(r, -HOUR, 3 * DAY);
+  const createdAt = subMs(now, durationMs(int(r, 0, 2 * DAY)));
+  const expiresAt = chance(r, 0.8) ? addMs(createdAt, ttl) : addMs(now, durationMs(int(r, -HOUR, 3 * DAY)));
   return {
     id: `c${n}`,
     userId: 'u1',
@@ -90,7 +89,7 @@ function candidateFor(r: Random, n: number, now: number, config: PolicyConfig): 
     variables: {},
     createdAt,
     expiresAt,
-    ...(chance(r, 0.15) ? { notBefore: now + int(r, -HOUR, 20 * HOUR) } : {}),
+    ...(chance(r, 0.15) ? { notBefore: addMs(now, durationMs(int(r, -HOUR, 20 * HOUR))) } : {}),
     businessValue: probability(chance(r, 0.3) ? pick(r, [0.5, 0.9]) : r()),
     source: 'event',
     ...(chance(r, 0.03) ? { experiment: 'e', variant: 'control' } : {}),
@@ -114,7 +113,7 @@ function engagementFor(r: Random): number[] | undefined {
 export interface PlanCase {
   state: PlannerState;
   scores: Record<string, Score>;
-  now: number;
+  now: EpochMs;
   config: PolicyConfig;
   mode: PlanMode;
 }
@@ -126,18 +125,18 @@ export function planCase(seed: number): PlanCase {
   const count = pick(r, [0, 1, 2, 3, 5, 8, 12, 20, 40, 100, 120]);
   const pending = Array.from({ length: count }, (_, n) => candidateFor(r, n, now, config));
   const scores: Record<string, Score> = {};
-  const ownTimes = [now, now + int(r, 1, 20) * HOUR];
+  const ownTimes = [now, addMs(now, hours(int(r, 1, 20)))];
   for (const c of pending) {
     if (chance(r, 0.05)) continue; // unscored: falls back to its business value
-    const bestSendAt = chance(r, 0.3) ? pick(r, ownTimes) : now + int(r, -2 * HOUR, 24 * HOUR);
+    const bestSendAt = chance(r, 0.3) ? pick(r, ownTimes) : addMs(now, durationMs(int(r, -2 * HOUR, 24 * HOUR)));
     scores[c.id] = { candidateId: c.id, expectedValue: probability(expectedValue(r)), bestSendAt };
   }
   const sends: SendRecord[] = Array.from({ length: int(r, 0, 14) }, (_, n) => ({
     candidateId: `s${n}`,
     category: pick(r, CATEGORIES),
     channel: pick(r, CHANNELS),
-    at: now - int(r, 1, 8 * DAY),
-    ...(chance(r, 0.3) ? { openedAt: now - int(r, 0, HOUR) } : {}),
+    at: subMs(now, durationMs(int(r, 1, 8 * DAY))),
+    ...(chance(r, 0.3) ? { openedAt: subMs(now, durationMs(int(r, 0, HOUR))) } : {}),
   })).sort((a, b) => a.at - b.at);
   const engagement = engagementFor(r);
   const state: PlannerState = {
@@ -152,8 +151,8 @@ export function planCase(seed: number): PlanCase {
     },
     pending,
     sends,
-    userSince: now - int(r, 0, 100 * DAY),
-    lastEngagementAt: chance(r, 0.2) ? undefined : now - int(r, 0, 40 * DAY),
+    userSince: subMs(now, durationMs(int(r, 0, 100 * DAY))),
+    lastEngagementAt: chance(r, 0.2) ? undefined : subMs(now, durationMs(int(r, 0, 40 * DAY))),
     ...(engagement === undefined ? {} : { engagement }),
   };
   return { state, scores, now, config, mode: chance(r, 0.2) ? 'per_candidate' : 'day' };
@@ -175,7 +174,7 @@ export function trajectory(c: PlanCase, steps: number): Plan[] {
     const { action } = result;
     if (action.kind === 'idle') break;
     if (action.kind === 'wait') {
-      now = Math.max(now + 1, action.until);
+      now = maxOf(addMs(now, durationMs(1)), action.until);
       continue;
     }
     const channel = action.channels[0] ?? 'push';
@@ -209,12 +208,12 @@ export function dayPlanCase(seed: number): DayPlanInput {
   const r = rng(seed);
   const slotCount = pick(r, [0, 1, 3, 10, 25, 48, 80]);
   const days = int(r, 1, 2);
-  const start = Date.UTC(2025, 0, 1);
+  const start = utc(2025, 0, 1);
   const times = new Set<number>();
   while (times.size < slotCount) times.add(start + int(r, 0, days * 24 * 4) * 15 * MIN);
   const sorted = [...times].sort((a, b) => a - b);
   const slots: PlanSlot[] = sorted.map((at) => ({
-    at,
+    at: epochMs(at),
     day: Math.min(days - 1, Math.floor((at - start) / DAY)),
     factor: chance(r, 0.4) ? pick(r, [0.5, 1, 2]) : 0.5 + r() * 1.5,
   }));

@@ -12,16 +12,16 @@ import {
   rememberAdmission,
 } from '../../domain/planner';
 import type { PlannerState } from '../../domain/planner';
-import type { Candidate, Category, Preferences, Score, SendRecord } from '../../domain/types';
+import type { Candidate, Category, Preferences, Score, SendRecord, EpochMs } from '../../domain/types';
 import { NO_PREFS, candidate } from './simulator';
-import { probability } from '../../domain/units';
+import { probability, hours, minutes, addMs, days, subMs, durationMs } from '../../domain/units';
+import { utc } from '../support/instants';
 
-const MIN = 60_000;
-const HOUR = 60 * MIN;
-const DAY = 24 * HOUR;
+const MIN = minutes(1);
+const HOUR = hours(1);
 const PARIS = 'Europe/Paris';
 /** An instant at a Paris wall time in June 2024 (UTC+2); 3 June 2024 is a Monday. */
-const paris = (day: number, h: number, m = 0) => Date.UTC(2024, 5, day, h - 2, m);
+const paris = (day: number, h: number, m = 0) => utc(2024, 5, day, h - 2, m);
 const iso = (at: number) => new Date(at).toISOString();
 
 function state(p: Partial<PlannerState> = {}): PlannerState {
@@ -30,19 +30,19 @@ function state(p: Partial<PlannerState> = {}): PlannerState {
     preferences: NO_PREFS,
     pending: [],
     sends: [],
-    userSince: paris(1, 12) - 10 * DAY,
+    userSince: subMs(paris(1, 12), days(10)),
     lastEngagementAt: paris(1, 12),
     ...p,
   };
 }
 
-function sent(category: Category, at: number, opened = true): SendRecord {
+function sent(category: Category, at: EpochMs, opened = true): SendRecord {
   return {
     candidateId: `s-${category}-${at}`,
     category,
     channel: categoryPolicy(DEFAULT_POLICY, category).channels[0]!,
     at,
-    ...(opened ? { openedAt: at + MIN } : {}),
+    ...(opened ? { openedAt: addMs(at, MIN) } : {}),
   };
 }
 
@@ -92,7 +92,7 @@ describe('quiet hours in the plan', () => {
       drops: [],
       action: { kind: 'wait', until: c.expiresAt, candidateId: c.id },
     });
-    expect(plan(s, scored(c), c.expiresAt + 5 * MIN).drops).toEqual([
+    expect(plan(s, scored(c), addMs(c.expiresAt, minutes(5))).drops).toEqual([
       {
         candidateId: c.id,
         category: 'social',
@@ -154,27 +154,27 @@ describe('daily cap on the local calendar day', () => {
 
   it('counts a 25 h DST day as one day and resets at local midnight (Paris, 27 Oct 2024)', () => {
     const tz = PARIS;
-    const day = [Date.UTC(2024, 9, 26, 22, 30), Date.UTC(2024, 9, 27, 7), Date.UTC(2024, 9, 27, 12)]; // 00:30, 08:00, 13:00
+    const day = [utc(2024, 9, 26, 22, 30), utc(2024, 9, 27, 7), utc(2024, 9, 27, 12)]; // 00:30, 08:00, 13:00
     const sends = day.map((at, i) => ({ ...sent('social', at), candidateId: `d${i}` }));
-    const s = state({ profile: { timeZone: tz, locale: 'fr' }, sends, lastEngagementAt: Date.UTC(2024, 9, 26) });
-    expect(budgetLeftToday(s, Date.UTC(2024, 9, 27, 22, 59))).toBe(0); // 23:59 CET
-    expect(budgetLeftToday(s, Date.UTC(2024, 9, 27, 23, 0))).toBe(3); // 00:00 on the 28th
-    const c = candidate('content', Date.UTC(2024, 9, 27, 17));
-    expect(plan({ ...s, pending: [c] }, scored(c), Date.UTC(2024, 9, 27, 17)).action).toMatchObject({
+    const s = state({ profile: { timeZone: tz, locale: 'fr' }, sends, lastEngagementAt: utc(2024, 9, 26) });
+    expect(budgetLeftToday(s, utc(2024, 9, 27, 22, 59))).toBe(0); // 23:59 CET
+    expect(budgetLeftToday(s, utc(2024, 9, 27, 23, 0))).toBe(3); // 00:00 on the 28th
+    const c = candidate('content', utc(2024, 9, 27, 17));
+    expect(plan({ ...s, pending: [c] }, scored(c), utc(2024, 9, 27, 17)).action).toMatchObject({
       kind: 'wait',
-      until: Date.UTC(2024, 9, 28, 6), // 07:00 CET on the 28th
+      until: utc(2024, 9, 28, 6), // 07:00 CET on the 28th
     });
   });
 
   it('counts a 23 h DST day as one day (New York, 10 Mar 2024)', () => {
     const tz = 'America/New_York';
-    const sends = [Date.UTC(2024, 2, 10, 5, 30), Date.UTC(2024, 2, 10, 12), Date.UTC(2024, 2, 10, 20)].map((at, i) => ({
+    const sends = [utc(2024, 2, 10, 5, 30), utc(2024, 2, 10, 12), utc(2024, 2, 10, 20)].map((at, i) => ({
       ...sent('social', at),
       candidateId: `n${i}`,
     })); // 00:30 EST, 08:00 EDT, 16:00 EDT
-    const s = state({ profile: { timeZone: tz, locale: 'en-US' }, sends, lastEngagementAt: Date.UTC(2024, 2, 9) });
-    expect(budgetLeftToday(s, Date.UTC(2024, 2, 11, 3, 59))).toBe(0); // 23:59 EDT
-    expect(budgetLeftToday(s, Date.UTC(2024, 2, 11, 4, 0))).toBe(3); // 00:00 EDT on the 11th
+    const s = state({ profile: { timeZone: tz, locale: 'en-US' }, sends, lastEngagementAt: utc(2024, 2, 9) });
+    expect(budgetLeftToday(s, utc(2024, 2, 11, 3, 59))).toBe(0); // 23:59 EDT
+    expect(budgetLeftToday(s, utc(2024, 2, 11, 4, 0))).toBe(3); // 00:00 EDT on the 11th
   });
 });
 
@@ -216,7 +216,9 @@ describe('category caps (rolling 7 days)', () => {
 });
 
 describe('adaptive caps', () => {
-  const tenUnopened = Array.from({ length: 10 }, (_, i) => sent('content', paris(1, 8) - (i + 1) * 9 * HOUR, false));
+  const tenUnopened = Array.from({ length: 10 }, (_, i) =>
+    sent('content', subMs(paris(1, 8), hours((i + 1) * 9)), false),
+  );
 
   it('gives a low responder (no open in the last 10 sends) 1 per day', () => {
     const today = sent('social', paris(3, 9), false);
@@ -234,7 +236,7 @@ describe('adaptive caps', () => {
   });
 
   it('sends dormant users only high-value candidates, at most 1 per week', () => {
-    const dormant = { lastEngagementAt: paris(3, 12) - 31 * DAY, userSince: paris(3, 12) - 90 * DAY };
+    const dormant = { lastEngagementAt: subMs(paris(3, 12), days(31)), userSince: subMs(paris(3, 12), days(90)) };
     const low = candidate('content', paris(3, 12), { businessValue: probability(0.5) });
     const high = candidate('content', paris(3, 12), { businessValue: probability(0.9) });
     const s = state({ ...dormant, pending: [low, high] });
@@ -370,7 +372,7 @@ describe('opt-outs', () => {
 });
 
 describe('admission: duplicates and TTL', () => {
-  const withKeys = (s: PlannerState, dedupeKeys: Record<string, number> = {}) => ({ ...s, dedupeKeys });
+  const withKeys = (s: PlannerState, dedupeKeys: Record<string, EpochMs> = {}) => ({ ...s, dedupeKeys });
 
   it('drops a second candidate with the same dedupeKey within the window, and admits it after', () => {
     const first = candidate('social', paris(3, 10), { dedupeKey: 'friend:42' });
@@ -425,7 +427,7 @@ describe('admission: duplicates and TTL', () => {
 
 describe('pruneSends', () => {
   it('keeps the last 7 days and the last 10 sends, oldest first', () => {
-    const old = Array.from({ length: 15 }, (_, i) => sent('content', paris(1, 8) - (20 - i) * DAY));
+    const old = Array.from({ length: 15 }, (_, i) => sent('content', subMs(paris(1, 8), days(20 - i))));
     const recent = [sent('social', paris(3, 9)), sent('social', paris(2, 9))];
     const kept = pruneSends([...recent, ...old], paris(3, 12));
     expect(kept).toHaveLength(10);
@@ -443,7 +445,7 @@ describe('the per-user ceiling on critical notifications', () => {
   it('sends critical candidates until criticalSendsPerHour went in the last hour, then drops them rate_limited', () => {
     const now = paris(3, 23, 30);
     const c = candidate('security', now);
-    const earlier = Array.from({ length: 10 }, (_, i) => sent('security', now - HOUR + (i + 1) * MIN));
+    const earlier = Array.from({ length: 10 }, (_, i) => sent('security', addMs(subMs(now, HOUR), minutes(i + 1))));
     const full = plan(state({ pending: [c], sends: earlier }), scored(c), now);
     expect(full.action).toEqual({ kind: 'idle', why: 'no pending candidates' });
     expect(full.drops).toEqual([
@@ -459,17 +461,17 @@ describe('the per-user ceiling on critical notifications', () => {
       },
     ]);
     // The oldest of the ten leaves the rolling hour: the next critical one goes, quiet hours or not.
-    const later = now + MIN;
+    const later = addMs(now, MIN);
     expect(plan(state({ pending: [c], sends: earlier }), scored(c), later).action).toMatchObject({ kind: 'send' });
   });
 
   it('counts only critical sends, and follows the configured ceiling', () => {
     const now = paris(3, 12);
     const c = candidate('security', now);
-    const others = Array.from({ length: 12 }, (_, i) => sent('account', now - (i + 1) * MIN));
+    const others = Array.from({ length: 12 }, (_, i) => sent('account', subMs(now, minutes(i + 1))));
     expect(plan(state({ pending: [c], sends: others }), scored(c), now).action).toMatchObject({ kind: 'send' });
     const strict = withOverrides(DEFAULT_POLICY, { criticalSendsPerHour: 1 });
-    const one = [sent('security', now - 30 * MIN)];
+    const one = [sent('security', subMs(now, minutes(30)))];
     expect(plan(state({ pending: [c], sends: one }), scored(c), now, strict).drops[0]!.outcome).toMatchObject({
       reason: 'rate_limited',
     });
@@ -481,8 +483,9 @@ describe('admission memory', () => {
     let keys = {};
     const start = paris(3, 10);
     for (let i = 0; i < MAX_ADMISSION_MEMORY + 5; i++) {
-      const c = { ...candidate('social', start + i), dedupeKey: `k${i}` };
-      keys = rememberAdmission(keys, c, null, start + i);
+      const at = addMs(start, durationMs(i));
+      const c = { ...candidate('social', at), dedupeKey: `k${i}` };
+      keys = rememberAdmission(keys, c, null, at);
     }
     expect(Object.keys(keys)).toHaveLength(MAX_ADMISSION_MEMORY);
     // Each admission remembers its id and its dedupeKey: the oldest 2.5 admissions' entries are gone.

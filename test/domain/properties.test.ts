@@ -7,16 +7,17 @@ import { DEFAULT_POLICY, withOverrides } from '../../domain/config';
 import { plan } from '../../domain/planner';
 import type { PlannerState } from '../../domain/planner';
 import { CHANNELS } from '../../domain/types';
-import type { Candidate, Category, Preferences, SendRecord } from '../../domain/types';
-import { minuteOfDay, probability } from '../../domain/units';
+import type { Candidate, Category, Preferences, SendRecord, EpochMs } from '../../domain/types';
+import { minuteOfDay, probability, hours, minutes, days, epochMs, addMs, durationMs, subMs } from '../../domain/units';
 import { simulate } from './simulator';
 import type { Scenario, SimEvent, SimResult } from './simulator';
+import { utc } from '../support/instants';
 
 const CATEGORIES = Object.keys(DEFAULT_POLICY.categories);
 
-const MIN = 60_000;
-const HOUR = 60 * MIN;
-const DAY = 24 * HOUR;
+const MIN = minutes(1);
+const HOUR = hours(1);
+const DAY = days(1);
 
 const ZONES = [
   'Europe/Paris',
@@ -31,20 +32,22 @@ const ZONES = [
 
 // Days around which clocks change in the zones above (EU, US, Lord Howe both ways).
 const DST_SWITCHES = [
-  Date.UTC(2024, 2, 31),
-  Date.UTC(2024, 9, 27),
-  Date.UTC(2024, 2, 10),
-  Date.UTC(2024, 10, 3),
-  Date.UTC(2024, 3, 7),
-  Date.UTC(2024, 9, 6),
-  Date.UTC(2025, 2, 30),
-  Date.UTC(2025, 10, 2),
+  utc(2024, 2, 31),
+  utc(2024, 9, 27),
+  utc(2024, 2, 10),
+  utc(2024, 10, 3),
+  utc(2024, 3, 7),
+  utc(2024, 9, 6),
+  utc(2025, 2, 30),
+  utc(2025, 10, 2),
 ];
 
-const startArb = fc.oneof(
-  fc.integer({ min: Date.UTC(2024, 0, 1), max: Date.UTC(2026, 0, 1) }),
-  fc.constantFrom(...DST_SWITCHES).chain((t) => fc.integer({ min: t - 3 * DAY, max: t })),
-);
+const startArb = fc
+  .oneof(
+    fc.integer({ min: utc(2024, 0, 1), max: utc(2026, 0, 1) }),
+    fc.constantFrom(...DST_SWITCHES).chain((t) => fc.integer({ min: t - 3 * DAY, max: t })),
+  )
+  .map(epochMs);
 
 const minuteOfDayArb = fc.integer({ min: 0, max: 1439 }).map(minuteOfDay);
 
@@ -167,13 +170,13 @@ const scenarioArb: fc.Arbitrary<Scenario> = fc
         candidateId: `prior-${i}`,
         category: p.category,
         channel: categoryPolicy(DEFAULT_POLICY, p.category).channels[0]!,
-        at: raw.start - p.ago,
-        ...(p.opened ? { openedAt: raw.start - p.ago + MIN } : {}),
+        at: subMs(raw.start, durationMs(p.ago)),
+        ...(p.opened ? { openedAt: addMs(subMs(raw.start, durationMs(p.ago)), MIN) } : {}),
       }))
       .sort((a, b) => a.at - b.at);
     const candidates: Candidate[] = [];
     const events: SimEvent[] = raw.arrivals.map((a, i) => {
-      const at = raw.start + a.offset;
+      const at = addMs(raw.start, durationMs(a.offset));
       const replayed = a.replayOf === null ? undefined : candidates[a.replayOf % Math.max(1, candidates.length)];
       const candidate: Candidate = replayed ?? {
         id: `c${i}`,
@@ -182,10 +185,10 @@ const scenarioArb: fc.Arbitrary<Scenario> = fc
         template: `${a.category}.t`,
         variables: {},
         createdAt: at,
-        expiresAt: at + (a.ttl ?? categoryPolicy(DEFAULT_POLICY, a.category).ttlMs),
+        expiresAt: addMs(at, a.ttl === null ? categoryPolicy(DEFAULT_POLICY, a.category).ttlMs : durationMs(a.ttl)),
         businessValue: probability(a.businessValue),
         source: 'event',
-        ...(a.notBefore === null ? {} : { notBefore: at + a.notBefore }),
+        ...(a.notBefore === null ? {} : { notBefore: addMs(at, durationMs(a.notBefore)) }),
         ...(a.dedupe === null ? {} : { dedupeKey: `k${a.dedupe}` }),
       };
       candidates.push(candidate);
@@ -193,11 +196,11 @@ const scenarioArb: fc.Arbitrary<Scenario> = fc
         kind: 'candidate',
         at,
         candidate,
-        score: { expectedValue: probability(a.expectedValue), bestSendAt: at + a.bestIn },
+        score: { expectedValue: probability(a.expectedValue), bestSendAt: addMs(at, durationMs(a.bestIn)) },
       };
     });
     for (const o of raw.others) {
-      const at = raw.start + o.offset;
+      const at = addMs(raw.start, durationMs(o.offset));
       if (o.kind === 'preferences') events.push({ kind: 'preferences', at, preferences: o.preferences });
       else if (o.kind === 'timeZone') events.push({ kind: 'timeZone', at, timeZone: o.timeZone });
       else events.push({ kind: o.kind, at });
@@ -207,8 +210,8 @@ const scenarioArb: fc.Arbitrary<Scenario> = fc
       timeZone: raw.timeZone,
       preferences: raw.preferences,
       start: raw.start,
-      userSince: raw.start - raw.userAge,
-      ...(raw.engagedAgo === null ? {} : { lastEngagementAt: raw.start - raw.engagedAgo }),
+      userSince: subMs(raw.start, durationMs(raw.userAge)),
+      ...(raw.engagedAgo === null ? {} : { lastEngagementAt: subMs(raw.start, durationMs(raw.engagedAgo)) }),
       priorSends,
       events,
     };
@@ -318,7 +321,7 @@ describe('policy properties over simulated users', () => {
       fc.property(scenarioArb, (scenario) => {
         const result = simulate(scenario);
         let prefs = scenario.preferences;
-        const prefsAt = (at: number): Preferences => {
+        const prefsAt = (at: EpochMs): Preferences => {
           prefs = scenario.preferences;
           for (const e of scenario.events) if (e.kind === 'preferences' && e.at <= at) prefs = e.preferences;
           return prefs;
@@ -362,7 +365,7 @@ describe('policy properties over simulated users', () => {
   it('a plan never asks to wait for a time that is not in the future', () => {
     fc.assert(
       fc.property(scenarioArb, fc.integer({ min: 0, max: 5 * DAY }), (scenario, offset) => {
-        const now = scenario.start + offset;
+        const now = epochMs(scenario.start + offset);
         const pending = scenario.events.flatMap((e, i) =>
           e.kind === 'candidate' && e.at <= now ? [{ ...e.candidate, id: `${e.candidate.id}-${i}` }] : [],
         );

@@ -4,10 +4,11 @@ import { inQuietHours, nextQuietHoursStart, quietHoursEnd } from '../../domain/q
 import type { Preferences } from '../../domain/types';
 import { NO_PREFS } from './simulator';
 import { minuteOfDay } from '../../domain/units';
+import { utc } from '../support/instants';
 
 const PARIS = 'Europe/Paris';
 /** An instant at a Paris wall time in June (UTC+2). */
-const parisJune = (day: number, h: number, m = 0) => Date.UTC(2024, 5, day, h - 2, m);
+const parisJune = (day: number, h: number, m = 0) => utc(2024, 5, day, h - 2, m);
 const iso = (at: number | null) => (at === null ? null : new Date(at).toISOString());
 const prefs = (p: Partial<Preferences>): Preferences => ({ ...NO_PREFS, ...p });
 
@@ -27,19 +28,19 @@ describe('default quiet hours 22:00–07:00', () => {
   });
 
   it('end at 07:00 local on the night clocks spring forward (7.5 real hours after 23:30)', () => {
-    const at = Date.UTC(2024, 2, 30, 22, 30); // Sat 23:30 CET
+    const at = utc(2024, 2, 30, 22, 30); // Sat 23:30 CET
     expect(iso(quietHoursEnd(at, PARIS, NO_PREFS))).toBe('2024-03-31T05:00:00.000Z'); // 07:00 CEST
-    const ny = Date.UTC(2024, 10, 3, 3, 30); // Sat 23:30 EDT, clocks fall back at 02:00
+    const ny = utc(2024, 10, 3, 3, 30); // Sat 23:30 EDT, clocks fall back at 02:00
     expect(iso(quietHoursEnd(ny, 'America/New_York', NO_PREFS))).toBe('2024-11-03T12:00:00.000Z'); // 07:00 EST
   });
 
   it('follow the user’s own time zone at UTC+13 and UTC-11', () => {
-    const at = Date.UTC(2024, 5, 3, 10); // 23:00 in Tonga, 23:00 the day before in Pago Pago
+    const at = utc(2024, 5, 3, 10); // 23:00 in Tonga, 23:00 the day before in Pago Pago
     expect(inQuietHours(at, 'Pacific/Tongatapu', NO_PREFS)).toBe(true);
     expect(inQuietHours(at, 'Pacific/Pago_Pago', NO_PREFS)).toBe(true);
     expect(iso(quietHoursEnd(at, 'Pacific/Tongatapu', NO_PREFS))).toBe('2024-06-03T18:00:00.000Z');
     expect(iso(quietHoursEnd(at, 'Pacific/Pago_Pago', NO_PREFS))).toBe('2024-06-03T18:00:00.000Z');
-    expect(inQuietHours(Date.UTC(2024, 5, 3, 0), 'Pacific/Tongatapu', NO_PREFS)).toBe(false); // 13:00
+    expect(inQuietHours(utc(2024, 5, 3, 0), 'Pacific/Tongatapu', NO_PREFS)).toBe(false); // 13:00
   });
 });
 

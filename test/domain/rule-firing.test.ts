@@ -3,9 +3,10 @@
 import { describe, expect, it } from 'vitest';
 import { ruleCalendar } from '../../api/campaign-client';
 import { isCalendarFiring, triggeredRun, type RuleSpec } from '../../domain/campaign';
-import { minuteOfDay, probability, hours } from '../../domain/units';
+import { minuteOfDay, probability, hours, days, addMs, seconds, subMs, epochMs } from '../../domain/units';
+import { utc } from '../support/instants';
 
-const DAY = 86_400_000;
+const DAY = days(1);
 const WEEKDAY_NAMES = ['SUNDAY', 'MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY'];
 
 describe('isCalendarFiring', () => {
@@ -13,19 +14,19 @@ describe('isCalendarFiring', () => {
     for (let weekday = 1; weekday <= 7; weekday++) {
       const calendar = ruleCalendar({ kind: 'weekly', weekday });
       for (let d = 0; d < 14; d++) {
-        const noon = Date.UTC(2099, 2, 1) + d * DAY + 12 * 3_600_000;
+        const noon = epochMs(utc(2099, 2, 1) + d * DAY + 12 * 3_600_000);
         const named = WEEKDAY_NAMES[new Date(noon).getUTCDay()] === calendar.dayOfWeek;
         expect(isCalendarFiring({ kind: 'weekly', weekday }, noon), `${weekday} ${new Date(noon).toISOString()}`).toBe(
           named,
         );
-        expect(isCalendarFiring({ kind: 'weekly', weekday }, noon + 1_000)).toBe(false);
-        expect(isCalendarFiring({ kind: 'weekly', weekday }, noon - 3_600_000)).toBe(false);
+        expect(isCalendarFiring({ kind: 'weekly', weekday }, addMs(noon, seconds(1)))).toBe(false);
+        expect(isCalendarFiring({ kind: 'weekly', weekday }, subMs(noon, hours(1)))).toBe(false);
       }
     }
   });
 
   it('follows the monthly calendar, the 28th to 31st for a rule on the 1st', () => {
-    const noon = (day: number) => Date.UTC(2099, 0, day, 12);
+    const noon = (day: number) => utc(2099, 0, day, 12);
     expect(isCalendarFiring({ kind: 'monthly', day: 15 }, noon(14))).toBe(true);
     expect(isCalendarFiring({ kind: 'monthly', day: 15 }, noon(15))).toBe(false);
     expect([27, 28, 29, 30, 31].map((d) => isCalendarFiring({ kind: 'monthly', day: 1 }, noon(d)))).toEqual([
@@ -52,7 +53,7 @@ describe('triggeredRun', () => {
       windowMs: hours(1),
       late: 'skip',
     };
-    const run = triggeredRun('weekly-digest', rule, Date.UTC(2099, 3, 8, 14, 0, 30, 250));
+    const run = triggeredRun('weekly-digest', rule, utc(2099, 3, 8, 14, 0, 30, 250));
     expect(run.id).toBe('weekly-digest.now-20990408-140030');
     expect(run.spec.sendTime).toEqual({ kind: 'now' });
     expect(run.spec).not.toHaveProperty('recurrence');

@@ -2,12 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { heuristicScore } from '../../domain/scoring';
 import type { ScoringContext } from '../../domain/scoring';
 import { localParts } from '../../domain/time';
-import type { SendRecord } from '../../domain/types';
+import type { SendRecord, EpochMs } from '../../domain/types';
 import { candidate } from './simulator';
-import { probability } from '../../domain/units';
+import { probability, hours, subMs } from '../../domain/units';
+import { utc } from '../support/instants';
 
 const PARIS = 'Europe/Paris';
-const paris = (day: number, h: number, m = 0) => Date.UTC(2024, 5, day, h - 2, m);
+const paris = (day: number, h: number, m = 0) => utc(2024, 5, day, h - 2, m);
 const ctx = (p: Partial<ScoringContext> = {}): ScoringContext => ({
   now: paris(4, 9),
   timeZone: PARIS,
@@ -16,8 +17,8 @@ const ctx = (p: Partial<ScoringContext> = {}): ScoringContext => ({
   opensLast10: 0,
   ...p,
 });
-const sends = (n: number, category: SendRecord['category'], at: number): SendRecord[] =>
-  Array.from({ length: n }, (_, i) => ({ candidateId: `s${i}`, category, channel: 'push', at: at - i * 3_600_000 }));
+const sends = (n: number, category: SendRecord['category'], at: EpochMs): SendRecord[] =>
+  Array.from({ length: n }, (_, i) => ({ candidateId: `s${i}`, category, channel: 'push', at: subMs(at, hours(i)) }));
 
 describe('heuristicScore', () => {
   it('is in 0..1, proportional to business value, and names the candidate', () => {

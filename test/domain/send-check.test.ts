@@ -3,10 +3,11 @@ import { DEFAULT_POLICY } from '../../domain/config';
 import { checkAtSend } from '../../domain/send-check';
 import type { Preferences } from '../../domain/types';
 import { NO_PREFS, candidate } from './simulator';
+import { utc } from '../support/instants';
 
 const PARIS = 'Europe/Paris';
 /** An instant at a Paris wall time in June (UTC+2). */
-const parisJune = (day: number, h: number, m = 0) => Date.UTC(2024, 5, day, h - 2, m);
+const parisJune = (day: number, h: number, m = 0) => utc(2024, 5, day, h - 2, m);
 const prefs = (p: Partial<Preferences>): Preferences => ({ ...NO_PREFS, ...p });
 
 describe('the check at send time', () => {

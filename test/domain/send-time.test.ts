@@ -10,11 +10,13 @@ import {
   smoothedPropensity,
 } from '../../domain/send-time';
 import { hourOfWeek, localParts } from '../../domain/time';
-import { hours } from '../../domain/units';
+import { hours, days, addMs, epochMs, EPOCH } from '../../domain/units';
+import { utc } from '../support/instants';
+import type { EpochMs } from '../../domain/types';
 
-const DAY = 86_400_000;
+const DAY = days(1);
 const PARIS = 'Europe/Paris';
-const paris = (day: number, h: number, m = 0) => Date.UTC(2024, 5, day, h - 2, m); // June 2024, Mon = 3rd
+const paris = (day: number, h: number, m = 0) => utc(2024, 5, day, h - 2, m); // June 2024, Mon = 3rd
 
 describe('population prior', () => {
   it('is a distribution over 168 hours with evening peaks and quiet nights', () => {
@@ -35,10 +37,10 @@ describe('bestSendTime', () => {
 
   it('gives an active user their own peak once they have engaged there enough', () => {
     let counts: number[] = [];
-    let last: number | undefined;
+    let last: EpochMs | undefined;
     for (let week = 0; week < 3; week++) {
       for (let day = 0; day < 5; day++) {
-        const at = paris(3 + day, 7, 15) - (3 - week) * 7 * DAY; // weekday mornings 07:15
+        const at = epochMs(paris(3 + day, 7, 15) - (3 - week) * 7 * DAY); // weekday mornings 07:15
         counts = recordEngagement(counts, at, PARIS, 14, last);
         last = at;
       }
@@ -76,7 +78,7 @@ describe('bestSendTime', () => {
 
   it('steps through local hours in half-hour zones across a half-hour DST change', () => {
     const tz = 'Australia/Lord_Howe';
-    const best = bestSendTime([], Date.UTC(2024, 9, 5, 12), tz); // Sat 22:30, clocks go 02:00 → 02:30
+    const best = bestSendTime([], utc(2024, 9, 5, 12), tz); // Sat 22:30, clocks go 02:00 → 02:30
     expect(localParts(best.at, tz).minute).toBe(0);
   });
 });
@@ -85,7 +87,7 @@ describe('recordEngagement', () => {
   it('adds one at the local hour of week and decays the rest with the half-life', () => {
     const first = recordEngagement([], paris(3, 7, 30), PARIS);
     expect(first[hourOfWeek(paris(3, 7, 30), PARIS)]).toBe(1);
-    const second = recordEngagement(first, paris(3, 7, 30) + 14 * DAY, PARIS, 14, paris(3, 7, 30));
+    const second = recordEngagement(first, addMs(paris(3, 7, 30), days(14)), PARIS, 14, paris(3, 7, 30));
     expect(second[7]).toBeCloseTo(1.5, 10);
     expect(first[7]).toBe(1); // not mutated
   });
@@ -98,7 +100,7 @@ describe('recordEngagement', () => {
 
   it('treats malformed counts as empty and rejects a non-positive half-life', () => {
     expect(recordEngagement([1, 2, 3], paris(3, 0), PARIS).reduce((a, b) => a + b, 0)).toBe(1);
-    expect(() => recordEngagement([], 0, PARIS, 0)).toThrow(RangeError);
+    expect(() => recordEngagement([], EPOCH, PARIS, 0)).toThrow(RangeError);
   });
 
   it('smooths toward the prior: the smoothed propensity always sums to 1', () => {

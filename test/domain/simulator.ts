@@ -9,7 +9,7 @@ import type { DedupeKeys, Plan, PlannerState } from '../../domain/planner';
 import { defaultPreferences } from '../../domain/user-defaults';
 import type { Candidate, Category, Decision, EpochMs, Preferences, Score, SendRecord } from '../../domain/types';
 import { violations } from './oracle';
-import { probability } from '../../domain/units';
+import { probability, addMs, durationMs, maxOf, minOf, NEVER } from '../../domain/units';
 
 export type SimEvent =
   | { kind: 'candidate'; at: EpochMs; candidate: Candidate; score: Omit<Score, 'candidateId'> }
@@ -207,17 +207,17 @@ export function simulate(
       result = replan(now);
     }
 
-    const nextEventAt = scenario.events[next]?.at ?? Infinity;
+    const nextEventAt = scenario.events[next]?.at ?? NEVER;
     let wakeAt = nextEventAt;
     if (result.action.kind === 'wait') {
       waits++;
       if (!(result.action.until > now)) problems.push(`wait until ${result.action.until} is not after now ${now}`);
-      wakeAt = Math.min(wakeAt, result.action.until);
+      wakeAt = minOf(wakeAt, result.action.until);
     } else if (state.pending.length > 0) {
       problems.push(`idle with ${state.pending.length} pending`);
     }
     if (wakeAt === Infinity) break;
-    now = Math.max(wakeAt, now + 1);
+    now = maxOf(wakeAt, addMs(now, durationMs(1)));
   }
 
   return { outcomesPerArrival, sends, decisions, problems, admittedAt, plans, waits, finalState: state };
@@ -241,7 +241,7 @@ export function candidate(
     template: `${category}.test`,
     variables: {},
     createdAt,
-    expiresAt: createdAt + (ttlMs ?? categoryPolicy(config, category).ttlMs),
+    expiresAt: addMs(createdAt, ttlMs === undefined ? categoryPolicy(config, category).ttlMs : durationMs(ttlMs)),
     businessValue: probability(0.5),
     source: 'event',
     ...rest,

@@ -3,9 +3,10 @@ import { DEFAULT_POLICY, withOverrides } from '../../domain/config';
 import { DEFAULT_TRIGGERS, candidatesFromEvent } from '../../domain/triggers';
 import type { TriggerRule } from '../../domain/triggers';
 import type { UserEvent } from '../../domain/types';
-import { probability } from '../../domain/units';
+import { probability, addMs, hours, minutes, subMs, seconds } from '../../domain/units';
+import { utc } from '../support/instants';
 
-const NOW = Date.UTC(2024, 5, 3, 10);
+const NOW = utc(2024, 5, 3, 10);
 const event = (type: string, properties: UserEvent['properties'] = {}, occurredAt = NOW): UserEvent => ({
   id: 'evt-1',
   userId: 'u-1',
@@ -80,17 +81,17 @@ describe('candidatesFromEvent', () => {
       variables: { device: 'deviceName' },
       eventTimeAs: 'when',
     };
-    const signedIn = NOW - 90_000;
+    const signedIn = subMs(NOW, seconds(90));
     const [c] = candidatesFromEvent(event('login_new_device', { deviceName: 'Pixel 9' }, signedIn), [rule], NOW);
     expect(c!.variables).toEqual({ device: 'Pixel 9', when: signedIn });
-    const [future] = candidatesFromEvent(event('login_new_device', {}, NOW + 60_000), [rule], NOW);
+    const [future] = candidatesFromEvent(event('login_new_device', {}, addMs(NOW, minutes(1))), [rule], NOW);
     expect(future!.variables).toEqual({ when: NOW });
   });
 
   it('runs the TTL from when the event happened, never from a future client clock', () => {
-    const late = candidatesFromEvent(event('password_reset', {}, NOW - 10 * 60_000), DEFAULT_TRIGGERS, NOW)[0]!;
+    const late = candidatesFromEvent(event('password_reset', {}, subMs(NOW, minutes(10))), DEFAULT_TRIGGERS, NOW)[0]!;
     expect(late.expiresAt).toBe(NOW + 5 * 60_000);
-    const future = candidatesFromEvent(event('password_reset', {}, NOW + 3_600_000), DEFAULT_TRIGGERS, NOW)[0]!;
+    const future = candidatesFromEvent(event('password_reset', {}, addMs(NOW, hours(1))), DEFAULT_TRIGGERS, NOW)[0]!;
     expect(future.createdAt).toBe(NOW);
   });
 

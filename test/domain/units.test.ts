@@ -5,13 +5,17 @@ import {
   clampProbability,
   days,
   durationMs,
+  EPOCH,
   epochMs,
+  epochMsFromIso,
+  epochMsOfDate,
   hours,
   maxOf,
   minOf,
   minuteOfDay,
   minutes,
   msBetween,
+  NEVER,
   plusMs,
   probability,
   scaleMs,
@@ -23,8 +27,9 @@ import {
   type MinuteOfDay,
   type Probability,
 } from '../../domain/units';
+import { utc } from '../support/instants';
 
-const T0: EpochMs = Date.UTC(2026, 0, 5, 12);
+const T0: EpochMs = utc(2026, 0, 5, 12);
 
 // Compile-time proofs, never run: `npm run typecheck` fails if any marked line stops being an error.
 function _unitMixups(): void {
@@ -60,6 +65,14 @@ function _unitMixups(): void {
   takesDuration(share);
   // @ts-expect-error arithmetic on durations gives a bare number: plusMs or scaleMs keep the unit
   takesDuration(ttl * 2);
+  // @ts-expect-error a bare number is not an instant: it goes through epochMs() where it enters
+  takesInstant(1_767_614_400_000);
+  // @ts-expect-error an instant plus a duration is a bare number: addMs keeps the unit
+  takesInstant(T0 + ttl);
+  // @ts-expect-error Math.max forgets the unit: maxOf keeps it
+  takesInstant(Math.max(T0, T0));
+  // @ts-expect-error msBetween gives a duration, not an instant
+  takesInstant(msBetween(T0, T0));
   // @ts-expect-error the arguments of nextLocalTime cannot be swapped
   nextLocalTime(minute, 'UTC', T0);
   // @ts-expect-error addMs takes a duration, not a second instant
@@ -80,6 +93,12 @@ describe('units', () => {
     expect(clampProbability(Number.NaN)).toBeNaN();
     expect(() => epochMs(Number.NaN)).toThrow(RangeError);
     expect(() => epochMs(Infinity)).toThrow(RangeError);
+    expect(epochMsFromIso('2026-01-05T12:00:00Z')).toBe(T0);
+    expect(() => epochMsFromIso('yesterday')).toThrow(RangeError);
+    expect(epochMsOfDate(new Date(T0))).toBe(T0);
+    expect(() => epochMsOfDate(new Date(Number.NaN))).toThrow(RangeError);
+    expect(NEVER > addMs(T0, days(365 * 1000))).toBe(true);
+    expect(EPOCH).toBe(0);
   });
 
   it('adds a duration to an instant and measures between instants', () => {
@@ -106,6 +125,6 @@ describe('units', () => {
 
   it('a minute of day made by the constructor is what nextLocalTime takes', () => {
     const minute = minuteOfDay(7 * 60);
-    expect(nextLocalTime(T0, 'UTC', minute)).toBe(Date.UTC(2026, 0, 6, 7));
+    expect(nextLocalTime(T0, 'UTC', minute)).toBe(utc(2026, 0, 6, 7));
   });
 });

@@ -29,10 +29,13 @@ import { openTestDatabase, type TestDatabase } from '../support/test-database';
 import { startTactTestWorker, type TactTestWorker } from '../support/tact-test-env';
 import { activityClock } from '../support/test-clock';
 import { waitFor } from '../support/wait';
+import { hours, days, addMs, durationMs, epochMs } from '../../domain/units';
+import { wallClock } from '../../clock';
+import type { EpochMs } from '../../domain/types';
 
 const TASK_QUEUE = 'tact-e2e-catalog';
-const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
+const HOUR = hours(1);
+const DAY = days(1);
 
 const CATALOG = {
   description: 'A shop: flash promotions on big carts.',
@@ -64,7 +67,7 @@ interface StateBody {
   queue: { id: string }[];
   recentDecisions: { candidateId: string; outcome: string; reason?: string; configVersion?: string }[];
   inboxSize: number;
-  configVersion: { id: string; since: number };
+  configVersion: { id: string; since: EpochMs };
   sessions?: { count: number };
   learnedPeakHour: number | null;
 }
@@ -92,7 +95,7 @@ describe('a deployment catalog end to end', () => {
     writeFileSync(path.join(dir, 'catalog.json'), JSON.stringify(CATALOG));
     const loaded = loadCatalog(dir);
     v1 = versionedConfig(loaded.catalog);
-    const activation = await activateConfigVersion(db.pool, { id: v1.id, content: v1 }, Date.now());
+    const activation = await activateConfigVersion(db.pool, { id: v1.id, content: v1 }, wallClock());
     current = ruleSetOf(v1, activation.activatedAt);
     runtime = await createRuntimeActivities({
       pool: db.pool,
@@ -128,13 +131,13 @@ describe('a deployment catalog end to end', () => {
       ingest: { onAccepted: () => dispatcher?.wake() },
       logger: createLogger({ level: 'silent' }),
       catalog: { catalog: loaded.catalog, ruleSet: current },
-      now: () => Date.now() + clockOffset,
+      now: () => addMs(wallClock(), durationMs(clockOffset)),
     });
     server = await new Promise<Server>((resolve) => {
       const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
     });
     baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    key = (await repos.apiKeys.create({ scopes: ['admin'], name: 'e2e' }, Date.now())).key;
+    key = (await repos.apiKeys.create({ scopes: ['admin'], name: 'e2e' }, wallClock())).key;
   });
 
   afterAll(async () => {
@@ -151,7 +154,7 @@ describe('a deployment catalog end to end', () => {
   /** Resolves once the dispatcher handed everything accepted so far to the workflows. */
   const delivered = () =>
     waitFor('the dispatcher delivered everything accepted', async () =>
-      (await repos.ingest.lag(Date.now())).undelivered === 0 ? true : undefined,
+      (await repos.ingest.lag(wallClock())).undelivered === 0 ? true : undefined,
     );
 
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read many response shapes
@@ -177,8 +180,8 @@ describe('a deployment catalog end to end', () => {
   }
 
   /** The skipped-ahead server clock; the API judges client times against it. */
-  async function serverNow(): Promise<number> {
-    const now = await env.currentTimeMs();
+  async function serverNow(): Promise<EpochMs> {
+    const now = epochMs(await env.currentTimeMs());
     clockOffset = now - Date.now();
     return now;
   }

@@ -26,7 +26,8 @@ import { startTactTestWorker, type TactTestWorker } from '../support/tact-test-e
 import { activityClock } from '../support/test-clock';
 import { APNS_TOPIC, apnsEnv, captureLog, iosToken } from '../runtime/support';
 import { waitFor } from '../support/wait';
-import { minuteOfDay } from '../../domain/units';
+import { minuteOfDay, addMs, hours, epochMs, durationMs } from '../../domain/units';
+import { wallClock } from '../../clock';
 
 const TASK_QUEUE = 'tact-e2e';
 const USER = 'e2e-user-de-1';
@@ -114,14 +115,14 @@ describe('delivery end to end', () => {
       logger: createLogger({ level: 'silent' }),
       unsubscribeSecret: runtime.unsubscribe.secret,
       // The API judges client times against its clock: here, the time-skipping server's.
-      now: () => Date.now() + clockOffset,
+      now: () => addMs(wallClock(), durationMs(clockOffset)),
     });
     server = await new Promise<Server>((resolve) => {
       const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
     });
     baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     apiKey = (
-      await repos.apiKeys.create({ scopes: ['events:write', 'users:write', 'users:read'], name: 'e2e' }, Date.now())
+      await repos.apiKeys.create({ scopes: ['events:write', 'users:write', 'users:read'], name: 'e2e' }, wallClock())
     ).key;
   });
 
@@ -260,13 +261,13 @@ describe('delivery end to end', () => {
 
     // The open is part of the workflow's state: the next decision is scored knowing it. The next event comes at
     // 09:00 local, past the cooldown and quiet hours, whenever (in real time) the test runs.
-    const sentAt = Date.parse(sent.recentDecisions.find((d) => d.candidateId === nid)!.at);
-    const nineAm = nextLocalTime(sentAt + 4 * 3_600_000, 'Europe/Berlin', minuteOfDay(9 * 60));
+    const sentAt = epochMs(Date.parse(sent.recentDecisions.find((d) => d.candidateId === nid)!.at));
+    const nineAm = nextLocalTime(addMs(sentAt, hours(4)), 'Europe/Berlin', minuteOfDay(9 * 60));
     await env.sleep(nineAm - (await env.currentTimeMs()));
     // Meanwhile ops reword the German title in the database.
     await new TemplateOverrideRepository(db.pool).upsert(
       { template: 'friend_joined', locale: 'de', document: { title: '{friend_name} ist neu bei Tact' } },
-      Date.now(),
+      wallClock(),
     );
     await runtime.templateOverrides.refresh();
     await ok('POST', '/v1/events', {

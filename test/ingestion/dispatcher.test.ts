@@ -11,9 +11,11 @@ import { reconcile } from '../../workers/dispatcher/reconciler';
 import type { UserSignals } from '../../workers/dispatcher/signals';
 import { useTestDatabase } from '../support/test-database';
 import { uniqueId } from '../api/support';
+import { addMs, durationMs, seconds, minutes } from '../../domain/units';
+import { instant } from '../support/instants';
 
 const database = useTestDatabase();
-const T0 = Date.parse('2026-11-02T10:00:00Z');
+const T0 = instant('2026-11-02T10:00:00Z');
 
 /** Records every signal; `failFor` users fail (Temporal rejecting them) until cleared; `slowMs` delays each. */
 class RecordingSignals implements UserSignals {
@@ -89,17 +91,17 @@ describe('the ingest queue and its dispatcher', () => {
     // Interleaved acceptance: a-rows of every user, then b-rows, then c-rows.
     const interleaved = ['a', 'b', 'c'].flatMap((suffix) => rows.filter((row) => row.eventId.endsWith(`-${suffix}`)));
     expect(await repos.ingest.acceptEvents(interleaved, { now: T0 })).toEqual(interleaved.map(() => 'claimed'));
-    expect(await repos.ingest.lag(T0 + 5_000)).toEqual({ undelivered: 15, oldestAgeMs: 5_000 });
+    expect(await repos.ingest.lag(addMs(T0, seconds(5)))).toEqual({ undelivered: 15, oldestAgeMs: 5_000 });
 
     const signals = new RecordingSignals();
-    const delivered = await dispatcherFor(signals, () => T0 + 5_000).drain();
+    const delivered = await dispatcherFor(signals, () => addMs(T0, seconds(5))).drain();
     expect(delivered).toBe(15);
     for (const userId of users) {
       expect(signals.received.filter((r) => r.userId === userId).map((r) => r.id)).toEqual(
         ['a', 'b', 'c'].map((suffix) => `${userId}-${suffix}`),
       );
     }
-    expect(await repos.ingest.lag(T0 + 6_000)).toEqual({ undelivered: 0, oldestAgeMs: 0 });
+    expect(await repos.ingest.lag(addMs(T0, seconds(6)))).toEqual({ undelivered: 0, oldestAgeMs: 0 });
   });
 
   it('lets several dispatchers share the queue without handing a row over twice or out of order', async () => {
@@ -108,7 +110,7 @@ describe('the ingest queue and its dispatcher', () => {
     const rows = users.flatMap((userId) => [1, 2, 3, 4].map((n) => eventRow(userId, `${userId}-${n}`)));
     await repos.ingest.acceptEvents(rows, { now: T0 });
     const signals = new RecordingSignals('run-1', 2);
-    const dispatchers = [0, 1, 2].map(() => dispatcherFor(signals, () => T0 + 1_000));
+    const dispatchers = [0, 1, 2].map(() => dispatcherFor(signals, () => addMs(T0, seconds(1))));
     await Promise.all(dispatchers.map((dispatcher) => dispatcher.drain()));
     // A user whose rows were all leased by another dispatcher can leave a drain with rows due: run once more.
     await dispatchers[0]!.drain();
@@ -139,10 +141,10 @@ describe('the ingest queue and its dispatcher', () => {
     expect(rows[0]!.last_error).toMatch(/unavailable/);
     expect(rows[0]!.next_attempt_at.getTime()).toBe(T0 + 1_000);
     signals.failFor.delete(stuck);
-    now = T0 + 500; // still backing off
+    now = addMs(T0, durationMs(500)); // still backing off
     await dispatcher.drain();
     expect(signals.received.map((r) => r.id)).toEqual(['f-1']);
-    now = T0 + 1_000;
+    now = addMs(T0, seconds(1));
     await dispatcher.drain();
     expect(signals.received.map((r) => r.id)).toEqual(['f-1', 's-1', 's-2']);
     expect(dispatcher.stats.failures).toBe(1);
@@ -157,9 +159,9 @@ describe('the ingest queue and its dispatcher', () => {
       expect.arrayContaining([expect.objectContaining({ userId, itemId: 'l-1', attempts: 1 })]),
     );
     const signals = new RecordingSignals();
-    await dispatcherFor(signals, () => T0 + 10_000).drain();
+    await dispatcherFor(signals, () => addMs(T0, seconds(10))).drain();
     expect(signals.received.filter((r) => r.userId === userId)).toEqual([]);
-    await dispatcherFor(signals, () => T0 + 30_001).drain();
+    await dispatcherFor(signals, () => addMs(T0, durationMs(30_001))).drain();
     expect(signals.received.filter((r) => r.userId === userId).map((r) => r.id)).toEqual(['l-1']);
   });
 
@@ -178,7 +180,7 @@ describe('the ingest queue and its dispatcher', () => {
       T0,
     );
     const signals = new RecordingSignals();
-    await dispatcherFor(signals, () => T0 + 1_000).drain();
+    await dispatcherFor(signals, () => addMs(T0, seconds(1))).drain();
     const stored = await versionedPreferences(db.pool).getVersioned(userId);
     expect(signals.received.map((r) => r.id)).toEqual([`preferences@${stored!.version}`, 'profile']);
     const { rows } = await db.pool.query('SELECT 1 FROM ingest_queue WHERE user_id = $1', [userId]);
@@ -202,21 +204,33 @@ describe('the ingest queue and its dispatcher', () => {
       T0,
     );
     const signals = new RecordingSignals('lost-run');
-    await dispatcherFor(signals, () => T0 + 1_000).drain();
+    await dispatcherFor(signals, () => addMs(T0, seconds(1))).drain();
     await repos.decisions.recordDecisions(userId, [
-      { candidateId: 'r-1:0', category: 'social', outcome: { kind: 'sent', channel: 'push', at: T0 + 2_000 } },
-      { candidateId: 'api-1', category: 'social', outcome: { kind: 'sent', channel: 'push', at: T0 + 2_000 } },
+      {
+        candidateId: 'r-1:0',
+        category: 'social',
+        outcome: { kind: 'sent', channel: 'push', at: addMs(T0, seconds(2)) },
+      },
+      {
+        candidateId: 'api-1',
+        category: 'social',
+        outcome: { kind: 'sent', channel: 'push', at: addMs(T0, seconds(2)) },
+      },
     ]);
     // A fresh run that received them itself re-drives nothing; another run gets what the lost one held.
     expect(await repos.ingest.redrive(userId, 'lost-run')).toBe(0);
     // The reconciler leaves users with a running workflow alone.
-    const running = await reconcile({ queue: repos.ingest, isRunning: async () => true, now: () => T0 + 120_000 });
+    const running = await reconcile({
+      queue: repos.ingest,
+      isRunning: async () => true,
+      now: () => addMs(T0, minutes(2)),
+    });
     expect(running).toMatchObject({ redrivenRows: 0 });
     expect(running.checked).toBeGreaterThanOrEqual(1);
     const lost = await reconcile({
       queue: repos.ingest,
       isRunning: async (id) => id !== userId,
-      now: () => T0 + 120_000,
+      now: () => addMs(T0, minutes(2)),
     });
     expect(lost).toMatchObject({ redrivenUsers: 1, redrivenRows: 2 });
     const { rows } = await db.pool.query<{ item_id: string; payload: { candidates: { id: string }[] } }>(
@@ -228,12 +242,20 @@ describe('the ingest queue and its dispatcher', () => {
       ['api-1', ['api-2']],
     ]);
     const again = new RecordingSignals('new-run');
-    await dispatcherFor(again, () => T0 + 121_000).drain();
+    await dispatcherFor(again, () => addMs(T0, seconds(121))).drain();
     expect(again.received.filter((r) => r.userId === userId).map((r) => r.id)).toEqual(['r-2', 'api-2']);
     // Once every candidate has its outcome, the rows go.
     await repos.decisions.recordDecisions(userId, [
-      { candidateId: 'r-2:0', category: 'social', outcome: { kind: 'sent', channel: 'push', at: T0 + 200_000 } },
-      { candidateId: 'api-2', category: 'social', outcome: { kind: 'sent', channel: 'push', at: T0 + 200_000 } },
+      {
+        candidateId: 'r-2:0',
+        category: 'social',
+        outcome: { kind: 'sent', channel: 'push', at: addMs(T0, seconds(200)) },
+      },
+      {
+        candidateId: 'api-2',
+        category: 'social',
+        outcome: { kind: 'sent', channel: 'push', at: addMs(T0, seconds(200)) },
+      },
     ]);
     await repos.ingest.prune();
     expect((await db.pool.query('SELECT 1 FROM ingest_queue WHERE user_id = $1', [userId])).rows).toEqual([]);

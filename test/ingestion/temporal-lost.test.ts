@@ -23,6 +23,7 @@ import { startTestDispatcher } from '../support/dispatcher';
 import { installQuietRuntime } from '../support/quiet-runtime';
 import { openTestDatabase, type TestDatabase } from '../support/test-database';
 import { stopWorker } from '../support/worker-lifecycle';
+import { wallClock } from '../../clock';
 
 const USERS = 12;
 const taskQueue = uniqueId('tact-temporal-lost');
@@ -137,7 +138,7 @@ describe('Temporal lost', () => {
       });
     }
     await eventually('everything delivered to the first Temporal', async () =>
-      (await repos.ingest.lag(Date.now())).undelivered === 0 ? true : undefined,
+      (await repos.ingest.lag(wallClock())).undelivered === 0 ? true : undefined,
     );
 
     // Temporal dies and comes back on the same address with nothing: every workflow is gone.

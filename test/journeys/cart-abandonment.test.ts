@@ -3,16 +3,17 @@
 // active run per user, the re-entry period, opt-out, and events reaching the run across continue-as-new.
 import { describe, expect, it } from 'vitest';
 import { nextLocalTime } from '../../domain';
-import { DAY, HOUR, MINUTE, userEvent } from '../workflows/support/events';
+import { HOUR, MINUTE, userEvent } from '../workflows/support/events';
 import { defineHarness, uniqueUser } from '../workflows/support/harness';
 import { endOf, runIdOf, runView, saveJourneyFixtures, waitForRun } from './support';
-import { minuteOfDay } from '../../domain/units';
+import { minuteOfDay, addMs, days, minutes, subMs } from '../../domain/units';
+import type { EpochMs } from '../../domain/types';
 
 const h = defineHarness();
 const CART = 'cart_abandonment';
 const tz = 'Europe/Paris';
 
-async function enrollAt(userId: string, minute: number): Promise<number> {
+async function enrollAt(userId: string, minute: number): Promise<EpochMs> {
   await h.users.updateProfile(userId, { timeZone: tz });
   const at = nextLocalTime(await h.now(), tz, minuteOfDay(minute));
   await h.sleepUntil(at);
@@ -29,7 +30,7 @@ describe('cart abandonment journey', () => {
     const state = await h.waitForState(userId, (s) => s.journeys?.active.length === 1, 'the run in the state');
     expect(state.journeys!.active[0]).toMatchObject({ runId, journey: CART, version: 1 });
 
-    await h.sleepUntil(start + HOUR + MINUTE);
+    await h.sleepUntil(addMs(addMs(start, HOUR), MINUTE));
     const proposed = await h.waitForState(
       userId,
       (s) => s.queue.length === 1 || s.recentDecisions.length === 1,
@@ -37,7 +38,7 @@ describe('cart abandonment journey', () => {
     );
     const first = proposed.queue[0] ?? proposed.recentDecisions[0];
     expect(first).toBeDefined();
-    await h.sleepUntil(start + 2 * DAY);
+    await h.sleepUntil(addMs(start, days(2)));
     const done = await h.waitForState(userId, (s) => s.recentDecisions.length === 2, 'both reminders decided');
     expect(done.recentDecisions.map((d) => d.outcome.kind)).toEqual(['sent', 'sent']);
     expect(done.recentDecisions.map((d) => d.provenance)).toEqual([
@@ -69,9 +70,11 @@ describe('cart abandonment journey', () => {
     const userId = uniqueUser('cart-buy');
     const start = await enrollAt(userId, 21 * 60 + 30);
     const runId = runIdOf(userId, CART);
-    await h.sleepUntil(start + HOUR + MINUTE); // 22:31: the reminder waits for quiet hours to end
+    await h.sleepUntil(addMs(addMs(start, HOUR), MINUTE)); // 22:31: the reminder waits for quiet hours to end
     await h.waitForState(userId, (s) => s.queue.length === 1, 'the reminder waiting');
-    await h.users.sendEvent(userEvent(userId, 'purchase_completed', { orderId: 'o1' }, start + HOUR + 2 * MINUTE));
+    await h.users.sendEvent(
+      userEvent(userId, 'purchase_completed', { orderId: 'o1' }, addMs(addMs(start, HOUR), minutes(2))),
+    );
     expect(await endOf(h, runId)).toBe('exit:purchase_completed');
     const after = await h.waitForState(userId, (s) => s.recentDecisions.length === 1, 'the withdrawal');
     expect(after.queue).toEqual([]);
@@ -80,7 +83,7 @@ describe('cart abandonment journey', () => {
       provenance: { source: 'journey', sourceId: runId, journey: { step: 'first reminder' } },
     });
     expect(after.recentDecisions[0]!.outcome.at - (start + HOUR + 2 * MINUTE)).toBeLessThan(MINUTE);
-    await h.sleepUntil(start + 2 * DAY);
+    await h.sleepUntil(addMs(start, days(2)));
     expect(h.deliveries.filter((d) => d.input.userId === userId)).toEqual([]);
     const ended = h.journeyRuns.records.find((r) => r.runId === runId && r.kind === 'ended');
     expect(ended).toMatchObject({ reason: 'exit:purchase_completed', converted: true });
@@ -95,17 +98,17 @@ describe('cart abandonment journey', () => {
     expect(state.journeys!.active.map((r) => r.runId)).toEqual([runIdOf(userId, CART)]);
     expect(state.journeys!.refused[0]).toMatchObject({ journey: CART, why: 'already active' });
 
-    await h.users.sendEvent(userEvent(userId, 'purchase_completed', {}, start + MINUTE));
+    await h.users.sendEvent(userEvent(userId, 'purchase_completed', {}, addMs(start, MINUTE)));
     expect(await endOf(h, runIdOf(userId, CART))).toBe('exit:purchase_completed');
     await h.waitForState(userId, (s) => s.journeys?.active.length === 0, 'the run ended');
 
-    await h.sleepUntil(start + 2 * DAY); // re-entry after 3 days
+    await h.sleepUntil(addMs(start, days(2))); // re-entry after 3 days
     await h.users.enroll(userId, { journey: CART, source: 'api' });
     const refused = await h.waitForState(userId, (s) => s.journeys?.refused.length === 2, 'the re-entry refusal');
     expect(refused.journeys!.refused[1]!.why).toMatch(/^re-entry period until /);
     expect(refused.journeys!.active).toEqual([]);
 
-    await h.sleepUntil(start + 3 * DAY + MINUTE);
+    await h.sleepUntil(addMs(addMs(start, days(3)), MINUTE));
     await h.users.enroll(userId, { journey: CART, source: 'api' });
     await h.waitForState(userId, (s) => s.journeys?.active[0]?.runId === runIdOf(userId, CART, 2), 'the second run');
   });
@@ -114,7 +117,7 @@ describe('cart abandonment journey', () => {
     const userId = uniqueUser('cart-optout');
     const start = await enrollAt(userId, 21 * 60 + 30);
     const runId = runIdOf(userId, CART);
-    await h.sleepUntil(start + HOUR + MINUTE);
+    await h.sleepUntil(addMs(addMs(start, HOUR), MINUTE));
     await h.waitForState(userId, (s) => s.queue.length === 1, 'the reminder waiting');
     await h.users.updatePreferences(userId, { globalOptOut: true });
     expect(await endOf(h, runId)).toBe('opted_out');
@@ -137,7 +140,7 @@ describe('cart abandonment journey', () => {
       {
         candidateId: 'earlier',
         category: 'social',
-        outcome: { kind: 'sent', channel: 'push', at: start - 30 * MINUTE },
+        outcome: { kind: 'sent', channel: 'push', at: subMs(start, minutes(30)) },
         provenance: { source: 'event', template: 'friend_joined' },
       },
     ]);
@@ -145,7 +148,7 @@ describe('cart abandonment journey', () => {
     await users.enroll(userId, { journey: CART, source: 'api', data: { itemCount: 1 } });
     const runId = runIdOf(userId, CART);
     await waitForRun(h, runId, (v) => v.step === 'waiting for purchase (1 h)', 'the first wait');
-    await h.sleepUntil(start + HOUR + MINUTE);
+    await h.sleepUntil(addMs(addMs(start, HOUR), MINUTE));
     const view = await waitForRun(h, runId, (v) => Object.keys(v.outcomes).length > 0, 'the outcome');
     expect(view.outcomes).toEqual({ daily_cap: 1 });
     expect(view.step).toBe('waiting for purchase (24 h)');
@@ -159,10 +162,10 @@ describe('cart abandonment journey', () => {
     await h.sleepUntil(start);
     await users.enroll(userId, { journey: CART, source: 'api', data: { itemCount: 3 } });
     const runId = runIdOf(userId, CART);
-    await h.sleepUntil(start + HOUR + MINUTE);
+    await h.sleepUntil(addMs(addMs(start, HOUR), MINUTE));
     await h.waitForState(userId, (s) => s.queue.length === 1, 'the reminder waiting');
     for (let i = 0; i < 30; i++) {
-      await users.sendEvent(userEvent(userId, 'page_viewed', { page: i }, start + HOUR + MINUTE));
+      await users.sendEvent(userEvent(userId, 'page_viewed', { page: i }, addMs(addMs(start, HOUR), MINUTE)));
     }
     const continued = await h.waitForState(
       userId,
@@ -170,7 +173,7 @@ describe('cart abandonment journey', () => {
       'a continue-as-new',
     );
     expect(continued.journeys!.active.map((r) => r.runId)).toEqual([runId]);
-    await users.sendEvent(userEvent(userId, 'purchase_completed', {}, start + HOUR + 2 * MINUTE));
+    await users.sendEvent(userEvent(userId, 'purchase_completed', {}, addMs(addMs(start, HOUR), minutes(2))));
     expect(await endOf(h, runId)).toBe('exit:purchase_completed');
     const after = await h.waitForState(userId, (s) => s.recentDecisions.length === 1, 'the withdrawal');
     expect(after.recentDecisions[0]!.outcome).toMatchObject({ kind: 'suppressed', reason: 'cancelled' });

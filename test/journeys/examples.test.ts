@@ -2,15 +2,16 @@
 // spec says, through the user's budget, and reads the user's events and lifecycle stage.
 import { describe, expect, it } from 'vitest';
 import { nextLocalTime } from '../../domain';
-import { minuteOfDay } from '../../domain/units';
+import { minuteOfDay, addMs, days, hours, subMs } from '../../domain/units';
 import { DAY, HOUR, MINUTE, userEvent } from '../workflows/support/events';
 import { defineHarness, uniqueUser } from '../workflows/support/harness';
 import { endOf, runIdOf, waitForRun } from './support';
+import type { EpochMs } from '../../domain/types';
 
 const h = defineHarness();
 const tz = 'America/New_York';
 
-async function startAt(userId: string, minute: number): Promise<number> {
+async function startAt(userId: string, minute: number): Promise<EpochMs> {
   await h.users.updateProfile(userId, { timeZone: tz });
   const at = nextLocalTime(await h.now(), tz, minuteOfDay(minute));
   await h.sleepUntil(at);
@@ -26,8 +27,9 @@ describe('example journeys', () => {
     await h.users.enroll(userId, { journey: 'trial_expiry', source: 'api', data: { trialEndsAt: start + 7 * DAY } });
     const runId = runIdOf(userId, 'trial_expiry');
     await waitForRun(h, runId, (v) => v.step === 'day 1: waiting for data connection', 'the day-1 wait');
-    for (let i = 0; i < 6; i++) await h.users.sendEvent(userEvent(userId, 'feature_used', { n: i }, start + MINUTE));
-    await h.sleepUntil(start + 7 * DAY);
+    for (let i = 0; i < 6; i++)
+      await h.users.sendEvent(userEvent(userId, 'feature_used', { n: i }, addMs(start, MINUTE)));
+    await h.sleepUntil(addMs(start, days(7)));
     expect(await endOf(h, runId)).toBe('completed');
     expect(sent(userId).map((c) => [c.template, c.variables, c.journey?.step])).toEqual([
       ['trial_connect_data', {}, 'day 1: connect your data'],
@@ -41,8 +43,8 @@ describe('example journeys', () => {
     await h.users.enroll(userId, { journey: 'trial_expiry', source: 'api', data: { trialEndsAt: start + 5 * DAY } });
     const runId = runIdOf(userId, 'trial_expiry');
     await waitForRun(h, runId, (v) => v.step === 'day 1: waiting for data connection', 'the day-1 wait');
-    await h.users.sendEvent(userEvent(userId, 'data_connected', {}, start + HOUR));
-    await h.sleepUntil(start + 5 * DAY);
+    await h.users.sendEvent(userEvent(userId, 'data_connected', {}, addMs(start, HOUR)));
+    await h.sleepUntil(addMs(start, days(5)));
     expect(await endOf(h, runId)).toBe('completed');
     expect(sent(userId).map((c) => c.template)).toEqual(['trial_ending']);
     expect(sent(userId)[0]!.variables).toEqual({ plan: 'starter', hours_left: 48 });
@@ -54,8 +56,8 @@ describe('example journeys', () => {
     await h.users.enroll(userId, { journey: 'onboarding', source: 'api' });
     const runId = runIdOf(userId, 'onboarding');
     await waitForRun(h, runId, (v) => v.step === 'profile: waiting a day', 'the first wait');
-    await h.users.sendEvent(userEvent(userId, 'onboarding_step_completed', { step: 'profile' }, start + HOUR));
-    await h.sleepUntil(start + 5 * DAY);
+    await h.users.sendEvent(userEvent(userId, 'onboarding_step_completed', { step: 'profile' }, addMs(start, HOUR)));
+    await h.sleepUntil(addMs(start, days(5)));
     expect(await endOf(h, runId)).toBe('completed');
     expect(sent(userId).map((c) => c.variables)).toEqual([{ step: 'first_project' }, { step: 'invite_team' }]);
     for (const d of h.deliveries.filter((x) => x.input.userId === userId)) {
@@ -66,12 +68,12 @@ describe('example journeys', () => {
   it('streak saver: an active user gets one gentle reminder on a day without activity, none on a day with', async () => {
     const userId = uniqueUser('streak');
     const start = await startAt(userId, 12 * 60);
-    await h.users.appOpened(userId, start - HOUR);
+    await h.users.appOpened(userId, subMs(start, HOUR));
     await h.users.enroll(userId, { journey: 'streak_saver', source: 'api', data: { usualTime: '18:00' } });
     const runId = runIdOf(userId, 'streak_saver');
     await waitForRun(h, runId, (v) => v.step === 'day 1: waiting for the usual time', 'day 1');
-    await h.users.sendEvent(userEvent(userId, 'streak_extended', {}, start + HOUR)); // day 1 done before 18:00
-    await h.sleepUntil(start + DAY + 8 * HOUR); // past day 2's 18:00 and its reminder's window
+    await h.users.sendEvent(userEvent(userId, 'streak_extended', {}, addMs(start, HOUR))); // day 1 done before 18:00
+    await h.sleepUntil(addMs(addMs(start, DAY), hours(8))); // past day 2's 18:00 and its reminder's window
     const reminders = sent(userId);
     expect(reminders.map((c) => [c.businessValue, c.journey?.step])).toEqual([[0.4, 'day 2: gentle reminder']]);
   });
@@ -79,10 +81,10 @@ describe('example journeys', () => {
   it('streak saver: a churned user is left alone', async () => {
     const userId = uniqueUser('streak-churned');
     const start = await startAt(userId, 12 * 60);
-    await h.users.appOpened(userId, start - 40 * DAY);
+    await h.users.appOpened(userId, subMs(start, days(40)));
     await h.users.enroll(userId, { journey: 'streak_saver', source: 'api' });
     const runId = runIdOf(userId, 'streak_saver');
-    await h.sleepUntil(start + DAY);
+    await h.sleepUntil(addMs(start, DAY));
     expect(await endOf(h, runId)).toBe('completed');
     expect(sent(userId)).toEqual([]);
     expect((await h.state(userId)).journeys!.ended[0]).toMatchObject({ journey: 'streak_saver', reason: 'completed' });

@@ -3,14 +3,15 @@
 // worker ran reaches it, and a reminder pending in the user's queue across the stop is sent exactly once.
 import { describe, expect, it } from 'vitest';
 import { nextLocalTime } from '../../domain';
-import { minuteOfDay } from '../../domain/units';
+import { minuteOfDay, addMs, days, hours } from '../../domain/units';
 import { DAY, HOUR, MINUTE, userEvent } from '../workflows/support/events';
 import { defineHarness, uniqueUser } from '../workflows/support/harness';
 import { endOf, runIdOf, waitForRun } from './support';
+import type { EpochMs } from '../../domain/types';
 
 const h = defineHarness();
 
-async function startAt(userId: string, timeZone: string, minute: number): Promise<number> {
+async function startAt(userId: string, timeZone: string, minute: number): Promise<EpochMs> {
   await h.users.updateProfile(userId, { timeZone });
   const at = nextLocalTime(await h.now(), timeZone, minuteOfDay(minute));
   await h.sleepUntil(at);
@@ -33,7 +34,7 @@ describe('journeys across a worker restart', () => {
 
     await h.stopWorker(); // mid-wait: the run's timer and the user's state are only in their histories now
     await h.startWorker();
-    await h.sleepUntil(start + HOUR + MINUTE); // 22:31: the reminder waits in the queue for quiet hours to end
+    await h.sleepUntil(addMs(addMs(start, HOUR), MINUTE)); // 22:31: the reminder waits in the queue for quiet hours to end
     await h.waitForState(userId, (s) => s.queue.length === 1, 'the reminder pending');
     expect(sent(userId)).toEqual([]);
 
@@ -41,11 +42,11 @@ describe('journeys across a worker restart', () => {
     // so the new worker comes first and the morning after.)
     await h.stopWorker();
     await h.startWorker();
-    await h.sleepUntil(start + 12 * HOUR);
+    await h.sleepUntil(addMs(start, hours(12)));
     const first = await waitForRun(h, runId, (v) => v.outcomes.sent === 1, 'the first reminder’s outcome in the run');
     expect(first.outcomes).toEqual({ sent: 1 });
 
-    await h.sleepUntil(start + 2 * DAY);
+    await h.sleepUntil(addMs(start, days(2)));
     expect(await endOf(h, runId)).toBe('completed');
     expect(sent(userId).map((c) => [c.id, c.template])).toEqual([
       [`${runId}#1`, 'cart_abandoned'],
@@ -67,11 +68,11 @@ describe('journeys across a worker restart', () => {
     await waitForRun(h, runId, (v) => v.step === 'day 1: waiting for data connection', 'the day-1 wait');
 
     await h.stopWorker();
-    await h.users.sendEvent(userEvent(userId, 'data_connected', {}, start + HOUR));
+    await h.users.sendEvent(userEvent(userId, 'data_connected', {}, addMs(start, HOUR)));
     await h.startWorker();
     await waitForRun(h, runId, (v) => v.step === 'waiting until 48 h before the trial ends', 'the connection taken');
 
-    await h.sleepUntil(start + 5 * DAY);
+    await h.sleepUntil(addMs(start, days(5)));
     expect(await endOf(h, runId)).toBe('completed');
     expect(sent(userId).map((c) => [c.template, c.variables])).toEqual([
       ['trial_ending', { plan: 'starter', hours_left: 48 }],

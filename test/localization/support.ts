@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Candidate, Category, Channel } from '../../domain/types';
 import type { RenderInput } from '../../localization';
-import { probability } from '../../domain/units';
+import { probability, addMs, EPOCH, minutes } from '../../domain/units';
 
 export function candidate(
   template: string,
@@ -16,8 +16,8 @@ export function candidate(
     category,
     template,
     variables,
-    createdAt: 0,
-    expiresAt: 60_000,
+    createdAt: EPOCH,
+    expiresAt: addMs(EPOCH, minutes(1)),
     businessValue: probability(0.5),
     source: 'event',
   };

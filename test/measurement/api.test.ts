@@ -1,11 +1,13 @@
 // The measurement routes through the real API: funnel report, conversions, receipts with a value, experiments and
 // their results. The decision log is written through its repository (what the worker's activities do).
 import { describe, expect, it } from 'vitest';
-import type { Decision } from '../../domain/types';
+import type { Decision, EpochMs } from '../../domain/types';
 import { useApiStack, type ApiStack } from '../api/support';
+import { hours } from '../../domain/units';
+import { utc } from '../support/instants';
 
-const HOUR = 3_600_000;
-const T0 = Date.UTC(2026, 3, 2, 10, 0, 0);
+const HOUR = hours(1);
+const T0 = utc(2026, 3, 2, 10, 0, 0);
 const DAY = new Date(T0).toISOString().slice(0, 10);
 
 describe('measurement API', () => {
@@ -17,7 +19,7 @@ describe('measurement API', () => {
     expect(put.status, JSON.stringify(put.body)).toBeLessThan(300);
   }
 
-  const campaignSend = (id: string, at: number, variant?: string): Decision => ({
+  const campaignSend = (id: string, at: EpochMs, variant?: string): Decision => ({
     candidateId: id,
     category: 'marketing',
     outcome: { kind: 'sent', channel: 'push', at },

@@ -3,14 +3,16 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createRepositories } from '../../db/repositories';
 import { FUNNEL_DIMENSIONS, funnelRows, type FunnelDimension, type FunnelRow } from '../../domain/funnel';
-import type { Decision, SuppressionReason } from '../../domain/types';
+import type { Decision, SuppressionReason, EpochMs } from '../../domain/types';
 import { useTestDatabase } from '../support/test-database';
+import { hours, addMs, durationMs, minutes, subMs, days, plusMs } from '../../domain/units';
+import { utc } from '../support/instants';
 
-const HOUR = 3_600_000;
-const T0 = Date.UTC(2026, 2, 10, 9, 0, 0);
+const HOUR = hours(1);
+const T0 = utc(2026, 2, 10, 9, 0, 0);
 const DAY_OF = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
-const sent = (id: string, at: number, extra: Partial<Decision> = {}): Decision => ({
+const sent = (id: string, at: EpochMs, extra: Partial<Decision> = {}): Decision => ({
   candidateId: id,
   category: 'social',
   outcome: { kind: 'sent', channel: 'push', at },
@@ -23,27 +25,27 @@ describe('attribution', () => {
   const repos = () => createRepositories(db().pool);
 
   async function user(id: string) {
-    await repos().users.upsert({ id, timeZone: 'UTC', locale: 'en', attributes: {} }, T0 - 30 * 24 * HOUR);
+    await repos().users.upsert({ id, timeZone: 'UTC', locale: 'en', attributes: {} }, subMs(T0, hours(30 * 24)));
   }
 
   it('a conversion without a notification goes to the last one opened within 24 h, or to none', async () => {
     const r = repos();
     await user('att-1');
-    await r.decisions.recordDecisions('att-1', [sent('n1', T0), sent('n2', T0 + HOUR)]);
-    await r.notificationEvents.record('att-1', { notificationId: 'n1', type: 'opened', at: T0 + 2 * HOUR });
+    await r.decisions.recordDecisions('att-1', [sent('n1', T0), sent('n2', addMs(T0, HOUR))]);
+    await r.notificationEvents.record('att-1', { notificationId: 'n1', type: 'opened', at: addMs(T0, hours(2)) });
     // n2 was sent later but opened earlier than n1: the last one *opened* wins.
-    await r.notificationEvents.record('att-1', { notificationId: 'n2', type: 'opened', at: T0 + 90 * 60_000 });
+    await r.notificationEvents.record('att-1', { notificationId: 'n2', type: 'opened', at: addMs(T0, minutes(90)) });
     const inside = await r.measurement.recordConversion('att-1', {
       eventId: 'buy-1',
       type: 'converted',
-      at: T0 + 2 * HOUR + 23 * HOUR,
+      at: addMs(addMs(T0, hours(2)), hours(23)),
       value: { amount: 19.5, currency: 'EUR' },
     });
     expect(inside).toEqual({ notificationId: 'n1' });
     const outside = await r.measurement.recordConversion('att-1', {
       eventId: 'buy-2',
       type: 'converted',
-      at: T0 + 2 * HOUR + 24 * HOUR + 1,
+      at: addMs(addMs(addMs(T0, hours(2)), hours(24)), durationMs(1)),
     });
     expect(outside).toEqual({ notificationId: null });
     expect(await r.measurement.recordConversion('att-1', { eventId: 'buy-1', type: 'converted', at: T0 })).toBeNull();
@@ -61,11 +63,15 @@ describe('attribution', () => {
         category: 'marketing',
         provenance: { source: 'campaign', sourceId: 'spring', template: 'promo_available' },
       }),
-      sent('s1', T0 + HOUR),
+      sent('s1', addMs(T0, HOUR)),
     ]);
-    await r.preferences.patch('att-2', { optedOutCategories: ['marketing'] }, T0 + 71 * HOUR);
+    await r.preferences.patch('att-2', { optedOutCategories: ['marketing'] }, addMs(T0, hours(71)));
     await r.endpoints.put('att-2', { channel: 'push', platform: 'ios', token: 'tok-att-2' }, T0);
-    await r.endpoints.deactivateToken('tok-att-2', 'Unregistered', T0 + HOUR + 72 * HOUR + 1);
+    await r.endpoints.deactivateToken(
+      'tok-att-2',
+      'Unregistered',
+      addMs(addMs(addMs(T0, HOUR), hours(72)), durationMs(1)),
+    );
 
     const byTemplate = funnelRows(await r.measurement.funnelCells('template', { from: DAY_OF(T0), to: DAY_OF(T0) }));
     const social = byTemplate.rows.find((row) => row.key === 'friend_joined')!;
@@ -86,14 +92,14 @@ describe('attribution', () => {
     await r.decisions.recordDecisions('att-3', [sent('k1', T0)]);
     const first = await r.notificationEvents.claim(
       'att-3',
-      { notificationId: 'k1', type: 'opened', at: T0 + HOUR },
-      { now: T0 + HOUR },
+      { notificationId: 'k1', type: 'opened', at: addMs(T0, HOUR) },
+      { now: addMs(T0, HOUR) },
     );
     await r.notificationEvents.release('att-3', 'k1', 'opened', first.claim);
     const second = await r.notificationEvents.claim(
       'att-3',
-      { notificationId: 'k1', type: 'converted', at: T0 + HOUR },
-      { now: T0 + HOUR },
+      { notificationId: 'k1', type: 'converted', at: addMs(T0, HOUR) },
+      { now: addMs(T0, HOUR) },
     );
     await r.measurement.setConversionValue('att-3', 'k1', { amount: 5, currency: 'USD' });
     await r.notificationEvents.markApplied('att-3', 'k1', 'converted', second.claim);
@@ -134,9 +140,9 @@ describe('funnel reconciles with the decision log', () => {
         await pool.query('TRUNCATE decisions, notification_events, user_conversions, churn_signals, funnel_rollups');
         const r = createRepositories(pool);
         const userId = `rec-${run}`;
-        await r.users.upsert({ id: userId, timeZone: 'UTC', locale: 'en', attributes: {} }, T0 - 40 * 24 * HOUR);
+        await r.users.upsert({ id: userId, timeZone: 'UTC', locale: 'en', attributes: {} }, subMs(T0, hours(40 * 24)));
         const decisions: Decision[] = specs.map((s, i) => {
-          const at = T0 + s.day * 24 * HOUR + s.minute * 60_000;
+          const at = addMs(T0, plusMs(days(s.day), minutes(s.minute)));
           return {
             candidateId: `c${i}`,
             category: s.category,
@@ -159,7 +165,7 @@ describe('funnel reconciles with the decision log', () => {
             const decision = decisions[i]!;
             if (!spec.sent) continue;
             for (const type of spec.receipts) {
-              const event = { notificationId: decision.candidateId, type, at: decision.outcome.at + HOUR };
+              const event = { notificationId: decision.candidateId, type, at: addMs(decision.outcome.at, HOUR) };
               if (type !== 'converted' || spec.value === undefined) {
                 await r.notificationEvents.record(userId, event);
                 continue;
@@ -177,7 +183,7 @@ describe('funnel reconciles with the decision log', () => {
         await receiptsOf(0, half);
         await r.decisions.recordDecisions(userId, decisions);
         await receiptsOf(half, decisions.length);
-        await r.preferences.patch(userId, { globalOptOut: true }, T0 + 3 * 24 * HOUR + 12 * HOUR);
+        await r.preferences.patch(userId, { globalOptOut: true }, addMs(addMs(T0, hours(3 * 24)), hours(12)));
 
         const range = { from: DAY_OF(T0), to: DAY_OF(T0 + 3 * 24 * HOUR) };
         const dims: FunnelDimension[] = [...FUNNEL_DIMENSIONS];

@@ -16,10 +16,11 @@ import { plan, type PlannerState } from '../../domain/planner';
 import type { Candidate, Decision } from '../../domain/types';
 import { SQL_BUCKET } from '../../db/measurement';
 import { useTestDatabase } from '../support/test-database';
-import { probability } from '../../domain/units';
+import { probability, hours, addMs, subMs, days, minutes } from '../../domain/units';
+import { utc } from '../support/instants';
 
-const NOW = Date.UTC(2026, 4, 6, 10, 0, 0); // a Wednesday, 10:00 UTC: outside quiet hours
-const HOUR = 3_600_000;
+const NOW = utc(2026, 4, 6, 10, 0, 0); // a Wednesday, 10:00 UTC: outside quiet hours
+const HOUR = hours(1);
 
 describe('assignment', () => {
   const db = useTestDatabase();
@@ -135,8 +136,8 @@ describe('holdout in the planner (property)', () => {
         category: c.category,
         template: 'generic_activity',
         variables: {},
-        createdAt: NOW - c.ageMinutes * 60_000,
-        expiresAt: NOW + 12 * HOUR,
+        createdAt: subMs(NOW, minutes(c.ageMinutes)),
+        expiresAt: addMs(NOW, hours(12)),
         businessValue: probability(c.businessValue),
         source: 'campaign',
         ...(c.variant === undefined ? {} : { experiment: 'e', variant: c.variant }),
@@ -166,10 +167,10 @@ describe('holdout in the planner (property)', () => {
               candidateId: `old-${i}`,
               category: 'social',
               channel: 'push' as const,
-              at: NOW - (i + 5) * 24 * HOUR,
+              at: subMs(NOW, days(i + 5)),
             })),
-            userSince: NOW - 60 * 24 * HOUR,
-            lastEngagementAt: NOW - HOUR,
+            userSince: subMs(NOW, hours(60 * 24)),
+            lastEngagementAt: subMs(NOW, HOUR),
           };
           const held = inHoldout(userId, config.holdout);
           const result = plan(state, {}, NOW, config);

@@ -4,10 +4,11 @@ import type { LoggedSend } from '../../db/open-models';
 import { featureNames, featureSpace } from '../../activities/model/features';
 import { rowsFromLog, trainAndEvaluate } from '../../activities/model/training';
 import { rng } from '../../simulator/rng';
-import { probability } from '../../domain/units';
+import { probability, hours, addMs, minutes, days, durationMs, subMs } from '../../domain/units';
+import { utc } from '../support/instants';
 
-const HOUR = 3_600_000;
-const T0 = Date.UTC(2026, 0, 5);
+const HOUR = hours(1);
+const T0 = utc(2026, 0, 5);
 
 const SPACE = featureSpace(['friend_joined', 'weekly_digest'], ['social', 'content']);
 const FEATURE_NAMES = featureNames(SPACE);
@@ -19,7 +20,7 @@ function log(opened: (send: Omit<LoggedSend, 'openedAt'>, draw: number) => boole
   const sends: LoggedSend[] = [];
   for (let u = 0; u < 200; u++) {
     for (let i = 0; i < 30; i++) {
-      const sentAt = T0 + i * 24 * HOUR + Math.floor(random() * 12 * HOUR);
+      const sentAt = addMs(T0, durationMs(i * 24 * HOUR + Math.floor(random() * 12 * HOUR)));
       const send = {
         userId: `u${u}`,
         candidateId: `u${u}-${i}`,
@@ -28,11 +29,11 @@ function log(opened: (send: Omit<LoggedSend, 'openedAt'>, draw: number) => boole
         sentAt,
         template: random() < 0.5 ? 'friend_joined' : 'weekly_digest',
         businessValue: probability(random()),
-        candidateCreatedAt: sentAt - Math.floor(random() * 6 * HOUR),
+        candidateCreatedAt: subMs(sentAt, durationMs(Math.floor(random() * 6 * HOUR))),
         timeZone: 'Europe/Paris',
-        userSince: T0 - 30 * 24 * HOUR,
+        userSince: subMs(T0, days(30)),
       };
-      sends.push(opened(send, random()) ? { ...send, openedAt: send.sentAt + 10 * 60_000 } : send);
+      sends.push(opened(send, random()) ? { ...send, openedAt: addMs(send.sentAt, minutes(10)) } : send);
     }
   }
   return sends;

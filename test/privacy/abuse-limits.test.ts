@@ -13,6 +13,7 @@ import { createRepositories, type Repositories } from '../../db/repositories';
 import { openTestDatabase, type TestDatabase } from '../support/test-database';
 import { callApi, createKeys, type CallOptions } from '../api/support';
 import { ScriptedWorkflows } from '../api/scripted-workflows';
+import { wallClock } from '../../clock';
 
 const METRICS_TOKEN = 'metrics-token-0123456789';
 const limits: AbuseLimitsConfig = {
@@ -137,14 +138,14 @@ describe('failed-authentication lockout', () => {
 
 describe('per-key rate limit', () => {
   it('answers 429 with Retry-After beyond the key rate, per key', async () => {
-    const { key } = await repos.apiKeys.create({ scopes: ['users:read'] }, Date.now());
+    const { key } = await repos.apiKeys.create({ scopes: ['users:read'] }, wallClock());
     const statuses = [];
     for (let i = 0; i < 7; i += 1) statuses.push((await callApi(baseUrl, 'GET', '/v1/users/u-1', { key })).status);
     expect(statuses).toEqual([404, 404, 404, 404, 404, 429, 429]);
     const limited = await callApi(baseUrl, 'GET', '/v1/users/u-1', { key });
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     expect(limited.headers.get('content-type')).toMatch(/problem\+json/);
-    const { key: other } = await repos.apiKeys.create({ scopes: ['users:read'] }, Date.now());
+    const { key: other } = await repos.apiKeys.create({ scopes: ['users:read'] }, wallClock());
     expect((await callApi(baseUrl, 'GET', '/v1/users/u-1', { key: other })).status).toBe(404);
     expect(await metricsText()).toMatch(/tact_abuse_refused_total\{limiter="api_key"\} [3-9]/);
   });
@@ -222,7 +223,7 @@ describe('/metrics and bodies', () => {
     ['constructor at the top', '{"id":"e1","userId":"u1","type":"t","constructor":{"x":1}}', 'constructor'],
     ['prototype deep inside', '{"id":"e1","userId":"u1","type":"t","properties":{"a":[{"prototype":1}]}}', 'prototype'],
   ])('refuses %s with 400 naming the key', async (_what, body, field) => {
-    const { key } = await repos.apiKeys.create({ scopes: ['events:write'] }, Date.now());
+    const { key } = await repos.apiKeys.create({ scopes: ['events:write'] }, wallClock());
     const response = await callApi(baseUrl, 'POST', '/v1/events', {
       key,
       rawBody: body,
@@ -234,7 +235,7 @@ describe('/metrics and bodies', () => {
   });
 
   it('refuses a body that is not UTF-8 instead of replacing the bad bytes', async () => {
-    const { key } = await repos.apiKeys.create({ scopes: ['events:write'] }, Date.now());
+    const { key } = await repos.apiKeys.create({ scopes: ['events:write'] }, wallClock());
     const bad = Buffer.concat([
       Buffer.from('{"id":"e1","userId":"u1","type":"t","properties":{"name":"'),
       Buffer.from([0xc3, 0x28]),

@@ -10,6 +10,7 @@ import { createLogger } from '../../api/logger';
 import { userWorkflowId } from '../../workflows/definitions';
 import { eventually, listen, uniqueId, useApiStack } from '../api/support';
 import { payloadsOf } from './history-payloads';
+import { wallClock } from '../../clock';
 
 const stack = useApiStack({ worker: true });
 const UI = 'http://ui.test:8080';
@@ -37,7 +38,7 @@ beforeAll(async () => {
       codec: stack().codec.codec,
       keyring: stack().codec.keyring,
       repos: stack().repos,
-      now: Date.now,
+      now: wallClock,
       corsOrigins: [UI],
       namespace: 'default',
       jwt: {

@@ -15,9 +15,10 @@ import { defaultPreferences } from '../../domain/user-defaults';
 import { APNS_REPLIES, startFakeApns, type FakeApns } from '../delivery/servers/apns';
 import { useTestDatabase } from '../support/test-database';
 import { APNS_TOPIC, apnsEnv, captureLog, iosToken, type LogLine } from './support';
-import { probability } from '../../domain/units';
+import { probability, minutes, subMs, addMs, hours } from '../../domain/units';
+import { utc } from '../support/instants';
 
-const NOW = Date.UTC(2025, 5, 2, 12, 0, 0);
+const NOW = utc(2025, 5, 2, 12, 0, 0);
 const USER = 'runtime-user-1';
 const IOS = iosToken(1);
 const ANDROID = 'android-token-runtime-0001';
@@ -34,8 +35,8 @@ function friendJoined(overrides: Partial<Candidate> = {}): Candidate {
     template: 'friend_joined',
     variables: { friend_name: 'Anna', mutual_count: 2 },
     deepLink: 'app://profile/anna',
-    createdAt: NOW - 60_000,
-    expiresAt: NOW + 12 * 3600_000,
+    createdAt: subMs(NOW, minutes(1)),
+    expiresAt: addMs(NOW, hours(12)),
     businessValue: probability(0.5),
     source: 'event',
     ...overrides,

@@ -6,8 +6,10 @@ import {
   TemplateOverrideRepository,
 } from '../../db/template-overrides';
 import { useTestDatabase } from '../support/test-database';
+import { utc } from '../support/instants';
+import { addMs, seconds } from '../../domain/units';
 
-const NOW = Date.UTC(2025, 5, 2, 12, 0, 0);
+const NOW = utc(2025, 5, 2, 12, 0, 0);
 
 async function rejection(write: Promise<unknown>): Promise<InvalidTemplateOverrideError> {
   const error = await write.then(
@@ -37,7 +39,7 @@ describe('template overrides', () => {
     });
     await overrides.upsert(
       { template: 'friend_joined', locale: 'pt-BR', document: { title: '{friend_name} entrou' } },
-      NOW + 1000,
+      addMs(NOW, seconds(1)),
     );
     await overrides.upsert({ template: 'new_content', locale: 'de', document: { body: 'Jetzt ansehen.' } }, NOW);
 

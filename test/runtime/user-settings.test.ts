@@ -17,9 +17,10 @@ import { startTactTestWorker, type TactTestWorker } from '../support/tact-test-e
 import { activityClock } from '../support/test-clock';
 import { userEvent } from '../workflows/support/events';
 import { waitFor } from '../support/wait';
-import { minuteOfDay } from '../../domain/units';
+import { minuteOfDay, epochMs, EPOCH } from '../../domain/units';
+import { utc } from '../support/instants';
 
-const NOW = Date.UTC(2025, 5, 2, 12, 0, 0);
+const NOW = utc(2025, 5, 2, 12, 0, 0);
 const TOKYO = 'Asia/Tokyo';
 
 describe('loadUserSettings on PostgreSQL', () => {
@@ -43,7 +44,7 @@ describe('loadUserSettings on PostgreSQL', () => {
     await runtime?.close();
   });
 
-  const load = (userId: string) => runtime.activities.loadUserSettings({ userId, sendsSince: 0, atLeastSends: 10 });
+  const load = (userId: string) => runtime.activities.loadUserSettings({ userId, sendsSince: EPOCH, atLeastSends: 10 });
 
   it('has nothing for a user the API never stored', async () => {
     expect(await load('settings-unknown')).toEqual({ profile: null, preferences: null, recentSends: [] });
@@ -156,7 +157,7 @@ describe('a user workflow started by events on the production activities', () =>
 
   it('applies the stored opt-out and time zone on a first start and after ops terminated the workflow', async () => {
     const userId = 'settings-restart-1';
-    const start = await env.currentTimeMs();
+    const start = epochMs(await env.currentTimeMs());
     // Stored through the repositories only, as when the API wrote them while no workflow ran (or before a restart).
     await new UserRepository(db().pool).upsert({ id: userId, timeZone: TOKYO, locale: 'ja', attributes: {} }, start);
     await new PreferencesRepository(db().pool).patch(userId, { optedOutCategories: ['social'] }, start);

@@ -4,9 +4,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../sandbox/product';
 import { TEST_START_MS } from '../support/test-clock';
+import { hours, minutes, addMs, epochMs } from '../../domain/units';
 
-const MINUTE = 60_000;
-const HOUR = 60 * MINUTE;
+const MINUTE = minutes(1);
+const HOUR = hours(1);
 const USER = 'one-clock-user';
 
 interface DecisionsBody {
@@ -54,7 +55,7 @@ describe('one clock', () => {
       properties: { invoiceId: 'inv-1', plan: 'Pro' },
     });
     const first = await settle('the first send', async () => (await decisions()).find((d) => d.outcome === 'sent'));
-    const firstAt = Date.parse(first.at);
+    const firstAt = epochMs(Date.parse(first.at));
     expect(Math.abs(firstAt - TEST_START_MS)).toBeLessThan(5 * MINUTE);
 
     // A social candidate that must go before it expires 4.5 h later: the 4 h cooldown after the first send
@@ -76,7 +77,7 @@ describe('one clock', () => {
     });
     expect(Date.parse(state.at)).toBe(firstAt + 4 * HOUR);
 
-    await sandbox.advanceTo(firstAt + 5 * HOUR);
+    await sandbox.advanceTo(addMs(firstAt, hours(5)));
     const second = await settle('the second send', async () =>
       (await decisions()).find((d) => d.candidateId === 'social-1'),
     );

@@ -10,10 +10,10 @@ import { dayStartFor, playDays, type StartDate } from '../../sandbox/week';
 import { EXPECTED, INPUTS, TEMPLATES, TZ, WEEK, weekClock, type LocalTime } from '../workflows/support/exact-week';
 import { addDays, nextClockChange } from '../workflows/support/paris-clock';
 import { TEST_START_MS } from '../support/test-clock';
+import { days, addMs, minutes, subMs } from '../../domain/units';
 
-const DAY = 86_400_000;
 // The clocks go forward in the first EU change after the test start's week (the workflow test plays it too).
-const change = nextClockChange(TEST_START_MS + 6 * DAY);
+const change = nextClockChange(addMs(TEST_START_MS, days(6)));
 const wednesday = addDays(change.sunday, -4);
 const START =
   `${wednesday.year}-${String(wednesday.month).padStart(2, '0')}-${String(wednesday.day).padStart(2, '0')}` as StartDate;
@@ -91,7 +91,7 @@ const user = sandboxUser();
 const dayStart = dayStartFor(START);
 
 beforeAll(async () => {
-  sandbox = await startSandbox({ startAt: dayStart(TZ, 0) - 60_000 });
+  sandbox = await startSandbox({ startAt: subMs(dayStart(TZ, 0), minutes(1)) });
 }, 120_000);
 
 afterAll(async () => {

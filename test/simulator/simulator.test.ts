@@ -1,9 +1,11 @@
 // The population simulator: seeded (same seed, same result), and no policy breaks a rule it claims.
 import { describe, expect, it } from 'vitest';
 import { runShare } from '../../simulator/worker';
+import { days, addMs } from '../../domain/units';
+import { utc } from '../support/instants';
 
-const DAY = 86_400_000;
-const START = Date.UTC(2026, 0, 5);
+const DAY = days(1);
+const START = utc(2026, 0, 5);
 
 describe('population simulator', () => {
   const task = {
@@ -11,7 +13,7 @@ describe('population simulator', () => {
     to: 40,
     days: 10,
     policies: ['blast', 'engaged_hour', 'tact_prior'] as ('blast' | 'engaged_hour' | 'tact_prior')[],
-    options: { seed: 7, start: START, end: START + 10 * DAY, trainUntil: START + 7 * DAY },
+    options: { seed: 7, start: START, end: addMs(START, days(10)), trainUntil: addMs(START, days(7)) },
     rowsEvery: 1,
   };
 

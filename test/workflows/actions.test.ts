@@ -8,7 +8,8 @@ import { HOUR, MINUTE, userEvent } from './support/events';
 import { saveHistoryFixtures } from './support/fixtures';
 import { defineHarness, uniqueUser, type Harness } from './support/harness';
 import { eventually } from '../support/wait';
-import { minuteOfDay, probability } from '../../domain/units';
+import { minuteOfDay, probability, addMs, hours, minutes, plusMs } from '../../domain/units';
+import type { EpochMs } from '../../domain/types';
 
 const h = defineHarness();
 const TZ = 'Europe/Paris';
@@ -34,7 +35,7 @@ async function nextSendAttribute(userId: string): Promise<number | undefined> {
 }
 
 /** A user with a payment notice (transactional) waiting out quiet hours from 23:30 local. */
-async function waitingUser(prefix: string, users = h.users): Promise<{ userId: string; at2330: number }> {
+async function waitingUser(prefix: string, users = h.users): Promise<{ userId: string; at2330: EpochMs }> {
   const userId = uniqueUser(prefix);
   await users.updateProfile(userId, { timeZone: TZ });
   const at2330 = nextLocalTime(await h.now(), TZ, minuteOfDay(23 * 60 + 30));
@@ -51,14 +52,14 @@ describe('Temporal actions of the user workflow', () => {
     const { userId, at2330 } = await waitingUser('ride');
     // The same invoice again: a duplicate, decided at once but written with the 07:00 send.
     await h.users.sendEvent(
-      userEvent(userId, 'payment_failed', { invoiceId: 'inv-1', amount: 9, currency: 'EUR' }, at2330 + MINUTE),
+      userEvent(userId, 'payment_failed', { invoiceId: 'inv-1', amount: 9, currency: 'EUR' }, addMs(at2330, MINUTE)),
     );
     const waiting = await h.waitForState(userId, (s) => s.recentDecisions.length === 1, 'the duplicate');
     expect(waiting.recentDecisions[0]!.outcome).toMatchObject({ kind: 'suppressed', reason: 'duplicate' });
     expect(h.decisions.decisionsFor(userId)).toEqual([]);
 
     const seven = nextLocalTime(at2330, TZ, minuteOfDay(7 * 60));
-    await h.sleepUntil(seven + MINUTE);
+    await h.sleepUntil(addMs(seven, MINUTE));
     const done = await h.waitForState(userId, (s) => s.recentDecisions.length === 2, 'the send');
     expect(h.decisions.decisionsFor(userId)).toEqual(done.recentDecisions);
     expect(done.recentDecisions.map((d) => d.outcome.kind)).toEqual(['suppressed', 'sent']);
@@ -78,7 +79,7 @@ describe('Temporal actions of the user workflow', () => {
     await h.sleepUntil(at10);
     // The model's best time is one the prior never picks (priors pick now or the start of an hour): the send
     // planned on priors, now or at a better hour, is outbid and moves there.
-    const three = at10 + 3 * HOUR + 20 * MINUTE;
+    const three = addMs(at10, plusMs(hours(3), minutes(20)));
     h.modelOverrides.set('ob-1', { bestSendAt: three });
     await h.users.proposeCandidate({
       id: 'ob-1',
@@ -87,7 +88,7 @@ describe('Temporal actions of the user workflow', () => {
       template: 'friend_joined',
       variables: {},
       createdAt: at10,
-      expiresAt: at10 + 3 * HOUR + 30 * MINUTE,
+      expiresAt: addMs(addMs(at10, hours(3)), minutes(30)),
       businessValue: probability(0.9),
       source: 'journey',
     });
@@ -103,7 +104,7 @@ describe('Temporal actions of the user workflow', () => {
     expect(h.deliveries.filter((d) => d.input.userId === userId)).toEqual([]);
     expect(h.decisions.decisionsFor(userId)).toEqual([]);
 
-    await h.sleepUntil(three + MINUTE);
+    await h.sleepUntil(addMs(three, MINUTE));
     const done = await h.waitForState(userId, (s) => s.recentSends.length === 1, 'the send at the model’s time');
     expect(done.recentSends[0]!.sentAt).toBeGreaterThanOrEqual(three);
     expect(await activitiesScheduled(userId)).toEqual(['loadUserSettings', 'sendNotification', 'sendNotification']);
@@ -116,7 +117,7 @@ describe('Temporal actions of the user workflow', () => {
     const users = h.usersWith({ decisionLogDelayMs: HOUR });
     const { userId, at2330 } = await waitingUser('bound', users);
     await users.sendEvent(
-      userEvent(userId, 'payment_failed', { invoiceId: 'inv-1', amount: 9, currency: 'EUR' }, at2330 + MINUTE),
+      userEvent(userId, 'payment_failed', { invoiceId: 'inv-1', amount: 9, currency: 'EUR' }, addMs(at2330, MINUTE)),
     );
     // The next wake-up (07:00) is later than an hour away: the duplicate is written before the workflow sleeps.
     await h.waitForDecisions(userId, 1);
@@ -164,12 +165,12 @@ describe('Temporal actions of the user workflow', () => {
     expect(await nextSendAttribute(userId)).toBe(seven);
 
     // At 07:00 the timer fires, nothing is sent, and the workflow re-plans to 09:00.
-    await h.sleepUntil(seven + MINUTE);
+    await h.sleepUntil(addMs(seven, MINUTE));
     await eventually(async () => expect(await nextSendAttribute(userId)).toBe(nine));
     expect((await h.state(userId)).recentDecisions).toEqual([]);
     expect(await timersStarted(userId)).toBe(2);
 
-    await h.sleepUntil(nine + MINUTE);
+    await h.sleepUntil(addMs(nine, MINUTE));
     const done = await h.waitForState(userId, (s) => s.recentDecisions.length === 1, 'the 09:00 send');
     expect(done.recentDecisions[0]!.outcome).toMatchObject({ kind: 'sent' });
     expect(done.recentDecisions[0]!.outcome.at).toBeGreaterThanOrEqual(nine);

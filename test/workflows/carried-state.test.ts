@@ -11,6 +11,7 @@ import { CARRIED_STATE_VERSION, migrate, type AnyCarriedState } from '../../work
 import { USER_WORKFLOW_TYPE, userWorkflowId, type UserWorkflowInput } from '../../workflows/definitions';
 import { HISTORY_FIXTURES_DIR } from './support/fixtures';
 import { defineHarness } from './support/harness';
+import { epochMs, addMs, durationMs } from '../../domain/units';
 
 const h = defineHarness();
 
@@ -70,8 +71,8 @@ describe('a run started from the previous code’s carried state', () => {
     expect(h.settingsLoads).not.toContain(userId);
 
     // Enough signals to pass the history cap: the run continues-as-new and writes the current version.
-    const at = await h.now();
-    for (let i = 0; i < 150; i += 1) await h.users.devicesChanged(userId, at + i);
+    const at = epochMs(await h.now());
+    for (let i = 0; i < 150; i += 1) await h.users.devicesChanged(userId, addMs(at, durationMs(i)));
     await h.waitForState(
       userId,
       (s) => s.stats.continuedAsNew > carried.state.stats.continuedAsNew,

@@ -6,10 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY, withOverrides, type RuleSet } from '../../domain';
 import { saveHistoryFixtures } from './support/fixtures';
 import { defineHarness, uniqueUser } from './support/harness';
-import { probability } from '../../domain/units';
+import { probability, hours, addMs, minutes, epochMs } from '../../domain/units';
 
-const HOUR = 3_600_000;
-const v1: RuleSet = { id: '1111111111111111', since: 1, policy: DEFAULT_POLICY };
+const v1: RuleSet = { id: '1111111111111111', since: epochMs(1), policy: DEFAULT_POLICY };
 let current: RuleSet = v1;
 
 const h = defineHarness({ workflowOptions: { config: v1 }, handover: { currentConfig: () => current } });
@@ -26,8 +25,8 @@ describe('a catalog version change reaching a running workflow', () => {
       template: 'promo_available',
       variables: {},
       createdAt: now,
-      expiresAt: now + 48 * HOUR,
-      notBefore: now + 3 * HOUR,
+      expiresAt: addMs(now, hours(48)),
+      notBefore: addMs(now, hours(3)),
       businessValue: probability(0.9),
       source: 'api',
       sourceId: 'promo-1',
@@ -41,10 +40,10 @@ describe('a catalog version change reaching a running workflow', () => {
 
     current = {
       id: '2222222222222222',
-      since: 2,
+      since: epochMs(2),
       policy: withOverrides(DEFAULT_POLICY, { categories: { marketing: { weeklyCap: 0 } } }),
     };
-    await h.sleepUntil(asleep.nextPlannedSend!.at + 60_000);
+    await h.sleepUntil(addMs(asleep.nextPlannedSend!.at, minutes(1)));
     const after = await h.waitForState(
       userId,
       (s) => s.recentDecisions.some((d) => d.candidateId === 'promo-1'),

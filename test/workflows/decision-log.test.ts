@@ -1,13 +1,15 @@
 // When buffered decisions must be written before the workflow sleeps: never later than the bound.
 import { describe, expect, it } from 'vitest';
-import type { Decision } from '../../domain/types';
+import type { Decision, EpochMs } from '../../domain/types';
 import { MAX_UNRECORDED_DECISIONS, mustRecordBeforeSleep } from '../../workflows/decision-log';
+import { hours, addMs, durationMs, subMs } from '../../domain/units';
+import { utc } from '../support/instants';
 
-const NOW = Date.UTC(2025, 5, 2, 10, 0);
-const HOUR = 3_600_000;
-const DELAY = 6 * HOUR;
+const NOW = utc(2025, 5, 2, 10, 0);
+const HOUR = hours(1);
+const DELAY = hours(6);
 
-function buffered(count: number, since: number): { unrecorded: Decision[]; unrecordedSince: number } {
+function buffered(count: number, since: EpochMs): { unrecorded: Decision[]; unrecordedSince: EpochMs } {
   const unrecorded = Array.from({ length: count }, (_, i) => ({
     candidateId: `c${i}`,
     category: 'content' as const,
@@ -22,17 +24,23 @@ describe('mustRecordBeforeSleep', () => {
   });
 
   it('lets decisions wait for a wake-up (a send, or another look) that comes before their deadline', () => {
-    expect(mustRecordBeforeSleep(buffered(3, NOW - HOUR), NOW, NOW + 5 * HOUR, DELAY)).toBe(false);
-    expect(mustRecordBeforeSleep(buffered(3, NOW - HOUR), NOW, NOW + 5 * HOUR + 1, DELAY)).toBe(true);
+    expect(mustRecordBeforeSleep(buffered(3, subMs(NOW, HOUR)), NOW, addMs(NOW, hours(5)), DELAY)).toBe(false);
+    expect(
+      mustRecordBeforeSleep(buffered(3, subMs(NOW, HOUR)), NOW, addMs(addMs(NOW, hours(5)), durationMs(1)), DELAY),
+    ).toBe(true);
   });
 
   it('writes them before a sleep that only a signal would end, or once the deadline has come', () => {
     expect(mustRecordBeforeSleep(buffered(1, NOW), NOW, null, DELAY)).toBe(true);
-    expect(mustRecordBeforeSleep(buffered(1, NOW - DELAY), NOW, NOW + 1, DELAY)).toBe(true);
+    expect(mustRecordBeforeSleep(buffered(1, subMs(NOW, DELAY)), NOW, addMs(NOW, durationMs(1)), DELAY)).toBe(true);
   });
 
   it('writes a full buffer even when a send is near', () => {
-    expect(mustRecordBeforeSleep(buffered(MAX_UNRECORDED_DECISIONS, NOW), NOW, NOW + 1, DELAY)).toBe(true);
-    expect(mustRecordBeforeSleep(buffered(MAX_UNRECORDED_DECISIONS - 1, NOW), NOW, NOW + 1, DELAY)).toBe(false);
+    expect(mustRecordBeforeSleep(buffered(MAX_UNRECORDED_DECISIONS, NOW), NOW, addMs(NOW, durationMs(1)), DELAY)).toBe(
+      true,
+    );
+    expect(
+      mustRecordBeforeSleep(buffered(MAX_UNRECORDED_DECISIONS - 1, NOW), NOW, addMs(NOW, durationMs(1)), DELAY),
+    ).toBe(false);
   });
 });

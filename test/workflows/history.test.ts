@@ -4,7 +4,7 @@ import { nextLocalTime } from '../../domain';
 import { HOUR, MINUTE, templateFor, userEvent } from './support/events';
 import { saveHistoryFixtures } from './support/fixtures';
 import { defineHarness, uniqueUser } from './support/harness';
-import { minuteOfDay } from '../../domain/units';
+import { minuteOfDay, addMs, hours, durationMs } from '../../domain/units';
 
 const h = defineHarness();
 
@@ -70,7 +70,7 @@ describe('history bounds', () => {
 
     // 300 signals in a burst, with a replay of the first event and a new event in the middle of it.
     const second = userEvent(userId, 'payment_failed', { invoiceId: 'inv-2', amount: 4, currency: 'EUR' }, ten);
-    const burst = Array.from({ length: 300 }, (_, i) => () => users.devicesChanged(userId, ten + i));
+    const burst = Array.from({ length: 300 }, (_, i) => () => users.devicesChanged(userId, addMs(ten, durationMs(i))));
     burst.splice(100, 0, () => users.sendEvent(first));
     burst.splice(200, 0, () => users.sendEvent(second));
     await inChunks(burst, 25, (send) => send());
@@ -84,7 +84,7 @@ describe('history bounds', () => {
     expect(after.nextPlannedSend).toMatchObject({ at: sentAt + 4 * HOUR });
     expect(after.queue.map((c) => c.template)).toEqual([templateFor('payment_failed')]);
 
-    await h.sleepUntil(sentAt + 4 * HOUR + MINUTE);
+    await h.sleepUntil(addMs(addMs(sentAt, hours(4)), MINUTE));
     const done = await h.waitForState(userId, (s) => s.recentDecisions.length === 2, 'the second send');
     expect(done.recentDecisions[1]!.outcome).toMatchObject({ kind: 'sent' });
     expect(h.decisions.decisionsFor(userId).map((d) => d.outcome.kind)).toEqual(['sent', 'sent']);

@@ -2,7 +2,7 @@
 // any of it (docs/product.md §7, issue 5 part 7). Through the real SDK on the time-skipping server.
 import { describe, expect, it } from 'vitest';
 import { nextLocalTime } from '../../domain';
-import { minuteOfDay, probability } from '../../domain/units';
+import { minuteOfDay, probability, addMs, hours, minutes, seconds } from '../../domain/units';
 import type { Candidate, EpochMs } from '../../domain/types';
 import { HOUR, MINUTE } from './support/events';
 import { saveHistoryFixtures } from './support/fixtures';
@@ -20,7 +20,7 @@ function urgentSocial(userId: string, id: string, now: EpochMs): Candidate {
     template: 'friend_joined',
     variables: {},
     createdAt: now,
-    expiresAt: now + 15 * MINUTE,
+    expiresAt: addMs(now, minutes(15)),
     businessValue: probability(0.9),
     source: 'journey',
   };
@@ -42,10 +42,10 @@ describe('receipts and failed deliveries', () => {
     const sentAt = sent.recentSends[0]!.sentAt;
     expect(sent.recentSends[0]).toEqual({ notificationId: 'r1', category: 'social', channel: 'push', sentAt });
 
-    await h.sleepUntil(sentAt + 5 * MINUTE);
-    await h.users.notificationEvent(userId, { notificationId: 'r1', type: 'delivered', at: sentAt + 2_000 });
-    await h.users.notificationEvent(userId, { notificationId: 'r1', type: 'opened', at: sentAt + 3 * MINUTE });
-    await h.users.notificationEvent(userId, { notificationId: 'r1', type: 'converted', at: sentAt + 4 * MINUTE });
+    await h.sleepUntil(addMs(sentAt, minutes(5)));
+    await h.users.notificationEvent(userId, { notificationId: 'r1', type: 'delivered', at: addMs(sentAt, seconds(2)) });
+    await h.users.notificationEvent(userId, { notificationId: 'r1', type: 'opened', at: addMs(sentAt, minutes(3)) });
+    await h.users.notificationEvent(userId, { notificationId: 'r1', type: 'converted', at: addMs(sentAt, minutes(4)) });
     const after = await h.waitForState(userId, (s) => s.stats.messagesProcessed === 5, 'the receipts');
     expect(after.recentSends).toEqual([
       {
@@ -77,14 +77,14 @@ describe('receipts and failed deliveries', () => {
       reason: 'delivery_failed',
       detail: 'push: every endpoint failed permanently (410 Unregistered)',
     });
-    const inCooldown = firstAt + HOUR;
+    const inCooldown = addMs(firstAt, HOUR);
     await h.sleepUntil(inCooldown);
     await h.users.proposeCandidate({
       ...urgentSocial(userId, 'f2', inCooldown),
-      expiresAt: firstAt + 4 * HOUR + 20 * MINUTE,
+      expiresAt: addMs(addMs(firstAt, hours(4)), minutes(20)),
     });
     await h.waitForState(userId, (s) => s.nextPlannedSend?.candidateId === 'f2', 'f2 waiting for the cooldown');
-    await h.sleepUntil(firstAt + 4 * HOUR + MINUTE);
+    await h.sleepUntil(addMs(addMs(firstAt, hours(4)), MINUTE));
     const failed = await h.waitForState(
       userId,
       (s) => s.recentDecisions.some((d) => d.candidateId === 'f2'),

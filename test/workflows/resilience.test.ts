@@ -8,7 +8,7 @@ import { userWorkflowId } from '../../workflows/definitions';
 import { HOUR, MINUTE, userEvent } from './support/events';
 import { saveHistoryFixtures } from './support/fixtures';
 import { defineHarness, uniqueUser } from './support/harness';
-import { minuteOfDay } from '../../domain/units';
+import { minuteOfDay, addMs, minutes } from '../../domain/units';
 
 const h = defineHarness();
 const UTC = { timeZone: 'UTC', locale: 'en' };
@@ -32,10 +32,10 @@ describe('a send re-checked at the real send time', () => {
     await h.sleepUntil(at2150);
     const event = userEvent(userId, 'payment_failed', { invoiceId: 'inv-1', amount: 5, currency: 'EUR' }, at2150);
     // The provider is down for 30 minutes: without the quiet-hours bound, the retries would deliver at 22:20.
-    h.deliveryOutages.set(candidateOf(event), at2150 + 30 * MINUTE);
+    h.deliveryOutages.set(candidateOf(event), addMs(at2150, minutes(30)));
     await h.users.sendEvent(event);
 
-    await h.sleepUntil(at2150 + 40 * MINUTE);
+    await h.sleepUntil(addMs(at2150, minutes(40)));
     const waiting = await h.waitForState(
       userId,
       (s) => s.queue.length === 1 && s.nextPlannedSend?.at === seven,
@@ -45,7 +45,7 @@ describe('a send re-checked at the real send time', () => {
     expect(deliveriesOf(userId).length).toBeGreaterThan(1);
     for (const d of deliveriesOf(userId)) expect(d.at).toBeLessThan(quietStart);
 
-    await h.sleepUntil(seven + MINUTE);
+    await h.sleepUntil(addMs(seven, MINUTE));
     const sent = await h.waitForState(userId, (s) => s.recentSends.length === 1, 'the 07:00 send');
     const afterQuietStart = deliveriesOf(userId).filter((d) => d.at >= quietStart);
     expect(afterQuietStart).toHaveLength(1);
@@ -78,15 +78,15 @@ describe('a send re-checked at the real send time', () => {
     const ten = nextLocalTime(await h.now(), 'UTC', minuteOfDay(10 * 60));
     await h.sleepUntil(ten);
     const event = userEvent(userId, 'payment_failed', { invoiceId: 'inv-1', amount: 5, currency: 'EUR' }, ten);
-    h.deliveryOutages.set(candidateOf(event), ten + 30 * MINUTE);
+    h.deliveryOutages.set(candidateOf(event), addMs(ten, minutes(30)));
     await h.users.sendEvent(event);
     await h.waitForState(userId, (s) => s.queue.length === 1, 'the candidate');
 
-    await h.sleepUntil(ten + 5 * MINUTE);
+    await h.sleepUntil(addMs(ten, minutes(5)));
     // Stored as the API stores an opt-out; its signal is lost (the API answered 503 and nobody retried).
     const optedOutAt = await h.now();
     h.settings.store(userId, UTC, { ...defaultPreferences(), globalOptOut: true });
-    await h.sleepUntil(ten + 40 * MINUTE);
+    await h.sleepUntil(addMs(ten, minutes(40)));
 
     const done = await h.waitForState(userId, (s) => s.recentDecisions.length === 1, 'the outcome');
     expect(done.recentDecisions[0]!.outcome).toMatchObject({ kind: 'suppressed', reason: 'opted_out' });
@@ -137,7 +137,7 @@ describe('a restarted workflow', () => {
     const sentAt = first.recentSends[0]!.sentAt;
     await h.client.workflow.getHandle(userWorkflowId(userId)).terminate('test: a lost run');
 
-    const later = sentAt + HOUR;
+    const later = addMs(sentAt, HOUR);
     await h.sleepUntil(later);
     await h.users.sendEvent(
       userEvent(userId, 'payment_failed', { invoiceId: 'inv-2', amount: 6, currency: 'EUR' }, later),

@@ -7,12 +7,12 @@ import { createSendNotification, type Deliver, type ScoreCandidates } from '../.
 import { createScoreCandidates } from '../../activities/scoring';
 import type { SendAuction, SendNotificationInput, SendNotificationResult } from '../../activities/types';
 import type { DecisionStore, UserSettingsSource } from '../../domain/ports';
-import type { Candidate, Decision } from '../../domain/types';
+import type { Candidate, Decision, EpochMs } from '../../domain/types';
 import { defaultPreferences } from '../../domain/user-defaults';
-import { minuteOfDay, probability } from '../../domain/units';
+import { minuteOfDay, probability, addMs, days, hours, minutes, seconds, subMs, epochMs } from '../../domain/units';
 
-const NOW = Date.UTC(2025, 5, 2, 10, 0);
-const FAILED_AT = NOW + 5_000;
+const NOW = epochMs(Date.UTC(2025, 5, 2, 10, 0));
+const FAILED_AT = addMs(NOW, seconds(5));
 
 const candidate: Candidate = {
   id: 'c1',
@@ -21,7 +21,7 @@ const candidate: Candidate = {
   template: 'social.friend_joined',
   variables: {},
   createdAt: NOW,
-  expiresAt: NOW + 3_600_000,
+  expiresAt: addMs(NOW, hours(1)),
   businessValue: probability(0.5),
   source: 'event',
 };
@@ -29,7 +29,7 @@ const candidate: Candidate = {
 const earlier: Decision = {
   candidateId: 'c0',
   category: 'content',
-  outcome: { kind: 'suppressed', reason: 'duplicate', at: NOW - 1_000, detail: 'same dedupeKey' },
+  outcome: { kind: 'suppressed', reason: 'duplicate', at: subMs(NOW, seconds(1)), detail: 'same dedupeKey' },
 };
 
 function input(unrecorded: Decision[]): SendNotificationInput {
@@ -58,7 +58,7 @@ function inActivity(
 function createSend(
   deliver: Deliver,
   decisions: DecisionStore,
-  now: () => number,
+  now: () => EpochMs,
   score: ScoreCandidates,
   settings: UserSettingsSource = new InMemoryUserSettings(),
 ) {
@@ -70,7 +70,12 @@ const noModel: ScoreCandidates = async () => {
   throw new Error('no auction, no scoring');
 };
 
-const delivered: Deliver = async () => ({ kind: 'delivered', channel: 'push', endpoints: 2, at: NOW + 1_000 });
+const delivered: Deliver = async () => ({
+  kind: 'delivered',
+  channel: 'push',
+  endpoints: 2,
+  at: addMs(NOW, seconds(1)),
+});
 
 describe('sendNotification', () => {
   it('records the buffered decisions and the sent outcome, dated by the delivery, with the delivery', async () => {
@@ -82,7 +87,7 @@ describe('sendNotification', () => {
       candidateId: 'c1',
       category: 'social',
       provenance: { source: 'event', template: 'social.friend_joined' },
-      outcome: { kind: 'sent', channel: 'push', at: NOW + 1_000 },
+      outcome: { kind: 'sent', channel: 'push', at: addMs(NOW, seconds(1)) },
       sent: {
         template: 'social.friend_joined',
         businessValue: probability(0.5),
@@ -171,11 +176,11 @@ describe('sendNotification with an auction on fresh model scores', () => {
       recentSends: [],
       opensLast10: 0,
     },
-    userSince: NOW - 86_400_000,
+    userSince: subMs(NOW, days(1)),
   });
-  const short = (c: Candidate): Candidate => ({ ...c, expiresAt: NOW + 20 * 60_000 });
+  const short = (c: Candidate): Candidate => ({ ...c, expiresAt: addMs(NOW, minutes(20)) });
   const model =
-    (values: Record<string, number>, bestSendAt: Record<string, number> = {}): ScoreCandidates =>
+    (values: Record<string, number>, bestSendAt: Record<string, EpochMs> = {}): ScoreCandidates =>
     async ({ candidates }) =>
       candidates.map((c) => ({
         candidateId: c.id,
@@ -213,12 +218,12 @@ describe('sendNotification with an auction on fresh model scores', () => {
   });
 
   it('is outbid when the model moves the best send time later', async () => {
-    const later = { ...candidate, expiresAt: NOW + 8 * 3_600_000 };
+    const later = { ...candidate, expiresAt: addMs(NOW, hours(8)) };
     const send = createSend(
       delivered,
       new InMemoryDecisionStore(),
       () => FAILED_AT,
-      model({ c1: 0.4 }, { c1: NOW + 6 * 3_600_000 }),
+      model({ c1: 0.4 }, { c1: addMs(NOW, hours(6)) }),
     );
     const result = await inActivity(send, { ...input([]), auction: auction([later]) });
     expect(result).toMatchObject({ kind: 'outbid', why: expect.stringContaining('waits: best send time 16:00') });
@@ -257,7 +262,7 @@ describe('sendNotification with an auction on fresh model scores', () => {
 });
 
 describe('sendNotification re-checks the stored settings at the real send time, on every attempt', () => {
-  const AT_2205 = Date.UTC(2025, 5, 2, 22, 5);
+  const AT_2205 = epochMs(Date.UTC(2025, 5, 2, 22, 5));
   const SEVEN_NEXT_DAY = Date.UTC(2025, 5, 3, 7, 0);
   const utc = { timeZone: 'UTC', locale: 'en' };
 

@@ -8,7 +8,7 @@ import { MINUTE, userEvent } from './support/events';
 import { saveHistoryFixtures } from './support/fixtures';
 import { defineHarness, uniqueUser } from './support/harness';
 import { waitFor } from '../support/wait';
-import { minuteOfDay } from '../../domain/units';
+import { minuteOfDay, addMs } from '../../domain/units';
 
 const h = defineHarness();
 const TOKYO = 'Asia/Tokyo';
@@ -62,7 +62,7 @@ describe('stored settings of a user workflow started by an event', () => {
     expect(waiting.nextPlannedSend!.at).toBe(seven);
     expect(h.deliveries.filter((d) => d.input.userId === userId)).toEqual([]);
 
-    await h.sleepUntil(seven + MINUTE);
+    await h.sleepUntil(addMs(seven, MINUTE));
     const done = await h.waitForState(userId, (s) => s.recentSends.length === 1, 'the 07:00 Tokyo send');
     expect(localMinute(done.recentSends[0]!.sentAt, TOKYO)).toBe(7 * 60);
     const [delivery] = h.deliveries.filter((d) => d.input.userId === userId);

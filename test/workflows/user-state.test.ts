@@ -1,8 +1,8 @@
 // The workflow's pure state transitions and ops view, without a Temporal server.
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY, DEFAULT_TRIGGERS, defaultPreferences, defaultProfile } from '../../domain';
-import type { Candidate, Decision, MinuteOfDay, NotificationEvent } from '../../domain/types';
-import { minuteOfDay, probability } from '../../domain/units';
+import type { Candidate, Decision, MinuteOfDay, NotificationEvent, EpochMs } from '../../domain/types';
+import { minuteOfDay, probability, addMs, durationMs, hours, minutes, subMs, days, seconds } from '../../domain/units';
 import {
   currentDetails,
   opsAttributes,
@@ -26,8 +26,9 @@ import {
 import { loadWorkerConfig, WorkerConfigError } from '../../workers/config';
 import { assertOpaqueUserId, InvalidUserIdError } from '../../api/user-client';
 import { HOUR, userEvent } from './support/events';
+import { utc } from '../support/instants';
 
-const NOW = Date.UTC(2025, 5, 2, 10, 0);
+const NOW = utc(2025, 5, 2, 10, 0);
 const apply = (state: ReturnType<typeof initialState>, messages: InboxMessage[], now = NOW) =>
   applyMessages(state, messages, now, DEFAULT_POLICY, DEFAULT_TRIGGERS);
 
@@ -39,7 +40,7 @@ function journeyCandidate(id: string, overrides: Partial<Candidate> = {}): Candi
     template: 'reminder.cart',
     variables: { name: 'Ana' },
     createdAt: NOW,
-    expiresAt: NOW + 24 * HOUR,
+    expiresAt: addMs(NOW, hours(24)),
     businessValue: probability(0.6),
     source: 'journey',
     ...overrides,
@@ -224,7 +225,7 @@ describe('applyMessages', () => {
 
   it('marks a send opened, records engagement and invalidates model scores', () => {
     const state = initialState('u1', NOW);
-    state.sends.push({ candidateId: 'c1', category: 'social', channel: 'push', at: NOW - HOUR });
+    state.sends.push({ candidateId: 'c1', category: 'social', channel: 'push', at: subMs(NOW, HOUR) });
     state.modelScores.x = {
       score: { candidateId: 'x', expectedValue: probability(0.5), bestSendAt: NOW },
       scoredAt: NOW,
@@ -238,17 +239,17 @@ describe('applyMessages', () => {
 
   it('keeps every receipt of a send, counts only responses as engagement, and ignores malformed ones', () => {
     const state = initialState('u1', NOW);
-    state.sends.push({ candidateId: 'c1', category: 'social', channel: 'push', at: NOW - HOUR });
-    const receipt = (type: NotificationEvent['type'], at: number): InboxMessage => ({
+    state.sends.push({ candidateId: 'c1', category: 'social', channel: 'push', at: subMs(NOW, HOUR) });
+    const receipt = (type: NotificationEvent['type'], at: EpochMs): InboxMessage => ({
       kind: 'notification',
       event: { notificationId: 'c1', type, at },
     });
-    apply(state, [receipt('delivered', NOW - HOUR + 2_000)]);
+    apply(state, [receipt('delivered', addMs(subMs(NOW, HOUR), seconds(2)))]);
     expect(state.sends[0]).toMatchObject({ deliveredAt: NOW - HOUR + 2_000 });
     expect(state.lastEngagementAt).toBeUndefined();
 
     const { warnings } = apply(state, [
-      receipt('engaged', NOW - 10_000),
+      receipt('engaged', subMs(NOW, seconds(10))),
       receipt('converted', NOW),
       { kind: 'notification', event: { notificationId: 'c1', type: 'clicked' as NotificationEvent['type'], at: NOW } },
       { kind: 'notification', event: { notificationId: 'zz', type: 'opened', at: NOW } },
@@ -270,7 +271,7 @@ describe('applyMessages', () => {
 
   it('remembers event ids for 72 hours, and at most the newest SEEN_IDS_CAP', () => {
     const state = initialState('u1', NOW);
-    const pageView = (id: string, at: number) => ({
+    const pageView = (id: string, at: EpochMs) => ({
       kind: 'event' as const,
       event: userEvent('u1', 'page_viewed', {}, at, id),
     });
@@ -281,25 +282,27 @@ describe('applyMessages', () => {
     expect(ids[0]).toBe('event:p10');
 
     // Within 72 h a re-sent event is a duplicate; after 72 h it is new again, and the old ids are forgotten.
-    apply(state, [pageView('p20', NOW + EVENT_ID_MEMORY_MS - 1)], NOW + EVENT_ID_MEMORY_MS - 1);
+    const justBefore = addMs(NOW, durationMs(EVENT_ID_MEMORY_MS - 1));
+    apply(state, [pageView('p20', justBefore)], justBefore);
     expect(state.stats.duplicateEvents).toBe(1);
-    apply(state, [pageView('p21', NOW + EVENT_ID_MEMORY_MS)], NOW + EVENT_ID_MEMORY_MS);
+    const atMemoryEnd = addMs(NOW, durationMs(EVENT_ID_MEMORY_MS));
+    apply(state, [pageView('p21', atMemoryEnd)], atMemoryEnd);
     expect(state.stats.duplicateEvents).toBe(1);
     expect(state.seenIds).toEqual({ 'event:p21': NOW + EVENT_ID_MEMORY_MS });
   });
 
   it('takes a receipt or app open dated in the future (beyond a small skew) as now', () => {
     const state = initialState('u1', NOW);
-    state.sends = [{ candidateId: 'n1', category: 'social', channel: 'push', at: NOW - HOUR }];
-    const fiveYears = NOW + 5 * 365 * 24 * HOUR;
+    state.sends = [{ candidateId: 'n1', category: 'social', channel: 'push', at: subMs(NOW, HOUR) }];
+    const fiveYears = addMs(NOW, days(5 * 365));
     apply(state, [{ kind: 'notification', event: { notificationId: 'n1', type: 'opened', at: fiveYears } }]);
     expect(state.sends[0]!.openedAt).toBe(NOW);
     expect(state.lastEngagementAt).toBe(NOW);
-    apply(state, [{ kind: 'appOpened', at: fiveYears }], NOW + HOUR);
+    apply(state, [{ kind: 'appOpened', at: fiveYears }], addMs(NOW, HOUR));
     expect(state.lastEngagementAt).toBe(NOW + HOUR);
     expect(state.engagement.updatedAt).toBe(NOW + HOUR);
     // A clock a minute ahead is within the skew: kept as reported.
-    apply(state, [{ kind: 'appOpened', at: NOW + HOUR + 60_000 }], NOW + HOUR);
+    apply(state, [{ kind: 'appOpened', at: addMs(addMs(NOW, HOUR), minutes(1)) }], addMs(NOW, HOUR));
     expect(state.lastEngagementAt).toBe(NOW + HOUR + 60_000);
   });
 
@@ -333,7 +336,7 @@ describe('ops view', () => {
     const state = initialState('u1', NOW);
     apply(state, [{ kind: 'candidate', candidate: journeyCandidate('j1') }]);
     const plan = {
-      next: { at: NOW + HOUR, candidateId: 'j1', why: 'best send time 11:00' },
+      next: { at: addMs(NOW, HOUR), candidateId: 'j1', why: 'best send time 11:00' },
       why: 'best send time 11:00',
     };
     const view = stateView(state, 0, plan, NOW, DEFAULT_POLICY);
@@ -359,14 +362,26 @@ describe('ops view', () => {
       'TactOptedOut',
     ]);
     // A next send time that moves by less than a minute is not worth an action; a minute or more is.
-    expect(searchAttributeUpdates(attrs, { ...attrs, nextSendAt: NOW + HOUR + 59_999, queueSize: 3 })).toEqual([]);
-    expect(searchAttributeUpdates(attrs, { ...attrs, nextSendAt: NOW + HOUR - 60_000 }).map((u) => u.key.name)).toEqual(
-      ['TactNextSendAt'],
-    );
+    expect(
+      searchAttributeUpdates(attrs, {
+        ...attrs,
+        nextSendAt: addMs(addMs(NOW, HOUR), durationMs(59_999)),
+        queueSize: 3,
+      }),
+    ).toEqual([]);
+    expect(
+      searchAttributeUpdates(attrs, { ...attrs, nextSendAt: subMs(addMs(NOW, HOUR), minutes(1)) }).map(
+        (u) => u.key.name,
+      ),
+    ).toEqual(['TactNextSendAt']);
     // An earlier wake-up timer stands in for the planned send: "due in the next hour" never misses the user.
-    expect(opsAttributes(state, plan, NOW, DEFAULT_POLICY, NOW + 10 * 60_000).nextSendAt).toBe(NOW + 10 * 60_000);
-    expect(opsAttributes(state, plan, NOW, DEFAULT_POLICY, NOW + 2 * HOUR).nextSendAt).toBe(NOW + HOUR);
-    expect(opsAttributes(state, { next: null, why: 'idle' }, NOW, DEFAULT_POLICY, NOW + HOUR).nextSendAt).toBeNull();
+    expect(opsAttributes(state, plan, NOW, DEFAULT_POLICY, addMs(NOW, minutes(10))).nextSendAt).toBe(
+      addMs(NOW, minutes(10)),
+    );
+    expect(opsAttributes(state, plan, NOW, DEFAULT_POLICY, addMs(NOW, hours(2))).nextSendAt).toBe(addMs(NOW, HOUR));
+    expect(
+      opsAttributes(state, { next: null, why: 'idle' }, NOW, DEFAULT_POLICY, addMs(NOW, HOUR)).nextSendAt,
+    ).toBeNull();
     expect(view.recentSends).toEqual([]);
     const details = currentDetails(state, plan, attrs);
     expect(details).toContain('**Next send:** `j1` at 2025-06-02 11:00 UTC');
@@ -378,12 +393,12 @@ describe('recent sends in the state query', () => {
   it('lists the last sends with their receipts, newest last and bounded', () => {
     const state = initialState('u1', NOW);
     for (let i = 0; i < RECENT_SENDS_VIEW_CAP + 5; i++) {
-      state.sends.push({ candidateId: `c${i}`, category: 'social', channel: 'push', at: NOW - (40 - i) * HOUR });
+      state.sends.push({ candidateId: `c${i}`, category: 'social', channel: 'push', at: subMs(NOW, hours(40 - i)) });
     }
     const last = `c${RECENT_SENDS_VIEW_CAP + 4}`;
     apply(state, [
-      { kind: 'notification', event: { notificationId: last, type: 'delivered', at: NOW - 15 * HOUR } },
-      { kind: 'notification', event: { notificationId: last, type: 'opened', at: NOW - 14 * HOUR } },
+      { kind: 'notification', event: { notificationId: last, type: 'delivered', at: subMs(NOW, hours(15)) } },
+      { kind: 'notification', event: { notificationId: last, type: 'opened', at: subMs(NOW, hours(14)) } },
     ]);
     const view = stateView(state, 0, { next: null, why: 'idle' }, NOW, DEFAULT_POLICY);
     expect(view.recentSends).toHaveLength(RECENT_SENDS_VIEW_CAP);
@@ -435,18 +450,28 @@ describe('the state view and the decision log buffer', () => {
     for (let i = 0; i < MAX_UNRECORDED_DECISIONS; i += 1) {
       decide(
         state,
-        { candidateId: `c${i}`, category: 'social', outcome: { kind: 'suppressed', reason: 'duplicate', at: NOW + i } },
-        NOW + i,
+        {
+          candidateId: `c${i}`,
+          category: 'social',
+          outcome: { kind: 'suppressed', reason: 'duplicate', at: addMs(NOW, durationMs(i)) },
+        },
+        addMs(NOW, durationMs(i)),
       );
     }
-    const view = stateView(state, 0, { next: null, why: 'idle' }, NOW + MAX_UNRECORDED_DECISIONS, DEFAULT_POLICY);
+    const view = stateView(
+      state,
+      0,
+      { next: null, why: 'idle' },
+      addMs(NOW, durationMs(MAX_UNRECORDED_DECISIONS)),
+      DEFAULT_POLICY,
+    );
     const shown = new Set(view.recentDecisions.map((d) => d.candidateId));
     expect(state.unrecorded.every((d) => shown.has(d.candidateId))).toBe(true);
   });
 
   it('shows every unwritten decision even when one pass left more than RECENT_DECISIONS_CAP of them', () => {
     const state = initialState('u1', NOW);
-    const suppressed = (id: string, at: number) =>
+    const suppressed = (id: string, at: EpochMs) =>
       decide(
         state,
         { candidateId: id, category: 'social', outcome: { kind: 'suppressed', reason: 'expired', at } },
@@ -456,12 +481,12 @@ describe('the state view and the decision log buffer', () => {
     markRecorded(state, 1);
     // A full queue evicting at once (up to MAX_DECISIONS_PER_CALL per write) leaves far more than the cap unwritten.
     const burst = RECENT_DECISIONS_CAP + 150;
-    for (let i = 0; i < burst; i += 1) suppressed(`c${i}`, NOW + 1 + i);
+    for (let i = 0; i < burst; i += 1) suppressed(`c${i}`, addMs(NOW, durationMs(1 + i)));
     expect(state.recentDecisions).toHaveLength(RECENT_DECISIONS_CAP);
 
     const ids = (s: { recentDecisions: Decision[] }) => s.recentDecisions.map((d) => d.candidateId);
     const all = Array.from({ length: burst }, (_, i) => `c${i}`);
-    const view = () => stateView(state, 0, { next: null, why: 'idle' }, NOW + burst, DEFAULT_POLICY);
+    const view = () => stateView(state, 0, { next: null, why: 'idle' }, addMs(NOW, durationMs(burst)), DEFAULT_POLICY);
     expect(ids(view())).toEqual(all);
 
     // Once part of the buffer is written, the view is the window plus what is still unwritten, newest last.

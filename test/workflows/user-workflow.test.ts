@@ -9,7 +9,7 @@ import { DAY, HOUR, MINUTE, templateFor, userEvent } from './support/events';
 import { saveHistoryFixtures } from './support/fixtures';
 import { defineHarness, uniqueUser, type Harness } from './support/harness';
 import { eventually } from '../support/wait';
-import { minuteOfDay } from '../../domain/units';
+import { minuteOfDay, addMs, hours, subMs } from '../../domain/units';
 
 const h = defineHarness();
 
@@ -41,10 +41,10 @@ describe('user workflow', () => {
     expect(waiting.nextPlannedSend!.why).toContain('quiet hours end at 07:00');
     expect(waiting.recentDecisions).toEqual([]);
 
-    await h.sleepUntil(seven - MINUTE);
+    await h.sleepUntil(subMs(seven, MINUTE));
     expect((await h.state(userId)).recentDecisions).toEqual([]);
 
-    await h.sleepUntil(seven + MINUTE);
+    await h.sleepUntil(addMs(seven, MINUTE));
     const done = await h.waitForState(userId, (s) => s.recentDecisions.length === 1, 'the send');
     const outcome = done.recentDecisions[0]!.outcome;
     expect(outcome).toMatchObject({ kind: 'sent', channel: 'push' });
@@ -95,7 +95,7 @@ describe('user workflow', () => {
       expect(sa.get(TactBudgetLeft)).toBe(3);
     });
 
-    await h.sleepUntil(at23 + 2 * HOUR);
+    await h.sleepUntil(addMs(at23, hours(2)));
     await h.users.updatePreferences(userId, { globalOptOut: true });
     const after = await h.waitForState(userId, (s) => s.recentDecisions.length === 2, 'the opt-out drops');
     expect(after.queue).toEqual([]);
@@ -111,7 +111,7 @@ describe('user workflow', () => {
       expect(sa.get(TactNextSendAt)).toBeUndefined();
     });
     // Nothing is sent later either.
-    await h.sleepUntil(at23 + DAY);
+    await h.sleepUntil(addMs(at23, DAY));
     expect(h.deliveries.filter((d) => d.input.userId === userId)).toEqual([]);
     expect(h.decisions.decisionsFor(userId)).toHaveLength(2);
     await saveFixtures('opt-out-mid-wait', userId);
@@ -144,9 +144,10 @@ describe('user workflow', () => {
     const now = await h.now();
     // The first local midnight after which the UTC offset differs from the day before.
     let day = nextLocalTime(now, tz, minuteOfDay(0));
-    while (offsetMs(day + DAY, tz) === offsetMs(day, tz)) day = nextLocalTime(day + HOUR, tz, minuteOfDay(0));
-    const eveBefore = nextLocalTime(day - 2 * HOUR, tz, minuteOfDay(23 * 60 + 30)); // 23:30 on the eve of the transition
-    expect(offsetMs(eveBefore + 8 * HOUR, tz)).not.toBe(offsetMs(eveBefore, tz));
+    while (offsetMs(addMs(day, DAY), tz) === offsetMs(day, tz))
+      day = nextLocalTime(addMs(day, HOUR), tz, minuteOfDay(0));
+    const eveBefore = nextLocalTime(subMs(day, hours(2)), tz, minuteOfDay(23 * 60 + 30)); // 23:30 on the eve of the transition
+    expect(offsetMs(addMs(eveBefore, hours(8)), tz)).not.toBe(offsetMs(eveBefore, tz));
 
     await h.sleepUntil(eveBefore);
     await h.users.sendEvent(
@@ -159,7 +160,7 @@ describe('user workflow', () => {
     const shift = offsetMs(seven, tz) - offsetMs(eveBefore, tz);
     expect(seven - eveBefore).toBe(7.5 * HOUR - shift);
 
-    await h.sleepUntil(seven + MINUTE);
+    await h.sleepUntil(addMs(seven, MINUTE));
     const done = await h.waitForState(userId, (s) => s.recentDecisions.length === 1, 'the send');
     expect(localMinute(done.recentDecisions[0]!.outcome.at, tz)).toBe(7 * 60);
     await saveFixtures('dst-day', userId);
@@ -182,8 +183,8 @@ describe('user workflow', () => {
     const timersBefore = await timersStarted(h, userId);
 
     // Signals that do not move the wake time must not start timers.
-    await h.sleepUntil(at2330 + HOUR);
-    for (let i = 0; i < 5; i++) await h.users.devicesChanged(userId, at2330 + HOUR);
+    await h.sleepUntil(addMs(at2330, HOUR));
+    for (let i = 0; i < 5; i++) await h.users.devicesChanged(userId, addMs(at2330, HOUR));
     await h.waitForState(userId, (s) => s.stats.messagesProcessed === 7, 'the signals processed');
     const again = await h.state(userId);
     expect(again.nextPlannedSend).toEqual(mid.nextPlannedSend);

@@ -13,10 +13,11 @@ import {
   plannerState,
 } from '../../workflows/user-state';
 import { stateView } from '../../workflows/ops-view';
-import { probability } from '../../domain/units';
+import { probability, addMs, days, durationMs, hours, seconds, subMs } from '../../domain/units';
+import { utc } from '../support/instants';
 
-const NOW = Date.UTC(2025, 5, 2, 10, 0);
-const v1: RuleSet = { id: 'aaaaaaaaaaaaaaaa', since: NOW - 1_000, policy: DEFAULT_POLICY };
+const NOW = utc(2025, 5, 2, 10, 0);
+const v1: RuleSet = { id: 'aaaaaaaaaaaaaaaa', since: subMs(NOW, seconds(1)), policy: DEFAULT_POLICY };
 
 function candidate(id: string, category: string, extra: Partial<Candidate> = {}): Candidate {
   return {
@@ -26,7 +27,7 @@ function candidate(id: string, category: string, extra: Partial<Candidate> = {})
     template: 'promo_available',
     variables: {},
     createdAt: NOW,
-    expiresAt: NOW + 3_600_000,
+    expiresAt: addMs(NOW, hours(1)),
     businessValue: probability(0.5),
     source: 'api',
     sourceId: `req-${id}`,
@@ -43,7 +44,7 @@ function started(): ReturnType<typeof initialState> {
 describe('catalog versions in the workflow state', () => {
   it('adopts only a newer version: an older or the same one changes nothing', () => {
     const state = started();
-    const older: RuleSet = { ...v1, id: 'bbbbbbbbbbbbbbbb', since: v1.since - 1 };
+    const older: RuleSet = { ...v1, id: 'bbbbbbbbbbbbbbbb', since: subMs(v1.since, durationMs(1)) };
     expect(adoptRuleSet(state, older, NOW)).toBe(false);
     expect(adoptRuleSet(state, v1, NOW)).toBe(false);
     const capped: RuleSet = {
@@ -71,7 +72,7 @@ describe('catalog versions in the workflow state', () => {
     expect(state.pending.map((c) => c.id)).toEqual(['c1', 'c2']);
     const { marketing: _dropped, ...rest } = DEFAULT_POLICY.categories;
     const v2: RuleSet = { id: 'dddddddddddddddd', since: NOW, policy: { ...DEFAULT_POLICY, categories: rest } };
-    adoptRuleSet(state, v2, NOW + 1);
+    adoptRuleSet(state, v2, addMs(NOW, durationMs(1)));
     expect(state.pending.map((c) => c.id)).toEqual(['c2']);
     expect(state.unrecorded).toEqual([
       {
@@ -119,10 +120,10 @@ describe('catalog versions in the workflow state', () => {
 describe('the stored session aggregate', () => {
   it('feeds planning and dormancy, adopts only a newer aggregate, and is not counted twice with its signal', () => {
     const state = started();
-    const evening = Date.UTC(2025, 5, 1, 19, 0);
-    const aggregate = addSession(addSession(null, evening - 86_400_000, 'UTC'), evening, 'UTC');
+    const evening = utc(2025, 5, 1, 19, 0);
+    const aggregate = addSession(addSession(null, subMs(evening, days(1)), 'UTC'), evening, 'UTC');
     expect(applySessions(state, aggregate)).toBe(true);
-    expect(applySessions(state, addSession(null, evening - 86_400_000, 'UTC'))).toBe(false);
+    expect(applySessions(state, addSession(null, subMs(evening, days(1)), 'UTC'))).toBe(false);
     expect(lastEngagedAt(state)).toBe(evening);
     const counts = plannerState(state).engagement!;
     expect(counts.indexOf(Math.max(...counts)) % 24).toBe(19);

@@ -30,12 +30,12 @@
 //    at its expiresAt; a suppression at admission (duplicate, opted out, already expired) is dated on arrival.
 import { describe, expect, it } from 'vitest';
 import type { Decision, EpochMs } from '../../domain/types';
-import { DAY, HOUR, userEvent } from './support/events';
+import { HOUR, userEvent } from './support/events';
 import { EXPECTED, INPUTS, TEMPLATES, TZ, weekClock, type Input, type LocalTime } from './support/exact-week';
 import { saveHistoryFixtures } from './support/fixtures';
 import { defineHarness, uniqueUser } from './support/harness';
 import { nextClockChange, tzdataDisagreements, type ClockChange } from './support/paris-clock';
-import { probability } from '../../domain/units';
+import { probability, addMs, days } from '../../domain/units';
 
 const h = defineHarness();
 // The week's inputs and the outcomes derived from the rules: support/exact-week.ts.
@@ -127,9 +127,9 @@ async function send(userId: string, input: Input, at: EpochMs, local: (t: LocalT
 describe("a user's week, exactly", () => {
   it('ends with exactly the outcomes the rules allow, in a week where the clocks go forward and one where they go back', async () => {
     // Two consecutive EU clock changes: one goes forward (23-hour Sunday), the other back (25-hour Sunday).
-    const first = nextClockChange((await h.now()) + 6 * DAY);
+    const first = nextClockChange(addMs(await h.now(), days(6)));
     await playWeek(first);
-    const second = nextClockChange((await h.now()) + 6 * DAY);
+    const second = nextClockChange(addMs(await h.now(), days(6)));
     expect(second.direction).not.toBe(first.direction);
     await playWeek(second);
   });

@@ -5,10 +5,10 @@ import { candidatesFromEvent, DEFAULT_TRIGGERS, nextLocalTime } from '../../doma
 import type { Candidate, Decision, EpochMs, Preferences, SendRecord, UserEvent } from '../../domain/types';
 import type { TactUserClient } from '../../api/user-client';
 import { violations } from '../domain/oracle';
-import { DAY, MINUTE, userEvent } from './support/events';
+import { MINUTE, userEvent } from './support/events';
 import { saveHistoryFixtures } from './support/fixtures';
 import { defineHarness, uniqueUser } from './support/harness';
-import { minuteOfDay } from '../../domain/units';
+import { minuteOfDay, addMs, days } from '../../domain/units';
 
 const h = defineHarness();
 const TZ = 'Europe/Paris';
@@ -21,7 +21,7 @@ type Step =
 /** A realistic week: social, content, reminders, promotions, one payment problem, one security alert, opt-out of marketing mid-week. */
 function weekOf(userId: string, start: EpochMs): Step[] {
   const steps: Step[] = [];
-  const at = (day: number, minute: number): EpochMs => nextLocalTime(start + day * DAY, TZ, minuteOfDay(minute));
+  const at = (day: number, minute: number): EpochMs => nextLocalTime(addMs(start, days(day)), TZ, minuteOfDay(minute));
   const ev = (day: number, minute: number, type: string, props: UserEvent['properties'], id?: string): void => {
     const t = at(day, minute);
     steps.push({ at: t, kind: 'event', event: userEvent(userId, type, props, t, id ?? `wk-${day}-${minute}-${type}`) });
@@ -61,7 +61,7 @@ describe('a week in the life of a user', () => {
     const start = nextLocalTime(userSince, TZ, minuteOfDay(6 * 60));
     const steps = weekOf(userId, start);
     for (const step of steps) await play(users, userId, step);
-    await h.sleepUntil(start + 10 * DAY);
+    await h.sleepUntil(addMs(start, days(10)));
     const final = await h.waitForState(
       userId,
       (s) => s.queue.length === 0 && s.stats.messagesProcessed === steps.length + 1,

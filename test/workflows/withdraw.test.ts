@@ -6,7 +6,7 @@ import type { Candidate, EpochMs } from '../../domain/types';
 import { DAY, HOUR, MINUTE } from './support/events';
 import { saveHistoryFixtures } from './support/fixtures';
 import { defineHarness, uniqueUser } from './support/harness';
-import { minuteOfDay, probability } from '../../domain/units';
+import { minuteOfDay, probability, addMs } from '../../domain/units';
 
 const h = defineHarness();
 
@@ -23,7 +23,7 @@ function candidate(
     template: 'streak_at_risk',
     variables: { streak_days: 3 },
     createdAt: at,
-    expiresAt: at + DAY,
+    expiresAt: addMs(at, DAY),
     businessValue: probability(0.7),
     ...provenance,
   };
@@ -51,7 +51,7 @@ describe('withdraw signal', () => {
     expect(after.queue.map((c) => c.id)).toEqual(['j-run1']);
 
     // The other one goes at its planned time (the user's best hour the next day).
-    await h.sleepUntil(after.nextPlannedSend!.at + HOUR);
+    await h.sleepUntil(addMs(after.nextPlannedSend!.at, HOUR));
     const done = await h.waitForState(userId, (s) => s.recentDecisions.length === 2, 'the other one sent');
     expect(done.recentDecisions[1]).toMatchObject({ candidateId: 'j-run1', outcome: { kind: 'sent' } });
     expect(h.deliveries.filter((d) => d.input.userId === userId).map((d) => d.input.candidate.id)).toEqual(['j-run1']);

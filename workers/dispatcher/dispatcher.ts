@@ -10,6 +10,7 @@ import type { EpochMs, UserProfile } from '../../domain/types';
 import type { CandidatesProposal, UserEventSignal } from '../../workflows/definitions';
 import type { UserSignals } from './signals';
 import { nth } from '../../domain/present';
+import { addMs, durationMs } from '../../domain/units';
 
 export interface DispatcherOptions {
   queue: IngestQueueRepository;
@@ -116,7 +117,7 @@ export function createDispatcher(options: DispatcherOptions, run = true): Dispat
         });
         await options.queue.release(
           items.slice(index).map((i) => i.seq),
-          { seq: item.seq, error: message, retryAt: now() + delay },
+          { seq: item.seq, error: message, retryAt: addMs(now(), durationMs(delay)) },
         );
         return;
       }
@@ -143,7 +144,7 @@ export function createDispatcher(options: DispatcherOptions, run = true): Dispat
     const done: { seq: number; runId: string | null }[] = [];
     let next = 0;
     const lane = async () => {
-      while (next < users.length) await deliverUser(nth(users, next++), started + leaseMs, done);
+      while (next < users.length) await deliverUser(nth(users, next++), addMs(started, durationMs(leaseMs)), done);
     };
     try {
       await Promise.all(Array.from({ length: Math.min(concurrency, users.length) }, lane));

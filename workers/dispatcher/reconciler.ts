@@ -9,6 +9,7 @@ import type { IngestQueueRepository } from '../../db/ingest-queue';
 import type { EpochMs } from '../../domain/types';
 import { userWorkflowId } from '../../workflows/definitions';
 import { nth } from '../../domain/present';
+import { durationMs, subMs } from '../../domain/units';
 
 export interface ReconcileResult {
   /** Users with delivered work still undecided. */
@@ -54,7 +55,11 @@ export async function reconcile(options: ReconcilerOptions): Promise<ReconcileRe
   result.pruned = await options.queue.prune();
   let after = '';
   for (;;) {
-    const users = await options.queue.usersWithUndecided(now() - (options.graceMs ?? 60_000), pageSize, after);
+    const users = await options.queue.usersWithUndecided(
+      subMs(now(), durationMs(options.graceMs ?? 60_000)),
+      pageSize,
+      after,
+    );
     const last = users.at(-1);
     if (last === undefined) break;
     after = last;

@@ -12,6 +12,9 @@ import {
   type CampaignWorkflowInput,
   type ScheduledRuleInput,
 } from './definitions';
+import { workflowNow } from '../now';
+import { epochMs, epochMsOfDate } from '../../domain/units';
+import type { EpochMs } from '../../domain/types';
 
 // A database write, idempotent on the occurrence's id: keep trying through an outage.
 const database = proxyActivities<Pick<CampaignActivities, 'openRuleRun'>>({
@@ -20,14 +23,14 @@ const database = proxyActivities<Pick<CampaignActivities, 'openRuleRun'>>({
 });
 
 export async function scheduledRuleWorkflow({ ruleId, recurrence }: ScheduledRuleInput): Promise<string | null> {
-  const date = occurrenceFiredAt(recurrence, workflowInfo().runStartTime.getTime());
+  const date = occurrenceFiredAt(recurrence, epochMsOfDate(workflowInfo().runStartTime));
   const nominal = scheduledAt();
   const triggered = nominal !== undefined && !isCalendarFiring(recurrence, nominal);
   const { campaignId, created } = await database.openRuleRun({
     ruleId,
     date,
     ...(triggered ? { triggeredAt: nominal } : {}),
-    now: Date.now(),
+    now: workflowNow(),
   });
   if (!created) return null;
   const input: CampaignWorkflowInput = { campaignId };
@@ -47,8 +50,8 @@ export async function scheduledRuleWorkflow({ ruleId, recurrence }: ScheduledRul
  * trigger). Read untyped: servers may store it without the type metadata the typed view needs. Absent when the
  * workflow was started some other way; it then runs as a calendar firing.
  */
-function scheduledAt(): number | undefined {
+function scheduledAt(): EpochMs | undefined {
   const value = workflowInfo().searchAttributes.TemporalScheduledStartTime?.[0];
   const at = value === undefined ? NaN : new Date(value as string | Date).getTime();
-  return Number.isFinite(at) ? at : undefined;
+  return Number.isFinite(at) ? epochMs(at) : undefined;
 }

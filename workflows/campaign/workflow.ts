@@ -25,6 +25,8 @@ import {
   type CampaignWorkflowInput,
 } from './definitions';
 import { TactCampaign, TactCampaignState } from '../search-attributes';
+import { workflowNow } from '../now';
+import { addMs, durationMs, EPOCH, maxOf } from '../../domain/units';
 
 /** The most members one page hands over (one activity, its signals run concurrently inside). */
 export const MAX_PAGE = 500;
@@ -68,7 +70,7 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
   setHandler(
     resumeCampaignUpdate,
     () => {
-      state.status = Date.now() < state.fanOutAt ? 'scheduled' : 'running';
+      state.status = workflowNow() < state.fanOutAt ? 'scheduled' : 'running';
       return state.status;
     },
     { validator: move('resume') },
@@ -86,7 +88,7 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
   const record = async () => {
     if (state.recorded === state.status) return;
     const status = state.status;
-    await database.recordCampaignStatus({ campaignId, status, now: Date.now() });
+    await database.recordCampaignStatus({ campaignId, status, now: workflowNow() });
     state.recorded = status;
   };
   // Ops find campaigns by id and status in the Temporal UI (`TactCampaignState = "paused"`); runs started before this
@@ -112,14 +114,14 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
       continue;
     }
     if (state.status === 'scheduled') {
-      const wait = state.fanOutAt - Date.now();
+      const wait = state.fanOutAt - workflowNow();
       if (wait > 0 && (await condition(() => state.status !== 'scheduled', wait))) continue;
       if (state.status === 'scheduled') state.status = 'running';
       continue;
     }
     if (state.fannedOut) {
       // Open until the last candidate expires, so that a cancel can still withdraw what is pending.
-      const left = state.lastExpiresAt - Date.now();
+      const left = state.lastExpiresAt - workflowNow();
       if (left > 0) await condition(() => state.status !== 'running', left);
       if (state.status === 'running') state.status = 'completed';
       continue;
@@ -127,7 +129,7 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
     if (pagesThisRun >= PAGES_PER_RUN || workflowInfo().continueAsNewSuggested) {
       return continueAsNew<typeof campaignWorkflow>({ campaignId, carried: state });
     }
-    const pageStarted = Date.now();
+    const pageStarted = workflowNow();
     const limit = Math.max(1, Math.min(MAX_PAGE, Math.round(state.ratePerSecond * PAGE_SECONDS)));
     const page = await fanOut.handOverPage({
       campaignId,
@@ -141,14 +143,14 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
     state.counts.targeted += page.targeted;
     state.counts.handedOver += page.handedOver;
     state.counts.late += page.late;
-    state.lastExpiresAt = Math.max(state.lastExpiresAt, page.lastExpiresAt);
+    state.lastExpiresAt = maxOf(state.lastExpiresAt, page.lastExpiresAt);
     if (page.members < limit) {
       state.fannedOut = true;
       continue;
     }
     // At most ratePerSecond members per second: wait out the rest of this page's share, woken by any lifecycle move.
     const due = pageStarted + (page.members / state.ratePerSecond) * 1000;
-    if (due > Date.now()) await condition(() => state.status !== 'running', due - Date.now());
+    if (due > workflowNow()) await condition(() => state.status !== 'running', due - workflowNow());
   }
 
   if (state.status === 'cancelled') {
@@ -169,7 +171,7 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
 }
 
 async function begin(campaignId: string): Promise<CampaignCarried> {
-  const now = Date.now();
+  const now = workflowNow();
   const begun = await database.beginCampaign({ campaignId, now });
   const status: CampaignStatus = begun.fanOutAt > now ? 'scheduled' : 'running';
   return {
@@ -182,7 +184,7 @@ async function begin(campaignId: string): Promise<CampaignCarried> {
     fanOutAt: begun.fanOutAt,
     pages: 0,
     fannedOut: false,
-    lastExpiresAt: 0,
+    lastExpiresAt: EPOCH,
   };
 }
 
@@ -190,7 +192,7 @@ function progress(campaignId: string, state: CampaignCarried): CampaignProgressV
   const left = Math.max(0, state.segmentSize - state.counts.targeted);
   const etaAt =
     !state.fannedOut && (state.status === 'running' || state.status === 'scheduled')
-      ? Math.max(Date.now(), state.fanOutAt) + Math.ceil((left / state.ratePerSecond) * 1000)
+      ? addMs(maxOf(workflowNow(), state.fanOutAt), durationMs(Math.ceil((left / state.ratePerSecond) * 1000)))
       : null;
   return {
     campaignId,

@@ -12,6 +12,7 @@ import { startFakeFcm, type FakeFcm } from '../servers/fcm';
 import { startFakeSmtp, type FakeSmtp } from '../servers/smtp';
 import { startFakeSms, type FakeSms } from '../servers/sms';
 import { InMemoryEndpoints, InMemoryLedger, InMemoryOutbox } from './in-memory-ports';
+import type { EpochMs } from '../../../domain/types';
 
 export const APNS_TOPIC = 'com.example.tact';
 export const ALLOWED_DEEP_LINKS = { schemes: ['https', 'tact-demo'], hosts: ['app.example.com'] };
@@ -56,7 +57,7 @@ export interface Harness {
   ledger: InMemoryLedger;
   endpoints: InMemoryEndpoints;
   outbox: InMemoryOutbox;
-  clock: { now: number };
+  clock: { now: EpochMs };
   logs: { level: string; event: string; fields: Record<string, unknown> }[];
   deliver: ReturnType<typeof createDeliverNotification>;
   /** A deliver function with some dependencies replaced (e.g. a crashing ledger, no providers). */
@@ -64,7 +65,7 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(now: number): Promise<Harness> {
+export async function startHarness(now: EpochMs): Promise<Harness> {
   const [apns, fcm, smtp, sms] = await Promise.all([startFakeApns(), startFakeFcm(), startFakeSmtp(), startFakeSms()]);
   const providers: Required<Providers> = {
     apns: new ApnsProvider({

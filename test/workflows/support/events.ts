@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DEFAULT_TRIGGERS } from '../../../domain';
 import type { EpochMs, UserEvent } from '../../../domain/types';
+import { days, hours, minutes } from '../../../domain/units';
 
 export function userEvent(
   userId: string,
@@ -12,9 +13,9 @@ export function userEvent(
   return { id, userId, type, occurredAt, properties };
 }
 
-export const MINUTE = 60_000;
-export const HOUR = 60 * MINUTE;
-export const DAY = 24 * HOUR;
+export const MINUTE = minutes(1);
+export const HOUR = hours(1);
+export const DAY = days(1);
 
 /** The template the default trigger rules use for an event type (the rules own template names). */
 export function templateFor(eventType: string): string {

@@ -29,6 +29,7 @@ import { createTestEnv } from '../../temporal-env';
 import { TEST_START_MS } from '../../support/test-clock';
 import { waitFor } from '../../support/wait';
 import { stopWorker, stopWorkerAndServer } from '../../support/worker-lifecycle';
+import { epochMs } from '../../../domain/units';
 
 export interface DeliveryCall {
   input: DeliverNotificationInput;
@@ -187,7 +188,7 @@ export function defineHarness(
     deliveryOutages,
     modelOverrides,
     scoringCalls,
-    now: () => required(env, 'env').currentTimeMs(),
+    now: async () => epochMs(await required(env, 'env').currentTimeMs()),
     async sleepUntil(at) {
       const now = await harness.now();
       if (at > now) await harness.env.sleep(at - now);

@@ -2,10 +2,12 @@
 // domain/time.ts, so tests can state expected local times without the code under test: CET (UTC+1), and CEST
 // (UTC+2) from 01:00 UTC on the last Sunday of March until 01:00 UTC on the last Sunday of October.
 import type { EpochMs } from '../../../domain/types';
+import { hours, minutes, addMs, days, scaleMs, subMs } from '../../../domain/units';
+import { utc } from '../../support/instants';
 
-const MINUTE = 60_000;
-const HOUR = 60 * MINUTE;
-const DAY = 24 * HOUR;
+const MINUTE = minutes(1);
+const HOUR = hours(1);
+const DAY = days(1);
 const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'] as const;
 
 export type Weekday = (typeof WEEKDAYS)[number];
@@ -28,12 +30,12 @@ export interface ClockChange {
 
 /** 00:00 UTC of the last Sunday of `month` (1..12) in `year`. */
 function lastSunday(year: number, month: number): EpochMs {
-  const lastDay = Date.UTC(year, month, 0);
-  return lastDay - new Date(lastDay).getUTCDay() * DAY;
+  const lastDay = utc(year, month, 0);
+  return subMs(lastDay, scaleMs(DAY, new Date(lastDay).getUTCDay()));
 }
 
 function summerTime(year: number): { starts: EpochMs; ends: EpochMs } {
-  return { starts: lastSunday(year, 3) + HOUR, ends: lastSunday(year, 10) + HOUR };
+  return { starts: addMs(lastSunday(year, 3), HOUR), ends: addMs(lastSunday(year, 10), HOUR) };
 }
 
 /** Paris's UTC offset at an instant. */
@@ -43,7 +45,7 @@ export function parisOffsetMs(at: EpochMs): number {
 }
 
 export function addDays(date: CivilDate, days: number): CivilDate {
-  const d = new Date(Date.UTC(date.year, date.month - 1, date.day + days));
+  const d = new Date(utc(date.year, date.month - 1, date.day + days));
   return { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate() };
 }
 
@@ -56,8 +58,10 @@ function parseHhMm(hhmm: string): { hour: number; minute: number } {
 /** The instant the Paris wall clock shows `hhmm` on `date`; throws for a time a clock change skips or repeats. */
 export function parisInstant(date: CivilDate, hhmm: string): EpochMs {
   const { hour, minute } = parseHhMm(hhmm);
-  const wall = Date.UTC(date.year, date.month - 1, date.day, hour, minute);
-  const instants = [2 * HOUR, HOUR].map((offset) => wall - offset).filter((at) => parisOffsetMs(at) === wall - at);
+  const wall = utc(date.year, date.month - 1, date.day, hour, minute);
+  const instants = [hours(2), HOUR]
+    .map((offset) => subMs(wall, offset))
+    .filter((at) => parisOffsetMs(at) === wall - at);
   if (instants.length !== 1) {
     throw new RangeError(`${hhmm} on ${JSON.stringify(date)} is ${instants.length === 0 ? 'skipped' : 'repeated'}`);
   }
@@ -106,7 +110,7 @@ export function tzdataDisagreements(from: EpochMs, to: EpochMs): string[] {
     hourCycle: 'h23',
   });
   const problems: string[] = [];
-  for (let at = from; at <= to; at += 30 * MINUTE) {
+  for (let at = from; at <= to; at = addMs(at, scaleMs(MINUTE, 30))) {
     const parts = Object.fromEntries(format.formatToParts(at).map((p) => [p.type, p.value]));
     const ours = parisWall(at);
     const theirs = `${parts.weekday} ${parts.hour}:${parts.minute}`;
