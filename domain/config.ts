@@ -41,11 +41,15 @@ export interface PolicyConfig {
   holdout?: HoldoutConfig;
 }
 
-export type DeepPartial<T> = T extends readonly unknown[]
-  ? T
-  : T extends object
-    ? { [K in keyof T]?: DeepPartial<T[K]> }
-    : T;
+// Overrides are input (TACT_POLICY's JSON, a test's values), so a unit in them is a plain number: withOverrides
+// validates each (policyProblems) before the merged policy is a PolicyConfig with its units again.
+export type DeepPartial<T> = T extends number
+  ? number
+  : T extends readonly unknown[]
+    ? T
+    : T extends object
+      ? { [K in keyof T]?: DeepPartial<T[K]> }
+      : T;
 
 export const WEEK_MS: DurationMs = days(7);
 

@@ -99,7 +99,7 @@ describe('candidatesFromEvent', () => {
     expect(candidatesFromEvent(event('something_else'), DEFAULT_TRIGGERS, NOW)).toEqual([]);
     const rules: TriggerRule[] = [
       { eventType: 'order_shipped', category: 'account', template: 'a', businessValue: probability(0.5) },
-      { eventType: 'order_shipped', category: 'marketing', template: 'b', businessValue: probability(2) },
+      { eventType: 'order_shipped', category: 'marketing', template: 'b', businessValue: probability(1) },
     ];
     const cs = candidatesFromEvent(event('order_shipped'), rules, NOW);
     expect(cs.map((c) => [c.id, c.category, c.businessValue])).toEqual([
