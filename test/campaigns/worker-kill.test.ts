@@ -13,6 +13,7 @@ import { waitFor } from '../support/wait';
 
 const USERS = 300;
 const RATE_PER_SECOND = 20; // pages of 100 users (rate × 5 s), a few seconds apart: the kill lands mid-fan-out
+const CANDIDATE_TTL_MS = 40_000;
 
 let stack: DrillStack;
 
@@ -67,9 +68,18 @@ describe('campaign fan-out under a worker kill', () => {
       },
       ttl: '1m',
       ratePerSecond: RATE_PER_SECOND,
-      start: true,
     });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
+    // The campaign stays open until its last candidate expires (so a cancel can still withdraw it): 1 minute is the
+    // shortest TTL the API takes, a minute this drill would only wait at its end. The draft's stored spec gets a shorter
+    // one, still well past the page retry (after the 20 s heartbeat timeout), so the members of the page retried after
+    // the kill reach their workflows before their candidate expires, as with a real TTL.
+    await stack.db.pool.query(
+      `UPDATE campaigns SET spec = jsonb_set(spec, '{ttlMs}', to_jsonb($2::int)) WHERE id = $1`,
+      [id, CANDIDATE_TTL_MS],
+    );
+    const started = await call('POST', `/v1/campaigns/${id}:start`);
+    expect(started.status, JSON.stringify(started.body)).toBe(202);
 
     // A page in flight after at least one page was handed over: rows written `targeted`, signals under way.
     const atKill = await waitFor(
@@ -85,10 +95,13 @@ describe('campaign fan-out under a worker kill', () => {
       { timeoutMs: 120_000, intervalMs: 20, describe: stack.worker.output },
     );
     await stack.worker.kill('SIGKILL');
-    const progressAtKill = (await call('GET', `/v1/campaigns/${id}`)).body.progress;
+    // The API reads the stored counts at once, then asks the campaign workflow for its live view, which no worker
+    // answers until one runs again: the answer is awaited after the restart (not for the server's query timeout).
+    const viewAtKill = call('GET', `/v1/campaigns/${id}`);
+    await stack.worker.start();
+    const progressAtKill = (await viewAtKill).body.progress;
     expect(progressAtKill.handedOver).toBeGreaterThan(0);
     expect(progressAtKill.handedOver).toBeLessThan(USERS);
-    await stack.worker.start();
 
     await waitFor(
       'the campaign completed',
@@ -103,9 +116,18 @@ describe('campaign fan-out under a worker kill', () => {
     expect(rows.every((r) => r.status === 'handed_over')).toBe(true);
 
     const candidateId = campaignCandidateId(id);
-    const decided = await stack.db.pool.query<{ user_id: string; n: string }>(
-      'SELECT user_id, count(*) AS n FROM decisions WHERE candidate_id = $1 GROUP BY user_id',
-      [candidateId],
+    // Completion waits for the candidates' expiry, not for their outcomes to be written: a member whose planned send time
+    // falls just before the expiry may still be writing it.
+    const decided = await waitFor(
+      'every member’s decision in the decision log',
+      async () => {
+        const result = await stack.db.pool.query<{ user_id: string; n: string }>(
+          'SELECT user_id, count(*) AS n FROM decisions WHERE candidate_id = $1 GROUP BY user_id',
+          [candidateId],
+        );
+        return result.rows.length >= USERS ? result : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 500, describe: stack.worker.output },
     );
     expect(decided.rows).toHaveLength(USERS);
     expect(decided.rows.every((r) => r.n === '1')).toBe(true);
