@@ -48,7 +48,7 @@ import {
   type LocalClock,
 } from './time';
 import { nth } from './present';
-import { f64 } from './typed-arrays';
+import { ScratchArrays, f64 } from './typed-arrays';
 import { PRIORITY_RANK } from './types';
 import type {
   Candidate,
@@ -440,19 +440,26 @@ function nextBudgetedSend(
   }
   // Candidate times: now, the hours, each candidate's preferred time and (a model may pick any minute) its score's
   // own best time while that one is ahead (NaN: none).
-  const times = new Float64Array(1 + hours.length + 2 * count);
+  scratchArrays.reset();
+  const times = scratchArrays.f64(1 + hours.length + 2 * count);
   times[0] = now;
   times.set(hours, 1);
   let timeCount = 1 + hours.length;
   const preferred: Earliest[] = [];
-  const preferredAtMs = new Float64Array(count);
-  const ownBest = new Float64Array(count);
+  const preferredAtMs = scratchArrays.f64(count);
+  const ownBest = scratchArrays.f64(count);
   let n = 0;
+  // Most candidates share their preferred time (now, or the end of the cooldown): a repeat of the last one is
+  // not added again (the slots are the distinct times), which keeps the sort short.
+  let lastPreferred = NaN;
   for (const b of budgeted) {
     const p = sqrtLift === null ? preferredAt(b, ctx) : b.earliest;
     preferred.push(p);
     preferredAtMs[n] = p.at;
-    if (p.at < horizonEnd) times[timeCount++] = p.at;
+    if (p.at < horizonEnd && p.at !== lastPreferred) {
+      times[timeCount++] = p.at;
+      lastPreferred = p.at;
+    }
     const own = b.score.bestSendAt;
     if (sqrtLift !== null && own >= p.at && own < Math.min(b.candidate.expiresAt, horizonEnd)) {
       ownBest[n] = own;
@@ -472,7 +479,7 @@ function nextBudgetedSend(
   // Distinct times outside quiet hours, ascending (a typed array sorts numbers without a comparator).
   const ascending = times.subarray(0, timeCount).sort();
   const slots: PlanSlot[] = [];
-  const slotAt = new Float64Array(timeCount);
+  const slotAt = scratchArrays.f64(timeCount);
   let previous = NaN;
   let day = 0;
   let nextDayStart = nth(dayStarts, 0);
@@ -638,6 +645,12 @@ function sqrtLiftTable(propensity: readonly number[]): Float64Array {
   }
   return table;
 }
+
+/**
+ * nextBudgetedSend's tables, reused across calls (as the day plan's: it runs synchronously, and writes every
+ * element it reads first).
+ */
+const scratchArrays = new ScratchArrays();
 
 /** The start of the next local hour after `at` (30- and 45-minute offsets included). */
 function nextLocalHour(at: EpochMs, clock: LocalClock): EpochMs {
