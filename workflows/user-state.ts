@@ -622,7 +622,8 @@ export function prune(state: UserState, now: EpochMs, config: PolicyConfig): voi
   state.sends = pruneSends(state.sends, now, config);
 }
 
-export function scoringContext(state: UserState, now: EpochMs): ScoringContext {
+/** `fatigueWindowMs`: the run's (domain/scoring.ts FATIGUE_WINDOW_MS, or absent for runs from before it). */
+export function scoringContext(state: UserState, now: EpochMs, fatigueWindowMs?: number): ScoringContext {
   const lastTen = state.sends.slice(-10);
   return {
     now,
@@ -630,6 +631,7 @@ export function scoringContext(state: UserState, now: EpochMs): ScoringContext {
     hourOfWeek: combinedCounts(state.engagement, state.sessions),
     recentSends: state.sends,
     opensLast10: lastTen.filter((s) => s.openedAt !== undefined).length,
+    ...(fatigueWindowMs === undefined ? {} : { fatigueWindowMs }),
   };
 }
 
@@ -643,8 +645,9 @@ export function planningScores(
   state: UserState,
   now: EpochMs,
   config: PolicyConfig,
+  fatigueWindowMs?: number,
 ): Record<string, Score & { source: ScoreSource }> {
-  const ctx = scoringContext(state, now);
+  const ctx = scoringContext(state, now, fatigueWindowMs);
   const scores: Record<string, Score & { source: ScoreSource }> = {};
   for (const candidate of state.pending) {
     const model = state.modelScores[candidate.id];
