@@ -190,6 +190,22 @@ class TactPolicy implements Policy {
     const { drops, action } = plan(plannerState(state), scores, now, this.config, 'day');
     for (const drop of drops) decide(state, drop, now);
     markRecorded(state, state.unrecorded.length); // the simulation keeps no decision log
+    if (action.kind === 'send' && action.candidate.expiresAt <= woken + DELIVERY_DELAY_MS) {
+      // The send activity finds it expired by the time it would deliver (domain/send-check.ts) and declines it; the
+      // workflow drops it and plans again once the activity is done.
+      const { id, category } = action.candidate;
+      decide(
+        state,
+        {
+          candidateId: id,
+          category,
+          outcome: { kind: 'suppressed', reason: 'expired', at: woken + DELIVERY_DELAY_MS },
+        },
+        now,
+      );
+      markRecorded(state, state.unrecorded.length);
+      return this.next(woken + DELIVERY_DELAY_MS);
+    }
     if (action.kind === 'send') {
       const channel = nth(action.channels, 0);
       const at = woken + DELIVERY_DELAY_MS;
