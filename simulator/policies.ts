@@ -159,6 +159,8 @@ class TactPolicy implements Policy {
     private readonly model: (() => (LogisticModel & FeatureSpace) | null) | null,
   ) {
     this.tactState = initialState(userId, start);
+    // The policy in use, as the workflow keeps it (its engagementPooling setting decides how send times are learned).
+    this.tactState.ruleSet = { id: 'simulation', since: 0, policy: config };
     this.apply([{ kind: 'profile', change: { timeZone } }], start);
   }
 
