@@ -399,11 +399,15 @@ class Search {
     return this.memo.choice(this.key(i, mask, used));
   }
 
+  /** The best value from a state on (small, so that the search inlines its memo hits). */
   best(i: number, mask: number, used: number, planned: number): number {
     if (i >= this.slotCount) return 0;
     const state = this.key(i, mask, used);
     const known = this.memo.value(state);
-    if (known >= 0) return known;
+    return known >= 0 ? known : this.solve(i, mask, used, planned, state);
+  }
+
+  private solve(i: number, mask: number, used: number, planned: number, state: number): number {
     if (--this.budget < 0) throw OUT_OF_BUDGET;
     const { table } = this;
     let value = this.best(i + 1, mask, u8(table.sameDayStep, i) === 0 ? 0 : used, planned);
@@ -415,7 +419,10 @@ class Search {
       for (let n = 0, o = i * k, end = i32(count, i); n < end; n++, o++) {
         const b = i32(offerBit, o);
         const bit = 1 << b;
-        if ((mask & bit) !== 0 || !(popcount(mask & i32(this.categoryBits, b)) < f64(this.categoryLimit, b))) continue;
+        if ((mask & bit) !== 0) continue;
+        // An uncapped category has no bits (its own bit is among a capped one's).
+        const sameCategory = i32(this.categoryBits, b);
+        if (sameCategory !== 0 && !(popcount(mask & sameCategory) < f64(this.categoryLimit, b))) continue;
         const total = f64(offerValue, o) + this.best(j, mask | bit, usedNext, planned + 1);
         // Ties go to sending (here, earlier) rather than skipping.
         if (total > value - 1e-12 * Math.max(1, value)) {
@@ -513,31 +520,31 @@ const scratch = {
 };
 
 class Memo {
-  private readonly dense: boolean;
   private readonly generation: number;
-  private readonly values = new Map<number, number>();
-  private readonly choices = new Map<number, number>();
+  /** Past DENSE_LIMIT (else null): value and choice per state. */
+  private readonly sparse: { values: Map<number, number>; choices: Map<number, number> } | null;
 
   constructor(size: number) {
-    this.dense = size <= DENSE_LIMIT;
-    if (this.dense) scratch.generation = scratch.generation === 0x7fffffff ? 1 : scratch.generation + 1;
+    const dense = size <= DENSE_LIMIT;
+    if (dense) scratch.generation = scratch.generation === 0x7fffffff ? 1 : scratch.generation + 1;
     this.generation = scratch.generation;
+    this.sparse = dense ? null : { values: new Map(), choices: new Map() };
   }
 
   value(state: number): number {
-    if (!this.dense) return this.values.get(state) ?? -1;
-    return scratch.stamps[state] === this.generation ? f64(scratch.values, state) : -1;
+    if (this.sparse !== null) return this.sparse.values.get(state) ?? -1;
+    return i32(scratch.stamps, state) === this.generation ? f64(scratch.values, state) : -1;
   }
 
   choice(state: number): number {
-    if (!this.dense) return this.choices.get(state) ?? -1;
-    return scratch.stamps[state] === this.generation ? i32(scratch.choices, state) : -1;
+    if (this.sparse !== null) return this.sparse.choices.get(state) ?? -1;
+    return i32(scratch.stamps, state) === this.generation ? i32(scratch.choices, state) : -1;
   }
 
   set(state: number, value: number, choice: number): void {
-    if (!this.dense) {
-      this.values.set(state, value);
-      this.choices.set(state, choice);
+    if (this.sparse !== null) {
+      this.sparse.values.set(state, value);
+      this.sparse.choices.set(state, choice);
       return;
     }
     scratch.stamps[state] = this.generation;

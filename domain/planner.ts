@@ -48,7 +48,7 @@ import {
   type LocalClock,
 } from './time';
 import { nth } from './present';
-import { f64 } from './typed-arrays';
+import { ScratchArrays, f64 } from './typed-arrays';
 import { PRIORITY_RANK } from './types';
 import type {
   Candidate,
@@ -111,13 +111,18 @@ function memoizedIneligibility(
   config: PolicyConfig,
 ): (candidate: Candidate) => Ineligibility | null {
   const eligibility = new Map<string, Map<Category, Ineligibility | null>>();
+  // A user's queue holds that user's candidates: the last user's answers are usually the ones asked for.
+  let lastUser: string | undefined;
+  let lastByCategory = new Map<Category, Ineligibility | null>();
   return (candidate) => {
     if (candidate.variant !== undefined) return ineligibility(candidate, preferences, config);
-    let byCategory = eligibility.get(candidate.userId);
+    let byCategory = candidate.userId === lastUser ? lastByCategory : eligibility.get(candidate.userId);
     if (byCategory === undefined) {
       byCategory = new Map();
       eligibility.set(candidate.userId, byCategory);
     }
+    lastUser = candidate.userId;
+    lastByCategory = byCategory;
     let found = byCategory.get(candidate.category);
     if (found === undefined) {
       found = ineligibility(candidate, preferences, config);
@@ -192,26 +197,41 @@ function byExpiry(a: Candidate, b: Candidate): number {
 }
 
 /**
- * Sorts budgeted candidates in place by expiry, then id (as byExpiry; stable), by binary insertion: the same order as
- * Array.prototype.sort, without a comparator call per comparison, which made sorting a long queue a tenth of a re-plan.
+ * Budgeted candidates sorted by expiry, then id (as byExpiry; stable), by a bottom-up merge sort comparing inline:
+ * the same order as Array.prototype.sort with byExpiry, without a comparator call per comparison, which made sorting
+ * a long queue a tenth of a re-plan (and without the quadratic moves of the binary insertion that replaced it).
  */
-function sortByExpiry(budgeted: Budgeted[]): void {
-  for (let n = 1; n < budgeted.length; n++) {
-    const entry = entryAt(budgeted, n);
-    const { expiresAt, id } = entry.candidate;
-    let lo = 0;
-    let hi = n;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      const other = entryAt(budgeted, mid).candidate;
-      const d = expiresAt - other.expiresAt;
-      // After every entry that does not come after this one (stability); equal or both infinite expiries tie.
-      if (d > 0 || (!(d < 0) && !(id < other.id))) lo = mid + 1;
-      else hi = mid;
+function sortByExpiry(budgeted: readonly Budgeted[]): Budgeted[] {
+  const count = budgeted.length;
+  let from = budgeted.slice();
+  let to = budgeted.slice();
+  for (let width = 1; width < count; width *= 2) {
+    for (let lo = 0; lo < count; lo += 2 * width) {
+      const mid = Math.min(lo + width, count);
+      const hi = Math.min(lo + 2 * width, count);
+      let left = lo;
+      let right = mid;
+      let out = lo;
+      while (left < mid && right < hi) {
+        const l = entryAt(from, left);
+        const r = entryAt(from, right);
+        const d = r.candidate.expiresAt - l.candidate.expiresAt;
+        // The right one goes first only when it comes strictly before (stability); equal or both infinite
+        // expiries tie, and go by id.
+        if (d < 0 || (!(d > 0) && r.candidate.id < l.candidate.id)) {
+          to[out++] = r;
+          right++;
+        } else {
+          to[out++] = l;
+          left++;
+        }
+      }
+      while (left < mid) to[out++] = entryAt(from, left++);
+      while (right < hi) to[out++] = entryAt(from, right++);
     }
-    for (let m = n; m > lo; m--) budgeted[m] = entryAt(budgeted, m - 1);
-    budgeted[lo] = entry;
+    [from, to] = [to, from];
   }
+  return from;
 }
 
 /** budgeted[n], inside the bounds the caller's loop sets (a checked read of its own, kept monomorphic: see nth()). */
@@ -235,6 +255,18 @@ export type PlanMode = 'day' | 'day_exact' | 'per_candidate';
  */
 export const DAY_PLAN_MAX_STATES = 100_000;
 
+/** What one re-plan knows of a category, whatever the candidate. */
+interface CategoryMemo {
+  policy: CategoryPolicy;
+  /** Its channels under the user's channel opt-outs, once a candidate of it needs them. */
+  channels: Channel[] | undefined;
+  /**
+   * The rules' answer for a candidate of the category by its notBefore, searched with no expiry: the candidate's own
+   * answer whenever it comes before the candidate's expiry (the search never reached that bound).
+   */
+  unbounded: Map<EpochMs | undefined, Earliest>;
+}
+
 /** Re-plans from scratch. Deterministic: same input → same output. */
 export function plan(
   state: PlannerState,
@@ -250,32 +282,25 @@ export function plan(
   const budgeted: Budgeted[] = [];
   const waitingToExpire: WaitingToExpire[] = [];
   const criticalLastHour = criticalSendsLastHour(state.sends, now, config);
-  // The rules' answer depends on the candidate only through its category, notBefore and expiry (where the search
-  // stops): computed once per category and notBefore with no expiry, it is the candidate's own answer whenever it
-  // comes before the candidate's expiry (the search never reached that bound); otherwise it is searched again.
-  const unbounded = new Map<Category, Map<EpochMs | undefined, Earliest>>();
-  const earliestNow = (candidate: Candidate): Earliest => {
-    let byNotBefore = unbounded.get(candidate.category);
-    if (byNotBefore === undefined) {
-      byNotBefore = new Map();
-      unbounded.set(candidate.category, byNotBefore);
+  // What depends on a candidate only through its category, looked up once per candidate (see CategoryMemo). The
+  // rules' answer depends on it only through its category, notBefore and expiry (where the search stops): when the
+  // answer searched without expiry comes after the candidate's expiry, it is searched again with it.
+  const categories = new Map<Category, CategoryMemo>();
+  const categoryMemo = (category: Category): CategoryMemo => {
+    let memo = categories.get(category);
+    if (memo === undefined) {
+      memo = { policy: categoryPolicy(config, category), channels: undefined, unbounded: new Map() };
+      categories.set(category, memo);
     }
-    let found = byNotBefore.get(candidate.notBefore);
+    return memo;
+  };
+  const earliestNow = (candidate: Candidate, memo: CategoryMemo): Earliest => {
+    let found = memo.unbounded.get(candidate.notBefore);
     if (found === undefined) {
       found = earliestAllowed({ ...candidate, expiresAt: Infinity }, ctx, now);
-      byNotBefore.set(candidate.notBefore, found);
+      memo.unbounded.set(candidate.notBefore, found);
     }
     return found.at < candidate.expiresAt ? found : earliestAllowed(candidate, ctx, now);
-  };
-  // A category's channels under the user's channel opt-outs: the same for every candidate of the category.
-  const channelsOf = new Map<Category, Channel[]>();
-  const channelsFor = (category: Category): Channel[] => {
-    let channels = channelsOf.get(category);
-    if (channels === undefined) {
-      channels = allowedChannels(category, state.preferences, config);
-      channelsOf.set(category, channels);
-    }
-    return channels;
   };
 
   const ineligibilityOf = memoizedIneligibility(state.preferences, config);
@@ -287,7 +312,8 @@ export function plan(
       continue;
     }
     const score = scoreOf(candidate, scores, now);
-    const policy = categoryPolicy(config, candidate.category);
+    const memo = categoryMemo(candidate.category);
+    const { policy } = memo;
     const held = isHeld(policy, score, config);
     if (candidate.expiresAt <= now) {
       drops.push(
@@ -315,7 +341,7 @@ export function plan(
       );
       continue;
     }
-    const earliest = earliestNow(candidate);
+    const earliest = earliestNow(candidate, memo);
     if (earliest.at === Infinity) {
       if (earliest.firstCap !== null && earliestAllowed(candidate, ctx, now, { caps: false }).at !== Infinity) {
         drops.push(drop(candidate, earliest.firstCap, now, capDetail(earliest.firstCap, candidate, ctx)));
@@ -336,7 +362,8 @@ export function plan(
       });
       continue;
     }
-    const channels = channelsFor(candidate.category);
+    memo.channels ??= allowedChannels(candidate.category, state.preferences, config);
+    const { channels } = memo;
     if (isBudgeted(policy.priorityClass) && mode !== 'per_candidate') {
       budgeted.push({ candidate, score, earliest, channels });
       continue;
@@ -357,8 +384,13 @@ export function plan(
     });
   }
   // In a canonical order, so the plan does not depend on the order candidates arrived in (ties included).
-  sortByExpiry(budgeted);
-  const next = nextBudgetedSend(budgeted, ctx, state.engagement, now, mode === 'day' ? DAY_PLAN_MAX_STATES : undefined);
+  const next = nextBudgetedSend(
+    sortByExpiry(budgeted),
+    ctx,
+    state.engagement,
+    now,
+    mode === 'day' ? DAY_PLAN_MAX_STATES : undefined,
+  );
   if (next !== null) options.push(next);
 
   return { drops, action: chooseAction(options, waitingToExpire, now, tz) };
@@ -440,19 +472,26 @@ function nextBudgetedSend(
   }
   // Candidate times: now, the hours, each candidate's preferred time and (a model may pick any minute) its score's
   // own best time while that one is ahead (NaN: none).
-  const times = new Float64Array(1 + hours.length + 2 * count);
+  scratchArrays.reset();
+  const times = scratchArrays.f64(1 + hours.length + 2 * count);
   times[0] = now;
   times.set(hours, 1);
   let timeCount = 1 + hours.length;
   const preferred: Earliest[] = [];
-  const preferredAtMs = new Float64Array(count);
-  const ownBest = new Float64Array(count);
+  const preferredAtMs = scratchArrays.f64(count);
+  const ownBest = scratchArrays.f64(count);
   let n = 0;
+  // Most candidates share their preferred time (now, or the end of the cooldown): a repeat of the last one is
+  // not added again (the slots are the distinct times), which keeps the sort short.
+  let lastPreferred = NaN;
   for (const b of budgeted) {
     const p = sqrtLift === null ? preferredAt(b, ctx) : b.earliest;
     preferred.push(p);
     preferredAtMs[n] = p.at;
-    if (p.at < horizonEnd) times[timeCount++] = p.at;
+    if (p.at < horizonEnd && p.at !== lastPreferred) {
+      times[timeCount++] = p.at;
+      lastPreferred = p.at;
+    }
     const own = b.score.bestSendAt;
     if (sqrtLift !== null && own >= p.at && own < Math.min(b.candidate.expiresAt, horizonEnd)) {
       ownBest[n] = own;
@@ -472,7 +511,8 @@ function nextBudgetedSend(
   // Distinct times outside quiet hours, ascending (a typed array sorts numbers without a comparator).
   const ascending = times.subarray(0, timeCount).sort();
   const slots: PlanSlot[] = [];
-  const slotAt = new Float64Array(timeCount);
+  const slotAt = scratchArrays.f64(timeCount);
+  const slotFactor = scratchArrays.f64(timeCount);
   let previous = NaN;
   let day = 0;
   let nextDayStart = nth(dayStarts, 0);
@@ -484,12 +524,17 @@ function nextBudgetedSend(
       day++;
       if (day < dayStarts.length) nextDayStart = nth(dayStarts, day);
     }
+    const factor = sqrtLift === null ? 1 : sqrtLift(at);
     slotAt[slots.length] = at;
-    slots.push({ at, day: day < dayStarts.length ? day : -1, factor: sqrtLift === null ? 1 : sqrtLift(at) });
+    slotFactor[slots.length] = factor;
+    slots.push({ at, day: day < dayStarts.length ? day : -1, factor });
   }
   const slotCount = slots.length;
+  const lastSlotAt = slotCount === 0 ? -Infinity : f64(slotAt, slotCount - 1);
   /** The first slot at or after `at`. */
   const slotIndex = (at: EpochMs): number => {
+    // Most expiries are past the horizon's last slot.
+    if (at > lastSlotAt) return slotCount;
     let lo = 0;
     let hi = slotCount;
     while (lo < hi) {
@@ -502,9 +547,17 @@ function nextBudgetedSend(
 
   const items: PlanItem[] = [];
   n = 0;
+  // Most candidates share their preferred time: its slot is searched once per run of them.
+  let fromAt = NaN;
+  let fromSlot = 0;
   for (const { candidate, score } of budgeted) {
     const ev = score.expectedValue;
-    const from = slotIndex(f64(preferredAtMs, n));
+    const at = f64(preferredAtMs, n);
+    if (at !== fromAt) {
+      fromAt = at;
+      fromSlot = slotIndex(at);
+    }
+    const from = fromSlot;
     if (sqrtLift === null) {
       // Without a curve, only its preferred time.
       items.push({
@@ -522,9 +575,11 @@ function nextBudgetedSend(
       const best = f64(ownBest, n);
       const peak = Number.isNaN(best) ? -1 : slotIndex(best);
       const reachable = peak >= 0 && peak < slotCount && f64(slotAt, peak) === best;
+      // Its best time's √lift: that slot's factor when it is one (best is score.bestSendAt, not before now).
+      const bestLift = reachable && best >= now ? f64(slotFactor, peak) : sqrtLift(Math.max(score.bestSendAt, now));
       items.push({
         category: candidate.category,
-        base: ev / sqrtLift(Math.max(score.bestSendAt, now)),
+        base: ev / bestLift,
         from,
         until: slotIndex(candidate.expiresAt),
         peak: reachable ? peak : -1,
@@ -639,6 +694,12 @@ function sqrtLiftTable(propensity: readonly number[]): Float64Array {
   return table;
 }
 
+/**
+ * nextBudgetedSend's tables, reused across calls (as the day plan's: it runs synchronously, and writes every
+ * element it reads first).
+ */
+const scratchArrays = new ScratchArrays();
+
 /** The start of the next local hour after `at` (30- and 45-minute offsets included). */
 function nextLocalHour(at: EpochMs, clock: LocalClock): EpochMs {
   const minute = clock.minuteOfDay(at) % 60;
@@ -652,12 +713,16 @@ interface WaitingToExpire {
 }
 
 function chooseAction(options: Option[], waitingToExpire: WaitingToExpire[], now: EpochMs, tz: string): PlanAction {
-  const critical = options
-    .filter((o) => o.classRank === PRIORITY_RANK.critical)
-    .sort((a, b) => a.at - b.at || byAuctionOrder(a, b))[0];
+  // Split in one pass; a list of one (the usual: the day plan's send) needs no sort.
+  const criticals: Option[] = [];
+  const others: Option[] = [];
+  for (const o of options) (o.classRank === PRIORITY_RANK.critical ? criticals : others).push(o);
+  if (criticals.length > 1) criticals.sort((a, b) => a.at - b.at || byAuctionOrder(a, b));
+  const critical = criticals[0];
   if (critical !== undefined && critical.at <= now)
     return sendAction(critical, 'critical: bypasses caps and quiet hours');
-  const best = options.filter((o) => o.classRank !== PRIORITY_RANK.critical).sort(byAuctionOrder)[0];
+  if (others.length > 1) others.sort(byAuctionOrder);
+  const best = others[0];
   if (best !== undefined && best.at <= now) {
     return sendAction(best, `${best.why}; expected value ${best.expectedValue.toFixed(3)}`);
   }
