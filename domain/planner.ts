@@ -255,6 +255,18 @@ export type PlanMode = 'day' | 'day_exact' | 'per_candidate';
  */
 export const DAY_PLAN_MAX_STATES = 100_000;
 
+/** What one re-plan knows of a category, whatever the candidate. */
+interface CategoryMemo {
+  policy: CategoryPolicy;
+  /** Its channels under the user's channel opt-outs, once a candidate of it needs them. */
+  channels: Channel[] | undefined;
+  /**
+   * The rules' answer for a candidate of the category by its notBefore, searched with no expiry: the candidate's own
+   * answer whenever it comes before the candidate's expiry (the search never reached that bound).
+   */
+  unbounded: Map<EpochMs | undefined, Earliest>;
+}
+
 /** Re-plans from scratch. Deterministic: same input → same output. */
 export function plan(
   state: PlannerState,
@@ -270,32 +282,25 @@ export function plan(
   const budgeted: Budgeted[] = [];
   const waitingToExpire: WaitingToExpire[] = [];
   const criticalLastHour = criticalSendsLastHour(state.sends, now, config);
-  // The rules' answer depends on the candidate only through its category, notBefore and expiry (where the search
-  // stops): computed once per category and notBefore with no expiry, it is the candidate's own answer whenever it
-  // comes before the candidate's expiry (the search never reached that bound); otherwise it is searched again.
-  const unbounded = new Map<Category, Map<EpochMs | undefined, Earliest>>();
-  const earliestNow = (candidate: Candidate): Earliest => {
-    let byNotBefore = unbounded.get(candidate.category);
-    if (byNotBefore === undefined) {
-      byNotBefore = new Map();
-      unbounded.set(candidate.category, byNotBefore);
+  // What depends on a candidate only through its category, looked up once per candidate (see CategoryMemo). The
+  // rules' answer depends on it only through its category, notBefore and expiry (where the search stops): when the
+  // answer searched without expiry comes after the candidate's expiry, it is searched again with it.
+  const categories = new Map<Category, CategoryMemo>();
+  const categoryMemo = (category: Category): CategoryMemo => {
+    let memo = categories.get(category);
+    if (memo === undefined) {
+      memo = { policy: categoryPolicy(config, category), channels: undefined, unbounded: new Map() };
+      categories.set(category, memo);
     }
-    let found = byNotBefore.get(candidate.notBefore);
+    return memo;
+  };
+  const earliestNow = (candidate: Candidate, memo: CategoryMemo): Earliest => {
+    let found = memo.unbounded.get(candidate.notBefore);
     if (found === undefined) {
       found = earliestAllowed({ ...candidate, expiresAt: Infinity }, ctx, now);
-      byNotBefore.set(candidate.notBefore, found);
+      memo.unbounded.set(candidate.notBefore, found);
     }
     return found.at < candidate.expiresAt ? found : earliestAllowed(candidate, ctx, now);
-  };
-  // A category's channels under the user's channel opt-outs: the same for every candidate of the category.
-  const channelsOf = new Map<Category, Channel[]>();
-  const channelsFor = (category: Category): Channel[] => {
-    let channels = channelsOf.get(category);
-    if (channels === undefined) {
-      channels = allowedChannels(category, state.preferences, config);
-      channelsOf.set(category, channels);
-    }
-    return channels;
   };
 
   const ineligibilityOf = memoizedIneligibility(state.preferences, config);
@@ -307,7 +312,8 @@ export function plan(
       continue;
     }
     const score = scoreOf(candidate, scores, now);
-    const policy = categoryPolicy(config, candidate.category);
+    const memo = categoryMemo(candidate.category);
+    const { policy } = memo;
     const held = isHeld(policy, score, config);
     if (candidate.expiresAt <= now) {
       drops.push(
@@ -335,7 +341,7 @@ export function plan(
       );
       continue;
     }
-    const earliest = earliestNow(candidate);
+    const earliest = earliestNow(candidate, memo);
     if (earliest.at === Infinity) {
       if (earliest.firstCap !== null && earliestAllowed(candidate, ctx, now, { caps: false }).at !== Infinity) {
         drops.push(drop(candidate, earliest.firstCap, now, capDetail(earliest.firstCap, candidate, ctx)));
@@ -356,7 +362,8 @@ export function plan(
       });
       continue;
     }
-    const channels = channelsFor(candidate.category);
+    memo.channels ??= allowedChannels(candidate.category, state.preferences, config);
+    const { channels } = memo;
     if (isBudgeted(policy.priorityClass) && mode !== 'per_candidate') {
       budgeted.push({ candidate, score, earliest, channels });
       continue;
@@ -505,6 +512,7 @@ function nextBudgetedSend(
   const ascending = times.subarray(0, timeCount).sort();
   const slots: PlanSlot[] = [];
   const slotAt = scratchArrays.f64(timeCount);
+  const slotFactor = scratchArrays.f64(timeCount);
   let previous = NaN;
   let day = 0;
   let nextDayStart = nth(dayStarts, 0);
@@ -516,12 +524,17 @@ function nextBudgetedSend(
       day++;
       if (day < dayStarts.length) nextDayStart = nth(dayStarts, day);
     }
+    const factor = sqrtLift === null ? 1 : sqrtLift(at);
     slotAt[slots.length] = at;
-    slots.push({ at, day: day < dayStarts.length ? day : -1, factor: sqrtLift === null ? 1 : sqrtLift(at) });
+    slotFactor[slots.length] = factor;
+    slots.push({ at, day: day < dayStarts.length ? day : -1, factor });
   }
   const slotCount = slots.length;
+  const lastSlotAt = slotCount === 0 ? -Infinity : f64(slotAt, slotCount - 1);
   /** The first slot at or after `at`. */
   const slotIndex = (at: EpochMs): number => {
+    // Most expiries are past the horizon's last slot.
+    if (at > lastSlotAt) return slotCount;
     let lo = 0;
     let hi = slotCount;
     while (lo < hi) {
@@ -534,9 +547,17 @@ function nextBudgetedSend(
 
   const items: PlanItem[] = [];
   n = 0;
+  // Most candidates share their preferred time: its slot is searched once per run of them.
+  let fromAt = NaN;
+  let fromSlot = 0;
   for (const { candidate, score } of budgeted) {
     const ev = score.expectedValue;
-    const from = slotIndex(f64(preferredAtMs, n));
+    const at = f64(preferredAtMs, n);
+    if (at !== fromAt) {
+      fromAt = at;
+      fromSlot = slotIndex(at);
+    }
+    const from = fromSlot;
     if (sqrtLift === null) {
       // Without a curve, only its preferred time.
       items.push({
@@ -554,9 +575,11 @@ function nextBudgetedSend(
       const best = f64(ownBest, n);
       const peak = Number.isNaN(best) ? -1 : slotIndex(best);
       const reachable = peak >= 0 && peak < slotCount && f64(slotAt, peak) === best;
+      // Its best time's √lift: that slot's factor when it is one (best is score.bestSendAt, not before now).
+      const bestLift = reachable && best >= now ? f64(slotFactor, peak) : sqrtLift(Math.max(score.bestSendAt, now));
       items.push({
         category: candidate.category,
-        base: ev / sqrtLift(Math.max(score.bestSendAt, now)),
+        base: ev / bestLift,
         from,
         until: slotIndex(candidate.expiresAt),
         peak: reachable ? peak : -1,
@@ -690,12 +713,16 @@ interface WaitingToExpire {
 }
 
 function chooseAction(options: Option[], waitingToExpire: WaitingToExpire[], now: EpochMs, tz: string): PlanAction {
-  const critical = options
-    .filter((o) => o.classRank === PRIORITY_RANK.critical)
-    .sort((a, b) => a.at - b.at || byAuctionOrder(a, b))[0];
+  // Split in one pass; a list of one (the usual: the day plan's send) needs no sort.
+  const criticals: Option[] = [];
+  const others: Option[] = [];
+  for (const o of options) (o.classRank === PRIORITY_RANK.critical ? criticals : others).push(o);
+  if (criticals.length > 1) criticals.sort((a, b) => a.at - b.at || byAuctionOrder(a, b));
+  const critical = criticals[0];
   if (critical !== undefined && critical.at <= now)
     return sendAction(critical, 'critical: bypasses caps and quiet hours');
-  const best = options.filter((o) => o.classRank !== PRIORITY_RANK.critical).sort(byAuctionOrder)[0];
+  if (others.length > 1) others.sort(byAuctionOrder);
+  const best = others[0];
   if (best !== undefined && best.at <= now) {
     return sendAction(best, `${best.why}; expected value ${best.expectedValue.toFixed(3)}`);
   }

@@ -12,7 +12,7 @@ export interface WorkerProcessOptions {
   temporalAddress: string;
   taskQueue: string;
   /** More environment for the worker (providers, knobs); PATH and HOME are passed on, nothing else of the test's. */
-  env?: Record<string, string>;
+  env?: Record<string, string | undefined>;
 }
 
 export interface WorkerProcess {
