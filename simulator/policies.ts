@@ -159,6 +159,8 @@ class TactPolicy implements Policy {
     private readonly model: (() => (LogisticModel & FeatureSpace) | null) | null,
   ) {
     this.tactState = initialState(userId, start);
+    // The policy in use, as the workflow keeps it (its engagementPooling setting decides how send times are learned).
+    this.tactState.ruleSet = { id: 'simulation', since: 0, policy: config };
     this.apply([{ kind: 'profile', change: { timeZone } }], start);
   }
 
@@ -190,6 +192,22 @@ class TactPolicy implements Policy {
     const { drops, action } = plan(plannerState(state), scores, now, this.config, 'day');
     for (const drop of drops) decide(state, drop, now);
     markRecorded(state, state.unrecorded.length); // the simulation keeps no decision log
+    if (action.kind === 'send' && action.candidate.expiresAt <= woken + DELIVERY_DELAY_MS) {
+      // The send activity finds it expired by the time it would deliver (domain/send-check.ts) and declines it; the
+      // workflow drops it and plans again once the activity is done.
+      const { id, category } = action.candidate;
+      decide(
+        state,
+        {
+          candidateId: id,
+          category,
+          outcome: { kind: 'suppressed', reason: 'expired', at: woken + DELIVERY_DELAY_MS },
+        },
+        now,
+      );
+      markRecorded(state, state.unrecorded.length);
+      return this.next(woken + DELIVERY_DELAY_MS);
+    }
     if (action.kind === 'send') {
       const channel = nth(action.channels, 0);
       const at = woken + DELIVERY_DELAY_MS;

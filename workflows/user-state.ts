@@ -5,6 +5,7 @@ import {
   candidatesFromEvent,
   categoryPolicy,
   combinedCounts,
+  pooledByDayKind,
   isNewerRuleSet,
   defaultPreferences,
   defaultProfile,
@@ -190,8 +191,17 @@ export function plannerState(state: UserState): PlannerState {
     sends: state.sends,
     lastEngagementAt: lastEngagedAt(state),
     userSince: state.userSince,
-    engagement: combinedCounts(state.engagement, state.sessions),
+    engagement: engagementCounts(state),
   };
+}
+
+/**
+ * The engagement counts decisions use: the workflow's and the sessions', pooled by day kind when the run's policy
+ * says so (PolicyConfig.engagementPooling; a setting, so running workflows keep what they started with).
+ */
+export function engagementCounts(state: UserState): HourOfWeekCounts {
+  const counts = combinedCounts(state.engagement, state.sessions);
+  return state.ruleSet?.policy.engagementPooling === true ? pooledByDayKind(counts) : counts;
 }
 
 /** The latest engagement known: a receipt or app-open signal, or a stored session. */
@@ -628,7 +638,7 @@ export function scoringContext(state: UserState, now: EpochMs, fatigueWindowMs?:
   return {
     now,
     timeZone: state.profile.timeZone,
-    hourOfWeek: combinedCounts(state.engagement, state.sessions),
+    hourOfWeek: engagementCounts(state),
     recentSends: state.sends,
     opensLast10: lastTen.filter((s) => s.openedAt !== undefined).length,
     ...(fatigueWindowMs === undefined ? {} : { fatigueWindowMs }),

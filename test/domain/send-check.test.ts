@@ -18,6 +18,19 @@ describe('the check at send time', () => {
     });
   });
 
+  it('drops a candidate that expired by the time it is delivered (planned just before its expiry), critical too', () => {
+    const expiresAt = parisJune(3, 12, 30);
+    for (const category of ['social', 'security'] as const) {
+      const c = candidate(category, parisJune(3, 10), { expiresAt });
+      expect(checkAtSend(c, ['push'], NO_PREFS, PARIS, expiresAt - 1, DEFAULT_POLICY).kind).toBe('send');
+      expect(checkAtSend(c, ['push'], NO_PREFS, PARIS, expiresAt, DEFAULT_POLICY)).toEqual({
+        kind: 'drop',
+        reason: 'expired',
+        detail: 'expired before it could be delivered',
+      });
+    }
+  });
+
   it('defers a non-critical send inside quiet hours to their end; never a critical one', () => {
     const at = parisJune(3, 22, 5);
     expect(checkAtSend(candidate('account', at), ['push'], NO_PREFS, PARIS, at, DEFAULT_POLICY)).toEqual({
