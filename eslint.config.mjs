@@ -234,14 +234,6 @@ export default tseslint.config(
     },
   },
   {
-    // The planner's re-plan loops (bench: planner) index arrays within bounds they set themselves; they are being
-    // reworked for speed, and nth() there measured up to ~20 % slower per re-plan at 10 pending (noisy, 2 shared
-    // cores), one checked accessor shared by Int32Array, Float64Array and array reads being megamorphic. Their `!`
-    // stay until that work settles and the accessor cost is measured on a quiet machine.
-    files: ['domain/day-plan.ts', 'domain/planner.ts'],
-    rules: { '@typescript-eslint/no-non-null-assertion': 'off' },
-  },
-  {
     // The offline server's package has its own `!` (not yet replaced): its own change, not the product's.
     files: devserverFiles,
     rules: { '@typescript-eslint/no-non-null-assertion': 'off' },

@@ -14,6 +14,8 @@ export function createScoreCandidates(
       hourOfWeek: input.hourOfWeek,
       recentSends: input.recentSends,
       opensLast10: input.opensLast10,
+      // The prior must judge fatigue as the workflow's plan did, or the auction outbids its own plan.
+      ...(input.fatigueWindowMs === undefined ? {} : { fatigueWindowMs: input.fatigueWindowMs }),
     };
     return input.candidates.map((candidate) => heuristicScore(candidate, ctx, config));
   };

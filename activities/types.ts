@@ -28,6 +28,8 @@ export interface ScoreCandidatesInput {
   recentSends: SendRecord[];
   /** Opens among the user's last 10 sends. */
   opensLast10: number;
+  /** The workflow run's fatigue window (domain/scoring.ts FATIGUE_WINDOW_MS; absent: 24 h, runs from before it). */
+  fatigueWindowMs?: number;
   /** For the trained model's lifecycle features (absent: treated as first seen now, never engaged). */
   userSince?: EpochMs;
   lastEngagementAt?: EpochMs;

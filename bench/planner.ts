@@ -1,5 +1,6 @@
 // The planner's cost per re-plan with 10 and 100 pending candidates (µs per plan() call, plan() calls per second).
-// Run alone with `npx tsx bench/planner.ts`; bench/run.ts calls run().
+// Run alone with `npx tsx bench/planner.ts`; bench/run.ts calls run(). Beside wall-clock time it reports the process's
+// CPU time per plan, which a loaded machine inflates much less (compare runs by CPU time, interleaved).
 import { categoryPolicy } from '../domain/config';
 import { performance } from 'node:perf_hooks';
 import { DEFAULT_POLICY } from '../domain/config';
@@ -74,18 +75,24 @@ function workload(pendingCount: number): { state: PlannerState; scores: Record<s
   return { state, scores };
 }
 
-function measure(pendingCount: number, mode: PlanMode): { usPerPlan: number; plansPerSecond: number; action: string } {
+function measure(
+  pendingCount: number,
+  mode: PlanMode,
+): { usPerPlan: number; cpuUsPerPlan: number; plansPerSecond: number; action: string } {
   const { state, scores } = workload(pendingCount);
   // Re-plans happen at different instants (each signal, each timer); vary `now` like the workflow would.
   const at = (i: number) => addMs(NOW, minutes(i % 240));
   for (let i = 0; i < 200; i++) plan(state, scores, at(i), DEFAULT_POLICY, mode); // warm-up (JIT, formatter cache)
   const iterations = pendingCount >= 100 ? 2_000 : 10_000;
   const start = performance.now();
+  const cpuStart = process.cpuUsage();
   let last = plan(state, scores, NOW, DEFAULT_POLICY, mode);
   for (let i = 0; i < iterations; i++) last = plan(state, scores, at(i), DEFAULT_POLICY, mode);
+  const cpu = process.cpuUsage(cpuStart);
   const elapsedMs = performance.now() - start;
   const usPerPlan = (elapsedMs * 1000) / iterations;
-  return { usPerPlan, plansPerSecond: 1e6 / usPerPlan, action: last.action.kind };
+  const cpuUsPerPlan = (cpu.user + cpu.system) / iterations;
+  return { usPerPlan, cpuUsPerPlan, plansPerSecond: 1e6 / usPerPlan, action: last.action.kind };
 }
 
 export async function run(): Promise<void> {
@@ -96,8 +103,9 @@ export async function run(): Promise<void> {
     const base = measure(pendingCount, 'per_candidate');
     console.log(
       `  ${String(pendingCount).padStart(3)} pending: day plan ${day.usPerPlan.toFixed(1).padStart(7)} µs/plan ` +
-        `(${Math.round(day.plansPerSecond).toLocaleString('en-US')} plans/s), per candidate ` +
-        `${base.usPerPlan.toFixed(1).padStart(7)} µs/plan, ratio ${(day.usPerPlan / base.usPerPlan).toFixed(2)}`,
+        `(${Math.round(day.plansPerSecond).toLocaleString('en-US')} plans/s; CPU ${day.cpuUsPerPlan.toFixed(1)} µs), ` +
+        `per candidate ${base.usPerPlan.toFixed(1).padStart(7)} µs/plan (CPU ${base.cpuUsPerPlan.toFixed(1)} µs), ` +
+        `CPU ratio ${(day.cpuUsPerPlan / base.cpuUsPerPlan).toFixed(2)}`,
     );
   }
 }

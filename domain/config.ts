@@ -28,6 +28,13 @@ export interface PolicyConfig {
   /** How long a dedupeKey is remembered after admission. */
   dedupeWindowMs: DurationMs;
   /**
+   * Learn a user's send times by local hour of the weekday / weekend day (domain/send-time.ts pooledByDayKind)
+   * instead of by the 168 hours of the week apart. Off by default for now (docs/learning.md "Policy quality"): on,
+   * it changes two hand-derived outcomes of the exact-week test, which has not been re-derived yet. Absent in rule
+   * sets and workflows from before it: off.
+   */
+  engagementPooling?: boolean;
+  /**
    * Critical notifications per user per rolling hour (default 10): critical bypasses every budget, so a flood of
    * e.g. password-reset events would otherwise notify (and grow the workflow's history) without limit. Beyond it a
    * critical candidate ends `rate_limited`.
@@ -203,6 +210,9 @@ export function policyProblems(config: PolicyConfig): string[] {
   }
   for (const key of ['dormantMinBusinessValue', 'scoreFloor'] as const) {
     if (!isProbability(config[key])) problems.push(`${key} must be in 0..1`);
+  }
+  if (config.engagementPooling !== undefined && typeof config.engagementPooling !== 'boolean') {
+    problems.push('engagementPooling must be true or false');
   }
   if (config.holdout !== undefined) {
     const percent = config.holdout?.percent;

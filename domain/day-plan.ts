@@ -10,6 +10,8 @@
 // outside a slot's top K there, one of those K is unused (at most K − 1 others are planned) and swapping it in is
 // at least as good. (The swap can only fail on a category allowance, which binds within one day only when a
 // category is at its weekly cap; the plan is re-made at every change anyway, and every send is re-checked.)
+import { nth } from './present';
+import { ScratchArrays, f64, i32, u8 } from './typed-arrays';
 import type { Category, DurationMs, EpochMs } from './types';
 
 export interface PlanSlot {
@@ -65,39 +67,77 @@ const MAX_TRACKED = 30;
 /** The value-maximizing plan, in time order (empty when nothing can go). Ties go to the earlier send. */
 export function planDay(input: DayPlanInput): PlannedSend[] {
   const { slots, items, dayAllowance, totalAllowance, categoryAllowance, cooldownMs, firstSlotBonus } = input;
-  const slotCount = slots.length;
-  if (slotCount === 0 || items.length === 0) return [];
+  if (slots.length === 0 || items.length === 0) return [];
 
-  const next = new Int32Array(slotCount);
-  for (let i = 0, j = 0; i < slotCount; i++) {
-    if (j <= i) j = i + 1;
-    while (j < slotCount && slots[j]!.at < slots[i]!.at + cooldownMs) j++;
-    next[i] = j;
-  }
-  const sendsFitting = maxSends(slots, next, dayAllowance);
-  const k = Math.min(sendsFitting, totalAllowance, items.length);
+  scratch.arrays.reset();
+  const table = slotTable(slots, dayAllowance, cooldownMs);
+  const k = Math.min(maxSends(table, dayAllowance), totalAllowance, items.length);
   if (k <= 0) return [];
 
-  const offers = topOffers(slots, items, dayAllowance, k, firstSlotBonus);
-  const search = new Search(slots, items, next, offers, dayAllowance, totalAllowance, categoryAllowance);
+  const offers = topOffers(table, items, k, firstSlotBonus);
+  const search = new Search(table, items, offers, dayAllowance, totalAllowance, categoryAllowance);
   search.budget = input.maxStates ?? Infinity;
   if (!search.run()) return greedyPlan(input);
   const plan: PlannedSend[] = [];
-  for (let i = 0, mask = 0, used = 0; i < slotCount;) {
+  const { next, sameDayStep, sameDayJump } = table;
+  for (let i = 0, mask = 0, used = 0; i < table.count;) {
     const n = search.choiceAt(i, mask, used);
     if (n < 0) {
-      used = search.usedAt(i, i + 1, used);
+      if (u8(sameDayStep, i) === 0) used = 0;
       i += 1;
       continue;
     }
     const o = i * offers.k + n;
-    plan.push({ item: offers.item[o]!, slot: i });
-    mask |= 1 << offers.bit[o]!;
-    const j = next[i]!;
-    used = search.usedAt(i, j, used + 1);
-    i = j;
+    plan.push({ item: i32(offers.item, o), slot: i });
+    mask |= 1 << i32(offers.bit, o);
+    used = u8(sameDayJump, i) === 0 ? 0 : used + 1;
+    i = i32(next, i);
   }
   return plan;
+}
+
+/** The slots as flat arrays (index = slot), with what the search asks of them precomputed. */
+interface SlotTable {
+  count: number;
+  factor: Float64Array;
+  /** Sends still allowed in the slot's local day (`dayAllowance[day] ?? 0`). */
+  allowance: Float64Array;
+  /** The first slot at least the cooldown after it (count: none). */
+  next: Int32Array;
+  /** 1 when the next slot is in the same local day (its count of sends planned carries over), else 0. */
+  sameDayStep: Uint8Array;
+  /** 1 when slot `next[i]` is in the same local day, else 0. */
+  sameDayJump: Uint8Array;
+}
+
+function slotTable(slots: readonly PlanSlot[], dayAllowance: readonly number[], cooldownMs: DurationMs): SlotTable {
+  const count = slots.length;
+  const { arrays } = scratch;
+  const at = arrays.f64(count);
+  const day = arrays.f64(count);
+  const factor = arrays.f64(count);
+  const allowance = arrays.f64(count);
+  let i = 0;
+  for (const slot of slots) {
+    at[i] = slot.at;
+    day[i] = slot.day;
+    factor[i] = slot.factor;
+    allowance[i] = dayAllowance[slot.day] ?? 0;
+    i++;
+  }
+  const next = arrays.i32(count);
+  const sameDayStep = arrays.u8(count);
+  const sameDayJump = arrays.u8(count);
+  for (let i = 0, j = 0; i < count; i++) {
+    if (j <= i) j = i + 1;
+    const earliest = f64(at, i) + cooldownMs;
+    while (j < count && f64(at, j) < earliest) j++;
+    next[i] = j;
+    const d = f64(day, i);
+    sameDayStep[i] = i + 1 < count && f64(day, i + 1) === d ? 1 : 0;
+    sameDayJump[i] = j < count && f64(day, j) === d ? 1 : 0;
+  }
+  return { count, factor, allowance, next, sameDayStep, sameDayJump };
 }
 
 /**
@@ -119,42 +159,56 @@ interface Offers {
   tracked: number[];
 }
 
-function topOffers(
-  slots: readonly PlanSlot[],
-  items: readonly PlanItem[],
-  dayAllowance: readonly number[],
-  k: number,
-  firstSlotBonus: number,
-): Offers {
-  const slotCount = slots.length;
-  const byBase = new ByBase(items);
-  // Items at their own best slot, per slot, in index order.
-  const peakNext = new Int32Array(items.length).fill(-1);
-  const peakFirst = new Int32Array(slotCount).fill(-1);
-  const peakLast = new Int32Array(slotCount).fill(-1);
-  for (let c = 0; c < items.length; c++) {
-    const { peak, from, until } = items[c]!;
-    if (!(peak >= from && peak < until)) continue;
-    if (peakFirst[peak] === -1) peakFirst[peak] = c;
-    else peakNext[peakLast[peak]!] = c;
-    peakLast[peak] = c;
+function topOffers(table: SlotTable, items: readonly PlanItem[], k: number, firstSlotBonus: number): Offers {
+  const slotCount = table.count;
+  const itemCount = items.length;
+  // The items' fields as flat arrays, and per slot the items at their own best slot there, in index order.
+  const { arrays } = scratch;
+  const itemBase = arrays.f64(itemCount);
+  const itemFrom = arrays.f64(itemCount);
+  const itemUntil = arrays.f64(itemCount);
+  const itemPeak = arrays.f64(itemCount);
+  const itemCeiling = arrays.f64(itemCount);
+  const itemPeakValue = arrays.f64(itemCount);
+  const peakNext = arrays.i32(itemCount).fill(-1, 0, itemCount);
+  // Only slots 0..slotCount−1 are read: a peak past them (the array is longer) is linked but never offered.
+  const peakFirst = arrays.i32(slotCount).fill(-1, 0, slotCount);
+  const peakLast = arrays.i32(slotCount).fill(-1, 0, slotCount);
+  let c = 0;
+  for (const { base, from, until, peak, peakValue, ceiling } of items) {
+    itemBase[c] = base;
+    itemFrom[c] = from;
+    itemUntil[c] = until;
+    itemPeak[c] = peak;
+    itemCeiling[c] = ceiling;
+    itemPeakValue[c] = peakValue;
+    if (peak >= from && peak < until && peak < slotCount) {
+      const last = i32(peakLast, peak);
+      if (last === -1) peakFirst[peak] = c;
+      else peakNext[last] = c;
+      peakLast[peak] = c;
+    }
+    c++;
   }
-  const count = new Int32Array(slotCount);
-  const item = new Int32Array(slotCount * k);
-  const value = new Float64Array(slotCount * k);
+  const byBase = new ByBase(itemBase, itemCount, arrays);
+  const count = arrays.i32(slotCount);
+  const item = arrays.i32(slotCount * k);
+  const value = arrays.f64(slotCount * k);
   let base = 0;
   let length = 0;
   const offer = (c: number, v: number): void => {
     if (!(v > 0)) return;
     if (length < k) length++;
-    else if (!(v > value[base + k - 1]!)) return;
+    else if (!(v > f64(value, base + k - 1))) return;
     // Insert in place of the last entry, keeping the list sorted (value descending, then index).
     let n = length - 1;
     for (; n > 0; n--) {
-      const d = v - value[base + n - 1]!;
-      if (d < 0 || (!(d > 0) && item[base + n - 1]! < c)) break;
-      item[base + n] = item[base + n - 1]!;
-      value[base + n] = value[base + n - 1]!;
+      const before = f64(value, base + n - 1);
+      const d = v - before;
+      const beforeItem = i32(item, base + n - 1);
+      if (d < 0 || (!(d > 0) && beforeItem < c)) break;
+      item[base + n] = beforeItem;
+      value[base + n] = before;
     }
     item[base + n] = c;
     value[base + n] = v;
@@ -163,50 +217,51 @@ function topOffers(
   for (let i = 0; i < slotCount; i++) {
     base = i * k;
     length = 0;
-    const slot = slots[i]!;
-    if ((dayAllowance[slot.day] ?? 0) > 0) {
-      for (let c = peakFirst[i]!; c >= 0; c = peakNext[c]!) offer(c, items[c]!.peakValue);
-      for (let p = 0; p < items.length; p++) {
+    if (f64(table.allowance, i) > 0) {
+      const factor = f64(table.factor, i);
+      for (let c = i32(peakFirst, i); c >= 0; c = i32(peakNext, c)) offer(c, f64(itemPeakValue, c));
+      for (let p = 0; p < itemCount; p++) {
         const c = byBase.at(p);
-        const it = items[c]!;
-        if (length >= k && it.base * slot.factor * bonus < value[base + k - 1]!) break;
-        if (i < it.from || i >= it.until || i === it.peak) continue;
-        offer(c, Math.min(it.ceiling, it.base * slot.factor) * (i === it.from ? bonus : 1));
+        const b = f64(itemBase, c);
+        if (length >= k && b * factor * bonus < f64(value, base + k - 1)) break;
+        const from = f64(itemFrom, c);
+        if (i < from || i >= f64(itemUntil, c) || i === f64(itemPeak, c)) continue;
+        offer(c, Math.min(f64(itemCeiling, c), b * factor) * (i === from ? bonus : 1));
       }
     }
     count[i] = length;
   }
 
   // Bits for the most valuable items (by their best offer) when there are more than the search can hold.
-  const bestValue = new Float64Array(items.length);
+  const bestValue = arrays.f64(itemCount).fill(0, 0, itemCount);
   const offered: number[] = [];
   for (let i = 0; i < slotCount; i++) {
-    for (let n = 0; n < count[i]!; n++) {
-      const o = i * k + n;
-      const c = item[o]!;
-      if (bestValue[c] === 0) offered.push(c);
-      if (value[o]! > bestValue[c]!) bestValue[c] = value[o]!;
+    for (let n = 0, o = i * k; n < i32(count, i); n++, o++) {
+      const c = i32(item, o);
+      const v = f64(value, o);
+      if (f64(bestValue, c) === 0) offered.push(c);
+      if (v > f64(bestValue, c)) bestValue[c] = v;
     }
   }
-  offered.sort((a, b) => bestValue[b]! - bestValue[a]! || a - b);
-  const bitOf = new Int32Array(items.length).fill(-1);
-  const bits = Math.min(offered.length, MAX_TRACKED);
-  for (let b = 0; b < bits; b++) bitOf[offered[b]!] = b;
-  const bit = new Int32Array(slotCount * k);
+  offered.sort((a, b) => f64(bestValue, b) - f64(bestValue, a) || a - b);
+  const tracked = offered.slice(0, MAX_TRACKED);
+  const bitOf = arrays.i32(itemCount).fill(-1, 0, itemCount);
+  tracked.forEach((c, b) => (bitOf[c] = b));
+  const bit = arrays.i32(slotCount * k);
   for (let i = 0; i < slotCount; i++) {
     let kept = 0;
-    for (let n = 0; n < count[i]!; n++) {
-      const o = i * k + n;
-      const b = bitOf[item[o]!]!;
+    for (let n = 0, o = i * k; n < i32(count, i); n++, o++) {
+      const c = i32(item, o);
+      const b = i32(bitOf, c);
       if (b < 0) continue;
-      item[i * k + kept] = item[o]!;
-      value[i * k + kept] = value[o]!;
+      item[i * k + kept] = c;
+      value[i * k + kept] = f64(value, o);
       bit[i * k + kept] = b;
       kept++;
     }
     count[i] = kept;
   }
-  return { k, count, item, value, bit, bits, tracked: offered.slice(0, bits) };
+  return { k, count, item, value, bit, bits: tracked.length, tracked };
 }
 
 /**
@@ -215,24 +270,29 @@ function topOffers(
  * order, falls back to sorting them all as a comparator treating it as a tie does.)
  */
 class ByBase {
-  private readonly bases: Float64Array;
   private readonly heap: Int32Array;
   private size: number;
-  private readonly sorted: number[] = [];
+  /** The items in order so far: the first `sortedCount`. */
+  private readonly sorted: Int32Array;
+  private sortedCount = 0;
 
-  constructor(items: readonly PlanItem[]) {
-    const n = items.length;
-    this.bases = new Float64Array(n);
-    this.heap = new Int32Array(n);
+  /** `bases`: the items' base values (the first n entries). */
+  constructor(
+    private readonly bases: Float64Array,
+    n: number,
+    arrays: ScratchArrays,
+  ) {
+    this.heap = arrays.i32(n);
+    this.sorted = arrays.i32(n);
     let nan = false;
     for (let c = 0; c < n; c++) {
-      this.bases[c] = items[c]!.base;
       this.heap[c] = c;
-      nan ||= Number.isNaN(items[c]!.base);
+      nan ||= Number.isNaN(f64(bases, c));
     }
     if (nan) {
-      const bases = this.bases;
-      this.sorted = items.map((_, c) => c).sort((a, b) => bases[b]! - bases[a]! || a - b);
+      const order = Array.from({ length: n }, (_, c) => c).sort((a, b) => f64(bases, b) - f64(bases, a) || a - b);
+      this.sorted.set(order);
+      this.sortedCount = n;
       this.size = 0;
       return;
     }
@@ -240,21 +300,24 @@ class ByBase {
     for (let i = (n >> 1) - 1; i >= 0; i--) this.down(i);
   }
 
-  /** The p-th item in the order. */
+  /** The p-th item in the order (p below the item count). */
   at(p: number): number {
-    while (this.sorted.length <= p) {
-      const top = this.heap[0]!;
+    const { heap, sorted } = this;
+    while (this.sortedCount <= p) {
+      const top = i32(heap, 0);
       this.size--;
-      this.heap[0] = this.heap[this.size]!;
+      heap[0] = i32(heap, this.size);
       this.down(0);
-      this.sorted.push(top);
+      sorted[this.sortedCount++] = top;
     }
-    return this.sorted[p]!;
+    return i32(sorted, p);
   }
 
   private first(a: number, b: number): boolean {
     const { bases } = this;
-    return bases[a]! > bases[b]! || (bases[a] === bases[b] && a < b);
+    const x = f64(bases, a);
+    const y = f64(bases, b);
+    return x > y || (x === y && a < b);
   }
 
   private down(from: number): void {
@@ -264,11 +327,12 @@ class ByBase {
       const left = 2 * i + 1;
       if (left >= size) return;
       const right = left + 1;
-      const child = right < size && this.first(heap[right]!, heap[left]!) ? right : left;
-      if (!this.first(heap[child]!, heap[i]!)) return;
-      const t = heap[i]!;
-      heap[i] = heap[child]!;
-      heap[child] = t;
+      const child = right < size && this.first(i32(heap, right), i32(heap, left)) ? right : left;
+      const childItem = i32(heap, child);
+      const item = i32(heap, i);
+      if (!this.first(childItem, item)) return;
+      heap[i] = childItem;
+      heap[child] = item;
       i = child;
     }
   }
@@ -290,39 +354,34 @@ class Search {
   private readonly categoryLimit: Float64Array;
 
   constructor(
-    private readonly slots: readonly PlanSlot[],
+    private readonly table: SlotTable,
     items: readonly PlanItem[],
-    private readonly next: Int32Array,
     private readonly offers: Offers,
-    private readonly dayAllowance: readonly number[],
+    dayAllowance: readonly number[],
     private readonly totalAllowance: number,
     categoryAllowance: ReadonlyMap<Category, number>,
   ) {
-    this.slotCount = slots.length;
+    this.slotCount = table.count;
     this.usedLimit = Math.max(0, ...dayAllowance) + 1;
     this.memo = new Memo((this.slotCount + 1) * 2 ** offers.bits * this.usedLimit);
+    const categories = offers.tracked.map((c) => nth(items, c).category);
     const masks = new Map<Category, number>();
-    for (let b = 0; b < offers.bits; b++) {
-      const { category } = items[offers.tracked[b]!]!;
+    categories.forEach((category, b) => {
       if (categoryAllowance.has(category)) masks.set(category, (masks.get(category) ?? 0) | (1 << b));
-    }
-    this.categoryBits = new Int32Array(offers.bits);
-    this.categoryLimit = new Float64Array(offers.bits).fill(Infinity);
-    for (let b = 0; b < offers.bits; b++) {
-      const { category } = items[offers.tracked[b]!]!;
+    });
+    this.categoryBits = scratch.arrays.i32(offers.bits).fill(0, 0, offers.bits);
+    this.categoryLimit = scratch.arrays.f64(offers.bits).fill(Infinity, 0, offers.bits);
+    categories.forEach((category, b) => {
       const allowance = categoryAllowance.get(category);
-      if (allowance === undefined) continue;
-      this.categoryBits[b] = masks.get(category)!;
+      const mask = masks.get(category);
+      if (allowance === undefined || mask === undefined) return;
+      this.categoryBits[b] = mask;
       this.categoryLimit[b] = allowance;
-    }
+    });
   }
 
   private key(i: number, mask: number, used: number): number {
     return (mask * (this.slotCount + 1) + i) * this.usedLimit + used;
-  }
-
-  usedAt(from: number, to: number, used: number): number {
-    return to < this.slotCount && this.slots[to]!.day === this.slots[from]!.day ? used : 0;
   }
 
   /** Searches from the start; false when it ran out of budget (its memo is then incomplete). */
@@ -340,23 +399,31 @@ class Search {
     return this.memo.choice(this.key(i, mask, used));
   }
 
+  /** The best value from a state on (small, so that the search inlines its memo hits). */
   best(i: number, mask: number, used: number, planned: number): number {
     if (i >= this.slotCount) return 0;
     const state = this.key(i, mask, used);
     const known = this.memo.value(state);
-    if (known >= 0) return known;
+    return known >= 0 ? known : this.solve(i, mask, used, planned, state);
+  }
+
+  private solve(i: number, mask: number, used: number, planned: number, state: number): number {
     if (--this.budget < 0) throw OUT_OF_BUDGET;
-    let value = this.best(i + 1, mask, this.usedAt(i, i + 1, used), planned);
+    const { table } = this;
+    let value = this.best(i + 1, mask, u8(table.sameDayStep, i) === 0 ? 0 : used, planned);
     let chosen = -1;
-    if (used < (this.dayAllowance[this.slots[i]!.day] ?? 0) && planned < this.totalAllowance) {
+    if (used < f64(table.allowance, i) && planned < this.totalAllowance) {
       const { k, count, value: offerValue, bit: offerBit } = this.offers;
-      const j = this.next[i]!;
-      const usedNext = this.usedAt(i, j, used + 1);
-      for (let n = 0, o = i * k; n < count[i]!; n++, o++) {
-        const b = offerBit[o]!;
+      const j = i32(table.next, i);
+      const usedNext = u8(table.sameDayJump, i) === 0 ? 0 : used + 1;
+      for (let n = 0, o = i * k, end = i32(count, i); n < end; n++, o++) {
+        const b = i32(offerBit, o);
         const bit = 1 << b;
-        if ((mask & bit) !== 0 || !(popcount(mask & this.categoryBits[b]!) < this.categoryLimit[b]!)) continue;
-        const total = offerValue[o]! + this.best(j, mask | bit, usedNext, planned + 1);
+        if ((mask & bit) !== 0) continue;
+        // An uncapped category has no bits (its own bit is among a capped one's).
+        const sameCategory = i32(this.categoryBits, b);
+        if (sameCategory !== 0 && !(popcount(mask & sameCategory) < f64(this.categoryLimit, b))) continue;
+        const total = f64(offerValue, o) + this.best(j, mask | bit, usedNext, planned + 1);
         // Ties go to sending (here, earlier) rather than skipping.
         if (total > value - 1e-12 * Math.max(1, value)) {
           if (chosen < 0 || total > value) {
@@ -375,9 +442,9 @@ class Search {
  * An upper bound on the sends the slots can hold: the daily allowances' sum, and the most slots spaced by the
  * cooldown (earliest-first is optimal for that, as in interval scheduling).
  */
-function maxSends(slots: readonly PlanSlot[], next: Int32Array, dayAllowance: readonly number[]): number {
+function maxSends(table: SlotTable, dayAllowance: readonly number[]): number {
   let spaced = 0;
-  for (let i = 0; i < slots.length; i = next[i]!) spaced++;
+  for (let i = 0; i < table.count; i = i32(table.next, i)) spaced++;
   return Math.min(
     spaced,
     dayAllowance.reduce((sum, n) => sum + Math.max(0, n), 0),
@@ -444,6 +511,8 @@ function popcount(x: number): number {
  */
 const DENSE_LIMIT = 1 << 16;
 const scratch = {
+  /** The tables of one planDay call (reset at its start). */
+  arrays: new ScratchArrays(),
   generation: 0,
   values: new Float64Array(DENSE_LIMIT),
   choices: new Int32Array(DENSE_LIMIT),
@@ -451,31 +520,31 @@ const scratch = {
 };
 
 class Memo {
-  private readonly dense: boolean;
   private readonly generation: number;
-  private readonly values = new Map<number, number>();
-  private readonly choices = new Map<number, number>();
+  /** Past DENSE_LIMIT (else null): value and choice per state. */
+  private readonly sparse: { values: Map<number, number>; choices: Map<number, number> } | null;
 
   constructor(size: number) {
-    this.dense = size <= DENSE_LIMIT;
-    if (this.dense) scratch.generation = scratch.generation === 0x7fffffff ? 1 : scratch.generation + 1;
+    const dense = size <= DENSE_LIMIT;
+    if (dense) scratch.generation = scratch.generation === 0x7fffffff ? 1 : scratch.generation + 1;
     this.generation = scratch.generation;
+    this.sparse = dense ? null : { values: new Map(), choices: new Map() };
   }
 
   value(state: number): number {
-    if (!this.dense) return this.values.get(state) ?? -1;
-    return scratch.stamps[state] === this.generation ? scratch.values[state]! : -1;
+    if (this.sparse !== null) return this.sparse.values.get(state) ?? -1;
+    return i32(scratch.stamps, state) === this.generation ? f64(scratch.values, state) : -1;
   }
 
   choice(state: number): number {
-    if (!this.dense) return this.choices.get(state) ?? -1;
-    return scratch.stamps[state] === this.generation ? scratch.choices[state]! : -1;
+    if (this.sparse !== null) return this.sparse.choices.get(state) ?? -1;
+    return i32(scratch.stamps, state) === this.generation ? i32(scratch.choices, state) : -1;
   }
 
   set(state: number, value: number, choice: number): void {
-    if (!this.dense) {
-      this.values.set(state, value);
-      this.choices.set(state, choice);
+    if (this.sparse !== null) {
+      this.sparse.values.set(state, value);
+      this.sparse.choices.set(state, choice);
       return;
     }
     scratch.stamps[state] = this.generation;

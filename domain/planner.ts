@@ -47,6 +47,8 @@ import {
   startOfNextLocalDay,
   type LocalClock,
 } from './time';
+import { nth } from './present';
+import { ScratchArrays, f64 } from './typed-arrays';
 import { PRIORITY_RANK } from './types';
 import type {
   Candidate,
@@ -110,13 +112,18 @@ function memoizedIneligibility(
   config: PolicyConfig,
 ): (candidate: Candidate) => Ineligibility | null {
   const eligibility = new Map<string, Map<Category, Ineligibility | null>>();
+  // A user's queue holds that user's candidates: the last user's answers are usually the ones asked for.
+  let lastUser: string | undefined;
+  let lastByCategory = new Map<Category, Ineligibility | null>();
   return (candidate) => {
     if (candidate.variant !== undefined) return ineligibility(candidate, preferences, config);
-    let byCategory = eligibility.get(candidate.userId);
+    let byCategory = candidate.userId === lastUser ? lastByCategory : eligibility.get(candidate.userId);
     if (byCategory === undefined) {
       byCategory = new Map();
       eligibility.set(candidate.userId, byCategory);
     }
+    lastUser = candidate.userId;
+    lastByCategory = byCategory;
     let found = byCategory.get(candidate.category);
     if (found === undefined) {
       found = ineligibility(candidate, preferences, config);
@@ -191,26 +198,48 @@ function byExpiry(a: Candidate, b: Candidate): number {
 }
 
 /**
- * Sorts budgeted candidates in place by expiry, then id (as byExpiry; stable), by binary insertion: the same order as
- * Array.prototype.sort, without a comparator call per comparison, which made sorting a long queue a tenth of a re-plan.
+ * Budgeted candidates sorted by expiry, then id (as byExpiry; stable), by a bottom-up merge sort comparing inline:
+ * the same order as Array.prototype.sort with byExpiry, without a comparator call per comparison, which made sorting
+ * a long queue a tenth of a re-plan (and without the quadratic moves of the binary insertion that replaced it).
  */
-function sortByExpiry(budgeted: Budgeted[]): void {
-  for (let n = 1; n < budgeted.length; n++) {
-    const entry = budgeted[n]!;
-    const { expiresAt, id } = entry.candidate;
-    let lo = 0;
-    let hi = n;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      const other = budgeted[mid]!.candidate;
-      const d = expiresAt - other.expiresAt;
-      // After every entry that does not come after this one (stability); equal or both infinite expiries tie.
-      if (d > 0 || (!(d < 0) && !(id < other.id))) lo = mid + 1;
-      else hi = mid;
+function sortByExpiry(budgeted: readonly Budgeted[]): Budgeted[] {
+  const count = budgeted.length;
+  let from = budgeted.slice();
+  let to = budgeted.slice();
+  for (let width = 1; width < count; width *= 2) {
+    for (let lo = 0; lo < count; lo += 2 * width) {
+      const mid = Math.min(lo + width, count);
+      const hi = Math.min(lo + 2 * width, count);
+      let left = lo;
+      let right = mid;
+      let out = lo;
+      while (left < mid && right < hi) {
+        const l = entryAt(from, left);
+        const r = entryAt(from, right);
+        const d = r.candidate.expiresAt - l.candidate.expiresAt;
+        // The right one goes first only when it comes strictly before (stability); equal or both infinite
+        // expiries tie, and go by id.
+        if (d < 0 || (!(d > 0) && r.candidate.id < l.candidate.id)) {
+          to[out++] = r;
+          right++;
+        } else {
+          to[out++] = l;
+          left++;
+        }
+      }
+      while (left < mid) to[out++] = entryAt(from, left++);
+      while (right < hi) to[out++] = entryAt(from, right++);
     }
-    for (let m = n; m > lo; m--) budgeted[m] = budgeted[m - 1]!;
-    budgeted[lo] = entry;
+    [from, to] = [to, from];
   }
+  return from;
+}
+
+/** budgeted[n], inside the bounds the caller's loop sets (a checked read of its own, kept monomorphic: see nth()). */
+function entryAt(budgeted: readonly Budgeted[], n: number): Budgeted {
+  const entry = budgeted[n];
+  if (entry === undefined) throw new RangeError(`index ${n} is outside 0..${budgeted.length - 1}`);
+  return entry;
 }
 
 /**
@@ -227,6 +256,18 @@ export type PlanMode = 'day' | 'day_exact' | 'per_candidate';
  */
 export const DAY_PLAN_MAX_STATES = 100_000;
 
+/** What one re-plan knows of a category, whatever the candidate. */
+interface CategoryMemo {
+  policy: CategoryPolicy;
+  /** Its channels under the user's channel opt-outs, once a candidate of it needs them. */
+  channels: Channel[] | undefined;
+  /**
+   * The rules' answer for a candidate of the category by its notBefore, searched with no expiry: the candidate's own
+   * answer whenever it comes before the candidate's expiry (the search never reached that bound).
+   */
+  unbounded: Map<EpochMs | undefined, Earliest>;
+}
+
 /** Re-plans from scratch. Deterministic: same input → same output. */
 export function plan(
   state: PlannerState,
@@ -242,32 +283,25 @@ export function plan(
   const budgeted: Budgeted[] = [];
   const waitingToExpire: WaitingToExpire[] = [];
   const criticalLastHour = criticalSendsLastHour(state.sends, now, config);
-  // The rules' answer depends on the candidate only through its category, notBefore and expiry (where the search
-  // stops): computed once per category and notBefore with no expiry, it is the candidate's own answer whenever it
-  // comes before the candidate's expiry (the search never reached that bound); otherwise it is searched again.
-  const unbounded = new Map<Category, Map<EpochMs | undefined, Earliest>>();
-  const earliestNow = (candidate: Candidate): Earliest => {
-    let byNotBefore = unbounded.get(candidate.category);
-    if (byNotBefore === undefined) {
-      byNotBefore = new Map();
-      unbounded.set(candidate.category, byNotBefore);
+  // What depends on a candidate only through its category, looked up once per candidate (see CategoryMemo). The
+  // rules' answer depends on it only through its category, notBefore and expiry (where the search stops): when the
+  // answer searched without expiry comes after the candidate's expiry, it is searched again with it.
+  const categories = new Map<Category, CategoryMemo>();
+  const categoryMemo = (category: Category): CategoryMemo => {
+    let memo = categories.get(category);
+    if (memo === undefined) {
+      memo = { policy: categoryPolicy(config, category), channels: undefined, unbounded: new Map() };
+      categories.set(category, memo);
     }
-    let found = byNotBefore.get(candidate.notBefore);
+    return memo;
+  };
+  const earliestNow = (candidate: Candidate, memo: CategoryMemo): Earliest => {
+    let found = memo.unbounded.get(candidate.notBefore);
     if (found === undefined) {
       found = earliestAllowed({ ...candidate, expiresAt: NEVER }, ctx, now);
-      byNotBefore.set(candidate.notBefore, found);
+      memo.unbounded.set(candidate.notBefore, found);
     }
     return found.at < candidate.expiresAt ? found : earliestAllowed(candidate, ctx, now);
-  };
-  // A category's channels under the user's channel opt-outs: the same for every candidate of the category.
-  const channelsOf = new Map<Category, Channel[]>();
-  const channelsFor = (category: Category): Channel[] => {
-    let channels = channelsOf.get(category);
-    if (channels === undefined) {
-      channels = allowedChannels(category, state.preferences, config);
-      channelsOf.set(category, channels);
-    }
-    return channels;
   };
 
   const ineligibilityOf = memoizedIneligibility(state.preferences, config);
@@ -279,7 +313,8 @@ export function plan(
       continue;
     }
     const score = scoreOf(candidate, scores, now);
-    const policy = categoryPolicy(config, candidate.category);
+    const memo = categoryMemo(candidate.category);
+    const { policy } = memo;
     const held = isHeld(policy, score, config);
     if (candidate.expiresAt <= now) {
       drops.push(
@@ -307,7 +342,7 @@ export function plan(
       );
       continue;
     }
-    const earliest = earliestNow(candidate);
+    const earliest = earliestNow(candidate, memo);
     if (earliest.at === Infinity) {
       if (earliest.firstCap !== null && earliestAllowed(candidate, ctx, now, { caps: false }).at !== Infinity) {
         drops.push(drop(candidate, earliest.firstCap, now, capDetail(earliest.firstCap, candidate, ctx)));
@@ -328,7 +363,8 @@ export function plan(
       });
       continue;
     }
-    const channels = channelsFor(candidate.category);
+    memo.channels ??= allowedChannels(candidate.category, state.preferences, config);
+    const { channels } = memo;
     if (isBudgeted(policy.priorityClass) && mode !== 'per_candidate') {
       budgeted.push({ candidate, score, earliest, channels });
       continue;
@@ -349,8 +385,13 @@ export function plan(
     });
   }
   // In a canonical order, so the plan does not depend on the order candidates arrived in (ties included).
-  sortByExpiry(budgeted);
-  const next = nextBudgetedSend(budgeted, ctx, state.engagement, now, mode === 'day' ? DAY_PLAN_MAX_STATES : undefined);
+  const next = nextBudgetedSend(
+    sortByExpiry(budgeted),
+    ctx,
+    state.engagement,
+    now,
+    mode === 'day' ? DAY_PLAN_MAX_STATES : undefined,
+  );
   if (next !== null) options.push(next);
 
   return { drops, action: chooseAction(options, waitingToExpire, now, tz) };
@@ -424,72 +465,132 @@ function nextBudgetedSend(
   const horizonEnd = addMs(now, PLAN_HORIZON_MS);
   // Scores' best times and the horizon's slots fall within a day of now.
   const clock = localClock(tz, subMs(now, DAY_MS), addMs(horizonEnd, DAY_MS));
-  const lift = engagement === undefined ? null : liftAt(engagement, clock);
-  const preferred = budgeted.map((b) => (lift === null ? preferredAt(b, ctx) : b.earliest));
-  const times: EpochMs[] = [now];
-  if (lift !== null) {
-    for (let at = nextLocalHour(now, clock); at < horizonEnd; at = nextLocalHour(at, clock)) times.push(at);
+  const sqrtLift = engagement === undefined ? null : sqrtLiftAt(engagement, clock);
+  const count = budgeted.length;
+  const hours: EpochMs[] = [];
+  if (sqrtLift !== null) {
+    for (let at = nextLocalHour(now, clock); at < horizonEnd; at = nextLocalHour(at, clock)) hours.push(at);
   }
-  for (const p of preferred) if (p.at < horizonEnd) times.push(p.at);
-  // A score's own best time is a slot of its own (a model may pick any minute).
-  const ownBest = budgeted.map((b, n) =>
-    lift !== null &&
-    b.score.bestSendAt >= preferred[n]!.at &&
-    b.score.bestSendAt < Math.min(b.candidate.expiresAt, horizonEnd)
-      ? b.score.bestSendAt
-      : null,
-  );
-  for (const at of ownBest) if (at !== null) times.push(at);
-  const dayStarts = [startOfNextLocalDay(now, tz)];
-  while (dayStarts[dayStarts.length - 1]! < horizonEnd) {
-    dayStarts.push(startOfNextLocalDay(dayStarts[dayStarts.length - 1]!, tz));
+  // Candidate times: now, the hours, each candidate's preferred time and (a model may pick any minute) its score's
+  // own best time while that one is ahead (NaN: none).
+  scratchArrays.reset();
+  const times = scratchArrays.f64(1 + hours.length + 2 * count);
+  times[0] = now;
+  times.set(hours, 1);
+  let timeCount = 1 + hours.length;
+  const preferred: Earliest[] = [];
+  const preferredAtMs = scratchArrays.f64(count);
+  const ownBest = scratchArrays.f64(count);
+  let n = 0;
+  // Most candidates share their preferred time (now, or the end of the cooldown): a repeat of the last one is
+  // not added again (the slots are the distinct times), which keeps the sort short.
+  let lastPreferred = NaN;
+  for (const b of budgeted) {
+    const p = sqrtLift === null ? preferredAt(b, ctx) : b.earliest;
+    preferred.push(p);
+    preferredAtMs[n] = p.at;
+    if (p.at < horizonEnd && p.at !== lastPreferred) {
+      times[timeCount++] = p.at;
+      lastPreferred = p.at;
+    }
+    const own = b.score.bestSendAt;
+    if (sqrtLift !== null && own >= p.at && own < Math.min(b.candidate.expiresAt, horizonEnd)) {
+      ownBest[n] = own;
+      times[timeCount++] = own;
+    } else {
+      ownBest[n] = NaN;
+    }
+    n++;
+  }
+  let dayStart = startOfNextLocalDay(now, tz);
+  const dayStarts = [dayStart];
+  while (dayStart < horizonEnd) {
+    dayStart = startOfNextLocalDay(dayStart, tz);
+    dayStarts.push(dayStart);
   }
   const quiet = effectiveQuietHours(ctx.prefs, ctx.config);
   // Distinct times outside quiet hours, ascending (a typed array sorts numbers without a comparator).
-  const ascending = new Float64Array(times).sort();
+  const ascending = times.subarray(0, timeCount).sort();
   const slots: PlanSlot[] = [];
-  for (let n = 0, day = 0; n < ascending.length; n++) {
-    const at = epochMs(ascending[n]!);
-    if (n > 0 && at === ascending[n - 1]) continue;
+  const slotAt = scratchArrays.f64(timeCount);
+  const slotFactor = scratchArrays.f64(timeCount);
+  let previous = NaN;
+  let day = 0;
+  let nextDayStart = nth(dayStarts, 0);
+  for (const time of ascending) {
+    if (time === previous) continue;
+    previous = time;
+    const at = epochMs(time); // a typed array holds plain numbers
     if (quiet !== null && minuteInWindow(clock.minuteOfDay(at), quiet)) continue;
-    while (day < dayStarts.length && !(at < dayStarts[day]!)) day++;
-    slots.push({ at, day: day < dayStarts.length ? day : -1, factor: lift === null ? 1 : Math.sqrt(lift(at)) });
+    while (day < dayStarts.length && !(at < nextDayStart)) {
+      day++;
+      if (day < dayStarts.length) nextDayStart = nth(dayStarts, day);
+    }
+    const factor = sqrtLift === null ? 1 : sqrtLift(at);
+    slotAt[slots.length] = at;
+    slotFactor[slots.length] = factor;
+    slots.push({ at, day: day < dayStarts.length ? day : -1, factor });
   }
-  /** The first slot at or after `at`. */
-  const slotIndex = (at: EpochMs): number => {
+  const slotCount = slots.length;
+  const lastSlotAt = slotCount === 0 ? -Infinity : f64(slotAt, slotCount - 1);
+  /** The first slot at or after `at` (a time as the slot table holds it). */
+  const slotIndex = (at: number): number => {
+    // Most expiries are past the horizon's last slot.
+    if (at > lastSlotAt) return slotCount;
     let lo = 0;
-    let hi = slots.length;
+    let hi = slotCount;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (slots[mid]!.at < at) lo = mid + 1;
+      if (f64(slotAt, mid) < at) lo = mid + 1;
       else hi = mid;
     }
     return lo;
   };
 
-  const items: PlanItem[] = budgeted.map((b, n) => {
-    const { candidate, score } = b;
+  const items: PlanItem[] = [];
+  n = 0;
+  // Most candidates share their preferred time: its slot is searched once per run of them.
+  let fromAt = NaN;
+  let fromSlot = 0;
+  for (const { candidate, score } of budgeted) {
     const ev = score.expectedValue;
-    const from = slotIndex(preferred[n]!.at);
-    // Without a curve, only its preferred time.
-    if (lift === null) {
-      return { category: candidate.category, base: ev, from, until: from + 1, peak: -1, peakValue: 0, ceiling: ev };
+    const at = f64(preferredAtMs, n);
+    if (at !== fromAt) {
+      fromAt = at;
+      fromSlot = slotIndex(at);
     }
-    // With one, any time from its earliest to its expiry, worth its expected value scaled by the slot's √lift
-    // relative to its best time's; while its own best time is still ahead, that time stays its most valuable.
-    const best = ownBest[n] ?? null;
-    const peak = best === null ? -1 : slotIndex(best);
-    const reachable = peak >= 0 && slots[peak]?.at === best;
-    return {
-      category: candidate.category,
-      base: ev / Math.sqrt(lift(maxOf(score.bestSendAt, now))),
-      from,
-      until: slotIndex(candidate.expiresAt),
-      peak: reachable ? peak : -1,
-      peakValue: ev,
-      ceiling: reachable ? ev * (1 - OWN_BEST_MARGIN) : Infinity,
-    };
-  });
+    const from = fromSlot;
+    if (sqrtLift === null) {
+      // Without a curve, only its preferred time.
+      items.push({
+        category: candidate.category,
+        base: ev,
+        from,
+        until: from + 1,
+        peak: -1,
+        peakValue: 0,
+        ceiling: ev,
+      });
+    } else {
+      // With one, any time from its earliest to its expiry, worth its expected value scaled by the slot's √lift
+      // relative to its best time's; while its own best time is still ahead, that time stays its most valuable.
+      const best = f64(ownBest, n);
+      const peak = Number.isNaN(best) ? -1 : slotIndex(best);
+      const reachable = peak >= 0 && peak < slotCount && f64(slotAt, peak) === best;
+      // Its best time's √lift: that slot's factor when it is one (best is score.bestSendAt, not before now).
+      const bestLift = reachable && best >= now ? f64(slotFactor, peak) : sqrtLift(maxOf(score.bestSendAt, now));
+      items.push({
+        category: candidate.category,
+        base: ev / bestLift,
+        from,
+        until: slotIndex(candidate.expiresAt),
+        peak: reachable ? peak : -1,
+        peakValue: ev,
+        ceiling: reachable ? ev * (1 - OWN_BEST_MARGIN) : Infinity,
+      });
+    }
+    n++;
+  }
 
   const { status } = ctx;
   const todayStart = startOfLocalDay(now, tz);
@@ -520,18 +621,23 @@ function nextBudgetedSend(
     totalAllowance,
     categoryAllowance,
     cooldownMs: ctx.config.cooldownMs,
-    firstSlotBonus: lift === null ? 0 : MIN_LIFT_GAIN_TO_WAIT,
+    firstSlotBonus: sqrtLift === null ? 0 : MIN_LIFT_GAIN_TO_WAIT,
     ...(maxStates === undefined ? {} : { maxStates }),
   });
   const first = planned[0];
   if (first === undefined) {
-    const soonest = budgeted
-      .map((b, n) => ({ b, at: preferred[n]!.at }))
-      .sort((x, y) => x.at - y.at || byExpiry(x.b.candidate, y.b.candidate))[0]!;
-    return budgetedOption(soonest.b, soonest.at, preferred[budgeted.indexOf(soonest.b)]!, tz);
+    // The candidate the rules allow first (ties: by expiry, then id).
+    let soonest = 0;
+    for (let m = 1; m < count; m++) {
+      const d = f64(preferredAtMs, m) - f64(preferredAtMs, soonest);
+      if (d < 0 || (d === 0 && byExpiry(entryAt(budgeted, m).candidate, entryAt(budgeted, soonest).candidate) < 0)) {
+        soonest = m;
+      }
+    }
+    const p = nth(preferred, soonest);
+    return budgetedOption(entryAt(budgeted, soonest), p.at, p, tz);
   }
-  const b = budgeted[first.item]!;
-  return budgetedOption(b, slots[first.slot]!.at, preferred[first.item]!, tz);
+  return budgetedOption(entryAt(budgeted, first.item), nth(slots, first.slot).at, nth(preferred, first.item), tz);
 }
 
 function budgetedOption(b: Budgeted, at: EpochMs, preferred: Earliest, tz: string): Option {
@@ -565,11 +671,36 @@ function preferredAt(b: Budgeted, ctx: RuleContext): Earliest {
   return atBest.binding === null ? { ...atBest, binding: null } : atBest;
 }
 
-/** The lift of the local hour of an instant under the user's smoothed engagement (1 = an average hour). */
-function liftAt(engagement: HourOfWeekCounts, clock: LocalClock): (at: EpochMs) => number {
-  const propensity = smoothedPropensity(engagement);
-  return (at) => Math.min(4, Math.max(0.25, propensity[clock.hourOfWeek(at)]! * HOURS_PER_WEEK));
+/**
+ * The square root of the lift of the local hour of an instant under the user's smoothed engagement (1 = an average
+ * hour; the lift is clamped to 0.25..4).
+ */
+function sqrtLiftAt(engagement: HourOfWeekCounts, clock: LocalClock): (at: EpochMs) => number {
+  const table = sqrtLiftTable(smoothedPropensity(engagement));
+  // An instant with no hour of week (NaN) has no lift: NaN, as the arithmetic on it always gave.
+  return (at) => table[clock.hourOfWeek(at)] ?? NaN;
 }
+
+/**
+ * Per hour of week, √(clamped lift), derived only from the propensity array, which smoothedPropensity returns again
+ * (the same object) while the counts are unchanged: a workflow re-plans many times between two engagements.
+ */
+const sqrtLiftTables = new WeakMap<readonly number[], Float64Array>();
+
+function sqrtLiftTable(propensity: readonly number[]): Float64Array {
+  let table = sqrtLiftTables.get(propensity);
+  if (table === undefined) {
+    table = new Float64Array(propensity.map((p) => Math.sqrt(Math.min(4, Math.max(0.25, p * HOURS_PER_WEEK)))));
+    sqrtLiftTables.set(propensity, table);
+  }
+  return table;
+}
+
+/**
+ * nextBudgetedSend's tables, reused across calls (as the day plan's: it runs synchronously, and writes every
+ * element it reads first).
+ */
+const scratchArrays = new ScratchArrays();
 
 /** The start of the next local hour after `at` (30- and 45-minute offsets included). */
 function nextLocalHour(at: EpochMs, clock: LocalClock): EpochMs {
@@ -584,12 +715,16 @@ interface WaitingToExpire {
 }
 
 function chooseAction(options: Option[], waitingToExpire: WaitingToExpire[], now: EpochMs, tz: string): PlanAction {
-  const critical = options
-    .filter((o) => o.classRank === PRIORITY_RANK.critical)
-    .sort((a, b) => a.at - b.at || byAuctionOrder(a, b))[0];
+  // Split in one pass; a list of one (the usual: the day plan's send) needs no sort.
+  const criticals: Option[] = [];
+  const others: Option[] = [];
+  for (const o of options) (o.classRank === PRIORITY_RANK.critical ? criticals : others).push(o);
+  if (criticals.length > 1) criticals.sort((a, b) => a.at - b.at || byAuctionOrder(a, b));
+  const critical = criticals[0];
   if (critical !== undefined && critical.at <= now)
     return sendAction(critical, 'critical: bypasses caps and quiet hours');
-  const best = options.filter((o) => o.classRank !== PRIORITY_RANK.critical).sort(byAuctionOrder)[0];
+  if (others.length > 1) others.sort(byAuctionOrder);
+  const best = others[0];
   if (best !== undefined && best.at <= now) {
     return sendAction(best, `${best.why}; expected value ${best.expectedValue.toFixed(3)}`);
   }
@@ -685,17 +820,19 @@ export function rememberAdmission(
 ): DedupeKeys {
   const idMemory = idMemoryMs(config);
   for (const key in dedupeKeys) {
-    if (now - dedupeKeys[key]! >= (key.startsWith(ID_PREFIX) ? idMemory : config.dedupeWindowMs)) {
+    const at = dedupeKeys[key];
+    if (at !== undefined && now - at >= (key.startsWith(ID_PREFIX) ? idMemory : config.dedupeWindowMs)) {
       delete dedupeKeys[key];
     }
   }
   const duplicate = suppression?.outcome.kind === 'suppressed' && suppression.outcome.reason === 'duplicate';
   if (!duplicate) dedupeKeys[ID_PREFIX + candidate.id] = now;
   if (suppression === null && candidate.dedupeKey !== undefined) dedupeKeys[candidate.dedupeKey] = now;
-  const keys = Object.keys(dedupeKeys);
-  if (keys.length > MAX_ADMISSION_MEMORY) {
-    const oldest = keys.sort((a, b) => dedupeKeys[a]! - dedupeKeys[b]!).slice(0, keys.length - MAX_ADMISSION_MEMORY);
-    for (const key of oldest) delete dedupeKeys[key];
+  const entries = Object.entries(dedupeKeys);
+  if (entries.length > MAX_ADMISSION_MEMORY) {
+    // Oldest first; a stable sort keeps equal times in key order, as sorting the keys by time did.
+    const oldest = entries.sort(([, a], [, b]) => a - b).slice(0, entries.length - MAX_ADMISSION_MEMORY);
+    for (const [key] of oldest) delete dedupeKeys[key];
   }
   return dedupeKeys;
 }

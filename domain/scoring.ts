@@ -21,6 +21,16 @@ const RECENCY_HOURS = 12;
 const RECENCY_MAX_PENALTY = 0.5;
 const FATIGUE_PER_SEND = 0.1;
 const FATIGUE_MAX_PENALTY = 0.5;
+/**
+ * How far back a send counts toward fatigue ("sends in the past day"), for runs that began since
+ * patched('fatigue-window') (workflows/user-workflow.ts); runs from before count 24 h. A window of exactly 24 h put
+ * its edge on the planner's own grid: the day plan sends at local hour starts and likes the same hour every day, so
+ * whether yesterday's 20:00 send counted at today's 20:00 was decided by the milliseconds between a timer firing and
+ * the send activity dating its delivery, and equal users got different plans (found by comparing the simulator
+ * with the real workflow, test/simulator/real-workflow.test.ts). Half an hour short of a day, the edge lies
+ * between hour starts and away from any 4-hour cooldown chain.
+ */
+export const FATIGUE_WINDOW_MS = DAY_MS - 30 * 60_000;
 
 export interface ScoringContext {
   now: EpochMs;
@@ -29,6 +39,8 @@ export interface ScoringContext {
   recentSends: SendRecord[];
   /** Opened notifications among the user's last 10 sends. */
   opensLast10: number;
+  /** How far back a send counts toward fatigue: FATIGUE_WINDOW_MS, or 24 h when absent (runs from before it). */
+  fatigueWindowMs?: number;
 }
 
 function clamp(x: number, lo: number, hi: number): number {
@@ -79,7 +91,8 @@ export function heuristicScore(
   const past = ctx.recentSends.filter((s) => s.at <= ctx.now);
   const lastSame = past.filter((s) => s.category === candidate.category).reduce((m, s) => Math.max(m, s.at), -Infinity);
   const recency = RECENCY_MAX_PENALTY * Math.exp(-(ctx.now - lastSame) / (RECENCY_HOURS * HOUR_MS));
-  const sentLastDay = past.filter((s) => s.at > ctx.now - DAY_MS).length;
+  const window = ctx.fatigueWindowMs ?? DAY_MS;
+  const sentLastDay = past.filter((s) => s.at > ctx.now - window).length;
   const fatigue = Math.min(FATIGUE_MAX_PENALTY, FATIGUE_PER_SEND * sentLastDay);
 
   return {

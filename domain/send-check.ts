@@ -16,7 +16,7 @@ export type SendCheck =
   /** The user's preferences no longer allow it at all. */
   | {
       kind: 'drop';
-      reason: Extract<SuppressionReason, 'opted_out' | 'no_channel' | 'category_removed' | 'holdout'>;
+      reason: Extract<SuppressionReason, 'opted_out' | 'no_channel' | 'category_removed' | 'holdout' | 'expired'>;
       detail: string;
     };
 
@@ -28,6 +28,9 @@ export function checkAtSend(
   at: EpochMs,
   config: PolicyConfig,
 ): SendCheck {
+  // Planned a moment before its expiry, delivered after it (the attempt's own latency, a retry): it must not go.
+  if (candidate.expiresAt <= at)
+    return { kind: 'drop', reason: 'expired', detail: 'expired before it could be delivered' };
   const notAllowed = ineligibility(candidate, prefs, config);
   if (notAllowed !== null) return { kind: 'drop', ...notAllowed };
   const channels = plannedChannels.filter((channel) => !prefs.optedOutChannels.includes(channel));

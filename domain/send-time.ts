@@ -63,6 +63,35 @@ export function recordEngagement(
   return updated;
 }
 
+/** How much of an hour's pooled count is its own day kind's (weekdays or weekend) average; the rest is the week's. */
+export const DAY_KIND_SHARE = 0.7;
+
+/**
+ * The counts with each hour of the week replaced by the same local hour's average over the other days of its kind
+ * (Monday–Friday, or Saturday–Sunday; 30 % from all seven days), when the policy's `engagementPooling` is on
+ * (workflows/user-state.ts engagementCounts). A user who opens the app at 12:40 on a few days is a
+ * lunchtime user on every weekday, not only on the weekdays they happened to show up: 168 separate hours learned
+ * from a dozen engagements left most of a user's week at the population prior (whose evening peak then won), and
+ * gave single past engagements a lift of 10× at that one hour of that one weekday. The total is unchanged, so
+ * PRIOR_STRENGTH weighs the user's evidence as before. Found with the population simulator (docs/learning.md).
+ */
+export function pooledByDayKind(counts: HourOfWeekCounts): HourOfWeekCounts {
+  const own = normalizedCounts(counts);
+  const weekdays = new Array<number>(24).fill(0);
+  const weekend = new Array<number>(24).fill(0);
+  own.forEach((c, h) => {
+    const hour = h % 24;
+    if (h < 120) weekdays[hour] = nth(weekdays, hour) + c;
+    else weekend[hour] = nth(weekend, hour) + c;
+  });
+  return own.map((_, h) => {
+    const hour = h % 24;
+    const all = (nth(weekdays, hour) + nth(weekend, hour)) / 7;
+    const kind = h < 120 ? nth(weekdays, hour) / 5 : nth(weekend, hour) / 2;
+    return DAY_KIND_SHARE * kind + (1 - DAY_KIND_SHARE) * all;
+  });
+}
+
 /** The smoothed share of weekly engagement per hour of week (sums to 1). Do not modify the result. */
 export function smoothedPropensity(counts: HourOfWeekCounts): readonly number[] {
   if (last !== null && sameCounts(last.counts, counts)) return last.propensity;

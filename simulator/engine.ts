@@ -10,13 +10,14 @@ import {
   SIM_TEMPLATES,
   isNightFor,
   openProbability,
+  type SimCandidateSpec,
   type SimUser,
   type UserStreams,
 } from './population';
 import { rng, streamSeed } from './rng';
 import { ruleViolations, type CheckedSend } from './oracle';
 import { nth, present } from '../domain/present';
-import { probability, addMs, days, durationMs, minOf, minutes, NEVER } from '../domain/units';
+import { addMs, days, durationMs, minOf, minutes, NEVER, probability } from '../domain/units';
 
 const MINUTE = minutes(1);
 const DAY = days(1);
@@ -30,6 +31,8 @@ export interface UserOutcome {
   violations: string[];
   /** Features and label of each Tact send before `trainUntil` (for training the model). */
   rows: { x: number[]; y: number; at: EpochMs }[];
+  /** Every send, in order. */
+  trace: SendTrace[];
 }
 
 export interface RunOptions {
@@ -46,7 +49,106 @@ export interface RunOptions {
 
 export const SIM_SPACE: FeatureSpace = featureSpace(SIM_TEMPLATES, SIM_CATEGORIES);
 
-type Receipt = { at: EpochMs; kind: 'opened' | 'converted'; candidateId: string };
+export type Receipt = { at: EpochMs; kind: 'opened' | 'converted'; candidateId: string };
+
+/** One send of a simulated user, as the user lived it. */
+export interface SendTrace {
+  candidateId: string;
+  at: EpochMs;
+  opened: boolean;
+}
+
+/** What a send did to the user: the receipts it will bring, and whether they opted out (from when) or left. */
+export interface Reaction {
+  opened: boolean;
+  receipts: Receipt[];
+  optOutAt: EpochMs | null;
+  uninstalled: boolean;
+}
+
+/**
+ * The user's side of every send: their hidden truths answer it (open or not, when, convert or not, opt out or
+ * leave). Shared by the pure path below and the real-workflow path (test/simulator/real-workflow.test.ts), so both
+ * meet the same coin flips in the same order.
+ */
+export class SimulatedUser {
+  readonly history: CheckedSend[] = [];
+  readonly trace: SendTrace[] = [];
+  sends = 0;
+  opens = 0;
+  conversions = 0;
+  optedOutAt: EpochMs | null = null;
+  uninstalled = false;
+  private readonly specs: Map<string, SimCandidateSpec>;
+  private readonly openedIds = new Set<string>();
+  private readonly churn: () => number;
+
+  constructor(
+    readonly user: SimUser,
+    streams: UserStreams,
+    seed: number,
+    private readonly config: PolicyConfig,
+  ) {
+    this.specs = new Map(streams.candidates.map((s) => [s.id, s]));
+    this.churn = rng(streamSeed(seed, user.index, 3));
+  }
+
+  /** The user receives `candidate` at `now`. */
+  receive(candidate: Candidate, now: EpochMs): Reaction {
+    const { user, history } = this;
+    const spec = present(this.specs.get(candidate.id), 'the spec of a simulated candidate');
+    // The user's memory is not to the millisecond: a send a whole day (week) ago, give or take a minute, is out of
+    // it. (To the millisecond, whether the same hour yesterday counted turned on a delivery's latency.)
+    const within = (span: number) => (s: CheckedSend) => s.at > now - span + MINUTE;
+    const lastDay = history.filter(within(DAY)).length;
+    const lastWeek = history.filter(within(7 * DAY)).length;
+    history.push({ candidate, at: now, optedOutBefore: this.optedOutAt !== null && this.optedOutAt <= now });
+    this.sends++;
+    const reaction: Reaction = { opened: false, receipts: [], optOutAt: null, uninstalled: false };
+    const p = openProbability(user, spec, now, lastDay, lastWeek);
+    if (spec.openDraw < p) {
+      this.opens++;
+      this.openedIds.add(candidate.id);
+      reaction.opened = true;
+      const openAt = addMs(now, durationMs(Math.floor(MINUTE + spec.delayDraw * 90 * MINUTE)));
+      reaction.receipts.push({ at: openAt, kind: 'opened', candidateId: candidate.id });
+      if (spec.convertDraw < 0.3 * candidate.businessValue) {
+        this.conversions++;
+        reaction.receipts.push({ at: addMs(openAt, minutes(5)), kind: 'converted', candidateId: candidate.id });
+      }
+    } else if (isBudgeted(categoryPolicy(this.config, candidate.category).priorityClass)) {
+      // An unwanted notification: the chance to leave grows with the recent unwanted ones, most at night.
+      const unwanted = history.filter((s) => within(7 * DAY)(s) && !this.openedIds.has(s.candidate.id)).length;
+      const pressure = 1 + unwanted / 4;
+      const night = isNightFor(user, now) ? 4 : 1;
+      if (this.churn() < user.uninstallHazard * pressure * night) {
+        this.uninstalled = true;
+        reaction.uninstalled = true;
+      } else if (this.optedOutAt === null && this.churn() < user.optOutHazard * pressure) {
+        const at = addMs(now, MINUTE);
+        this.optedOutAt = at;
+        reaction.optOutAt = at;
+      }
+    }
+    this.trace.push({ candidateId: candidate.id, at: now, opened: reaction.opened });
+    return reaction;
+  }
+}
+
+/** The candidate the simulated backend proposes for a spec (as the product receives it). */
+export function simCandidate(user: SimUser, spec: SimCandidateSpec, config: PolicyConfig): Candidate {
+  return {
+    id: spec.id,
+    userId: user.id,
+    category: spec.category,
+    template: spec.template,
+    variables: {},
+    createdAt: spec.createdAt,
+    expiresAt: addMs(spec.createdAt, categoryPolicy(config, spec.category).ttlMs),
+    businessValue: probability(spec.businessValue),
+    source: 'event',
+  };
+}
 
 export function simulateUser(user: SimUser, streams: UserStreams, name: PolicyName, options: RunOptions): UserOutcome {
   const config = options.config ?? DEFAULT_POLICY;
@@ -54,21 +156,9 @@ export function simulateUser(user: SimUser, streams: UserStreams, name: PolicyNa
   let now = start;
   const modelFrom = options.modelFrom ?? start;
   const policy = createPolicy(name, user, start, () => (now >= modelFrom ? (options.model ?? null) : null), config);
-  const churn = rng(streamSeed(options.seed, user.index, 3));
-  const outcome: UserOutcome = {
-    sends: 0,
-    opens: 0,
-    conversions: 0,
-    optedOut: false,
-    uninstalled: false,
-    violations: [],
-    rows: [],
-  };
-  const history: CheckedSend[] = [];
+  const sim = new SimulatedUser(user, streams, options.seed, config);
+  const rows: UserOutcome['rows'] = [];
   const receipts: Receipt[] = [];
-  const specs = new Map(streams.candidates.map((s) => [s.id, s]));
-  let optedOutAt: EpochMs | null = null;
-  const openedIds = new Set<string>();
   let ci = 0;
   let ai = 0;
   let wake = start;
@@ -78,21 +168,9 @@ export function simulateUser(user: SimUser, streams: UserStreams, name: PolicyNa
     const nextOpen = streams.appOpens[ai] ?? NEVER;
     const nextReceipt = receipts[0]?.at ?? NEVER;
     now = minOf(minOf(nextCandidate, nextOpen), minOf(nextReceipt, wake));
-    if (now >= end || outcome.uninstalled) break;
+    if (now >= end || sim.uninstalled) break;
     while (streams.candidates[ci] !== undefined && nth(streams.candidates, ci).createdAt === now) {
-      const spec = nth(streams.candidates, ci++);
-      const candidate: Candidate = {
-        id: spec.id,
-        userId: user.id,
-        category: spec.category,
-        template: spec.template,
-        variables: {},
-        createdAt: spec.createdAt,
-        expiresAt: addMs(spec.createdAt, categoryPolicy(config, spec.category).ttlMs),
-        businessValue: probability(spec.businessValue),
-        source: 'event',
-      };
-      policy.candidate(candidate, now);
+      policy.candidate(simCandidate(user, nth(streams.candidates, ci++), config), now);
     }
     while (streams.appOpens[ai] === now) {
       ai++;
@@ -111,12 +189,11 @@ export function simulateUser(user: SimUser, streams: UserStreams, name: PolicyNa
         break;
       }
       const { candidate } = next;
-      const spec = present(specs.get(candidate.id), 'the spec of a simulated candidate');
-      const lastDay = history.filter((s) => s.at > now - DAY).length;
-      const lastWeek = history.filter((s) => s.at > now - 7 * DAY).length;
+      // The policy decides again after the send is made (the workflow re-plans once its send activity is done).
+      now = next.at;
       const state = policy.tactState;
       if (state !== null && options.trainUntil !== undefined && now < options.trainUntil) {
-        outcome.rows.push({
+        rows.push({
           x: features(
             {
               candidate,
@@ -134,43 +211,29 @@ export function simulateUser(user: SimUser, streams: UserStreams, name: PolicyNa
           at: now,
         });
       }
-      history.push({ candidate, at: now, optedOutBefore: optedOutAt !== null && optedOutAt <= now });
-      outcome.sends++;
-      const p = openProbability(user, spec, now, lastDay, lastWeek);
-      if (spec.openDraw < p) {
-        outcome.opens++;
-        openedIds.add(candidate.id);
-        const row = outcome.rows[outcome.rows.length - 1];
+      const reaction = sim.receive(candidate, now);
+      if (reaction.opened) {
+        const row = rows[rows.length - 1];
         if (row !== undefined && row.at === now) row.y = 1;
-        const openAt = addMs(now, durationMs(Math.floor(MINUTE + spec.delayDraw * 90 * MINUTE)));
-        insertReceipt(receipts, { at: openAt, kind: 'opened', candidateId: candidate.id });
-        if (spec.convertDraw < 0.3 * candidate.businessValue) {
-          outcome.conversions++;
-          insertReceipt(receipts, { at: addMs(openAt, minutes(5)), kind: 'converted', candidateId: candidate.id });
-        }
-      } else if (isBudgeted(categoryPolicy(config, candidate.category).priorityClass)) {
-        // An unwanted notification: the chance to leave grows with the recent unwanted ones, most at night.
-        const unwanted = history.filter((s) => s.at > now - 7 * DAY && !openedIds.has(s.candidate.id)).length;
-        const pressure = 1 + unwanted / 4;
-        const night = isNightFor(user, now) ? 4 : 1;
-        if (churn() < user.uninstallHazard * pressure * night) {
-          outcome.uninstalled = true;
-          break;
-        }
-        if (optedOutAt === null && churn() < user.optOutHazard * pressure) {
-          const at = addMs(now, MINUTE);
-          optedOutAt = at;
-          outcome.optedOut = true;
-          policy.optedOut(at);
-        }
       }
+      for (const receipt of reaction.receipts) insertReceipt(receipts, receipt);
+      if (reaction.uninstalled) break;
+      if (reaction.optOutAt !== null) policy.optedOut(reaction.optOutAt);
     }
   }
-  outcome.violations = ruleViolations(history, user.timeZone, config, policy.keepsCooldown);
-  return outcome;
+  return {
+    sends: sim.sends,
+    opens: sim.opens,
+    conversions: sim.conversions,
+    optedOut: sim.optedOutAt !== null,
+    uninstalled: sim.uninstalled,
+    violations: ruleViolations(sim.history, user.timeZone, config, policy.keepsCooldown),
+    rows,
+    trace: sim.trace,
+  };
 }
 
-function insertReceipt(receipts: Receipt[], receipt: Receipt): void {
+export function insertReceipt(receipts: Receipt[], receipt: Receipt): void {
   let i = receipts.length;
   while (i > 0 && nth(receipts, i - 1).at > receipt.at) i--;
   receipts.splice(i, 0, receipt);

@@ -8,9 +8,10 @@
 //                 heuristic prior or the trained model for scores.
 import { DEFAULT_POLICY, categoryPolicy, isBudgeted, type PolicyConfig } from '../domain/config';
 import { plan } from '../domain/planner';
+import { FATIGUE_WINDOW_MS } from '../domain/scoring';
 import { localParts, nextLocalTime, startOfLocalDay } from '../domain/time';
 import type { Candidate, Channel, EpochMs, Score } from '../domain/types';
-import { minuteOfDay as toMinuteOfDay, minOf, NEVER } from '../domain/units';
+import { minuteOfDay as toMinuteOfDay, addMs, EPOCH, maxOf, minOf, NEVER, durationMs, seconds } from '../domain/units';
 import { DEFAULT_TRIGGERS } from '../domain/triggers';
 import {
   applyMessages,
@@ -35,7 +36,23 @@ const WEEK = 7 * 24 * HOUR;
 export const POLICY_NAMES = ['blast', 'engaged_hour', 'tact_prior', 'tact_model'] as const;
 export type PolicyName = (typeof POLICY_NAMES)[number];
 
-export type Next = { kind: 'send'; candidate: Candidate; channel: Channel } | { kind: 'wait'; until: EpochMs };
+/** A send is dated `at`: when it was delivered (Tact's a moment after it was decided, see DELIVERY_DELAY_MS). */
+export type Next =
+  { kind: 'send'; candidate: Candidate; channel: Channel; at: EpochMs } | { kind: 'wait'; until: EpochMs };
+
+/**
+ * The product's clock around a decision, as the user workflow lives it: it plans when its workflow task runs, a
+ * moment after the timer or signal that woke it (never exactly at a timer's hour start), and a send is dated by its
+ * delivery, the send activity's clock, a moment after that (workflows/user-workflow.ts records `decision.outcome.at`);
+ * the workflow plans again once the activity is done. Planning exactly at an hour start and dating sends at the
+ * decision instant, as the simulator did, made the day plan's 24-hour horizon end exactly on tomorrow's same hour and
+ * yesterday's same-hour send sit exactly on the edge of "the last 24 h", so the simulator and the real workflow
+ * parted (found by test/simulator/real-workflow.test.ts). The baselines stand for tools without these steps.
+ */
+export const WORKFLOW_TASK_DELAY_MS = durationMs(5);
+export const DELIVERY_DELAY_MS = durationMs(50);
+/** workflows/wake-timer.ts: the shortest timer the workflow starts. */
+const MIN_TIMER_MS = seconds(1);
 
 export interface Policy {
   candidate(candidate: Candidate, now: EpochMs): void;
@@ -112,7 +129,8 @@ class ScheduledPolicy implements Policy {
   private send(candidate: Candidate, now: EpochMs): Next {
     this.pending = this.pending.filter((c) => c !== candidate);
     this.sends.push({ at: now, category: candidate.category });
-    return { kind: 'send', candidate, channel: nth(categoryPolicy(this.config, candidate.category).channels, 0) };
+    const channel = nth(categoryPolicy(this.config, candidate.category).channels, 0);
+    return { kind: 'send', candidate, channel, at: now };
   }
   private budgeted(c: Candidate): boolean {
     return this.budgetedCategory(c.category);
@@ -130,6 +148,8 @@ class ScheduledPolicy implements Policy {
 class TactPolicy implements Policy {
   readonly keepsCooldown = true;
   readonly tactState: UserState;
+  /** The workflow's wake-up timer (workflows/wake-timer.ts): when it fires, or null when none is running. */
+  private timer: EpochMs | null = null;
 
   constructor(
     userId: string,
@@ -139,6 +159,8 @@ class TactPolicy implements Policy {
     private readonly model: (() => (LogisticModel & FeatureSpace) | null) | null,
   ) {
     this.tactState = initialState(userId, start);
+    // The policy in use, as the workflow keeps it (its engagementPooling setting decides how send times are learned).
+    this.tactState.ruleSet = { id: 'simulation', since: EPOCH, policy: config };
     this.apply([{ kind: 'profile', change: { timeZone } }], start);
   }
 
@@ -161,33 +183,58 @@ class TactPolicy implements Policy {
     this.apply([{ kind: 'preferences', change: { globalOptOut: true } }], at);
   }
 
-  next(now: EpochMs): Next {
+  next(woken: EpochMs): Next {
+    const now = addMs(woken, WORKFLOW_TASK_DELAY_MS);
+    if (this.timer !== null && woken >= this.timer) this.timer = null; // it fired
     const state = this.tactState;
     prune(state, now, this.config);
     const scores = this.scores(now);
     const { drops, action } = plan(plannerState(state), scores, now, this.config, 'day');
     for (const drop of drops) decide(state, drop, now);
     markRecorded(state, state.unrecorded.length); // the simulation keeps no decision log
+    if (action.kind === 'send' && action.candidate.expiresAt <= addMs(woken, DELIVERY_DELAY_MS)) {
+      // The send activity finds it expired by the time it would deliver (domain/send-check.ts) and declines it; the
+      // workflow drops it and plans again once the activity is done.
+      const { id, category } = action.candidate;
+      decide(
+        state,
+        {
+          candidateId: id,
+          category,
+          outcome: { kind: 'suppressed', reason: 'expired', at: addMs(woken, DELIVERY_DELAY_MS) },
+        },
+        now,
+      );
+      markRecorded(state, state.unrecorded.length);
+      return this.next(addMs(woken, DELIVERY_DELAY_MS));
+    }
     if (action.kind === 'send') {
       const channel = nth(action.channels, 0);
-      state.sends.push({ candidateId: action.candidate.id, category: action.candidate.category, channel, at: now });
+      const at = addMs(woken, DELIVERY_DELAY_MS);
+      state.sends.push({ candidateId: action.candidate.id, category: action.candidate.category, channel, at });
       conclude(state, {
         candidateId: action.candidate.id,
         category: action.candidate.category,
-        outcome: { kind: 'sent', channel, at: now },
+        outcome: { kind: 'sent', channel, at },
       });
-      return { kind: 'send', candidate: action.candidate, channel };
+      return { kind: 'send', candidate: action.candidate, channel, at };
     }
-    return { kind: 'wait', until: action.kind === 'wait' ? action.until : NEVER };
+    // The timer as the workflow keeps it: a running timer that fires no later than needed is kept (the workflow
+    // wakes then and re-plans, and may act on the new plan), one no longer needed is left to fire.
+    const wakeBy = action.kind === 'wait' ? action.until : null;
+    if (!(this.timer !== null && (wakeBy === null || this.timer <= wakeBy))) {
+      this.timer = wakeBy === null ? null : maxOf(addMs(now, MIN_TIMER_MS), wakeBy);
+    }
+    return { kind: 'wait', until: this.timer ?? NEVER };
   }
 
   /** Priors as the workflow plans on them; with a model, the model's scores, as the send activity's auction uses. */
   private scores(now: EpochMs): Record<string, Score> {
     const model = this.model?.() ?? null;
-    if (model === null) return planningScores(this.tactState, now, this.config);
+    if (model === null) return planningScores(this.tactState, now, this.config, FATIGUE_WINDOW_MS);
     const state = this.tactState;
     const ctx = {
-      ...scoringContext(state, now),
+      ...scoringContext(state, now, FATIGUE_WINDOW_MS),
       userSince: state.userSince,
       ...(state.lastEngagementAt === undefined ? {} : { lastEngagementAt: state.lastEngagementAt }),
     };

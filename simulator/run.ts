@@ -14,7 +14,8 @@ import { table, svg, type PolicyRow } from './report';
 import { addTotals, emptyTotals, type Totals } from './totals';
 import type { WorkerResult, WorkerTask } from './worker';
 import { DEFAULT_POLICY, withOverrides } from '../domain/config';
-import { parsePolicyOverrides } from '../workers/config';
+import { parsePolicyOverrides, type PolicyOverrides } from '../workers/config';
+
 import { present } from '../domain/present';
 import { addMs, days, epochMs, scaleMs } from '../domain/units';
 
@@ -81,16 +82,33 @@ async function inWorkers(
   return { totals, rows: results.flatMap((r) => r.rows) };
 }
 
-async function main(): Promise<void> {
-  const users = arg('users', 10_000);
-  const days = arg('days', 28);
-  const seed = arg('seed', 1);
-  const workers = Math.min(arg('workers', availableParallelism()), users);
-  const trainDays = Math.min(arg('train-days', 14), days - 1);
-  const out = arg('out', path.join(__dirname, 'out'));
+export interface SimulationOptions {
+  users: number;
+  days: number;
+  seed: number;
+  workers: number;
+  trainDays: number;
+  /** Where results.md and results.svg go. */
+  out: string;
+  /** TACT_POLICY-style overrides, for every policy. */
+  overrides?: PolicyOverrides | undefined;
+}
+
+export interface SimulationResult {
+  rows: PolicyRow[];
+  /** The table and its notes, as written to results.md. */
+  markdown: string;
+  wallSeconds: number;
+  /** CPU of the whole process (every worker thread), a figure less sensitive to a loaded machine than wall time. */
+  cpuSeconds: number;
+}
+
+/** Runs the population under every policy, trains the model on Tact's first weeks, and writes the comparison. */
+export async function simulate(o: SimulationOptions): Promise<SimulationResult> {
+  const { users, days, seed, trainDays, out, overrides } = o;
+  const workers = Math.min(o.workers, users);
   const began = performance.now();
-  // The same policy overrides a deployment sets in TACT_POLICY (e.g. '{"scoreFloor":0.04}'), for every policy.
-  const overrides = parsePolicyOverrides(arg('policy', ''));
+  const cpuBefore = process.cpuUsage();
   const trainUntil = addMs(START, scaleMs(DAY, trainDays));
   const options: RunOptions = {
     seed,
@@ -164,13 +182,15 @@ async function main(): Promise<void> {
     totals: present(totals[policy], `the totals of ${policy}`),
   }));
   const seconds = (performance.now() - began) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   const md = [
     `${users} users × ${days} days, seed ${seed}; the model scores from day ${trainDays + 1} (priors before).`,
     '',
     table(rows),
     '',
     `Model holdout (days ${Math.floor(trainDays * 0.7) + 1}–${trainDays}): AUC ${evaluation.auc.toFixed(3)}, log-loss ${evaluation.logLoss.toFixed(3)}, ${holdout.length} sends.`,
-    `Ran in ${seconds.toFixed(0)} s.`,
+    `Ran in ${seconds.toFixed(0)} s (${cpuSeconds.toFixed(0)} s of CPU over ${workers} worker threads and the main thread).`,
   ].join('\n');
   console.log(`\n${md}`);
   for (const r of rows)
@@ -179,9 +199,26 @@ async function main(): Promise<void> {
   writeFileSync(path.join(out, 'results.md'), md + '\n');
   writeFileSync(path.join(out, 'results.svg'), svg(rows, `${users} users × ${days} days, seed ${seed}`));
   console.log(`wrote ${path.join(out, 'results.md')} and results.svg`);
+  return { rows, markdown: md, wallSeconds: seconds, cpuSeconds };
 }
 
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exitCode = 1;
-});
+async function main(): Promise<void> {
+  await simulate({
+    users: arg('users', 10_000),
+    days: arg('days', 28),
+    seed: arg('seed', 1),
+    workers: arg('workers', availableParallelism()),
+    trainDays: Math.min(arg('train-days', 14), arg('days', 28) - 1),
+    out: arg('out', path.join(__dirname, 'out')),
+    // The same policy overrides a deployment sets in TACT_POLICY (e.g. '{"scoreFloor":0.04}'), for every policy.
+    overrides: parsePolicyOverrides(arg('policy', '')),
+  });
+}
+
+// Run as a script (npm run simulate), not when imported (bench/simulator.ts).
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exitCode = 1;
+  });
+}

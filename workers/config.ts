@@ -77,6 +77,9 @@ export function loadWorkerConfig(env: Record<string, string | undefined> = proce
   };
 }
 
+/** Policy settings that are absent from the defaults (off) but may be set. */
+const OPTIONAL_POLICY_KEYS = ['engagementPooling'];
+
 /**
  * TACT_POLICY: JSON overrides of the policy defaults (domain/config.ts DEFAULT_POLICY), e.g.
  * `{"dailyCap":2,"cooldownMs":7200000,"categories":{"marketing":{"weeklyCap":1}}}`. Validated here so a typo stops
@@ -97,11 +100,10 @@ export function parsePolicyOverrides(
   if (overrides === null || typeof overrides !== 'object' || Array.isArray(overrides)) {
     throw new Error('TACT_POLICY must be a JSON object of policy overrides');
   }
-  const unknown = Object.keys(overrides).filter((key) => !(key in DEFAULT_POLICY));
+  const known = [...Object.keys(DEFAULT_POLICY), ...OPTIONAL_POLICY_KEYS];
+  const unknown = Object.keys(overrides).filter((key) => !known.includes(key));
   if (unknown.length > 0) {
-    throw new Error(
-      `TACT_POLICY has unknown keys: ${unknown.join(', ')} (known: ${Object.keys(DEFAULT_POLICY).join(', ')})`,
-    );
+    throw new Error(`TACT_POLICY has unknown keys: ${unknown.join(', ')} (known: ${known.join(', ')})`);
   }
   withOverrides(base, overrides); // throws a RangeError naming every bad value
   return overrides;

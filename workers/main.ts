@@ -12,6 +12,7 @@ import { startWorker } from './start';
 import { DEFAULT_WORKER_METRICS_PORT } from './metrics';
 import { setUpCodec } from '../codec/setup';
 import { wallClock } from '../clock';
+import { workerClock } from './clock-option';
 
 const STOP_MARGIN_MS = 5_000;
 
@@ -48,6 +49,7 @@ async function start() {
     print(description);
     print(`Tact worker starting: database ${database.where}, Temporal ${config.address} (${config.namespace})`);
     const worker = await startWorker({
+      clock: workerClock(env),
       env,
       pool: database.pool,
       config,

@@ -22,8 +22,9 @@ export function stateView(
   plan: PlanSummary,
   now: EpochMs,
   config: PolicyConfig,
+  fatigueWindowMs?: number,
 ): UserStateView {
-  const scores = planningScores(state, now, config);
+  const scores = planningScores(state, now, config, fatigueWindowMs);
   const ps = plannerState(state);
   return {
     userId: state.userId,

@@ -5,6 +5,7 @@ import {
   candidatesFromEvent,
   categoryPolicy,
   combinedCounts,
+  pooledByDayKind,
   isNewerRuleSet,
   defaultPreferences,
   defaultProfile,
@@ -191,8 +192,17 @@ export function plannerState(state: UserState): PlannerState {
     sends: state.sends,
     lastEngagementAt: lastEngagedAt(state),
     userSince: state.userSince,
-    engagement: combinedCounts(state.engagement, state.sessions),
+    engagement: engagementCounts(state),
   };
+}
+
+/**
+ * The engagement counts decisions use: the workflow's and the sessions', pooled by day kind when the run's policy
+ * says so (PolicyConfig.engagementPooling; a setting, so running workflows keep what they started with).
+ */
+export function engagementCounts(state: UserState): HourOfWeekCounts {
+  const counts = combinedCounts(state.engagement, state.sessions);
+  return state.ruleSet?.policy.engagementPooling === true ? pooledByDayKind(counts) : counts;
 }
 
 /** The latest engagement known: a receipt or app-open signal, or a stored session. */
@@ -623,14 +633,16 @@ export function prune(state: UserState, now: EpochMs, config: PolicyConfig): voi
   state.sends = pruneSends(state.sends, now, config);
 }
 
-export function scoringContext(state: UserState, now: EpochMs): ScoringContext {
+/** `fatigueWindowMs`: the run's (domain/scoring.ts FATIGUE_WINDOW_MS, or absent for runs from before it). */
+export function scoringContext(state: UserState, now: EpochMs, fatigueWindowMs?: number): ScoringContext {
   const lastTen = state.sends.slice(-10);
   return {
     now,
     timeZone: state.profile.timeZone,
-    hourOfWeek: combinedCounts(state.engagement, state.sessions),
+    hourOfWeek: engagementCounts(state),
     recentSends: state.sends,
     opensLast10: lastTen.filter((s) => s.openedAt !== undefined).length,
+    ...(fatigueWindowMs === undefined ? {} : { fatigueWindowMs }),
   };
 }
 
@@ -644,8 +656,9 @@ export function planningScores(
   state: UserState,
   now: EpochMs,
   config: PolicyConfig,
+  fatigueWindowMs?: number,
 ): Record<string, Score & { source: ScoreSource }> {
-  const ctx = scoringContext(state, now);
+  const ctx = scoringContext(state, now, fatigueWindowMs);
   const scores: Record<string, Score & { source: ScoreSource }> = {};
   for (const candidate of state.pending) {
     const model = state.modelScores[candidate.id];

@@ -17,6 +17,7 @@ import {
 import {
   DEFAULT_POLICY,
   DEFAULT_TRIGGERS,
+  FATIGUE_WINDOW_MS,
   LEGACY_RULESET_ID,
   isNewerRuleSet,
   nextQuietHoursStart,
@@ -144,7 +145,7 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
   setHandler(withdrawSignal, (withdraw) => void inbox.push({ kind: 'withdraw', withdraw }));
   setHandler(enrollSignal, (request) => void inbox.push({ kind: 'enroll', request }));
   setHandler(journeyReportSignal, (report) => void inbox.push({ kind: 'journey', report }));
-  setHandler(stateQuery, () => stateView(state, inbox.length, lastPlan, workflowNow(), policy()));
+  setHandler(stateQuery, () => stateView(state, inbox.length, lastPlan, workflowNow(), policy(), fatigueWindowMs));
 
   // Runs whose history began before the day plan keep planning per candidate, and those that began before its search
   // budget plan without one (replay must take the same decisions); every run started since, continue-as-new
@@ -154,6 +155,9 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
       ? 'day'
       : 'day_exact'
     : 'per_candidate';
+  // Runs from before it count fatigue over exactly 24 h, an edge that sat on the plan's own hour grid (see
+  // FATIGUE_WINDOW_MS in domain/scoring.ts); decided once per run, at its start, like the plan mode.
+  const fatigueWindowMs = patched(FATIGUE_WINDOW_PATCH) ? FATIGUE_WINDOW_MS : undefined;
 
   if (carried === undefined) {
     // Before the first message: the API may have stored settings before this run existed (a restart, a terminated
@@ -176,7 +180,7 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
     }
     prune(state, now, config);
 
-    const scores = planningScores(state, now, config);
+    const scores = planningScores(state, now, config, fatigueWindowMs);
     const { drops, action } = plan(plannerState(state), scores, now, config, planMode);
     for (const drop of drops) decide(state, drop, now);
 
@@ -188,7 +192,7 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
         state,
         action.candidate,
         action.channels,
-        auctionFor(state, action.candidate, scores, now, config, planMode),
+        auctionFor(state, action.candidate, scores, now, config, planMode, fatigueWindowMs),
         config,
         options,
         scores[action.candidate.id]?.scoredBy ?? 'prior',
@@ -269,6 +273,8 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
 
 const DAY_PLAN_PATCH = 'day-plan';
 const DAY_PLAN_BUDGET_PATCH = 'day-plan-budget';
+const FATIGUE_WINDOW_PATCH = 'fatigue-window';
+const SCORES_AFTER_SEND_PATCH = 'no-scores-across-send';
 
 function optionalEngagedAt(at: EpochMs | undefined): { lastEngagementAt?: EpochMs } {
   return at === undefined ? {} : { lastEngagementAt: at };
@@ -329,6 +335,7 @@ function auctionFor(
   now: EpochMs,
   config: PolicyConfig,
   planMode: PlanMode,
+  fatigueWindowMs: number | undefined,
 ): SendAuction | undefined {
   if (isCritical(candidate, config)) return undefined;
   if (!needingModelScore(state, now).some((c) => !isCritical(c, config))) return undefined;
@@ -341,7 +348,7 @@ function auctionFor(
     scoring: {
       userId: state.userId,
       candidates: [candidate, ...others],
-      ...scoringContext(state, now),
+      ...scoringContext(state, now, fatigueWindowMs),
       userSince: state.userSince,
       ...optionalEngagedAt(lastEngagedAt(state)),
     },
@@ -438,6 +445,10 @@ async function send(
       channel: decision.outcome.channel,
       at: decision.outcome.at,
     });
+    // The auction scored the others before this send: their fatigue and recency are out of date now, and the plan
+    // made right after the send must not spend the next slot as if it had not happened (plan on priors until the
+    // next auction re-scores, as after an engagement). Runs from before keep them (replay).
+    if (patched(SCORES_AFTER_SEND_PATCH)) state.modelScores = {};
   }
   if (result.recorded) {
     markRecorded(state, unrecorded.length);

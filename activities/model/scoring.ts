@@ -36,6 +36,8 @@ export function createModelScoring(options: ModelScoringOptions): (input: ScoreC
       hourOfWeek: input.hourOfWeek,
       recentSends: input.recentSends,
       opensLast10: input.opensLast10,
+      // The prior must judge fatigue as the workflow's plan did, or the auction outbids its own plan.
+      ...(input.fatigueWindowMs === undefined ? {} : { fatigueWindowMs: input.fatigueWindowMs }),
       userSince: input.userSince ?? input.now,
       ...(input.lastEngagementAt === undefined ? {} : { lastEngagementAt: input.lastEngagementAt }),
     };

@@ -4,6 +4,7 @@ import { checkAtSend } from '../../domain/send-check';
 import type { Preferences } from '../../domain/types';
 import { NO_PREFS, candidate } from './simulator';
 import { utc } from '../support/instants';
+import { durationMs, subMs } from '../../domain/units';
 
 const PARIS = 'Europe/Paris';
 /** An instant at a Paris wall time in June (UTC+2). */
@@ -17,6 +18,21 @@ describe('the check at send time', () => {
       kind: 'send',
       channels: ['email', 'push'],
     });
+  });
+
+  it('drops a candidate that expired by the time it is delivered (planned just before its expiry), critical too', () => {
+    const expiresAt = parisJune(3, 12, 30);
+    for (const category of ['social', 'security'] as const) {
+      const c = candidate(category, parisJune(3, 10), { expiresAt });
+      expect(checkAtSend(c, ['push'], NO_PREFS, PARIS, subMs(expiresAt, durationMs(1)), DEFAULT_POLICY).kind).toBe(
+        'send',
+      );
+      expect(checkAtSend(c, ['push'], NO_PREFS, PARIS, expiresAt, DEFAULT_POLICY)).toEqual({
+        kind: 'drop',
+        reason: 'expired',
+        detail: 'expired before it could be delivered',
+      });
+    }
   });
 
   it('defers a non-critical send inside quiet hours to their end; never a critical one', () => {

@@ -263,8 +263,14 @@ describe('sendNotification with an auction on fresh model scores', () => {
 
 describe('sendNotification re-checks the stored settings at the real send time, on every attempt', () => {
   const AT_2205 = epochMs(Date.UTC(2025, 5, 2, 22, 5));
-  const SEVEN_NEXT_DAY = Date.UTC(2025, 5, 3, 7, 0);
+  const SEVEN_NEXT_DAY = epochMs(Date.UTC(2025, 5, 3, 7, 0));
   const utc = { timeZone: 'UTC', locale: 'en' };
+  /** The candidate, still valid at 22:05 (an expired one is dropped before quiet hours are looked at). */
+  const lasting: Candidate = { ...candidate, expiresAt: addMs(SEVEN_NEXT_DAY, hours(1)) };
+  const lateInput = (unrecorded: Decision[]): SendNotificationInput => ({
+    ...input(unrecorded),
+    delivery: { ...input(unrecorded).delivery, candidate: lasting },
+  });
 
   function counting(): { deliver: Deliver; calls: SendNotificationInput['delivery'][] } {
     const calls: SendNotificationInput['delivery'][] = [];
@@ -282,7 +288,7 @@ describe('sendNotification re-checks the stored settings at the real send time, 
     const store = new InMemoryDecisionStore();
     const result = await inActivity(
       createSend(deliver, store, () => AT_2205, noModel),
-      input([earlier]),
+      lateInput([earlier]),
       3,
     );
     expect(result).toMatchObject({
@@ -295,7 +301,7 @@ describe('sendNotification re-checks the stored settings at the real send time, 
 
   it('sends a critical notification inside quiet hours', async () => {
     const { deliver, calls } = counting();
-    const security: Candidate = { ...candidate, category: 'security', template: 'password_reset' };
+    const security: Candidate = { ...lasting, category: 'security', template: 'password_reset' };
     const send = createSend(deliver, new InMemoryDecisionStore(), () => AT_2205, noModel);
     const result = await inActivity(send, { ...input([]), delivery: { ...input([]).delivery, candidate: security } });
     expect(result.kind).toBe('attempted');
