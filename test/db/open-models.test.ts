@@ -11,7 +11,7 @@ import { heuristicScore } from '../../domain/scoring';
 import type { Candidate } from '../../domain/types';
 import { rng } from '../../simulator/rng';
 import { useTestDatabase } from '../support/test-database';
-import { probability, hours, addMs, durationMs, minutes, subMs, days } from '../../domain/units';
+import { probability, hours, addMs, durationMs, minutes, subMs, days, plusMs } from '../../domain/units';
 import { utc } from '../support/instants';
 
 const HOUR = hours(1);
@@ -54,7 +54,7 @@ const candidate: Candidate = {
   template: 'friend_joined',
   variables: {},
   createdAt: addMs(T0, hours(30 * 24)),
-  expiresAt: addMs(addMs(T0, hours(30 * 24)), hours(12)),
+  expiresAt: addMs(T0, plusMs(hours(30 * 24), hours(12))),
   businessValue: probability(0.5),
   source: 'event',
 };

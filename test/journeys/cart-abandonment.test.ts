@@ -6,7 +6,7 @@ import { nextLocalTime } from '../../domain';
 import { HOUR, MINUTE, userEvent } from '../workflows/support/events';
 import { defineHarness, uniqueUser } from '../workflows/support/harness';
 import { endOf, runIdOf, runView, saveJourneyFixtures, waitForRun } from './support';
-import { minuteOfDay, addMs, days, minutes, subMs } from '../../domain/units';
+import { minuteOfDay, addMs, days, minutes, subMs, plusMs } from '../../domain/units';
 import type { EpochMs } from '../../domain/types';
 
 const h = defineHarness();
@@ -30,7 +30,7 @@ describe('cart abandonment journey', () => {
     const state = await h.waitForState(userId, (s) => s.journeys?.active.length === 1, 'the run in the state');
     expect(state.journeys!.active[0]).toMatchObject({ runId, journey: CART, version: 1 });
 
-    await h.sleepUntil(addMs(addMs(start, HOUR), MINUTE));
+    await h.sleepUntil(addMs(start, plusMs(HOUR, MINUTE)));
     const proposed = await h.waitForState(
       userId,
       (s) => s.queue.length === 1 || s.recentDecisions.length === 1,
@@ -70,10 +70,10 @@ describe('cart abandonment journey', () => {
     const userId = uniqueUser('cart-buy');
     const start = await enrollAt(userId, 21 * 60 + 30);
     const runId = runIdOf(userId, CART);
-    await h.sleepUntil(addMs(addMs(start, HOUR), MINUTE)); // 22:31: the reminder waits for quiet hours to end
+    await h.sleepUntil(addMs(start, plusMs(HOUR, MINUTE))); // 22:31: the reminder waits for quiet hours to end
     await h.waitForState(userId, (s) => s.queue.length === 1, 'the reminder waiting');
     await h.users.sendEvent(
-      userEvent(userId, 'purchase_completed', { orderId: 'o1' }, addMs(addMs(start, HOUR), minutes(2))),
+      userEvent(userId, 'purchase_completed', { orderId: 'o1' }, addMs(start, plusMs(HOUR, minutes(2)))),
     );
     expect(await endOf(h, runId)).toBe('exit:purchase_completed');
     const after = await h.waitForState(userId, (s) => s.recentDecisions.length === 1, 'the withdrawal');
@@ -108,7 +108,7 @@ describe('cart abandonment journey', () => {
     expect(refused.journeys!.refused[1]!.why).toMatch(/^re-entry period until /);
     expect(refused.journeys!.active).toEqual([]);
 
-    await h.sleepUntil(addMs(addMs(start, days(3)), MINUTE));
+    await h.sleepUntil(addMs(start, plusMs(days(3), MINUTE)));
     await h.users.enroll(userId, { journey: CART, source: 'api' });
     await h.waitForState(userId, (s) => s.journeys?.active[0]?.runId === runIdOf(userId, CART, 2), 'the second run');
   });
@@ -117,7 +117,7 @@ describe('cart abandonment journey', () => {
     const userId = uniqueUser('cart-optout');
     const start = await enrollAt(userId, 21 * 60 + 30);
     const runId = runIdOf(userId, CART);
-    await h.sleepUntil(addMs(addMs(start, HOUR), MINUTE));
+    await h.sleepUntil(addMs(start, plusMs(HOUR, MINUTE)));
     await h.waitForState(userId, (s) => s.queue.length === 1, 'the reminder waiting');
     await h.users.updatePreferences(userId, { globalOptOut: true });
     expect(await endOf(h, runId)).toBe('opted_out');
@@ -148,7 +148,7 @@ describe('cart abandonment journey', () => {
     await users.enroll(userId, { journey: CART, source: 'api', data: { itemCount: 1 } });
     const runId = runIdOf(userId, CART);
     await waitForRun(h, runId, (v) => v.step === 'waiting for purchase (1 h)', 'the first wait');
-    await h.sleepUntil(addMs(addMs(start, HOUR), MINUTE));
+    await h.sleepUntil(addMs(start, plusMs(HOUR, MINUTE)));
     const view = await waitForRun(h, runId, (v) => Object.keys(v.outcomes).length > 0, 'the outcome');
     expect(view.outcomes).toEqual({ daily_cap: 1 });
     expect(view.step).toBe('waiting for purchase (24 h)');
@@ -162,10 +162,10 @@ describe('cart abandonment journey', () => {
     await h.sleepUntil(start);
     await users.enroll(userId, { journey: CART, source: 'api', data: { itemCount: 3 } });
     const runId = runIdOf(userId, CART);
-    await h.sleepUntil(addMs(addMs(start, HOUR), MINUTE));
+    await h.sleepUntil(addMs(start, plusMs(HOUR, MINUTE)));
     await h.waitForState(userId, (s) => s.queue.length === 1, 'the reminder waiting');
     for (let i = 0; i < 30; i++) {
-      await users.sendEvent(userEvent(userId, 'page_viewed', { page: i }, addMs(addMs(start, HOUR), MINUTE)));
+      await users.sendEvent(userEvent(userId, 'page_viewed', { page: i }, addMs(start, plusMs(HOUR, MINUTE))));
     }
     const continued = await h.waitForState(
       userId,
@@ -173,7 +173,7 @@ describe('cart abandonment journey', () => {
       'a continue-as-new',
     );
     expect(continued.journeys!.active.map((r) => r.runId)).toEqual([runId]);
-    await users.sendEvent(userEvent(userId, 'purchase_completed', {}, addMs(addMs(start, HOUR), minutes(2))));
+    await users.sendEvent(userEvent(userId, 'purchase_completed', {}, addMs(start, plusMs(HOUR, minutes(2)))));
     expect(await endOf(h, runId)).toBe('exit:purchase_completed');
     const after = await h.waitForState(userId, (s) => s.recentDecisions.length === 1, 'the withdrawal');
     expect(after.recentDecisions[0]!.outcome).toMatchObject({ kind: 'suppressed', reason: 'cancelled' });

@@ -2,7 +2,7 @@
 // spec says, through the user's budget, and reads the user's events and lifecycle stage.
 import { describe, expect, it } from 'vitest';
 import { nextLocalTime } from '../../domain';
-import { minuteOfDay, addMs, days, hours, subMs } from '../../domain/units';
+import { minuteOfDay, addMs, days, hours, subMs, plusMs } from '../../domain/units';
 import { DAY, HOUR, MINUTE, userEvent } from '../workflows/support/events';
 import { defineHarness, uniqueUser } from '../workflows/support/harness';
 import { endOf, runIdOf, waitForRun } from './support';
@@ -73,7 +73,7 @@ describe('example journeys', () => {
     const runId = runIdOf(userId, 'streak_saver');
     await waitForRun(h, runId, (v) => v.step === 'day 1: waiting for the usual time', 'day 1');
     await h.users.sendEvent(userEvent(userId, 'streak_extended', {}, addMs(start, HOUR))); // day 1 done before 18:00
-    await h.sleepUntil(addMs(addMs(start, DAY), hours(8))); // past day 2's 18:00 and its reminder's window
+    await h.sleepUntil(addMs(start, plusMs(DAY, hours(8)))); // past day 2's 18:00 and its reminder's window
     const reminders = sent(userId);
     expect(reminders.map((c) => [c.businessValue, c.journey?.step])).toEqual([[0.4, 'day 2: gentle reminder']]);
   });

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TactUserClient } from '../../api/user-client';
 import { wallClock } from '../../clock';
 import { nextLocalTime } from '../../domain';
-import { minuteOfDay, addMs, hours, days } from '../../domain/units';
+import { minuteOfDay, addMs, hours, days, plusMs } from '../../domain/units';
 import type { JourneyRunView } from '../../journeys/definitions';
 import type { UserStateView } from '../../workflows/definitions';
 import { uniqueId } from '../api/support';
@@ -138,7 +138,7 @@ describe('journeys across a worker process SIGKILL', () => {
     await stack.worker.start();
     await waitForRun(trialRun, (v) => v.step === 'waiting until 48 h before the trial ends', 'the connection taken');
 
-    await stack.sleepUntil(addMs(addMs(start, HOUR), MINUTE)); // 22:31 in Paris: the reminder waits in the queue for quiet hours
+    await stack.sleepUntil(addMs(start, plusMs(HOUR, MINUTE))); // 22:31 in Paris: the reminder waits in the queue for quiet hours
     await waitForState(cartUser, (s) => s.queue.length === 1, 'the cart reminder queued');
     expect(apns.requestsFor(cartToken)).toEqual([]);
 

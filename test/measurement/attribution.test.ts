@@ -38,14 +38,14 @@ describe('attribution', () => {
     const inside = await r.measurement.recordConversion('att-1', {
       eventId: 'buy-1',
       type: 'converted',
-      at: addMs(addMs(T0, hours(2)), hours(23)),
+      at: addMs(T0, plusMs(hours(2), hours(23))),
       value: { amount: 19.5, currency: 'EUR' },
     });
     expect(inside).toEqual({ notificationId: 'n1' });
     const outside = await r.measurement.recordConversion('att-1', {
       eventId: 'buy-2',
       type: 'converted',
-      at: addMs(addMs(addMs(T0, hours(2)), hours(24)), durationMs(1)),
+      at: addMs(T0, plusMs(plusMs(hours(2), hours(24)), durationMs(1))),
     });
     expect(outside).toEqual({ notificationId: null });
     expect(await r.measurement.recordConversion('att-1', { eventId: 'buy-1', type: 'converted', at: T0 })).toBeNull();
@@ -70,7 +70,7 @@ describe('attribution', () => {
     await r.endpoints.deactivateToken(
       'tok-att-2',
       'Unregistered',
-      addMs(addMs(addMs(T0, HOUR), hours(72)), durationMs(1)),
+      addMs(T0, plusMs(plusMs(HOUR, hours(72)), durationMs(1))),
     );
 
     const byTemplate = funnelRows(await r.measurement.funnelCells('template', { from: DAY_OF(T0), to: DAY_OF(T0) }));
@@ -183,7 +183,7 @@ describe('funnel reconciles with the decision log', () => {
         await receiptsOf(0, half);
         await r.decisions.recordDecisions(userId, decisions);
         await receiptsOf(half, decisions.length);
-        await r.preferences.patch(userId, { globalOptOut: true }, addMs(addMs(T0, hours(3 * 24)), hours(12)));
+        await r.preferences.patch(userId, { globalOptOut: true }, addMs(T0, plusMs(hours(3 * 24), hours(12))));
 
         const range = { from: DAY_OF(T0), to: DAY_OF(T0 + 3 * 24 * HOUR) };
         const dims: FunnelDimension[] = [...FUNNEL_DIMENSIONS];

@@ -88,7 +88,7 @@ describe('Temporal actions of the user workflow', () => {
       template: 'friend_joined',
       variables: {},
       createdAt: at10,
-      expiresAt: addMs(addMs(at10, hours(3)), minutes(30)),
+      expiresAt: addMs(at10, plusMs(hours(3), minutes(30))),
       businessValue: probability(0.9),
       source: 'journey',
     });

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Decision, EpochMs } from '../../domain/types';
 import { MAX_UNRECORDED_DECISIONS, mustRecordBeforeSleep } from '../../workflows/decision-log';
-import { hours, addMs, durationMs, subMs } from '../../domain/units';
+import { hours, addMs, durationMs, subMs, plusMs } from '../../domain/units';
 import { utc } from '../support/instants';
 
 const NOW = utc(2025, 5, 2, 10, 0);
@@ -26,7 +26,7 @@ describe('mustRecordBeforeSleep', () => {
   it('lets decisions wait for a wake-up (a send, or another look) that comes before their deadline', () => {
     expect(mustRecordBeforeSleep(buffered(3, subMs(NOW, HOUR)), NOW, addMs(NOW, hours(5)), DELAY)).toBe(false);
     expect(
-      mustRecordBeforeSleep(buffered(3, subMs(NOW, HOUR)), NOW, addMs(addMs(NOW, hours(5)), durationMs(1)), DELAY),
+      mustRecordBeforeSleep(buffered(3, subMs(NOW, HOUR)), NOW, addMs(NOW, plusMs(hours(5), durationMs(1))), DELAY),
     ).toBe(true);
   });
 

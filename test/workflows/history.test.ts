@@ -4,7 +4,7 @@ import { nextLocalTime } from '../../domain';
 import { HOUR, MINUTE, templateFor, userEvent } from './support/events';
 import { saveHistoryFixtures } from './support/fixtures';
 import { defineHarness, uniqueUser } from './support/harness';
-import { minuteOfDay, addMs, hours, durationMs } from '../../domain/units';
+import { minuteOfDay, addMs, hours, durationMs, plusMs } from '../../domain/units';
 
 const h = defineHarness();
 
@@ -84,7 +84,7 @@ describe('history bounds', () => {
     expect(after.nextPlannedSend).toMatchObject({ at: sentAt + 4 * HOUR });
     expect(after.queue.map((c) => c.template)).toEqual([templateFor('payment_failed')]);
 
-    await h.sleepUntil(addMs(addMs(sentAt, hours(4)), MINUTE));
+    await h.sleepUntil(addMs(sentAt, plusMs(hours(4), MINUTE)));
     const done = await h.waitForState(userId, (s) => s.recentDecisions.length === 2, 'the second send');
     expect(done.recentDecisions[1]!.outcome).toMatchObject({ kind: 'sent' });
     expect(h.decisions.decisionsFor(userId).map((d) => d.outcome.kind)).toEqual(['sent', 'sent']);

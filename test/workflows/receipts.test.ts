@@ -2,7 +2,7 @@
 // any of it (docs/product.md §7, issue 5 part 7). Through the real SDK on the time-skipping server.
 import { describe, expect, it } from 'vitest';
 import { nextLocalTime } from '../../domain';
-import { minuteOfDay, probability, addMs, hours, minutes, seconds } from '../../domain/units';
+import { minuteOfDay, probability, addMs, hours, minutes, seconds, plusMs } from '../../domain/units';
 import type { Candidate, EpochMs } from '../../domain/types';
 import { HOUR, MINUTE } from './support/events';
 import { saveHistoryFixtures } from './support/fixtures';
@@ -81,10 +81,10 @@ describe('receipts and failed deliveries', () => {
     await h.sleepUntil(inCooldown);
     await h.users.proposeCandidate({
       ...urgentSocial(userId, 'f2', inCooldown),
-      expiresAt: addMs(addMs(firstAt, hours(4)), minutes(20)),
+      expiresAt: addMs(firstAt, plusMs(hours(4), minutes(20))),
     });
     await h.waitForState(userId, (s) => s.nextPlannedSend?.candidateId === 'f2', 'f2 waiting for the cooldown');
-    await h.sleepUntil(addMs(addMs(firstAt, hours(4)), MINUTE));
+    await h.sleepUntil(addMs(firstAt, plusMs(hours(4), MINUTE)));
     const failed = await h.waitForState(
       userId,
       (s) => s.recentDecisions.some((d) => d.candidateId === 'f2'),

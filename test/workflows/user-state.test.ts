@@ -2,7 +2,18 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY, DEFAULT_TRIGGERS, defaultPreferences, defaultProfile } from '../../domain';
 import type { Candidate, Decision, MinuteOfDay, NotificationEvent, EpochMs } from '../../domain/types';
-import { minuteOfDay, probability, addMs, durationMs, hours, minutes, subMs, days, seconds } from '../../domain/units';
+import {
+  minuteOfDay,
+  probability,
+  addMs,
+  durationMs,
+  hours,
+  minutes,
+  subMs,
+  days,
+  seconds,
+  plusMs,
+} from '../../domain/units';
 import {
   currentDetails,
   opsAttributes,
@@ -302,7 +313,7 @@ describe('applyMessages', () => {
     expect(state.lastEngagementAt).toBe(NOW + HOUR);
     expect(state.engagement.updatedAt).toBe(NOW + HOUR);
     // A clock a minute ahead is within the skew: kept as reported.
-    apply(state, [{ kind: 'appOpened', at: addMs(addMs(NOW, HOUR), minutes(1)) }], addMs(NOW, HOUR));
+    apply(state, [{ kind: 'appOpened', at: addMs(NOW, plusMs(HOUR, minutes(1))) }], addMs(NOW, HOUR));
     expect(state.lastEngagementAt).toBe(NOW + HOUR + 60_000);
   });
 
@@ -365,7 +376,7 @@ describe('ops view', () => {
     expect(
       searchAttributeUpdates(attrs, {
         ...attrs,
-        nextSendAt: addMs(addMs(NOW, HOUR), durationMs(59_999)),
+        nextSendAt: addMs(NOW, plusMs(HOUR, durationMs(59_999))),
         queueSize: 3,
       }),
     ).toEqual([]);
