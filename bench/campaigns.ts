@@ -29,6 +29,7 @@ import {
   campaignWorkflowId,
   type CampaignWorkflowInput,
 } from '../workflows/campaign/definitions';
+import { campaignHistory } from './fanout/history';
 import { printMemory, printRetained, type Phase } from './fanout/memory-report';
 import { MemoryLog, startServerProcess, startWorkerProcess } from './fanout/processes';
 
@@ -241,15 +242,9 @@ async function fanOut(pool: pg.Pool, databaseUrl: string, now: number): Promise<
 
     // Every run of the campaign, first to last, along the continue-as-new chain, as the fan-out left it (the last run
     // then only waits for the candidates' TTL); then it is ended, so it costs nothing during the second baseline.
-    const workflowId = campaignWorkflowId(campaignId);
-    const latest = await client.workflow.getHandle(workflowId).fetchHistory();
-    let runId = latest.events?.[0]?.workflowExecutionStartedEventAttributes?.firstExecutionRunId ?? undefined;
-    const perRun: number[] = [];
-    while (runId) {
-      const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
-      perRun.push(history.events?.length ?? 0);
-      runId = history.events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
-    }
+    const signalling = await present(worker, 'the worker process').signalTime();
+    const history = await campaignHistory(client, campaignWorkflowId(campaignId));
+    const perRun = history.eventsPerRun;
     const events = perRun.reduce((a, b) => a + b, 0);
     await handle.terminate('bench done');
     await log.settle('after fan-out');
@@ -274,6 +269,10 @@ async function fanOut(pool: pg.Pool, databaseUrl: string, now: number): Promise<
     );
     console.log(
       `  campaign history                    ${events.toLocaleString()} events in ${perRun.length} runs (${perRun.join(' + ')}) = ${((events / CAMPAIGN_USERS) * 100_000).toFixed(0)} per 100,000 users`,
+    );
+    const pages = history.inPages;
+    console.log(
+      `  where the fan-out's time went       ${history.pages} pages: ${pages.toFixed(1)} s in the page activities, of which ${signalling.seconds.toFixed(1)} s with signals in flight (${(signalling.signals / signalling.seconds).toFixed(0)} signals/s then) and ${(pages - signalling.seconds).toFixed(1)} s without (segment page, target rows); ${(fanSeconds - pages).toFixed(1)} s between pages`,
     );
     console.log(`  load average (1/5/15 min)           ${loadBefore} before the fan-out, ${loadAfter} after it`);
     printMemory(log, phases);

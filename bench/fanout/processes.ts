@@ -166,6 +166,8 @@ export interface WorkerProcess {
   pid: number;
   /** Signal-with-start from the worker process (the server's own rate with this layout); resolves with seconds. */
   baseline(request: Omit<BaselineRequest, 'kind'>): Promise<number>;
+  /** How long the fan-out's activities had a signal in flight, and how many they sent. */
+  signalTime(): Promise<{ seconds: number; signals: number }>;
   stop(): Promise<void>;
 }
 
@@ -205,6 +207,14 @@ export async function startWorkerProcess(
       });
       tell({ kind: 'baseline', ...request });
       return done;
+    },
+    signalTime: async () => {
+      const answer = whenReady(child, 'the signal time', (message) => {
+        const m = message as FromWorker | undefined;
+        return m?.kind === 'signal-time' ? { seconds: m.seconds, signals: m.signals } : undefined;
+      });
+      tell({ kind: 'signal-time' });
+      return answer;
     },
     stop: async () => {
       const gone = exited(child);

@@ -25,9 +25,14 @@ export interface BaselineRequest {
   concurrency: number;
 }
 
-export type ToWorker = BaselineRequest | SettleRequest | { kind: 'stop' };
+export type ToWorker = BaselineRequest | SettleRequest | { kind: 'signal-time' } | { kind: 'stop' };
 
-export type FromWorker = MemorySample | { kind: 'ready' } | { kind: 'baseline-done'; seconds: number };
+export type FromWorker =
+  | MemorySample
+  | { kind: 'ready' }
+  | { kind: 'baseline-done'; seconds: number }
+  /** Wall time the activities had at least one hand-over signal in flight, since the worker started. */
+  | { kind: 'signal-time'; seconds: number; signals: number };
 
 /** Settings the worker process reads from its environment. */
 export const WORKER_ENV = {

@@ -38,15 +38,44 @@ async function main(): Promise<void> {
   const connection = await Connection.connect({ address });
   const client = new Client({ connection });
   const nativeConnection = await NativeConnection.connect({ address });
+  // The activities' own hand-over (activities/campaign.ts), used for the fan-out and for the baseline alike.
+  const handOver = async (candidate: Candidate): Promise<void> => {
+    const input: UserWorkflowInput = { userId: candidate.userId };
+    await client.workflow.signalWithStart(USER_WORKFLOW_TYPE, {
+      workflowId: userWorkflowId(candidate.userId),
+      taskQueue: userQueue,
+      args: [input],
+      signal: candidateSignal,
+      signalArgs: [candidate],
+      staticSummary: 'Tact user: attention budget and notification planner',
+    });
+  };
+  // During the fan-out: the wall time with at least one signal in flight, so the bench can tell the pages' signalling
+  // from their database work.
+  const signalling = { inFlight: 0, since: 0, busyMs: 0, signals: 0 };
+  const timedHandOver = async (candidate: Candidate): Promise<void> => {
+    if (signalling.inFlight++ === 0) signalling.since = performance.now();
+    try {
+      await handOver(candidate);
+      signalling.signals += 1;
+    } finally {
+      if (--signalling.inFlight === 0) signalling.busyMs += performance.now() - signalling.since;
+    }
+  };
   const worker = await Worker.create({
     connection: nativeConnection,
     taskQueue: setting(WORKER_ENV.campaignQueue),
     workflowBundle: await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') }),
-    activities: createCampaignActivities({ pool: db.pool, client, taskQueue: userQueue, concurrency }),
+    activities: createCampaignActivities({
+      pool: db.pool,
+      client,
+      taskQueue: userQueue,
+      concurrency,
+      signalUser: timedHandOver,
+    }),
   });
   const running = worker.run();
 
-  // The same call as the activities' hand-over (activities/campaign.ts), for users no campaign has.
   const baseline = async ({ prefix, count, concurrency: lanes }: BaselineRequest): Promise<number> => {
     const now = Date.now();
     const userIds = Array.from({ length: count }, (_, i) => `${prefix}-${i}`);
@@ -56,7 +85,7 @@ async function main(): Promise<void> {
       Array.from({ length: lanes }, async () => {
         while (next < userIds.length) {
           const userId = nth(userIds, next++);
-          const candidate: Candidate = {
+          await handOver({
             id: `${prefix}-candidate`,
             userId,
             category: 'content',
@@ -66,15 +95,6 @@ async function main(): Promise<void> {
             expiresAt: now + 60_000,
             businessValue: 0.5,
             source: 'api',
-          };
-          const input: UserWorkflowInput = { userId };
-          await client.workflow.signalWithStart(USER_WORKFLOW_TYPE, {
-            workflowId: userWorkflowId(userId),
-            taskQueue: userQueue,
-            args: [input],
-            signal: candidateSignal,
-            signalArgs: [candidate],
-            staticSummary: 'Tact user: attention budget and notification planner',
           });
         }
       }),
@@ -85,6 +105,8 @@ async function main(): Promise<void> {
   const stopped = new Promise<void>((resolve) => {
     process.on('message', (message: ToWorker) => {
       if (message.kind === 'stop') resolve();
+      else if (message.kind === 'signal-time')
+        send({ kind: 'signal-time', seconds: signalling.busyMs / 1000, signals: signalling.signals });
       else if (message.kind === 'baseline')
         void baseline(message).then(
           (seconds) => send({ kind: 'baseline-done', seconds }),
