@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { lockDataDir, DataDirInUseError } from '../../db/data-dir-lock';
 import { migrate } from '../../db/migrate';
 import { DEFAULT_DATA_DIR, openDatabase, resolveTarget, type Database } from '../../db/pool';
@@ -57,9 +57,21 @@ describe('embedded database', () => {
     }
   });
 
-  it('serve a transaction and plain queries issued at the same time on its single connection', async () => {
-    const db = await openDatabase({ dataDir: tempDir() });
-    try {
+  // Opening a fresh data directory initializes a PostgreSQL cluster in WebAssembly (seconds on a loaded CI machine):
+  // these two tests share one.
+  describe('one open data directory', () => {
+    let dataDir: string;
+    let db: Database;
+    beforeAll(async () => {
+      dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tact-embedded-'));
+      db = await openDatabase({ dataDir });
+    });
+    afterAll(async () => {
+      await db?.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    });
+
+    it('serve a transaction and plain queries issued at the same time on its single connection', async () => {
       await db.pool.query('CREATE TABLE counter (n int)');
       const client = await db.pool.connect();
       await client.query('BEGIN');
@@ -69,21 +81,13 @@ describe('embedded database', () => {
       await client.query('ROLLBACK');
       client.release();
       expect((await outside).rows[0]!.n).toBe(0);
-    } finally {
-      await db.close();
-    }
-  });
+    });
 
-  it('refuse a second open of a data directory in use, with the reason', async () => {
-    const dataDir = tempDir();
-    const db: Database = await openDatabase({ dataDir });
-    try {
+    it('refuse a second open of a data directory in use, with the reason', async () => {
       await expect(openDatabase({ dataDir })).rejects.toThrow(
         new RegExp(`already open in process ${process.pid}.*set DATABASE_URL`),
       );
-    } finally {
-      await db.close();
-    }
+    });
   });
 
   it('fail a query that waits longer than the acquire timeout for the one shared connection', async () => {

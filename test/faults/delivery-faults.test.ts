@@ -143,8 +143,9 @@ describe('delivery faults', () => {
       phones.filter((p) => textsTo(p).length > 0).length >= 2 ? true : undefined,
     );
     await stack.pg.stop();
-    // Long enough for the held answers to arrive while the database is away: their ledger writes fail and are retried.
-    await new Promise((resolve) => setTimeout(resolve, 4_000));
+    // The held answers arrive while the database is away: their ledger writes fail and are retried.
+    const taken = sms.messages.length;
+    await waitFor('the held answers', () => (sms.answered >= taken ? true : undefined), { timeoutMs: 10_000 });
     await stack.pg.start();
     await expectDeliveredOnce(drill);
     expect(stack.worker.running).toBe(true);

@@ -112,66 +112,68 @@ async function recorded(userId: string) {
 }
 
 describe('journeys across a worker process SIGKILL', () => {
-  it('cart: killed mid-wait and again with the reminder queued: both reminders sent exactly once', async () => {
-    const userId = uniqueId('cart-kill');
-    const token = await createUser(userId, 'Europe/Paris', 1);
-    const start = await moveTo('Europe/Paris', 21 * 60 + 30);
-    await users.enroll(userId, { journey: 'cart_abandonment', source: 'api', data: { itemCount: 1, topItem: 'Hat' } });
-    const runId = runIdOf(userId, 'cart_abandonment');
-    await waitForRun(runId, (v) => v.step === 'waiting for purchase (1 h)', 'the first wait');
+  // One worker process for two users' runs, killed twice: while both runs wait (the trial's event is signalled while no
+  // worker runs) and again while the cart's first reminder is queued for quiet hours to end.
+  it('cart and trial: nothing lost, every message sent exactly once, the trial event taken', async () => {
+    const cartUser = uniqueId('cart-kill');
+    const trialUser = uniqueId('trial-kill');
+    const cartToken = await createUser(cartUser, 'Europe/Paris', 1);
+    const trialToken = await createUser(trialUser, 'America/New_York', 2);
+    const start = await moveTo('Europe/Paris', 21 * 60 + 30); // 15:30 in New York
+    await users.enroll(cartUser, {
+      journey: 'cart_abandonment',
+      source: 'api',
+      data: { itemCount: 1, topItem: 'Hat' },
+    });
+    await users.enroll(trialUser, { journey: 'trial_expiry', source: 'api', data: { trialEndsAt: start + 5 * DAY } });
+    const cartRun = runIdOf(cartUser, 'cart_abandonment');
+    const trialRun = runIdOf(trialUser, 'trial_expiry');
+    await waitForRun(cartRun, (v) => v.step === 'waiting for purchase (1 h)', 'the cart’s first wait');
+    await waitForRun(trialRun, (v) => v.step === 'day 1: waiting for data connection', 'the trial’s day-1 wait');
 
-    await killAndRestart(); // mid-wait: the run's timer and the user's state are only in their histories now
-    await stack.sleepUntil(start + HOUR + MINUTE); // 22:31: the reminder waits in the queue for quiet hours to end
-    await waitForState(userId, (s) => s.queue.length === 1, 'the reminder queued');
-    expect(apns.requestsFor(token)).toEqual([]);
+    // Both runs mid-wait: their timers and their users' state are only in their histories now.
+    await stack.worker.kill('SIGKILL');
+    await users.sendEvent(userEvent(trialUser, 'data_connected', {}, start + HOUR));
+    await stack.worker.start();
+    await waitForRun(trialRun, (v) => v.step === 'waiting until 48 h before the trial ends', 'the connection taken');
+
+    await stack.sleepUntil(start + HOUR + MINUTE); // 22:31 in Paris: the reminder waits in the queue for quiet hours
+    await waitForState(cartUser, (s) => s.queue.length === 1, 'the cart reminder queued');
+    expect(apns.requestsFor(cartToken)).toEqual([]);
 
     // With the reminder queued. (The time-skipping server does not move its clock while a task waits for a worker,
     // so the new worker comes first and the morning after.)
     await killAndRestart();
     await stack.sleepUntil(start + 12 * HOUR);
-    const first = await waitForRun(runId, (v) => v.outcomes.sent === 1, 'the first reminder’s outcome in the run');
+    const first = await waitForRun(cartRun, (v) => v.outcomes.sent === 1, 'the first reminder’s outcome in the run');
     expect(first.outcomes).toEqual({ sent: 1 });
 
     await stack.sleepUntil(start + 2 * DAY);
-    expect(await endOf(runId)).toBe('completed');
+    expect(await endOf(cartRun)).toBe('completed');
     // Counted at the provider: one request per reminder, each its own notification.
-    const requests = apns.requestsFor(token);
+    const requests = apns.requestsFor(cartToken);
     expect(requests).toHaveLength(2);
     expect(new Set(requests.map((r) => r.headers['apns-id'])).size).toBe(2);
-    expect(await recorded(userId)).toEqual({
+    expect(await recorded(cartUser)).toEqual({
       decisions: [
-        [`${runId}#1`, 'sent'],
-        [`${runId}#2`, 'sent'],
+        [`${cartRun}#1`, 'sent'],
+        [`${cartRun}#2`, 'sent'],
       ],
       ledger: [
-        [`${runId}#1`, 'sent', 1],
-        [`${runId}#2`, 'sent', 1],
+        [`${cartRun}#1`, 'sent', 1],
+        [`${cartRun}#2`, 'sent', 1],
       ],
-      runs: [[runId, 'completed']],
+      runs: [[cartRun, 'completed']],
     });
-  }, 300_000);
-
-  it('trial: an event sent while no worker process runs reaches the waiting run, so the day-1 tip is not sent', async () => {
-    const userId = uniqueId('trial-kill');
-    const token = await createUser(userId, 'America/New_York', 2);
-    const start = await moveTo('America/New_York', 9 * 60);
-    await users.enroll(userId, { journey: 'trial_expiry', source: 'api', data: { trialEndsAt: start + 5 * DAY } });
-    const runId = runIdOf(userId, 'trial_expiry');
-    await waitForRun(runId, (v) => v.step === 'day 1: waiting for data connection', 'the day-1 wait');
-
-    await stack.worker.kill('SIGKILL');
-    await users.sendEvent(userEvent(userId, 'data_connected', {}, start + HOUR));
-    await stack.worker.start();
-    await waitForRun(runId, (v) => v.step === 'waiting until 48 h before the trial ends', 'the connection taken');
 
     await stack.sleepUntil(start + 5 * DAY);
-    expect(await endOf(runId)).toBe('completed');
+    expect(await endOf(trialRun)).toBe('completed');
     // Only the plan message (the run's first and only proposal): no day-1 tip.
-    expect(apns.requestsFor(token)).toHaveLength(1);
-    expect(await recorded(userId)).toEqual({
-      decisions: [[`${runId}#1`, 'sent']],
-      ledger: [[`${runId}#1`, 'sent', 1]],
-      runs: [[runId, 'completed']],
+    expect(apns.requestsFor(trialToken)).toHaveLength(1);
+    expect(await recorded(trialUser)).toEqual({
+      decisions: [[`${trialRun}#1`, 'sent']],
+      ledger: [[`${trialRun}#1`, 'sent', 1]],
+      runs: [[trialRun, 'completed']],
     });
   }, 300_000);
 });

@@ -66,6 +66,8 @@ export interface FakeSms {
   script(to: string, ...replies: SmsReply[]): void;
   /** Answers a created message only after this delay (the text is already sent): a crash can fall in between. */
   delayReplies(ms: number): void;
+  /** How many created messages have been answered (with delayReplies, some may still be held). */
+  readonly answered: number;
   close(): Promise<void>;
 }
 
@@ -78,6 +80,7 @@ export async function startFakeSms(): Promise<FakeSms> {
   const lookups: string[] = [];
   const byIdempotencyKey = new Map<string, { status: number; body: unknown }>();
   let replyDelayMs = 0;
+  let answered = 0;
   const expectedAuth = `Basic ${Buffer.from(`${accountSid}:${authToken}`).toString('base64')}`;
 
   const server = createServer((req, res) => {
@@ -123,8 +126,12 @@ export async function startFakeSms(): Promise<FakeSms> {
       });
       const created = { sid, status: 'queued', to: form.To, body: form.Body, client_reference: form.ClientReference };
       if (typeof key === 'string') byIdempotencyKey.set(key, { status: 201, body: created });
-      if (replyDelayMs > 0) setTimeout(() => send(201, created), replyDelayMs);
-      else send(201, created);
+      const answer = () => {
+        send(201, created);
+        answered += 1;
+      };
+      if (replyDelayMs > 0) setTimeout(answer, replyDelayMs);
+      else answer();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -138,6 +145,9 @@ export async function startFakeSms(): Promise<FakeSms> {
     lookups,
     delayReplies: (ms) => {
       replyDelayMs = ms;
+    },
+    get answered() {
+      return answered;
     },
     script: (to, ...replies) => scripts.set(to, [...(scripts.get(to) ?? []), ...replies]),
     close: () =>
