@@ -43,6 +43,9 @@ const ZONES = [
   'America/Los_Angeles',
 ];
 
+/** Users per zone in the local-time campaign: one of them capped, the others sent on the day. */
+const PER_ZONE = 10;
+
 const harness = defineHarness();
 const db = useTestDatabase();
 
@@ -155,9 +158,9 @@ describe('campaign workflow', () => {
     harness.deliveries.filter((d) => d.input.candidate.id === campaignCandidateId(id));
 
   it('reaches users in 10 zones at 08:00 local, once each; a capped user is deferred to the next day, not dropped', async () => {
-    const users = await seed('local', 20);
+    const users = await seed('local', PER_ZONE);
     // One user per zone has had the day's 3 sends before 08:00 local (daily cap).
-    const capped = new Set(users.filter((_, i) => i % 20 === 0).map((u) => u.id));
+    const capped = new Set(users.filter((_, i) => i % PER_ZONE === 0).map((u) => u.id));
     for (const user of users.filter((u) => capped.has(u.id))) {
       const sends: Decision[] = [1, 2, 3].map((h) => ({
         candidateId: `earlier-${h}`,

@@ -5,6 +5,7 @@ import { planDay } from '../../domain/day-plan';
 import { plan, type PlanMode, type PlannerState } from '../../domain/planner';
 import { heuristicScore } from '../../domain/scoring';
 import type { Candidate, EpochMs, Score, SendRecord } from '../../domain/types';
+import { dayPlanCase } from './planner-cases';
 import { NO_PREFS, candidate } from './simulator';
 import { probability, hours, subMs } from '../../domain/units';
 import { utc } from '../support/instants';
@@ -110,5 +111,16 @@ describe('the day plan', () => {
         firstSlotBonus: 0,
       }),
     ).toEqual([{ item: 0, slot: 1 }]);
+  });
+});
+
+describe('the day plan between calls', () => {
+  it('plans the same whatever the calls before it left in its reused tables', () => {
+    // Day plans of every size, planned once in order and again in reverse order, after larger and smaller ones.
+    const inputs = Array.from({ length: 200 }, (_, seed) => dayPlanCase(seed));
+    const forward = inputs.map((input) => planDay(input));
+    const backward = [...inputs].reverse().map((input) => planDay(input));
+    expect(backward.reverse()).toEqual(forward);
+    expect(forward.filter((p) => p.length >= 2).length).toBeGreaterThan(10);
   });
 });
