@@ -1,16 +1,5 @@
 import { configDefaults, defineConfig } from 'vitest/config';
-
-/**
- * The fault drills (vitest.drills.config.ts): each kills a real worker process (or stops a throwaway PostgreSQL cluster) and waits for the
- * product's own heartbeat and sticky-queue timeouts, about 3.5 minutes together. They run with `npm run
- * test:drills`, and CI (`.ci/run`) runs them after `npm test`, so every guarantee they prove is checked on each
- * landing while `npm test` stays near 10 minutes.
- */
-export const DRILLS = [
-  'test/faults/delivery-faults.test.ts',
-  'test/campaigns/worker-kill.test.ts',
-  'test/journeys/worker-restart.test.ts',
-];
+import { DRILLS } from './test/drills';
 
 export default defineConfig({
   test: {
