@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { signUnsubscribeToken } from '../../activities/delivery';
 import { eventually, uniqueId, UNSUBSCRIBE_SECRET, useApiStack, type ApiResponse } from './support';
 import { wallClock } from '../../clock';
+import { present } from '../../domain/present';
 
 const stack = useApiStack({ worker: true });
 
@@ -97,7 +98,7 @@ describe('events through to the decision log', () => {
     expectProblem(unknownUser, 404);
 
     // The receipt shows in the decision log (one query, joined) and in the workflow's state.
-    const openedAt = Date.parse(opened.headers.get('date')!);
+    const openedAt = Date.parse(present(opened.headers.get('date'), "opened.headers.get('date')"));
     const logged = (await decisionsOf(userId)).body.decisions[0];
     expect(Object.keys(logged.receipts)).toEqual(['opened']);
     expect(Math.abs(Date.parse(logged.receipts.opened) - openedAt)).toBeLessThan(5_000);
@@ -602,7 +603,7 @@ describe('auth, errors and limits', () => {
       ['/v1/unsubscribe/{token}', 'post'],
       ['/readyz', 'get'],
     ]) {
-      expect(doc.paths[path!]?.[method!], `${method} ${path}`).toBeDefined();
+      expect(doc.paths[present(path, 'path')]?.[present(method, 'method')], `${method} ${path}`).toBeDefined();
     }
     const event = doc.paths['/v1/events'].post.requestBody.content['application/json'].schema;
     expect(event.required).toEqual(['id', 'userId', 'type']);

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { eventually, uniqueId, useApiStack } from './support';
 import { utc } from '../support/instants';
 import { wallClock } from '../../clock';
+import { nth } from '../../domain/present';
 
 const stack = useApiStack({ worker: true });
 
@@ -87,7 +88,7 @@ describe('/v1/campaigns', () => {
     });
     // Every member's workflow holds the campaign's candidate, waiting for 09:00 local.
     const state = await eventually('the candidate queued', async () => {
-      const s = await stack().spy.state(users[1]!);
+      const s = await stack().spy.state(nth(users, 1));
       return s !== null && s.queue.length === 1 ? s : undefined;
     });
     expect(state.queue[0]).toMatchObject({

@@ -8,6 +8,7 @@ import { utc } from '../support/instants';
 import { minutes, subMs, addMs, durationMs } from '../../domain/units';
 import { wallClock } from '../../clock';
 import type { EpochMs } from '../../domain/types';
+import { present } from '../../domain/present';
 
 const api = useScriptedApi();
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -41,7 +42,7 @@ describe('client-reported times', () => {
     });
     expect(near.status).toBe(202);
     const [signal] = api().workflows.signalsOf('notificationEvent', userId);
-    const at = (signal!.args as { at: EpochMs }).at;
+    const at = (present(signal, 'signal').args as { at: EpochMs }).at;
     expect(at).toBeGreaterThanOrEqual(before);
     expect(at).toBeLessThanOrEqual(Date.now());
     const stored = await api().repos.notificationEvents.listByNotification('f:0');
@@ -72,6 +73,6 @@ describe('client-reported times', () => {
     expect(near.status).toBe(202);
     await api().dispatcher.drain();
     const [signal] = api().workflows.signalsOf('sendEvent', userId);
-    expect((signal!.args as { occurredAt: number }).occurredAt).toBeLessThanOrEqual(Date.now());
+    expect((present(signal, 'signal').args as { occurredAt: number }).occurredAt).toBeLessThanOrEqual(Date.now());
   });
 });

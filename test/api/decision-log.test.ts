@@ -14,6 +14,7 @@ import type { UserStateView } from '../../workflows/definitions';
 import { useTestDatabase } from '../support/test-database';
 import { utc } from '../support/instants';
 import { addMs, durationMs, subMs, seconds } from '../../domain/units';
+import { nth } from '../../domain/present';
 
 const T0 = utc(2025, 5, 1, 12, 0, 0);
 const db = useTestDatabase();
@@ -108,7 +109,7 @@ describe('the merged decision log', () => {
       ['s1', true],
       ['x0', false],
     ]);
-    expect(page.entries[2]!.decision).toEqual({ ...sent('s1', T0), receipts: {} });
+    expect(nth(page.entries, 2).decision).toEqual({ ...sent('s1', T0), receipts: {} });
   });
 
   it('filters the unwritten decisions by the same outcome filter, and gives unwritten sends their receipts', async () => {
@@ -189,7 +190,7 @@ describe('the merged decision log', () => {
               ? sent(`c${i}`, addMs(T0, seconds(slot)))
               : suppressed(`c${i}`, addMs(T0, seconds(slot)), kind),
           );
-          const written = all.filter((_, i) => specs[i]!.recorded);
+          const written = all.filter((_, i) => nth(specs, i).recorded);
           await createRepositories(db().pool).decisions.recordDecisions(userId, written);
           const seen = await allPages(
             sources(() => all),

@@ -7,6 +7,7 @@ import { uniqueId } from './support';
 import { useScriptedApi } from './scripted-workflows';
 import { wallClock } from '../../clock';
 import { durationMs, subMs } from '../../domain/units';
+import { nth } from '../../domain/present';
 
 const CLAIM_STALE_AFTER_MS = 30_000;
 const api = useScriptedApi({ retryAfterSeconds: 3, claimStaleAfterMs: CLAIM_STALE_AFTER_MS });
@@ -50,7 +51,7 @@ describe('POST /v1/events idempotency, durable first', () => {
       'SELECT event FROM events_accepted WHERE user_id = $1',
       [userId],
     );
-    expect(rows[0]!.event.properties).toEqual({ friendId: 'f1', friendName: 'Ana' });
+    expect(nth(rows, 0).event.properties).toEqual({ friendId: 'f1', friendName: 'Ana' });
 
     const repeat = await call('POST', '/v1/events', event);
     expect(repeat.body.status).toBe('duplicate');

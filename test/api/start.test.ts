@@ -9,6 +9,7 @@ import { createLogger } from '../../api/logger';
 import { startTact, type RunningTact } from '../../api/start';
 import { waitFor } from '../support/wait';
 import { callApi } from './support';
+import { present } from '../../domain/present';
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tact-start-test-'));
 const temporalDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tact-start-temporal-'));
@@ -38,11 +39,13 @@ describe('npm start', () => {
     expect(lines.filter((line) => line.startsWith('Temporal:'))).toEqual([
       expect.stringContaining('bundled offline dev server'),
     ]);
-    expect(lines.some((line) => line.includes(tact.adminKey!))).toBe(true);
-    const ready = await callApi(tact.apiUrl!, 'GET', '/readyz');
+    expect(lines.some((line) => line.includes(present(tact.adminKey, 'tact.adminKey')))).toBe(true);
+    const ready = await callApi(present(tact.apiUrl, 'tact.apiUrl'), 'GET', '/readyz');
     expect(ready.status).toBe(200);
     expect(ready.body.checks).toEqual({ database: 'ok', temporal: 'ok' });
-    const outbox = await callApi(tact.apiUrl!, 'GET', '/v1/outbox', { key: tact.adminKey! });
+    const outbox = await callApi(present(tact.apiUrl, 'tact.apiUrl'), 'GET', '/v1/outbox', {
+      key: present(tact.adminKey, 'tact.adminKey'),
+    });
     expect(outbox.status).toBe(200);
     await tact.stop();
     running.pop();
@@ -60,11 +63,11 @@ describe('npm start', () => {
     running.push(tact);
     expect(tact.adminKey).toBeUndefined();
     expect(lines.join('\n')).not.toMatch(/tact_[0-9a-f]{16}_/);
-    const ready = await callApi(tact.apiUrl!, 'GET', '/readyz');
+    const ready = await callApi(present(tact.apiUrl, 'tact.apiUrl'), 'GET', '/readyz');
     expect(ready.status).toBe(503);
     expect(ready.body.checks.database).toBe('ok');
     expect(ready.body.checks.temporal).not.toBe('ok');
-    expect((await callApi(tact.apiUrl!, 'GET', '/healthz')).status).toBe(200);
+    expect((await callApi(present(tact.apiUrl, 'tact.apiUrl'), 'GET', '/healthz')).status).toBe(200);
   });
 
   it('hands TACT_POLICY to the worker activities in roles all and worker', async () => {
@@ -116,37 +119,52 @@ describe('npm start', () => {
     const userId = 'restart-user';
     const first = await startTact(options);
     running.push(first);
-    const key = first.adminKey!;
+    const key = present(first.adminKey, 'first.adminKey');
     expect(
-      (await callApi(first.apiUrl!, 'PUT', `/v1/users/${userId}`, { key, json: { timeZone: 'UTC', locale: 'en' } }))
-        .status,
+      (
+        await callApi(present(first.apiUrl, 'first.apiUrl'), 'PUT', `/v1/users/${userId}`, {
+          key,
+          json: { timeZone: 'UTC', locale: 'en' },
+        })
+      ).status,
     ).toBe(201);
     expect(
       (
-        await callApi(first.apiUrl!, 'PUT', `/v1/users/${userId}/devices/${'cd34'.repeat(16)}`, {
-          key,
-          json: { platform: 'ios' },
-        })
+        await callApi(
+          present(first.apiUrl, 'first.apiUrl'),
+          'PUT',
+          `/v1/users/${userId}/devices/${'cd34'.repeat(16)}`,
+          {
+            key,
+            json: { platform: 'ios' },
+          },
+        )
       ).status,
     ).toBe(201);
     // Real time here (npm start's own Temporal): night delivery keeps quiet hours out of it at any time of day.
     expect(
-      (await callApi(first.apiUrl!, 'PATCH', `/v1/users/${userId}/preferences`, { key, json: { nightDelivery: true } }))
-        .status,
+      (
+        await callApi(present(first.apiUrl, 'first.apiUrl'), 'PATCH', `/v1/users/${userId}/preferences`, {
+          key,
+          json: { nightDelivery: true },
+        })
+      ).status,
     ).toBeLessThan(300);
     for (const invoiceId of ['inv-1', 'inv-2']) {
-      const sent = await callApi(first.apiUrl!, 'POST', '/v1/events', {
+      const sent = await callApi(present(first.apiUrl, 'first.apiUrl'), 'POST', '/v1/events', {
         key,
         json: { id: `evt-${invoiceId}`, userId, type: 'payment_failed', properties: { invoiceId, retryInDays: 3 } },
       });
       expect(sent.status).toBe(202);
     }
     await waitFor('the first notification sent at once', async () => {
-      const outbox = await callApi(first.apiUrl!, 'GET', `/v1/outbox?userId=${userId}`, { key });
+      const outbox = await callApi(present(first.apiUrl, 'first.apiUrl'), 'GET', `/v1/outbox?userId=${userId}`, {
+        key,
+      });
       return outbox.body.entries?.length === 1 ? true : undefined;
     });
     const planned = await waitFor('the second notification planned after the cooldown', async () => {
-      const state = await callApi(first.apiUrl!, 'GET', `/v1/users/${userId}/state`, { key });
+      const state = await callApi(present(first.apiUrl, 'first.apiUrl'), 'GET', `/v1/users/${userId}/state`, { key });
       const next = state.body.nextPlannedSend;
       return next !== undefined && Date.parse(next.at) > Date.now() ? next : undefined;
     });
@@ -158,7 +176,9 @@ describe('npm start', () => {
     const entries = await waitFor(
       'the planned notification sent after the restart',
       async () => {
-        const outbox = await callApi(second.apiUrl!, 'GET', `/v1/outbox?userId=${userId}`, { key });
+        const outbox = await callApi(present(second.apiUrl, 'second.apiUrl'), 'GET', `/v1/outbox?userId=${userId}`, {
+          key,
+        });
         return outbox.body.entries?.length === 2 ? outbox.body.entries : undefined;
       },
       { timeoutMs: 60_000, intervalMs: 250 },

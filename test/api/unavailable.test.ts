@@ -21,6 +21,7 @@ import { versionedPreferences } from '../../activities/runtime';
 import { createDispatcher, type Dispatcher } from '../../workers/dispatcher/dispatcher';
 import { TemporalUserSignals } from '../../workers/dispatcher/signals';
 import { wallClock } from '../../clock';
+import { nth, present } from '../../domain/present';
 
 let db: TestDatabase;
 let repos: Repositories;
@@ -43,7 +44,7 @@ async function acceptedRows(userId: string): Promise<number> {
   const { rows } = await db.pool.query<{ n: string }>('SELECT count(*) AS n FROM events_accepted WHERE user_id = $1', [
     userId,
   ]);
-  return Number(rows[0]!.n);
+  return Number(nth(rows, 0).n);
 }
 
 beforeAll(async () => {
@@ -101,8 +102,8 @@ describe('Temporal unavailable', () => {
     expect((await call('PUT', `/v1/users/${userId}/devices/${'c0ffee'.repeat(11)}`, { platform: 'ios' })).status).toBe(
       201,
     );
-    const { port } = temporal!;
-    await temporal!.stop();
+    const { port } = present(temporal, 'temporal');
+    await present(temporal, 'temporal').stop();
     temporal = undefined;
 
     const event = { id: 'during-outage', userId, type: 'password_reset' };

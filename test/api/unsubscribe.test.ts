@@ -7,6 +7,7 @@ import { uniqueId } from './support';
 import { useScriptedApi } from './scripted-workflows';
 import { wallClock } from '../../clock';
 import { addMs, days, durationMs, plusMs, subMs } from '../../domain/units';
+import { nth, present } from '../../domain/present';
 
 const SECRET = 'unsubscribe-test-secret-0123456789abcdef0123';
 const api = useScriptedApi({ unsubscribeSecret: SECRET });
@@ -65,7 +66,10 @@ describe('one-click unsubscribe', () => {
     const before = await api().repos.preferences.patch(userId, { optedOutCategories: ['content'] }, wallClock());
     expect((await api().call('POST', path, { key: null })).status).toBe(200);
     const [signal] = api().workflows.signalsOf('updatePreferences', userId);
-    const { preferences, version } = signal!.args as { preferences: { optedOutCategories: string[] }; version: number };
+    const { preferences, version } = present(signal, 'signal').args as {
+      preferences: { optedOutCategories: string[] };
+      version: number;
+    };
     expect(preferences.optedOutCategories).toEqual(['content', 'social']);
     expect(version).toBeGreaterThan(before.version);
   });
@@ -116,8 +120,8 @@ describe('preference signals', () => {
       .workflows.signalsOf('updatePreferences', userId)
       .map((call) => call.args as { preferences: Record<string, unknown>; version: number });
     expect(signals).toHaveLength(2);
-    expect(signals[1]!.version).toBeGreaterThan(signals[0]!.version);
+    expect(nth(signals, 1).version).toBeGreaterThan(nth(signals, 0).version);
     // The whole set, not the patch: the second signal still carries the first change.
-    expect(signals[1]!.preferences).toMatchObject({ optedOutChannels: ['sms'], privacyMode: true });
+    expect(nth(signals, 1).preferences).toMatchObject({ optedOutChannels: ['sms'], privacyMode: true });
   });
 });
