@@ -29,6 +29,7 @@ import { waitFor } from '../support/wait';
 import { minuteOfDay, probability, hours } from '../../domain/units';
 import { utc } from '../support/instants';
 import { wallClock } from '../../clock';
+import { present } from '../../domain/present';
 
 const ZONES = [
   'Pacific/Auckland',
@@ -195,7 +196,10 @@ describe('campaign workflow', () => {
     expect(new Set(sent.map((d) => d.input.userId)).size).toBe(users.length);
     expect(sent).toHaveLength(users.length);
     for (const user of users) {
-      const delivery = sent.find((d) => d.input.userId === user.id)!;
+      const delivery = present(
+        sent.find((d) => d.input.userId === user.id),
+        'the sent entry where d.input.userId === user.id',
+      );
       const local = localParts(delivery.at, user.zone);
       const date = localDate(delivery.at, user.zone);
       expect(local.minuteOfDay, `${user.zone} sent at ${new Date(delivery.at).toISOString()}`).toBeGreaterThanOrEqual(

@@ -15,6 +15,7 @@ import { useTestDatabase } from '../support/test-database';
 import { waitFor } from '../support/wait';
 import { minuteOfDay, probability, hours, addMs, epochMsOfDate } from '../../domain/units';
 import { utc } from '../support/instants';
+import { nth } from '../../domain/present';
 
 const ZONES = ['America/New_York', 'Europe/London', 'Australia/Sydney'];
 const MONDAYS = [2, 9, 16, 23, 30, 37].map((d) => ({ year: 2099, month: 3, day: d }));
@@ -95,9 +96,9 @@ describe('scheduled rule', () => {
         const sends = ofRule().filter((d) => d.input.userId === user.id && d.input.candidate.id === id);
         expect(sends, `${user.zone} ${id}`).toHaveLength(1);
         const eight = atLocalTime(localDate(utc(2099, 2, monday.day, 12), 'UTC'), minuteOfDay(8 * 60), user.zone);
-        expect(sends[0]!.input.candidate.notBefore, `${user.zone} ${id}`).toBe(eight);
-        expect(sends[0]!.at).toBeGreaterThanOrEqual(eight);
-        expect(localDate(sends[0]!.at, user.zone)).toEqual(localDate(eight, user.zone));
+        expect(nth(sends, 0).input.candidate.notBefore, `${user.zone} ${id}`).toBe(eight);
+        expect(nth(sends, 0).at).toBeGreaterThanOrEqual(eight);
+        expect(localDate(nth(sends, 0).at, user.zone)).toEqual(localDate(eight, user.zone));
       }
     }
     // The same 08:00 is a different UTC hour before and after each zone's change.
@@ -161,16 +162,16 @@ describe('scheduled rule', () => {
       `SELECT id, spec FROM campaigns WHERE id LIKE 'monday-nudge.%'`,
     );
     expect(rows).toHaveLength(1);
-    expect(rows[0]!.id).toMatch(/^monday-nudge\.now-20990408-1400\d\d$/);
-    expect(rows[0]!.spec.sendTime).toEqual({ kind: 'now' });
+    expect(nth(rows, 0).id).toMatch(/^monday-nudge\.now-20990408-1400\d\d$/);
+    expect(nth(rows, 0).spec.sendTime).toEqual({ kind: 'now' });
     for (const user of users) {
       const sends = ofRule().filter((d) => d.input.userId === user.id);
       expect(sends, user.zone).toHaveLength(1);
-      expect(sends[0]!.input.candidate.id).toBe(campaignCandidateId(rows[0]!.id));
-      expect(sends[0]!.input.candidate.notBefore).toBeUndefined();
-      expect(sends[0]!.input.candidate.createdAt).toBeGreaterThanOrEqual(triggeredAt);
-      expect(sends[0]!.input.candidate.createdAt).toBeLessThan(triggeredAt + 60_000);
-      expect(sends[0]!.at).toBeLessThanOrEqual(sends[0]!.input.candidate.expiresAt);
+      expect(nth(sends, 0).input.candidate.id).toBe(campaignCandidateId(nth(rows, 0).id));
+      expect(nth(sends, 0).input.candidate.notBefore).toBeUndefined();
+      expect(nth(sends, 0).input.candidate.createdAt).toBeGreaterThanOrEqual(triggeredAt);
+      expect(nth(sends, 0).input.candidate.createdAt).toBeLessThan(triggeredAt + 60_000);
+      expect(nth(sends, 0).at).toBeLessThanOrEqual(nth(sends, 0).input.candidate.expiresAt);
     }
     // The schedule's own calendar is untouched: next Monday's occurrence still fires the day before.
     expect((await rules.describeRule('monday-nudge'))?.nextFirings[0]).toBe(utc(2099, 3, 12, 12));

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TACT_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
+import { nth } from '../../domain/present';
 
 const root = path.resolve(__dirname, '../..');
 
@@ -50,8 +51,8 @@ function variablesReadByTheCode(): Set<string> {
       else if (file.endsWith('.ts') && !file.endsWith('.test.ts')) {
         const text = readFileSync(file, 'utf8');
         for (const m of text.matchAll(/\b(TACT_[A-Z0-9_]+|TEMPORAL_(?:ADDRESS|NAMESPACE)|DATABASE_URL|LOG_LEVEL)\b/g))
-          names.add(m[1]!);
-        for (const m of text.matchAll(/\benv\.(HOST|PORT)\b/g)) names.add(m[1]!);
+          names.add(nth(m, 1));
+        for (const m of text.matchAll(/\benv\.(HOST|PORT)\b/g)) names.add(nth(m, 1));
       }
     }
   };
@@ -104,7 +105,7 @@ describe('docker-compose.yml', () => {
 
   it('publishes ports on 127.0.0.1 only, and checks the health of both Tact services', () => {
     const rendered = compose(['config']);
-    const ports = [...rendered.matchAll(/^ {4}- (\S+:\d+:\d+\/tcp)$/gm)].map((m) => m[1]!);
+    const ports = [...rendered.matchAll(/^ {4}- (\S+:\d+:\d+\/tcp)$/gm)].map((m) => nth(m, 1));
     expect(ports).toHaveLength(4); // API, worker metrics, Temporal gRPC, Temporal UI
     expect(ports.filter((p) => !p.startsWith('127.0.0.1:'))).toEqual([]);
     for (const service of ['tact-api', 'tact-worker']) expect(serviceBlock(rendered, service)).toMatch(/healthcheck:/);
@@ -120,7 +121,7 @@ describe('docker-compose.yml', () => {
 
   it('lists every variable the code reads in .env.example', () => {
     const example = readFileSync(path.join(root, '.env.example'), 'utf8');
-    const listed = new Set([...example.matchAll(/^(?:# )?([A-Z][A-Z0-9_]*)=/gm)].map((m) => m[1]!));
+    const listed = new Set([...example.matchAll(/^(?:# )?([A-Z][A-Z0-9_]*)=/gm)].map((m) => nth(m, 1)));
     const missing = [...variablesReadByTheCode()].filter((name) => !listed.has(name)).sort();
     expect(missing).toEqual([]);
   });

@@ -10,6 +10,7 @@ import type { Decision } from '../../domain/types';
 import { useApiStack } from '../api/support';
 import { hours, addMs, minutes, epochMs } from '../../domain/units';
 import { utc } from '../support/instants';
+import { present } from '../../domain/present';
 
 const CHROMIUM = process.env.TACT_CHROMIUM ?? '/usr/bin/chromium';
 const ARTIFACTS = path.join(__dirname, '..', 'artifacts');
@@ -144,7 +145,12 @@ describe('the console in a browser', () => {
   const chartsWithInk = () =>
     page.$$eval('canvas[data-chart]', (canvases) =>
       canvases.map((canvas) => {
-        const { data } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
+        const { data } = present(canvas.getContext('2d'), "canvas.getContext('2d')").getImageData(
+          0,
+          0,
+          canvas.width,
+          canvas.height,
+        );
         for (let i = 3; i < data.length; i += 4) if (data[i] !== 0) return true;
         return false;
       }),
@@ -153,7 +159,7 @@ describe('the console in a browser', () => {
   it('refuses without an admin key and signs in with one', async () => {
     const { keys } = stack();
     const anonymous = await page.goto(`${stack().baseUrl}/console`, { waitUntil: 'load' });
-    expect(new URL(anonymous!.url()).pathname).toBe('/console/login');
+    expect(new URL(present(anonymous, 'anonymous').url()).pathname).toBe('/console/login');
     await page.type('input[name=key]', keys.usersRead);
     await Promise.all([page.waitForNavigation(), page.click('button')]);
     expect(await page.content()).toContain('admin API key');

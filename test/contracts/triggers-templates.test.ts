@@ -13,6 +13,7 @@ import { candidatesFromEvent, DEFAULT_TRIGGERS, type TriggerRule } from '../../d
 import type { Candidate, Channel, UserEvent } from '../../domain/types';
 import { utc } from '../support/instants';
 import { minutes, subMs } from '../../domain/units';
+import { nth, present } from '../../domain/present';
 
 /** Every locale the templates are written in; pt-BR files may hold only what differs from pt. */
 const LOCALES = ['en', 'de', 'fr', 'es', 'pt', 'pt-BR', 'ar', 'he', 'ja'];
@@ -57,7 +58,7 @@ function eventFor(rule: TriggerRule, properties: UserEvent['properties']): UserE
 function candidateFor(rule: TriggerRule, properties: UserEvent['properties']): Candidate {
   const candidates = candidatesFromEvent(eventFor(rule, properties), [rule], NOW);
   expect(candidates).toHaveLength(1);
-  return candidates[0]!;
+  return nth(candidates, 0);
 }
 
 /** Template variable names the rule fills. */
@@ -122,7 +123,7 @@ describe('default trigger rules and templates', () => {
   it('have a realistic example event for every rule, carrying every property the rule reads', () => {
     expect(Object.keys(EXAMPLES).sort()).toEqual(DEFAULT_TRIGGERS.map((r) => r.eventType).sort());
     for (const rule of DEFAULT_TRIGGERS) {
-      const example = EXAMPLES[rule.eventType]!;
+      const example = present(EXAMPLES[rule.eventType], 'EXAMPLES[rule.eventType]');
       const read = [...Object.values(rule.variables ?? {}), ...(rule.dedupeKeyFrom ? [rule.dedupeKeyFrom] : [])];
       expect(
         read.filter((property) => !(property in example)),
@@ -165,7 +166,7 @@ describe('default trigger rules and templates', () => {
     });
 
     it('renders the user’s values in every locale, on push and email, with no placeholder left', () => {
-      const candidate = candidateFor(rule, EXAMPLES[rule.eventType]!);
+      const candidate = candidateFor(rule, present(EXAMPLES[rule.eventType], 'EXAMPLES[rule.eventType]'));
       for (const locale of LOCALES) {
         const declared = declarations(rule.template, locale);
         for (const channel of CHANNELS) {
@@ -176,7 +177,7 @@ describe('default trigger rules and templates', () => {
           for (const name of produced(rule)) {
             const value = candidate.variables[name];
             expect(value, `${where}: the example fills ${name}`).toBeDefined();
-            const declaration = declared.get(name)!;
+            const declaration = present(declared.get(name), 'declared.get(name)');
             switch (declaration.type) {
               case 'text':
                 expect(text, `${where}: ${name}`).toContain(String(value));
@@ -214,7 +215,7 @@ describe('default trigger rules and templates', () => {
     });
 
     it('renders with only the required properties, the others taking their fallbacks', () => {
-      const example = EXAMPLES[rule.eventType]!;
+      const example = present(EXAMPLES[rule.eventType], 'EXAMPLES[rule.eventType]');
       const requiredProperties = Object.entries(rule.variables ?? {})
         .filter(([name]) =>
           LOCALES.some((locale) => 'required' in (declarations(rule.template, locale).get(name) ?? {})),
