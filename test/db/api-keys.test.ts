@@ -3,6 +3,7 @@ import { ApiKeyRepository, ensureAdminKey, grants, InvalidScopesError, parseScop
 import { useTestDatabase } from '../support/test-database';
 import { utc } from '../support/instants';
 import { addMs, durationMs, seconds } from '../../domain/units';
+import { nth } from '../../domain/present';
 
 const T0 = utc(2025, 6, 1, 12, 0, 0);
 
@@ -19,8 +20,8 @@ describe('API keys', () => {
       'SELECT row_to_json(api_keys)::text AS row FROM api_keys WHERE id = $1',
       [created.id],
     );
-    expect(stored.rows[0]!.row).not.toContain(secret);
-    expect(stored.rows[0]!.row).not.toContain(Buffer.from(secret).toString('hex'));
+    expect(nth(stored.rows, 0).row).not.toContain(secret);
+    expect(nth(stored.rows, 0).row).not.toContain(Buffer.from(secret).toString('hex'));
   });
 
   it('verify the right key and reject a wrong secret, an unknown id or a malformed key', async () => {
@@ -98,8 +99,8 @@ describe('API keys', () => {
     const [a, b] = await Promise.all([ensureAdminKey(pool, T0), ensureAdminKey(pool, T0)]);
     const created = [a, b].filter((key) => key !== null);
     expect(created).toHaveLength(1);
-    expect(created[0]!.scopes).toEqual(['admin']);
-    expect(await repo.verify(created[0]!.key, T0)).toMatchObject({ name: 'initial admin', scopes: ['admin'] });
+    expect(nth(created, 0).scopes).toEqual(['admin']);
+    expect(await repo.verify(nth(created, 0).key, T0)).toMatchObject({ name: 'initial admin', scopes: ['admin'] });
     expect(await ensureAdminKey(pool, T0)).toBeNull();
   });
 });

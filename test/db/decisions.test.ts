@@ -13,6 +13,7 @@ import type { Decision, Provenance, EpochMs } from '../../domain/types';
 import { useTestDatabase } from '../support/test-database';
 import { utc } from '../support/instants';
 import { addMs, durationMs, seconds } from '../../domain/units';
+import { nth, present } from '../../domain/present';
 
 const T0 = utc(2025, 4, 1, 8, 0, 0);
 const sent = (candidateId: string, at: EpochMs): Decision => ({
@@ -128,7 +129,11 @@ describe('decision log', () => {
 
     const first = await repo.list('dl-filter', { outcome: 'suppressed', limit: 2 });
     expect(first.decisions.map((d) => d.candidateId)).toEqual(['f5', 'f3']);
-    const second = await repo.list('dl-filter', { outcome: 'suppressed', limit: 2, cursor: first.nextCursor! });
+    const second = await repo.list('dl-filter', {
+      outcome: 'suppressed',
+      limit: 2,
+      cursor: present(first.nextCursor, 'first.nextCursor'),
+    });
     expect(second.decisions.map((d) => d.candidateId)).toEqual(['f2']);
     expect(second.nextCursor).toBeUndefined();
   });
@@ -188,9 +193,9 @@ describe('decision log', () => {
     expect((await repo.list('dl-rc-other')).decisions).toEqual([logged(sent('r1', T0), { engaged: T0 + 30 })]);
     const page = await repo.list('dl-rc', { outcome: 'sent', limit: 1 });
     expect(page.decisions).toEqual([logged(sent('r2', addMs(T0, durationMs(1))))]);
-    expect((await repo.list('dl-rc', { outcome: 'sent', cursor: page.nextCursor! })).decisions).toEqual([
-      logged(sent('r1', T0), { delivered: T0 + 10, opened: T0 + 20, converted: T0 + 40 }),
-    ]);
+    expect(
+      (await repo.list('dl-rc', { outcome: 'sent', cursor: present(page.nextCursor, 'page.nextCursor') })).decisions,
+    ).toEqual([logged(sent('r1', T0), { delivered: T0 + 10, opened: T0 + 20, converted: T0 + 40 })]);
   });
 
   it('list from a position: every row of the same instant after LAST_LOG_ID, and cursors round-trip', async () => {
@@ -208,9 +213,9 @@ describe('decision log', () => {
       before: { decidedAt: addMs(T0, durationMs(1)), id: LAST_LOG_ID },
     });
     expect(sameInstant.entries.map((e) => e.decision.candidateId)).toEqual(['q3', 'q2', 'q1']);
-    const afterQ3 = await repo.listBefore('dl-pos', { limit: 1, before: all.entries[0]!.position });
+    const afterQ3 = await repo.listBefore('dl-pos', { limit: 1, before: nth(all.entries, 0).position });
     expect(afterQ3).toMatchObject({ more: true, entries: [{ decision: { candidateId: 'q2' } }] });
-    const position = all.entries[1]!.position;
+    const position = nth(all.entries, 1).position;
     expect(decodeLogCursor(encodeLogCursor(position))).toEqual(position);
     expect(decodeLogCursor(encodeLogCursor({ decidedAt: T0, id: LAST_LOG_ID }))).toEqual({
       decidedAt: T0,

@@ -8,6 +8,7 @@ import { migrate } from '../../db/migrate';
 import { DEFAULT_DATA_DIR, openDatabase, resolveTarget, type Database } from '../../db/pool';
 import { createRepositories } from '../../db/repositories';
 import { epochMs } from '../../domain/units';
+import { nth } from '../../domain/present';
 
 const tempDirs: string[] = [];
 function tempDir(): string {
@@ -85,7 +86,7 @@ describe('embedded database', () => {
       const outside = db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM counter');
       await client.query('ROLLBACK');
       client.release();
-      expect((await outside).rows[0]!.n).toBe(0);
+      expect(nth((await outside).rows, 0).n).toBe(0);
     });
 
     it('refuse a second open of a data directory in use, with the reason', async () => {

@@ -7,6 +7,7 @@ import { ApiKeyRepository } from '../../db/api-keys';
 import { parseKeysCommand, runKeysCommand, UsageError, type CliOutput } from '../../db/cli/keys';
 import { useTestDatabase } from '../support/test-database';
 import { utc } from '../support/instants';
+import { present } from '../../domain/present';
 
 const T0 = utc(2025, 7, 1);
 
@@ -48,20 +49,20 @@ describe('keys command line', () => {
     const [key] = io.stdout;
     expect(io.stdout).toHaveLength(1);
     expect(io.stderr.join('\n')).toMatch(/shown once/);
-    const verified = await new ApiKeyRepository(pool).verify(key!, T0);
+    const verified = await new ApiKeyRepository(pool).verify(present(key, 'key'), T0);
     expect(verified).toMatchObject({ name: 'cli', scopes: ['events:write'] });
 
     const listing = captured();
     await runKeysCommand({ kind: 'list' }, pool, listing, T0);
     expect(listing.stdout.join('\n')).toContain(
-      `${verified!.id}\tactive\tevents:write\tcreated 2025-08-01T00:00:00.000Z`,
+      `${present(verified, 'verified').id}\tactive\tevents:write\tcreated 2025-08-01T00:00:00.000Z`,
     );
-    expect(listing.stdout.join('\n')).not.toContain(key!.slice(-43));
+    expect(listing.stdout.join('\n')).not.toContain(present(key, 'key').slice(-43));
 
     const revoking = captured();
-    expect(await runKeysCommand({ kind: 'revoke', id: verified!.id }, pool, revoking, T0)).toBe(0);
-    expect(revoking.stderr).toEqual([`revoked API key ${verified!.id}`]);
-    expect(await new ApiKeyRepository(pool).verify(key!, T0)).toBeNull();
+    expect(await runKeysCommand({ kind: 'revoke', id: present(verified, 'verified').id }, pool, revoking, T0)).toBe(0);
+    expect(revoking.stderr).toEqual([`revoked API key ${present(verified, 'verified').id}`]);
+    expect(await new ApiKeyRepository(pool).verify(present(key, 'key'), T0)).toBeNull();
     const unknown = captured();
     expect(await runKeysCommand({ kind: 'revoke', id: 'nope' }, pool, unknown, T0)).toBe(1);
     expect(unknown.stderr).toEqual(['no API key with id nope']);

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadMigrations, migrate, MigrationError, type Migration } from '../../db/migrate';
 import { openTestDatabase, useTestDatabase } from '../support/test-database';
+import { nth } from '../../domain/present';
 
 const TABLES = [
   'api_keys',
@@ -144,7 +145,7 @@ describe('migration 003 on a database with data', () => {
       { channel: 'sms', address: '+33612345678' },
     ]);
     const receipts = await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM notification_events');
-    expect(receipts.rows[0]!.n).toBe(2);
+    expect(nth(receipts.rows, 0).n).toBe(2);
     // The same notification id for another user is no longer a duplicate.
     await pool.query(
       `INSERT INTO notification_events (notification_id, user_id, type, occurred_at) VALUES ('n1', 'm3-other', 'opened', now())`,
@@ -164,7 +165,7 @@ describe('concurrent migrations', () => {
         const appliedVersions = results.flatMap((result) => result.applied.map((m) => m.version));
         expect(appliedVersions.sort((a, b) => a - b)).toEqual(loadMigrations().map((m) => m.version));
         const recorded = await first.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM schema_migrations');
-        expect(recorded.rows[0]!.n).toBe(loadMigrations().length);
+        expect(nth(recorded.rows, 0).n).toBe(loadMigrations().length);
       } finally {
         if (second !== first) await second.close();
       }

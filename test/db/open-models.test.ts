@@ -13,6 +13,7 @@ import { rng } from '../../simulator/rng';
 import { useTestDatabase } from '../support/test-database';
 import { probability, hours, addMs, durationMs, minutes, subMs, days, plusMs } from '../../domain/units';
 import { utc } from '../support/instants';
+import { nth, present } from '../../domain/present';
 
 const HOUR = hours(1);
 const T0 = utc(2026, 0, 5);
@@ -82,16 +83,16 @@ describe('open models', () => {
     expect(report.beatsPrior).toBe(true);
     const stored = await models.get<{ templates: string[] }, { auc: number }>(version);
     expect(stored).toMatchObject({ version, beatsPrior: true, trainingRows: report.trainingRows });
-    expect(stored!.params.templates).toEqual(['friend_joined', 'weekly_digest']);
+    expect(present(stored, 'stored').params.templates).toEqual(['friend_joined', 'weekly_digest']);
 
     const score = createModelScoring({ models, refreshMs: 0 });
-    expect((await score(input))[0]!.scoredBy).toBe('prior'); // trained, not yet active
+    expect(nth(await score(input), 0).scoredBy).toBe('prior'); // trained, not yet active
     await models.activate(version, addMs(T0, hours(31 * 24)));
     const [scored] = await score(input);
-    expect(scored!.scoredBy).toBe(`model:${version}`);
+    expect(present(scored, 'scored').scoredBy).toBe(`model:${version}`);
     // A friend joining is worth more to this model than a digest.
     const [digest] = await score({ ...input, candidates: [{ ...candidate, template: 'weekly_digest' }] });
-    expect(scored!.expectedValue).toBeGreaterThan(2 * digest!.expectedValue);
+    expect(present(scored, 'scored').expectedValue).toBeGreaterThan(2 * present(digest, 'digest').expectedValue);
   });
 
   it('activates and rolls back through the history, down to the priors', async () => {

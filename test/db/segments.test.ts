@@ -7,6 +7,7 @@ import { validateSegment } from '../../domain/segment';
 import { useTestDatabase } from '../support/test-database';
 import { days, addMs, durationMs } from '../../domain/units';
 import { utc } from '../support/instants';
+import { present } from '../../domain/present';
 
 const DAY = days(1);
 const NOW = utc(2025, 5, 2, 12, 0);
@@ -167,7 +168,10 @@ describe('segments on the database', () => {
     const validated = validateSegment({ field: 'country', op: 'in', value: ['BR', 'US', 'FR'] });
     if (!validated.ok) throw new Error('invalid');
     const first = await repo().page(validated.segment, NOW, { limit: 3 });
-    const rest = await repo().page(validated.segment, NOW, { limit: 3, afterId: first.at(-1)!.id });
+    const rest = await repo().page(validated.segment, NOW, {
+      limit: 3,
+      afterId: present(first.at(-1), 'the last of first').id,
+    });
     expect([...first, ...rest].map((m) => m.id)).toEqual(['u1', 'u2', 'u3', 'u4']);
     expect(first[0]).toEqual({ id: 'u1', timeZone: 'America/Sao_Paulo', locale: 'pt-BR' });
     await expect(repo().page(validated.segment, NOW, { limit: 0 })).rejects.toThrow(RangeError);

@@ -6,6 +6,7 @@ import { UserRepository } from '../../db/users';
 import { useTestDatabase } from '../support/test-database';
 import { minuteOfDay, type MinuteOfDay, addMs, durationMs, seconds } from '../../domain/units';
 import { utc } from '../support/instants';
+import { present } from '../../domain/present';
 
 const T0 = utc(2025, 0, 6, 12, 0, 0);
 
@@ -151,7 +152,10 @@ describe('preferences', () => {
     expect(new Set(versions).size).toBe(3);
     expect(Math.min(...versions)).toBeGreaterThan(first.version);
     // The highest version is the state in force.
-    const latest = concurrent.find((stored) => stored.version === Math.max(...versions))!;
+    const latest = present(
+      concurrent.find((stored) => stored.version === Math.max(...versions)),
+      'the concurrent entry where stored.version === Math.max(...versions)',
+    );
     expect(latest.preferences).toEqual(await repo.get('p-version'));
   });
 
