@@ -4,6 +4,7 @@ import { ApnsProvider } from '../../activities/delivery/providers/apns';
 import { APNS_REPLIES, startFakeApns, type FakeApns } from './servers/apns';
 import { apnsToken, NOW, pushMessage } from './fixtures';
 import type { PushEndpoint } from '../../activities/delivery/types';
+import { present } from '../../domain/present';
 
 const TOPIC = 'com.example.tact';
 let apns: FakeApns;
@@ -49,17 +50,19 @@ describe('APNs provider on the wire', () => {
     expect(result.kind).toBe('ok');
     const [request] = apns.requestsFor(endpoint.token);
     expect(request).toBeDefined();
-    expect(request!.headers['apns-topic']).toBe(TOPIC);
-    expect(request!.headers['apns-push-type']).toBe('alert');
-    expect(request!.headers['apns-priority']).toBe('5');
-    expect(request!.headers['apns-expiration']).toBe(String(Math.floor((NOW + 2 * 3600_000) / 1000)));
-    expect(request!.headers['apns-collapse-id']).toBe('content');
-    expect(request!.headers['apns-id']).toMatch(
+    expect(present(request, 'request').headers['apns-topic']).toBe(TOPIC);
+    expect(present(request, 'request').headers['apns-push-type']).toBe('alert');
+    expect(present(request, 'request').headers['apns-priority']).toBe('5');
+    expect(present(request, 'request').headers['apns-expiration']).toBe(
+      String(Math.floor((NOW + 2 * 3600_000) / 1000)),
+    );
+    expect(present(request, 'request').headers['apns-collapse-id']).toBe('content');
+    expect(present(request, 'request').headers['apns-id']).toMatch(
       /^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
     );
-    expect(result).toEqual({ kind: 'ok', providerMessageId: request!.headers['apns-id'] });
-    expect(request!.jwt.iss).toBe(apns.teamId);
-    expect(request!.payload).toEqual({
+    expect(result).toEqual({ kind: 'ok', providerMessageId: present(request, 'request').headers['apns-id'] });
+    expect(present(request, 'request').jwt.iss).toBe(apns.teamId);
+    expect(present(request, 'request').payload).toEqual({
       nid: 'cand-0001',
       category: 'content',
       link: 'tact-demo://a/1',
@@ -77,9 +80,9 @@ describe('APNs provider on the wire', () => {
     const { collapseKey: _, ...uncollapsed } = pushMessage({ urgency: 'high', replaceTag: 'cand-0002' });
     await provider.send(endpoint, uncollapsed);
     const [request] = apns.requestsFor(endpoint.token);
-    expect(request!.headers['apns-priority']).toBe('10');
-    expect(request!.headers['apns-collapse-id']).toBe('cand-0002');
-    expect((request!.payload.aps as Record<string, unknown>)['mutable-content']).toBeUndefined();
+    expect(present(request, 'request').headers['apns-priority']).toBe('10');
+    expect(present(request, 'request').headers['apns-collapse-id']).toBe('cand-0002');
+    expect((present(request, 'request').payload.aps as Record<string, unknown>)['mutable-content']).toBeUndefined();
   });
 
   it('derives the same apns-id for the same notification and device, and a different one per device', async () => {

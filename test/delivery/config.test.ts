@@ -14,6 +14,7 @@ import {
   TwilioSmsProvider,
   unsubscribeConfigFromEnv,
 } from '../../activities/delivery';
+import { present } from '../../domain/present';
 
 const dir = mkdtempSync(join(tmpdir(), 'tact-config-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -68,7 +69,7 @@ describe('providersFromEnv', () => {
   it('accepts an inline service account', async () => {
     const { fcm } = providersFromEnv({ TACT_FCM_SERVICE_ACCOUNT: JSON.stringify(serviceAccount) });
     expect(fcm).toBeInstanceOf(FcmProvider);
-    await fcm!.close();
+    await present(fcm, 'fcm').close();
   });
 
   it.each([

@@ -13,6 +13,7 @@ import { APNS_TOPIC, startHarness, type Harness } from './support/harness';
 import { InMemoryEndpoints, InMemoryLedger, InMemoryOutbox } from './support/in-memory-ports';
 import { apnsToken, candidate, NOW, PREFERENCES, PROFILE } from './fixtures';
 import { addMs, durationMs, seconds } from '../../domain/units';
+import { nth, present } from '../../domain/present';
 
 let h: Harness;
 let seq = 0;
@@ -61,13 +62,17 @@ describe('deliverNotification', () => {
 
     expect(result).toEqual({ kind: 'delivered', channel: 'push', endpoints: 2, at: NOW });
     const [apnsRequest] = h.apns.requestsFor(IOS_A());
-    expect(apnsRequest!.headers['apns-topic']).toBe(APNS_TOPIC);
-    expect(apnsRequest!.payload).toMatchObject({
+    expect(present(apnsRequest, 'apnsRequest').headers['apns-topic']).toBe(APNS_TOPIC);
+    expect(present(apnsRequest, 'apnsRequest').payload).toMatchObject({
       nid: `cand-${seq}`,
       aps: { alert: { title: 'friend_joined (push)', body: 'Ada joined' } },
     });
     const [fcmSend] = h.fcm.sendsFor(ANDROID());
-    expect(fcmSend!.message.data).toEqual({ nid: `cand-${seq}`, category: 'social', link: 'tact-demo://friends/ada' });
+    expect(present(fcmSend, 'fcmSend').message.data).toEqual({
+      nid: `cand-${seq}`,
+      category: 'social',
+      link: 'tact-demo://friends/ada',
+    });
 
     const ledger = await h.ledger.list(`cand-${seq}`);
     expect(ledger.map((e) => [e.endpointKey, e.status]).sort()).toEqual(
@@ -77,9 +82,12 @@ describe('deliverNotification', () => {
       ].sort(),
     );
     expect(ledger.every((e) => !e.endpointKey.includes(IOS_A()) && !e.endpointKey.includes(ANDROID()))).toBe(true);
-    expect(ledger.find((e) => e.endpointKey.startsWith('push:ios'))!.providerMessageId).toBe(
-      apnsRequest!.headers['apns-id'],
-    );
+    expect(
+      present(
+        ledger.find((e) => e.endpointKey.startsWith('push:ios')),
+        "the ledger entry where e.endpointKey.startsWith('push:ios')",
+      ).providerMessageId,
+    ).toBe(present(apnsRequest, 'apnsRequest').headers['apns-id']);
   });
 
   it('deactivates a token on APNs 410 Unregistered at once and still delivers to the other device', async () => {
@@ -95,7 +103,7 @@ describe('deliverNotification', () => {
       lastError: 'apns: 410 Unregistered',
       deactivatedAt: NOW + 5,
     });
-    expect(h.endpoints.device(ANDROID())!.active).toBe(true);
+    expect(present(h.endpoints.device(ANDROID()), 'h.endpoints.device(ANDROID())').active).toBe(true);
     const entry = (await h.ledger.list(`cand-${seq}`)).find((e) => e.endpointKey.startsWith('push:ios'));
     expect(entry).toMatchObject({ status: 'failed_permanent', error: '410 Unregistered' });
     expect(h.logs.some((l) => l.event === 'delivery.token_invalidated' && l.fields.uninstall === true)).toBe(true);
@@ -120,7 +128,10 @@ describe('deliverNotification', () => {
       active: false,
       lastError: 'fcm: messaging/registration-token-not-registered',
     });
-    const mail = h.smtp.received.find((m) => m.envelope.to.includes(`${user}@example.org`))!;
+    const mail = present(
+      h.smtp.received.find((m) => m.envelope.to.includes(`${user}@example.org`)),
+      'the h.smtp.received entry where m.envelope.to.includes(`${user}@example.org`)',
+    );
     // account is sensitive, but lock-screen-safe text is for push only: the mail has the details and the link.
     expect(mail.parsed.subject).toBe('friend_joined (email)');
     expect(mail.parsed.text).toContain('Ada joined');
@@ -155,7 +166,10 @@ describe('deliverNotification', () => {
     const viaSms = await h.deliver(input({ candidate: security, channels: ['sms', 'push', 'email'] }));
     expect(viaSms).toMatchObject({ kind: 'delivered', channel: 'sms' });
     // The real text on SMS (lock-screen-safe text is for push); an app-scheme link is no use in a text message.
-    expect(h.sms.requests.at(-1)!.form).toMatchObject({ To: '+33698765432', Body: 'login_code (sms)\nCode 4242' });
+    expect(present(h.sms.requests.at(-1), 'the last of h.sms.requests').form).toMatchObject({
+      To: '+33698765432',
+      Body: 'login_code (sms)\nCode 4242',
+    });
 
     const optedOut = await h.deliver(
       input({
@@ -166,8 +180,10 @@ describe('deliverNotification', () => {
     );
     expect(optedOut).toMatchObject({ kind: 'delivered', channel: 'push' });
     const [push] = h.apns.requestsFor(IOS_A());
-    expect(push!.headers['apns-priority']).toBe('10');
-    expect(push!.payload).toMatchObject({ aps: { alert: { title: 'New activity', body: 'Open the app to see it' } } });
+    expect(present(push, 'push').headers['apns-priority']).toBe('10');
+    expect(present(push, 'push').payload).toMatchObject({
+      aps: { alert: { title: 'New activity', body: 'Open the app to see it' } },
+    });
   });
 
   it('puts the action link into SMS (https only) and email, and keeps push lock-screen-safe, for security and privacy mode', async () => {
@@ -180,13 +196,16 @@ describe('deliverNotification', () => {
       deepLink: 'https://app.example.com/reset?t=abc',
     });
     expect(await h.deliver(input({ candidate: reset, channels: ['sms'] }))).toMatchObject({ channel: 'sms' });
-    expect(h.sms.requests.at(-1)!.form.Body).toBe(
+    expect(present(h.sms.requests.at(-1), 'the last of h.sms.requests').form.Body).toBe(
       'password_reset (sms)\nReset your password\nhttps://app.example.com/reset?t=abc',
     );
     expect(
       await h.deliver(input({ candidate: { ...reset, id: `cand-${seq}-mail` }, channels: ['email'] })),
     ).toMatchObject({ channel: 'email' });
-    const mail = h.smtp.received.find((m) => m.envelope.to.includes(`${user}@example.org`))!;
+    const mail = present(
+      h.smtp.received.find((m) => m.envelope.to.includes(`${user}@example.org`)),
+      'the h.smtp.received entry where m.envelope.to.includes(`${user}@example.org`)',
+    );
     expect(mail.parsed.subject).toBe('password_reset (email)');
     expect(mail.parsed.text).toContain('Reset your password\n\nhttps://app.example.com/reset?t=abc');
     expect(mail.parsed.html).toContain('<a href="https://app.example.com/reset?t=abc">');
@@ -194,12 +213,16 @@ describe('deliverNotification', () => {
     const privacy = { ...PREFERENCES, privacyMode: true };
     const social = candidate({ id: `cand-${seq}-p`, deepLink: 'https://app.example.com/f' });
     await h.deliver(input({ candidate: social, channels: ['push'], preferences: privacy }));
-    expect(h.apns.requestsFor(IOS_A()).at(-1)!.payload).toMatchObject({
+    expect(
+      present(h.apns.requestsFor(IOS_A()).at(-1), 'the last of h.apns.requestsFor(IOS_A())').payload,
+    ).toMatchObject({
       aps: { alert: { title: 'New activity', body: 'Open the app to see it' } },
       link: 'https://app.example.com/f',
     });
     await h.deliver(input({ candidate: { ...social, id: `cand-${seq}-p2` }, channels: ['sms'], preferences: privacy }));
-    expect(h.sms.requests.at(-1)!.form.Body).toBe('friend_joined (sms)\nAda joined\nhttps://app.example.com/f');
+    expect(present(h.sms.requests.at(-1), 'the last of h.sms.requests').form.Body).toBe(
+      'friend_joined (sms)\nAda joined\nhttps://app.example.com/f',
+    );
   });
 
   it('sends promotional email with a one-click unsubscribe link', async () => {
@@ -208,7 +231,10 @@ describe('deliverNotification', () => {
       input({ candidate: candidate({ id: `cand-${seq}`, category: 'marketing' }), channels: ['email', 'push'] }),
     );
     expect(result).toMatchObject({ kind: 'delivered', channel: 'email' });
-    const mail = h.smtp.received.find((m) => m.envelope.to.includes(`${user}@example.org`))!;
+    const mail = present(
+      h.smtp.received.find((m) => m.envelope.to.includes(`${user}@example.org`)),
+      'the h.smtp.received entry where m.envelope.to.includes(`${user}@example.org`)',
+    );
     expect(mail.header('list-unsubscribe')).toMatch(/^<https:\/\/tact\.example\/v1\/unsubscribe\/[\w-]+\.[\w-]+>$/);
     expect(mail.header('list-unsubscribe-post')).toBe('List-Unsubscribe=One-Click');
   });
@@ -223,7 +249,7 @@ describe('deliverNotification', () => {
     expect(failure.type).toBe('DeliveryRetryable');
     expect(failure.message).toContain('429 TooManyRequests');
     expect((await h.ledger.list(`cand-${seq}`)).map((e) => e.status)).toEqual(['failed_retryable', 'failed_retryable']);
-    expect(h.endpoints.device(IOS_A())!.active).toBe(true);
+    expect(present(h.endpoints.device(IOS_A()), 'h.endpoints.device(IOS_A())').active).toBe(true);
 
     expect(await h.deliver(input())).toMatchObject({ kind: 'delivered', endpoints: 2 });
     expect(h.apns.requestsFor(IOS_A())).toHaveLength(2);
@@ -242,8 +268,13 @@ describe('deliverNotification', () => {
       [endpointKey({ channel: 'push', platform: 'ios', token: IOS_A() }), 'sent', undefined],
       [endpointKey({ channel: 'push', platform: 'ios', token: IOS_B() }), 'failed_retryable', '503 ServiceUnavailable'],
     ]);
-    expect(h.endpoints.device(IOS_B())!.active).toBe(true);
-    expect(h.logs.find((l) => l.event === 'delivery.partial' && l.fields.nid === `cand-${seq}`)!.fields).toMatchObject({
+    expect(present(h.endpoints.device(IOS_B()), 'h.endpoints.device(IOS_B())').active).toBe(true);
+    expect(
+      present(
+        h.logs.find((l) => l.event === 'delivery.partial' && l.fields.nid === `cand-${seq}`),
+        'the h.logs entry the test looks for',
+      ).fields,
+    ).toMatchObject({
       delivered: 1,
       retryable: 1,
     });
@@ -280,7 +311,7 @@ describe('deliverNotification', () => {
     await expect(h.deliverWith({ ledger: crashAfterSend, recordRetryDelaysMs: [] })(input())).rejects.toThrow(
       'worker crashed after send',
     );
-    expect((await h.ledger.list(`cand-${seq}`))[0]!.status).toBe('pending');
+    expect(nth(await h.ledger.list(`cand-${seq}`), 0).status).toBe('pending');
 
     h.clock.now = addMs(NOW, durationMs(DEFAULT_IN_FLIGHT_WINDOW_MS));
     const inFlight = await expectFailure(h.deliver(input()));
@@ -291,8 +322,10 @@ describe('deliverNotification', () => {
     h.clock.now = addMs(NOW, durationMs(DEFAULT_IN_FLIGHT_WINDOW_MS + 1));
     expect(await h.deliver(input())).toMatchObject({ kind: 'delivered', endpoints: 1 });
     const [first, second] = h.apns.requestsFor(IOS_A());
-    expect(second!.headers['apns-id']).toBe(first!.headers['apns-id']);
-    expect(second!.headers['apns-collapse-id']).toBe(first!.headers['apns-collapse-id']);
+    expect(present(second, 'second').headers['apns-id']).toBe(present(first, 'first').headers['apns-id']);
+    expect(present(second, 'second').headers['apns-collapse-id']).toBe(
+      present(first, 'first').headers['apns-collapse-id'],
+    );
     h.clock.now = NOW;
   });
 
@@ -316,10 +349,10 @@ describe('deliverNotification', () => {
     const texts = h.sms.messages.filter((m) => m.to === phone);
     expect(texts).toHaveLength(1);
     expect(h.sms.requests.filter((r) => r.form.To === phone)).toHaveLength(1);
-    expect(h.sms.lookups).toContain(entry!.clientReference);
+    expect(h.sms.lookups).toContain(present(entry, 'entry').clientReference);
     expect((await h.ledger.list(`cand-${seq}`))[0]).toMatchObject({
       status: 'sent',
-      providerMessageId: texts[0]!.sid,
+      providerMessageId: nth(texts, 0).sid,
       sendAttempts: 2,
     });
     expect(h.logs.some((l) => l.event === 'delivery.found_earlier' && l.fields.nid === `cand-${seq}`)).toBe(true);
@@ -350,7 +383,7 @@ describe('deliverNotification', () => {
     });
     const posts = h.sms.requests.filter((r) => r.form.To === phone);
     expect(posts.map((r) => r.reply)).toEqual(['created', 'replayed']);
-    expect(posts[1]!.headers['idempotency-key']).toBe(posts[0]!.headers['idempotency-key']);
+    expect(nth(posts, 1).headers['idempotency-key']).toBe(nth(posts, 0).headers['idempotency-key']);
     expect(h.sms.messages.filter((m) => m.to === phone)).toHaveLength(1);
   });
 
@@ -413,7 +446,7 @@ describe('deliverNotification', () => {
     ).toMatchObject({ kind: 'delivered', endpoints: 1 });
     const mails = h.smtp.received.filter((m) => m.envelope.to.includes(shared));
     expect(mails).toHaveLength(2);
-    expect(mails[0]!.header('message-id')).not.toBe(mails[1]!.header('message-id'));
+    expect(nth(mails, 0).header('message-id')).not.toBe(nth(mails, 1).header('message-id'));
     expect((await h.ledger.list(`cand-${seq}`)).map((e) => [e.userId, e.status])).toEqual([
       [user, 'sent'],
       [other, 'sent'],
@@ -433,15 +466,21 @@ describe('deliverNotification', () => {
     h.fcm.script(ANDROID(), 'INVALID_ARGUMENT_PAYLOAD');
     expect(await h.deliver(input())).toEqual({ kind: 'delivered', channel: 'push', endpoints: 1, at: NOW });
     expect(h.apns.requestsFor(IOS_A())).toHaveLength(1);
-    expect(h.endpoints.device(ANDROID())!.active).toBe(true); // the payload was bad, not the token
-    const entry = (await h.ledger.list(`cand-${seq}`)).find((e) => e.endpointKey.startsWith('push:android'))!;
+    expect(present(h.endpoints.device(ANDROID()), 'h.endpoints.device(ANDROID())').active).toBe(true); // the payload was bad, not the token
+    const entry = present(
+      (await h.ledger.list(`cand-${seq}`)).find((e) => e.endpointKey.startsWith('push:android')),
+      "the (await h.ledger.list(`cand-${seq}`)) entry where e.endpointKey.startsWith('push:android')",
+    );
     expect(entry).toMatchObject({
       status: 'failed_permanent',
       error: expect.stringMatching(
         /^malformed payload \(\d{2,} bytes\): messaging\/invalid-argument \(message\.android/,
       ),
     });
-    const log = h.logs.find((l) => l.event === 'delivery.malformed_payload' && l.fields.nid === `cand-${seq}`)!;
+    const log = present(
+      h.logs.find((l) => l.event === 'delivery.malformed_payload' && l.fields.nid === `cand-${seq}`),
+      'the h.logs entry the test looks for',
+    );
     expect(log.fields).toMatchObject({ provider: 'fcm', payloadBytes: expect.any(Number) });
   });
 
@@ -487,7 +526,7 @@ describe('deliverNotification', () => {
       kind: 'delivered',
       channel: 'email',
     });
-    expect(h.endpoints.device(ANDROID())!.active).toBe(false);
+    expect(present(h.endpoints.device(ANDROID()), 'h.endpoints.device(ANDROID())').active).toBe(false);
   });
 
   it('deactivates a hard-bounced email address (550 5.1.1) and a STOPped number (Twilio 21610), and falls back', async () => {
@@ -528,7 +567,7 @@ describe('deliverNotification', () => {
       kind: 'failed',
       reason: 'delivery_failed',
     });
-    expect(h.endpoints.contact(user, 'email')!.active).toBe(true);
+    expect(present(h.endpoints.contact(user, 'email'), "h.endpoints.contact(user, 'email')").active).toBe(true);
   });
 
   it('shortens an oversized body to fit 4 KB instead of failing', async () => {
@@ -536,8 +575,10 @@ describe('deliverNotification', () => {
     const long = candidate({ id: `cand-${seq}`, variables: { body: '👩‍👩‍👧‍👦 שלום '.repeat(400) } });
     expect(await h.deliver(input({ candidate: long }))).toMatchObject({ kind: 'delivered' });
     const [request] = h.apns.requestsFor(IOS_A());
-    expect(request!.payloadBytes).toBeLessThanOrEqual(4096);
-    expect((request!.payload.aps as { alert: { body: string } }).alert.body.endsWith('…')).toBe(true);
+    expect(present(request, 'request').payloadBytes).toBeLessThanOrEqual(4096);
+    expect((present(request, 'request').payload.aps as { alert: { body: string } }).alert.body.endsWith('…')).toBe(
+      true,
+    );
   });
 
   it('fits an emoji and RTL body with localization’s fitPushPayload', async () => {
@@ -546,11 +587,16 @@ describe('deliverNotification', () => {
     const deliver = h.deliverWith({ fitPushPayload });
     expect(await deliver(input({ candidate: long }))).toMatchObject({ kind: 'delivered' });
     const [send] = h.fcm.sendsFor(ANDROID());
-    const body = (send!.message.notification as { body: string }).body;
+    const body = (present(send, 'send').message.notification as { body: string }).body;
     expect(body.endsWith('…')).toBe(true);
     expect(body).not.toMatch(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])/); // no split surrogate pair
     expect(
-      Buffer.byteLength(JSON.stringify({ notification: send!.message.notification, data: send!.message.data })),
+      Buffer.byteLength(
+        JSON.stringify({
+          notification: present(send, 'send').message.notification,
+          data: present(send, 'send').message.data,
+        }),
+      ),
     ).toBeLessThanOrEqual(4096);
   });
 
@@ -577,7 +623,7 @@ describe('deliverNotification', () => {
     h.endpoints.addDevice(user, 'android', ANDROID());
     const evil = candidate({ id: `cand-${seq}`, deepLink: 'javascript:alert(1)' });
     expect(await h.deliver(input({ candidate: evil }))).toMatchObject({ kind: 'delivered' });
-    expect(h.fcm.sendsFor(ANDROID())[0]!.message.data).toEqual({ nid: `cand-${seq}`, category: 'social' });
+    expect(nth(h.fcm.sendsFor(ANDROID()), 0).message.data).toEqual({ nid: `cand-${seq}`, category: 'social' });
     expect(h.logs.some((l) => l.event === 'delivery.deep_link_rejected' && l.fields.nid === `cand-${seq}`)).toBe(true);
   });
 
@@ -672,12 +718,22 @@ describe('deliverNotification without provider credentials (dry run)', () => {
       expect.stringMatching(/^ios:[0-9a-f]{12}$/),
       expect.stringMatching(/^web:[0-9a-f]{12}$/),
     ]);
-    const mail = entries.find((e) => e.channel === 'email')!;
+    const mail = present(
+      entries.find((e) => e.channel === 'email'),
+      "the entries entry where e.channel === 'email'",
+    );
     expect(mail.subject).toBe('friend_joined (email)');
     expect(mail.body).toContain('Unsubscribe: https://tact.example/v1/unsubscribe/');
-    expect(entries.find((e) => e.channel === 'push')!.data).toMatchObject({ nid: 'dry-1' });
     expect(
-      (await ledger.list('dry-1')).every((e) => e.status === 'sent' && e.providerMessageId!.startsWith('dry-run:')),
+      present(
+        entries.find((e) => e.channel === 'push'),
+        "the entries entry where e.channel === 'push'",
+      ).data,
+    ).toMatchObject({ nid: 'dry-1' });
+    expect(
+      (await ledger.list('dry-1')).every(
+        (e) => e.status === 'sent' && present(e.providerMessageId, 'e.providerMessageId').startsWith('dry-run:'),
+      ),
     ).toBe(true);
     expect(JSON.stringify(entries)).not.toContain(apnsToken(7));
 

@@ -5,6 +5,7 @@ import { FcmProvider } from '../../activities/delivery/providers/fcm';
 import { startFakeFcm, type FakeFcm } from './servers/fcm';
 import { pushMessage } from './fixtures';
 import type { PushEndpoint } from '../../activities/delivery/types';
+import { nth, present } from '../../domain/present';
 
 let fcm: FakeFcm;
 let provider: FcmProvider;
@@ -45,15 +46,15 @@ describe('FCM provider on the wire', () => {
       kind: 'ok',
       providerMessageId: expect.stringMatching(/^projects\/tact-test-project\/messages\//),
     });
-    expect(fcm.tokenRequests[0]!.claims).toMatchObject({
+    expect(nth(fcm.tokenRequests, 0).claims).toMatchObject({
       iss: fcm.serviceAccount.client_email,
       aud: 'https://oauth2.googleapis.com/token',
       scope: expect.stringContaining('https://www.googleapis.com/auth/firebase.messaging'),
     });
     const [send] = fcm.sendsFor(endpoint.token);
-    expect(send!.projectId).toBe('tact-test-project');
-    expect(fcm.issuedTokens.has(String(send!.headers.authorization).replace('Bearer ', ''))).toBe(true);
-    expect(send!.message).toEqual({
+    expect(present(send, 'send').projectId).toBe('tact-test-project');
+    expect(fcm.issuedTokens.has(String(present(send, 'send').headers.authorization).replace('Bearer ', ''))).toBe(true);
+    expect(present(send, 'send').message).toEqual({
       token: endpoint.token,
       notification: { title: 'Hi', body: 'Ada joined' },
       data: { nid: 'cand-0001', category: 'content', link: 'tact-demo://x' },
@@ -72,8 +73,8 @@ describe('FCM provider on the wire', () => {
       }),
     );
     const [send] = fcm.sendsFor(endpoint.token);
-    expect(send!.message.android).toBeUndefined();
-    expect(send!.message.webpush).toEqual({
+    expect(present(send, 'send').message.android).toBeUndefined();
+    expect(present(send, 'send').message.webpush).toEqual({
       headers: { TTL: '7200', Urgency: 'normal', Topic: 'content' },
       notification: { tag: 'content', dir: 'rtl', lang: 'ar' },
       fcmOptions: { link: 'https://app.example.com/a' },
@@ -85,7 +86,11 @@ describe('FCM provider on the wire', () => {
     const { collapseKey: _, ...uncollapsed } = pushMessage({ replaceTag: 'cand-0001' });
     await provider.send(endpoint, uncollapsed);
     const [send] = fcm.sendsFor(endpoint.token);
-    expect(send!.message.android).toEqual({ priority: 'normal', ttl: '7200s', notification: { tag: 'cand-0001' } });
+    expect(present(send, 'send').message.android).toEqual({
+      priority: 'normal',
+      ttl: '7200s',
+      notification: { tag: 'cand-0001' },
+    });
   });
 
   it.each([

@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TwilioSmsProvider } from '../../activities/delivery/providers/twilio-sms';
 import { SMS_REPLIES, startFakeSms, type FakeSms } from './servers/sms';
+import { present } from '../../domain/present';
 
 let sms: FakeSms;
 let provider: TwilioSmsProvider;
@@ -27,7 +28,7 @@ describe('Twilio-shaped SMS provider on the wire', () => {
       { userId: 'user-42', notificationId: 'n1', text: 'Code: 123456' },
     );
     expect(result).toMatchObject({ kind: 'ok', providerMessageId: expect.stringMatching(/^SM[0-9a-f]{32}$/) });
-    const request = sms.requests.at(-1)!;
+    const request = present(sms.requests.at(-1), 'the last of sms.requests');
     expect(request.headers['content-type']).toBe('application/x-www-form-urlencoded');
     expect(request.headers.authorization).toBe(
       `Basic ${Buffer.from(`${sms.accountSid}:${sms.authToken}`).toString('base64')}`,
@@ -53,7 +54,11 @@ describe('Twilio-shaped SMS provider on the wire', () => {
       { channel: 'sms', phone: '+33600000001' },
       { userId: 'user-42', notificationId: 'n1', text: 'hi' },
     );
-    expect(sms.requests.at(-1)!.form).toMatchObject({ To: '+33600000001', Body: 'hi', MessagingServiceSid: 'MG0123' });
+    expect(present(sms.requests.at(-1), 'the last of sms.requests').form).toMatchObject({
+      To: '+33600000001',
+      Body: 'hi',
+      MessagingServiceSid: 'MG0123',
+    });
   });
 
   it.each([

@@ -7,6 +7,7 @@ import { DEFAULT_POLICY } from '../../domain/config';
 import { startFakeSmtp, type FakeSmtp } from './servers/smtp';
 import { candidate, NOW } from './fixtures';
 import { addMs, seconds } from '../../domain/units';
+import { nth, present } from '../../domain/present';
 
 const SECRET = 'unsubscribe-secret-for-tests-0123456789';
 let smtp: FakeSmtp;
@@ -56,7 +57,7 @@ describe('SMTP provider on the wire', () => {
       kind: 'ok',
       providerMessageId: expect.stringMatching(/^<[0-9a-f-]{36}@tact\.example>$/),
     });
-    const mail = smtp.received.at(-1)!;
+    const mail = present(smtp.received.at(-1), 'the last of smtp.received');
     expect(mail.secure).toBe(true);
     expect(mail.user).toBe(smtp.user);
     expect(mail.envelope).toEqual({ from: 'notify@tact.example', to: ['ada@example.org'] });
@@ -70,8 +71,8 @@ describe('SMTP provider on the wire', () => {
 
     const url = /^<(https:\/\/tact\.example\/v1\/unsubscribe\/([^>]+))>$/.exec(mail.header('list-unsubscribe') ?? '');
     expect(url).not.toBeNull();
-    expect(mail.parsed.html).toContain(`href="${url![1]}"`);
-    expect(verifyUnsubscribeToken(url![2]!, SECRET, addMs(NOW, seconds(1)))).toEqual({
+    expect(mail.parsed.html).toContain(`href="${present(url, 'url')[1]}"`);
+    expect(verifyUnsubscribeToken(nth(present(url, 'url'), 2), SECRET, addMs(NOW, seconds(1)))).toEqual({
       kind: 'ok',
       claims: { userId: 'user-42', category: 'marketing', issuedAt: NOW },
     });
@@ -95,7 +96,7 @@ describe('SMTP provider on the wire', () => {
       now: NOW,
     });
     await provider.send({ channel: 'email', address: 'ada@example.org' }, message);
-    const mail = smtp.received.at(-1)!;
+    const mail = present(smtp.received.at(-1), 'the last of smtp.received');
     // The call to action is a link in both parts (the password reset a sensitive mail exists for).
     expect(mail.parsed.html).toContain(
       '<a href="https://app.example.com/security?from=mail&#38;x=&#34;1&#34;">https://app.example.com/security?from=mail&#38;x=&#34;1&#34;</a>',

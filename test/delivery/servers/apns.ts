@@ -11,6 +11,7 @@ import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { testTls } from './tls';
 import { verifyJwt } from './jwt';
+import { nth } from '../../../domain/present';
 
 export interface ApnsReply {
   status: number;
@@ -88,14 +89,21 @@ export async function startFakeApns(options: { keyId?: string; teamId?: string }
       let reply: ApnsReply;
       try {
         payload = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
-        const queued = scripts.get(match[1]!);
+        const queued = scripts.get(nth(match, 1));
         if (body.length > 4096) reply = { status: 413, reason: 'PayloadTooLarge' };
         else if (!headers['apns-topic']) reply = { status: 400, reason: 'MissingTopic' };
         else reply = queued?.shift() ?? APNS_REPLIES.success;
       } catch {
         reply = { status: 400, reason: 'PayloadEmpty' };
       }
-      requests.push({ deviceToken: match[1]!, headers, jwt: jwt.claims, payload, payloadBytes: body.length, reply });
+      requests.push({
+        deviceToken: nth(match, 1),
+        headers,
+        jwt: jwt.claims,
+        payload,
+        payloadBytes: body.length,
+        reply,
+      });
       answer(reply, apnsId);
     });
   });

@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { testTls } from './tls';
 import { verifyJwt } from './jwt';
+import { nth } from '../../../domain/present';
 
 export type FcmErrorKind =
   | 'UNREGISTERED'
@@ -220,7 +221,7 @@ export async function startFakeFcm(options: { projectId?: string } = {}): Promis
       }
       const message = (JSON.parse(body) as { message: FcmSendRequest['message'] }).message;
       const reply = (message.token !== undefined && scripts.get(message.token)?.shift()) || 'SUCCESS';
-      sends.push({ projectId: match[1]!, headers: req.headers, message, reply });
+      sends.push({ projectId: nth(match, 1), headers: req.headers, message, reply });
       if (reply === 'SUCCESS') return json(res, 200, { name: `projects/${match[1]}/messages/${randomUUID()}` });
       const error = errorResponse(reply);
       return json(res, error.status, error.body);
