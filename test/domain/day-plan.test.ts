@@ -9,6 +9,7 @@ import { dayPlanCase } from './planner-cases';
 import { NO_PREFS, candidate } from './simulator';
 import { probability, hours, subMs } from '../../domain/units';
 import { utc } from '../support/instants';
+import { nth, present } from '../../domain/present';
 
 const HOUR = hours(1);
 const PARIS = 'Europe/Paris';
@@ -29,7 +30,13 @@ function run(pending: Candidate[], from: EpochMs, until: EpochMs, mode: PlanMode
   let now = from;
   for (let step = 0; step < 100 && now < until; step++) {
     const scores: Record<string, Score> = {};
-    const ctx = { now, timeZone: PARIS, hourOfWeek: state.engagement!, recentSends: state.sends, opensLast10: 5 };
+    const ctx = {
+      now,
+      timeZone: PARIS,
+      hourOfWeek: present(state.engagement, 'state.engagement'),
+      recentSends: state.sends,
+      opensLast10: 5,
+    };
     for (const c of state.pending) scores[c.id] = heuristicScore(c, ctx);
     const { drops, action } = plan(state, scores, now, DEFAULT_POLICY, mode);
     const dropped = new Set(drops.map((d) => d.candidateId));
@@ -59,9 +66,9 @@ describe('the day plan', () => {
     const day = run(batch(), paris(4, 9), paris(5, 9), 'day');
     expect(perCandidate).toHaveLength(1);
     expect(day).toHaveLength(3);
-    for (let i = 1; i < day.length; i++) expect(day[i]!.at - day[i - 1]!.at).toBeGreaterThanOrEqual(4 * HOUR);
+    for (let i = 1; i < day.length; i++) expect(nth(day, i).at - nth(day, i - 1).at).toBeGreaterThanOrEqual(4 * HOUR);
     // The evening peak is still used: the last send is at 20:00.
-    expect(day[2]!.at).toBe(paris(4, 20));
+    expect(nth(day, 2).at).toBe(paris(4, 20));
   });
 
   it('is exact on small cases where taking the most valuable first is not', () => {

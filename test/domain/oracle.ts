@@ -4,6 +4,7 @@ import { categoryPolicy } from '../../domain/config';
 import { DEFAULT_POLICY } from '../../domain/config';
 import type { PolicyConfig } from '../../domain/config';
 import type { Candidate, Channel, EpochMs, Preferences, SendRecord } from '../../domain/types';
+import { present } from '../../domain/present';
 
 const DAY = 86_400_000;
 
@@ -27,7 +28,13 @@ export function localMinute(at: EpochMs, timeZone: string): number {
     minute: '2-digit',
     hourCycle: 'h23',
   }).formatToParts(at);
-  const get = (type: string): number => Number(parts.find((p) => p.type === type)!.value);
+  const get = (type: string): number =>
+    Number(
+      present(
+        parts.find((p) => p.type === type),
+        'the parts entry where p.type === type',
+      ).value,
+    );
   return get('hour') * 60 + get('minute');
 }
 

@@ -11,6 +11,7 @@ import type { Plan, PlanMode, PlannerState } from '../../domain/planner';
 import type { Candidate, Channel, Score, SendRecord, EpochMs } from '../../domain/types';
 import { minuteOfDay, durationMs, probability, hours, epochMs, addMs, maxOf, subMs } from '../../domain/units';
 import { utc } from '../support/instants';
+import { nth, present } from '../../domain/present';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -45,7 +46,8 @@ export function rng(seed: number): () => number {
 
 type Random = () => number;
 const int = (r: Random, lo: number, hi: number): number => lo + Math.floor(r() * (hi - lo + 1));
-const pick = <T>(r: Random, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
+const pick = <T>(r: Random, xs: readonly T[]): T =>
+  present(xs[Math.floor(r() * xs.length)], 'xs[Math.floor(r() * xs.length)]');
 const chance = (r: Random, p: number): boolean => r() < p;
 
 function configFor(r: Random): PolicyConfig {
@@ -78,7 +80,7 @@ function expectedValue(r: Random): number {
 
 function candidateFor(r: Random, n: number, now: EpochMs, config: PolicyConfig): Candidate {
   const category = chance(r, 0.1) ? pick(r, ['security', 'account']) : pick(r, CATEGORIES);
-  const ttl = config.categories[category]!.ttlMs;
+  const ttl = present(config.categories[category], 'config.categories[category]').ttlMs;
   const createdAt = subMs(now, durationMs(int(r, 0, 2 * DAY)));
   const expiresAt = chance(r, 0.8) ? addMs(createdAt, ttl) : addMs(now, durationMs(int(r, -HOUR, 3 * DAY)));
   return {
@@ -105,7 +107,7 @@ function engagementFor(r: Random): number[] | undefined {
   const peak = int(r, 0, 167);
   for (let i = 0; i < events; i++) {
     const h = chance(r, 0.6) ? (peak + int(r, -2, 2) + 168) % 168 : int(r, 0, 167);
-    counts[h]! += chance(r, 0.5) ? 1 : r();
+    counts[h] = nth(counts, h) + (chance(r, 0.5) ? 1 : r());
   }
   return counts;
 }

@@ -16,6 +16,7 @@ import type { Candidate, Category, Preferences, Score, SendRecord, EpochMs } fro
 import { NO_PREFS, candidate } from './simulator';
 import { probability, hours, minutes, addMs, days, subMs, durationMs } from '../../domain/units';
 import { utc } from '../support/instants';
+import { nth, present } from '../../domain/present';
 
 const MIN = minutes(1);
 const HOUR = hours(1);
@@ -40,7 +41,7 @@ function sent(category: Category, at: EpochMs, opened = true): SendRecord {
   return {
     candidateId: `s-${category}-${at}`,
     category,
-    channel: categoryPolicy(DEFAULT_POLICY, category).channels[0]!,
+    channel: nth(categoryPolicy(DEFAULT_POLICY, category).channels, 0),
     at,
     ...(opened ? { openedAt: addMs(at, MIN) } : {}),
   };
@@ -432,7 +433,7 @@ describe('pruneSends', () => {
     const kept = pruneSends([...recent, ...old], paris(3, 12));
     expect(kept).toHaveLength(10);
     expect(kept.map((s) => s.at)).toEqual([...kept.map((s) => s.at)].sort((a, b) => a - b));
-    expect(kept.at(-1)!.at).toBe(paris(3, 9));
+    expect(present(kept.at(-1), 'the last of kept').at).toBe(paris(3, 9));
     const config = withOverrides(DEFAULT_POLICY, { lowResponderWindow: 1 });
     expect(pruneSends([...recent, ...old], paris(3, 12), config).map((s) => iso(s.at))).toEqual([
       iso(paris(2, 9)),
@@ -472,7 +473,7 @@ describe('the per-user ceiling on critical notifications', () => {
     expect(plan(state({ pending: [c], sends: others }), scored(c), now).action).toMatchObject({ kind: 'send' });
     const strict = withOverrides(DEFAULT_POLICY, { criticalSendsPerHour: 1 });
     const one = [sent('security', subMs(now, minutes(30)))];
-    expect(plan(state({ pending: [c], sends: one }), scored(c), now, strict).drops[0]!.outcome).toMatchObject({
+    expect(nth(plan(state({ pending: [c], sends: one }), scored(c), now, strict).drops, 0).outcome).toMatchObject({
       reason: 'rate_limited',
     });
   });

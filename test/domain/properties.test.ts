@@ -12,6 +12,7 @@ import { minuteOfDay, probability, hours, minutes, days, epochMs, addMs, duratio
 import { simulate } from './simulator';
 import type { Scenario, SimEvent, SimResult } from './simulator';
 import { utc } from '../support/instants';
+import { nth, present } from '../../domain/present';
 
 const CATEGORIES = Object.keys(DEFAULT_POLICY.categories);
 
@@ -169,7 +170,7 @@ const scenarioArb: fc.Arbitrary<Scenario> = fc
       .map((p, i) => ({
         candidateId: `prior-${i}`,
         category: p.category,
-        channel: categoryPolicy(DEFAULT_POLICY, p.category).channels[0]!,
+        channel: nth(categoryPolicy(DEFAULT_POLICY, p.category).channels, 0),
         at: subMs(raw.start, durationMs(p.ago)),
         ...(p.opened ? { openedAt: addMs(subMs(raw.start, durationMs(p.ago)), MIN) } : {}),
       }))
@@ -308,7 +309,9 @@ describe('policy properties over simulated users', () => {
             d.outcome.kind === 'suppressed' &&
             (d.outcome.reason === 'expired' || d.outcome.reason === 'low_score')
           ) {
-            expect(d.outcome.at).toBeLessThanOrEqual(byId.get(d.candidateId)!.expiresAt);
+            expect(d.outcome.at).toBeLessThanOrEqual(
+              present(byId.get(d.candidateId), 'byId.get(d.candidateId)').expiresAt,
+            );
           }
         }
       }),
@@ -354,7 +357,10 @@ describe('policy properties over simulated users', () => {
       fc.property(scenarioArb, (scenario) => {
         const result = simulate(scenario);
         for (const send of result.sends.filter((s) => s.category === 'security')) {
-          const admittedAt = result.admittedAt.get(send.candidateId)!;
+          const admittedAt = present(
+            result.admittedAt.get(send.candidateId),
+            'result.admittedAt.get(send.candidateId)',
+          );
           expect(send.at).toBe(Math.max(admittedAt, send.candidate.notBefore ?? 0));
         }
       }),

@@ -10,6 +10,7 @@ import { defaultPreferences } from '../../domain/user-defaults';
 import type { Candidate, Category, Decision, EpochMs, Preferences, Score, SendRecord } from '../../domain/types';
 import { violations } from './oracle';
 import { probability, addMs, durationMs, maxOf, minOf, NEVER } from '../../domain/units';
+import { nth, present } from '../../domain/present';
 
 export type SimEvent =
   | { kind: 'candidate'; at: EpochMs; candidate: Candidate; score: Omit<Score, 'candidateId'> }
@@ -85,7 +86,7 @@ export function simulate(
       problems.push(`decision for unknown candidate ${decision.candidateId}`);
       return;
     }
-    outcomesPerArrival[index]!.push(decision.outcome);
+    nth(outcomesPerArrival, index).push(decision.outcome);
   };
 
   const apply = (event: SimEvent, now: EpochMs): void => {
@@ -156,7 +157,8 @@ export function simulate(
       problems.push(`no progress after ${MAX_STEPS} steps at ${now}`);
       break;
     }
-    while (next < scenario.events.length && scenario.events[next]!.at <= now) apply(scenario.events[next++]!, now);
+    while (next < scenario.events.length && present(scenario.events[next], 'scenario.events[next]').at <= now)
+      apply(present(scenario.events[next++], 'scenario.events[next++]'), now);
     state = { ...state, sends: pruneSends(state.sends, now, config) };
 
     let result = replan(now);
@@ -186,7 +188,7 @@ export function simulate(
       const send: SendRecord = {
         candidateId: candidate.id,
         category: candidate.category,
-        channel: channels[0]!,
+        channel: nth(channels, 0),
         at: now,
       };
       history.push(send);

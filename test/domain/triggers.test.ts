@@ -5,6 +5,7 @@ import type { TriggerRule } from '../../domain/triggers';
 import type { UserEvent } from '../../domain/types';
 import { probability, addMs, hours, minutes, subMs, seconds } from '../../domain/units';
 import { utc } from '../support/instants';
+import { nth, present } from '../../domain/present';
 
 const NOW = utc(2024, 5, 3, 10);
 const event = (type: string, properties: UserEvent['properties'] = {}, occurredAt = NOW): UserEvent => ({
@@ -52,7 +53,7 @@ describe('candidatesFromEvent', () => {
       deepLink: 'app://profile/42',
       expiresAt: NOW + DEFAULT_POLICY.categories.social.ttlMs,
     });
-    expect(c!.variables).not.toHaveProperty('email');
+    expect(present(c, 'c').variables).not.toHaveProperty('email');
   });
 
   it('fills template variables from the event properties the rule maps, leaving out missing and null ones', () => {
@@ -69,7 +70,7 @@ describe('candidatesFromEvent', () => {
       NOW,
     );
     // An inherited name (`toString`) is not a property of the event.
-    expect(c!.variables).toEqual({ author_name: 'Lina', reply_count: 0 });
+    expect(present(c, 'c').variables).toEqual({ author_name: 'Lina', reply_count: 0 });
   });
 
   it('puts when the event happened into the eventTimeAs variable, never later than now', () => {
@@ -83,15 +84,21 @@ describe('candidatesFromEvent', () => {
     };
     const signedIn = subMs(NOW, seconds(90));
     const [c] = candidatesFromEvent(event('login_new_device', { deviceName: 'Pixel 9' }, signedIn), [rule], NOW);
-    expect(c!.variables).toEqual({ device: 'Pixel 9', when: signedIn });
+    expect(present(c, 'c').variables).toEqual({ device: 'Pixel 9', when: signedIn });
     const [future] = candidatesFromEvent(event('login_new_device', {}, addMs(NOW, minutes(1))), [rule], NOW);
-    expect(future!.variables).toEqual({ when: NOW });
+    expect(present(future, 'future').variables).toEqual({ when: NOW });
   });
 
   it('runs the TTL from when the event happened, never from a future client clock', () => {
-    const late = candidatesFromEvent(event('password_reset', {}, subMs(NOW, minutes(10))), DEFAULT_TRIGGERS, NOW)[0]!;
+    const late = nth(
+      candidatesFromEvent(event('password_reset', {}, subMs(NOW, minutes(10))), DEFAULT_TRIGGERS, NOW),
+      0,
+    );
     expect(late.expiresAt).toBe(NOW + 5 * 60_000);
-    const future = candidatesFromEvent(event('password_reset', {}, addMs(NOW, hours(1))), DEFAULT_TRIGGERS, NOW)[0]!;
+    const future = nth(
+      candidatesFromEvent(event('password_reset', {}, addMs(NOW, hours(1))), DEFAULT_TRIGGERS, NOW),
+      0,
+    );
     expect(future.createdAt).toBe(NOW);
   });
 
@@ -113,6 +120,6 @@ describe('candidatesFromEvent', () => {
     const [c] = candidatesFromEvent(event('friend_joined'), DEFAULT_TRIGGERS, NOW, config);
     expect(c).not.toHaveProperty('dedupeKey');
     expect(c).not.toHaveProperty('deepLink');
-    expect(c!.expiresAt).toBe(NOW + 3_600_000);
+    expect(present(c, 'c').expiresAt).toBe(NOW + 3_600_000);
   });
 });
