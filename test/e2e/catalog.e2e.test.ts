@@ -32,6 +32,7 @@ import { waitFor } from '../support/wait';
 import { hours, days, addMs, durationMs, epochMs } from '../../domain/units';
 import { wallClock } from '../../clock';
 import type { EpochMs } from '../../domain/types';
+import { present } from '../../domain/present';
 
 const TASK_QUEUE = 'tact-e2e-catalog';
 const HOUR = hours(1);
@@ -325,9 +326,10 @@ describe('a deployment catalog end to end', () => {
     ]);
 
     // Once in the decision log (a send is written with its delivery), the same id again is a duplicate, not signalled.
-    const sentId = settled.recentDecisions.find(
-      (d) => d.candidateId.startsWith('offer-') && d.outcome === 'sent',
-    )!.candidateId;
+    const sentId = present(
+      settled.recentDecisions.find((d) => d.candidateId.startsWith('offer-') && d.outcome === 'sent'),
+      "the settled.recentDecisions entry where d.candidateId.startsWith('offer-') && d.outcome === 'sent'",
+    ).candidateId;
     const before = spy.signalsFor(user);
     const again = await ok('POST', `/v1/users/${user}/candidates`, { ...valid, id: sentId });
     expect(again.candidates).toEqual([{ id: sentId, status: 'duplicate' }]);
@@ -351,12 +353,14 @@ describe('a deployment catalog end to end', () => {
       (s) => s.nextPlannedSend?.candidateId === 'later-1' && s.inboxSize === 0,
       'the workflow asleep until its planned send',
     );
-    expect(Date.parse(sleeping.nextPlannedSend!.at)).toBeGreaterThanOrEqual(now + 3 * HOUR);
+    expect(Date.parse(present(sleeping.nextPlannedSend, 'sleeping.nextPlannedSend').at)).toBeGreaterThanOrEqual(
+      now + 3 * HOUR,
+    );
     expect(sleeping.configVersion.id).toBe(v1.id);
 
     // Deploy a catalog where promo_flash allows no send at all: nothing tells the workflow.
     const capped = structuredClone(v1.catalog);
-    capped.categories.promo_flash!.weeklyCap = 0;
+    present(capped.categories.promo_flash, 'capped.categories.promo_flash').weeklyCap = 0;
     const v2 = versionedConfig(capped);
     const activation = await activateConfigVersion(db.pool, { id: v2.id, content: v2 }, await serverNow());
     current = ruleSetOf(v2, activation.activatedAt);

@@ -28,6 +28,7 @@ import { APNS_TOPIC, apnsEnv, captureLog, iosToken } from '../runtime/support';
 import { waitFor } from '../support/wait';
 import { minuteOfDay, addMs, hours, epochMs, durationMs } from '../../domain/units';
 import { wallClock } from '../../clock';
+import { nth, present } from '../../domain/present';
 
 const TASK_QUEUE = 'tact-e2e';
 const USER = 'e2e-user-de-1';
@@ -206,8 +207,8 @@ describe('delivery end to end', () => {
     // Both devices, in German, with the notification id for receipts.
     const toIos = apns.requestsFor(IOS);
     expect(toIos).toHaveLength(1);
-    expect(toIos[0]!.headers['apns-topic']).toBe(APNS_TOPIC);
-    expect(toIos[0]!.payload).toMatchObject({
+    expect(nth(toIos, 0).headers['apns-topic']).toBe(APNS_TOPIC);
+    expect(nth(toIos, 0).payload).toMatchObject({
       aps: { alert: { title: 'Anna ist jetzt dabei', body: 'Ihr habt 3 gemeinsame Freunde. Sag Hallo!' } },
       nid,
       category: 'social',
@@ -215,7 +216,7 @@ describe('delivery end to end', () => {
     });
     const toAndroid = fcm.sendsFor(ANDROID);
     expect(toAndroid).toHaveLength(1);
-    expect(toAndroid[0]!.message).toMatchObject({
+    expect(nth(toAndroid, 0).message).toMatchObject({
       token: ANDROID,
       notification: { title: 'Anna ist jetzt dabei', body: 'Ihr habt 3 gemeinsame Freunde. Sag Hallo!' },
       data: { nid, category: 'social', link: 'app://profile/f-77' },
@@ -231,13 +232,13 @@ describe('delivery end to end', () => {
     ]);
 
     // The app reports the open with the id it found in the push data.
-    const processedBefore = sent.stats.messagesProcessed!;
+    const processedBefore = present(sent.stats.messagesProcessed, 'sent.stats.messagesProcessed');
     expect(await call('POST', `/v1/notifications/${nid}/events`, { type: 'opened' })).toEqual({
       status: 202,
       body: { notificationId: nid, userId: USER, type: 'opened', status: 'recorded' },
     });
     const opened = await runUntil(
-      (s) => s.stats.messagesProcessed! > processedBefore && s.inboxSize === 0,
+      (s) => present(s.stats.messagesProcessed, 's.stats.messagesProcessed') > processedBefore && s.inboxSize === 0,
       'the receipt to reach the workflow',
     );
     expect(opened.stats.messagesProcessed).toBe(processedBefore + 1);
@@ -261,7 +262,14 @@ describe('delivery end to end', () => {
 
     // The open is part of the workflow's state: the next decision is scored knowing it. The next event comes at
     // 09:00 local, past the cooldown and quiet hours, whenever (in real time) the test runs.
-    const sentAt = epochMs(Date.parse(sent.recentDecisions.find((d) => d.candidateId === nid)!.at));
+    const sentAt = epochMs(
+      Date.parse(
+        present(
+          sent.recentDecisions.find((d) => d.candidateId === nid),
+          'the sent.recentDecisions entry where d.candidateId === nid',
+        ).at,
+      ),
+    );
     const nineAm = nextLocalTime(addMs(sentAt, hours(4)), 'Europe/Berlin', minuteOfDay(9 * 60));
     await env.sleep(nineAm - (await env.currentTimeMs()));
     // Meanwhile ops reword the German title in the database.

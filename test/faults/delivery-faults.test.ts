@@ -11,6 +11,7 @@ import { startFakeSms, type FakeSms } from '../delivery/servers/sms';
 import { apnsEnv, iosToken } from '../runtime/support';
 import { startDrillStack, type DrillStack } from '../support/drill-stack';
 import { waitFor } from '../support/wait';
+import { nth } from '../../domain/present';
 
 const USERS_PER_CHANNEL = 8;
 
@@ -125,14 +126,14 @@ describe('delivery faults', () => {
     const { apnsRepeats } = await expectDeliveredOnce(drill);
     // The drill did what it says: sends were caught between the provider's acceptance and the ledger's record.
     expect(takenBeforeKill).toBeGreaterThanOrEqual(2);
-    expect(Number(pendingInLedger.rows[0]!.n)).toBeGreaterThanOrEqual(2);
+    expect(Number(nth(pendingInLedger.rows, 0).n)).toBeGreaterThanOrEqual(2);
     // Those were settled by the lookup, not by a second text.
     expect(sms.lookups.length).toBeGreaterThanOrEqual(2);
     const { rows } = await stack.db.pool.query<{ n: string }>(
       "SELECT count(*) AS n FROM delivery_ledger WHERE status = 'sent' AND send_attempts > 1 AND user_id = ANY($1)",
       [[...drill.candidates.keys()]],
     );
-    expect(Number(rows[0]!.n)).toBeGreaterThanOrEqual(2);
+    expect(Number(nth(rows, 0).n)).toBeGreaterThanOrEqual(2);
     expect(apnsRepeats).toBeLessThanOrEqual(drill.tokens.size);
   }, 300_000);
 

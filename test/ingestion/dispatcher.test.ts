@@ -13,6 +13,7 @@ import { useTestDatabase } from '../support/test-database';
 import { uniqueId } from '../api/support';
 import { addMs, durationMs, seconds, minutes } from '../../domain/units';
 import { instant } from '../support/instants';
+import { nth, present } from '../../domain/present';
 
 const database = useTestDatabase();
 const T0 = instant('2026-11-02T10:00:00Z');
@@ -35,7 +36,7 @@ class RecordingSignals implements UserSignals {
     return this.record(event.userId, event.id);
   }
   proposeCandidates(userId: string, proposal: CandidatesProposal) {
-    return this.record(userId, proposal.candidates[0]!.id);
+    return this.record(userId, nth(proposal.candidates, 0).id);
   }
   updateProfile(userId: string, _profile: UserProfile) {
     return this.record(userId, 'profile');
@@ -113,7 +114,7 @@ describe('the ingest queue and its dispatcher', () => {
     const dispatchers = [0, 1, 2].map(() => dispatcherFor(signals, () => addMs(T0, seconds(1))));
     await Promise.all(dispatchers.map((dispatcher) => dispatcher.drain()));
     // A user whose rows were all leased by another dispatcher can leave a drain with rows due: run once more.
-    await dispatchers[0]!.drain();
+    await nth(dispatchers, 0).drain();
     expect(signals.received).toHaveLength(32);
     for (const userId of users) {
       expect(signals.received.filter((r) => r.userId === userId).map((r) => r.id)).toEqual(
@@ -138,8 +139,8 @@ describe('the ingest queue and its dispatcher', () => {
       `SELECT last_error, next_attempt_at FROM ingest_queue WHERE user_id = $1 ORDER BY seq`,
       [stuck],
     );
-    expect(rows[0]!.last_error).toMatch(/unavailable/);
-    expect(rows[0]!.next_attempt_at.getTime()).toBe(T0 + 1_000);
+    expect(nth(rows, 0).last_error).toMatch(/unavailable/);
+    expect(nth(rows, 0).next_attempt_at.getTime()).toBe(T0 + 1_000);
     signals.failFor.delete(stuck);
     now = addMs(T0, durationMs(500)); // still backing off
     await dispatcher.drain();
@@ -182,7 +183,7 @@ describe('the ingest queue and its dispatcher', () => {
     const signals = new RecordingSignals();
     await dispatcherFor(signals, () => addMs(T0, seconds(1))).drain();
     const stored = await versionedPreferences(db.pool).getVersioned(userId);
-    expect(signals.received.map((r) => r.id)).toEqual([`preferences@${stored!.version}`, 'profile']);
+    expect(signals.received.map((r) => r.id)).toEqual([`preferences@${present(stored, 'stored').version}`, 'profile']);
     const { rows } = await db.pool.query('SELECT 1 FROM ingest_queue WHERE user_id = $1', [userId]);
     expect(rows).toEqual([]);
   });

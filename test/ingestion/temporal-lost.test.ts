@@ -24,6 +24,7 @@ import { installQuietRuntime } from '../support/quiet-runtime';
 import { openTestDatabase, type TestDatabase } from '../support/test-database';
 import { stopWorker } from '../support/worker-lifecycle';
 import { wallClock } from '../../clock';
+import { nth, present } from '../../domain/present';
 
 const USERS = 12;
 const taskQueue = uniqueId('tact-temporal-lost');
@@ -48,7 +49,7 @@ async function startWorker(address: string): Promise<void> {
   const native = await NativeConnection.connect({ address });
   const created = await createTactWorker({
     connection: native,
-    activities: runtime!.activities,
+    activities: present(runtime, 'runtime').activities,
     config: { taskQueue },
     workflowBundle,
   });
@@ -99,7 +100,7 @@ async function outboxCount(userId: string, notificationId: string): Promise<numb
     'SELECT count(*) AS n FROM outbox WHERE user_id = $1 AND notification_id = $2',
     [userId, notificationId],
   );
-  return Number(rows[0]!.n);
+  return Number(nth(rows, 0).n);
 }
 
 describe('Temporal lost', () => {
@@ -121,7 +122,7 @@ describe('Temporal lost', () => {
     }
     for (const userId of users) {
       await eventually(`the first notification of ${userId} sent`, async () =>
-        (await outboxCount(userId, firstIds.get(userId)!)) > 0 ? true : undefined,
+        (await outboxCount(userId, present(firstIds.get(userId), 'firstIds.get(userId)'))) > 0 ? true : undefined,
       );
       const second = await call('POST', '/v1/events', {
         id: 'fj-2',
@@ -142,9 +143,9 @@ describe('Temporal lost', () => {
     );
 
     // Temporal dies and comes back on the same address with nothing: every workflow is gone.
-    const { port } = temporal!;
+    const { port } = present(temporal, 'temporal');
     await stopTheWorker();
-    await temporal!.stop();
+    await present(temporal, 'temporal').stop();
     temporal = undefined;
     const outageUsers = users.slice(0, USERS / 2);
     const outageIds = new Map<string, string>();
@@ -159,18 +160,18 @@ describe('Temporal lost', () => {
     }
     temporal = await startTemporal(port);
     await startWorker(temporal.address);
-    expect(await workflowRunning(client)(users.at(-1)!)).toBe(false);
+    expect(await workflowRunning(client)(present(users.at(-1), 'the last of users'))).toBe(false);
 
     // The outage users' workflows come back with their queued event and re-drive the pending candidate themselves.
     for (const userId of outageUsers) {
       await eventually(`${userId}'s critical event sent after the outage`, async () =>
-        (await outboxCount(userId, outageIds.get(userId)!)) > 0 ? true : undefined,
+        (await outboxCount(userId, present(outageIds.get(userId), 'outageIds.get(userId)'))) > 0 ? true : undefined,
       );
     }
     // The others come back through the reconciler.
     const result = await reconcile({ queue: repos.ingest, isRunning: workflowRunning(client), graceMs: 0 });
     expect(result.redrivenUsers).toBe(USERS / 2);
-    dispatcher!.wake();
+    present(dispatcher, 'dispatcher').wake();
     for (const userId of users) {
       await eventually(`${userId}'s pending candidate back`, async () => {
         const response = await call('GET', `/v1/users/${userId}/state`);
@@ -187,14 +188,15 @@ describe('Temporal lost', () => {
     // Per notification: exactly one provider request; per accepted event: one outcome or pending, never two. The
     // pending candidates were not sent by the re-created workflows either.
     for (const userId of users) {
-      expect(await outboxCount(userId, firstIds.get(userId)!)).toBe(1);
-      expect(await outboxCount(userId, pendingIds.get(userId)!)).toBe(0);
+      expect(await outboxCount(userId, present(firstIds.get(userId), 'firstIds.get(userId)'))).toBe(1);
+      expect(await outboxCount(userId, present(pendingIds.get(userId), 'pendingIds.get(userId)'))).toBe(0);
       const log = await call('GET', `/v1/users/${userId}/decisions`);
       const ids = log.body.decisions.map((d: { candidateId: string }) => d.candidateId);
       expect(ids.filter((id: string) => id === firstIds.get(userId))).toHaveLength(1);
       expect(ids).not.toContain(pendingIds.get(userId));
     }
-    for (const userId of outageUsers) expect(await outboxCount(userId, outageIds.get(userId)!)).toBe(1);
+    for (const userId of outageUsers)
+      expect(await outboxCount(userId, present(outageIds.get(userId), 'outageIds.get(userId)'))).toBe(1);
     // A second pass finds nothing more to do: every running workflow holds its work.
     expect(
       (await reconcile({ queue: repos.ingest, isRunning: workflowRunning(client), graceMs: 0 })).redrivenRows,

@@ -8,6 +8,7 @@ import { defineHarness, uniqueUser } from '../workflows/support/harness';
 import { endOf, runIdOf, runView, saveJourneyFixtures, waitForRun } from './support';
 import { minuteOfDay, addMs, days, minutes, subMs, plusMs } from '../../domain/units';
 import type { EpochMs } from '../../domain/types';
+import { nth, present } from '../../domain/present';
 
 const h = defineHarness();
 const CART = 'cart_abandonment';
@@ -28,7 +29,7 @@ describe('cart abandonment journey', () => {
     const runId = runIdOf(userId, CART);
     await waitForRun(h, runId, (v) => v.step === 'waiting for purchase (1 h)', 'the first wait');
     const state = await h.waitForState(userId, (s) => s.journeys?.active.length === 1, 'the run in the state');
-    expect(state.journeys!.active[0]).toMatchObject({ runId, journey: CART, version: 1 });
+    expect(present(state.journeys, 'state.journeys').active[0]).toMatchObject({ runId, journey: CART, version: 1 });
 
     await h.sleepUntil(addMs(start, plusMs(HOUR, MINUTE)));
     const proposed = await h.waitForState(
@@ -57,11 +58,13 @@ describe('cart abandonment journey', () => {
     ]);
     const deliveries = h.deliveries.filter((d) => d.input.userId === userId);
     expect(deliveries.map((d) => d.input.candidate.variables)).toEqual([{ item_count: 2 }, { top_item: 'Red shoes' }]);
-    expect(deliveries[0]!.at).toBeGreaterThanOrEqual(start + HOUR);
-    expect(deliveries[1]!.at).toBeGreaterThanOrEqual(start + 25 * HOUR);
+    expect(nth(deliveries, 0).at).toBeGreaterThanOrEqual(start + HOUR);
+    expect(nth(deliveries, 1).at).toBeGreaterThanOrEqual(start + 25 * HOUR);
     expect(await endOf(h, runId)).toBe('completed');
     const ended = await h.waitForState(userId, (s) => s.journeys?.active.length === 0, 'the run gone from the state');
-    expect(ended.journeys!.ended).toMatchObject([{ runId, journey: CART, reason: 'completed' }]);
+    expect(present(ended.journeys, 'ended.journeys').ended).toMatchObject([
+      { runId, journey: CART, reason: 'completed' },
+    ]);
     expect(h.journeyRuns.records.filter((r) => r.runId === runId).map((r) => r.kind)).toEqual(['enrolled', 'ended']);
     await saveJourneyFixtures(h, 'cart-no-purchase', userId, runId);
   });
@@ -82,7 +85,7 @@ describe('cart abandonment journey', () => {
       outcome: { kind: 'suppressed', reason: 'cancelled' },
       provenance: { source: 'journey', sourceId: runId, journey: { step: 'first reminder' } },
     });
-    expect(after.recentDecisions[0]!.outcome.at - (start + HOUR + 2 * MINUTE)).toBeLessThan(MINUTE);
+    expect(nth(after.recentDecisions, 0).outcome.at - (start + HOUR + 2 * MINUTE)).toBeLessThan(MINUTE);
     await h.sleepUntil(addMs(start, days(2)));
     expect(h.deliveries.filter((d) => d.input.userId === userId)).toEqual([]);
     const ended = h.journeyRuns.records.find((r) => r.runId === runId && r.kind === 'ended');
@@ -95,8 +98,11 @@ describe('cart abandonment journey', () => {
     const start = await enrollAt(userId, 9 * 60);
     await h.users.enroll(userId, { journey: CART, source: 'api' });
     const state = await h.waitForState(userId, (s) => (s.journeys?.refused.length ?? 0) === 1, 'the refusal');
-    expect(state.journeys!.active.map((r) => r.runId)).toEqual([runIdOf(userId, CART)]);
-    expect(state.journeys!.refused[0]).toMatchObject({ journey: CART, why: 'already active' });
+    expect(present(state.journeys, 'state.journeys').active.map((r) => r.runId)).toEqual([runIdOf(userId, CART)]);
+    expect(present(state.journeys, 'state.journeys').refused[0]).toMatchObject({
+      journey: CART,
+      why: 'already active',
+    });
 
     await h.users.sendEvent(userEvent(userId, 'purchase_completed', {}, addMs(start, MINUTE)));
     expect(await endOf(h, runIdOf(userId, CART))).toBe('exit:purchase_completed');
@@ -105,8 +111,8 @@ describe('cart abandonment journey', () => {
     await h.sleepUntil(addMs(start, days(2))); // re-entry after 3 days
     await h.users.enroll(userId, { journey: CART, source: 'api' });
     const refused = await h.waitForState(userId, (s) => s.journeys?.refused.length === 2, 'the re-entry refusal');
-    expect(refused.journeys!.refused[1]!.why).toMatch(/^re-entry period until /);
-    expect(refused.journeys!.active).toEqual([]);
+    expect(nth(present(refused.journeys, 'refused.journeys').refused, 1).why).toMatch(/^re-entry period until /);
+    expect(present(refused.journeys, 'refused.journeys').active).toEqual([]);
 
     await h.sleepUntil(addMs(start, plusMs(days(3), MINUTE)));
     await h.users.enroll(userId, { journey: CART, source: 'api' });
@@ -172,11 +178,11 @@ describe('cart abandonment journey', () => {
       (s) => s.stats.continuedAsNew >= 1 && s.inboxSize === 0 && s.stats.events === 30,
       'a continue-as-new',
     );
-    expect(continued.journeys!.active.map((r) => r.runId)).toEqual([runId]);
+    expect(present(continued.journeys, 'continued.journeys').active.map((r) => r.runId)).toEqual([runId]);
     await users.sendEvent(userEvent(userId, 'purchase_completed', {}, addMs(start, plusMs(HOUR, minutes(2)))));
     expect(await endOf(h, runId)).toBe('exit:purchase_completed');
     const after = await h.waitForState(userId, (s) => s.recentDecisions.length === 1, 'the withdrawal');
-    expect(after.recentDecisions[0]!.outcome).toMatchObject({ kind: 'suppressed', reason: 'cancelled' });
+    expect(nth(after.recentDecisions, 0).outcome).toMatchObject({ kind: 'suppressed', reason: 'cancelled' });
     await saveJourneyFixtures(h, 'cart-continue-as-new', userId, runId);
   });
 });

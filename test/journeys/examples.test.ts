@@ -7,6 +7,7 @@ import { DAY, HOUR, MINUTE, userEvent } from '../workflows/support/events';
 import { defineHarness, uniqueUser } from '../workflows/support/harness';
 import { endOf, runIdOf, waitForRun } from './support';
 import type { EpochMs } from '../../domain/types';
+import { nth, present } from '../../domain/present';
 
 const h = defineHarness();
 const tz = 'America/New_York';
@@ -47,7 +48,7 @@ describe('example journeys', () => {
     await h.sleepUntil(addMs(start, days(5)));
     expect(await endOf(h, runId)).toBe('completed');
     expect(sent(userId).map((c) => c.template)).toEqual(['trial_ending']);
-    expect(sent(userId)[0]!.variables).toEqual({ plan: 'starter', hours_left: 48 });
+    expect(nth(sent(userId), 0).variables).toEqual({ plan: 'starter', hours_left: 48 });
   });
 
   it('onboarding: a tip only for the steps not completed, at 10:00 local', async () => {
@@ -87,6 +88,9 @@ describe('example journeys', () => {
     await h.sleepUntil(addMs(start, DAY));
     expect(await endOf(h, runId)).toBe('completed');
     expect(sent(userId)).toEqual([]);
-    expect((await h.state(userId)).journeys!.ended[0]).toMatchObject({ journey: 'streak_saver', reason: 'completed' });
+    expect(present((await h.state(userId)).journeys, '(await h.state(userId)).journeys').ended[0]).toMatchObject({
+      journey: 'streak_saver',
+      reason: 'completed',
+    });
   });
 });
