@@ -5,6 +5,7 @@ import type { Decision, EpochMs } from '../../domain/types';
 import { useApiStack, type ApiStack } from '../api/support';
 import { hours } from '../../domain/units';
 import { utc } from '../support/instants';
+import { nth } from '../../domain/present';
 
 const HOUR = hours(1);
 const T0 = utc(2026, 3, 2, 10, 0, 0);
@@ -192,6 +193,6 @@ describe('measurement API', () => {
     const arms = holdout.body.variants as { variant: string; users: number }[];
     expect(arms.map((a) => a.variant)).toEqual(['holdout', 'treated']);
     const { rows } = await stack().db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM users');
-    expect(arms[0]!.users + arms[1]!.users).toBe(rows[0]!.n);
+    expect(nth(arms, 0).users + nth(arms, 1).users).toBe(nth(rows, 0).n);
   });
 });

@@ -7,6 +7,7 @@ import type { Decision, SuppressionReason, EpochMs } from '../../domain/types';
 import { useTestDatabase } from '../support/test-database';
 import { hours, addMs, durationMs, minutes, subMs, days, plusMs } from '../../domain/units';
 import { utc } from '../support/instants';
+import { nth, present } from '../../domain/present';
 
 const HOUR = hours(1);
 const T0 = utc(2026, 2, 10, 9, 0, 0);
@@ -74,7 +75,10 @@ describe('attribution', () => {
     );
 
     const byTemplate = funnelRows(await r.measurement.funnelCells('template', { from: DAY_OF(T0), to: DAY_OF(T0) }));
-    const social = byTemplate.rows.find((row) => row.key === 'friend_joined')!;
+    const social = present(
+      byTemplate.rows.find((row) => row.key === 'friend_joined'),
+      "the byTemplate.rows entry where row.key === 'friend_joined'",
+    );
     // s1 (T0 + 1 h) is the last send before the opt-out (T0 + 71 h); the uninstall came 72 h + 1 ms after it.
     expect(social).toMatchObject({ optOuts: 1, uninstalls: 0 });
     const { rows: signals } = await db().pool.query<{ kind: string; notification_id: string | null }>(
@@ -161,8 +165,8 @@ describe('funnel reconciles with the decision log', () => {
         const half = Math.floor(decisions.length / 2);
         const receiptsOf = async (from: number, to: number) => {
           for (let i = from; i < to; i++) {
-            const spec = specs[i]!;
-            const decision = decisions[i]!;
+            const spec = nth(specs, i);
+            const decision = nth(decisions, i);
             if (!spec.sent) continue;
             for (const type of spec.receipts) {
               const event = { notificationId: decision.candidateId, type, at: addMs(decision.outcome.at, HOUR) };
@@ -263,7 +267,7 @@ async function fromLog(pool: import('pg').Pool, userId: string, by: FunnelDimens
     };
     byKey.set(row.key, c);
     if (row.outcome === 'suppressed') {
-      c.suppressed[row.reason!] = (c.suppressed[row.reason!] ?? 0) + 1;
+      c.suppressed[present(row.reason, 'row.reason')] = (c.suppressed[present(row.reason, 'row.reason')] ?? 0) + 1;
       continue;
     }
     c.sent += 1;

@@ -18,6 +18,7 @@ import { SQL_BUCKET } from '../../db/measurement';
 import { useTestDatabase } from '../support/test-database';
 import { probability, hours, addMs, subMs, days, minutes } from '../../domain/units';
 import { utc } from '../support/instants';
+import { present } from '../../domain/present';
 
 const NOW = utc(2026, 4, 6, 10, 0, 0); // a Wednesday, 10:00 UTC: outside quiet hours
 const HOUR = hours(1);
@@ -63,13 +64,14 @@ describe('assignment', () => {
     let held = 0;
     for (let i = 0; i < 100_000; i++) {
       const id = `u${i.toString(36)}`;
-      counts[assignVariant(id, experiment)]! += 1;
+      const variant = assignVariant(id, experiment);
+      counts[variant] = present(counts[variant], `the count of variant ${variant}`) + 1;
       if (inHoldout(id, { percent: 5 })) held += 1;
     }
     // Binomial sd at n = 100,000: ≈ 137 for p = 0.25, 158 for 0.5, 69 for 0.05; 5 sd of tolerance.
-    expect(Math.abs(counts.a! - 25_000)).toBeLessThan(5 * 137);
-    expect(Math.abs(counts.b! - 25_000)).toBeLessThan(5 * 137);
-    expect(Math.abs(counts.c! - 50_000)).toBeLessThan(5 * 158);
+    expect(Math.abs(present(counts.a, 'counts.a') - 25_000)).toBeLessThan(5 * 137);
+    expect(Math.abs(present(counts.b, 'counts.b') - 25_000)).toBeLessThan(5 * 137);
+    expect(Math.abs(present(counts.c, 'counts.c') - 50_000)).toBeLessThan(5 * 158);
     expect(Math.abs(held - 5_000)).toBeLessThan(5 * 69);
   });
 
@@ -174,7 +176,8 @@ describe('holdout in the planner (property)', () => {
           };
           const held = inHoldout(userId, config.holdout);
           const result = plan(state, {}, NOW, config);
-          const isCritical = (c: Candidate) => config.categories[c.category]!.priorityClass === 'critical';
+          const isCritical = (c: Candidate) =>
+            present(config.categories[c.category], 'config.categories[c.category]').priorityClass === 'critical';
           const withheld = (c: Candidate) => !isCritical(c) && (held || c.variant === CONTROL_VARIANT);
           if (result.action.kind === 'send') expect(withheld(result.action.candidate)).toBe(false);
           const dropped = new Map(result.drops.map((d: Decision) => [d.candidateId, d]));
@@ -202,8 +205,8 @@ describe('lift and its interval', () => {
     expect(lift.differenceInterval[0]).toBeCloseTo(0.0020679, 6);
     expect(lift.differenceInterval[1]).toBeCloseTo(0.0579321, 6);
     expect(lift.relative).toBeCloseTo(0.3, 12);
-    expect(lift.relativeInterval![0]).toBeCloseTo(0.020679, 5);
-    expect(lift.relativeInterval![1]).toBeCloseTo(0.579321, 5);
+    expect(present(lift.relativeInterval, 'lift.relativeInterval')[0]).toBeCloseTo(0.020679, 5);
+    expect(present(lift.relativeInterval, 'lift.relativeInterval')[1]).toBeCloseTo(0.579321, 5);
     expect(lift.significant).toBe(true);
     expect(lift.warning).toBeUndefined();
     expect(Z_95).toBeCloseTo(1.96, 2);

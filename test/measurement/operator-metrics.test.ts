@@ -13,6 +13,7 @@ import { startTact, type RunningTact } from '../../api/start';
 import { startFakeFcm, type FakeFcm } from '../delivery/servers/fcm';
 import { waitFor } from '../support/wait';
 import { callApi } from '../api/support';
+import { nth, present } from '../../domain/present';
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tact-operator-metrics-'));
 const USERS = [
@@ -32,7 +33,7 @@ function samples(text: string): Map<string, number> {
     const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
     if (!match) continue;
     const labels = [...(match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map(([, k, v]) => `${k}="${v}"`).sort();
-    out.set(labels.length > 0 ? `${match[1]}{${labels.join(',')}}` : match[1]!, Number(match[3]));
+    out.set(labels.length > 0 ? `${match[1]}{${labels.join(',')}}` : nth(match, 1), Number(match[3]));
   }
   return out;
 }
@@ -75,20 +76,25 @@ beforeAll(async () => {
     createActivities: (options: RuntimeActivitiesOptions) =>
       createRuntimeActivities({ ...options, providers: { fcm: fcmProvider } }),
   });
-  const key = tact.adminKey!;
+  const key = present(tact.adminKey, 'tact.adminKey');
   for (const user of USERS) {
-    const put = await callApi(tact.apiUrl!, 'PUT', `/v1/users/${user.id}`, {
+    const put = await callApi(present(tact.apiUrl, 'tact.apiUrl'), 'PUT', `/v1/users/${user.id}`, {
       key,
       json: { timeZone: 'UTC', locale: 'en' },
     });
     expect(put.status).toBe(201);
-    const device = await callApi(tact.apiUrl!, 'PUT', `/v1/users/${user.id}/devices/${user.token}`, {
-      key,
-      json: { platform: 'android' },
-    });
+    const device = await callApi(
+      present(tact.apiUrl, 'tact.apiUrl'),
+      'PUT',
+      `/v1/users/${user.id}/devices/${user.token}`,
+      {
+        key,
+        json: { platform: 'android' },
+      },
+    );
     expect(device.status).toBe(201);
     // Critical: sent at once, whatever the hour.
-    const event = await callApi(tact.apiUrl!, 'POST', '/v1/events', {
+    const event = await callApi(present(tact.apiUrl, 'tact.apiUrl'), 'POST', '/v1/events', {
       key,
       json: { id: `evt-${user.id}`, userId: user.id, type: 'password_reset', properties: { expiresInMinutes: 15 } },
     });
@@ -99,7 +105,7 @@ beforeAll(async () => {
       `SELECT count(*)::int AS n FROM decisions WHERE user_id = ANY($1)`,
       [USERS.map((u) => u.id)],
     );
-    return fcm.sends.length === 2 && sent.rows[0]!.n === 2 ? true : undefined;
+    return fcm.sends.length === 2 && nth(sent.rows, 0).n === 2 ? true : undefined;
   });
 });
 
@@ -114,7 +120,7 @@ describe('metrics for operators', () => {
   it('the worker endpoint counts deliveries by provider and result, times them, and serves the SDK metrics', async () => {
     expect(tact.workerMetricsUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
     expect(lines).toContain(`Worker metrics: ${tact.workerMetricsUrl} (Tact's and the Temporal SDK's)`);
-    const { series } = await scrape(tact.workerMetricsUrl!);
+    const { series } = await scrape(present(tact.workerMetricsUrl, 'tact.workerMetricsUrl'));
 
     expect(series.get('tact_deliveries_total{provider="fcm",result="ok"}')).toBe(1);
     expect(series.get('tact_deliveries_total{provider="fcm",result="permanent"}')).toBe(1);

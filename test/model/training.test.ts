@@ -6,6 +6,7 @@ import { rowsFromLog, trainAndEvaluate } from '../../activities/model/training';
 import { rng } from '../../simulator/rng';
 import { probability, hours, addMs, minutes, days, durationMs, subMs } from '../../domain/units';
 import { utc } from '../support/instants';
+import { nth, present } from '../../domain/present';
 
 const HOUR = hours(1);
 const T0 = utc(2026, 0, 5);
@@ -50,7 +51,7 @@ describe('open model training', () => {
     expect(report.beatsPrior).toBe(true);
     expect(report.evaluation.calibration).toHaveLength(10);
     // Calibrated: the top decile's prediction is near what was observed there.
-    const top = report.evaluation.calibration.at(-1)!;
+    const top = present(report.evaluation.calibration.at(-1), 'the last of report.evaluation.calibration');
     expect(Math.abs(top.predicted - top.observed)).toBeLessThan(0.1);
     // The holdout is the newest quarter (a time split).
     expect(report.holdoutRows).toBe(1500);
@@ -68,12 +69,13 @@ describe('open model training', () => {
   it('builds each row from what was known when it was sent: a later open is not a feature of an earlier send', () => {
     const sends = log((_s, draw) => draw < 0.5).filter((s) => s.userId === 'u0');
     const rows = rowsFromLog(sends, SPACE);
-    const first = rows[0]!;
+    const first = nth(rows, 0);
     // open_rate_last10 of the first send is the shrunk rate of no history: (0 + 0.5) / (0 + 4).
     expect(first.x[FEATURE_NAMES.indexOf('open_rate_last10')]).toBeCloseTo(0.125);
     // The second send's open rate counts the first only if it was opened before the second went out.
-    const second = rows[1]!;
-    const firstOpenedBefore = sends[0]!.openedAt !== undefined && sends[0]!.openedAt <= sends[1]!.sentAt;
+    const second = nth(rows, 1);
+    const firstOpenedAt = nth(sends, 0).openedAt;
+    const firstOpenedBefore = firstOpenedAt !== undefined && firstOpenedAt <= nth(sends, 1).sentAt;
     expect(second.x[FEATURE_NAMES.indexOf('open_rate_last10')]).toBeCloseTo((firstOpenedBefore ? 1.5 : 0.5) / 5);
   });
 });
