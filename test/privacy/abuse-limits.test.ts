@@ -14,6 +14,7 @@ import { openTestDatabase, type TestDatabase } from '../support/test-database';
 import { callApi, createKeys, type CallOptions } from '../api/support';
 import { ScriptedWorkflows } from '../api/scripted-workflows';
 import { wallClock } from '../../clock';
+import { present } from '../../domain/present';
 
 const METRICS_TOKEN = 'metrics-token-0123456789';
 const limits: AbuseLimitsConfig = {
@@ -194,7 +195,7 @@ describe('HTTP timeouts and connection cap', () => {
       const request = 'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n';
       const extra = await rawExchange([{ afterMs: 0, text: request }], cappedPort);
       expect(extra.response).toBe('');
-      open.pop()!.destroy();
+      present(open.pop(), 'open.pop()').destroy();
       await new Promise((resolve) => setTimeout(resolve, 100));
       const admitted = await rawExchange([{ afterMs: 0, text: request }], cappedPort);
       expect(admitted.response).toMatch(/^HTTP\/1\.1 200/);

@@ -11,6 +11,7 @@ import { userWorkflowId } from '../../workflows/definitions';
 import { eventually, listen, uniqueId, useApiStack } from '../api/support';
 import { payloadsOf } from './history-payloads';
 import { wallClock } from '../../clock';
+import { nth, present } from '../../domain/present';
 
 const stack = useApiStack({ worker: true });
 const UI = 'http://ui.test:8080';
@@ -141,8 +142,13 @@ describe('codec server', () => {
     expect(decoded.headers.get('access-control-allow-origin')).toBe(UI);
     const json = (await decoded.json()) as { payloads: { metadata: Record<string, string>; data: string }[] };
     expect(json.payloads).toHaveLength(1);
-    expect(Buffer.from(json.payloads[0]!.metadata.encoding!, 'base64').toString()).toBe('json/plain');
-    expect(Buffer.from(json.payloads[0]!.data, 'base64').toString()).toContain(marker);
+    expect(
+      Buffer.from(
+        present(nth(json.payloads, 0).metadata.encoding, 'json.payloads[0].metadata.encoding'),
+        'base64',
+      ).toString(),
+    ).toBe('json/plain');
+    expect(Buffer.from(nth(json.payloads, 0).data, 'base64').toString()).toContain(marker);
 
     expect(
       (await post('/decode', body, { authorization: `Bearer ${stack().keys.admin}`, 'x-namespace': 'other' })).status,
@@ -178,16 +184,16 @@ describe('codec server', () => {
       body: new URLSearchParams({ key: stack().keys.admin }),
     });
     expect(login.status).toBe(200);
-    const cookie = login.headers.get('set-cookie')!;
+    const cookie = present(login.headers.get('set-cookie'), "login.headers.get('set-cookie')");
     expect(cookie).toMatch(/HttpOnly/);
     expect(cookie).toMatch(/SameSite=Strict/);
-    const session = cookie.split(';')[0]!;
+    const session = nth(cookie.split(';'), 0);
     expect((await post('/decode', uiBody([sealed]), { cookie: session })).status).toBe(200);
     const [name, value] = session.split('=');
     expect(
       (
         await post('/decode', uiBody([sealed]), {
-          cookie: `${name}=${value!.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A'))}`,
+          cookie: `${name}=${present(value, 'value').replace(/.$/, (c) => (c === 'A' ? 'B' : 'A'))}`,
         })
       ).status,
     ).toBe(401);
@@ -201,11 +207,24 @@ describe('codec server', () => {
     const encoded = (await (await post('/encode', uiBody(plain), auth)).json()) as {
       payloads: { metadata: Record<string, string>; data: string }[];
     };
-    expect(Buffer.from(encoded.payloads[0]!.metadata.encoding!, 'base64').toString()).toBe('binary/encrypted');
-    expect(Buffer.from(encoded.payloads[0]!.metadata['encryption-key-id']!, 'base64').toString()).toBe('m:test-1');
+    expect(
+      Buffer.from(
+        present(nth(encoded.payloads, 0).metadata.encoding, 'encoded.payloads[0].metadata.encoding'),
+        'base64',
+      ).toString(),
+    ).toBe('binary/encrypted');
+    expect(
+      Buffer.from(
+        present(
+          nth(encoded.payloads, 0).metadata['encryption-key-id'],
+          "encoded.payloads[0].metadata['encryption-key-id']",
+        ),
+        'base64',
+      ).toString(),
+    ).toBe('m:test-1');
     const back = (await (await post('/decode', JSON.stringify(encoded), auth)).json()) as {
       payloads: { data: string }[];
     };
-    expect(Buffer.from(back.payloads[0]!.data, 'base64').toString()).toBe('{"typed":"by an operator"}');
+    expect(Buffer.from(nth(back.payloads, 0).data, 'base64').toString()).toBe('{"typed":"by an operator"}');
   });
 });

@@ -8,6 +8,7 @@ import { userWorkflowId } from '../../workflows/definitions';
 import { eventually, uniqueId, useApiStack } from '../api/support';
 import { testKeyring } from '../support/codec';
 import { encodingOf, historyText, payloadsOf } from './history-payloads';
+import { nth, present } from '../../domain/present';
 
 const stack = useApiStack({ worker: true });
 
@@ -52,10 +53,17 @@ describe('payload encryption', () => {
     expect(decoded.every((payload) => encodingOf(payload) !== 'binary/encrypted')).toBe(true);
     // The user's payloads are sealed with their own key, not the master key.
     const keyIds = new Set(
-      sealed.map(({ payload }) => Buffer.from(payload.metadata!['encryption-key-id']!).toString()),
+      sealed.map(({ payload }) =>
+        Buffer.from(
+          present(
+            present(payload.metadata, 'payload.metadata')['encryption-key-id'],
+            "payload.metadata['encryption-key-id']",
+          ),
+        ).toString(),
+      ),
     );
     const userKey = await new UserKeyRepository(stack().db.pool).findByUser(userId);
-    expect(keyIds).toEqual(new Set([`u:${userKey!.keyId}`]));
+    expect(keyIds).toEqual(new Set([`u:${present(userKey, 'userKey').keyId}`]));
   });
 
   it('after a master-key rotation, old histories stay readable and new payloads use the new key', async () => {
@@ -74,7 +82,14 @@ describe('payload encryption', () => {
     expect(decoded).toEqual(await stack().codec.codec.decode(sealed));
 
     const fresh = await rotated.encode([{ metadata: { encoding: Buffer.from('json/plain') }, data: Buffer.from('1') }]);
-    expect(Buffer.from(fresh[0]!.metadata!['encryption-key-id']!).toString()).toBe('m:test-2');
+    expect(
+      Buffer.from(
+        present(
+          present(nth(fresh, 0).metadata, 'fresh[0].metadata')['encryption-key-id'],
+          "fresh[0].metadata['encryption-key-id']",
+        ),
+      ).toString(),
+    ).toBe('m:test-2');
     // A process that was not given the new key cannot read what it sealed, and says which key is missing.
     await expect(stack().codec.codec.decode(fresh)).rejects.toThrow(UnknownKeyError);
     await expect(stack().codec.codec.decode(fresh)).rejects.toThrow(/test-2/);

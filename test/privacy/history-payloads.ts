@@ -1,6 +1,7 @@
 // Walks a workflow history for its payloads, as a reader of Temporal's database would see them.
 import type { Payload } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
+import { present } from '../../domain/present';
 
 export interface FoundPayload {
   /** Where in the history, e.g. `events.3.workflowExecutionSignaledEventAttributes.input.payloads.0`. */
@@ -29,7 +30,9 @@ export function payloadsOf(history: temporal.api.history.v1.IHistory): FoundPayl
 }
 
 export function encodingOf(payload: Payload): string {
-  return Buffer.from(payload.metadata!.encoding!).toString('utf8');
+  return Buffer.from(
+    present(present(payload.metadata, 'payload.metadata').encoding, 'payload.metadata.encoding'),
+  ).toString('utf8');
 }
 
 /** Every byte of the history as text (payload bytes included), to search for a plaintext marker. */

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openDatabase } from '../../db/pool';
 import { startDevServer, type DevServer } from '@tact/temporal-devserver';
 import { TACT_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
+import { present } from '../../domain/present';
 
 const root = path.resolve(__dirname, '../..');
 const GRACE_MS = 20_000;
@@ -88,7 +89,7 @@ describe('the built entry point', () => {
         PATH: process.env.PATH,
         // The built entry point runs against a Temporal address, as in the image (the offline server ships as
         // TypeScript for development and is not part of the build).
-        TEMPORAL_ADDRESS: temporal!.address,
+        TEMPORAL_ADDRESS: present(temporal, 'temporal').address,
         TACT_DATA_DIR: dataDir,
         PORT: '0',
         HOST: '127.0.0.1',

@@ -17,6 +17,7 @@ import { useTestDatabase } from '../support/test-database';
 import { APNS_TOPIC, apnsEnv, captureLog, iosToken, type LogLine } from './support';
 import { probability, minutes, subMs, addMs, hours } from '../../domain/units';
 import { utc } from '../support/instants';
+import { present } from '../../domain/present';
 
 const NOW = utc(2025, 5, 2, 12, 0, 0);
 const USER = 'runtime-user-1';
@@ -102,7 +103,10 @@ describe('runtime activities', () => {
     const result = await runtime.deliver(input(candidate));
     expect(result).toEqual({ kind: 'delivered', channel: 'push', endpoints: 2, at: NOW });
 
-    const request = apns.requestsFor(IOS).find((r) => r.payload.nid === candidate.id)!;
+    const request = present(
+      apns.requestsFor(IOS).find((r) => r.payload.nid === candidate.id),
+      'the apns.requestsFor(IOS) entry where r.payload.nid === candidate.id',
+    );
     expect(request.headers['apns-topic']).toBe(APNS_TOPIC);
     expect(request.payload).toMatchObject({
       aps: { alert: { title: 'Anna ist jetzt dabei', body: 'Ihr habt 2 gemeinsame Freunde. Sag Hallo!' } },
@@ -121,7 +125,7 @@ describe('runtime activities', () => {
       body: 'Ihr habt 2 gemeinsame Freunde. Sag Hallo!',
       data: { nid: candidate.id, category: 'social', link: 'app://profile/anna' },
     });
-    expect(outboxEntry!.destination).not.toContain(ANDROID);
+    expect(present(outboxEntry, 'outboxEntry').destination).not.toContain(ANDROID);
 
     const ledger = await new LedgerRepository(db().pool).list(candidate.id);
     expect(ledger).toHaveLength(2);

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../sandbox/product';
 import { TEST_START_MS } from '../support/test-clock';
 import { hours, minutes, addMs, epochMs } from '../../domain/units';
+import { nth, present } from '../../domain/present';
 
 const MINUTE = minutes(1);
 const HOUR = hours(1);
@@ -89,8 +90,8 @@ describe('one clock', () => {
     const outbox = await sandbox.api<OutboxBody>('GET', `/v1/outbox?userId=${USER}`);
     const created = outbox.entries.map((m) => Date.parse(m.createdAt)).sort((a, b) => a - b);
     expect(created).toHaveLength(2);
-    expect(Math.abs(created[0]! - firstAt)).toBeLessThan(5 * MINUTE);
-    expect(Math.abs(created[1]! - Date.parse(second.at))).toBeLessThan(5 * MINUTE);
+    expect(Math.abs(nth(created, 0) - firstAt)).toBeLessThan(5 * MINUTE);
+    expect(Math.abs(nth(created, 1) - Date.parse(second.at))).toBeLessThan(5 * MINUTE);
 
     // The event was dated by the API's default (the server's now): its candidate was created then; the delivery
     // ledger dates its rows by the server's clock too.
@@ -101,10 +102,12 @@ describe('one clock', () => {
       };
     }>('GET', `/v1/users/${USER}/export`);
     const fromEvent = exported.stored.decisions.find((d) => d.candidate_id === first.candidateId);
-    expect(Math.abs(Date.parse(fromEvent!.candidate_created_at) - TEST_START_MS)).toBeLessThan(5 * MINUTE);
+    expect(Math.abs(Date.parse(present(fromEvent, 'fromEvent').candidate_created_at) - TEST_START_MS)).toBeLessThan(
+      5 * MINUTE,
+    );
     const ledger = exported.stored.delivery_ledger.map((row) => Date.parse(row.created_at)).sort((a, b) => a - b);
     expect(ledger).toHaveLength(2);
-    expect(Math.abs(ledger[0]! - firstAt)).toBeLessThan(5 * MINUTE);
-    expect(Math.abs(ledger[1]! - Date.parse(second.at))).toBeLessThan(5 * MINUTE);
+    expect(Math.abs(nth(ledger, 0) - firstAt)).toBeLessThan(5 * MINUTE);
+    expect(Math.abs(nth(ledger, 1) - Date.parse(second.at))).toBeLessThan(5 * MINUTE);
   }, 180_000);
 });

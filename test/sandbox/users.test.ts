@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { localParts } from '../../domain/time';
 import { loadUsers } from '../../sandbox/users';
 import { dayStartFor, instantOf } from '../../sandbox/week';
+import { nth, present } from '../../domain/present';
 
 const dayStart = dayStartFor('2099-03-25');
 
@@ -57,8 +58,8 @@ describe('sandbox users', () => {
       expect(user.inputs.length).toBeGreaterThan(5);
       const times = user.inputs.map((input) => instantOf(dayStart, user.timeZone, input.at));
       expect(times).toEqual([...times].sort((a, b) => a - b));
-      expect(times[0]!).toBeGreaterThanOrEqual(dayStart(user.timeZone, 0));
-      expect(times.at(-1)!).toBeLessThan(dayStart(user.timeZone, 7));
+      expect(nth(times, 0)).toBeGreaterThanOrEqual(dayStart(user.timeZone, 0));
+      expect(present(times.at(-1), 'the last of times')).toBeLessThan(dayStart(user.timeZone, 7));
     }
   });
 });

@@ -11,6 +11,7 @@ import { EXPECTED, INPUTS, TEMPLATES, TZ, WEEK, weekClock, type LocalTime } from
 import { addDays, nextClockChange } from '../workflows/support/paris-clock';
 import { TEST_START_MS } from '../support/test-clock';
 import { days, addMs, minutes, subMs } from '../../domain/units';
+import { present } from '../../domain/present';
 
 // The clocks go forward in the first EU change after the test start's week (the workflow test plays it too).
 const change = nextClockChange(addMs(TEST_START_MS, days(6)));
@@ -22,7 +23,7 @@ const START =
 function local(at: LocalTime): `d${number} ${string}` {
   const [day, hhmm] = at.split(' ') as [(typeof WEEK)[number], string];
   const [hh, mm] = hhmm.split(':');
-  return `d${WEEK.indexOf(day)} ${hh!.padStart(2, '0')}:${mm!.padStart(2, '0')}`;
+  return `d${WEEK.indexOf(day)} ${present(hh, 'hh').padStart(2, '0')}:${present(mm, 'mm').padStart(2, '0')}`;
 }
 
 /** Templates the API and the real renderer accept need their required variables; the workflow test's dry run did not. */
@@ -32,7 +33,10 @@ const VARIABLES: Record<string, Record<string, string | number>> = {
 };
 
 function sandboxUser(): SandboxUser {
-  const profile = INPUTS.find((input) => input.kind === 'profile')!;
+  const profile = present(
+    INPUTS.find((input) => input.kind === 'profile'),
+    "the INPUTS entry where input.kind === 'profile'",
+  );
   const inputs: SandboxInput[] = INPUTS.flatMap((input): SandboxInput[] => {
     const at = local(input.at);
     switch (input.kind) {
@@ -51,7 +55,7 @@ function sandboxUser(): SandboxUser {
           },
         ];
       case 'candidate': {
-        const template = TEMPLATES[input.category]!;
+        const template = present(TEMPLATES[input.category], 'TEMPLATES[input.category]');
         return [
           {
             at,
@@ -104,12 +108,12 @@ describe('the policy sandbox', () => {
     const [week] = await playDays(sandbox, [user], { start: START, days: 7 });
     const label = weekClock(change.sunday).label;
     const actual = new Map(
-      week!.outcomes.map((o) => [
+      present(week, 'week').outcomes.map((o) => [
         o.candidateId,
         o.outcome === 'sent'
-          ? `sent ${o.channel} ${label(o.at!)}`
+          ? `sent ${o.channel} ${label(present(o.at, 'o.at'))}`
           : o.outcome === 'suppressed'
-            ? `suppressed ${o.reason} ${label(o.at!)}`
+            ? `suppressed ${o.reason} ${label(present(o.at, 'o.at'))}`
             : 'pending',
       ]),
     );
@@ -119,7 +123,7 @@ describe('the policy sandbox', () => {
       ids.map((id) => `${id}: ${outcome(id) ?? '(no outcome)'}`);
     expect(
       lines([...expectedIds, ...unexpected], (id) => actual.get(id)),
-      formatWeek(week!, dayStart),
+      formatWeek(present(week, 'week'), dayStart),
     ).toEqual(lines(expectedIds, (id) => EXPECTED.find(([e]) => e === id)?.[1]));
   }, 600_000);
 });

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { runShare } from '../../simulator/worker';
 import { days, addMs } from '../../domain/units';
 import { utc } from '../support/instants';
+import { present } from '../../domain/present';
 
 const DAY = days(1);
 const START = utc(2026, 0, 5);
@@ -22,7 +23,7 @@ describe('population simulator', () => {
     const b = runShare(task);
     expect(a).toEqual(b);
     for (const name of task.policies) {
-      const t = a.totals[name]!;
+      const t = present(a.totals[name], 'a.totals[name]');
       expect(t.users).toBe(40);
       expect(t.sends).toBeGreaterThan(40);
       expect(t.opens).toBeGreaterThan(0);

@@ -13,6 +13,7 @@ import { createLogger } from '../../api/logger';
 import { startTact, type RunningTact } from '../../api/start';
 import { callApi } from '../api/support';
 import { waitFor } from '../support/wait';
+import { present } from '../../domain/present';
 
 const CHROMIUM = process.env.TACT_CHROMIUM ?? '/usr/bin/chromium';
 const ROOT = path.resolve(__dirname, '../..');
@@ -50,7 +51,7 @@ beforeAll(async () => {
   });
   const uiLine = lines.find((line) => line.startsWith('Temporal UI: '));
   expect(uiLine).toMatch(/^Temporal UI: http:\/\/localhost:\d+$/);
-  uiUrl = uiLine!.slice('Temporal UI: '.length);
+  uiUrl = present(uiLine, 'uiLine').slice('Temporal UI: '.length);
   expect(lines.some((line) => line.startsWith('Payload encryption: AES-256-GCM'))).toBe(true);
   browser = await puppeteer.launch({
     executablePath: CHROMIUM,
@@ -76,7 +77,7 @@ afterAll(async () => {
 });
 
 async function newPage(): Promise<Page> {
-  const page = await browser!.newPage();
+  const page = await present(browser, 'browser').newPage();
   await page.setViewport({ width: 1440, height: 1000 });
   page.on('console', (message) => {
     if (message.type() === 'error') problems.push(`console: ${message.text()} (${message.location().url ?? ''})`);
@@ -104,8 +105,8 @@ async function textWhen(page: Page, what: string, predicate: (text: string) => b
 
 describe("Temporal's Web UI on the offline server", () => {
   it('lets ops find a user by TactNextSendAt, read its details and timer summary, and query its state', async () => {
-    const key = tact!.adminKey!;
-    const api = tact!.apiUrl!;
+    const key = present(present(tact, 'tact').adminKey, 'tact.adminKey');
+    const api = present(present(tact, 'tact').apiUrl, 'tact.apiUrl');
     expect(
       (await callApi(api, 'PUT', `/v1/users/${USER}`, { key, json: { timeZone: 'Europe/Paris', locale: 'fr' } }))
         .status,
@@ -138,7 +139,7 @@ describe("Temporal's Web UI on the offline server", () => {
 
     // The codec server (Tact's API) signs the browser in with a cookie; the UI then decodes the encrypted payloads
     // through it. Only the UI's own page is watched for errors.
-    const login = await browser!.newPage();
+    const login = await present(browser, 'browser').newPage();
     await login.goto(`${api}/codec/login`);
     await login.type('input[name=key]', key);
     await Promise.all([login.waitForNavigation(), login.click('button')]);
@@ -156,7 +157,10 @@ describe("Temporal's Web UI on the offline server", () => {
     await Promise.all([page.waitForNavigation(), page.click(`a[href*="${encodeURIComponent(WORKFLOW_ID)}"]`)]);
     expect(page.url()).toMatch(/\/workflows\/user%3Aui-ops-1\/[0-9a-f-]{36}\/history$/);
     // Current details (collapsed at first) are Markdown: their bold labels render as <strong>.
-    await (await page.waitForSelector('::-p-text(Current Details)'))!.click();
+    await present(
+      await page.waitForSelector('::-p-text(Current Details)'),
+      "(await page.waitForSelector('::-p-text(Current Details)'))",
+    ).click();
     // Temporal's UI frames rendered Markdown from its /render page.
     await waitFor('the current details rendered from Markdown', async () => {
       for (const frame of page.frames().filter((f) => f.url().includes('/render?'))) {
@@ -178,7 +182,7 @@ describe("Temporal's Web UI on the offline server", () => {
     await textWhen(page, 'the query types', (text) => text.includes('Run Query'));
     // `state` is the workflow's one query: the UI offers it first (from __temporal_workflow_metadata).
     const runQuery = await page.waitForSelector('::-p-text(Run Query)');
-    await runQuery!.click();
+    await present(runQuery, 'runQuery').click();
     const answer = await textWhen(page, 'the state query answer', (text) => text.includes('budgetLeft'));
     expect(answer).toContain('nextPlannedSend');
     await shot(page, '4-state-query');
