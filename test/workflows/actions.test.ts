@@ -10,6 +10,7 @@ import { defineHarness, uniqueUser, type Harness } from './support/harness';
 import { eventually } from '../support/wait';
 import { minuteOfDay, probability, addMs, hours, minutes, plusMs } from '../../domain/units';
 import type { EpochMs } from '../../domain/types';
+import { nth, present } from '../../domain/present';
 
 const h = defineHarness();
 const TZ = 'Europe/Paris';
@@ -55,7 +56,7 @@ describe('Temporal actions of the user workflow', () => {
       userEvent(userId, 'payment_failed', { invoiceId: 'inv-1', amount: 9, currency: 'EUR' }, addMs(at2330, MINUTE)),
     );
     const waiting = await h.waitForState(userId, (s) => s.recentDecisions.length === 1, 'the duplicate');
-    expect(waiting.recentDecisions[0]!.outcome).toMatchObject({ kind: 'suppressed', reason: 'duplicate' });
+    expect(nth(waiting.recentDecisions, 0).outcome).toMatchObject({ kind: 'suppressed', reason: 'duplicate' });
     expect(h.decisions.decisionsFor(userId)).toEqual([]);
 
     const seven = nextLocalTime(at2330, TZ, minuteOfDay(7 * 60));
@@ -95,18 +96,18 @@ describe('Temporal actions of the user workflow', () => {
     // The prior plans now or at the start of a later hour, depending on the population's send-time shape for this
     // weekday: follow its plan on the same clock instead of assuming one.
     const planned = await h.waitForState(userId, (s) => s.nextPlannedSend !== null, 'the plan on priors');
-    const priorAt = planned.nextPlannedSend!.at;
-    expect(planned.queue[0]!.score).toMatchObject({ source: 'prior' });
+    const priorAt = present(planned.nextPlannedSend, 'planned.nextPlannedSend').at;
+    expect(nth(planned.queue, 0).score).toMatchObject({ source: 'prior' });
     expect(priorAt).toBeLessThan(three);
     await h.sleepUntil(priorAt);
     const waiting = await h.waitForState(userId, (s) => s.nextPlannedSend?.at === three, 'the plan on model scores');
-    expect(waiting.queue[0]!.score).toMatchObject({ source: 'model', bestSendAt: three });
+    expect(nth(waiting.queue, 0).score).toMatchObject({ source: 'model', bestSendAt: three });
     expect(h.deliveries.filter((d) => d.input.userId === userId)).toEqual([]);
     expect(h.decisions.decisionsFor(userId)).toEqual([]);
 
     await h.sleepUntil(addMs(three, MINUTE));
     const done = await h.waitForState(userId, (s) => s.recentSends.length === 1, 'the send at the model’s time');
-    expect(done.recentSends[0]!.sentAt).toBeGreaterThanOrEqual(three);
+    expect(nth(done.recentSends, 0).sentAt).toBeGreaterThanOrEqual(three);
     expect(await activitiesScheduled(userId)).toEqual(['loadUserSettings', 'sendNotification', 'sendNotification']);
     expect(h.scoringCalls.filter((c) => c.userId === userId)).toHaveLength(2);
     expect(h.deliveries.filter((d) => d.input.userId === userId)).toHaveLength(1);
@@ -136,7 +137,7 @@ describe('Temporal actions of the user workflow', () => {
     try {
       await h.users.sendEvent(userEvent(userId, 'password_reset', { requestedFrom: 'web' }, at3));
       const sent = await h.waitForState(userId, (s) => s.recentDecisions.length === 1, 'the alert');
-      expect(sent.recentDecisions[0]!.outcome).toMatchObject({ kind: 'sent', channel: 'sms' });
+      expect(nth(sent.recentDecisions, 0).outcome).toMatchObject({ kind: 'sent', channel: 'sms' });
       expect(sent.stats.sent).toBe(1);
       // The workflow keeps the outcome and retries the write on its own.
       await eventually(async () => expect(await activitiesScheduled(userId)).toContain('recordDecisions'));
@@ -145,7 +146,7 @@ describe('Temporal actions of the user workflow', () => {
       h.decisionLogDown = false;
     }
     await eventually(async () => expect(h.decisions.decisionsFor(userId)).toHaveLength(1), { timeoutMs: 30_000 });
-    expect(h.decisions.decisionsFor(userId)[0]!.outcome).toMatchObject({ kind: 'sent', channel: 'sms' });
+    expect(nth(h.decisions.decisionsFor(userId), 0).outcome).toMatchObject({ kind: 'sent', channel: 'sms' });
     expect(h.deliveries.filter((d) => d.input.userId === userId)).toHaveLength(1);
     expect(await activitiesScheduled(userId)).toEqual(['loadUserSettings', 'sendNotification', 'recordDecisions']);
   });
@@ -172,8 +173,8 @@ describe('Temporal actions of the user workflow', () => {
 
     await h.sleepUntil(addMs(nine, MINUTE));
     const done = await h.waitForState(userId, (s) => s.recentDecisions.length === 1, 'the 09:00 send');
-    expect(done.recentDecisions[0]!.outcome).toMatchObject({ kind: 'sent' });
-    expect(done.recentDecisions[0]!.outcome.at).toBeGreaterThanOrEqual(nine);
+    expect(nth(done.recentDecisions, 0).outcome).toMatchObject({ kind: 'sent' });
+    expect(nth(done.recentDecisions, 0).outcome.at).toBeGreaterThanOrEqual(nine);
     expect(await timersStarted(userId)).toBe(2);
     saveHistoryFixtures('plan-moves-later', await h.histories(userId));
   });

@@ -12,6 +12,7 @@ import { USER_WORKFLOW_TYPE, userWorkflowId, type UserWorkflowInput } from '../.
 import { HISTORY_FIXTURES_DIR } from './support/fixtures';
 import { defineHarness } from './support/harness';
 import { epochMs, addMs, durationMs } from '../../domain/units';
+import { present } from '../../domain/present';
 
 const h = defineHarness();
 
@@ -32,7 +33,7 @@ const previous = startInput(fixture('unversioned-carry-run2.json'));
 
 describe('migrate', () => {
   it('gives the unversioned shape a version and keeps its state and inbox', () => {
-    const old = previous.carried!;
+    const old = present(previous.carried, 'previous.carried');
     expect(old.v).toBeUndefined();
     const migrated = migrate(old);
     expect(migrated).toEqual({ v: CARRIED_STATE_VERSION, state: old.state, inbox: old.inbox });
@@ -40,14 +41,17 @@ describe('migrate', () => {
   });
 
   it('refuses a version it does not know, rather than misreading it', () => {
-    const newer = { ...previous.carried!, v: CARRIED_STATE_VERSION + 1 } as unknown as AnyCarriedState;
+    const newer = {
+      ...present(previous.carried, 'previous.carried'),
+      v: CARRIED_STATE_VERSION + 1,
+    } as unknown as AnyCarriedState;
     expect(() => migrate(newer)).toThrow(/newer than this code knows/);
   });
 });
 
 describe('a run started from the previous code’s carried state', () => {
   it('keeps the carried state and carries it on with its version', async () => {
-    const carried = previous.carried!;
+    const carried = present(previous.carried, 'previous.carried');
     const userId = carried.state.userId;
     // The recorded run continued-as-new at a small history cap; keep it so that this run does too.
     expect(previous.options?.maxHistoryEvents).toBeLessThanOrEqual(200);
@@ -79,7 +83,7 @@ describe('a run started from the previous code’s carried state', () => {
       'a continue-as-new of the migrated run',
     );
     const runs = await h.histories(userId);
-    const next = startInput(runs.at(-1)!.history);
+    const next = startInput(present(runs.at(-1), 'the last of runs').history);
     expect(next.carried?.v).toBe(CARRIED_STATE_VERSION);
     expect(next.carried?.state.stats.events).toBe(carried.state.stats.events);
   });

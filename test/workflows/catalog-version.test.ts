@@ -7,6 +7,7 @@ import { DEFAULT_POLICY, withOverrides, type RuleSet } from '../../domain';
 import { saveHistoryFixtures } from './support/fixtures';
 import { defineHarness, uniqueUser } from './support/harness';
 import { probability, hours, addMs, minutes, epochMs } from '../../domain/units';
+import { present } from '../../domain/present';
 
 const v1: RuleSet = { id: '1111111111111111', since: epochMs(1), policy: DEFAULT_POLICY };
 let current: RuleSet = v1;
@@ -43,7 +44,7 @@ describe('a catalog version change reaching a running workflow', () => {
       since: epochMs(2),
       policy: withOverrides(DEFAULT_POLICY, { categories: { marketing: { weeklyCap: 0 } } }),
     };
-    await h.sleepUntil(addMs(asleep.nextPlannedSend!.at, minutes(1)));
+    await h.sleepUntil(addMs(present(asleep.nextPlannedSend, 'asleep.nextPlannedSend').at, minutes(1)));
     const after = await h.waitForState(
       userId,
       (s) => s.recentDecisions.some((d) => d.candidateId === 'promo-1'),

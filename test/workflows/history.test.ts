@@ -5,6 +5,7 @@ import { HOUR, MINUTE, templateFor, userEvent } from './support/events';
 import { saveHistoryFixtures } from './support/fixtures';
 import { defineHarness, uniqueUser } from './support/harness';
 import { minuteOfDay, addMs, hours, durationMs, plusMs } from '../../domain/units';
+import { nth, present } from '../../domain/present';
 
 const h = defineHarness();
 
@@ -52,8 +53,11 @@ describe('history bounds', () => {
     expect(runs.length).toBeGreaterThan(1);
     // Signals that reach the server before the worker's next workflow task cannot be refused, so a run can
     // exceed the cap by at most the burst; the workflow continues-as-new at its first chance after that.
-    for (const run of runs) expect(run.history.events!.length).toBeLessThan(cap + events.length + SLACK);
-    expect(runs.at(-1)!.history.events!.length).toBeLessThan(cap);
+    for (const run of runs)
+      expect(present(run.history.events, 'run.history.events').length).toBeLessThan(cap + events.length + SLACK);
+    expect(
+      present(present(runs.at(-1), 'the last of runs').history.events, 'runs.at(-1).history.events').length,
+    ).toBeLessThan(cap);
     expect(settled.stats.continuedAsNew).toBe(runs.length - 1);
   });
 
@@ -66,7 +70,7 @@ describe('history bounds', () => {
     const first = userEvent(userId, 'payment_failed', { invoiceId: 'inv-1', amount: 3, currency: 'EUR' }, ten);
     await users.sendEvent(first);
     const sent = await h.waitForState(userId, (s) => s.recentDecisions.length === 1, 'the first send');
-    const sentAt = sent.recentDecisions[0]!.outcome.at;
+    const sentAt = nth(sent.recentDecisions, 0).outcome.at;
 
     // 300 signals in a burst, with a replay of the first event and a new event in the middle of it.
     const second = userEvent(userId, 'payment_failed', { invoiceId: 'inv-2', amount: 4, currency: 'EUR' }, ten);
@@ -86,7 +90,7 @@ describe('history bounds', () => {
 
     await h.sleepUntil(addMs(sentAt, plusMs(hours(4), MINUTE)));
     const done = await h.waitForState(userId, (s) => s.recentDecisions.length === 2, 'the second send');
-    expect(done.recentDecisions[1]!.outcome).toMatchObject({ kind: 'sent' });
+    expect(nth(done.recentDecisions, 1).outcome).toMatchObject({ kind: 'sent' });
     expect(h.decisions.decisionsFor(userId).map((d) => d.outcome.kind)).toEqual(['sent', 'sent']);
 
     const runs = await h.histories(userId);

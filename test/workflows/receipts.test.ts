@@ -7,6 +7,7 @@ import type { Candidate, EpochMs } from '../../domain/types';
 import { HOUR, MINUTE } from './support/events';
 import { saveHistoryFixtures } from './support/fixtures';
 import { defineHarness, uniqueUser } from './support/harness';
+import { nth, present } from '../../domain/present';
 
 const h = defineHarness();
 const TZ = 'Europe/Paris';
@@ -39,7 +40,7 @@ describe('receipts and failed deliveries', () => {
     const { userId, start } = await userAt('receipts', 10 * 60 + 5);
     await h.users.proposeCandidate(urgentSocial(userId, 'r1', start));
     const sent = await h.waitForState(userId, (s) => s.recentSends.length === 1, 'the send');
-    const sentAt = sent.recentSends[0]!.sentAt;
+    const sentAt = nth(sent.recentSends, 0).sentAt;
     expect(sent.recentSends[0]).toEqual({ notificationId: 'r1', category: 'social', channel: 'push', sentAt });
 
     await h.sleepUntil(addMs(sentAt, minutes(5)));
@@ -67,7 +68,7 @@ describe('receipts and failed deliveries', () => {
     const { userId, start } = await userAt('failed', 10 * 60 + 5);
     await h.users.proposeCandidate(urgentSocial(userId, 'f1', start));
     const first = await h.waitForState(userId, (s) => s.recentSends.length === 1, 'the first send');
-    const firstAt = first.recentSends[0]!.sentAt;
+    const firstAt = nth(first.recentSends, 0).sentAt;
     expect(first.budgetLeftToday).toBe(2);
     expect(first.cooldownUntil).toBe(firstAt + 4 * HOUR);
 
@@ -90,7 +91,10 @@ describe('receipts and failed deliveries', () => {
       (s) => s.recentDecisions.some((d) => d.candidateId === 'f2'),
       'the failed delivery',
     );
-    const f2 = failed.recentDecisions.find((d) => d.candidateId === 'f2')!;
+    const f2 = present(
+      failed.recentDecisions.find((d) => d.candidateId === 'f2'),
+      "the failed.recentDecisions entry where d.candidateId === 'f2'",
+    );
     expect(f2.outcome).toMatchObject({ kind: 'suppressed', reason: 'delivery_failed' });
     // It was attempted only once the first send's cooldown was over.
     expect(f2.outcome.at).toBeGreaterThanOrEqual(firstAt + 4 * HOUR);
@@ -103,8 +107,8 @@ describe('receipts and failed deliveries', () => {
     const now = await h.now();
     await h.users.proposeCandidate(urgentSocial(userId, 'f3', now));
     const third = await h.waitForState(userId, (s) => s.recentSends.length === 2, 'the third send');
-    expect(third.recentSends[1]!.notificationId).toBe('f3');
-    expect(third.recentSends[1]!.sentAt - now).toBeLessThan(MINUTE);
+    expect(nth(third.recentSends, 1).notificationId).toBe('f3');
+    expect(nth(third.recentSends, 1).sentAt - now).toBeLessThan(MINUTE);
     expect(third.budgetLeftToday).toBe(1);
     expect(h.decisions.decisionsFor(userId).map((d) => [d.candidateId, d.outcome.kind])).toEqual([
       ['f1', 'sent'],

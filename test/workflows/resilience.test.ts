@@ -9,6 +9,7 @@ import { HOUR, MINUTE, userEvent } from './support/events';
 import { saveHistoryFixtures } from './support/fixtures';
 import { defineHarness, uniqueUser } from './support/harness';
 import { minuteOfDay, addMs, minutes } from '../../domain/units';
+import { nth, present } from '../../domain/present';
 
 const h = defineHarness();
 const UTC = { timeZone: 'UTC', locale: 'en' };
@@ -49,7 +50,7 @@ describe('a send re-checked at the real send time', () => {
     const sent = await h.waitForState(userId, (s) => s.recentSends.length === 1, 'the 07:00 send');
     const afterQuietStart = deliveriesOf(userId).filter((d) => d.at >= quietStart);
     expect(afterQuietStart).toHaveLength(1);
-    for (const at of [sent.recentSends[0]!.sentAt, afterQuietStart[0]!.at]) {
+    for (const at of [nth(sent.recentSends, 0).sentAt, nth(afterQuietStart, 0).at]) {
       expect(at).toBeGreaterThanOrEqual(seven);
       expect(at).toBeLessThan(seven + MINUTE);
     }
@@ -67,8 +68,8 @@ describe('a send re-checked at the real send time', () => {
     // candidate waits for 07:00 (one more send), rather than being sent again and again before 22:00.
     expect(sends).toHaveLength(2);
     // (The workflow task that schedules it runs a few real seconds after 21:50 on a loaded machine.)
-    expect(Number(sends[0]!.scheduleToCloseTimeout?.seconds)).toBeGreaterThanOrEqual(590);
-    expect(Number(sends[0]!.scheduleToCloseTimeout?.seconds)).toBeLessThanOrEqual(600);
+    expect(Number(nth(sends, 0).scheduleToCloseTimeout?.seconds)).toBeGreaterThanOrEqual(590);
+    expect(Number(nth(sends, 0).scheduleToCloseTimeout?.seconds)).toBeLessThanOrEqual(600);
     saveHistoryFixtures('retry-until-quiet-hours', runs);
   });
 
@@ -89,7 +90,7 @@ describe('a send re-checked at the real send time', () => {
     await h.sleepUntil(addMs(ten, minutes(40)));
 
     const done = await h.waitForState(userId, (s) => s.recentDecisions.length === 1, 'the outcome');
-    expect(done.recentDecisions[0]!.outcome).toMatchObject({ kind: 'suppressed', reason: 'opted_out' });
+    expect(nth(done.recentDecisions, 0).outcome).toMatchObject({ kind: 'suppressed', reason: 'opted_out' });
     expect(done.preferences.globalOptOut).toBe(true);
     expect(done.recentSends).toEqual([]);
     for (const d of deliveriesOf(userId)) expect(d.at).toBeLessThan(optedOutAt);
@@ -120,7 +121,7 @@ describe('a flood of critical events', () => {
     const runs = await h.histories(userId);
     expect(runs.length).toBeGreaterThan(1);
     // A send adds about 6 events (workflow task, activity scheduled/started/completed): one send past the cap at most.
-    for (const run of runs) expect(run.history.events!.length).toBeLessThan(cap + 20);
+    for (const run of runs) expect(present(run.history.events, 'run.history.events').length).toBeLessThan(cap + 20);
   });
 });
 
@@ -134,7 +135,7 @@ describe('a restarted workflow', () => {
       userEvent(userId, 'payment_failed', { invoiceId: 'inv-1', amount: 5, currency: 'EUR' }, ten),
     );
     const first = await h.waitForState(userId, (s) => s.recentSends.length === 1, 'the first send');
-    const sentAt = first.recentSends[0]!.sentAt;
+    const sentAt = nth(first.recentSends, 0).sentAt;
     await h.client.workflow.getHandle(userWorkflowId(userId)).terminate('test: a lost run');
 
     const later = addMs(sentAt, HOUR);
@@ -147,8 +148,8 @@ describe('a restarted workflow', () => {
       (s) => s.queue.length === 1 && s.nextPlannedSend !== null,
       'the plan of the new run',
     );
-    expect(restarted.recentSends.map((s) => s.notificationId)).toEqual([first.recentSends[0]!.notificationId]);
+    expect(restarted.recentSends.map((s) => s.notificationId)).toEqual([nth(first.recentSends, 0).notificationId]);
     expect(restarted.cooldownUntil).toBe(sentAt + 4 * HOUR);
-    expect(restarted.nextPlannedSend!.at).toBe(sentAt + 4 * HOUR);
+    expect(present(restarted.nextPlannedSend, 'restarted.nextPlannedSend').at).toBe(sentAt + 4 * HOUR);
   });
 });

@@ -6,6 +6,7 @@ import type { LogPosition, PositionedDecision } from '../../db/decisions';
 import type { Decision, EpochMs } from '../../domain/types';
 import { hours, subMs } from '../../domain/units';
 import { utc } from '../support/instants';
+import { nth, present } from '../../domain/present';
 
 const NOW = utc(2025, 5, 2, 12, 0);
 const HOUR = hours(1);
@@ -40,8 +41,8 @@ describe('the stored send history', () => {
     const { log, pages } = pagedLog(1_200, 1 / 6);
     const sends = await createStoredSendHistory(log).recentSends('u1', subMs(NOW, hours(7 * 24)), 10);
     expect(sends).toHaveLength(1_008);
-    expect(sends[0]!.at).toBe(NOW - 1_007 * (HOUR / 6));
-    expect(sends.at(-1)!.at).toBe(NOW);
+    expect(nth(sends, 0).at).toBe(NOW - 1_007 * (HOUR / 6));
+    expect(present(sends.at(-1), 'the last of sends').at).toBe(NOW);
     expect(pages).toHaveLength(3);
   });
 

@@ -9,6 +9,7 @@ import { saveHistoryFixtures } from './support/fixtures';
 import { defineHarness, uniqueUser } from './support/harness';
 import { waitFor } from '../support/wait';
 import { minuteOfDay, addMs } from '../../domain/units';
+import { nth, present } from '../../domain/present';
 
 const h = defineHarness();
 const TOKYO = 'Asia/Tokyo';
@@ -58,16 +59,16 @@ describe('stored settings of a user workflow started by an event', () => {
     expect(waiting.profile).toEqual({ timeZone: TOKYO, locale: 'ja' });
     expect(waiting.preferences.optedOutCategories).toEqual(['social']);
     expect(waiting.recentDecisions[0]).toMatchObject({ category: 'social', outcome: { reason: 'opted_out' } });
-    expect(waiting.queue[0]!.category).toBe('account');
-    expect(waiting.nextPlannedSend!.at).toBe(seven);
+    expect(nth(waiting.queue, 0).category).toBe('account');
+    expect(present(waiting.nextPlannedSend, 'waiting.nextPlannedSend').at).toBe(seven);
     expect(h.deliveries.filter((d) => d.input.userId === userId)).toEqual([]);
 
     await h.sleepUntil(addMs(seven, MINUTE));
     const done = await h.waitForState(userId, (s) => s.recentSends.length === 1, 'the 07:00 Tokyo send');
-    expect(localMinute(done.recentSends[0]!.sentAt, TOKYO)).toBe(7 * 60);
+    expect(localMinute(nth(done.recentSends, 0).sentAt, TOKYO)).toBe(7 * 60);
     const [delivery] = h.deliveries.filter((d) => d.input.userId === userId);
-    expect(delivery!.input.profile).toEqual({ timeZone: TOKYO, locale: 'ja' });
-    expect(delivery!.input.preferences.optedOutCategories).toEqual(['social']);
+    expect(present(delivery, 'delivery').input.profile).toEqual({ timeZone: TOKYO, locale: 'ja' });
+    expect(present(delivery, 'delivery').input.preferences.optedOutCategories).toEqual(['social']);
     expect(h.decisions.decisionsFor(userId).map((d) => [d.category, d.outcome.kind])).toEqual([
       ['social', 'suppressed'],
       ['account', 'sent'],

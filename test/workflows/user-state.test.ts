@@ -38,6 +38,7 @@ import { loadWorkerConfig, WorkerConfigError } from '../../workers/config';
 import { assertOpaqueUserId, InvalidUserIdError } from '../../api/user-client';
 import { HOUR, userEvent } from './support/events';
 import { utc } from '../support/instants';
+import { nth } from '../../domain/present';
 
 const NOW = utc(2025, 5, 2, 10, 0);
 const apply = (state: ReturnType<typeof initialState>, messages: InboxMessage[], now = NOW) =>
@@ -67,7 +68,7 @@ describe('applyMessages', () => {
       { kind: 'event', event: e },
     ]);
     expect(state.pending).toHaveLength(1);
-    expect(state.pending[0]!.id.startsWith('e1:')).toBe(true);
+    expect(nth(state.pending, 0).id.startsWith('e1:')).toBe(true);
     expect(state.stats).toMatchObject({ messagesProcessed: 2, events: 2, duplicateEvents: 1, candidatesAdmitted: 1 });
     expect(state.unrecorded).toEqual([]);
   });
@@ -242,7 +243,7 @@ describe('applyMessages', () => {
       scoredAt: NOW,
     };
     apply(state, [{ kind: 'notification', event: { notificationId: 'c1', type: 'opened', at: NOW } }]);
-    expect(state.sends[0]!.openedAt).toBe(NOW);
+    expect(nth(state.sends, 0).openedAt).toBe(NOW);
     expect(state.lastEngagementAt).toBe(NOW);
     expect(state.engagement.counts.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
     expect(state.modelScores).toEqual({});
@@ -307,7 +308,7 @@ describe('applyMessages', () => {
     state.sends = [{ candidateId: 'n1', category: 'social', channel: 'push', at: subMs(NOW, HOUR) }];
     const fiveYears = addMs(NOW, days(5 * 365));
     apply(state, [{ kind: 'notification', event: { notificationId: 'n1', type: 'opened', at: fiveYears } }]);
-    expect(state.sends[0]!.openedAt).toBe(NOW);
+    expect(nth(state.sends, 0).openedAt).toBe(NOW);
     expect(state.lastEngagementAt).toBe(NOW);
     apply(state, [{ kind: 'appOpened', at: fiveYears }], addMs(NOW, HOUR));
     expect(state.lastEngagementAt).toBe(NOW + HOUR);
@@ -337,7 +338,9 @@ describe('applyMessages', () => {
       ['c900', 'low_score'],
       ['c903', 'low_score'],
     ]);
-    expect(state.unrecorded[0]!.outcome).toMatchObject({ detail: expect.stringContaining('queue full (200 waiting)') });
+    expect(nth(state.unrecorded, 0).outcome).toMatchObject({
+      detail: expect.stringContaining('queue full (200 waiting)'),
+    });
     expect(state.pending.map((c) => c.id)).toEqual(expect.arrayContaining(['c901', 'c902']));
   });
 });
@@ -413,7 +416,7 @@ describe('recent sends in the state query', () => {
     ]);
     const view = stateView(state, 0, { next: null, why: 'idle' }, NOW, DEFAULT_POLICY);
     expect(view.recentSends).toHaveLength(RECENT_SENDS_VIEW_CAP);
-    expect(view.recentSends[0]!.notificationId).toBe('c5');
+    expect(nth(view.recentSends, 0).notificationId).toBe('c5');
     expect(view.recentSends.at(-1)).toEqual({
       notificationId: last,
       category: 'social',

@@ -10,6 +10,7 @@ import { saveHistoryFixtures } from './support/fixtures';
 import { defineHarness, uniqueUser, type Harness } from './support/harness';
 import { eventually } from '../support/wait';
 import { minuteOfDay, addMs, hours, subMs } from '../../domain/units';
+import { nth, present } from '../../domain/present';
 
 const h = defineHarness();
 
@@ -37,8 +38,8 @@ describe('user workflow', () => {
 
     const seven = nextLocalTime(at2330, tz, minuteOfDay(7 * 60));
     const waiting = await h.waitForState(userId, (s) => s.queue.length === 1 && s.nextPlannedSend !== null, 'a plan');
-    expect(waiting.nextPlannedSend!.at).toBe(seven);
-    expect(waiting.nextPlannedSend!.why).toContain('quiet hours end at 07:00');
+    expect(present(waiting.nextPlannedSend, 'waiting.nextPlannedSend').at).toBe(seven);
+    expect(present(waiting.nextPlannedSend, 'waiting.nextPlannedSend').why).toContain('quiet hours end at 07:00');
     expect(waiting.recentDecisions).toEqual([]);
 
     await h.sleepUntil(subMs(seven, MINUTE));
@@ -46,7 +47,7 @@ describe('user workflow', () => {
 
     await h.sleepUntil(addMs(seven, MINUTE));
     const done = await h.waitForState(userId, (s) => s.recentDecisions.length === 1, 'the send');
-    const outcome = done.recentDecisions[0]!.outcome;
+    const outcome = nth(done.recentDecisions, 0).outcome;
     expect(outcome).toMatchObject({ kind: 'sent', channel: 'push' });
     expect(outcome.at).toBeGreaterThanOrEqual(seven);
     expect(outcome.at).toBeLessThan(seven + MINUTE);
@@ -65,12 +66,15 @@ describe('user workflow', () => {
     await h.users.sendEvent(userEvent(userId, 'password_reset', { requestedFrom: 'web' }, at3));
 
     const done = await h.waitForState(userId, (s) => s.recentDecisions.length === 1, 'the alert');
-    const outcome = done.recentDecisions[0]!.outcome;
+    const outcome = nth(done.recentDecisions, 0).outcome;
     expect(outcome).toMatchObject({ kind: 'sent', channel: 'sms' });
     expect(outcome.at - at3).toBeLessThan(MINUTE);
     // Critical candidates skip scoring: nothing to optimize, and every millisecond counts.
     expect(h.scoringCalls.filter((c) => c.userId === userId)).toEqual([]);
-    const delivery = h.deliveries.find((d) => d.input.userId === userId)!;
+    const delivery = present(
+      h.deliveries.find((d) => d.input.userId === userId),
+      'the h.deliveries entry where d.input.userId === userId',
+    );
     expect(delivery.input.channels).toEqual(['sms', 'push', 'email']);
     await saveFixtures('security-at-night', userId);
   });
@@ -127,12 +131,14 @@ describe('user workflow', () => {
       userEvent(userId, 'payment_failed', { invoiceId: 'inv-9', amount: 5, currency: 'USD' }, at),
     );
     const waiting = await h.waitForState(userId, (s) => s.nextPlannedSend !== null, 'a wait for quiet hours');
-    expect(waiting.nextPlannedSend!.at).toBe(nextLocalTime(at, 'Etc/GMT-1', minuteOfDay(7 * 60)));
+    expect(present(waiting.nextPlannedSend, 'waiting.nextPlannedSend').at).toBe(
+      nextLocalTime(at, 'Etc/GMT-1', minuteOfDay(7 * 60)),
+    );
 
     await h.users.updateProfile(userId, { timeZone: 'America/New_York' });
     const sent = await h.waitForState(userId, (s) => s.recentDecisions.length === 1, 'the send after the change');
-    expect(sent.recentDecisions[0]!.outcome).toMatchObject({ kind: 'sent', channel: 'push' });
-    expect(sent.recentDecisions[0]!.outcome.at - at).toBeLessThan(MINUTE);
+    expect(nth(sent.recentDecisions, 0).outcome).toMatchObject({ kind: 'sent', channel: 'push' });
+    expect(nth(sent.recentDecisions, 0).outcome.at - at).toBeLessThan(MINUTE);
     expect(sent.profile.timeZone).toBe('America/New_York');
     await saveFixtures('time-zone-change', userId);
   });
@@ -155,14 +161,14 @@ describe('user workflow', () => {
     );
     const seven = nextLocalTime(eveBefore, tz, minuteOfDay(7 * 60));
     const waiting = await h.waitForState(userId, (s) => s.nextPlannedSend !== null, 'the wait');
-    expect(waiting.nextPlannedSend!.at).toBe(seven);
+    expect(present(waiting.nextPlannedSend, 'waiting.nextPlannedSend').at).toBe(seven);
     // 7.5 h of wall clock, give or take the hour the clocks moved.
     const shift = offsetMs(seven, tz) - offsetMs(eveBefore, tz);
     expect(seven - eveBefore).toBe(7.5 * HOUR - shift);
 
     await h.sleepUntil(addMs(seven, MINUTE));
     const done = await h.waitForState(userId, (s) => s.recentDecisions.length === 1, 'the send');
-    expect(localMinute(done.recentDecisions[0]!.outcome.at, tz)).toBe(7 * 60);
+    expect(localMinute(nth(done.recentDecisions, 0).outcome.at, tz)).toBe(7 * 60);
     await saveFixtures('dst-day', userId);
   });
 
@@ -178,7 +184,7 @@ describe('user workflow', () => {
     expect(mid.cooldownUntil).toBeNull();
     expect(mid.queue).toHaveLength(1);
     expect(mid.queue[0]).toMatchObject({ category: 'reminder', template: templateFor('streak_at_risk') });
-    expect(mid.queue[0]!.score!.expectedValue).toBeGreaterThan(0);
+    expect(present(nth(mid.queue, 0).score, 'mid.queue[0].score').expectedValue).toBeGreaterThan(0);
     expect(mid.queue[0]).not.toHaveProperty('variables');
     const timersBefore = await timersStarted(h, userId);
 

@@ -15,6 +15,7 @@ import {
 import { stateView } from '../../workflows/ops-view';
 import { probability, addMs, days, durationMs, hours, seconds, subMs } from '../../domain/units';
 import { utc } from '../support/instants';
+import { present } from '../../domain/present';
 
 const NOW = utc(2025, 5, 2, 10, 0);
 const v1: RuleSet = { id: 'aaaaaaaaaaaaaaaa', since: subMs(NOW, seconds(1)), policy: DEFAULT_POLICY };
@@ -125,7 +126,7 @@ describe('the stored session aggregate', () => {
     expect(applySessions(state, aggregate)).toBe(true);
     expect(applySessions(state, addSession(null, subMs(evening, days(1)), 'UTC'))).toBe(false);
     expect(lastEngagedAt(state)).toBe(evening);
-    const counts = plannerState(state).engagement!;
+    const counts = present(plannerState(state).engagement, 'plannerState(state).engagement');
     expect(counts.indexOf(Math.max(...counts)) % 24).toBe(19);
     expect(stateView(state, 0, { next: null, why: '' }, NOW, v1.policy).learnedPeakHour).toBe(19);
 

@@ -36,6 +36,7 @@ import { saveHistoryFixtures } from './support/fixtures';
 import { defineHarness, uniqueUser } from './support/harness';
 import { nextClockChange, tzdataDisagreements, type ClockChange } from './support/paris-clock';
 import { probability, addMs, days } from '../../domain/units';
+import { present } from '../../domain/present';
 
 const h = defineHarness();
 // The week's inputs and the outcomes derived from the rules: support/exact-week.ts.
@@ -109,7 +110,7 @@ async function send(userId: string, input: Input, at: EpochMs, local: (t: LocalT
         id: input.id,
         userId,
         category: input.category,
-        template: TEMPLATES[input.category]!,
+        template: present(TEMPLATES[input.category], 'TEMPLATES[input.category]'),
         variables: {},
         createdAt: at,
         expiresAt: local(input.expires),

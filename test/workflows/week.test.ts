@@ -9,6 +9,7 @@ import { MINUTE, userEvent } from './support/events';
 import { saveHistoryFixtures } from './support/fixtures';
 import { defineHarness, uniqueUser } from './support/harness';
 import { minuteOfDay, addMs, days } from '../../domain/units';
+import { nth, present } from '../../domain/present';
 
 const h = defineHarness();
 const TZ = 'Europe/Paris';
@@ -93,8 +94,11 @@ describe('a week in the life of a user', () => {
       .sort((a, b) => a.outcome.at - b.outcome.at);
     const history: SendRecord[] = [];
     for (const send of sends) {
-      const candidate = candidates.get(send.candidateId)!;
-      const delivery = h.deliveries.find((d) => d.input.candidate.id === send.candidateId)!;
+      const candidate = present(candidates.get(send.candidateId), 'candidates.get(send.candidateId)');
+      const delivery = present(
+        h.deliveries.find((d) => d.input.candidate.id === send.candidateId),
+        'the h.deliveries entry where d.input.candidate.id === send.candidateId',
+      );
       const lastOpen = steps.filter((s) => s.kind === 'appOpened' && s.at <= send.outcome.at).at(-1)?.at;
       const broken = violations(
         {
@@ -121,11 +125,17 @@ describe('a week in the life of a user', () => {
     // the security alert at once by SMS, the payment notice the same afternoon, no marketing after the opt-out.
     const byCategory = (c: string) => sends.filter((s) => s.category === c);
     expect(byCategory('security')).toHaveLength(1);
-    expect(byCategory('security')[0]!.outcome.channel).toBe('sms');
-    const alertAt = steps.find((s) => s.kind === 'event' && s.event.type === 'password_reset')!.at;
-    expect(byCategory('security')[0]!.outcome.at - alertAt).toBeLessThan(MINUTE);
+    expect(nth(byCategory('security'), 0).outcome.channel).toBe('sms');
+    const alertAt = present(
+      steps.find((s) => s.kind === 'event' && s.event.type === 'password_reset'),
+      "the steps entry where s.kind === 'event' && s.event.type === 'password_reset'",
+    ).at;
+    expect(nth(byCategory('security'), 0).outcome.at - alertAt).toBeLessThan(MINUTE);
     expect(byCategory('account')).toHaveLength(1);
-    const optOutAt = steps.find((s) => s.kind === 'preferences')!.at;
+    const optOutAt = present(
+      steps.find((s) => s.kind === 'preferences'),
+      "the steps entry where s.kind === 'preferences'",
+    ).at;
     expect(byCategory('marketing').filter((s) => s.outcome.at > optOutAt)).toEqual([]);
     const budgeted = sends.filter((s) => ['social', 'content', 'reminder', 'marketing'].includes(s.category));
     expect(budgeted.length).toBeGreaterThanOrEqual(7);

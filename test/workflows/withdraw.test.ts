@@ -7,6 +7,7 @@ import { DAY, HOUR, MINUTE } from './support/events';
 import { saveHistoryFixtures } from './support/fixtures';
 import { defineHarness, uniqueUser } from './support/harness';
 import { minuteOfDay, probability, addMs } from '../../domain/units';
+import { nth, present } from '../../domain/present';
 
 const h = defineHarness();
 
@@ -47,11 +48,11 @@ describe('withdraw signal', () => {
       outcome: { kind: 'suppressed', reason: 'cancelled' },
       provenance: { source: 'campaign', sourceId: 'spring' },
     });
-    expect(after.recentDecisions[0]!.outcome.at - at23).toBeLessThan(MINUTE);
+    expect(nth(after.recentDecisions, 0).outcome.at - at23).toBeLessThan(MINUTE);
     expect(after.queue.map((c) => c.id)).toEqual(['j-run1']);
 
     // The other one goes at its planned time (the user's best hour the next day).
-    await h.sleepUntil(addMs(after.nextPlannedSend!.at, HOUR));
+    await h.sleepUntil(addMs(present(after.nextPlannedSend, 'after.nextPlannedSend').at, HOUR));
     const done = await h.waitForState(userId, (s) => s.recentDecisions.length === 2, 'the other one sent');
     expect(done.recentDecisions[1]).toMatchObject({ candidateId: 'j-run1', outcome: { kind: 'sent' } });
     expect(h.deliveries.filter((d) => d.input.userId === userId).map((d) => d.input.candidate.id)).toEqual(['j-run1']);

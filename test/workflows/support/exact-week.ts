@@ -4,6 +4,7 @@
 import { DEFAULT_TRIGGERS } from '../../../domain';
 import type { Category, EpochMs, UserEvent } from '../../../domain/types';
 import { addDays, parisInstant, parisWall, type CivilDate } from './paris-clock';
+import { present } from '../../../domain/present';
 
 export const TZ = 'Europe/Paris';
 
@@ -173,7 +174,7 @@ export function weekClock(sunday: CivilDate): { at: (t: LocalTime) => EpochMs; l
   return {
     at(t) {
       const [day, hhmm] = t.split(' ') as [Day, string];
-      return parisInstant(dates[WEEK.indexOf(day)]!, hhmm);
+      return parisInstant(present(dates[WEEK.indexOf(day)], 'dates[WEEK.indexOf(day)]'), hhmm);
     },
     label(at) {
       const wall = parisWall(at);

@@ -4,6 +4,7 @@
 import type { EpochMs } from '../../../domain/types';
 import { hours, minutes, addMs, days, scaleMs, subMs } from '../../../domain/units';
 import { utc } from '../../support/instants';
+import { nth, present } from '../../../domain/present';
 
 const MINUTE = minutes(1);
 const HOUR = hours(1);
@@ -65,7 +66,7 @@ export function parisInstant(date: CivilDate, hhmm: string): EpochMs {
   if (instants.length !== 1) {
     throw new RangeError(`${hhmm} on ${JSON.stringify(date)} is ${instants.length === 0 ? 'skipped' : 'repeated'}`);
   }
-  return instants[0]!;
+  return nth(instants, 0);
 }
 
 /** What the Paris wall clock shows at an instant, to the minute (seconds are truncated). */
@@ -74,7 +75,7 @@ export function parisWall(at: EpochMs): { date: CivilDate; weekday: Weekday; hhm
   const hhmm = `${String(wall.getUTCHours()).padStart(2, '0')}:${String(wall.getUTCMinutes()).padStart(2, '0')}`;
   return {
     date: { year: wall.getUTCFullYear(), month: wall.getUTCMonth() + 1, day: wall.getUTCDate() },
-    weekday: WEEKDAYS[wall.getUTCDay()]!,
+    weekday: present(WEEKDAYS[wall.getUTCDay()], 'WEEKDAYS[wall.getUTCDay()]'),
     hhmm,
   };
 }
