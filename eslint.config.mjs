@@ -212,8 +212,6 @@ export default tseslint.config(
     // flag every assertion. Product code keeps them.
     files: ['test/**/*.ts', 'packages/*/test/**/*.ts'],
     rules: {
-      // Tests still hold `x!` on values they have just asserted (issue 18): to be replaced as they are touched.
-      '@typescript-eslint/no-non-null-assertion': 'off',
       '@typescript-eslint/no-unsafe-assignment': 'off',
       '@typescript-eslint/no-unsafe-member-access': 'off',
       '@typescript-eslint/no-unsafe-argument': 'off',
