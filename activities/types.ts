@@ -8,6 +8,7 @@ import type { StoredUserSettings } from '../domain/ports';
 import type { SendCheck } from '../domain/send-check';
 import type {
   Candidate,
+  DurationMs,
   Channel,
   Decision,
   EpochMs,
@@ -29,7 +30,7 @@ export interface ScoreCandidatesInput {
   /** Opens among the user's last 10 sends. */
   opensLast10: number;
   /** The workflow run's fatigue window (domain/scoring.ts FATIGUE_WINDOW_MS; absent: 24 h, runs from before it). */
-  fatigueWindowMs?: number;
+  fatigueWindowMs?: DurationMs;
   /** For the trained model's lifecycle features (absent: treated as first seen now, never engaged). */
   userSince?: EpochMs;
   lastEngagementAt?: EpochMs;

@@ -4,8 +4,17 @@ import { DEFAULT_POLICY, categoryPolicy, isUrgent } from './config';
 import type { PolicyConfig } from './config';
 import { bestSendTime } from './send-time';
 import { DAY_MS, HOUR_MS } from './time';
-import type { Candidate, EpochMs, HourOfWeekCounts, PriorityClass, Probability, Score, SendRecord } from './types';
-import { clampProbability, durationMs, maxOf, minOf, msBetween, probability } from './units';
+import type {
+  Candidate,
+  DurationMs,
+  EpochMs,
+  HourOfWeekCounts,
+  PriorityClass,
+  Probability,
+  Score,
+  SendRecord,
+} from './types';
+import { clampProbability, durationMs, maxOf, minOf, minutes, msBetween, probability } from './units';
 
 /** Typical open rates by class before anything is known about the user. */
 export const BASE_OPEN_RATE: Record<PriorityClass, Probability> = {
@@ -30,7 +39,7 @@ const FATIGUE_MAX_PENALTY = 0.5;
  * with the real workflow, test/simulator/real-workflow.test.ts). Half an hour short of a day, the edge lies
  * between hour starts and away from any 4-hour cooldown chain.
  */
-export const FATIGUE_WINDOW_MS = DAY_MS - 30 * 60_000;
+export const FATIGUE_WINDOW_MS: DurationMs = durationMs(DAY_MS - minutes(30));
 
 export interface ScoringContext {
   now: EpochMs;
@@ -40,7 +49,7 @@ export interface ScoringContext {
   /** Opened notifications among the user's last 10 sends. */
   opensLast10: number;
   /** How far back a send counts toward fatigue: FATIGUE_WINDOW_MS, or 24 h when absent (runs from before it). */
-  fatigueWindowMs?: number;
+  fatigueWindowMs?: DurationMs;
 }
 
 function clamp(x: number, lo: number, hi: number): number {

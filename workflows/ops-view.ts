@@ -3,7 +3,7 @@
 import type { SearchAttributeUpdatePair, TypedSearchAttributes } from '@temporalio/common';
 import type { JourneyHostState } from './journey-host';
 import { budgetLeftToday, cooldownUntil, localParts, type PolicyConfig } from '../domain';
-import type { Decision, EpochMs, SendRecord } from '../domain/types';
+import type { Decision, DurationMs, EpochMs, SendRecord } from '../domain/types';
 import type { PlannedSendView, SentNotificationView, UserJourneysView, UserStateView } from './definitions';
 import { TactBudgetLeft, TactNextSendAt, TactOptedOut, TactQueueSize } from './search-attributes';
 import { planningScores, plannerState, type UserState } from './user-state';
@@ -22,7 +22,7 @@ export function stateView(
   plan: PlanSummary,
   now: EpochMs,
   config: PolicyConfig,
-  fatigueWindowMs?: number,
+  fatigueWindowMs?: DurationMs,
 ): UserStateView {
   const scores = planningScores(state, now, config, fatigueWindowMs);
   const ps = plannerState(state);

@@ -33,6 +33,7 @@ import {
   PRIORITY_RANK,
   type Candidate,
   type Decision,
+  type DurationMs,
   type EpochMs,
   type HourOfWeekCounts,
   type NotificationEvent,
@@ -634,7 +635,7 @@ export function prune(state: UserState, now: EpochMs, config: PolicyConfig): voi
 }
 
 /** `fatigueWindowMs`: the run's (domain/scoring.ts FATIGUE_WINDOW_MS, or absent for runs from before it). */
-export function scoringContext(state: UserState, now: EpochMs, fatigueWindowMs?: number): ScoringContext {
+export function scoringContext(state: UserState, now: EpochMs, fatigueWindowMs?: DurationMs): ScoringContext {
   const lastTen = state.sends.slice(-10);
   return {
     now,
@@ -656,7 +657,7 @@ export function planningScores(
   state: UserState,
   now: EpochMs,
   config: PolicyConfig,
-  fatigueWindowMs?: number,
+  fatigueWindowMs?: DurationMs,
 ): Record<string, Score & { source: ScoreSource }> {
   const ctx = scoringContext(state, now, fatigueWindowMs);
   const scores: Record<string, Score & { source: ScoreSource }> = {};

@@ -31,7 +31,7 @@ import {
   type RuleSet,
   type RuleSetRef,
 } from '../domain';
-import type { Candidate, Channel, Decision, EpochMs, Score } from '../domain/types';
+import type { Candidate, Channel, Decision, DurationMs, EpochMs, Score } from '../domain/types';
 import type {
   LoadedUserSettings,
   RecordDecisionsResult,
@@ -335,7 +335,7 @@ function auctionFor(
   now: EpochMs,
   config: PolicyConfig,
   planMode: PlanMode,
-  fatigueWindowMs: number | undefined,
+  fatigueWindowMs: DurationMs | undefined,
 ): SendAuction | undefined {
   if (isCritical(candidate, config)) return undefined;
   if (!needingModelScore(state, now).some((c) => !isCritical(c, config))) return undefined;
